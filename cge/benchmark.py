@@ -1,0 +1,497 @@
+"""The model-ready benchmark dataset: one in-memory object, one on-disk format.
+
+A benchmark is a folder of tidy CSV files plus ``metadata.yaml`` (spec section 2).
+Values are billions of USD at benchmark prices; CO2 in Mt; population in millions.
+
+==========================  ==========================================  ==================
+file                        columns                                     meaning
+==========================  ==========================================  ==================
+``vom.csv``                 region, sector, value                       gross output
+``to.csv``                  region, sector, rate                        output tax rate
+``vid.csv``                 region, good, sector, value                 intermediate use
+``vfm.csv``                 region, factor, sector, value               factor payments
+``vrs.csv``                 region, sector, value                       resource rents
+``vxmd.csv``                good, exporter, importer, value             bilateral trade, fob
+``tm.csv``                  good, exporter, importer, rate              import tariff rate
+``final_demand.csv``        region, good, agent, value                  agent in household,
+                                                                        government, investment
+``co2.csv``                 region, fuel, user, value                   Mt CO2 from burning
+                                                                        ``fuel``; user is a
+                                                                        sector or household
+``co2_process.csv``         region, sector, value                       process CO2, Mt
+``population.csv``          region, value                               millions
+==========================  ==========================================  ==================
+
+Zero cells may be omitted. ``to.csv``, ``tm.csv``, ``vrs.csv``, ``co2_process.csv`` and
+``population.csv`` are optional. ``metadata.yaml`` holds the sets, the tags (fossil fuels,
+electricity, resource sectors, EITE sectors, region groups), units and provenance.
+
+Identities checked by :func:`validate` (spec section 2), each relative to its own scale:
+
+* zero profit: ``Σ_i vid[r,i,j] + Σ_f vfm[r,f,j] + vrs[r,j] = (1 − to[r,j])·vom[r,j]``
+* Armington clearance: ``vdm[r,i] + Σ_s vxmd[i,s,r]·(1+tm[i,s,r]) = Σ_j vid[r,i,j] + Σ_a fd[r,i,a]``
+* income balance: ``Σ vfm + Σ vrs + Σ to·vom + Σ tm·vxmd + bop[r] = Σ fd[r,·,·]``
+* ``vdm ≥ 0``, all flows ≥ 0, emissions only where the fuel is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from cge.errors import DataError
+
+FINAL_AGENTS = ("household", "government", "investment")
+HOUSEHOLD = "household"
+DEFAULT_TOLERANCE = 1e-7
+
+#: file name -> (index columns, value column, required)
+TABLES: dict[str, tuple[tuple[str, ...], str, bool]] = {
+    "vom": (("region", "sector"), "value", True),
+    "to": (("region", "sector"), "rate", False),
+    "vid": (("region", "good", "sector"), "value", True),
+    "vfm": (("region", "factor", "sector"), "value", True),
+    "vrs": (("region", "sector"), "value", False),
+    "vxmd": (("good", "exporter", "importer"), "value", True),
+    "tm": (("good", "exporter", "importer"), "rate", False),
+    "final_demand": (("region", "good", "agent"), "value", True),
+    "co2": (("region", "fuel", "user"), "value", True),
+    "co2_process": (("region", "sector"), "value", False),
+    "population": (("region",), "value", False),
+}
+
+UNITS = {
+    "vom": "bn USD", "to": "rate", "vid": "bn USD", "vfm": "bn USD", "vrs": "bn USD",
+    "vxmd": "bn USD (fob)", "tm": "rate", "final_demand": "bn USD", "co2": "Mt CO2",
+    "co2_process": "Mt CO2", "population": "million",
+}
+
+
+@dataclass(frozen=True)
+class Tags:
+    """Classification of sectors and regions carried by a benchmark."""
+
+    fossil: tuple[str, ...]
+    electricity: tuple[str, ...] = ()
+    resource: tuple[str, ...] = ()
+    eite: tuple[str, ...] = ()
+    crude: tuple[str, ...] = ()
+    region_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass
+class Benchmark:
+    """A balanced multi-region benchmark in dense numpy arrays (bn USD, Mt CO2).
+
+    Axes: ``vom[r, j]``, ``to[r, j]``, ``vid[r, i, j]``, ``vfm[r, f, j]``, ``vrs[r, j]``,
+    ``vxmd[i, r, s]`` (exporter ``r``, importer ``s``), ``tm[i, r, s]``,
+    ``fd[r, i, a]`` with ``a`` in :data:`FINAL_AGENTS`, ``co2[r, i, u]`` with ``u`` the
+    sectors followed by the household, ``co2p[r, j]``, ``pop[r]``.
+    """
+
+    name: str
+    regions: tuple[str, ...]
+    sectors: tuple[str, ...]
+    factors: tuple[str, ...]
+    tags: Tags
+    vom: np.ndarray
+    to: np.ndarray
+    vid: np.ndarray
+    vfm: np.ndarray
+    vrs: np.ndarray
+    vxmd: np.ndarray
+    tm: np.ndarray
+    fd: np.ndarray
+    co2: np.ndarray
+    co2p: np.ndarray
+    pop: np.ndarray
+    metadata: dict = field(default_factory=dict)
+
+    # ----- derived quantities (spec section 2) -------------------------------------------
+    @property
+    def users(self) -> tuple[str, ...]:
+        return self.sectors + (HOUSEHOLD,)
+
+    @property
+    def vdm(self) -> np.ndarray:
+        """Domestic sales ``vdm[r,i] = vom[r,i] − Σ_s vxmd[i,r,s]``."""
+        return self.vom - self.vxmd.sum(axis=2).T
+
+    @property
+    def imports_gross(self) -> np.ndarray:
+        """Tariff-inclusive imports ``[r, i] = Σ_s vxmd[i,s,r]·(1+tm[i,s,r])``."""
+        return (self.vxmd * (1 + self.tm)).sum(axis=1).T
+
+    @property
+    def va(self) -> np.ndarray:
+        """Armington supply ``va[r,i] = vdm[r,i] + Σ_s vxmd[i,s,r]·(1+tm[i,s,r])``."""
+        return self.vdm + self.imports_gross
+
+    @property
+    def bop(self) -> np.ndarray:
+        """Balance-of-payments transfer ``bop[r] = imports_fob − exports_fob``."""
+        return self.vxmd.sum(axis=(0, 1)) - self.vxmd.sum(axis=(0, 2))
+
+    @property
+    def vc(self) -> np.ndarray:
+        return self.fd[:, :, 0]
+
+    @property
+    def vg(self) -> np.ndarray:
+        return self.fd[:, :, 1]
+
+    @property
+    def vi(self) -> np.ndarray:
+        return self.fd[:, :, 2]
+
+    @property
+    def emissions(self) -> np.ndarray:
+        """Benchmark CO2 by region (Mt): combustion plus process."""
+        return self.co2.sum(axis=(1, 2)) + self.co2p.sum(axis=1)
+
+    def index(self, kind: str, code: str) -> int:
+        names = {"region": self.regions, "sector": self.sectors, "factor": self.factors}[kind]
+        try:
+            return names.index(code)
+        except ValueError:
+            raise DataError(f"unknown {kind} code {code!r}; known: {', '.join(names)}") from None
+
+    def region_group(self, group: str) -> tuple[str, ...]:
+        if group not in self.tags.region_groups:
+            raise DataError(
+                f"unknown region group {group!r}; the benchmark defines: "
+                f"{', '.join(sorted(self.tags.region_groups)) or 'none'}"
+            )
+        return self.tags.region_groups[group]
+
+    def with_arrays(self, **arrays) -> Benchmark:
+        return replace(self, **arrays)
+
+
+# ----- validation -------------------------------------------------------------------------
+
+
+def _worst(gap: np.ndarray, scale: np.ndarray, labels, top: int = 5):
+    rel = np.abs(gap) / np.maximum(scale, 1.0)
+    order = np.argsort(rel, axis=None)[::-1][:top]
+    rows = []
+    for flat in order:
+        idx = np.unravel_index(flat, gap.shape)
+        rows.append((tuple(labels[k][i] for k, i in enumerate(idx)), float(gap[idx]), float(rel[idx])))
+    return float(rel.max()) if rel.size else 0.0, rows
+
+
+def identity_gaps(b: Benchmark) -> dict[str, tuple[float, list]]:
+    """Relative gap of every benchmark identity with its worst cells.
+
+    Returns ``{identity: (max relative gap, [(cell, absolute gap, relative gap), ...])}``;
+    relative gaps divide by ``max(1, scale of the identity)`` in bn USD.
+    """
+    R, J = b.regions, b.sectors
+    cost = b.vid.sum(axis=1) + b.vfm.sum(axis=1) + b.vrs
+    revenue = (1 - b.to) * b.vom
+    out = {"zero profit": _worst(cost - revenue, b.vom, (R, J))}
+    use = b.vid.sum(axis=2) + b.fd.sum(axis=2)
+    out["Armington market clearance"] = _worst(b.va - use, b.va, (R, J))
+    income = (
+        b.vfm.sum(axis=(1, 2)) + b.vrs.sum(axis=1) + (b.to * b.vom).sum(axis=1)
+        + (b.tm * b.vxmd).sum(axis=(0, 1)) + b.bop
+    )
+    spend = b.fd.sum(axis=(1, 2))
+    out["income balance"] = _worst(income - spend, spend, (R,))
+    return out
+
+
+def validate(b: Benchmark, tolerance: float = DEFAULT_TOLERANCE, source: str | None = None) -> None:
+    """Check every benchmark identity and sign condition; raise :class:`DataError` naming
+    the worst offending cells when one fails."""
+    where = f" in {source}" if source else ""
+    R, J, F, U = b.regions, b.sectors, b.factors, b.users
+    arrays = {
+        "vom": (b.vom, (R, J)), "to": (b.to, (R, J)), "vid": (b.vid, (R, J, J)),
+        "vfm": (b.vfm, (R, F, J)), "vrs": (b.vrs, (R, J)), "vxmd": (b.vxmd, (J, R, R)),
+        "tm": (b.tm, (J, R, R)), "final_demand": (b.fd, (R, J, FINAL_AGENTS)),
+        "co2": (b.co2, (R, J, U)), "co2_process": (b.co2p, (R, J)), "population": (b.pop, (R,)),
+    }
+    for name, (arr, labels) in arrays.items():
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            idx = tuple(int(i[0]) for i in np.nonzero(bad))
+            cell = tuple(labels[k][i] for k, i in enumerate(idx))
+            raise DataError(f"{name}{where}: non-finite value (NaN or inf) at {cell}")
+        if name in ("to",):
+            bad = arr >= 1
+        elif name == "tm":
+            bad = arr <= -1
+        else:
+            bad = arr < 0
+        if bad.any():
+            idx = tuple(int(i[0]) for i in np.nonzero(bad))
+            cell = tuple(labels[k][i] for k, i in enumerate(idx))
+            raise DataError(f"{name}{where}: value {arr[idx]:.6g} at {cell} is out of range "
+                            f"({'must be < 1' if name == 'to' else 'must be non-negative'})")
+    vdm = b.vdm
+    neg = vdm < -tolerance * np.maximum(b.vom, 1.0)
+    if neg.any():
+        r, j = (int(k[0]) for k in np.nonzero(neg))
+        raise DataError(f"vxmd{where}: exports of {J[j]} from {R[r]} ({b.vxmd[j, r].sum():.6g}) "
+                        f"exceed its output vom ({b.vom[r, j]:.6g}); domestic sales would be negative")
+    if b.vxmd[np.arange(len(J)), :, :][:, np.arange(len(R)), np.arange(len(R))].any():
+        raise DataError(f"vxmd{where}: a region exports to itself; the diagonal must be zero")
+    for rule in (
+        _check_emissions_have_fuel,
+        _check_tags,
+    ):
+        rule(b, where)
+    for identity, (gap, worst) in identity_gaps(b).items():
+        if gap > tolerance:
+            cells = "; ".join(f"{'/'.join(c)}: {a:+.6g} bn USD ({r:.2e} relative)" for c, a, r in worst[:3])
+            raise DataError(
+                f"Benchmark identity '{identity}' fails{where}: largest relative gap {gap:.3e} "
+                f"> tolerance {tolerance:.1e}. Worst cells: {cells}"
+            )
+
+
+def _check_emissions_have_fuel(b: Benchmark, where: str) -> None:
+    fuel_use = np.concatenate([b.vid, b.vc[:, :, None]], axis=2)  # [r, i, u]
+    bad = (b.co2 > 0) & (fuel_use <= 0)
+    if bad.any():
+        r, i, u = (int(k[0]) for k in np.nonzero(bad))
+        raise DataError(f"co2{where}: {b.co2[r, i, u]:.6g} Mt from {b.sectors[i]} used by "
+                        f"{b.users[u]} in {b.regions[r]}, but that fuel flow is zero")
+    nonfuel = [k for k, s in enumerate(b.sectors) if s not in b.tags.fossil]
+    if b.co2[:, nonfuel, :].any():
+        r, i, u = (int(k[0]) for k in np.nonzero(b.co2[:, nonfuel, :]))
+        raise DataError(f"co2{where}: emissions from {b.sectors[nonfuel[i]]}, which is not tagged "
+                        f"as a fossil fuel (tags.fossil = {list(b.tags.fossil)})")
+
+
+def _check_tags(b: Benchmark, where: str) -> None:
+    t = b.tags
+    for tag in ("fossil", "electricity", "resource", "eite", "crude"):
+        for code in getattr(t, tag):
+            if code not in b.sectors:
+                raise DataError(f"metadata{where}: tags.{tag} names unknown sector {code!r}")
+    for group, members in t.region_groups.items():
+        for code in members:
+            if code not in b.regions:
+                raise DataError(f"metadata{where}: region group {group!r} names unknown region {code!r}")
+    for j in t.resource:
+        k = b.sectors.index(j)
+        if not (b.vrs[:, k] > 0).any():
+            raise DataError(f"vrs{where}: resource sector {j!r} has no resource rent in any region")
+    rent_elsewhere = [s for k, s in enumerate(b.sectors) if s not in t.resource and b.vrs[:, k].any()]
+    if rent_elsewhere:
+        raise DataError(f"vrs{where}: resource rent in sectors not tagged as resource: {rent_elsewhere}")
+
+
+# ----- reading and writing ----------------------------------------------------------------
+
+
+def _read_table(folder: Path, name: str, metadata_sets: dict[str, tuple[str, ...]]) -> pd.DataFrame | None:
+    cols, value_col, required = TABLES[name]
+    path = folder / f"{name}.csv"
+    if not path.exists():
+        if required:
+            raise DataError(f"{path}: required file is missing")
+        return None
+    try:
+        df = pd.read_csv(path, dtype={c: str for c in cols}, keep_default_na=False, na_values=[""])
+    except Exception as exc:  # pandas raises many kinds for malformed CSV
+        raise DataError(f"{path}: cannot be parsed as CSV ({exc})") from None
+    expected = list(cols) + [value_col]
+    if list(df.columns) != expected:
+        raise DataError(f"{path}: columns are {list(df.columns)}, expected {expected}")
+    values = pd.to_numeric(df[value_col], errors="coerce")
+    bad = values.isna()
+    if bad.any():
+        k = int(np.nonzero(bad.to_numpy())[0][0])
+        raise DataError(f"{path}, row {k + 2}: {value_col} {df[value_col].iloc[k]!r} is missing or not a number")
+    df[value_col] = values.astype(float)
+    for c in cols:
+        allowed = metadata_sets[c]
+        unknown = ~df[c].isin(allowed)
+        if unknown.any():
+            k = int(np.nonzero(unknown.to_numpy())[0][0])
+            raise DataError(f"{path}, row {k + 2}: unknown {c} code {df[c].iloc[k]!r}")
+    dup = df.duplicated(list(cols))
+    if dup.any():
+        k = int(np.nonzero(dup.to_numpy())[0][0])
+        raise DataError(f"{path}, row {k + 2}: duplicate entry for {tuple(df.loc[k, list(cols)])}")
+    return df
+
+
+def _dense(df: pd.DataFrame | None, name: str, axes: list[tuple[str, ...]]) -> np.ndarray:
+    cols, value_col, _ = TABLES[name]
+    arr = np.zeros([len(a) for a in axes])
+    if df is None or df.empty:
+        return arr
+    pos = [pd.Index(a).get_indexer(df[c]) for a, c in zip(axes, cols)]
+    arr[tuple(pos)] = df[value_col].to_numpy()
+    return arr
+
+
+def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, check: bool = True) -> Benchmark:
+    """Read a benchmark folder (see module docstring) and validate it.
+
+    Raises :class:`DataError` naming the file, row or cell and what is wrong.
+    """
+    folder = Path(folder)
+    meta_path = folder / "metadata.yaml"
+    if not folder.is_dir():
+        raise DataError(f"{folder}: benchmark folder does not exist")
+    if not meta_path.exists():
+        raise DataError(f"{meta_path}: required file is missing")
+    try:
+        meta = yaml.safe_load(meta_path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise DataError(f"{meta_path}: not valid YAML ({exc})") from None
+    sets = meta.get("sets") or {}
+    for key in ("regions", "sectors", "factors"):
+        if not sets.get(key):
+            raise DataError(f"{meta_path}: sets.{key} is missing or empty")
+        if len(set(sets[key])) != len(sets[key]):
+            raise DataError(f"{meta_path}: sets.{key} lists a code twice")
+    R = tuple(str(x) for x in sets["regions"])
+    J = tuple(str(x) for x in sets["sectors"])
+    F = tuple(str(x) for x in sets["factors"])
+    tags_meta = meta.get("tags") or {}
+    known_tags = {"fossil", "electricity", "resource", "eite", "crude", "region_groups"}
+    unknown = set(tags_meta) - known_tags
+    if unknown:
+        raise DataError(f"{meta_path}: unknown tag(s) {sorted(unknown)}; known: {sorted(known_tags)}")
+    tags = Tags(
+        fossil=tuple(tags_meta.get("fossil") or ()),
+        electricity=tuple(tags_meta.get("electricity") or ()),
+        resource=tuple(tags_meta.get("resource") or ()),
+        eite=tuple(tags_meta.get("eite") or ()),
+        crude=tuple(tags_meta.get("crude") or ()),
+        region_groups={str(k): tuple(v) for k, v in (tags_meta.get("region_groups") or {}).items()},
+    )
+    code_sets = {
+        "region": R, "sector": J, "good": J, "factor": F, "exporter": R, "importer": R,
+        "agent": FINAL_AGENTS, "fuel": J, "user": J + (HOUSEHOLD,),
+    }
+    t = {name: _read_table(folder, name, code_sets) for name in TABLES}
+    b = Benchmark(
+        name=str(meta.get("name", folder.name)),
+        regions=R, sectors=J, factors=F, tags=tags,
+        vom=_dense(t["vom"], "vom", [R, J]),
+        to=_dense(t["to"], "to", [R, J]),
+        vid=_dense(t["vid"], "vid", [R, J, J]),
+        vfm=_dense(t["vfm"], "vfm", [R, F, J]),
+        vrs=_dense(t["vrs"], "vrs", [R, J]),
+        vxmd=_dense(t["vxmd"], "vxmd", [J, R, R]),
+        tm=_dense(t["tm"], "tm", [J, R, R]),
+        fd=_dense(t["final_demand"], "final_demand", [R, J, FINAL_AGENTS]),
+        co2=_dense(t["co2"], "co2", [R, J, J + (HOUSEHOLD,)]),
+        co2p=_dense(t["co2_process"], "co2_process", [R, J]),
+        pop=_dense(t["population"], "population", [R]) if t["population"] is not None
+        else np.full(len(R), np.nan),
+        metadata=meta,
+    )
+    if t["population"] is not None and len(t["population"]) != len(R):
+        missing = sorted(set(R) - set(t["population"]["region"]))
+        raise DataError(f"{folder / 'population.csv'}: no population for region(s) {missing}")
+    if check:
+        pop = b.pop
+        b.pop = np.nan_to_num(pop, nan=0.0)  # population is optional for the identities
+        validate(b, tolerance, source=str(folder))
+        b.pop = pop
+    return b
+
+
+def _tidy(arr: np.ndarray, name: str, axes: list[tuple[str, ...]]) -> pd.DataFrame:
+    cols, value_col, _ = TABLES[name]
+    nz = np.nonzero(arr)
+    data = {c: np.asarray(a)[i] for c, a, i in zip(cols, axes, nz)}
+    data[value_col] = arr[nz]
+    return pd.DataFrame(data, columns=list(cols) + [value_col])
+
+
+def benchmark_tables(b: Benchmark) -> dict[str, pd.DataFrame]:
+    """The benchmark as tidy DataFrames, one per file of the on-disk format."""
+    R, J, F = b.regions, b.sectors, b.factors
+    tables = {
+        "vom": _tidy(b.vom, "vom", [R, J]),
+        "to": _tidy(b.to, "to", [R, J]),
+        "vid": _tidy(b.vid, "vid", [R, J, J]),
+        "vfm": _tidy(b.vfm, "vfm", [R, F, J]),
+        "vrs": _tidy(b.vrs, "vrs", [R, J]),
+        "vxmd": _tidy(b.vxmd, "vxmd", [J, R, R]),
+        "tm": _tidy(b.tm, "tm", [J, R, R]),
+        "final_demand": _tidy(b.fd, "final_demand", [R, J, FINAL_AGENTS]),
+        "co2": _tidy(b.co2, "co2", [R, J, b.users]),
+        "co2_process": _tidy(b.co2p, "co2_process", [R, J]),
+    }
+    if not np.isnan(b.pop).any():
+        tables["population"] = pd.DataFrame({"region": list(R), "value": b.pop})
+    return tables
+
+
+def write_benchmark(b: Benchmark, folder: str | Path, float_format: str = "%.12g") -> Path:
+    """Write ``b`` in the benchmark format, atomically: files are written to a temporary
+    sibling folder that replaces ``folder`` only once everything is written."""
+    import shutil
+    import tempfile
+
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        meta = dict(b.metadata)
+        meta["name"] = b.name
+        meta["sets"] = {"regions": list(b.regions), "sectors": list(b.sectors), "factors": list(b.factors)}
+        meta["tags"] = {
+            "fossil": list(b.tags.fossil), "electricity": list(b.tags.electricity),
+            "resource": list(b.tags.resource), "eite": list(b.tags.eite), "crude": list(b.tags.crude),
+            "region_groups": {k: list(v) for k, v in b.tags.region_groups.items()},
+        }
+        meta["units"] = dict(UNITS)
+        (tmp / "metadata.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
+        for name, df in benchmark_tables(b).items():
+            df.to_csv(tmp / f"{name}.csv", index=False, float_format=float_format)
+        if folder.exists():
+            backup = folder.with_name(f".{folder.name}.old")
+            if backup.exists():
+                shutil.rmtree(backup)
+            folder.rename(backup)
+            tmp.rename(folder)
+            shutil.rmtree(backup)
+        else:
+            tmp.rename(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def summary(b: Benchmark) -> pd.DataFrame:
+    """Totals per region: output, GDP (final demand less bop), CO2, population, trade balance."""
+    gdp = b.fd.sum(axis=(1, 2)) - b.bop
+    df = pd.DataFrame({
+        "region": b.regions,
+        "output_bn_usd": b.vom.sum(axis=1),
+        "gdp_bn_usd": gdp,
+        "household_consumption_bn_usd": b.vc.sum(axis=1),
+        "exports_bn_usd": b.vxmd.sum(axis=(0, 2)),
+        "imports_bn_usd": b.vxmd.sum(axis=(0, 1)),
+        "trade_balance_bn_usd": -b.bop,
+        "co2_mt": b.emissions,
+        "population_million": b.pop,
+    })
+    return df
+
+
+def is_close(a: Benchmark, b: Benchmark, rtol: float = 1e-12) -> bool:
+    """True when two benchmarks hold the same sets, tags and values (to ``rtol``)."""
+    if (a.regions, a.sectors, a.factors) != (b.regions, b.sectors, b.factors) or a.tags != b.tags:
+        return False
+    for name in ("vom", "to", "vid", "vfm", "vrs", "vxmd", "tm", "fd", "co2", "co2p"):
+        if not np.allclose(getattr(a, name), getattr(b, name), rtol=rtol, atol=0):
+            return False
+    return bool(np.allclose(np.nan_to_num(a.pop), np.nan_to_num(b.pop), rtol=rtol))
