@@ -433,7 +433,7 @@ def benchmark_tables(b: Benchmark) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def write_benchmark(b: Benchmark, folder: str | Path, float_format: str = "%.12g") -> Path:
+def write_benchmark(b: Benchmark, folder: str | Path, float_format: str = "%.17g") -> Path:
     """Write ``b`` in the benchmark format, atomically: files are written to a temporary
     sibling folder that replaces ``folder`` only once everything is written."""
     import shutil

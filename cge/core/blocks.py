@@ -44,10 +44,12 @@ class Nest:
 
 @dataclass(frozen=True)
 class AdValorem:
-    """Ad valorem tax at ``rate`` (a number or mutable parameter) collected by ``agent``."""
+    """Ad valorem tax at ``rate`` (a number or mutable parameter) collected by ``agent``;
+    ``kind`` names the instrument in revenue reports (e.g. ``tariff``, ``output_tax``)."""
 
     agent: Any
     rate: Any
+    kind: str = "tax"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class PerUnit:
     amount: Any
     account: tuple | None = None
     coefficient: float = 0.0
+    kind: str = "charge"
 
 
 @dataclass
@@ -113,8 +116,17 @@ class Endowment:
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """An expression built only when the model compiles, by calling ``build()``: for terms
+    that need account totals (e.g. emissions), which exist once all blocks are declared."""
+
+    build: Any
+
+
+@dataclass(frozen=True)
 class Transfer:
-    """An income transfer to the consumer worth ``amount`` (an expression in prices)."""
+    """An income transfer to the consumer worth ``amount`` (an expression in prices, or a
+    :class:`Deferred` one)."""
 
     amount: Any
     label: str = "transfer"

@@ -32,7 +32,7 @@ from pyomo.environ import (
 )
 
 from cge.core import ces
-from cge.core.blocks import TOP, AdValorem, Demand, Input, Nest, PerUnit, Production
+from cge.core.blocks import TOP, AdValorem, Deferred, Demand, Input, Nest, PerUnit, Production
 
 KINDS = ("sector", "commodity", "consumer", "auxiliary")
 
@@ -44,7 +44,7 @@ class _Flow:
     label: tuple
     price: object
     quantity: object            # Pyomo expression (named Expression when shared)
-    revenue: list = field(default_factory=list)   # (agent, per-unit expression)
+    revenue: list = field(default_factory=list)   # (agent, per-unit expression, kind)
     accounts: list = field(default_factory=list)  # (account, coefficient)
 
 
@@ -160,10 +160,10 @@ class EquilibriumModel:
         revenue, accounts = [], []
         for w in inp.wedges:
             if isinstance(w, AdValorem):
-                revenue.append((w.agent, w.rate * b))
+                revenue.append((w.agent, w.rate * b, w.kind))
                 b = b * (1 + w.rate)
             elif isinstance(w, PerUnit):
-                revenue.append((w.agent, w.amount))
+                revenue.append((w.agent, w.amount, w.kind))
                 b = b + w.amount
                 if w.account is not None:
                     accounts.append((w.account, w.coefficient))
@@ -177,10 +177,10 @@ class EquilibriumModel:
         revenue, accounts = [], []
         for w in out.wedges:
             if isinstance(w, AdValorem):
-                revenue.append((w.agent, w.rate * out.price))
+                revenue.append((w.agent, w.rate * out.price, w.kind))
                 s = s - w.rate * out.price
             elif isinstance(w, PerUnit):
-                revenue.append((w.agent, w.amount))
+                revenue.append((w.agent, w.amount, w.kind))
                 s = s - w.amount
                 if w.account is not None:
                     accounts.append((w.account, w.coefficient))
@@ -273,7 +273,7 @@ class EquilibriumModel:
         if not demand:
             self._bench_supply[key] += bench_q
         flow = _Flow(label, price, q, revenue, accounts)
-        for agent, per_unit in revenue:
+        for agent, per_unit, _kind in revenue:
             if agent is not None:
                 self._income[self._key(agent)].append(per_unit * q)
         for account, coef in accounts:
@@ -312,7 +312,7 @@ class EquilibriumModel:
             self._supply[key].append(e.quantity)
             self._bench_supply[key] += value(e.quantity)
         for t in blk.transfers:
-            income.append(t.amount)
+            income.append(t.amount.build() if isinstance(t.amount, Deferred) else t.amount)
         fixed_cost = 0
         for inp in blk.fixed:
             b, rev, acc = self._input_price(inp)

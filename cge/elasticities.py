@@ -1,0 +1,119 @@
+"""Elasticities as data: defaults in ``cge/defaults/elasticities.csv``, overridable per scenario.
+
+The file has columns ``parameter, sector, value, source``; ``sector`` is a sector code or
+``*`` (every sector not listed). A blank ``sigma_mm`` means ``2·sigma_dm`` (GTAP convention).
+Entries for sector codes that a dataset does not have are ignored, so one defaults file serves
+any aggregation that uses the standard energy codes (``coa, cru, gas, oil, ele``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from cge.errors import DataError
+
+#: parameter -> meaning
+PARAMETERS = {
+    "sigma_klem": "materials vs capital-labour-energy (production top nest)",
+    "sigma_kle": "value added vs energy",
+    "sigma_va": "labour vs capital",
+    "sigma_e": "electricity vs fossil fuels",
+    "sigma_ff": "among fossil fuels",
+    "sigma_dm": "Armington: domestic vs imported",
+    "sigma_mm": "Armington: among import sources (blank = 2 x sigma_dm)",
+    "eta": "supply elasticity of resource sectors (sigma_res = eta * theta/(1-theta))",
+    "sigma_c": "household: energy vs non-energy",
+    "sigma_cn": "household: among non-energy goods",
+    "sigma_ce": "household: among energy goods",
+}
+
+DEFAULTS_FILE = "elasticities.csv"
+
+
+@dataclass(frozen=True)
+class Elasticities:
+    """Resolved elasticities for a set of sectors: ``table[parameter][sector] -> value``."""
+
+    table: dict[str, dict[str, float]]
+
+    def __call__(self, parameter: str, sector: str) -> float:
+        return self.table[parameter][sector]
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [
+            {"parameter": p, "sector": s, "value": v}
+            for p, by_sector in self.table.items() for s, v in by_sector.items()
+        ]
+        return pd.DataFrame(rows)
+
+
+def read_elasticity_file(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate an elasticities CSV (the packaged defaults when ``path`` is None)."""
+    if path is None:
+        source = resources.files("cge") / "defaults" / DEFAULTS_FILE
+        label = f"cge/defaults/{DEFAULTS_FILE}"
+        with resources.as_file(source) as p:
+            df = pd.read_csv(p, dtype={"parameter": str, "sector": str}, keep_default_na=False, na_values=[""])
+    else:
+        label = str(path)
+        if not Path(path).exists():
+            raise DataError(f"{label}: elasticity file is missing")
+        df = pd.read_csv(path, dtype={"parameter": str, "sector": str}, keep_default_na=False, na_values=[""])
+    expected = ["parameter", "sector", "value", "source"]
+    if list(df.columns)[:3] != expected[:3]:
+        raise DataError(f"{label}: columns are {list(df.columns)}, expected {expected}")
+    for k, row in df.iterrows():
+        if row["parameter"] not in PARAMETERS:
+            raise DataError(f"{label}, row {k + 2}: unknown parameter {row['parameter']!r}; "
+                            f"known: {', '.join(PARAMETERS)}")
+        v = row["value"]
+        if pd.isna(v):
+            if row["parameter"] != "sigma_mm":
+                raise DataError(f"{label}, row {k + 2}: {row['parameter']} has no value")
+        elif not float(v) >= 0:
+            raise DataError(f"{label}, row {k + 2}: {row['parameter']} = {v} must be non-negative")
+    dup = df.duplicated(["parameter", "sector"])
+    if dup.any():
+        k = int(dup.to_numpy().nonzero()[0][0])
+        raise DataError(f"{label}, row {k + 2}: {df.loc[k, 'parameter']} for {df.loc[k, 'sector']} given twice")
+    for p in PARAMETERS:
+        if not ((df["parameter"] == p) & (df["sector"] == "*")).any():
+            raise DataError(f"{label}: no default ('*') row for {p}")
+    return df
+
+
+def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str | Path | None = None) -> Elasticities:
+    """Elasticities for ``sectors`` from the defaults file, then ``overrides``
+    (``{parameter: value}`` or ``{parameter: {sector or '*': value}}``) from a scenario."""
+    df = read_elasticity_file(path)
+    table: dict[str, dict[str, float | None]] = {}
+    for p in PARAMETERS:
+        rows = df[df["parameter"] == p]
+        star = rows.loc[rows["sector"] == "*", "value"].iloc[0]
+        by_sector = dict(zip(rows["sector"], rows["value"]))
+        table[p] = {s: (None if pd.isna(by_sector.get(s, star)) else float(by_sector.get(s, star)))
+                    for s in sectors}
+    for p, spec in (overrides or {}).items():
+        if p not in PARAMETERS:
+            raise DataError(f"elasticities: unknown parameter {p!r}; known: {', '.join(PARAMETERS)}")
+        spec = spec if isinstance(spec, dict) else {"*": spec}
+        for s, v in spec.items():
+            if s != "*" and s not in sectors:
+                raise DataError(f"elasticities.{p}: unknown sector {s!r}; known: {', '.join(sectors)}")
+            try:
+                v = float(v)
+            except (TypeError, ValueError):
+                raise DataError(f"elasticities.{p}.{s}: {v!r} is not a number") from None
+            if not v >= 0:
+                raise DataError(f"elasticities.{p}.{s}: {v} must be non-negative")
+            targets = sectors if s == "*" else (s,)
+            for t in targets:
+                table[p][t] = v
+    for s in sectors:
+        if table["sigma_mm"][s] is None:
+            table["sigma_mm"][s] = 2 * table["sigma_dm"][s]
+    return Elasticities({p: {s: float(v) for s, v in d.items()} for p, d in table.items()})

@@ -1,0 +1,273 @@
+"""Policy scenarios: YAML files validated on load, and the same objects in Python.
+
+A scenario states the carbon policy of a coalition and every border-carbon-adjustment switch of
+spec section 5. Unknown keys and bad values are errors naming the file and the key.
+
+.. code-block:: yaml
+
+    name: BCA-direct
+    description: import charge on the direct carbon content of EITE imports
+    coalition: annex1              # region codes and/or region-group names
+    policy:
+      instrument: coalition_cap    # tax | regional_cap | coalition_cap
+      cut: 0.20                    # caps: emissions fall to (1 - cut) x benchmark
+      tax_usd_per_t: 0             # tax: carbon price in USD/t (units of the world CPI)
+    foreign_carbon_prices: {}      # USD/t paid outside the coalition, e.g. {CHN: 10}
+    bca:
+      import_charge: true
+      basis: direct                # direct | direct+electricity | total
+      benchmark: exporter          # exporter | importer | world_average | best
+      export_rebate: false
+      credit_foreign_carbon_price: false
+      coverage: eite               # eite | all | [sector codes]
+      exempt: []                   # region codes and/or group names (coalition members always)
+      revenue: importer            # importer | exporter
+    output_based_rebates:
+      enabled: false
+      basis: direct
+      benchmark: exporter          # exporter (own) | world_average | best
+    elasticities: {}               # overrides, e.g. {sigma_dm: {"*": 4.0}}
+    numeraire: PW                  # PW (world CPI) or PC:<region>
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import yaml
+
+from cge.errors import ScenarioError
+
+INSTRUMENTS = ("tax", "regional_cap", "coalition_cap")
+BASES = ("direct", "direct+electricity", "total")
+BENCHMARKS = ("exporter", "importer", "world_average", "best")
+REVENUE = ("importer", "exporter")
+
+
+@dataclass(frozen=True)
+class Policy:
+    instrument: str = "coalition_cap"
+    cut: float = 0.0
+    tax_usd_per_t: float = 0.0
+
+
+@dataclass(frozen=True)
+class BCA:
+    import_charge: bool = False
+    basis: str = "direct"
+    benchmark: str = "exporter"
+    export_rebate: bool = False
+    credit_foreign_carbon_price: bool = False
+    coverage: str | tuple[str, ...] = "eite"
+    exempt: tuple[str, ...] = ()
+    revenue: str = "importer"
+
+    @property
+    def active(self) -> bool:
+        return self.import_charge or self.export_rebate
+
+
+@dataclass(frozen=True)
+class OutputBasedRebates:
+    enabled: bool = False
+    basis: str = "direct"
+    benchmark: str = "exporter"
+    coverage: str | tuple[str, ...] = "eite"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str = ""
+    coalition: tuple[str, ...] = ()
+    policy: Policy = field(default_factory=Policy)
+    foreign_carbon_prices: dict = field(default_factory=dict)
+    bca: BCA = field(default_factory=BCA)
+    output_based_rebates: OutputBasedRebates = field(default_factory=OutputBasedRebates)
+    elasticities: dict = field(default_factory=dict)
+    numeraire: str = "PW"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        return _plain(d)
+
+    def with_(self, **changes) -> Scenario:
+        """A copy with top-level fields replaced (nested ones via :func:`replace`)."""
+        return replace(self, **changes)
+
+
+def _plain(x):
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    return x
+
+
+def _where(source: str | None, key: str) -> str:
+    return f"{source}: {key}" if source else key
+
+
+def _check_keys(data: dict, cls, source, prefix: str) -> None:
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{_where(source, prefix or 'scenario')}: expected a mapping, got {type(data).__name__}")
+    allowed = {f.name for f in fields(cls)}
+    for k in data:
+        if k not in allowed:
+            raise ScenarioError(
+                f"{_where(source, prefix + str(k))}: unknown key; allowed keys: {', '.join(sorted(allowed))}"
+            )
+
+
+def _choice(value, options, source, key):
+    if value not in options:
+        raise ScenarioError(f"{_where(source, key)}: {value!r} is not one of {', '.join(options)}")
+    return value
+
+
+def _bool(value, source, key):
+    if not isinstance(value, bool):
+        raise ScenarioError(f"{_where(source, key)}: {value!r} must be true or false")
+    return value
+
+
+def _number(value, source, key, lo=None, hi=None):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScenarioError(f"{_where(source, key)}: {value!r} is not a number")
+    if lo is not None and value < lo or hi is not None and value > hi:
+        raise ScenarioError(f"{_where(source, key)}: {value} must lie in [{lo}, {hi}]")
+    return float(value)
+
+
+def _codes(value, source, key) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ScenarioError(f"{_where(source, key)}: expected a code or a list of codes, got {value!r}")
+    return tuple(value)
+
+
+def _coverage(value, source, key):
+    if isinstance(value, str) and value in ("eite", "all"):
+        return value
+    return _codes(value, source, key)
+
+
+def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
+    """Validate a mapping (e.g. parsed YAML) and build a :class:`Scenario`."""
+    _check_keys(data, Scenario, source, "")
+    if "name" not in data or not isinstance(data["name"], str) or not data["name"]:
+        raise ScenarioError(f"{_where(source, 'name')}: every scenario needs a non-empty name")
+    pol = data.get("policy") or {}
+    _check_keys(pol, Policy, source, "policy.")
+    policy = Policy(
+        instrument=_choice(pol.get("instrument", "coalition_cap"), INSTRUMENTS, source, "policy.instrument"),
+        cut=_number(pol.get("cut", 0.0), source, "policy.cut", 0.0, 0.99),
+        tax_usd_per_t=_number(pol.get("tax_usd_per_t", 0.0), source, "policy.tax_usd_per_t", 0.0, 1e5),
+    )
+    b = data.get("bca") or {}
+    _check_keys(b, BCA, source, "bca.")
+    bca = BCA(
+        import_charge=_bool(b.get("import_charge", False), source, "bca.import_charge"),
+        basis=_choice(b.get("basis", "direct"), BASES, source, "bca.basis"),
+        benchmark=_choice(b.get("benchmark", "exporter"), BENCHMARKS, source, "bca.benchmark"),
+        export_rebate=_bool(b.get("export_rebate", False), source, "bca.export_rebate"),
+        credit_foreign_carbon_price=_bool(b.get("credit_foreign_carbon_price", False), source,
+                                          "bca.credit_foreign_carbon_price"),
+        coverage=_coverage(b.get("coverage", "eite"), source, "bca.coverage"),
+        exempt=_codes(b.get("exempt", ()), source, "bca.exempt"),
+        revenue=_choice(b.get("revenue", "importer"), REVENUE, source, "bca.revenue"),
+    )
+    o = data.get("output_based_rebates") or {}
+    _check_keys(o, OutputBasedRebates, source, "output_based_rebates.")
+    obr = OutputBasedRebates(
+        enabled=_bool(o.get("enabled", False), source, "output_based_rebates.enabled"),
+        basis=_choice(o.get("basis", "direct"), BASES, source, "output_based_rebates.basis"),
+        benchmark=_choice(o.get("benchmark", "exporter"), ("exporter", "world_average", "best"), source,
+                          "output_based_rebates.benchmark"),
+        coverage=_coverage(o.get("coverage", "eite"), source, "output_based_rebates.coverage"),
+    )
+    fcp = data.get("foreign_carbon_prices") or {}
+    if not isinstance(fcp, dict):
+        raise ScenarioError(f"{_where(source, 'foreign_carbon_prices')}: expected a mapping region -> USD/t")
+    fcp = {str(k): _number(v, source, f"foreign_carbon_prices.{k}", 0.0, 1e5) for k, v in fcp.items()}
+    el = data.get("elasticities") or {}
+    if not isinstance(el, dict):
+        raise ScenarioError(f"{_where(source, 'elasticities')}: expected a mapping parameter -> value")
+    from cge.elasticities import PARAMETERS
+
+    for k in el:
+        if k not in PARAMETERS:
+            raise ScenarioError(f"{_where(source, 'elasticities.' + str(k))}: unknown elasticity; "
+                                f"known: {', '.join(PARAMETERS)}")
+    numeraire = data.get("numeraire", "PW")
+    if not isinstance(numeraire, str) or not (numeraire == "PW" or numeraire.startswith("PC:")):
+        raise ScenarioError(f"{_where(source, 'numeraire')}: {numeraire!r} must be PW or PC:<region>")
+    desc = data.get("description", "")
+    if not isinstance(desc, str):
+        raise ScenarioError(f"{_where(source, 'description')}: must be text")
+    return Scenario(
+        name=data["name"], description=desc, coalition=_codes(data.get("coalition"), source, "coalition"),
+        policy=policy, foreign_carbon_prices=fcp, bca=bca, output_based_rebates=obr,
+        elasticities=el, numeraire=numeraire,
+    )
+
+
+def load_scenarios(path: str | Path) -> list[Scenario]:
+    """Load one scenario, a list of scenarios, or ``{scenarios: [...]}`` from a YAML file.
+
+    A file may also give ``defaults:`` merged (deeply) under every scenario in it."""
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError(f"{path}: scenario file does not exist")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML ({exc})") from None
+    defaults = {}
+    if isinstance(data, dict) and "scenarios" in data:
+        extra = set(data) - {"scenarios", "defaults"}
+        if extra:
+            raise ScenarioError(f"{path}: unknown top-level key(s) {sorted(extra)}; allowed: scenarios, defaults")
+        defaults = data.get("defaults") or {}
+        data = data["scenarios"]
+    items = data if isinstance(data, list) else [data]
+    out = []
+    for k, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ScenarioError(f"{path}: scenario #{k + 1} is not a mapping")
+        merged = _deep_merge(defaults, item)
+        out.append(scenario_from_dict(merged, source=f"{path} [{merged.get('name', '#' + str(k + 1))}]"))
+    names = [s.name for s in out]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise ScenarioError(f"{path}: scenario name(s) used twice: {sorted(dup)}")
+    return out
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def resolve_regions(codes: tuple[str, ...], regions: tuple[str, ...], groups: dict, what: str) -> tuple[str, ...]:
+    """Expand region codes and group names against a benchmark; unknown names are errors."""
+    out: list[str] = []
+    for c in codes:
+        if c in regions:
+            members = (c,)
+        elif c in groups:
+            members = groups[c]
+        else:
+            raise ScenarioError(f"{what}: {c!r} is neither a region ({', '.join(regions)}) nor a region "
+                                f"group ({', '.join(sorted(groups)) or 'none defined'})")
+        out.extend(m for m in members if m not in out)
+    return tuple(r for r in regions if r in out)
