@@ -1,0 +1,152 @@
+"""Command line: ``cge compare``, ``cge info``, ``cge validate``.
+
+Errors a user can act on (bad data, bad scenario, failed solve) print one message naming the
+file, cell or key and exit non-zero, with no traceback and no partial output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+from cge.errors import CGEError
+
+DEFAULT_DATASET = "wiod2011"
+
+
+def default_dataset_path() -> Path:
+    """``$CGE_DATA`` if set, else ``data/wiod2011`` in the source tree the package runs from."""
+    env = os.environ.get("CGE_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[1] / "data" / DEFAULT_DATASET
+
+
+def default_scenarios_path() -> Path:
+    with resources.as_file(resources.files("cge") / "scenarios" / "core.yaml") as p:
+        return Path(p)
+
+
+def _load_benchmark(args):
+    from cge.benchmark import read_benchmark
+    from cge.synthetic import random_benchmark
+
+    if args.synthetic:
+        try:
+            size, _, seed = args.synthetic.partition(":")
+            n_r, n_j = (int(x) for x in size.lower().split("x"))
+            seed = int(seed or 0)
+        except ValueError:
+            raise CGEError(f"--synthetic {args.synthetic!r}: expected REGIONSxSECTORS[:SEED], e.g. 5x8:0") from None
+        return random_benchmark(n_r, n_j, seed), f"synthetic {n_r}x{n_j} (seed {seed})"
+    path = Path(args.data) if args.data else default_dataset_path()
+    if not args.data and not path.exists():
+        print(f"note: default dataset {path} not found; running on a SYNTHETIC 5x8 benchmark", file=sys.stderr)
+        return random_benchmark(5, 8, 0), "synthetic 5x8 (seed 0): default dataset not built"
+    return read_benchmark(path), str(path)
+
+
+def cmd_compare(args) -> int:
+    import pandas as pd
+
+    from cge.output import write_results
+    from cge.run import run_scenarios
+    from cge.scenario import load_scenarios
+
+    t0 = time.perf_counter()
+    scen_path = Path(args.scenarios) if args.scenarios else default_scenarios_path()
+    scenarios = load_scenarios(scen_path)
+    b, label = _load_benchmark(args)
+    synthetic = bool(b.metadata.get("synthetic"))
+    print(f"dataset: {label}{' [SYNTHETIC DATA]' if synthetic else ''} — {len(b.regions)} regions x "
+          f"{len(b.sectors)} sectors")
+    print(f"scenarios: {scen_path} ({', '.join(s.name for s in scenarios)})")
+
+    def progress(sc, res):
+        print(f"  solved {sc.name:<18} route={res.route} iterations={res.iterations:>3} "
+              f"max residual={res.max_residual:.1e}")
+
+    comp = run_scenarios(b, scenarios, route=args.route, progress=progress)
+    out = write_results(comp, args.out, {"dataset_path": label})
+    head = comp.headline()
+    with pd.option_context("display.width", 250, "display.max_columns", 50, "display.float_format", "{:.2f}".format):
+        title = f"Headline results{' (SYNTHETIC DATA)' if synthetic else ''}: {b.name}"
+        print(f"\n{title}\n{'=' * len(title)}")
+        print(head.to_string(index=False))
+    print(f"\nwrote {out}/ (CSV, Parquet, headline.md/.tex, results.xlsx, run.yaml) "
+          f"in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def cmd_info(args) -> int:
+    import casadi
+    import pyomo
+
+    import cge
+    from cge.solve import describe_routes
+
+    print(f"cge {cge.__version__}  (pyomo {pyomo.__version__}, casadi {casadi.__version__}, "
+          f"python {sys.version.split()[0]})")
+    print("solver routes:")
+    for row in describe_routes():
+        row = dict(row)
+        mark = "*" if row.get("default") else " "
+        print(f" {mark} {row.get('route', ''):<8} available={row.get('available')}  {row.get('why', '')}")
+    path = default_dataset_path()
+    print(f"default dataset: {path} ({'present' if path.exists() else 'missing'})")
+    print(f"default scenarios: {default_scenarios_path()}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    import pandas as pd
+
+    from cge.benchmark import identity_gaps, read_benchmark, summary
+
+    b = read_benchmark(args.path)
+    print(f"{args.path}: valid benchmark '{b.name}', {len(b.regions)} regions x {len(b.sectors)} sectors")
+    for name, (gap, _) in identity_gaps(b).items():
+        print(f"  {name}: largest relative gap {gap:.2e}")
+    with pd.option_context("display.width", 200, "display.float_format", "{:.1f}".format):
+        print(summary(b).to_string(index=False))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cge", description="Multi-region CGE analysis of carbon pricing "
+                                "and border carbon adjustments.")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("compare", help="solve REF and the BCA designs and compare them side by side")
+    c.add_argument("--data", help="benchmark folder (default: the shipped WIOD 2011 dataset)")
+    c.add_argument("--synthetic", metavar="RxJ[:SEED]", help="use a random balanced benchmark instead")
+    c.add_argument("--scenarios", help="scenario YAML file (default: the packaged core experiment)")
+    c.add_argument("--out", default="results", help="output folder (default: ./results)")
+    c.add_argument("--route", default="auto", choices=["auto", "casadi", "ipopt", "pounce"],
+                   help="solver route (see `cge info`)")
+    c.set_defaults(func=cmd_compare)
+    i = sub.add_parser("info", help="solver routes in use and why, default data")
+    i.set_defaults(func=cmd_info)
+    v = sub.add_parser("validate", help="check a benchmark folder's identities and print its totals")
+    v.add_argument("path")
+    v.set_defaults(func=cmd_validate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CGEError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Write a :class:`~cge.run.Comparison` to a folder: every table as CSV and Parquet, the
+headline welfare-impact table as Markdown, LaTeX and Excel, and a ``run.yaml`` with units,
+dataset provenance, scenarios and solver statistics.
+
+The folder is written atomically: everything goes to a temporary sibling first and replaces
+``out`` only when complete, so a failed run leaves no partial output (and an earlier complete
+output stays intact).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from cge.run import TABLES, Comparison
+
+UNITS_NOTE = ("Money in bn USD at benchmark prices deflated by the world consumer price index PW; "
+              "CO2 in Mt; carbon prices in USD/t; *_pct columns are percent changes from the benchmark; "
+              "EV is Hicksian equivalent variation of household consumption.")
+
+
+def headline_markdown(c: Comparison, digits: int = 2) -> str:
+    df = c.headline()
+    return df.to_markdown(index=False, floatfmt=f".{digits}f")
+
+
+def _latex(df: pd.DataFrame, caption: str, digits: int = 2) -> str:
+    cols = list(df.columns)
+    lines = [r"\begin{table}[htbp]", r"\centering", rf"\caption{{{caption}}}",
+             r"\begin{tabular}{l" + "r" * (len(cols) - 1) + "}", r"\hline",
+             " & ".join(_tex(str(c)) for c in cols) + r" \\", r"\hline"]
+    for _, row in df.iterrows():
+        cells = [_tex(str(row[cols[0]]))]
+        for c in cols[1:]:
+            v = row[c]
+            cells.append("--" if pd.isna(v) else f"{v:.{digits}f}")
+        lines.append(" & ".join(cells) + r" \\")
+    lines += [r"\hline", r"\end{tabular}", rf"\par\footnotesize {_tex(UNITS_NOTE)}", r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def _tex(s: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
+                 ("$", r"\$")):
+        s = s.replace(a, b)
+    return s
+
+
+def write_results(c: Comparison, out: str | Path, extra_metadata: dict | None = None) -> Path:
+    """Write all results of ``c`` to folder ``out`` (atomically); returns the folder."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name in TABLES:
+            df = c.table(name)
+            df.to_csv(tmp / f"{name}.csv", index=False)
+            df.to_parquet(tmp / f"{name}.parquet", index=False)
+        head = c.headline()
+        head.to_csv(tmp / "headline.csv", index=False)
+        (tmp / "headline.md").write_text(
+            f"# Welfare impacts and leakage: {c.benchmark.name}\n\n{headline_markdown(c)}\n\n{UNITS_NOTE}\n")
+        (tmp / "headline.tex").write_text(_latex(head, f"Welfare impacts and leakage ({c.benchmark.name})"))
+        with pd.ExcelWriter(tmp / "results.xlsx") as xl:
+            head.to_excel(xl, sheet_name="headline", index=False)
+            for name in TABLES:
+                c.table(name).to_excel(xl, sheet_name=name, index=False)
+            pd.DataFrame({"note": [UNITS_NOTE]}).to_excel(xl, sheet_name="notes", index=False)
+        meta = {
+            "dataset": {"name": c.benchmark.name,
+                        "synthetic": bool(c.benchmark.metadata.get("synthetic", False)),
+                        "description": c.benchmark.metadata.get("description", ""),
+                        "regions": list(c.benchmark.regions), "sectors": list(c.benchmark.sectors)},
+            "units": UNITS_NOTE,
+            "scenarios": [r.scenario.to_dict() for r in c.results],
+            "solves": [{"scenario": r.scenario.name, "route": r.solve.route, "status": r.solve.status,
+                        "iterations": int(r.solve.iterations), "max_residual": float(r.solve.max_residual)}
+                       for r in c.results],
+            "timings_s": {k: round(float(v), 3) for k, v in c.timings.items()},
+        }
+        if extra_metadata:
+            meta.update(extra_metadata)
+        (tmp / "run.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

@@ -1,0 +1,226 @@
+"""Results of one solve as tidy DataFrames (spec section 6); units are in the column names.
+
+Definitions (benchmark values in bn USD, CO2 in Mt):
+
+* Equivalent variation with homothetic household utility: ``EV[r] = (C[r] − 1)·Σ_i vc[r,i]``
+  (bn USD at benchmark prices) and ``EV%[r] = 100·(C[r] − 1)``; per capita in USD.
+* Emissions ``E[r]`` = combustion (benchmark coefficients × demand) + process; leakage rate
+  ``100·ΔE(non-coalition) / (−ΔE(coalition))``.
+* Carbon price in USD/t: ``1000·PCO2[r]/PW``.
+* Terms of trade: benchmark-weighted export price index over import price index (fob),
+  ``100·(ToT − 1)`` in %.
+* GDP by expenditure ``= C + G + I + X − M`` with exports and imports valued at what the buyer
+  pays abroad before the importer's own tariff and kept charges (fob net of export rebates,
+  plus BCA revenue returned to the exporter); GDP by income = factor incomes + rents + net
+  indirect taxes kept at home (output taxes, carbon revenue, tariffs, kept BCA charges, less
+  export and output rebates) + BCA revenue returned from abroad. The two must agree.
+* Burden shifting: share (%) of the global welfare cost (−Σ EV) borne by non-coalition regions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+from pyomo.environ import value
+
+from cge.bca_model import BCAModel
+
+DOMESTIC_REVENUE = ("output_tax", "carbon", "tariff", "bca_charge", "export_rebate", "output_rebate")
+
+
+def _v(x) -> float:
+    return float(value(x))
+
+
+def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
+    """All result tables for the model's current solution (one scenario)."""
+    b, V = bm.b, bm.vars
+    R, J = b.regions, b.sectors
+    sc = bm.scenario
+    cl = set(bm.coalition)
+    pw = _v(V["PW"])
+
+    # flows: quantities and revenue by agent and kind
+    qty: dict[tuple, float] = {}
+    revenue = defaultdict(float)            # (region, kind) -> bn USD
+    bca_rows = []
+    abroad_value = defaultdict(float)       # (exporter, importer) -> buyer-abroad price × q
+    for f in bm.em.flows:
+        q = _v(f.quantity)
+        if f.label:
+            qty[f.label] = q
+        for agent, per_unit, kind in f.revenue:
+            if agent is None:
+                continue
+            amount = _v(per_unit) * q
+            region = agent.index()
+            revenue[(region, kind)] += amount
+            if kind in ("bca_charge", "bca_charge_returned") and amount != 0 and f.label[0] == "vxmd":
+                _, i, s, r = f.label
+                bca_rows.append({"good": i, "exporter": s, "importer": r, "collected_by": region,
+                                 "charge_bn_usd": amount})
+
+    emissions = bm.emissions()
+    E0 = dict(zip(R, b.emissions))
+    cons0 = b.vc.sum(axis=1)
+    rows = []
+    for k, r in enumerate(R):
+        c = _v(V["C"][r])
+        ev = (c - 1) * cons0[k]
+        pop = b.pop[k] if np.isfinite(b.pop[k]) and b.pop[k] > 0 else np.nan
+        rows.append({
+            "region": r,
+            "coalition": r in cl,
+            "ev_bn_usd": ev,
+            "ev_pct": 100 * (c - 1),
+            "ev_per_capita_usd": ev * 1000 / pop if pop == pop else np.nan,
+            "emissions_benchmark_mt": E0[r],
+            "emissions_mt": emissions[r],
+            "emissions_change_mt": emissions[r] - E0[r],
+            "emissions_change_pct": 100 * (emissions[r] / E0[r] - 1) if E0[r] > 0 else np.nan,
+            "carbon_price_usd_per_t": 1000 * _v(V["PCO2"][r]) / pw,
+            "carbon_revenue_bn_usd": revenue[(r, "carbon")] / pw,
+            "bca_revenue_kept_bn_usd": revenue[(r, "bca_charge")] / pw,
+            "bca_revenue_returned_received_bn_usd": revenue[(r, "bca_charge_returned")] / pw,
+            "export_rebate_cost_bn_usd": -revenue[(r, "export_rebate")] / pw,
+            "output_rebate_cost_bn_usd": -revenue[(r, "output_rebate")] / pw,
+            "tariff_revenue_bn_usd": revenue[(r, "tariff")] / pw,
+            "income_per_capita_benchmark_usd": (b.fd[k].sum() - b.bop[k]) * 1000 / pop if pop == pop else np.nan,
+            "population_million": pop,
+        })
+    regions = pd.DataFrame(rows)
+    regions["terms_of_trade_pct"] = _terms_of_trade(bm)
+    gdp_inc, gdp_exp = _gdp(bm, qty, revenue)
+    regions["gdp_income_bn_usd"] = [gdp_inc[r] / pw for r in R]
+    regions["gdp_expenditure_bn_usd"] = [gdp_exp[r] / pw for r in R]
+    for group, members in b.tags.region_groups.items():
+        regions[f"group_{group}"] = regions["region"].isin(members)
+
+    # output and trade by region x sector
+    out_rows = []
+    for (r, j) in bm.ykeys:
+        ri, ji = R.index(r), J.index(j)
+        y = _v(V["Y"][r, j])
+        exp0 = b.vxmd[ji, ri].sum()
+        imp0 = b.vxmd[ji, :, ri].sum()
+        exp1 = sum(qty.get(("vxmd", j, r, s), 0.0) for s in R if s != r)
+        imp1 = sum(qty.get(("vxmd", j, s, r), 0.0) for s in R if s != r)
+        out_rows.append({
+            "region": r, "sector": j, "eite": j in b.tags.eite, "coalition": r in cl,
+            "output_benchmark_bn_usd": b.vom[ri, ji], "output_change_pct": 100 * (y - 1),
+            "exports_benchmark_bn_usd": exp0,
+            "exports_change_pct": 100 * (exp1 / exp0 - 1) if exp0 > 0 else np.nan,
+            "imports_benchmark_bn_usd": imp0,
+            "imports_change_pct": 100 * (imp1 / imp0 - 1) if imp0 > 0 else np.nan,
+        })
+    sectors = pd.DataFrame(out_rows)
+    bil = []
+    for ii, i in enumerate(J):
+        for si, s in enumerate(R):
+            for ri, r in enumerate(R):
+                v0 = b.vxmd[ii, si, ri]
+                if v0 > 0:
+                    q = qty.get(("vxmd", i, s, r), np.nan)
+                    bil.append({"good": i, "exporter": s, "importer": r, "benchmark_bn_usd": v0,
+                                "quantity_bn_usd_at_benchmark_prices": q, "change_pct": 100 * (q / v0 - 1)})
+    bilateral = pd.DataFrame(bil)
+    bca_flows = pd.DataFrame(bca_rows, columns=["good", "exporter", "importer", "collected_by", "charge_bn_usd"])
+    if not bca_flows.empty:
+        bca_flows["charge_bn_usd"] /= pw
+    summary = _summary(bm, regions)
+    groups = _groups(b, regions)
+    return {"summary": summary, "regions": regions, "groups": groups, "sectors": sectors,
+            "bilateral": bilateral, "bca_flows": bca_flows}
+
+
+def _terms_of_trade(bm: BCAModel) -> list[float]:
+    b, PY = bm.b, bm.vars["PY"]
+    R, J = b.regions, b.sectors
+    price = np.ones((len(R), len(J)))
+    for (r, j) in bm.ykeys:
+        price[R.index(r), J.index(j)] = _v(PY[r, j])
+    out = []
+    for ri in range(len(R)):
+        exp_w = b.vxmd[:, ri, :].sum(axis=1)  # [i]
+        imp_w = b.vxmd[:, :, ri]              # [i, s]
+        px = (exp_w * price[ri]).sum() / exp_w.sum() if exp_w.sum() > 0 else 1.0
+        pm = (imp_w * price.T).sum() / imp_w.sum() if imp_w.sum() > 0 else 1.0
+        out.append(100 * (px / pm - 1))
+    return out
+
+
+def _gdp(bm: BCAModel, qty: dict, revenue: dict):
+    """GDP by income and by expenditure, in current prices (see module docstring)."""
+    b, V = bm.b, bm.vars
+    R, J, F = b.regions, b.sectors, b.factors
+    inc, exp = {}, {}
+    xr_unit = {}
+    ret_unit = {}
+    for f in bm.em.flows:
+        if f.label and f.label[0] == "vxmd":
+            for agent, per_unit, kind in f.revenue:
+                if kind == "export_rebate":
+                    xr_unit[f.label] = _v(per_unit)
+                elif kind == "bca_charge_returned":
+                    ret_unit[f.label] = _v(per_unit)
+    trade_val = defaultdict(float)  # (exporter) exports, (importer) imports at buyer-abroad prices
+    imports_val = defaultdict(float)
+    for label, q in qty.items():
+        if label[0] != "vxmd":
+            continue
+        _, i, s, r = label
+        price = _v(V["PY"][s, i]) + xr_unit.get(label, 0.0) + ret_unit.get(label, 0.0)
+        trade_val[s] += price * q
+        imports_val[r] += price * q
+    for k, r in enumerate(R):
+        factor = sum(_v(V["PF"][r, f]) * b.vfm[k, fi].sum() for fi, f in enumerate(F) if b.vfm[k, fi].sum() > 0)
+        rent = sum(_v(V["PR"][r, j]) * b.vrs[k, ji] for ji, j in enumerate(J) if b.vrs[k, ji] > 0)
+        taxes = sum(revenue[(r, kind)] for kind in DOMESTIC_REVENUE) + revenue[(r, "bca_charge_returned")]
+        inc[r] = factor + rent + taxes
+        c = _v(V["PC"][r]) * _v(V["C"][r]) * b.vc[k].sum()
+        gi = sum(_v(V["PA"][r, i]) * (b.vg[k, ii] + b.vi[k, ii]) for ii, i in enumerate(J)
+                 if b.vg[k, ii] + b.vi[k, ii] > 0)
+        exp[r] = c + gi + trade_val[r] - imports_val[r]
+    return inc, exp
+
+
+def _summary(bm: BCAModel, regions: pd.DataFrame) -> pd.DataFrame:
+    cl = regions["coalition"]
+    d_cl = regions.loc[cl, "emissions_change_mt"].sum()
+    d_rest = regions.loc[~cl, "emissions_change_mt"].sum()
+    ev_world = regions["ev_bn_usd"].sum()
+    ev_rest = regions.loc[~cl, "ev_bn_usd"].sum()
+    cons0 = bm.b.vc.sum(axis=1)
+    prices = regions.loc[cl, "carbon_price_usd_per_t"]
+    return pd.DataFrame([{
+        "coalition_abatement_mt": -d_cl,
+        "coalition_abatement_pct": -100 * d_cl / regions.loc[cl, "emissions_benchmark_mt"].sum() if cl.any() else 0.0,
+        "non_coalition_emissions_change_mt": d_rest,
+        "global_emissions_change_mt": d_cl + d_rest,
+        "leakage_rate_pct": 100 * d_rest / -d_cl if d_cl < 0 else np.nan,
+        "carbon_price_usd_per_t": float(prices.mean()) if len(prices) else 0.0,
+        "ev_world_bn_usd": ev_world,
+        "ev_world_pct": 100 * ev_world / cons0.sum(),
+        "ev_coalition_bn_usd": regions.loc[cl, "ev_bn_usd"].sum(),
+        "ev_coalition_pct": 100 * regions.loc[cl, "ev_bn_usd"].sum() / cons0[cl.to_numpy()].sum() if cl.any() else 0,
+        "ev_rest_bn_usd": ev_rest,
+        "ev_rest_pct": 100 * ev_rest / cons0[~cl.to_numpy()].sum() if (~cl).any() else 0.0,
+        "burden_share_non_coalition_pct": 100 * ev_rest / ev_world if ev_world < 0 else np.nan,
+        "bca_revenue_bn_usd": regions["bca_revenue_kept_bn_usd"].sum()
+        + regions["bca_revenue_returned_received_bn_usd"].sum(),
+    }])
+
+
+def _groups(b, regions: pd.DataFrame) -> pd.DataFrame:
+    cons0 = dict(zip(b.regions, b.vc.sum(axis=1)))
+    rows = []
+    for group, members in b.tags.region_groups.items():
+        sel = regions[regions["region"].isin(members)]
+        base = sum(cons0[m] for m in members)
+        pop = sel["population_million"].sum()
+        rows.append({"group": group, "regions": " ".join(members), "ev_bn_usd": sel["ev_bn_usd"].sum(),
+                     "ev_pct": 100 * sel["ev_bn_usd"].sum() / base if base else np.nan,
+                     "ev_per_capita_usd": sel["ev_bn_usd"].sum() * 1000 / pop if pop > 0 else np.nan})
+    return pd.DataFrame(rows, columns=["group", "regions", "ev_bn_usd", "ev_pct", "ev_per_capita_usd"])
