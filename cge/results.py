@@ -38,7 +38,6 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
     """All result tables for the model's current solution (one scenario)."""
     b, V = bm.b, bm.vars
     R, J = b.regions, b.sectors
-    sc = bm.scenario
     cl = set(bm.coalition)
     pw = _v(V["PW"])
 
@@ -46,7 +45,6 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
     qty: dict[tuple, float] = {}
     revenue = defaultdict(float)            # (region, kind) -> bn USD
     bca_rows = []
-    abroad_value = defaultdict(float)       # (exporter, importer) -> buyer-abroad price × q
     for f in bm.em.flows:
         q = _v(f.quantity)
         if f.label:
@@ -160,7 +158,7 @@ def _gdp(bm: BCAModel, qty: dict, revenue: dict):
     ret_unit = {}
     for f in bm.em.flows:
         if f.label and f.label[0] == "vxmd":
-            for agent, per_unit, kind in f.revenue:
+            for _agent, per_unit, kind in f.revenue:
                 if kind == "export_rebate":
                     xr_unit[f.label] = _v(per_unit)
                 elif kind == "bca_charge_returned":
