@@ -1,0 +1,1 @@
+"""Readers from source formats into :class:`calibration.mrio.MRIO`."""
