@@ -364,6 +364,6 @@ class BCAModel:
         for v, x in self._benchmark_point:
             v.set_value(x)
 
-    def emissions(self) -> dict[str, float]:
+    def emissions(self, evaluate=value) -> dict[str, float]:
         """Emissions by region (Mt) at the current solution."""
-        return {r: float(value(self.em.account("co2", r))) for r in self.R}
+        return {r: float(evaluate(self.em.account("co2", r))) for r in self.R}

@@ -26,6 +26,7 @@ import pandas as pd
 from pyomo.environ import value
 
 from cge.bca_model import BCAModel
+from cge.core.evaluate import PointEvaluator
 
 DOMESTIC_REVENUE = ("output_tax", "carbon", "tariff", "bca_charge", "export_rebate", "output_rebate")
 
@@ -39,6 +40,7 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
     b, V = bm.b, bm.vars
     R, J = b.regions, b.sectors
     cl = set(bm.coalition)
+    evaluate = PointEvaluator()
     pw = _v(V["PW"])
 
     # flows: quantities and revenue by agent and kind
@@ -46,13 +48,13 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
     revenue = defaultdict(float)            # (region, kind) -> bn USD
     bca_rows = []
     for f in bm.em.flows:
-        q = _v(f.quantity)
+        q = evaluate(f.quantity)
         if f.label:
             qty[f.label] = q
         for agent, per_unit, kind in f.revenue:
             if agent is None:
                 continue
-            amount = _v(per_unit) * q
+            amount = evaluate(per_unit) * q
             region = agent.index()
             revenue[(region, kind)] += amount
             if kind in ("bca_charge", "bca_charge_returned") and amount != 0 and f.label[0] == "vxmd":
@@ -60,7 +62,7 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
                 bca_rows.append({"good": i, "exporter": s, "importer": r, "collected_by": region,
                                  "charge_bn_usd": amount})
 
-    emissions = bm.emissions()
+    emissions = bm.emissions(evaluate)
     E0 = dict(zip(R, b.emissions))
     cons0 = b.vc.sum(axis=1)
     rows = []
@@ -90,7 +92,7 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
         })
     regions = pd.DataFrame(rows)
     regions["terms_of_trade_pct"] = _terms_of_trade(bm)
-    gdp_inc, gdp_exp = _gdp(bm, qty, revenue)
+    gdp_inc, gdp_exp = _gdp(bm, qty, revenue, evaluate)
     regions["gdp_income_bn_usd"] = [gdp_inc[r] / pw for r in R]
     regions["gdp_expenditure_bn_usd"] = [gdp_exp[r] / pw for r in R]
     for group, members in b.tags.region_groups.items():
@@ -149,7 +151,7 @@ def _terms_of_trade(bm: BCAModel) -> list[float]:
     return out
 
 
-def _gdp(bm: BCAModel, qty: dict, revenue: dict):
+def _gdp(bm: BCAModel, qty: dict, revenue: dict, ev: PointEvaluator):
     """GDP by income and by expenditure, in current prices (see module docstring)."""
     b, V = bm.b, bm.vars
     R, J, F = b.regions, b.sectors, b.factors
@@ -160,9 +162,9 @@ def _gdp(bm: BCAModel, qty: dict, revenue: dict):
         if f.label and f.label[0] == "vxmd":
             for _agent, per_unit, kind in f.revenue:
                 if kind == "export_rebate":
-                    xr_unit[f.label] = _v(per_unit)
+                    xr_unit[f.label] = ev(per_unit)
                 elif kind == "bca_charge_returned":
-                    ret_unit[f.label] = _v(per_unit)
+                    ret_unit[f.label] = ev(per_unit)
     trade_val = defaultdict(float)  # (exporter) exports, (importer) imports at buyer-abroad prices
     imports_val = defaultdict(float)
     for label, q in qty.items():

@@ -400,11 +400,11 @@ class EquilibriumModel:
     def flow_values(self, kind_prefix: str | None = None) -> list[tuple[tuple, float]]:
         """(label, quantity) of every compiled flow (optionally those whose label starts with
         ``kind_prefix``), evaluated at the current variable values."""
-        out = []
-        for f in self.flows:
-            if kind_prefix is None or (f.label and f.label[0] == kind_prefix):
-                out.append((f.label, value(f.quantity)))
-        return out
+        from cge.core.evaluate import PointEvaluator
+
+        ev = PointEvaluator()
+        return [(f.label, ev(f.quantity)) for f in self.flows
+                if kind_prefix is None or (f.label and f.label[0] == kind_prefix)]
 
 
 def walras_residual(em: EquilibriumModel) -> float:
