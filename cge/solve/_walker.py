@@ -1,0 +1,291 @@
+"""Convert Pyomo expression trees into CasADi ``SX`` expressions.
+
+The walk is iterative (no recursion limit on deep trees) and memoised by the
+``id`` of every composite node, so a named ``Expression`` that is referenced by
+thousands of constraints is converted exactly once and becomes one shared node
+of the CasADi graph.  Because memoisation is by ``id``, every root that is
+walked is kept alive (``self._keepalive``) for the lifetime of the converter:
+Pyomo builds ``ConstraintData.body`` afresh on every access, and a freed
+temporary could otherwise hand its ``id`` to an unrelated later node.
+
+Leaves:
+
+* unfixed ``Var``            -> an unknown (``SX.sym``), collected in order
+* fixed ``Var``              -> a parameter symbol (value read at solve time)
+* mutable ``Param``          -> a parameter symbol (value read at solve time)
+* immutable ``Param``/number -> a float constant
+"""
+
+from __future__ import annotations
+
+import math
+
+import casadi as ca
+from pyomo.core.expr import numeric_expr as ne
+from pyomo.core.expr.numvalue import NumericConstant, native_numeric_types
+
+# handler kinds
+_CONST = 0
+_VAR = 1
+_PARAM = 2
+_NAMED = 3
+_SUM = 4
+_PRODUCT = 5
+_DIVISION = 6
+_NEGATION = 7
+_POW = 8
+_UNARY = 9
+_MAX = 10
+_MIN = 11
+
+_COMPOSITE = frozenset({_NAMED, _SUM, _PRODUCT, _DIVISION, _NEGATION, _POW, _UNARY, _MAX, _MIN})
+
+_UNARY_OPS = {
+    "exp": ca.OP_EXP,
+    "log": ca.OP_LOG,
+    "sqrt": ca.OP_SQRT,
+    "abs": ca.OP_FABS,
+    "sin": ca.OP_SIN,
+    "cos": ca.OP_COS,
+    "tan": ca.OP_TAN,
+    "asin": ca.OP_ASIN,
+    "acos": ca.OP_ACOS,
+    "atan": ca.OP_ATAN,
+    "sinh": ca.OP_SINH,
+    "cosh": ca.OP_COSH,
+    "tanh": ca.OP_TANH,
+    "asinh": ca.OP_ASINH,
+    "acosh": ca.OP_ACOSH,
+    "atanh": ca.OP_ATANH,
+}
+_LN10 = math.log(10.0)
+
+# SX.binary / SX.unary skip the Python-level operator overloading of casadi's
+# SWIG layer and are ~7x faster than ``a * b`` (measured: 2 us vs 14 us).
+_bin = ca.SX.binary
+_un = ca.SX.unary
+_ADD, _MUL, _DIV, _POW, _CONSTPOW = ca.OP_ADD, ca.OP_MUL, ca.OP_DIV, ca.OP_POW, ca.OP_CONSTPOW
+
+
+def _classify(node) -> int:
+    """Map a Pyomo node to a handler kind (called once per node *type*)."""
+    cls = node.__class__
+    if cls in native_numeric_types or isinstance(node, NumericConstant):
+        return _CONST
+    if getattr(node, "is_named_expression_type", lambda: False)():
+        return _NAMED
+    if isinstance(node, ne.NumericExpression):
+        # order matters: subclasses before their bases
+        if isinstance(node, ne.SumExpression):  # includes LinearExpression, NPV sums
+            return _SUM
+        if isinstance(node, ne.DivisionExpression):
+            return _DIVISION
+        if isinstance(node, ne.ProductExpression):  # includes MonomialTermExpression
+            return _PRODUCT
+        if isinstance(node, ne.NegationExpression):
+            return _NEGATION
+        if isinstance(node, ne.PowExpression):
+            return _POW
+        if isinstance(node, ne.UnaryFunctionExpression):  # includes AbsExpression
+            return _UNARY
+        if isinstance(node, ne.MaxExpression):
+            return _MAX
+        if isinstance(node, ne.MinExpression):
+            return _MIN
+        raise NotImplementedError(
+            f"cge.solve: Pyomo expression node type {cls.__name__!r} is not supported "
+            f"by the CasADi converter (expression: {node})"
+        )
+    if getattr(node, "is_variable_type", lambda: False)():
+        return _VAR
+    if getattr(node, "is_parameter_type", lambda: False)():
+        return _PARAM
+    raise NotImplementedError(
+        f"cge.solve: Pyomo node type {cls.__name__!r} is not supported by the CasADi "
+        f"converter (node: {node!r})"
+    )
+
+
+class PyomoToCasadi:
+    """Memoising Pyomo -> CasADi SX converter.
+
+    After converting all rows, ``unknowns`` lists the unfixed VarData in order of
+    first appearance (``x_syms`` are their symbols) and ``params`` lists the
+    mutable ParamData / fixed VarData whose current values feed the parameter
+    vector (``p_syms`` are their symbols).
+    """
+
+    def __init__(self, named_as_symbols: bool = False):
+        self.named_as_symbols = named_as_symbols
+        self.z_syms: list = []
+        self.z_defs: list = []
+        self._memo: dict[int, ca.SX] = {}
+        self._keepalive: list = []
+        self._kind_cache: dict[type, int] = {}
+        self.unknowns: list = []
+        self.x_syms: list = []
+        self._x_index: dict[int, int] = {}
+        self.params: list = []
+        self.p_syms: list = []
+        self._p_index: dict[int, int] = {}
+        self._consts: dict[float, ca.SX] = {}
+        self.stats = {"nodes_converted": 0, "named_converted": 0, "named_refs": 0, "memo_hits": 0}
+
+    # ------------------------------------------------------------------ leaves
+    def _kind(self, node) -> int:
+        cls = node.__class__
+        k = self._kind_cache.get(cls)
+        if k is None:
+            k = _classify(node)
+            self._kind_cache[cls] = k
+        return k
+
+    def _var(self, v):
+        if v.fixed:
+            return self._param(v)
+        i = self._x_index.get(id(v))
+        if i is None:
+            i = len(self.unknowns)
+            self._x_index[id(v)] = i
+            self.unknowns.append(v)
+            self.x_syms.append(ca.SX.sym(f"x{i}"))
+        return self.x_syms[i]
+
+    def _param(self, p):
+        i = self._p_index.get(id(p))
+        if i is None:
+            i = len(self.params)
+            self._p_index[id(p)] = i
+            self.params.append(p)
+            self.p_syms.append(ca.SX.sym(f"p{i}"))
+        return self.p_syms[i]
+
+    def const(self, val: float) -> ca.SX:
+        c = self._consts.get(val)
+        if c is None:
+            c = ca.SX(val)
+            self._consts[val] = c
+        return c
+
+    def _leaf(self, node, kind):
+        if kind == _CONST:
+            return self.const(float(node) if node.__class__ in native_numeric_types else float(node.value))
+        if kind == _VAR:
+            return self._var(node)
+        # _PARAM
+        if node.parent_component().mutable:
+            return self._param(node)
+        val = node.value
+        if val is None:
+            raise ValueError(f"cge.solve: immutable Param {node.name} has no value")
+        return self.const(float(val))
+
+    # -------------------------------------------------------------- composites
+    def _combine(self, kind, node, vals):
+        if kind == _SUM:
+            acc = vals[0]
+            for v in vals[1:]:
+                acc = _bin(_ADD, acc, v)
+            return acc
+        if kind == _PRODUCT:
+            return _bin(_MUL, vals[0], vals[1])
+        if kind == _DIVISION:
+            return _bin(_DIV, vals[0], vals[1])
+        if kind == _NEGATION:
+            return _un(ca.OP_NEG, vals[0])
+        if kind == _POW:
+            base, expo = vals
+            return _bin(_CONSTPOW if expo.is_constant() else _POW, base, expo)
+        if kind == _UNARY:
+            name = node.getname()
+            if name == "log10":
+                return _bin(_DIV, _un(ca.OP_LOG, vals[0]), self.const(_LN10))
+            op = _UNARY_OPS.get(name)
+            if op is None:
+                raise NotImplementedError(
+                    f"cge.solve: unary function {name!r} is not supported by the CasADi "
+                    f"converter (expression: {node})"
+                )
+            return _un(op, vals[0])
+        if kind in (_MAX, _MIN):
+            op = ca.OP_FMAX if kind == _MAX else ca.OP_FMIN
+            acc = vals[0]
+            for v in vals[1:]:
+                acc = _bin(op, acc, v)
+            return acc
+        raise AssertionError(kind)  # pragma: no cover
+
+    def _children(self, kind, node):
+        if kind == _NAMED:
+            expr = node.expr
+            if expr is None:
+                raise ValueError(f"cge.solve: named Expression {node.name} has no expression")
+            return (expr,)
+        return node.args
+
+    def _value_of(self, child):
+        """Converted value of an already-processed child (leaf or memoised)."""
+        if child.__class__ in native_numeric_types:
+            return self.const(float(child))
+        kind = self._kind(child)
+        if kind in _COMPOSITE:
+            if kind == _NAMED:
+                self.stats["named_refs"] += 1
+            return self._memo[id(child)]
+        return self._leaf(child, kind)
+
+    def convert(self, root):
+        """Return the CasADi expression (SX or float) for a Pyomo expression."""
+        if root.__class__ in native_numeric_types:
+            return self.const(float(root))
+        kind = self._kind(root)
+        if kind not in _COMPOSITE:
+            return self._leaf(root, kind)
+        self._keepalive.append(root)
+        memo = self._memo
+        if id(root) in memo:
+            self.stats["memo_hits"] += 1
+            if kind == _NAMED:
+                self.stats["named_refs"] += 1
+            return memo[id(root)]
+        stack = [root]
+        kind_of = self._kind
+        while stack:
+            node = stack[-1]
+            nid = id(node)
+            if nid in memo:
+                stack.pop()
+                continue
+            k = kind_of(node)
+            children = self._children(k, node)
+            pending = False
+            for c in children:
+                if c.__class__ in native_numeric_types:
+                    continue
+                if kind_of(c) in _COMPOSITE and id(c) not in memo:
+                    stack.append(c)
+                    pending = True
+            if pending:
+                continue
+            vals = [self._value_of(c) for c in children]
+            if k == _NAMED:
+                self.stats["named_converted"] += 1
+                val = vals[0]
+                if self.named_as_symbols and not val.is_constant():
+                    z = ca.SX.sym(f"z{len(self.z_syms)}")
+                    self.z_syms.append(z)
+                    self.z_defs.append(val)
+                    val = z
+                memo[nid] = val
+            else:
+                memo[nid] = self._combine(k, node, vals)
+            self.stats["nodes_converted"] += 1
+            stack.pop()
+        if kind == _NAMED:
+            self.stats["named_refs"] += 1
+        return memo[id(root)]
+
+    def release(self):
+        """Drop the memo and the keep-alive references (after compilation)."""
+        self._memo = {}
+        self._keepalive = []
