@@ -33,6 +33,7 @@ from pyomo.environ import (
 
 from cge.core import ces
 from cge.core.blocks import TOP, AdValorem, Deferred, Demand, Input, Nest, PerUnit, Production
+from cge.core.evaluate import PointEvaluator
 
 KINDS = ("sector", "commodity", "consumer", "auxiliary")
 
@@ -343,13 +344,14 @@ class EquilibriumModel:
                 raise ModelDeclarationError(f"unknown block {blk!r}")
 
         # benchmark incomes: evaluate income sources at the benchmark point
+        evaluate = PointEvaluator()
         for name, kind in self.kind.items():
             if kind != "consumer":
                 continue
             var = m.component(name)
             for v in var.values():
                 terms = self._income.get(self._key(v), [])
-                v.set_value(sum(value(t) for t in terms))
+                v.set_value(sum(evaluate(t) for t in terms))
 
         families = defaultdict(dict)
         for key, (expr, scale) in self._profit.items():
@@ -400,8 +402,6 @@ class EquilibriumModel:
     def flow_values(self, kind_prefix: str | None = None) -> list[tuple[tuple, float]]:
         """(label, quantity) of every compiled flow (optionally those whose label starts with
         ``kind_prefix``), evaluated at the current variable values."""
-        from cge.core.evaluate import PointEvaluator
-
         ev = PointEvaluator()
         return [(f.label, ev(f.quantity)) for f in self.flows
                 if kind_prefix is None or (f.label and f.label[0] == kind_prefix)]
@@ -412,6 +412,7 @@ def walras_residual(em: EquilibriumModel) -> float:
     if em.dropped_market is None:
         return 0.0
     key = em.dropped_market
-    supply = sum(value(t) for t in em._supply.get(key, []))
-    demand = sum(value(t) for t in em._demand.get(key, []))
+    evaluate = PointEvaluator()
+    supply = sum(evaluate(t) for t in em._supply.get(key, []))
+    demand = sum(evaluate(t) for t in em._demand.get(key, []))
     return (supply - demand) / (em._bench_supply.get(key) or 1.0)
