@@ -11,7 +11,7 @@ unknowns (prices ``p`` and outputs ``q``):
   referenced about ``k + 1`` times).
 
 With ``tax == 0`` the benchmark has ``p == 1`` and ``q`` solving a linear
-Leontief system. Run ``python -m cge.solve.bench [n_goods]`` for timings.
+Leontief system. Run ``python -m cge.solve.bench [n_goods] [--ipopt]`` for timings.
 """
 
 from __future__ import annotations
@@ -86,11 +86,13 @@ def main(argv=None):  # pragma: no cover - manual smoke check
     from cge.solve import compile_system
 
     argv = sys.argv[1:] if argv is None else argv
+    methods = ("auto", "ipopt") if "--ipopt" in argv else ("auto",)
+    argv = [a for a in argv if not a.startswith("--")]
     n_goods = int(argv[0]) if argv else 1500
     t0 = time.perf_counter()
     m = random_ces_system(n_goods)
     print(f"build pyomo model ({2 * n_goods} unknowns): {time.perf_counter() - t0:.2f}s")
-    for method in ("auto", "ipopt"):
+    for method in methods:
         for v in m.p.values():
             v.set_value(1.0)
         for i in m.G:
