@@ -20,8 +20,10 @@ Policy switches that do not change the model's structure are mutable parameters,
 compiled model re-solves REF and every BCA design: the cap ``cut``, carbon taxes, the
 import-charge intensity of each flow ``bca_theta[i,s,r]`` (zero where not charged),
 ``bca_credit``, ``bca_return``, export-rebate intensities ``xr_theta`` and output-based rebate
-intensities ``obr_theta``. The coalition, the instrument (tax / caps), the regions with a
-foreign carbon price, elasticities and the numeraire define the structure.
+intensities ``obr_theta``, and the elasticities (``elasticity[parameter, sector]``, ``*`` for the
+household nests). The coalition, the instrument (tax / caps), the regions with a foreign carbon
+price, the numeraire and each elasticity's CES *regime* (Leontief, Cobb–Douglas, general) define the
+structure; a scenario that changes any of them needs a new model (:func:`structure_of`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pyomo.environ import sqrt, value
 
 from cge import intensity
 from cge.benchmark import Benchmark
+from cge.core import ces
 from cge.core.blocks import (
     TOP,
     AdValorem,
@@ -71,6 +74,23 @@ def fischer_burmeister(a, b):
     return a + b - sqrt(a * a + b * b + FB_SMOOTHING**2)
 
 
+def resource_sigma(b: Benchmark, eta: float, ri: int, ji: int) -> float:
+    """``σres = η·θres/(1−θres)`` with ``θres = vrs/((1−to)·vom)`` (spec section 3)."""
+    theta = b.vrs[ri, ji] / ((1 - b.to[ri, ji]) * b.vom[ri, ji])
+    return eta * theta / (1 - theta)
+
+
+def elasticity_regimes(b: Benchmark, el: Elasticities) -> tuple:
+    """The CES regime (Leontief, Cobb–Douglas, general …) of every elasticity: the part of the
+    elasticities that fixes the model's equations. Values within a regime are parameters."""
+    out = [(p, s, ces.regime(v)) for p, by_sector in el.table.items() for s, v in by_sector.items()]
+    for ri in range(len(b.regions)):
+        for ji, j in enumerate(b.sectors):
+            if b.vrs[ri, ji] > 0:
+                out.append(("sigma_res", f"{b.regions[ri]}.{j}", ces.regime(resource_sigma(b, el("eta", j), ri, ji))))
+    return tuple(sorted(out))
+
+
 @dataclass(frozen=True)
 class Structure:
     """What fixes the model's equations; scenarios sharing it re-solve one compiled model."""
@@ -91,7 +111,7 @@ def structure_of(b: Benchmark, sc: Scenario) -> Structure:
             raise ScenarioError(f"foreign_carbon_prices: {r} is a coalition member; its price is set by the policy")
     if sc.numeraire.startswith("PC:") and sc.numeraire[3:] not in b.regions:
         raise ScenarioError(f"numeraire: unknown region {sc.numeraire[3:]!r}")
-    el = tuple(sorted((k, repr(v)) for k, v in sc.elasticities.items()))
+    el = elasticity_regimes(b, resolve(b.sectors, sc.elasticities))
     priced = tuple(r for r in b.regions if sc.foreign_carbon_prices.get(r, 0) > 0 or r in sc.foreign_carbon_prices)
     return Structure(coalition, sc.policy.instrument, priced, el, sc.numeraire)
 
@@ -103,10 +123,10 @@ class BCAModel:
     any scenario with the same structure; :mod:`cge.run` solves and reports.
     """
 
-    def __init__(self, benchmark: Benchmark, scenario: Scenario, elasticities_file=None):
+    def __init__(self, benchmark: Benchmark, scenario: Scenario):
         self.b = b = benchmark
         self.structure = structure_of(b, scenario)
-        self.el: Elasticities = resolve(b.sectors, scenario.elasticities, elasticities_file)
+        self.el: Elasticities = resolve(b.sectors, scenario.elasticities)
         self.R, self.J, self.F = b.regions, b.sectors, b.factors
         self.coalition = self.structure.coalition
         self.priced = tuple(r for r in self.R if r in self.coalition or r in self.structure.foreign_priced)
@@ -164,7 +184,12 @@ class BCAModel:
 
         energy = set(tags.fossil) | set(tags.electricity)
         ei = {j: J.index(j) for j in J}
-        el = self.el
+        keys = [(p, s) for p, by_sector in self.el.table.items() for s in by_sector]
+        self.elasticity = em.parameter("elasticity", keys, {k: self.el(*k) for k in keys},
+                                       doc="elasticities (parameter, sector or *)")
+
+        def el(p: str, sector: str):
+            return self.elasticity[p, sector]
 
         def fuel_wedges(r: str, ri: int, i: str, quantity: float, co2: float):
             if co2 <= 0 or quantity <= 0:
@@ -206,8 +231,7 @@ class BCAModel:
                     inputs.append(Input(PF[r, f], q, "bundle" if resource else "va", label=("vfm", r, f, j)))
             if resource:
                 rent = float(b.vrs[ri, ji])
-                theta_res = rent / ((1 - b.to[ri, ji]) * b.vom[ri, ji])
-                sigma_res = el("eta", j) * theta_res / (1 - theta_res)
+                sigma_res = el("eta", j) * resource_sigma(b, 1.0, ri, ji)
                 inputs.append(Input(PR[r, j], rent, TOP, label=("vrs", r, j)))
                 nests = [Nest(TOP, sigma_res), Nest("bundle", 0.0, TOP)]
             else:
@@ -256,8 +280,8 @@ class BCAModel:
                 nest = "en" if i in energy else "ne"
                 inputs.append(Input(PA[r, i], q, nest, fuel_wedges(r, ri, i, q, float(b.co2[ri, ii, hh])),
                                     label=("vc", r, i)))
-            nests = [Nest(TOP, el("sigma_c", J[0])), Nest("ne", el("sigma_cn", J[0]), TOP),
-                     Nest("en", el("sigma_ce", J[0]), TOP)]
+            nests = [Nest(TOP, el("sigma_c", "*")), Nest("ne", el("sigma_cn", "*"), TOP),
+                     Nest("en", el("sigma_ce", "*"), TOP)]
             em.add(Production(C[r], [Output(PC[r], float(b.vc[ri].sum()), label=("c", r))], inputs, nests,
                               label=("C", r)))
             fixed = []
@@ -322,6 +346,9 @@ class BCAModel:
             raise ScenarioError(f"scenario {sc.name!r} changes the model structure ({st} vs {self.structure}); "
                                 "build a new BCAModel for it")
         self.scenario = sc
+        self.el = resolve(b.sectors, sc.elasticities)
+        for (p, sector), par in self.elasticity.items():
+            par.value = self.el(p, sector)
         self.cut.value = sc.policy.cut if sc.policy.instrument != "tax" else 0.0
         for r in self.R:
             if r in self.coalition and sc.policy.instrument == "tax":

@@ -36,7 +36,8 @@ DEFAULTS_FILE = "elasticities.csv"
 
 @dataclass(frozen=True)
 class Elasticities:
-    """Resolved elasticities for a set of sectors: ``table[parameter][sector] -> value``."""
+    """Resolved elasticities for a set of sectors: ``table[parameter][sector] -> value``;
+    sector ``"*"`` holds the economy-wide value (used for household nests)."""
 
     table: dict[str, dict[str, float]]
 
@@ -97,6 +98,7 @@ def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str |
         by_sector = dict(zip(rows["sector"], rows["value"]))
         table[p] = {s: (None if pd.isna(by_sector.get(s, star)) else float(by_sector.get(s, star)))
                     for s in sectors}
+        table[p]["*"] = None if pd.isna(star) else float(star)  # economy-wide (household) value
     for p, spec in (overrides or {}).items():
         if p not in PARAMETERS:
             raise DataError(f"elasticities: unknown parameter {p!r}; known: {', '.join(PARAMETERS)}")
@@ -110,10 +112,10 @@ def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str |
                 raise DataError(f"elasticities.{p}.{s}: {v!r} is not a number") from None
             if not v >= 0:
                 raise DataError(f"elasticities.{p}.{s}: {v} must be non-negative")
-            targets = sectors if s == "*" else (s,)
+            targets = (*sectors, "*") if s == "*" else (s,)
             for t in targets:
                 table[p][t] = v
-    for s in sectors:
+    for s in (*sectors, "*"):
         if table["sigma_mm"][s] is None:
             table["sigma_mm"][s] = 2 * table["sigma_dm"][s]
     return Elasticities({p: {s: float(v) for s, v in d.items()} for p, d in table.items()})

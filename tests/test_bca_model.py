@@ -231,3 +231,23 @@ def test_re_solve_without_rebuild_equals_a_fresh_build(cap_model, small_benchmar
     compile_system(fresh.pyomo).solve()
     cold = collect(fresh)["regions"]
     assert warm["ev_pct"].to_numpy() == pytest.approx(cold["ev_pct"].to_numpy(), abs=1e-8)
+
+
+def test_elasticity_change_re_solves_without_rebuild_and_equals_a_fresh_build(cap_model, small_benchmark):
+    sc = scenario(elasticities={"sigma_dm": {"*": 5.0}, "eta": {"coa": 2.0}, "sigma_kle": 0.8})
+    assert cap_model.model.structure == BCAModel(small_benchmark, sc).structure
+    cap_model.solve(sc)
+    warm = collect(cap_model.model)["regions"]
+    fresh = BCAModel(small_benchmark, sc)
+    compile_system(fresh.pyomo).solve()
+    assert warm["ev_pct"].to_numpy() == pytest.approx(collect(fresh)["regions"]["ev_pct"].to_numpy(), abs=1e-9)
+    cap_model.solve(scenario())
+    default = collect(cap_model.model)["regions"]
+    assert not np.allclose(default["ev_pct"], warm["ev_pct"], atol=1e-6)  # the elasticities did matter
+
+
+def test_an_elasticity_changing_regime_needs_a_new_model(cap_model):
+    from cge.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="changes the model structure"):
+        cap_model.model.apply(scenario(elasticities={"sigma_va": 0.5}))  # Cobb-Douglas -> general CES

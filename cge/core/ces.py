@@ -27,13 +27,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyomo.environ import exp, log
+from pyomo.environ import exp, log, value
 
 NEAR_COBB_DOUGLAS = 1e-4
 
 
-def regime(sigma: float) -> str:
-    """'leontief', 'cobb_douglas', 'near_cobb_douglas' or 'ces' for an elasticity value."""
+def regime(sigma) -> str:
+    """'leontief', 'cobb_douglas', 'near_cobb_douglas' or 'ces' for an elasticity (a number,
+    or a mutable parameter / expression, classified by its current value).
+
+    An elasticity given as a mutable parameter enters the formulas symbolically, so it can
+    change between solves *within* its regime; a change of regime needs a rebuild."""
+    sigma = float(value(sigma))
     if sigma < 0:
         raise ValueError(f"elasticity of substitution must be non-negative, got {sigma}")
     if sigma == 0:
