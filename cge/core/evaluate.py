@@ -11,6 +11,25 @@ from __future__ import annotations
 
 from pyomo.core.expr.numvalue import native_types, value
 
+_NATIVE, _LEAF, _NAMED, _OPERATION = range(4)
+_kind_of_type: dict[type, int] = {}
+
+
+def _kind(node) -> int:
+    t = type(node)
+    k = _kind_of_type.get(t)
+    if k is None:
+        if t in native_types:
+            k = _NATIVE
+        elif not node.is_expression_type():
+            k = _LEAF
+        elif node.is_named_expression_type():
+            k = _NAMED
+        else:
+            k = _OPERATION
+        _kind_of_type[t] = k
+    return k
+
 
 class PointEvaluator:
     def __init__(self):
@@ -20,20 +39,22 @@ class PointEvaluator:
         self._named.clear()
 
     def __call__(self, expr) -> float:
-        if type(expr) in native_types:
-            return expr
         return self._eval(expr)
 
     def _eval(self, node):
-        if type(node) in native_types:
+        k = _kind(node)
+        if k == _OPERATION:
+            return node._apply_operation([self._eval(a) for a in node.args])
+        if k == _NATIVE:
             return node
-        if not node.is_expression_type():
-            return value(node)  # Var, Param, numeric constant
-        if node.is_named_expression_type():
-            key = id(node)
-            cached = self._named.get(key)
-            if cached is None:
-                cached = self._eval(node.expr)
-                self._named[key] = cached
-            return cached
-        return node._apply_operation([self._eval(a) for a in node.args])
+        if k == _LEAF:
+            v = node.value  # Var, mutable Param or numeric constant
+            if v is None:
+                return value(node)  # raises Pyomo's own error for an uninitialised value
+            return v
+        key = id(node)
+        cached = self._named.get(key)
+        if cached is None:
+            cached = self._eval(node.expr)
+            self._named[key] = cached
+        return cached
