@@ -310,7 +310,9 @@ def _read_table(folder: Path, name: str, metadata_sets: dict[str, tuple[str, ...
     bad = values.isna()
     if bad.any():
         k = int(np.nonzero(bad.to_numpy())[0][0])
-        raise DataError(f"{path}, row {k + 2}: {value_col} {df[value_col].iloc[k]!r} is missing or not a number")
+        raw = df[value_col].iloc[k]
+        what = "is missing (empty cell)" if pd.isna(raw) else f"{str(raw)!r} is not a number"
+        raise DataError(f"{path}, row {k + 2}: {value_col} {what}")
     df[value_col] = values.astype(float)
     for c in cols:
         allowed = metadata_sets[c]
