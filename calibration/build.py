@@ -8,7 +8,6 @@ emissions) → validate (1e-9) → write ``data/wiod2011`` atomically with PROVE
 from __future__ import annotations
 
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +23,9 @@ from calibration.readers.wiod2013 import read_wiod_wide
 from calibration.rebalance import clip_negative_final_demand, rebalance
 from calibration.split import split_sector
 from calibration.value_added import factor_split, read_sector_shares
-from cge.benchmark import FINAL_AGENTS, Benchmark, Tags, validate, write_benchmark
+from cge.benchmark import FINAL_AGENTS, Benchmark, Tags, validate, write_benchmark_files
 from cge.errors import DataError
+from cge.files import atomic_folder
 
 REPO = Path(__file__).resolve().parent.parent
 MAPPINGS = Path(__file__).resolve().parent / "mappings"
@@ -258,18 +258,10 @@ def to_benchmark(m: MRIO, cfg: BuildConfig, regions_df, sectors_df, price, cmap)
 def write_dataset(result: BuildResult, out: Path, cfg: BuildConfig, provenance: str) -> Path:
     """Write the benchmark, PROVENANCE.md and the mapping files; the folder appears all at once."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.build.", dir=out.parent))
-    try:
-        target = write_benchmark(result.benchmark, stage / out.name)
-        (target / "PROVENANCE.md").write_text(provenance)
-        shutil.copytree(cfg.mappings, target / "mappings", ignore=shutil.ignore_patterns("__pycache__"))
-        if out.exists():
-            old = stage / "old"
-            out.rename(old)
-        target.rename(out)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    with atomic_folder(out) as stage:
+        write_benchmark_files(result.benchmark, stage)
+        (stage / "PROVENANCE.md").write_text(provenance)
+        shutil.copytree(cfg.mappings, stage / "mappings", ignore=shutil.ignore_patterns("__pycache__"))
     return out
 
 

@@ -30,8 +30,6 @@ file                   columns                                              requ
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +38,7 @@ import pandas as pd
 import yaml
 
 from cge.errors import DataError
+from cge.files import atomic_folder, load_yaml
 
 #: file -> (index columns, axis name of each index column, required)
 CSV_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
@@ -148,9 +147,7 @@ def _tidy(arr: np.ndarray, cols: tuple[str, ...], axes: list[tuple[str, ...]]) -
 def write_csv(m: MRIO, folder: str | Path, float_format: str = "%.17g") -> Path:
     """Write ``m`` in the CSV layout, atomically (a temporary sibling folder replaces ``folder``)."""
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+    with atomic_folder(folder) as tmp:
         sets = _sets(m)
         meta = {
             "regions": list(m.regions), "sectors": list(m.sectors), "categories": list(m.categories),
@@ -162,12 +159,6 @@ def write_csv(m: MRIO, folder: str | Path, float_format: str = "%.17g") -> Path:
         for name, (cols, axes, _) in CSV_FILES.items():
             _tidy(arrays[name], cols, [sets[a] for a in axes]).to_csv(
                 tmp / f"{name}.csv", index=False, float_format=float_format)
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 
@@ -226,12 +217,7 @@ def read_csv(folder: str | Path) -> MRIO:
     meta_path = folder / "mrio.yaml"
     if not folder.is_dir():
         raise DataError(f"{folder}: MRIO folder does not exist")
-    if not meta_path.exists():
-        raise DataError(f"{meta_path}: required file is missing")
-    try:
-        meta = yaml.safe_load(meta_path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise DataError(f"{meta_path}: not valid YAML ({exc})") from None
+    meta = load_yaml(meta_path) or {}
     for key in ("regions", "sectors", "categories"):
         if not meta.get(key):
             raise DataError(f"{meta_path}: {key} is missing or empty")

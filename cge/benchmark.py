@@ -44,6 +44,7 @@ import pandas as pd
 import yaml
 
 from cge.errors import DataError
+from cge.files import atomic_folder, load_yaml
 
 FINAL_AGENTS = ("household", "government", "investment")
 HOUSEHOLD = "household"
@@ -346,12 +347,7 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
     meta_path = folder / "metadata.yaml"
     if not folder.is_dir():
         raise DataError(f"{folder}: benchmark folder does not exist")
-    if not meta_path.exists():
-        raise DataError(f"{meta_path}: required file is missing")
-    try:
-        meta = yaml.safe_load(meta_path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise DataError(f"{meta_path}: not valid YAML ({exc})") from None
+    meta = load_yaml(meta_path) or {}
     sets = meta.get("sets") or {}
     for key in ("regions", "sectors", "factors"):
         if not sets.get(key):
@@ -435,40 +431,28 @@ def benchmark_tables(b: Benchmark) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def write_benchmark(b: Benchmark, folder: str | Path, float_format: str = "%.17g") -> Path:
-    """Write ``b`` in the benchmark format, atomically: files are written to a temporary
-    sibling folder that replaces ``folder`` only once everything is written."""
-    import shutil
-    import tempfile
+def write_benchmark_files(b: Benchmark, folder: Path, float_format: str = "%.17g") -> None:
+    """Write ``metadata.yaml`` and the CSV tables of ``b`` into the existing ``folder``."""
+    meta = dict(b.metadata)
+    meta["name"] = b.name
+    meta["sets"] = {"regions": list(b.regions), "sectors": list(b.sectors), "factors": list(b.factors)}
+    meta["tags"] = {
+        "fossil": list(b.tags.fossil), "electricity": list(b.tags.electricity),
+        "resource": list(b.tags.resource), "eite": list(b.tags.eite), "crude": list(b.tags.crude),
+        "region_groups": {k: list(v) for k, v in b.tags.region_groups.items()},
+    }
+    meta["units"] = dict(UNITS)
+    (folder / "metadata.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
+    for name, df in benchmark_tables(b).items():
+        df.to_csv(folder / f"{name}.csv", index=False, float_format=float_format)
 
+
+def write_benchmark(b: Benchmark, folder: str | Path, float_format: str = "%.17g") -> Path:
+    """Write ``b`` in the benchmark format, atomically (see :func:`cge.files.atomic_folder`);
+    ``%.17g`` makes the round trip exact."""
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        meta = dict(b.metadata)
-        meta["name"] = b.name
-        meta["sets"] = {"regions": list(b.regions), "sectors": list(b.sectors), "factors": list(b.factors)}
-        meta["tags"] = {
-            "fossil": list(b.tags.fossil), "electricity": list(b.tags.electricity),
-            "resource": list(b.tags.resource), "eite": list(b.tags.eite), "crude": list(b.tags.crude),
-            "region_groups": {k: list(v) for k, v in b.tags.region_groups.items()},
-        }
-        meta["units"] = dict(UNITS)
-        (tmp / "metadata.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
-        for name, df in benchmark_tables(b).items():
-            df.to_csv(tmp / f"{name}.csv", index=False, float_format=float_format)
-        if folder.exists():
-            backup = folder.with_name(f".{folder.name}.old")
-            if backup.exists():
-                shutil.rmtree(backup)
-            folder.rename(backup)
-            tmp.rename(folder)
-            shutil.rmtree(backup)
-        else:
-            tmp.rename(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with atomic_folder(folder) as tmp:
+        write_benchmark_files(b, tmp, float_format)
     return folder
 
 

@@ -9,13 +9,12 @@ output stays intact).
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from cge.files import atomic_folder
 from cge.run import TABLES, Comparison
 
 UNITS_NOTE = ("Money in bn USD at benchmark prices deflated by the world consumer price index PW; "
@@ -53,9 +52,7 @@ def _tex(s: str) -> str:
 def write_results(c: Comparison, out: str | Path, extra_metadata: dict | None = None) -> Path:
     """Write all results of ``c`` to folder ``out`` (atomically); returns the folder."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_folder(out) as tmp:
         for name in TABLES:
             df = c.table(name)
             df.to_csv(tmp / f"{name}.csv", index=False)
@@ -85,16 +82,4 @@ def write_results(c: Comparison, out: str | Path, extra_metadata: dict | None = 
         if extra_metadata:
             meta.update(extra_metadata)
         (tmp / "run.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

@@ -35,9 +35,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-import yaml
-
 from cge.errors import ScenarioError
+from cge.files import load_yaml
 
 INSTRUMENTS = ("tax", "regional_cap", "coalition_cap")
 BASES = ("direct", "direct+electricity", "total")
@@ -221,12 +220,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
 
     A file may also give ``defaults:`` merged (deeply) under every scenario in it."""
     path = Path(path)
-    if not path.exists():
-        raise ScenarioError(f"{path}: scenario file does not exist")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML ({exc})") from None
+    data = load_yaml(path, ScenarioError)
     defaults = {}
     if isinstance(data, dict) and "scenarios" in data:
         extra = set(data) - {"scenarios", "defaults"}
