@@ -67,8 +67,8 @@ def cmd_compare(args) -> int:
     print(f"scenarios: {scen_path} ({', '.join(s.name for s in scenarios)})")
 
     def progress(sc, res):
-        print(f"  solved {sc.name:<18} route={res.route} iterations={res.iterations:>3} "
-              f"max residual={res.max_residual:.1e}")
+        its = f"{res.iterations:>3}" if res.iterations >= 0 else "n/a"  # NL-file routes do not report them
+        print(f"  solved {sc.name:<18} route={res.route} iterations={its} max residual={res.max_residual:.1e}")
 
     comp = run_scenarios(b, scenarios, route=args.route, progress=progress)
     out = write_results(comp, args.out, {"dataset_path": label})
