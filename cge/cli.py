@@ -116,6 +116,18 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from cge.sweep.commands import cmd_sweep as run
+
+    return run(args)
+
+
+def cmd_sweep_summary(args) -> int:
+    from cge.sweep.commands import cmd_sweep_summary as run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cge", description="Multi-region CGE analysis of carbon pricing "
                                 "and border carbon adjustments.")
@@ -133,6 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a benchmark folder's identities and print its totals")
     v.add_argument("path")
     v.set_defaults(func=cmd_validate)
+    from cge.sweep.commands import add_arguments, add_summary_arguments
+
+    sw = sub.add_parser("sweep", help="solve a grid of designs x SSA draws on Dask (resumable)")
+    add_arguments(sw)
+    sw.set_defaults(func=cmd_sweep)
+    ss = sub.add_parser("sweep-summary", help="mean, std and 5-95%% bands of a sweep folder's outputs")
+    add_summary_arguments(ss)
+    ss.set_defaults(func=cmd_sweep_summary)
     return p
 
 

@@ -1,0 +1,69 @@
+"""``cge sweep SWEEP.yaml --out DIR`` and ``cge sweep-summary DIR`` (registered in :mod:`cge.cli`)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sweep", help="sweep YAML file (base scenario, designs/grid, ssa)")
+    p.add_argument("--out", required=True, help="output folder; re-running resumes where it stopped")
+    p.add_argument("--data", help="benchmark folder (default: the sweep file's dataset, else the shipped WIOD 2011)")
+    p.add_argument("--synthetic", metavar="RxJ[:SEED]", help="use a random balanced benchmark instead")
+    p.add_argument("--workers", type=int, default=None,
+                   help="local Dask worker processes (default: one per CPU; 0 = in-process, no Dask)")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--route", default="auto", choices=["auto", "casadi", "ipopt", "pounce"],
+                   help="solver route (see `cge info`)")
+    p.add_argument("--connect-timeout", type=float, default=5.0, help="seconds to wait for --scheduler (default 5)")
+
+
+def cmd_sweep(args) -> int:
+    from cge.cli import _load_benchmark
+    from cge.errors import CGEError
+    from cge.sweep.execute import check_scheduler, run_sweep
+    from cge.sweep.spec import load_sweep, plan_points
+
+    t0 = time.perf_counter()
+    spec = load_sweep(args.sweep)
+    if args.scheduler and args.workers is not None:
+        raise CGEError("--workers and --scheduler exclude each other: a scheduler brings its own workers")
+    if spec.dataset and not args.data and not args.synthetic:
+        args.data = spec.dataset
+    b, label = _load_benchmark(args)
+    points = plan_points(spec, b)          # every point validated before anything starts
+    if args.scheduler:
+        check_scheduler(args.scheduler, args.connect_timeout)
+    synthetic = " [SYNTHETIC DATA]" if b.metadata.get("synthetic") else ""
+    print(f"dataset: {label}{synthetic} — {len(b.regions)} regions x {len(b.sectors)} sectors")
+    n_designs = len(dict.fromkeys(p.design for p in points))
+    ssa = f", SSA {spec.ssa.design} with {len(spec.ssa.parameters)} parameter(s)" if spec.ssa else ""
+    print(f"sweep: {args.sweep} — {n_designs} design(s), {len(points)} points{ssa}")
+    run = run_sweep(spec, b, args.out, workers=args.workers, scheduler=args.scheduler, route=args.route,
+                    dataset_label=label, connect_timeout_s=args.connect_timeout)
+    if run.solved == 0 and run.already_done == run.total:
+        print(f"nothing to do: all {run.total} points are already in {args.out}")
+    else:
+        print(f"solved {run.solved} points ({run.failed} failed) in {time.perf_counter() - t0:.1f} s; "
+              f"{run.already_done} were already done")
+    print(f"wrote {args.out}/ (parts/*.parquet + manifest.jsonl, points.parquet, summary_stats.csv, "
+          f"summary.md/.tex/.xlsx, failed.csv, sweep.log)")
+    return 0 if run.lost == 0 else 1
+
+
+def add_summary_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", help="a sweep output folder")
+
+
+def cmd_sweep_summary(args) -> int:
+    import pandas as pd
+
+    from cge.sweep.summary import write_summary
+
+    stats = write_summary(args.dir)
+    with pd.option_context("display.width", 200, "display.max_rows", 60, "display.float_format", "{:.3f}".format):
+        world = stats[stats["region"] == "ALL"]
+        print(world.to_string(index=False) if len(world) else "no solved points")
+    print(f"\nwrote {args.dir}/summary_stats.csv, summary.md, summary.tex, summary.xlsx, points.parquet, failed.csv")
+    return 0

@@ -1,0 +1,249 @@
+"""Run a sweep on Dask (``dask.distributed``), resumably.
+
+The driver plans and validates every point, recovers the output folder, and submits the
+points not yet done in batches (grouped by model structure, designs and draws in order, so
+consecutive points are close). Each worker builds and compiles a model once per structure and
+re-solves its points (see :mod:`cge.sweep.worker`); the driver alone writes results, one
+Parquet partition per finished batch (see :mod:`cge.sweep.store`). ``workers=0`` runs
+in-process without Dask (same code path for the points, handy for debugging).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cge.errors import CGEError
+from cge.sweep.spec import Point, SweepSpec, dataset_fingerprint, plan_points
+from cge.sweep.store import Store
+
+log = logging.getLogger("cge.sweep")
+
+
+@dataclass
+class SweepRun:
+    out: Path
+    total: int            # distinct points in the plan
+    already_done: int     # done before this run
+    solved: int           # recorded in this run (ok + failed)
+    failed: int           # failed in this run
+    lost: int             # not recorded in this run (worker died); a re-run retries them
+    elapsed_s: float
+    summary: pd.DataFrame | None = None
+
+
+def default_workers() -> int:
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:
+        n = os.cpu_count() or 1
+    return max(1, n)
+
+
+def _connect(scheduler: str | None, workers: int | None, timeout_s: float):
+    """A Dask client for ``scheduler`` (an address) or a new LocalCluster; errors name the address."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=f"{timeout_s}s", set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise CGEError(f"cannot reach the Dask scheduler at {scheduler} within {timeout_s:g} s "
+                           f"({type(exc).__name__}: {exc})") from None
+        except ValueError as exc:
+            raise CGEError(f"--scheduler {scheduler!r}: not a valid scheduler address ({exc})") from None
+        return client, None
+    n = workers or default_workers()
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=logging.ERROR)
+    return Client(cluster, set_as_default=False), cluster
+
+
+def check_scheduler(scheduler: str, timeout_s: float = 5.0) -> None:
+    """Fail fast (naming the address) if no Dask scheduler answers at ``scheduler``."""
+    client, _ = _connect(scheduler, None, timeout_s)
+    client.close()
+
+
+class Progress:
+    """Points done / failed / rate / ETA on the terminal (one updating line on a TTY) and in the log."""
+
+    def __init__(self, total: int, done_before: int, stream=None, every_s: float = 2.0):
+        self.total, self.done_before = total, done_before
+        self.done = self.failed = 0
+        self.t0 = time.perf_counter()
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.every_s, self._last = every_s, 0.0
+
+    def line(self) -> str:
+        el = time.perf_counter() - self.t0
+        rate = self.done / el * 60 if el > 0 else 0.0
+        left = self.total - self.done_before - self.done
+        eta = left / (rate / 60) if rate > 0 else math.inf
+        eta_s = "--" if not math.isfinite(eta) else time.strftime("%H:%M:%S", time.gmtime(eta))
+        return (f"points {self.done_before + self.done}/{self.total} done, {self.failed} failed, "
+                f"{rate:.1f} points/min, ETA {eta_s}")
+
+    def update(self, n_done: int, n_failed: int, final: bool = False) -> None:
+        self.done += n_done
+        self.failed += n_failed
+        text = self.line()
+        log.info(text)
+        now = time.perf_counter()
+        if self.tty:
+            print("\r" + text + " " * 4, end="\n" if final else "", file=self.stream, flush=True)
+        elif final or now - self._last >= self.every_s:
+            print(text, file=self.stream, flush=True)
+            self._last = now
+
+
+def _batches(points: list[Point], b, batch_size: int) -> list[list[Point]]:
+    from cge.bca_model import structure_of
+
+    groups: dict = {}
+    for p in points:
+        groups.setdefault(repr(structure_of(b, p.scenario)), []).append(p)
+    out = []
+    for group in groups.values():
+        out += [group[k:k + batch_size] for k in range(0, len(group), batch_size)]
+    return out
+
+
+def _log_to(out: Path) -> logging.Handler:
+    h = logging.FileHandler(out / "sweep.log")
+    h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(h)
+    log.setLevel(logging.INFO)
+    return h
+
+
+def _write_plan(out: Path, spec: SweepSpec, points: list[Point], dataset_label: str, fingerprint: str) -> None:
+    rows = []
+    for p in points:
+        row = {"point_id": p.id, "design": p.design, "draw": p.draw, "weight": p.weight,
+               "scenario": json.dumps(p.scenario.to_dict(), default=str)}
+        row.update({f"ssa:{k}": v for k, v in p.factors.items()})
+        rows.append(row)
+    plan = pd.DataFrame(rows)
+    tmp = out / "plan.parquet.tmp"
+    plan.to_parquet(tmp, index=False)
+    os.replace(tmp, out / "plan.parquet")
+    meta = {"name": spec.name, "source": spec.source, "description": spec.description,
+            "dataset": dataset_label, "dataset_fingerprint": fingerprint,
+            "ssa_design": spec.ssa.design if spec.ssa else None,
+            "ssa_parameters": {k: {"distribution": d.kind, **d.p, "scale": spec.ssa.scale[k]}
+                               for k, d in spec.ssa.parameters.items()} if spec.ssa else {},
+            "ssa_seed": spec.ssa.seed if spec.ssa and spec.ssa.design == "monte_carlo" else None,
+            "designs": list(dict.fromkeys(p.design for p in points)), "points": len(points),
+            "distinct_points": len({p.id for p in points}), "solver": spec.solver}
+    tmp = out / "sweep.json.tmp"
+    tmp.write_text(json.dumps(meta, indent=1, default=str))
+    os.replace(tmp, out / "sweep.json")
+    if spec.source and Path(spec.source).is_file():
+        (out / "sweep.yaml").write_text(Path(spec.source).read_text())
+
+
+def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | None = None,
+              scheduler: str | None = None, route: str = "auto", dataset_label: str = "",
+              connect_timeout_s: float = 5.0, progress_stream=None, summarize: bool = True) -> SweepRun:
+    """Solve every point of ``spec`` not yet in ``out``; write partitions, manifest, summaries."""
+    from cge.sweep.worker import solve_batch
+
+    t_start = time.perf_counter()
+    points = plan_points(spec, benchmark)                   # validation: before any work
+    if workers is not None and workers < 0:
+        raise CGEError(f"--workers {workers}: must be >= 0 (0 = in-process, no Dask)")
+    client = cluster = None
+    distinct: dict[str, Point] = {}
+    for p in points:
+        distinct.setdefault(p.id, p)
+    out = Path(out)
+    store = None
+    handler = None
+    try:
+        if scheduler or workers != 0:
+            client, cluster = _connect(scheduler, workers, connect_timeout_s)   # unreachable: fail here
+        out.mkdir(parents=True, exist_ok=True)
+        handler = _log_to(out)
+        fp = dataset_fingerprint(benchmark)
+        _write_plan(out, spec, points, dataset_label, fp)
+        store = Store(out)
+        done = store.recover()
+        todo = [p for pid, p in distinct.items() if pid not in done]
+        already = len(distinct) - len(todo)
+        log.info("sweep %s: %d points (%d distinct), %d already done, %d to solve", spec.name, len(points),
+                 len(distinct), already, len(todo))
+        prog = Progress(len(distinct), already, progress_stream)
+        solved = failed = lost = 0
+        if todo:
+            n_workers = 1 if client is None else max(1, len(client.scheduler_info()["workers"]) or (workers or 1))
+            bs = spec.batch_size or max(1, min(16, math.ceil(len(todo) / (4 * n_workers))))
+            batches = _batches(todo, benchmark, bs)
+            where = "in-process" if client is None else (scheduler or f"LocalCluster({n_workers} workers)")
+            log.info("solving %d points in %d batches of up to %d on %s", len(todo), len(batches), bs, where)
+            if client is None:
+                for batch in batches:
+                    recs = solve_batch(benchmark, fp, [(p.id, p.scenario) for p in batch], spec.solver, route)
+                    n_failed = _record(store, recs, distinct)
+                    solved += len(recs)
+                    failed += n_failed
+                    prog.update(len(recs), n_failed)
+            else:
+                from distributed import as_completed
+
+                bfut = client.scatter(benchmark, broadcast=True)
+                futures = {client.submit(solve_batch, bfut, fp, [(p.id, p.scenario) for p in batch], spec.solver,
+                                         route, pure=False): batch for batch in batches}
+                for fut in as_completed(futures):
+                    batch = futures.pop(fut)
+                    try:
+                        recs = fut.result()
+                    except Exception as exc:  # noqa: BLE001 - a lost batch never stops the sweep
+                        lost += len(batch)
+                        log.error("batch of %d points lost (%s: %s); a re-run retries them", len(batch),
+                                  type(exc).__name__, exc)
+                        continue
+                    n_failed = _record(store, recs, distinct)
+                    solved += len(recs)
+                    failed += n_failed
+                    prog.update(len(recs), n_failed)
+        prog.update(0, 0, final=True)
+        if lost:
+            print(f"warning: {lost} points were not solved (worker lost); run the sweep again to retry them",
+                  file=progress_stream or sys.stderr)
+        summary = None
+        if summarize:
+            from cge.sweep.summary import write_summary
+
+            summary = write_summary(out)
+        return SweepRun(out, len(distinct), already, solved, failed, lost, time.perf_counter() - t_start, summary)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+        if handler is not None:
+            log.removeHandler(handler)
+            handler.close()
+
+
+def _record(store: Store, recs: list[dict], distinct: dict[str, Point]) -> int:
+    for r in recs:
+        p = distinct[r["id"]]
+        r["design"], r["draw"] = p.design, p.draw
+    store.write(recs)
+    n_failed = 0
+    for r in recs:
+        if r["status"] != "ok":
+            n_failed += 1
+            log.warning("point %s (%s, draw %s) failed: %s", r["id"], r["design"], r["draw"], r.get("reason"))
+    return n_failed

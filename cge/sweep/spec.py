@@ -1,0 +1,437 @@
+"""Sweep specifications: YAML validated on load, resolved into points with content-hash ids.
+
+.. code-block:: yaml
+
+    name: bca-designs                # optional; default: the file name
+    base:                            # a scenario, as in scenario files (name optional)
+      coalition: [annex1]
+      policy: {instrument: coalition_cap, cut: 0.20}
+    designs:                         # an explicit list (optional); dotted keys or nested mappings
+      - {name: REF}
+      - {name: BCA-direct, bca.import_charge: true}
+      - {name: BCA-full, bca: {import_charge: true, export_rebate: true}}
+    grid:                            # a full grid (optional): every combination of these values
+      policy.cut: [0.1, 0.2, 0.3]
+      coalition: [[annex1], [annex1, CHN]]
+    ssa:                             # optional: systematic sensitivity analysis, for every design
+      design: stroud                 # stroud (2n points) | monte_carlo (draws, seed)
+      parameters:
+        sigma_dm: {distribution: uniform, low: 0.5, high: 1.5}          # factor on every sector's value
+        eta.coa: {distribution: triangular, low: 2, mode: 4, high: 6, scale: absolute}
+        sigma_kle: {distribution: normal, mean: 1.0, sd: 0.25}          # truncated at zero
+    solver: {tol: 1.0e-10, max_iter: 200, check_tol: 1.0e-8}
+    batch_size: 8                    # points per Dask task (default: chosen from the sweep size)
+
+Designs are ``designs × grid`` (either may be absent; neither means the base alone). Axis
+fields are dotted scenario fields (``policy.cut``, ``bca.basis``, ``bca.exempt``, ``coalition``,
+``output_based_rebates.enabled``, ``elasticities.sigma_dm``, ``elasticities.sigma_dm.met``,
+``foreign_carbon_prices.CHN``, ...) checked against :class:`cge.scenario.Scenario`; every resolved
+point is validated by :func:`cge.scenario.scenario_from_dict` and against the dataset (regions,
+groups, sectors) before any work starts.
+
+SSA parameters are ``PARAM`` (all sectors) or ``PARAM.SECTOR`` (one sector). With the default
+``scale: multiplicative`` a draw is a *factor* on the design's value of that parameter (the
+default of ``cge/defaults/elasticities.csv`` unless the design overrides it), so
+``sigma_dm: uniform(0.5, 1.5)`` scales every sector's Armington elasticity by the same factor and
+keeps the sectoral pattern (and ``sigma_mm = 2·sigma_dm`` where the defaults leave it blank); with
+``scale: absolute`` the draw is the value itself. Every design sees the same draws (common random
+numbers), so design differences are not blurred by sampling noise.
+
+A point's id is a hash of its full resolved definition: the scenario without its name, the
+coalition as region codes, the dataset's fingerprint, the elasticity defaults file and the
+solver settings. Identical points in two designs are solved once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from cge.errors import ScenarioError
+from cge.scenario import Scenario, resolve_regions, scenario_from_dict
+from cge.sweep.ssa import DESIGNS, Distribution, monte_carlo_design, stroud_design
+
+TOP_KEYS = ("name", "description", "dataset", "base", "designs", "grid", "ssa", "solver", "batch_size")
+SOLVER_DEFAULTS = {"tol": 1e-10, "max_iter": 200, "check_tol": 1e-8}
+_NESTED = {"policy", "bca", "output_based_rebates"}
+_MAPPINGS = {"elasticities", "foreign_carbon_prices"}
+_NOT_AXES = {"name", "description"}
+
+
+@dataclass
+class SSASpec:
+    design: str
+    parameters: dict[str, Distribution]        # key: PARAM or PARAM.SECTOR
+    scale: dict[str, str]                      # key -> multiplicative | absolute
+    draws: int = 0
+    seed: int = 0
+
+    def sample(self) -> np.ndarray:
+        """Draws (rows) × parameters (columns, in ``parameters`` order)."""
+        dists = list(self.parameters.values())
+        if self.design == "stroud":
+            return stroud_design(dists)
+        return monte_carlo_design(dists, self.draws, self.seed)
+
+
+@dataclass
+class SweepSpec:
+    name: str
+    source: str
+    base: dict
+    designs: list[tuple[str, dict]]            # (label, nested overrides)
+    grid: list[tuple[str, list]]               # (dotted field, values)
+    ssa: SSASpec | None = None
+    solver: dict = field(default_factory=lambda: dict(SOLVER_DEFAULTS))
+    batch_size: int | None = None
+    dataset: str | None = None
+    description: str = ""
+
+
+@dataclass
+class Point:
+    id: str
+    design: str
+    draw: int             # -1: no SSA (the design itself)
+    weight: float         # weight of the draw within its design
+    scenario: Scenario
+    factors: dict         # SSA key -> drawn value (factor or absolute)
+
+
+# ----------------------------------------------------------------------------- loading
+def _err(source, key, msg) -> ScenarioError:
+    return ScenarioError(f"{source}: {key}: {msg}")
+
+
+def check_field_path(path: str, source: str, where: str) -> list[str]:
+    """Validate a dotted scenario field; return its parts."""
+    if not isinstance(path, str) or not path:
+        raise _err(source, where, f"{path!r} is not a dotted scenario field")
+    parts = path.split(".")
+    top = {f.name: f for f in fields(Scenario)}
+    head = parts[0]
+    if head not in top or head in _NOT_AXES:
+        allowed = ", ".join(sorted(set(top) - _NOT_AXES))
+        raise _err(source, f"{where}", f"unknown scenario field {head!r}; fields: {allowed}")
+    if head in _NESTED:
+        cls = {"policy": "Policy", "bca": "BCA", "output_based_rebates": "OutputBasedRebates"}[head]
+        import cge.scenario as S
+
+        sub = {f.name for f in fields(getattr(S, cls))}
+        if len(parts) > 2 or (len(parts) == 2 and parts[1] not in sub):
+            raise _err(source, where, f"unknown field {path!r}; {head} fields: {', '.join(sorted(sub))}")
+    elif head == "elasticities":
+        from cge.elasticities import PARAMETERS
+
+        if len(parts) > 3 or (len(parts) >= 2 and parts[1] not in PARAMETERS):
+            raise _err(source, where, f"unknown elasticity in {path!r}; known: {', '.join(PARAMETERS)}")
+    elif head in _MAPPINGS:
+        if len(parts) > 2:
+            raise _err(source, where, f"{path!r}: foreign_carbon_prices takes one region code")
+    elif len(parts) > 1:
+        raise _err(source, where, f"{head!r} has no sub-fields (got {path!r})")
+    return parts
+
+
+def _nested(parts: list[str], value) -> dict:
+    out = value
+    for p in reversed(parts):
+        out = {p: out}
+    return out
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _normalise_elasticities(d: dict) -> dict:
+    """Scalars ``{p: v}`` become ``{p: {'*': v}}`` so per-sector entries merge with them."""
+    el = d.get("elasticities")
+    if isinstance(el, dict):
+        d = dict(d)
+        d["elasticities"] = {k: (v if isinstance(v, dict) else {"*": v}) for k, v in el.items()}
+    return d
+
+
+def _overrides(item: dict, source: str, where: str) -> dict:
+    """A design mapping (dotted keys and/or nested mappings) as a nested override."""
+    out: dict = {}
+    for k, v in item.items():
+        parts = check_field_path(k, source, f"{where}.{k}")
+        out = _deep_merge(out, _normalise_elasticities(_nested(parts, v)))
+    return out
+
+
+def _label(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_label(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{_label(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def _int(value, source, key, lo) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        raise _err(source, key, f"{value!r} must be an integer >= {lo}")
+    return value
+
+
+def load_sweep(path: str | Path) -> SweepSpec:
+    """Read and validate a sweep file (see the module docstring)."""
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError(f"{path}: sweep file does not exist")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML ({exc})") from None
+    return sweep_from_dict(data, str(path), default_name=path.stem)
+
+
+def sweep_from_dict(data, source: str = "sweep", default_name: str = "sweep") -> SweepSpec:
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: a sweep file is a mapping with keys {', '.join(TOP_KEYS)}")
+    for k in data:
+        if k not in TOP_KEYS:
+            raise _err(source, k, f"unknown key; allowed: {', '.join(TOP_KEYS)}")
+    name = data.get("name", default_name)
+    if not isinstance(name, str) or not name:
+        raise _err(source, "name", "must be non-empty text")
+    base = data.get("base") or {}
+    if not isinstance(base, dict):
+        raise _err(source, "base", "expected a scenario mapping")
+    base = _normalise_elasticities(dict(base))
+    base.setdefault("name", name)
+    scenario_from_dict(base, source=f"{source} [base]")        # names a bad base key early
+
+    designs: list[tuple[str, dict]] = []
+    if "designs" in data:
+        items = data["designs"]
+        if not isinstance(items, list) or not items:
+            raise _err(source, "designs", "must be a non-empty list of mappings")
+        for k, item in enumerate(items):
+            where = f"designs[{k}]"
+            if not isinstance(item, dict):
+                raise _err(source, where, "must be a mapping of scenario fields")
+            item = dict(item)
+            label = item.pop("name", None)
+            item.pop("description", None)
+            ov = _overrides(item, source, where)
+            if label is None:
+                label = ", ".join(f"{kk}={_label(v)}" for kk, v in item.items()) or f"design-{k + 1}"
+            designs.append((str(label), ov))
+        labels = [d[0] for d in designs]
+        dup = sorted({x for x in labels if labels.count(x) > 1})
+        if dup:
+            raise _err(source, "designs", f"design name(s) used twice: {dup}")
+
+    grid: list[tuple[str, list]] = []
+    if "grid" in data:
+        g = data["grid"]
+        if not isinstance(g, dict) or not g:
+            raise _err(source, "grid", "must be a non-empty mapping of scenario field -> list of values")
+        for k, values in g.items():
+            check_field_path(k, source, f"grid.{k}")
+            if not isinstance(values, list):
+                raise _err(source, f"grid.{k}", f"expected a list of values, got {values!r}")
+            if not values:
+                raise _err(source, f"grid.{k}", "empty axis: give at least one value")
+            grid.append((k, values))
+
+    ssa = _ssa(data["ssa"], source) if data.get("ssa") is not None else None
+    solver = dict(SOLVER_DEFAULTS)
+    s = data.get("solver") or {}
+    if not isinstance(s, dict):
+        raise _err(source, "solver", "expected a mapping")
+    for k, v in s.items():
+        if k not in SOLVER_DEFAULTS:
+            raise _err(source, f"solver.{k}", f"unknown key; allowed: {', '.join(SOLVER_DEFAULTS)}")
+        if k == "max_iter":
+            solver[k] = _int(v, source, "solver.max_iter", 1)
+        elif isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
+            raise _err(source, f"solver.{k}", f"{v!r} must be a positive number")
+        else:
+            solver[k] = float(v)
+    bs = data.get("batch_size")
+    if bs is not None:
+        bs = _int(bs, source, "batch_size", 1)
+    dataset = data.get("dataset")
+    if dataset is not None:
+        if not isinstance(dataset, str):
+            raise _err(source, "dataset", "must be a folder path")
+        p = Path(dataset)
+        if not p.is_absolute() and source not in ("sweep",):
+            p = Path(source).parent / p
+        dataset = str(p)
+    spec = SweepSpec(name=name, source=source, base=base, designs=designs, grid=grid, ssa=ssa,
+                     solver=solver, batch_size=bs, dataset=dataset, description=str(data.get("description", "")))
+    # validate every design (without the dataset) now, so a bad value names its key
+    for label, ov in design_overrides(spec):
+        scenario_from_dict(_deep_merge(base, ov) | {"name": label}, source=f"{source} [{label}]")
+    return spec
+
+
+def _ssa(s, source) -> SSASpec:
+    if not isinstance(s, dict):
+        raise _err(source, "ssa", "expected a mapping with design and parameters")
+    allowed = {"design", "draws", "seed", "parameters"}
+    for k in s:
+        if k not in allowed:
+            raise _err(source, f"ssa.{k}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
+    design = s.get("design", "monte_carlo")
+    if design not in DESIGNS:
+        raise _err(source, "ssa.design", f"{design!r} is not one of {', '.join(DESIGNS)}")
+    draws = seed = 0
+    if design == "monte_carlo":
+        if "draws" not in s:
+            raise _err(source, "ssa.draws", "monte_carlo needs a number of draws")
+        draws = _int(s["draws"], source, "ssa.draws", 1)
+        seed = _int(s.get("seed", 0), source, "ssa.seed", 0)
+    elif "draws" in s or "seed" in s:
+        raise _err(source, "ssa.draws" if "draws" in s else "ssa.seed",
+                   "a stroud design has exactly 2n points and no seed; remove it or use monte_carlo")
+    params = s.get("parameters")
+    if not isinstance(params, dict) or not params:
+        raise _err(source, "ssa.parameters", "give at least one elasticity and its distribution")
+    from cge.elasticities import PARAMETERS
+
+    dists, scale = {}, {}
+    for key, spec in params.items():
+        where = f"ssa.parameters.{key}"
+        parts = str(key).split(".")
+        if parts[0] not in PARAMETERS or len(parts) > 2:
+            raise _err(source, where, f"unknown elasticity {key!r}; give PARAM or PARAM.SECTOR with PARAM one "
+                       f"of {', '.join(PARAMETERS)}")
+        sc = spec.get("scale", "multiplicative") if isinstance(spec, dict) else None
+        if sc not in ("multiplicative", "absolute"):
+            raise _err(source, f"{where}.scale", f"{sc!r} is not one of multiplicative, absolute")
+        dists[str(key)] = Distribution(spec, f"{source}: {where}")
+        scale[str(key)] = sc
+    for key in dists:
+        if "." in key and key.split(".")[0] in dists:
+            raise _err(source, f"ssa.parameters.{key}", f"inconsistent: {key.split('.')[0]} already varies for "
+                       "all sectors")
+    out = SSASpec(design=design, parameters=dists, scale=scale, draws=draws, seed=seed)
+    out.sample()                       # Stroud points below zero are an error now, not mid-sweep
+    return out
+
+
+def design_overrides(spec: SweepSpec) -> list[tuple[str, dict]]:
+    """``designs × grid`` as (label, nested override) pairs."""
+    designs = spec.designs or [("", {})]
+    combos = list(itertools.product(*[[(k, v) for v in values] for k, values in spec.grid])) if spec.grid else [()]
+    out = []
+    for label, ov in designs:
+        for combo in combos:
+            merged = ov
+            for k, v in combo:
+                merged = _deep_merge(merged, _normalise_elasticities(_nested(k.split("."), v)))
+            parts = ([label] if label else []) + [f"{k}={_label(v)}" for k, v in combo]
+            out.append(("; ".join(parts) or spec.base.get("name", spec.name), merged))
+    return out
+
+
+# ----------------------------------------------------------------------------- planning
+def dataset_fingerprint(b) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps([b.regions, b.sectors, b.factors, repr(b.tags)], sort_keys=True).encode())
+    for name in ("vom", "to", "vid", "vfm", "vrs", "vxmd", "tm", "fd", "co2", "co2p", "pop"):
+        a = np.ascontiguousarray(getattr(b, name), dtype=float)
+        h.update(name.encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:16]
+
+
+def _defaults_fingerprint() -> str:
+    from importlib import resources
+
+    data = (resources.files("cge") / "defaults" / "elasticities.csv").read_bytes()
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def point_id(sc: Scenario, coalition: tuple[str, ...], fingerprint: str, solver: dict) -> str:
+    d = sc.to_dict()
+    d.pop("name", None)
+    d.pop("description", None)
+    d["coalition"] = list(coalition)
+    payload = {"scenario": d, "dataset": fingerprint, "elasticity_defaults": _defaults_fingerprint(),
+               "solver": solver}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def _check_against(b, sc: Scenario, where: str) -> tuple[str, ...]:
+    """Dataset-dependent checks of one scenario (what :class:`BCAModel` would reject later)."""
+    from cge.bca_model import structure_of
+
+    try:
+        st = structure_of(b, sc)
+        resolve_regions(sc.bca.exempt, b.regions, b.tags.region_groups, "bca.exempt")
+        for key, cov in (("bca.coverage", sc.bca.coverage), ("output_based_rebates.coverage",
+                                                             sc.output_based_rebates.coverage)):
+            if cov not in ("eite", "all"):
+                bad = [c for c in cov if c not in b.sectors]
+                if bad:
+                    raise ScenarioError(f"{key}: unknown sector(s) {bad}; known: {', '.join(b.sectors)}")
+    except ScenarioError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+    return st.coalition
+
+
+def plan_points(spec: SweepSpec, b) -> list[Point]:
+    """Every point of the sweep on benchmark ``b``, validated; designs in order, draws within."""
+    from cge.elasticities import resolve
+    from cge.errors import DataError
+
+    fp = dataset_fingerprint(b)
+    draws = spec.ssa.sample() if spec.ssa else None
+    keys = list(spec.ssa.parameters) if spec.ssa else []
+    for key in keys:
+        if "." in key and key.split(".")[1] not in b.sectors:
+            raise ScenarioError(f"{spec.source}: ssa.parameters.{key}: unknown sector {key.split('.')[1]!r}; "
+                                f"known: {', '.join(b.sectors)}")
+    points: list[Point] = []
+    for label, ov in design_overrides(spec):
+        where = f"{spec.source} [{label}]"
+        data = _deep_merge(spec.base, ov)
+        data["name"] = label
+        sc = scenario_from_dict(data, source=where)
+        coalition = _check_against(b, sc, where)
+        try:
+            central = resolve(b.sectors, sc.elasticities).table
+        except DataError as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
+        if draws is None:
+            points.append(Point(point_id(sc, coalition, fp, spec.solver), label, -1, 1.0, sc, {}))
+            continue
+        for k, row in enumerate(draws):
+            el = {p: dict(v) for p, v in (data.get("elasticities") or {}).items()}
+            for key, x in zip(keys, row):
+                param, _, sector = key.partition(".")
+                targets = (sector,) if sector else b.sectors
+                entry = el.setdefault(param, {})
+                for s in targets:
+                    base_value = central[param][s]
+                    entry[s] = float(x) * base_value if spec.ssa.scale[key] == "multiplicative" else float(x)
+                if not sector:
+                    entry.pop("*", None)
+                # a '*' entry must come first: later per-sector entries override it
+                el[param] = ({"*": entry["*"]} if "*" in entry else {}) | {s: v for s, v in entry.items() if s != "*"}
+            d = dict(data, elasticities=el, name=f"{label} #{k + 1}")
+            psc = scenario_from_dict(d, source=where)
+            points.append(Point(point_id(psc, coalition, fp, spec.solver), label, k, 1.0 / len(draws), psc,
+                                {key: float(x) for key, x in zip(keys, row)}))
+    return points

@@ -1,0 +1,155 @@
+"""Summaries of a sweep folder: per design, mean, standard deviation and 5–95% band of each
+output across the SSA draws.
+
+* Monte Carlo: sample mean, sample standard deviation (ddof = 1; 0 for a single draw) and the
+  empirical 5% and 95% quantiles (linear interpolation).
+* Stroud: the quadrature mean and standard deviation (weights 1/(2n)); the band is the normal
+  approximation ``mean ± 1.645·sd`` (a quadrature gives moments, not quantiles).
+* No SSA: one point per design; ``std`` 0 and the band collapses to the value.
+
+Failed points are left out (``n`` counts the points that solved); they are listed in
+``failed.csv`` with their reason and diagnostics.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cge.errors import CGEError
+from cge.sweep.ssa import Z95
+from cge.sweep.store import Store
+
+#: the outputs of interest summarised in summary_stats.csv
+MEASURES = ("leakage_rate_pct", "ev_pct", "eite_output_change_pct", "carbon_price_usd_per_t")
+STAT_COLUMNS = ["design", "measure", "region", "mean", "std", "p05", "p95", "n"]
+
+
+def _open(out) -> tuple[Path, dict, pd.DataFrame, Store]:
+    out = Path(out)
+    if not (out / "plan.parquet").exists() or not (out / "sweep.json").exists():
+        raise CGEError(f"{out}: not a sweep folder (no plan.parquet / sweep.json); run `cge sweep` first")
+    meta = json.loads((out / "sweep.json").read_text())
+    plan = pd.read_parquet(out / "plan.parquet")
+    store = Store(out)
+    store.recover()
+    return out, meta, plan, store
+
+
+def point_results(out) -> pd.DataFrame:
+    """Tidy per-point results of the current plan: design, draw, weight, point_id, measure, region, value."""
+    _, _, plan, store = _open(out)
+    values = store.values()
+    cols = ["design", "draw", "weight", "point_id"] + [c for c in plan.columns if c.startswith("ssa:")]
+    return plan[cols].merge(values, on="point_id", how="inner")
+
+
+def failed_points(out) -> pd.DataFrame:
+    """Failed points of the current plan with their reason and diagnostics (JSON)."""
+    _, _, plan, store = _open(out)
+    recs = store.records()
+    cols = ["point_id", "design", "draw", "reason", "diagnostics"]
+    if recs.empty or "status" not in recs:
+        return pd.DataFrame(columns=cols)
+    bad = recs[recs["status"] != "ok"].rename(columns={"id": "point_id"}).reindex(
+        columns=["point_id", "reason", "diagnostics"])
+    bad = plan[["point_id", "design", "draw"]].merge(bad[["point_id", "reason", "diagnostics"]], on="point_id")
+    bad["diagnostics"] = bad["diagnostics"].map(lambda d: json.dumps(d, default=str))
+    return bad[cols]
+
+
+def _stats(g: pd.DataFrame, design: str | None) -> pd.Series:
+    x = g["value"].to_numpy(dtype=float)
+    ok = np.isfinite(x)
+    x, w = x[ok], g["weight"].to_numpy(dtype=float)[ok]
+    n = len(x)
+    if n == 0:
+        return pd.Series({"mean": np.nan, "std": np.nan, "p05": np.nan, "p95": np.nan, "n": 0})
+    if design == "stroud":
+        w = w / w.sum()
+        mean = float((w * x).sum())
+        sd = float(np.sqrt(max((w * (x - mean) ** 2).sum(), 0.0)))
+        lo, hi = mean - Z95 * sd, mean + Z95 * sd
+    else:
+        mean = float(x.mean())
+        sd = float(x.std(ddof=1)) if n > 1 else 0.0
+        lo, hi = (float(np.quantile(x, 0.05)), float(np.quantile(x, 0.95)))
+    if sd < 1e-12 * max(1.0, abs(mean)):
+        sd = 0.0
+    return pd.Series({"mean": mean, "std": sd, "p05": lo, "p95": hi, "n": n})
+
+
+def summary_stats(out, measures=MEASURES) -> pd.DataFrame:
+    """The tidy table ``design, measure, region, mean, std, p05, p95, n`` (region ``ALL`` = world)."""
+    _, meta, plan, _ = _open(out)
+    pts = point_results(out)
+    pts = pts[pts["measure"].isin(measures)]
+    if pts.empty:
+        return pd.DataFrame(columns=STAT_COLUMNS)
+    design = meta.get("ssa_design")
+    rows = []
+    order = {d: k for k, d in enumerate(dict.fromkeys(plan["design"]))}
+    for (d, m, r), g in pts.groupby(["design", "measure", "region"], sort=False):
+        s = _stats(g, design)
+        rows.append({"design": d, "measure": m, "region": r, **s.to_dict()})
+    df = pd.DataFrame(rows, columns=STAT_COLUMNS)
+    df["n"] = df["n"].astype(int)
+    df["_d"] = df["design"].map(order)
+    df["_m"] = df["measure"].map({m: k for k, m in enumerate(measures)})
+    return df.sort_values(["_d", "_m", "region"], kind="stable").drop(columns=["_d", "_m"]).reset_index(drop=True)
+
+
+def _tex(s: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
+                 ("$", r"\$"), ("{", r"\{"), ("}", r"\}")):
+        s = s.replace(a, b)
+    return s
+
+
+def _wide(stats: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
+    """Measure/region rows, one column per design: ``mean ± sd [p05, p95]``."""
+    f = f"{{:.{digits}f}}"
+    cell = stats.apply(lambda r: f"{f.format(r['mean'])} ± {f.format(r['std'])} "
+                                 f"[{f.format(r['p05'])}, {f.format(r['p95'])}]", axis=1)
+    t = stats.assign(cell=cell)
+    wide = t.pivot_table(index=["measure", "region"], columns="design", values="cell", aggfunc="first", sort=False)
+    designs = list(dict.fromkeys(stats["design"]))
+    return wide[designs].reset_index()
+
+
+def write_summary(out) -> pd.DataFrame:
+    """Write summary_stats.csv, summary.md, summary.tex, summary.xlsx, points.parquet, failed.csv."""
+    out = Path(out)
+    stats = summary_stats(out)
+    _, meta, _, _ = _open(out)
+    stats.to_csv(out / "summary_stats.csv", index=False)
+    pts = point_results(out)
+    pts.to_parquet(out / "points.parquet", index=False)
+    failed = failed_points(out)
+    failed.to_csv(out / "failed.csv", index=False)
+    design = meta.get("ssa_design")
+    band = {"stroud": "Stroud quadrature, band = mean ± 1.645 sd", "monte_carlo": "Monte Carlo, band = 5–95% "
+            "quantiles"}.get(design, "no SSA: one point per design")
+    note = (f"Cells: mean ± standard deviation [5%, 95%] across SSA draws ({band}). ALL = world; "
+            f"{len(failed)} failed point(s) left out (see failed.csv).")
+    if stats.empty:
+        (out / "summary.md").write_text(f"# Sweep {meta.get('name', '')}\n\nNo solved points.\n")
+        return stats
+    wide = _wide(stats)
+    (out / "summary.md").write_text(f"# Sweep {meta.get('name', '')}\n\n{wide.to_markdown(index=False)}\n\n{note}\n")
+    cols = list(wide.columns)
+    lines = [r"\begin{table}[htbp]\centering", rf"\caption{{Sweep {_tex(str(meta.get('name', '')))}}}",
+             r"\begin{tabular}{ll" + "r" * (len(cols) - 2) + "}", r"\hline",
+             " & ".join(_tex(str(c)) for c in cols) + r" \\", r"\hline"]
+    for _, row in wide.iterrows():
+        lines.append(" & ".join(_tex(str(row[c])) for c in cols) + r" \\")
+    lines += [r"\hline", r"\end{tabular}", rf"\par\footnotesize {_tex(note)}", r"\end{table}"]
+    (out / "summary.tex").write_text("\n".join(lines) + "\n")
+    with pd.ExcelWriter(out / "summary.xlsx") as xl:
+        stats.to_excel(xl, sheet_name="summary_stats", index=False)
+        wide.to_excel(xl, sheet_name="table", index=False)
+        failed.to_excel(xl, sheet_name="failed", index=False)
+    return stats
