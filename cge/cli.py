@@ -128,6 +128,14 @@ def cmd_sweep_summary(args) -> int:
     return run(args)
 
 
+def cmd_report(args) -> int:
+    from cge.report import build_report
+
+    out = build_report(args.results, out=args.out, legitimacy=args.legitimacy)
+    print(f"wrote {out}/report.html (self-contained), figures/ (PNG, SVG) and tables/ (Markdown, LaTeX, Excel)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cge", description="Multi-region CGE analysis of carbon pricing "
                                 "and border carbon adjustments.")
@@ -153,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     ss = sub.add_parser("sweep-summary", help="mean, std and 5-95%% bands of a sweep folder's outputs")
     add_summary_arguments(ss)
     ss.set_defaults(func=cmd_sweep_summary)
+    r = sub.add_parser("report", help="HTML report with figures and tables from a `cge compare` results folder")
+    r.add_argument("results", metavar="RESULTS_DIR", help="output folder of `cge compare` (or of a sweep)")
+    r.add_argument("--out", help="report folder (default: RESULTS_DIR/report)")
+    r.add_argument("--legitimacy", help="legal considerations YAML (default: cge/defaults/legitimacy.yaml)")
+    r.set_defaults(func=cmd_report)
     return p
 
 

@@ -1,0 +1,180 @@
+"""Read a results folder (``cge compare`` output, optionally with a sweep's ``summary_stats.csv``).
+
+The report works from the folder alone. A compare folder must hold every table of
+:data:`COMPARE_FILES` and ``run.yaml``; a sweep folder holding only ``summary_stats.csv`` gives
+the panels that are possible from it. A missing file is a :class:`~cge.errors.DataError` naming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from cge.errors import DataError
+
+TABLES = ("summary", "regions", "groups", "sectors", "bilateral", "bca_flows")
+COMPARE_FILES = tuple(f"{t}.csv" for t in TABLES) + ("run.yaml",)
+STATS_FILE = "summary_stats.csv"
+STATS_COLUMNS = ("design", "measure", "region", "mean", "std", "p05", "p95", "n")
+REQUIRED_COLUMNS = {
+    "summary": ("scenario", "leakage_rate_pct", "coalition_abatement_mt", "coalition_abatement_pct",
+                "carbon_price_usd_per_t", "global_emissions_change_mt", "burden_share_non_coalition_pct",
+                "bca_revenue_bn_usd", "ev_world_bn_usd", "ev_world_pct", "ev_coalition_pct", "ev_rest_pct"),
+    "regions": ("scenario", "region", "coalition", "ev_pct", "ev_bn_usd", "emissions_change_mt",
+                "income_per_capita_benchmark_usd", "terms_of_trade_pct", "bca_revenue_kept_bn_usd",
+                "bca_revenue_returned_received_bn_usd", "export_rebate_cost_bn_usd"),
+    "groups": ("scenario", "group", "regions", "ev_pct", "ev_bn_usd"),
+    "sectors": ("scenario", "region", "sector", "eite", "coalition", "output_benchmark_bn_usd",
+                "output_change_pct", "exports_benchmark_bn_usd", "exports_change_pct",
+                "imports_benchmark_bn_usd", "imports_change_pct"),
+    "bilateral": ("scenario", "good", "exporter", "importer", "benchmark_bn_usd",
+                  "quantity_bn_usd_at_benchmark_prices"),
+    "bca_flows": ("scenario", "good", "exporter", "importer", "collected_by", "charge_bn_usd"),
+}
+
+
+@dataclass
+class Results:
+    """The tables of a results folder, designs in run order."""
+
+    folder: Path
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    run: dict = field(default_factory=dict)
+    stats: pd.DataFrame | None = None
+    designs: list[str] = field(default_factory=list)
+
+    @property
+    def has_compare(self) -> bool:
+        return bool(self.tables)
+
+    @property
+    def scenarios(self) -> dict[str, dict]:
+        return {s["name"]: s for s in self.run.get("scenarios", [])}
+
+    @property
+    def dataset(self) -> dict:
+        return self.run.get("dataset", {})
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.dataset.get("synthetic", False))
+
+    @property
+    def coalition(self) -> list[str]:
+        if not self.has_compare:
+            return []
+        reg = self.tables["regions"]
+        first = reg[reg["scenario"] == self.designs[0]]
+        return first.loc[first["coalition"].astype(bool), "region"].tolist()
+
+    @property
+    def regions(self) -> list[str]:
+        if self.has_compare:
+            reg = self.tables["regions"]
+            return reg.loc[reg["scenario"] == self.designs[0], "region"].tolist()
+        return list(self.dataset.get("regions", []))
+
+    def reference(self) -> str | None:
+        """The first design with neither a BCA nor output-based rebates (the no-BCA reference)."""
+        for name in self.designs:
+            s = self.scenarios.get(name, {})
+            b, o = s.get("bca") or {}, s.get("output_based_rebates") or {}
+            if not (b.get("import_charge") or b.get("export_rebate") or o.get("enabled")):
+                return name
+        return None
+
+    def band(self, measure: str, region: str = "ALL") -> pd.DataFrame | None:
+        """SSA band rows ``design, mean, p05, p95`` for one measure (and region), or None."""
+        if self.stats is None:
+            return None
+        s = self.stats[self.stats["measure"] == measure]
+        s = s[s["region"] == region]
+        return s.set_index("design")[["mean", "std", "p05", "p95", "n"]] if len(s) else None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not a readable CSV table ({exc})") from None
+
+
+def _check_columns(df: pd.DataFrame, cols, path: Path) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(missing)}")
+
+
+def read_stats(path: Path) -> pd.DataFrame:
+    df = _read_csv(path)
+    _check_columns(df, STATS_COLUMNS, path)
+    df["region"] = df["region"].fillna("ALL").astype(str).replace({"": "ALL"})
+    for c in ("mean", "std", "p05", "p95", "n"):
+        df[c] = pd.to_numeric(df[c], errors="coerce")
+    return df
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise DataError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise DataError(f"{path}: expected a mapping")
+    return data
+
+
+def load_results(folder: str | Path) -> Results:
+    """Read a results folder; raise :class:`DataError` naming the first missing or malformed file."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"{folder}: results folder does not exist (run `cge compare --out {folder}` first)")
+    res = Results(folder)
+    stats_path = folder / STATS_FILE
+    if stats_path.exists():
+        res.stats = read_stats(stats_path)
+    run_path = folder / "run.yaml"
+    present = [t for t in TABLES if (folder / f"{t}.csv").exists()]
+    if not present and res.stats is not None:
+        # a sweep folder: only the bands are available
+        if run_path.exists():
+            res.run = _read_yaml(run_path)
+        res.designs = list(dict.fromkeys(res.stats["design"].astype(str)))
+        return res
+    for f in COMPARE_FILES:
+        if not (folder / f).exists():
+            raise DataError(f"{folder / f}: missing from the results folder (expected the output of "
+                            f"`cge compare`: {', '.join(COMPARE_FILES)})")
+    for t in TABLES:
+        path = folder / f"{t}.csv"
+        df = _read_csv(path)
+        _check_columns(df, REQUIRED_COLUMNS[t], path)
+        for c in ("coalition", "eite"):
+            if c in df.columns:
+                df[c] = df[c].astype(str).str.lower().isin(("true", "1", "1.0"))
+        res.tables[t] = df
+    res.run = _read_yaml(run_path)
+    if "scenarios" not in res.run:
+        raise DataError(f"{run_path}: scenarios: missing (the scenario definitions written by `cge compare`)")
+    names = [s.get("name") for s in res.run["scenarios"]]
+    in_tables = list(dict.fromkeys(res.tables["summary"]["scenario"].astype(str)))
+    unknown = [n for n in in_tables if n not in names]
+    if unknown:
+        raise DataError(f"{run_path}: no scenario definition for {', '.join(unknown)} (in summary.csv)")
+    res.designs = [n for n in names if n in in_tables]
+    if not res.designs:
+        raise DataError(f"{folder / 'summary.csv'}: no scenarios")
+    return res
+
+
+def eite_weighted(sectors: pd.DataFrame, value: str, weight: str, by: list[str]) -> pd.Series:
+    """Weighted % change of covered (EITE) goods: Σ w·(1 + x/100) / Σ w − 1, in %."""
+    e = sectors[sectors["eite"]].copy()
+    e = e[np.isfinite(e[value]) & (e[weight] > 0)]
+    e["_new"] = e[weight] * (1 + e[value] / 100)
+    g = e.groupby(by, sort=False)[["_new", weight]].sum()
+    return 100 * (g["_new"] / g[weight] - 1)

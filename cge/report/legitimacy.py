@@ -1,0 +1,195 @@
+"""The legitimacy panel's data: legal considerations per BCA switch value, read from a YAML file.
+
+The file (default ``cge/defaults/legitimacy.yaml``) is validated on load: unknown keys, unknown
+switches or values, and sources not defined under ``sources:`` are :class:`~cge.errors.DataError`
+naming the file and the key. :func:`design_switches` turns a scenario definition (as written to
+``run.yaml``) into the list of switch values it uses, each of which must have an entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from cge.errors import DataError
+
+#: switch -> its possible values (as strings)
+SWITCH_VALUES: dict[str, tuple[str, ...]] = {
+    "border_measure": ("none",),
+    "import_charge": ("true", "false"),
+    "export_rebate": ("true", "false"),
+    "basis": ("direct", "direct+electricity", "total"),
+    "benchmark": ("exporter", "importer", "world_average", "best"),
+    "credit_foreign_carbon_price": ("true", "false"),
+    "coverage": ("eite", "all", "list"),
+    "exempt": ("none", "non-empty"),
+    "revenue": ("importer", "exporter"),
+    "output_based_rebates": ("enabled",),
+}
+#: the BCA fields of a scenario, in display order (all listed whenever a BCA is active)
+BCA_SWITCHES = ("import_charge", "export_rebate", "basis", "benchmark", "credit_foreign_carbon_price",
+                "coverage", "exempt", "revenue")
+
+TOP_KEYS = {"title", "disclaimer", "reviewed", "sources", "general", "switches"}
+ENTRY_KEYS = {"summary", "considerations"}
+CONSIDERATION_KEYS = {"text", "instruments", "sources"}
+SOURCE_KEYS = {"title", "url"}
+
+
+@dataclass(frozen=True)
+class Consideration:
+    text: str
+    instruments: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    summary: str
+    considerations: tuple[Consideration, ...]
+
+
+@dataclass(frozen=True)
+class Legitimacy:
+    title: str
+    disclaimer: str
+    reviewed: str
+    sources: dict[str, dict]
+    general: tuple[Consideration, ...]
+    switches: dict[str, dict[str, Entry]]
+    path: str
+
+    def entry(self, switch: str, value: str) -> Entry:
+        try:
+            return self.switches[switch][value]
+        except KeyError:
+            raise DataError(f"{self.path}: switches.{switch}.{value}: no entry for this switch value, "
+                            "which a design uses") from None
+
+    def source_label(self, sid: str) -> str:
+        return self.sources[sid]["title"]
+
+
+def default_path() -> Path:
+    with resources.as_file(resources.files("cge") / "defaults" / "legitimacy.yaml") as p:
+        return Path(p)
+
+
+def _key(v) -> str:
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def _unknown(where: str, data: dict, allowed: set) -> None:
+    if not isinstance(data, dict):
+        raise DataError(f"{where}: expected a mapping, got {type(data).__name__}")
+    for k in data:
+        if k not in allowed:
+            raise DataError(f"{where}.{k}: unknown key; allowed keys: {', '.join(sorted(allowed))}")
+
+
+def _text(value, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise DataError(f"{where}: expected non-empty text")
+    return " ".join(value.split())
+
+
+def _list_of_text(value, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise DataError(f"{where}: expected a non-empty list")
+    return tuple(_text(v, f"{where}[{k}]") for k, v in enumerate(value))
+
+
+def _considerations(items, where: str, sources: dict) -> tuple[Consideration, ...]:
+    if not isinstance(items, list) or not items:
+        raise DataError(f"{where}: expected a non-empty list of considerations")
+    out = []
+    for k, c in enumerate(items):
+        w = f"{where}[{k}]"
+        _unknown(w, c, CONSIDERATION_KEYS)
+        for req in CONSIDERATION_KEYS:
+            if req not in c:
+                raise DataError(f"{w}.{req}: missing")
+        srcs = _list_of_text(c["sources"], f"{w}.sources")
+        for s in srcs:
+            if s not in sources:
+                raise DataError(f"{w}.sources: {s!r} is not defined under sources:")
+        out.append(Consideration(_text(c["text"], f"{w}.text"), _list_of_text(c["instruments"], f"{w}.instruments"),
+                                 srcs))
+    return tuple(out)
+
+
+def load_legitimacy(path: str | Path | None = None) -> Legitimacy:
+    """Read and validate a legitimacy file (default: the packaged one)."""
+    path = Path(path) if path else default_path()
+    if not path.exists():
+        raise DataError(f"{path}: legitimacy file does not exist")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DataError(f"{path}: not valid YAML ({exc})") from None
+    p = str(path)
+    _unknown(p, data, TOP_KEYS)
+    for req in ("sources", "switches", "disclaimer"):
+        if req not in data:
+            raise DataError(f"{p}: {req}: missing")
+    sources = data["sources"]
+    _unknown(f"{p}: sources", sources, set(sources) if isinstance(sources, dict) else set())
+    for sid, s in sources.items():
+        _unknown(f"{p}: sources.{sid}", s, SOURCE_KEYS)
+        _text(s.get("title"), f"{p}: sources.{sid}.title")
+    general = _considerations(data["general"], f"{p}: general", sources) if data.get("general") else ()
+    sw = data["switches"]
+    _unknown(f"{p}: switches", sw, set(SWITCH_VALUES))
+    switches: dict[str, dict[str, Entry]] = {}
+    for name, values in sw.items():
+        if not isinstance(values, dict):
+            raise DataError(f"{p}: switches.{name}: expected a mapping value -> entry")
+        switches[name] = {}
+        for v, entry in values.items():
+            vk = _key(v)
+            where = f"{p}: switches.{name}.{vk}"
+            if vk not in SWITCH_VALUES[name]:
+                raise DataError(f"{where}: unknown value; allowed: {', '.join(SWITCH_VALUES[name])}")
+            _unknown(where, entry, ENTRY_KEYS)
+            switches[name][vk] = Entry(_text(entry.get("summary"), f"{where}.summary"),
+                                       _considerations(entry.get("considerations"), f"{where}.considerations",
+                                                       sources))
+    return Legitimacy(title=_text(data.get("title", "Legal considerations"), f"{p}: title"),
+                      disclaimer=_text(data["disclaimer"], f"{p}: disclaimer"),
+                      reviewed=str(data.get("reviewed", "")), sources=sources, general=general,
+                      switches=switches, path=p)
+
+
+def design_switches(scenario: dict) -> list[tuple[str, str, str]]:
+    """``(switch, value key, value as shown)`` for every switch a scenario definition uses."""
+    bca = scenario.get("bca") or {}
+    obr = scenario.get("output_based_rebates") or {}
+    active = bool(bca.get("import_charge")) or bool(bca.get("export_rebate"))
+    out: list[tuple[str, str, str]] = []
+    if active:
+        for name in BCA_SWITCHES:
+            v = bca.get(name)
+            if name == "coverage":
+                key = v if v in ("eite", "all") else "list"
+                shown = v if isinstance(v, str) else ", ".join(v or [])
+            elif name == "exempt":
+                v = list(v or [])
+                key = "non-empty" if v else "none"
+                shown = ", ".join(v) if v else "none (coalition members only)"
+            elif isinstance(v, bool):
+                key = shown = _key(v)
+            else:
+                key = shown = str(v)
+            out.append((name, key, shown))
+    if obr.get("enabled"):
+        cov = obr.get("coverage", "eite")
+        cov = cov if isinstance(cov, str) else ", ".join(cov)
+        out.append(("output_based_rebates", "enabled",
+                    f"basis {obr.get('basis', 'direct')}, benchmark {obr.get('benchmark', 'exporter')}, "
+                    f"coverage {cov}"))
+    if not out:
+        out.append(("border_measure", "none", "none"))
+    return out
