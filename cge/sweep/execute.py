@@ -170,7 +170,7 @@ def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | Non
     store = None
     handler = None
     try:
-        if scheduler or workers != 0:
+        if scheduler:
             client, cluster = _connect(scheduler, workers, connect_timeout_s)   # unreachable: fail here
         out.mkdir(parents=True, exist_ok=True)
         handler = _log_to(out)
@@ -184,6 +184,8 @@ def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | Non
                  len(distinct), already, len(todo))
         prog = Progress(len(distinct), already, progress_stream)
         solved = failed = lost = 0
+        if todo and client is None and workers != 0:
+            client, cluster = _connect(None, workers, connect_timeout_s)
         if todo:
             n_workers = 1 if client is None else max(1, len(client.scheduler_info()["workers"]) or (workers or 1))
             bs = spec.batch_size or max(1, min(16, math.ceil(len(todo) / (4 * n_workers))))
@@ -203,7 +205,7 @@ def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | Non
                 bfut = client.scatter(benchmark, broadcast=True)
                 futures = {client.submit(solve_batch, bfut, fp, [(p.id, p.scenario) for p in batch], spec.solver,
                                          route, pure=False): batch for batch in batches}
-                for fut in as_completed(futures):
+                for fut in as_completed(list(futures), loop=client.loop):
                     batch = futures.pop(fut)
                     try:
                         recs = fut.result()
