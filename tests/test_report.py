@@ -315,6 +315,7 @@ def test_ssa_bands_from_summary_stats_are_drawn_on_leakage_and_ev(results_dir, t
     assert _whiskers(figs["fairness_ev_regions"]) == 4 * len(designs)
     assert plain["fairness_ev_regions"] == 0
     assert "5th-95th percentile" in figs["validity_leakage"].caption
+    plt.close("all")
     out = build_report(folder)
     val = parse_tables((out / "report.html").read_text())["tbl-validity"]
     assert [float(r[-2][1]) for r in val] == [3.0 - k for k in range(len(designs))]

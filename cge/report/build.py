@@ -38,7 +38,7 @@ def build_report(results_dir: str | Path, out: str | Path | None = None,
                 f.fig.savefig(tmp / "figures" / f"{f.key}.png")
                 f.fig.savefig(tmp / "figures" / f"{f.key}.svg")
                 buf = io.BytesIO()
-                f.fig.savefig(buf, format="png", dpi=110)
+                f.fig.savefig(buf, format="png", dpi=140)
                 plt.close(f.fig)
                 rendered.append((f, buf.getvalue()))
         tables = all_tables(res, legit)

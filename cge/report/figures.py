@@ -272,7 +272,7 @@ def eite_output(res: Results, style: Styles):
         others = w.drop(ref)
         if len(others):
             best = others[True].idxmax()
-            cap += (f"; the coalition's EITE loss is smallest under {best} ({_fmt(w.loc[best, True])}%, "
+            cap += (f"; coalition EITE output fares best under {best} ({_fmt(w.loc[best, True])}%, "
                     f"non-coalition {_fmt(w.loc[best, False])}%).")
         else:
             cap += "."
