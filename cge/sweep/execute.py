@@ -1,11 +1,11 @@
 """Run a sweep on Dask (``dask.distributed``), resumably.
 
 The driver plans and validates every point, recovers the output folder, and submits the
-points not yet done in batches (grouped by model structure, designs and draws in order, so
-consecutive points are close). Each worker builds and compiles a model once per structure and
-re-solves its points (see :mod:`cge.sweep.worker`); the driver alone writes results, one
-Parquet partition per finished batch (see :mod:`cge.sweep.store`). ``workers=0`` runs
-in-process without Dask (same code path for the points, handy for debugging).
+points not yet done in batches (draws of one design in order, so consecutive points are
+close). Each worker builds and compiles a model once per structure and re-solves its points
+(see :mod:`cge.sweep.worker`); the driver alone writes results, one Parquet partition per
+finished batch (see :mod:`cge.sweep.store`). ``workers=0`` runs in-process without Dask
+(same code path for the points, handy for debugging).
 """
 
 from __future__ import annotations
@@ -106,12 +106,13 @@ class Progress:
             self._last = now
 
 
-def _batches(points: list[Point], b, batch_size: int) -> list[list[Point]]:
-    from cge.bca_model import structure_of
+def _batches(points: list[Point], batch_size: int) -> list[list[Point]]:
+    """Consecutive points of one design per batch (draws of a design are close: good warm starts).
 
+    Which compiled model a point uses is decided on the worker by ``structure_of`` equality."""
     groups: dict = {}
     for p in points:
-        groups.setdefault(repr(structure_of(b, p.scenario)), []).append(p)
+        groups.setdefault(p.design, []).append(p)
     out = []
     for group in groups.values():
         out += [group[k:k + batch_size] for k in range(0, len(group), batch_size)]
@@ -189,7 +190,7 @@ def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | Non
         if todo:
             n_workers = 1 if client is None else max(1, len(client.scheduler_info()["workers"]) or (workers or 1))
             bs = spec.batch_size or max(1, min(16, math.ceil(len(todo) / (4 * n_workers))))
-            batches = _batches(todo, benchmark, bs)
+            batches = _batches(todo, bs)
             where = "in-process" if client is None else (scheduler or f"LocalCluster({n_workers} workers)")
             log.info("solving %d points in %d batches of up to %d on %s", len(todo), len(batches), bs, where)
             if client is None:
