@@ -4,7 +4,8 @@ declared with the blocks of :mod:`cge.core` from any valid :class:`~cge.benchmar
 Variables (calibrated share form; benchmark prices and activity levels are 1):
 
 ==========  =====================================================================
-``Y[r,j]``  production of sector j in region r (nested KLEM; resource sectors CES(rent, bundle))
+``Y[r,j]``  production of sector j in region r (nested KLEM, with crude oil a Leontief input
+            beside the KLEM composite in refineries; resource sectors CES(rent, bundle))
 ``A[r,i]``  Armington aggregation of domestic and imported good i
 ``C[r]``    household consumption bundle
 ``PY``      output price; ``PA`` Armington price; ``PC`` consumer price; ``PF`` factor price;
@@ -65,8 +66,11 @@ PRICE_SCALE = 10.0
 
 
 def smooth_max0(x, eps: float = CREDIT_SMOOTHING):
-    """``max(x, 0)`` smoothed: ``(x + sqrt(x² + ε²) − ε)/2``; 0 at x = 0, x − ε/2 for x ≫ ε."""
-    return (x + sqrt(x * x + eps * eps) - eps) / 2
+    """``max(x, 0)`` smoothed, never negative and exactly 0 at x = 0:
+    ``g(x)·x²/(x² + ε²)`` with ``g(x) = (x + sqrt(x² + ε²))/2``; it differs from ``max(x, 0)``
+    by at most ``ε/2`` near 0 and by ``O(ε²/|x|)`` elsewhere."""
+    g = (x + sqrt(x * x + eps * eps)) / 2
+    return g * (x * x) / (x * x + eps * eps)
 
 
 def fischer_burmeister(a, b):
@@ -217,6 +221,8 @@ class BCAModel:
                     continue
                 if resource:
                     nest = "bundle"
+                elif i in tags.crude:
+                    nest = TOP  # refinery feedstock: Leontief with the KLEM composite
                 elif i in tags.fossil:
                     nest = "ff"
                 elif i in tags.electricity:
@@ -235,10 +241,15 @@ class BCAModel:
                 inputs.append(Input(PR[r, j], rent, TOP, label=("vrs", r, j)))
                 nests = [Nest(TOP, sigma_res), Nest("bundle", 0.0, TOP)]
             else:
-                nests = [
-                    Nest(TOP, el("sigma_klem", j)),
-                    Nest("m", 0.0, TOP),
-                    Nest("kle", el("sigma_kle", j), TOP),
+                # Y = min(crude, CES_klem(materials; KLE)) where crude oil is used (refineries);
+                # otherwise the KLEM nest is the top nest.
+                uses_crude = any(inp.nest == TOP for inp in inputs)
+                klem = "klem" if uses_crude else TOP
+                nests = [Nest(TOP, 0.0)] if uses_crude else []
+                nests += [
+                    Nest(klem, el("sigma_klem", j), TOP if uses_crude else None),
+                    Nest("m", 0.0, klem),
+                    Nest("kle", el("sigma_kle", j), klem),
                     Nest("va", el("sigma_va", j), "kle"),
                     Nest("e", el("sigma_e", j), "kle"),
                     Nest("ff", el("sigma_ff", j), "e"),

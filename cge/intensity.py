@@ -6,8 +6,11 @@ the basis of border carbon adjustments and output-based rebates (spec section 5)
   producing region's direct electricity intensity, ``Σ_e vid[r,e,i]/vom[r,i] · θ_direct[r,e]``.
 * ``total``: the full content through the global multi-regional Leontief inverse,
   ``θ = d · (I − A)⁻¹`` where ``A[(s,k),(r,i)] = vid[r,k,i]/vom[r,i] · share[s→r,k]`` and the
-  sourcing shares of region r's Armington good k are fob, without tariffs:
-  ``share[r→r,k] = vdm[r,k]/va[r,k]``, ``share[s→r,k] = vxmd[k,s,r]/va[r,k]``.
+  sourcing coefficients of region r's Armington good k are fob quantities per unit of Armington
+  value: ``share[r→r,k] = vdm[r,k]/va[r,k]``, ``share[s→r,k] = vxmd[k,s,r]/va[r,k]`` with
+  ``va = vdm + Σ vxmd·(1+tm)``. (They sum to less than one where tariffs are positive: tariff
+  revenue carries no carbon. Spec section 5 says "Armington sourcing shares (fob, excluding
+  tariffs)"; we read it as fob content per unit of the tariff-inclusive Armington good.)
 
 Benchmarks of intensity turn ``θ[exporter, i]`` into the intensity charged on the flow
 ``exporter → importer``: ``exporter`` (own), ``importer`` (the importer's own), ``world_average``
@@ -44,7 +47,7 @@ def total(b: Benchmark) -> np.ndarray:
     """Full embodied intensity through the global Leontief inverse (see module docstring)."""
     R, J = len(b.regions), len(b.sectors)
     n = R * J
-    va = b.vdm + b.vxmd.sum(axis=1).T  # fob sourcing base [r, k]
+    va = b.va  # Armington supply incl. tariffs [r, k]: fob content per unit of Armington value
     coef = np.divide(b.vid, b.vom[:, None, :], out=np.zeros_like(b.vid), where=b.vom[:, None, :] > 0)
     rows, cols, vals = [], [], []
     for r in range(R):  # user region

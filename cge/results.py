@@ -7,8 +7,10 @@ Definitions (benchmark values in bn USD, CO2 in Mt):
 * Emissions ``E[r]`` = combustion (benchmark coefficients × demand) + process; leakage rate
   ``100·ΔE(non-coalition) / (−ΔE(coalition))``.
 * Carbon price in USD/t: ``1000·PCO2[r]/PW``.
-* Terms of trade: benchmark-weighted export price index over import price index (fob),
-  ``100·(ToT − 1)`` in %.
+* Terms of trade: benchmark-weighted export price index over import price index at world
+  prices (what the buyer pays abroad: fob net of export rebates plus returned BCA revenue, the
+  same prices as in GDP by expenditure), ``100·(ToT − 1)`` in %.
+* Trade balance: exports minus imports at those world prices; it sums to zero over regions.
 * GDP by expenditure ``= C + G + I + X − M`` with exports and imports valued at what the buyer
   pays abroad before the importer's own tariff and kept charges (fob net of export rebates,
   plus BCA revenue returned to the exporter); GDP by income = factor incomes + rents + net
@@ -91,10 +93,12 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
             "population_million": pop,
         })
     regions = pd.DataFrame(rows)
-    regions["terms_of_trade_pct"] = _terms_of_trade(bm)
-    gdp_inc, gdp_exp = _gdp(bm, qty, revenue, evaluate)
+    world_price = _world_prices(bm, evaluate)
+    regions["terms_of_trade_pct"] = _terms_of_trade(bm, world_price)
+    gdp_inc, gdp_exp, balance = _gdp(bm, qty, revenue, world_price)
     regions["gdp_income_bn_usd"] = [gdp_inc[r] / pw for r in R]
     regions["gdp_expenditure_bn_usd"] = [gdp_exp[r] / pw for r in R]
+    regions["trade_balance_bn_usd"] = [balance[r] / pw for r in R]
     for group, members in b.tags.region_groups.items():
         regions[f"group_{group}"] = regions["region"].isin(members)
 
@@ -135,45 +139,48 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
             "bilateral": bilateral, "bca_flows": bca_flows}
 
 
-def _terms_of_trade(bm: BCAModel) -> list[float]:
-    b, PY = bm.b, bm.vars["PY"]
-    R, J = b.regions, b.sectors
-    price = np.ones((len(R), len(J)))
-    for (r, j) in bm.ykeys:
-        price[R.index(r), J.index(j)] = _v(PY[r, j])
+def _world_prices(bm: BCAModel, evaluate: PointEvaluator) -> dict[tuple, float]:
+    """Unit price of each bilateral flow as paid abroad: ``PY[s,i] − XR + returned charge``
+    (fob net of the exporter's rebate, plus BCA revenue the importer hands back to the exporter)."""
+    PY = bm.vars["PY"]
+    out = {}
+    for f in bm.em.flows:
+        if f.label and f.label[0] == "vxmd":
+            _, i, s, _r = f.label
+            price = _v(PY[s, i])
+            for _agent, per_unit, kind in f.revenue:
+                if kind in ("export_rebate", "bca_charge_returned"):
+                    price += evaluate(per_unit)
+            out[f.label] = price
+    return out
+
+
+def _terms_of_trade(bm: BCAModel, world_price: dict) -> list[float]:
+    """Export over import price index at world prices, benchmark (fob) weights, % change."""
+    b = bm.b
     out = []
-    for ri in range(len(R)):
-        exp_w = b.vxmd[:, ri, :].sum(axis=1)  # [i]
-        imp_w = b.vxmd[:, :, ri]              # [i, s]
-        px = (exp_w * price[ri]).sum() / exp_w.sum() if exp_w.sum() > 0 else 1.0
-        pm = (imp_w * price.T).sum() / imp_w.sum() if imp_w.sum() > 0 else 1.0
+    for r in b.regions:
+        x = [(b.vxmd[b.sectors.index(i), b.regions.index(s), b.regions.index(d)], p)
+             for (_, i, s, d), p in world_price.items() if s == r]
+        m = [(b.vxmd[b.sectors.index(i), b.regions.index(s), b.regions.index(d)], p)
+             for (_, i, s, d), p in world_price.items() if d == r]
+        px = sum(w * p for w, p in x) / sum(w for w, _ in x) if x else 1.0
+        pm = sum(w * p for w, p in m) / sum(w for w, _ in m) if m else 1.0
         out.append(100 * (px / pm - 1))
     return out
 
 
-def _gdp(bm: BCAModel, qty: dict, revenue: dict, ev: PointEvaluator):
-    """GDP by income and by expenditure, in current prices (see module docstring)."""
+def _gdp(bm: BCAModel, qty: dict, revenue: dict, world_price: dict):
+    """GDP by income and by expenditure and the trade balance, in current prices (module docstring)."""
     b, V = bm.b, bm.vars
     R, J, F = b.regions, b.sectors, b.factors
-    inc, exp = {}, {}
-    xr_unit = {}
-    ret_unit = {}
-    for f in bm.em.flows:
-        if f.label and f.label[0] == "vxmd":
-            for _agent, per_unit, kind in f.revenue:
-                if kind == "export_rebate":
-                    xr_unit[f.label] = ev(per_unit)
-                elif kind == "bca_charge_returned":
-                    ret_unit[f.label] = ev(per_unit)
-    trade_val = defaultdict(float)  # (exporter) exports, (importer) imports at buyer-abroad prices
+    inc, exp, balance = {}, {}, {}
+    exports_val = defaultdict(float)
     imports_val = defaultdict(float)
-    for label, q in qty.items():
-        if label[0] != "vxmd":
-            continue
-        _, i, s, r = label
-        price = _v(V["PY"][s, i]) + xr_unit.get(label, 0.0) + ret_unit.get(label, 0.0)
-        trade_val[s] += price * q
-        imports_val[r] += price * q
+    for label, price in world_price.items():
+        _, _i, s, r = label
+        exports_val[s] += price * qty[label]
+        imports_val[r] += price * qty[label]
     for k, r in enumerate(R):
         factor = sum(_v(V["PF"][r, f]) * b.vfm[k, fi].sum() for fi, f in enumerate(F) if b.vfm[k, fi].sum() > 0)
         rent = sum(_v(V["PR"][r, j]) * b.vrs[k, ji] for ji, j in enumerate(J) if b.vrs[k, ji] > 0)
@@ -182,8 +189,9 @@ def _gdp(bm: BCAModel, qty: dict, revenue: dict, ev: PointEvaluator):
         c = _v(V["PC"][r]) * _v(V["C"][r]) * b.vc[k].sum()
         gi = sum(_v(V["PA"][r, i]) * (b.vg[k, ii] + b.vi[k, ii]) for ii, i in enumerate(J)
                  if b.vg[k, ii] + b.vi[k, ii] > 0)
-        exp[r] = c + gi + trade_val[r] - imports_val[r]
-    return inc, exp
+        balance[r] = exports_val[r] - imports_val[r]
+        exp[r] = c + gi + balance[r]
+    return inc, exp, balance
 
 
 def _summary(bm: BCAModel, regions: pd.DataFrame) -> pd.DataFrame:
