@@ -15,6 +15,10 @@ What is timed:
   does per point — scheduling, the model build on each worker, warm-started solves, results
   extraction, Parquet partitions and manifest — but not process start-up.
 * **per-point time**: wall time x workers / points (the cost of one point on one core).
+
+BLAS runs single-threaded here (as on Dask workers, whose nannies set ``OMP_NUM_THREADS=1`` and
+friends), so that the cold solve and the in-process sweep are timed like a worker's solves;
+a multi-threaded dense LU on a loaded 2-core machine is many times slower.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
