@@ -368,15 +368,24 @@ class BCAModel:
                 self.tax[r].value = sc.foreign_carbon_prices.get(r, 0.0)
         bca = sc.bca
         cov = self._coverage(bca.coverage, "bca.coverage")
-        exempt = set(resolve_regions(bca.exempt, b.regions, b.tags.region_groups, "bca.exempt")) | set(self.coalition)
+        groups = b.tags.region_groups
+        exempt = set(resolve_regions(bca.exempt, b.regions, groups, "bca.exempt"))
+        if bca.exempt_coalition:
+            exempt |= set(self.coalition)
+        implementers = set(resolve_regions(bca.implementers, b.regions, groups, "bca.implementers")
+                           if bca.implementers else self.coalition)
+        outside = implementers - set(self.coalition)
+        if outside:
+            raise ScenarioError(f"bca.implementers: {sorted(outside)} are not coalition members; only regions "
+                                "that price carbon under the policy can adjust at the border")
         flows = intensity.reference_intensity(b, self.theta[bca.basis], bca.benchmark)  # [i, s, r]
         J, R = self.J, self.R
         for (i, s, r) in self.bca_keys:
-            on = bca.import_charge and i in cov and s not in exempt
+            on = bca.import_charge and r in implementers and i in cov and s not in exempt
             self.bca_theta[i, s, r].value = float(flows[J.index(i), R.index(s), R.index(r)]) if on else 0.0
         own = self.theta[bca.basis]
         for (i, s, r) in self.xr_keys:
-            on = bca.export_rebate and i in cov
+            on = bca.export_rebate and s in implementers and i in cov
             self.xr_theta[i, s, r].value = float(own[R.index(s), J.index(i)]) if on else 0.0
         self.credit.value = 1.0 if bca.credit_foreign_carbon_price else 0.0
         self.ret.value = 1.0 if bca.revenue == "exporter" else 0.0

@@ -32,6 +32,8 @@ PARAMETERS = {
 }
 
 DEFAULTS_FILE = "elasticities.csv"
+#: parameters of the household nests: one economy-wide value each
+HOUSEHOLD = ("sigma_c", "sigma_cn", "sigma_ce")
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,11 @@ def read_elasticity_file(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str | Path | None = None) -> Elasticities:
-    """Elasticities for ``sectors`` from the defaults file, then ``overrides``
-    (``{parameter: value}`` or ``{parameter: {sector or '*': value}}``) from a scenario."""
+    """Elasticities for ``sectors`` from the defaults file, then ``overrides`` from a scenario:
+    ``{parameter: value}`` or ``{parameter: {sector or '*': value}}``. In an override, ``'*'``
+    sets every sector (replacing the defaults' sector-specific values too) and named sectors
+    then take their own values, whatever the order of the keys. A ``sigma_dm`` override also
+    moves a ``sigma_mm`` left blank in the defaults (``sigma_mm = 2·sigma_dm``)."""
     df = read_elasticity_file(path)
     table: dict[str, dict[str, float | None]] = {}
     for p in PARAMETERS:
@@ -103,7 +108,12 @@ def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str |
         if p not in PARAMETERS:
             raise DataError(f"elasticities: unknown parameter {p!r}; known: {', '.join(PARAMETERS)}")
         spec = spec if isinstance(spec, dict) else {"*": spec}
+        values = {}
         for s, v in spec.items():
+            s = str(s)
+            if s != "*" and p in HOUSEHOLD:
+                raise DataError(f"elasticities.{p}: household elasticities have one value ('*'), not one "
+                                f"per sector (got {s!r})")
             if s != "*" and s not in sectors:
                 raise DataError(f"elasticities.{p}: unknown sector {s!r}; known: {', '.join(sectors)}")
             try:
@@ -112,8 +122,13 @@ def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str |
                 raise DataError(f"elasticities.{p}.{s}: {v!r} is not a number") from None
             if not v >= 0:
                 raise DataError(f"elasticities.{p}.{s}: {v} must be non-negative")
-            targets = (*sectors, "*") if s == "*" else (s,)
-            for t in targets:
+            values[s] = v
+        # '*' first (every sector, replacing the defaults' sector values), then named sectors
+        if "*" in values:
+            for t in (*sectors, "*"):
+                table[p][t] = values["*"]
+        for t, v in values.items():
+            if t != "*":
                 table[p][t] = v
     for s in (*sectors, "*"):
         if table["sigma_mm"][s] is None:

@@ -202,13 +202,15 @@ def _summary(bm: BCAModel, regions: pd.DataFrame) -> pd.DataFrame:
     ev_rest = regions.loc[~cl, "ev_bn_usd"].sum()
     cons0 = bm.b.vc.sum(axis=1)
     prices = regions.loc[cl, "carbon_price_usd_per_t"]
+    weights = regions.loc[cl, "emissions_benchmark_mt"]
     return pd.DataFrame([{
         "coalition_abatement_mt": -d_cl,
         "coalition_abatement_pct": -100 * d_cl / regions.loc[cl, "emissions_benchmark_mt"].sum() if cl.any() else 0.0,
         "non_coalition_emissions_change_mt": d_rest,
         "global_emissions_change_mt": d_cl + d_rest,
         "leakage_rate_pct": 100 * d_rest / -d_cl if d_cl < 0 else np.nan,
-        "carbon_price_usd_per_t": float(prices.mean()) if len(prices) else 0.0,
+        # one price under a tax or coalition trading; benchmark-emission weighted under regional caps
+        "carbon_price_usd_per_t": float((prices * weights).sum() / weights.sum()) if len(prices) else 0.0,
         "ev_world_bn_usd": ev_world,
         "ev_world_pct": 100 * ev_world / cons0.sum(),
         "ev_coalition_bn_usd": regions.loc[cl, "ev_bn_usd"].sum(),

@@ -20,7 +20,9 @@ spec section 5. Unknown keys and bad values are errors naming the file and the k
       export_rebate: false
       credit_foreign_carbon_price: false
       coverage: eite               # eite | all | [sector codes]
-      exempt: []                   # region codes and/or group names (coalition members always)
+      exempt: []                   # region codes and/or group names exempt from the charge
+      exempt_coalition: true       # coalition members exempt from each other's charges
+      implementers: []             # coalition members applying the BCA (empty = all members)
       revenue: importer            # importer | exporter
     output_based_rebates:
       enabled: false
@@ -60,6 +62,8 @@ class BCA:
     credit_foreign_carbon_price: bool = False
     coverage: str | tuple[str, ...] = "eite"
     exempt: tuple[str, ...] = ()
+    exempt_coalition: bool = True
+    implementers: tuple[str, ...] = ()
     revenue: str = "importer"
 
     @property
@@ -178,6 +182,8 @@ def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
                                           "bca.credit_foreign_carbon_price"),
         coverage=_coverage(b.get("coverage", "eite"), source, "bca.coverage"),
         exempt=_codes(b.get("exempt", ()), source, "bca.exempt"),
+        exempt_coalition=_bool(b.get("exempt_coalition", True), source, "bca.exempt_coalition"),
+        implementers=_codes(b.get("implementers", ()), source, "bca.implementers"),
         revenue=_choice(b.get("revenue", "importer"), REVENUE, source, "bca.revenue"),
     )
     o = data.get("output_based_rebates") or {}

@@ -194,11 +194,59 @@ def test_import_charge_shifts_the_burden_to_non_coalition_regions(cap_model):
     assert bca["ev_coalition_bn_usd"] > ref["ev_coalition_bn_usd"]
 
 
-def test_exempting_a_region_removes_its_charge(cap_model):
+def test_exempting_a_region_group_removes_its_charge(cap_model, small_benchmark):
+    ldc = set(small_benchmark.tags.region_groups["ldc"])
+    cap_model.solve(scenario(bca={"import_charge": True}))
+    charged = set(collect(cap_model.model)["bca_flows"]["exporter"])
+    assert ldc <= charged
     cap_model.solve(scenario(bca={"import_charge": True, "exempt": ["ldc"]}))
     flows = collect(cap_model.model)["bca_flows"]
     assert not flows.empty
-    assert "r4" not in set(flows["exporter"])  # r4 is the synthetic LDC
+    assert not ldc & set(flows["exporter"])
+
+
+def test_coalition_members_are_exempt_unless_switched_off(cap_model, small_benchmark):
+    members = set(small_benchmark.tags.region_groups["annex1"])
+    cap_model.solve(scenario(bca={"import_charge": True}))
+    assert not members & set(collect(cap_model.model)["bca_flows"]["exporter"])
+    cap_model.solve(scenario(bca={"import_charge": True, "exempt_coalition": False}))
+    flows = collect(cap_model.model)["bca_flows"]
+    assert members <= set(flows["exporter"])
+    # crediting the partner's (equal) permit price leaves nothing to charge between members
+    cap_model.solve(scenario(bca={"import_charge": True, "exempt_coalition": False,
+                                  "credit_foreign_carbon_price": True}))
+    flows = collect(cap_model.model)["bca_flows"]
+    within = flows[flows["exporter"].isin(members)]
+    assert within["charge_bn_usd"].abs().sum() < 1e-6
+
+
+def test_only_implementing_members_charge_imports(cap_model):
+    cap_model.solve(scenario(bca={"import_charge": True, "implementers": ["r1"]}))
+    assert set(collect(cap_model.model)["bca_flows"]["importer"]) == {"r1"}
+
+
+def test_bilateral_trade_balances_sum_to_zero_and_match_the_bop(cap_model, small_benchmark):
+    cap_model.solve(scenario(policy={"instrument": "coalition_cap", "cut": 0.3},
+                             bca={**FULL_BCA, "revenue": "exporter"}))
+    reg = collect(cap_model.model)["regions"]
+    assert reg["trade_balance_bn_usd"].sum() == pytest.approx(0.0, abs=1e-8)
+    # the current account: trade balance + bop transfer + permit sales = 0 (all deflated by PW)
+    m = cap_model.model
+    pco2 = value(m.vars["PCO2"]["r1"])
+    e = m.emissions()
+    for k, r in enumerate(small_benchmark.regions):
+        permits = pco2 * (0.7 * small_benchmark.emissions[k] - e[r]) if r in m.coalition else 0.0
+        current = reg.loc[k, "trade_balance_bn_usd"] + small_benchmark.bop[k] + permits
+        assert current == pytest.approx(0.0, abs=1e-7), r
+
+
+def test_terms_of_trade_count_export_rebates_as_a_price_cut(cap_model):
+    cap_model.solve(scenario(bca={"import_charge": True}))
+    charge_only = collect(cap_model.model)["regions"].set_index("region")["terms_of_trade_pct"]
+    cap_model.solve(scenario(bca={"import_charge": True, "export_rebate": True}))
+    with_rebate = collect(cap_model.model)["regions"].set_index("region")["terms_of_trade_pct"]
+    for r in cap_model.model.coalition:  # rebating exporters sell abroad for less
+        assert with_rebate[r] < charge_only[r]
 
 
 def test_two_solver_routes_agree(small_benchmark):

@@ -26,12 +26,14 @@ SWITCH_VALUES: dict[str, tuple[str, ...]] = {
     "credit_foreign_carbon_price": ("true", "false"),
     "coverage": ("eite", "all", "list"),
     "exempt": ("none", "non-empty"),
+    "exempt_coalition": ("true", "false"),
+    "implementers": ("all", "subset"),
     "revenue": ("importer", "exporter"),
     "output_based_rebates": ("enabled",),
 }
 #: the BCA fields of a scenario, in display order (all listed whenever a BCA is active)
 BCA_SWITCHES = ("import_charge", "export_rebate", "basis", "benchmark", "credit_foreign_carbon_price",
-                "coverage", "exempt", "revenue")
+                "coverage", "exempt", "exempt_coalition", "implementers", "revenue")
 
 TOP_KEYS = {"title", "disclaimer", "reviewed", "sources", "general", "switches"}
 ENTRY_KEYS = {"summary", "considerations"}
@@ -178,7 +180,13 @@ def design_switches(scenario: dict) -> list[tuple[str, str, str]]:
             elif name == "exempt":
                 v = list(v or [])
                 key = "non-empty" if v else "none"
-                shown = ", ".join(v) if v else "none (coalition members only)"
+                shown = ", ".join(v) if v else "none"
+            elif name == "implementers":
+                v = list(v or [])
+                key = "subset" if v else "all"
+                shown = ", ".join(v) if v else "all coalition members"
+            elif name == "exempt_coalition" and v is None:
+                key = shown = "true"  # the default
             elif isinstance(v, bool):
                 key = shown = _key(v)
             else:
