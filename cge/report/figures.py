@@ -33,6 +33,7 @@ STYLE = {
     "xtick.labelsize": 8, "ytick.labelsize": 8, "axes.spines.top": False, "axes.spines.right": False,
     "axes.grid": True, "axes.grid.axis": "y", "grid.color": "#d9d9d9", "grid.linewidth": 0.6,
     "axes.axisbelow": True, "hatch.linewidth": 0.6, "hatch.color": "#ffffff", "savefig.dpi": 200,
+    "savefig.bbox": "tight", "savefig.pad_inches": 0.08,
     "figure.dpi": 100, "svg.fonttype": "none", "font.family": "DejaVu Sans",
 }
 
@@ -92,6 +93,10 @@ def _band(ax, x, lo, hi):
 
 def _zero(ax):
     ax.axhline(0, color="#222222", linewidth=0.7, zorder=3)
+
+
+#: at most this many legend entries per row, so that long design names never overlap
+LEGEND_COLUMNS = 5
 
 
 def _legend_top(ax_or_fig, ncol, **kw):
@@ -207,7 +212,8 @@ def emissions(res: Results, style: Styles):
         ax.set_title(f"{label} regions", loc="left")
     axes[0].set_ylabel("change in CO2 emissions, Mt")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 8), frameon=False, handlelength=1.6)
+    fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), LEGEND_COLUMNS), frameon=False,
+               handlelength=1.6)
     fig.tight_layout(rect=(0, 0, 1, 0.9))
     summ = res.tables["summary"].set_index("scenario").reindex(res.designs)
     ref = res.reference() or res.designs[0]
@@ -311,7 +317,7 @@ def ev_regions(res: Results, style: Styles):
     fig, ax = plt.subplots(figsize=(WIDTH, 3.4))
     _grouped(ax, t, style, band)
     ax.set_ylabel("EV, % of benchmark household consumption")
-    _legend_top(ax, min(len(t.columns), 8))
+    _legend_top(ax, min(len(t.columns), LEGEND_COLUMNS))
     if res.coalition:
         labels = [f"{r}\n(coalition)" if r in res.coalition else r for r in t.index]
         ax.set_xticks(np.arange(len(t.index)), labels)
@@ -359,7 +365,7 @@ def ev_income(res: Results, style: Styles):
     _zero(ax)
     ax.set_xlabel("income per capita in the benchmark, thousand USD (log scale); * coalition")
     ax.set_ylabel("EV, % of consumption")
-    _legend_top(ax, min(len(t.columns), 8))
+    _legend_top(ax, min(len(t.columns), LEGEND_COLUMNS))
     fig.tight_layout()
     ref = res.reference() or t.columns[0]
     poorer = x.sort_values().index[: max(1, len(x) // 2)]
@@ -417,7 +423,7 @@ def ev_groups(res: Results, style: Styles):
     fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
     _grouped(ax, t, style)
     ax.set_ylabel("EV, % of group consumption")
-    _legend_top(ax, min(len(t.columns), 8))
+    _legend_top(ax, min(len(t.columns), LEGEND_COLUMNS))
     fig.tight_layout()
     ref = res.reference() or t.columns[0]
     cap = "Welfare change by region group (EV, % of the group's benchmark household consumption). "
@@ -501,7 +507,7 @@ def eite_trade(res: Results, style: Styles):
     axes[1].set_ylabel("imports, % change")
     axes[0].set_title("Exports of covered (EITE) goods", loc="left", pad=24)
     axes[1].set_title("Imports of covered (EITE) goods", loc="left")
-    _legend_top(axes[0], min(len(ex.columns), 8), borderaxespad=0.2)
+    _legend_top(axes[0], min(len(ex.columns), LEGEND_COLUMNS), borderaxespad=0.2)
     labels = [f"{r}\n(coalition)" if r in res.coalition else r for r in ex.index]
     axes[1].set_xticks(np.arange(len(ex.index)), labels)
     fig.tight_layout()
