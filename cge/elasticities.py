@@ -9,6 +9,7 @@ any aggregation that uses the standard energy codes (``coa, cru, gas, oil, ele``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -89,21 +90,34 @@ def read_elasticity_file(path: str | Path | None = None) -> pd.DataFrame:
     return df
 
 
+@lru_cache(maxsize=8)
+def _default_table(path: str | None, mtime: float) -> dict[str, dict[str, float | None]]:
+    """``{parameter: {sector or '*': value}}`` of a validated elasticity file, parsed once per
+    file version (``mtime``): sweeps resolve elasticities for every point."""
+    df = read_elasticity_file(path)
+    table: dict[str, dict[str, float | None]] = {p: {} for p in PARAMETERS}
+    for p, sector, v in zip(df["parameter"], df["sector"], df["value"]):
+        table[p][sector] = None if pd.isna(v) else float(v)
+    return table
+
+
 def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str | Path | None = None) -> Elasticities:
     """Elasticities for ``sectors`` from the defaults file, then ``overrides`` from a scenario:
     ``{parameter: value}`` or ``{parameter: {sector or '*': value}}``. In an override, ``'*'``
     sets every sector (replacing the defaults' sector-specific values too) and named sectors
     then take their own values, whatever the order of the keys. A ``sigma_dm`` override also
     moves a ``sigma_mm`` left blank in the defaults (``sigma_mm = 2·sigma_dm``)."""
-    df = read_elasticity_file(path)
+    if path is None:
+        with resources.as_file(resources.files("cge") / "defaults" / DEFAULTS_FILE) as f:
+            defaults = _default_table(None, Path(f).stat().st_mtime)
+    else:
+        defaults = _default_table(str(path), Path(path).stat().st_mtime if Path(path).exists() else 0.0)
     table: dict[str, dict[str, float | None]] = {}
     for p in PARAMETERS:
-        rows = df[df["parameter"] == p]
-        star = rows.loc[rows["sector"] == "*", "value"].iloc[0]
-        by_sector = dict(zip(rows["sector"], rows["value"]))
-        table[p] = {s: (None if pd.isna(by_sector.get(s, star)) else float(by_sector.get(s, star)))
-                    for s in sectors}
-        table[p]["*"] = None if pd.isna(star) else float(star)  # economy-wide (household) value
+        given = defaults[p]
+        star = given["*"]
+        table[p] = {s: given.get(s, star) for s in sectors}
+        table[p]["*"] = star  # economy-wide (household) value
     for p, spec in (overrides or {}).items():
         if p not in PARAMETERS:
             raise DataError(f"elasticities: unknown parameter {p!r}; known: {', '.join(PARAMETERS)}")
