@@ -131,7 +131,7 @@ def cmd_sweep_summary(args) -> int:
 def cmd_report(args) -> int:
     from cge.report import build_report
 
-    out = build_report(args.results, out=args.out, legitimacy=args.legitimacy)
+    out = build_report(args.results, out=args.out, legitimacy=args.legitimacy, sweep=args.sweep)
     print(f"wrote {out}/report.html (self-contained), figures/ (PNG, SVG) and tables/ (Markdown, LaTeX, Excel)")
     return 0
 
@@ -164,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="HTML report with figures and tables from a `cge compare` results folder")
     r.add_argument("results", metavar="RESULTS_DIR", help="output folder of `cge compare` (or of a sweep)")
     r.add_argument("--out", help="report folder (default: RESULTS_DIR/report)")
+    r.add_argument("--sweep", metavar="SWEEP_DIR", help="a `cge sweep` output folder: adds its SSA bands")
     r.add_argument("--legitimacy", help="legal considerations YAML (default: cge/defaults/legitimacy.yaml)")
     r.set_defaults(func=cmd_report)
     return p

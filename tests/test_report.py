@@ -370,3 +370,16 @@ def test_html_renders_in_headless_chromium_without_console_errors(report_dir):
     assert not console, console
     assert r.stdout.count("<img") == len(FIGURES)
     assert "Border carbon adjustment assessment" in r.stdout
+
+
+def test_bands_come_from_a_separate_sweep_folder_when_given(results_dir, tmp_path):
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    with pytest.raises(DataError, match="summary_stats.csv: missing"):
+        load_results(results_dir, sweep=sweep)
+    designs = [d["name"] for d in DESIGNS]
+    _stats(designs, ["r1", "r2", "r3", "r4"]).to_csv(sweep / "summary_stats.csv", index=False)
+    res = load_results(results_dir, sweep=sweep)
+    figs = {f.key: f for f in all_figures(res)}
+    assert _whiskers(figs["validity_leakage"]) == len(designs)
+    plt.close("all")

@@ -128,13 +128,17 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-def load_results(folder: str | Path) -> Results:
-    """Read a results folder; raise :class:`DataError` naming the first missing or malformed file."""
+def load_results(folder: str | Path, sweep: str | Path | None = None) -> Results:
+    """Read a results folder (and a sweep folder's SSA statistics when ``sweep`` is given, else
+    ``summary_stats.csv`` in ``folder`` if present); raise :class:`DataError` naming the first
+    missing or malformed file."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: results folder does not exist (run `cge compare --out {folder}` first)")
     res = Results(folder)
-    stats_path = folder / STATS_FILE
+    stats_path = (Path(sweep) if sweep else folder) / STATS_FILE
+    if sweep and not stats_path.exists():
+        raise DataError(f"{stats_path}: missing (run `cge sweep-summary {sweep}` first)")
     if stats_path.exists():
         res.stats = read_stats(stats_path)
     run_path = folder / "run.yaml"
