@@ -239,7 +239,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     for k, item in enumerate(items):
         if not isinstance(item, dict):
             raise ScenarioError(f"{path}: scenario #{k + 1} is not a mapping")
-        merged = _deep_merge(defaults, item)
+        merged = deep_merge(defaults, item)
         out.append(scenario_from_dict(merged, source=f"{path} [{merged.get('name', '#' + str(k + 1))}]"))
     names = [s.name for s in out]
     dup = {n for n in names if names.count(n) > 1}
@@ -248,11 +248,12 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     return out
 
 
-def _deep_merge(base: dict, over: dict) -> dict:
+def deep_merge(base: dict, over: dict) -> dict:
+    """``over`` merged into ``base``: nested mappings merge key by key, anything else replaces."""
     out = dict(base)
     for k, v in over.items():
         if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _deep_merge(out[k], v)
+            out[k] = deep_merge(out[k], v)
         else:
             out[k] = v
     return out

@@ -54,7 +54,7 @@ import numpy as np
 import yaml
 
 from cge.errors import ScenarioError
-from cge.scenario import Scenario, resolve_regions, scenario_from_dict
+from cge.scenario import Scenario, deep_merge, resolve_regions, scenario_from_dict
 from cge.sweep.ssa import DESIGNS, Distribution, monte_carlo_design, stroud_design
 
 TOP_KEYS = ("name", "description", "dataset", "base", "designs", "grid", "ssa", "solver", "batch_size")
@@ -146,16 +146,6 @@ def _nested(parts: list[str], value) -> dict:
     return out
 
 
-def _deep_merge(base: dict, over: dict) -> dict:
-    out = dict(base)
-    for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _deep_merge(out[k], v)
-        else:
-            out[k] = v
-    return out
-
-
 def _normalise_elasticities(d: dict) -> dict:
     """Scalars ``{p: v}`` become ``{p: {'*': v}}`` so per-sector entries merge with them."""
     el = d.get("elasticities")
@@ -170,7 +160,7 @@ def _overrides(item: dict, source: str, where: str) -> dict:
     out: dict = {}
     for k, v in item.items():
         parts = check_field_path(k, source, f"{where}.{k}")
-        out = _deep_merge(out, _normalise_elasticities(_nested(parts, v)))
+        out = deep_merge(out, _normalise_elasticities(_nested(parts, v)))
     return out
 
 
@@ -281,7 +271,7 @@ def sweep_from_dict(data, source: str = "sweep", default_name: str = "sweep") ->
                      solver=solver, batch_size=bs, dataset=dataset, description=str(data.get("description", "")))
     # validate every design (without the dataset) now, so a bad value names its key
     for label, ov in design_overrides(spec):
-        scenario_from_dict(_deep_merge(base, ov) | {"name": label}, source=f"{source} [{label}]")
+        scenario_from_dict(deep_merge(base, ov) | {"name": label}, source=f"{source} [{label}]")
     return spec
 
 
@@ -339,7 +329,7 @@ def design_overrides(spec: SweepSpec) -> list[tuple[str, dict]]:
         for combo in combos:
             merged = ov
             for k, v in combo:
-                merged = _deep_merge(merged, _normalise_elasticities(_nested(k.split("."), v)))
+                merged = deep_merge(merged, _normalise_elasticities(_nested(k.split("."), v)))
             parts = ([label] if label else []) + [f"{k}={_label(v)}" for k, v in combo]
             out.append(("; ".join(parts) or spec.base.get("name", spec.name), merged))
     return out
@@ -406,7 +396,7 @@ def plan_points(spec: SweepSpec, b) -> list[Point]:
     points: list[Point] = []
     for label, ov in design_overrides(spec):
         where = f"{spec.source} [{label}]"
-        data = _deep_merge(spec.base, ov)
+        data = deep_merge(spec.base, ov)
         data["name"] = label
         sc = scenario_from_dict(data, source=where)
         coalition = _check_against(b, sc, where)
