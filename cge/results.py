@@ -37,6 +37,79 @@ def _v(x) -> float:
     return float(value(x))
 
 
+def weighted_mean(values, weights) -> float:
+    """``Σ w·x / Σ w`` (NaN when the weights sum to zero): EITE output changes are weighted by
+    benchmark output, the coalition carbon price by benchmark emissions (one price under a
+    tax or coalition trading; a weighted average under regional caps)."""
+    values, weights = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+    total = weights.sum()
+    return float((values * weights).sum() / total) if total > 0 else float("nan")
+
+
+def eite_output_changes(bm: BCAModel) -> dict[str, tuple[float, float]]:
+    """``{region: (benchmark EITE output, % change)}``: output-weighted over EITE sectors."""
+    b, Y = bm.b, bm.vars["Y"]
+    out = {}
+    for r in b.regions:
+        pairs = [(b.vom[b.regions.index(r), b.sectors.index(j)], 100 * (_v(Y[r, j]) - 1))
+                 for (rr, j) in bm.ykeys if rr == r and j in b.tags.eite]
+        w = sum(p[0] for p in pairs)
+        out[r] = (w, weighted_mean([p[1] for p in pairs], [p[0] for p in pairs]) if pairs else float("nan"))
+    return out
+
+
+def headline_measures(bm: BCAModel) -> list[tuple[str, str, float]]:
+    """The outputs sweeps summarise, as tidy ``(measure, region, value)`` rows with the
+    definitions of :func:`collect` but without its full tables: ``ev_pct``, ``ev_bn_usd``,
+    ``emissions_mt``, ``emissions_change_pct``, ``carbon_price_usd_per_t`` and
+    ``eite_output_change_pct`` per region; world-level (``ALL``) leakage, abatement, carbon price,
+    EV and EITE output; ``coalition`` / ``non-coalition`` EV and EITE output."""
+    b, V = bm.b, bm.vars
+    R = b.regions
+    cl = set(bm.coalition)
+    pw = _v(V["PW"])
+    em = bm.emissions(PointEvaluator())
+    E0 = dict(zip(R, (float(x) for x in b.emissions)))
+    cons0 = b.vc.sum(axis=1)
+    eite = eite_output_changes(bm)
+    price = {r: 1000 * _v(V["PCO2"][r]) / pw for r in R}
+    ev_bn = {r: (_v(V["C"][r]) - 1) * cons0[k] for k, r in enumerate(R)}
+    rows: list[tuple[str, str, float]] = []
+    for k, r in enumerate(R):
+        rows += [
+            ("ev_pct", r, 100 * ev_bn[r] / cons0[k]),
+            ("ev_bn_usd", r, ev_bn[r]),
+            ("emissions_mt", r, em[r]),
+            ("emissions_change_pct", r, 100 * (em[r] / E0[r] - 1) if E0[r] > 0 else float("nan")),
+            ("carbon_price_usd_per_t", r, price[r]),
+            ("eite_output_change_pct", r, eite[r][1]),
+        ]
+    members, rest = [r for r in R if r in cl], [r for r in R if r not in cl]
+    d_cl = sum(em[r] - E0[r] for r in members)
+    d_rest = sum(em[r] - E0[r] for r in rest)
+
+    def eite_of(regions):
+        return weighted_mean([eite[r][1] for r in regions if eite[r][0] > 0],
+                             [eite[r][0] for r in regions if eite[r][0] > 0])
+
+    rows += [
+        ("leakage_rate_pct", "ALL", 100 * d_rest / -d_cl if d_cl < 0 else float("nan")),
+        ("carbon_price_usd_per_t", "ALL",
+         weighted_mean([price[r] for r in members], [E0[r] for r in members]) if members else 0.0),
+        ("coalition_abatement_pct", "ALL", -100 * d_cl / sum(E0[r] for r in members) if members else 0.0),
+        ("global_emissions_change_mt", "ALL", d_cl + d_rest),
+        ("ev_pct", "ALL", 100 * sum(ev_bn.values()) / cons0.sum()),
+        ("ev_bn_usd", "ALL", sum(ev_bn.values())),
+        ("eite_output_change_pct", "ALL", eite_of(R)),
+    ]
+    for label, group in (("coalition", members), ("non-coalition", rest)):
+        if group:
+            idx = [R.index(r) for r in group]
+            rows.append(("ev_pct", label, 100 * sum(ev_bn[r] for r in group) / cons0[idx].sum()))
+            rows.append(("eite_output_change_pct", label, eite_of(group)))
+    return rows
+
+
 def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
     """All result tables for the model's current solution (one scenario)."""
     b, V = bm.b, bm.vars
@@ -203,14 +276,21 @@ def _summary(bm: BCAModel, regions: pd.DataFrame) -> pd.DataFrame:
     cons0 = bm.b.vc.sum(axis=1)
     prices = regions.loc[cl, "carbon_price_usd_per_t"]
     weights = regions.loc[cl, "emissions_benchmark_mt"]
+    eite = eite_output_changes(bm)
+    members = set(regions.loc[cl, "region"])
+
+    def eite_of(keep):
+        rs = [r for r in bm.b.regions if keep(r) and eite[r][0] > 0]
+        return weighted_mean([eite[r][1] for r in rs], [eite[r][0] for r in rs])
     return pd.DataFrame([{
         "coalition_abatement_mt": -d_cl,
         "coalition_abatement_pct": -100 * d_cl / regions.loc[cl, "emissions_benchmark_mt"].sum() if cl.any() else 0.0,
         "non_coalition_emissions_change_mt": d_rest,
         "global_emissions_change_mt": d_cl + d_rest,
         "leakage_rate_pct": 100 * d_rest / -d_cl if d_cl < 0 else np.nan,
-        # one price under a tax or coalition trading; benchmark-emission weighted under regional caps
-        "carbon_price_usd_per_t": float((prices * weights).sum() / weights.sum()) if len(prices) else 0.0,
+        "carbon_price_usd_per_t": weighted_mean(prices, weights) if len(prices) else 0.0,
+        "eite_output_change_coalition_pct": eite_of(lambda r: r in members),
+        "eite_output_change_non_coalition_pct": eite_of(lambda r: r not in members),
         "ev_world_bn_usd": ev_world,
         "ev_world_pct": 100 * ev_world / cons0.sum(),
         "ev_coalition_bn_usd": regions.loc[cl, "ev_bn_usd"].sum(),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from cge.bca_model import BCAModel, structure_of
@@ -55,7 +54,7 @@ class Comparison:
         rows: dict[str, dict[str, float]] = {}
         for r in self.results:
             name = r.scenario.name
-            reg, summ, sec = r.tables["regions"], r.tables["summary"].iloc[0], r.tables["sectors"]
+            reg, summ = r.tables["regions"], r.tables["summary"].iloc[0]
             for _, row in reg.iterrows():
                 rows.setdefault(f"EV, % of consumption: {row['region']}", {})[name] = row["ev_pct"]
             rows.setdefault("EV, % : world", {})[name] = summ["ev_world_pct"]
@@ -66,12 +65,9 @@ class Comparison:
             rows.setdefault("Leakage rate, %", {})[name] = summ["leakage_rate_pct"]
             rows.setdefault("Coalition abatement, %", {})[name] = summ["coalition_abatement_pct"]
             rows.setdefault("Carbon price, USD/t", {})[name] = summ["carbon_price_usd_per_t"]
-            eite = sec[sec["eite"]]
-            for label, sel in (("coalition", eite["coalition"]), ("non-coalition", ~eite["coalition"])):
-                part = eite[sel]
-                w = part["output_benchmark_bn_usd"]
-                change = float((part["output_change_pct"] * w).sum() / w.sum()) if w.sum() > 0 else np.nan
-                rows.setdefault(f"EITE output, % change: {label}", {})[name] = change
+            rows.setdefault("EITE output, % change: coalition", {})[name] = summ["eite_output_change_coalition_pct"]
+            rows.setdefault("EITE output, % change: non-coalition", {})[name] = \
+                summ["eite_output_change_non_coalition_pct"]
             rows.setdefault("BCA revenue, bn USD", {})[name] = summ["bca_revenue_bn_usd"]
         df = pd.DataFrame.from_dict(rows, orient="index")[self.scenarios]
         df.index.name = "measure"

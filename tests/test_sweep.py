@@ -56,12 +56,13 @@ def values(out) -> pd.DataFrame:
 def test_sweep_point_equals_solving_the_scenario_alone(tmp_path, bench):
     spec = sweep(designs=[{"name": "REF"}, {"name": "BCA", "bca.import_charge": True},
                           {"name": "BCA-rebate", "bca": {"import_charge": True, "export_rebate": True,
-                                                         "basis": "direct+electricity"}}],
+                                                         "basis": "direct+electricity"}},
+                          {"name": "regional-caps", "policy.instrument": "regional_cap"}],
                  grid={"policy.cut": [0.1, 0.25]})
     run(spec, bench, tmp_path)
     pts = values(tmp_path)
     plan = plan_points(spec, bench)
-    assert len(plan) == 6 and set(pts["point_id"]) == {p.id for p in plan}
+    assert len(plan) == 8 and set(pts["point_id"]) == {p.id for p in plan}
     for p in plan:
         bm = BCAModel(bench, p.scenario)
         compile_system(bm.pyomo).solve()
@@ -72,6 +73,8 @@ def test_sweep_point_equals_solving_the_scenario_alone(tmp_path, bench):
         assert got["carbon_price_usd_per_t", "ALL"] == pytest.approx(summ["carbon_price_usd_per_t"], rel=1e-6)
         assert got["ev_pct", "ALL"] == pytest.approx(summ["ev_world_pct"], rel=1e-6, abs=1e-10)
         assert got["ev_pct", "coalition"] == pytest.approx(summ["ev_coalition_pct"], rel=1e-6, abs=1e-10)
+        assert got["eite_output_change_pct", "coalition"] == pytest.approx(
+            summ["eite_output_change_coalition_pct"], rel=1e-6, abs=1e-10)
         for r in bench.regions:
             assert got["ev_pct", r] == pytest.approx(reg.loc[r, "ev_pct"], rel=1e-6, abs=1e-10)
             assert got["emissions_mt", r] == pytest.approx(reg.loc[r, "emissions_mt"], rel=1e-8)
@@ -238,6 +241,24 @@ def test_ssa_with_zero_spread_returns_the_central_case_with_zero_standard_deviat
         assert (stats["n"] == (4 if k == 0 else 5)).all()
         np.testing.assert_allclose(stats["mean"], central.loc[stats.index, "mean"], rtol=1e-7, atol=1e-9)
         np.testing.assert_allclose(stats["p05"], stats["mean"], rtol=1e-7, atol=1e-9)
+
+
+def test_ssa_over_a_household_elasticity_varies_its_single_economy_wide_value(bench):
+    spec = sweep(ssa={"design": "stroud", "parameters": {
+        "sigma_c": {"distribution": "uniform", "low": 0.5, "high": 1.5},
+        "sigma_dm": {"distribution": "uniform", "low": 0.8, "high": 1.2}}})
+    points = plan_points(spec, bench)
+    assert len(points) == 4
+    from cge.bca_model import structure_of
+
+    for p in points:
+        structure_of(bench, p.scenario)  # resolves: household values are economy-wide
+        assert set(p.scenario.elasticities["sigma_c"]) == {"*"}
+    values_c = sorted(p.scenario.elasticities["sigma_c"]["*"] for p in points)
+    assert values_c[0] < 0.5 < values_c[-1]  # default 0.5 scaled by draws around 1
+    with pytest.raises(ScenarioError, match="household elasticities have one value"):
+        plan_points(sweep(ssa={"design": "stroud", "parameters": {
+            "sigma_c.coa": {"distribution": "uniform", "low": 0.5, "high": 1.5}}}), bench)
 
 
 def test_monte_carlo_with_the_same_seed_is_identical_twice(tmp_path, bench):

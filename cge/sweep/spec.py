@@ -383,13 +383,16 @@ def _check_against(b, sc: Scenario, where: str) -> tuple[str, ...]:
 
 def plan_points(spec: SweepSpec, b) -> list[Point]:
     """Every point of the sweep on benchmark ``b``, validated; designs in order, draws within."""
-    from cge.elasticities import resolve
+    from cge.elasticities import HOUSEHOLD, resolve
     from cge.errors import DataError
 
     fp = dataset_fingerprint(b)
     draws = spec.ssa.sample() if spec.ssa else None
     keys = list(spec.ssa.parameters) if spec.ssa else []
     for key in keys:
+        if "." in key and key.split(".")[0] in HOUSEHOLD:
+            raise ScenarioError(f"{spec.source}: ssa.parameters.{key}: household elasticities have one value, "
+                                f"not one per sector; use {key.split('.')[0]!r}")
         if "." in key and key.split(".")[1] not in b.sectors:
             raise ScenarioError(f"{spec.source}: ssa.parameters.{key}: unknown sector {key.split('.')[1]!r}; "
                                 f"known: {', '.join(b.sectors)}")
@@ -411,17 +414,18 @@ def plan_points(spec: SweepSpec, b) -> list[Point]:
             el = {p: dict(v) for p, v in (data.get("elasticities") or {}).items()}
             for key, x in zip(keys, row):
                 param, _, sector = key.partition(".")
-                targets = (sector,) if sector else b.sectors
+                # no sector: every sector and the economy-wide ('*') value; household nests have only '*'
+                targets = (sector,) if sector else ("*",) if param in HOUSEHOLD else ("*", *b.sectors)
                 entry = el.setdefault(param, {})
                 for s in targets:
                     base_value = central[param][s]
                     entry[s] = float(x) * base_value if spec.ssa.scale[key] == "multiplicative" else float(x)
-                if not sector:
-                    entry.pop("*", None)
-                # a '*' entry must come first: later per-sector entries override it
-                el[param] = ({"*": entry["*"]} if "*" in entry else {}) | {s: v for s, v in entry.items() if s != "*"}
             d = dict(data, elasticities=el, name=f"{label} #{k + 1}")
             psc = scenario_from_dict(d, source=where)
+            try:
+                resolve(b.sectors, psc.elasticities)
+            except DataError as exc:
+                raise ScenarioError(f"{where}: SSA draw {k + 1}: {exc}") from None
             points.append(Point(point_id(psc, coalition, fp, spec.solver), label, k, 1.0 / len(draws), psc,
                                 {key: float(x) for key, x in zip(keys, row)}))
     return points

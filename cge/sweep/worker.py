@@ -104,67 +104,10 @@ def _model_for(benchmark, fingerprint: str, sc: Scenario, route: str):
 
 
 def measures(bm) -> list[tuple[str, str, float]]:
-    """Tidy ``(measure, region, value)`` rows of the outputs a sweep reports, with the
-    definitions of :mod:`cge.results` (checked against :func:`cge.results.collect` in the tests).
+    """Tidy ``(measure, region, value)`` rows a sweep stores: :func:`cge.results.headline_measures`."""
+    from cge.results import headline_measures
 
-    Regions are the dataset's codes; ``ALL`` is world level, ``coalition`` / ``non-coalition``
-    are the two groups."""
-    from pyomo.environ import value
-
-    from cge.core.evaluate import PointEvaluator
-
-    b, V = bm.b, bm.vars
-    R, J = b.regions, b.sectors
-    cl = set(bm.coalition)
-    pw = float(value(V["PW"]))
-    em = bm.emissions(PointEvaluator())
-    cons0 = b.vc.sum(axis=1)
-    rows: list[tuple[str, str, float]] = []
-    ev_bn = {}
-    eite = set(b.tags.eite)
-    eite_w: dict[str, list[tuple[float, float]]] = {r: [] for r in R}
-    for (r, j) in bm.ykeys:
-        if j in eite:
-            eite_w[r].append((float(b.vom[R.index(r), J.index(j)]), 100 * (float(value(V["Y"][r, j])) - 1)))
-
-    def wavg(pairs):
-        w = sum(p[0] for p in pairs)
-        return sum(p[0] * p[1] for p in pairs) / w if w > 0 else float("nan")
-
-    for k, r in enumerate(R):
-        c = float(value(V["C"][r]))
-        ev_bn[r] = (c - 1) * cons0[k]
-        e0 = float(b.emissions[k])
-        rows += [
-            ("ev_pct", r, 100 * (c - 1)),
-            ("ev_bn_usd", r, ev_bn[r]),
-            ("emissions_mt", r, em[r]),
-            ("emissions_change_pct", r, 100 * (em[r] / e0 - 1) if e0 > 0 else float("nan")),
-            ("carbon_price_usd_per_t", r, 1000 * float(value(V["PCO2"][r])) / pw),
-            ("eite_output_change_pct", r, wavg(eite_w[r])),
-        ]
-    E0 = dict(zip(R, (float(x) for x in b.emissions)))
-    d_cl = sum(em[r] - E0[r] for r in R if r in cl)
-    d_rest = sum(em[r] - E0[r] for r in R if r not in cl)
-    prices = [1000 * float(value(V["PCO2"][r])) / pw for r in R if r in cl]
-    cl_idx = [k for k, r in enumerate(R) if r in cl]
-    rest_idx = [k for k, r in enumerate(R) if r not in cl]
-    rows += [
-        ("leakage_rate_pct", "ALL", 100 * d_rest / -d_cl if d_cl < 0 else float("nan")),
-        ("carbon_price_usd_per_t", "ALL", float(np.mean(prices)) if prices else 0.0),
-        ("coalition_abatement_pct", "ALL",
-         -100 * d_cl / sum(E0[r] for r in cl) if cl else 0.0),
-        ("global_emissions_change_mt", "ALL", d_cl + d_rest),
-        ("ev_pct", "ALL", 100 * sum(ev_bn.values()) / cons0.sum()),
-        ("ev_bn_usd", "ALL", sum(ev_bn.values())),
-        ("eite_output_change_pct", "ALL", wavg([p for r in R for p in eite_w[r]])),
-    ]
-    for label, idx, members in (("coalition", cl_idx, [r for r in R if r in cl]),
-                                ("non-coalition", rest_idx, [r for r in R if r not in cl])):
-        if idx:
-            rows.append(("ev_pct", label, 100 * sum(ev_bn[R[k]] for k in idx) / cons0[idx].sum()))
-            rows.append(("eite_output_change_pct", label, wavg([p for r in members for p in eite_w[r]])))
-    return rows
+    return headline_measures(bm)
 
 
 def _diagnostics(exc) -> dict:
@@ -235,7 +178,3 @@ def solve_batch(benchmark, fingerprint: str, items: list[tuple[str, Scenario]], 
         rec["point_s"] = time.perf_counter() - t0
         out.append(rec)
     return out
-
-
-def clear_cache() -> None:
-    _MODELS.clear()
