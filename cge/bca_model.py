@@ -120,6 +120,48 @@ def structure_of(b: Benchmark, sc: Scenario) -> Structure:
     return Structure(coalition, sc.policy.instrument, priced, el, sc.numeraire)
 
 
+@dataclass(frozen=True)
+class ResolvedDesign:
+    """A scenario's BCA and rebate switches resolved against a benchmark's codes."""
+
+    structure: Structure
+    coverage: frozenset
+    exempt: frozenset
+    implementers: frozenset
+    obr_coverage: frozenset
+
+
+def _coverage(b: Benchmark, coverage, what: str) -> frozenset:
+    if coverage == "eite":
+        return frozenset(b.tags.eite)
+    if coverage == "all":
+        return frozenset(b.sectors)
+    unknown = [c for c in coverage if c not in b.sectors]
+    if unknown:
+        raise ScenarioError(f"{what}: unknown sector(s) {unknown}; known: {', '.join(b.sectors)}")
+    return frozenset(coverage)
+
+
+def resolve_design(b: Benchmark, sc: Scenario) -> ResolvedDesign:
+    """Every dataset-dependent check of a scenario (codes, groups, coverage, implementers), so
+    that a scenario can be validated before any model is built; raises :class:`ScenarioError`."""
+    st = structure_of(b, sc)
+    groups = b.tags.region_groups
+    bca = sc.bca
+    exempt = set(resolve_regions(bca.exempt, b.regions, groups, "bca.exempt"))
+    if bca.exempt_coalition:
+        exempt |= set(st.coalition)
+    implementers = set(resolve_regions(bca.implementers, b.regions, groups, "bca.implementers")
+                       if bca.implementers else st.coalition)
+    outside = implementers - set(st.coalition)
+    if outside:
+        raise ScenarioError(f"bca.implementers: {sorted(outside)} are not coalition members; only regions "
+                            "that price carbon under the policy can adjust at the border")
+    return ResolvedDesign(st, _coverage(b, bca.coverage, "bca.coverage"), frozenset(exempt),
+                          frozenset(implementers),
+                          _coverage(b, sc.output_based_rebates.coverage, "output_based_rebates.coverage"))
+
+
 class BCAModel:
     """The model of spec sections 3–5 for one benchmark and one :class:`Structure`.
 
@@ -352,7 +394,8 @@ class BCAModel:
     def apply(self, sc: Scenario) -> None:
         """Set every parameter of scenario ``sc`` (which must share this model's structure)."""
         b = self.b
-        st = structure_of(b, sc)
+        design = resolve_design(b, sc)
+        st = design.structure
         if st != self.structure:
             raise ScenarioError(f"scenario {sc.name!r} changes the model structure ({st} vs {self.structure}); "
                                 "build a new BCAModel for it")
@@ -367,17 +410,7 @@ class BCAModel:
             else:
                 self.tax[r].value = sc.foreign_carbon_prices.get(r, 0.0)
         bca = sc.bca
-        cov = self._coverage(bca.coverage, "bca.coverage")
-        groups = b.tags.region_groups
-        exempt = set(resolve_regions(bca.exempt, b.regions, groups, "bca.exempt"))
-        if bca.exempt_coalition:
-            exempt |= set(self.coalition)
-        implementers = set(resolve_regions(bca.implementers, b.regions, groups, "bca.implementers")
-                           if bca.implementers else self.coalition)
-        outside = implementers - set(self.coalition)
-        if outside:
-            raise ScenarioError(f"bca.implementers: {sorted(outside)} are not coalition members; only regions "
-                                "that price carbon under the policy can adjust at the border")
+        cov, exempt, implementers = design.coverage, design.exempt, design.implementers
         flows = intensity.reference_intensity(b, self.theta[bca.basis], bca.benchmark)  # [i, s, r]
         J, R = self.J, self.R
         for (i, s, r) in self.bca_keys:
@@ -390,21 +423,11 @@ class BCAModel:
         self.credit.value = 1.0 if bca.credit_foreign_carbon_price else 0.0
         self.ret.value = 1.0 if bca.revenue == "exporter" else 0.0
         obr = sc.output_based_rebates
-        obr_cov = self._coverage(obr.coverage, "output_based_rebates.coverage")
+        obr_cov = design.obr_coverage
         obr_theta = intensity.own_reference(b, self.theta[obr.basis], obr.benchmark)
         for (r, j) in self.obr_keys:
             on = obr.enabled and j in obr_cov
             self.obr_theta[r, j].value = float(obr_theta[R.index(r), J.index(j)]) if on else 0.0
-
-    def _coverage(self, coverage, what: str) -> set[str]:
-        if coverage == "eite":
-            return set(self.b.tags.eite)
-        if coverage == "all":
-            return set(self.J)
-        unknown = [c for c in coverage if c not in self.J]
-        if unknown:
-            raise ScenarioError(f"{what}: unknown sector(s) {unknown}; known: {', '.join(self.J)}")
-        return set(coverage)
 
     def reset_to_benchmark(self) -> None:
         """Put every unknown back at its benchmark value (a cold start)."""

@@ -42,6 +42,6 @@ def load_yaml(path: str | Path, error=DataError):
     if not path.exists():
         raise error(f"{path}: required file is missing")
     try:
-        return yaml.safe_load(path.read_text())
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise error(f"{path}: not valid YAML ({exc})") from None

@@ -74,6 +74,21 @@ class Comparison:
         return df.reset_index()
 
 
+def solve_warm_then_cold(bm: BCAModel, compiled, warm: bool, **solver) -> tuple[SolveResult, str]:
+    """Solve the model's current scenario from its current point (``warm``) or the benchmark;
+    a warm start that fails is retried once from the benchmark, since a start near a distant
+    scenario can fail where a cold start succeeds. Returns the result and ``"warm"``, ``"cold"``
+    or ``"cold-retry"``; raises :class:`~cge.solve.SolveError` if the cold solve fails too."""
+    if not warm:
+        bm.reset_to_benchmark()
+        return compiled.solve(**solver), "cold"
+    try:
+        return compiled.solve(**solver), "warm"
+    except SolveError:
+        bm.reset_to_benchmark()
+        return compiled.solve(**solver), "cold-retry"
+
+
 def run_scenarios(
     benchmark: Benchmark,
     scenarios: list[Scenario],
@@ -101,15 +116,9 @@ def run_scenarios(
         bm.apply(sc)
         t0 = time.perf_counter()
         try:
-            res = compiled.solve(tol=tol, max_iter=max_iter, check_tol=check_tol)
-        except SolveError:
-            # a warm start from a distant scenario can fail where a cold start succeeds
-            bm.reset_to_benchmark()
-            try:
-                res = compiled.solve(tol=tol, max_iter=max_iter, check_tol=check_tol)
-            except SolveError as exc:
-                raise SolveError(f"scenario {sc.name!r} did not solve.\n{exc}", getattr(exc, "result", None)) \
-                    from None
+            res, _ = solve_warm_then_cold(bm, compiled, warm=True, tol=tol, max_iter=max_iter, check_tol=check_tol)
+        except SolveError as exc:
+            raise SolveError(f"scenario {sc.name!r} did not solve.\n{exc}", getattr(exc, "result", None)) from None
         timings["solve_s"] += time.perf_counter() - t0
         results.append(ScenarioResult(sc, collect(bm), res))
         if progress:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from cge.errors import DataError
+from cge.files import load_yaml
 
 TABLES = ("summary", "regions", "groups", "sectors", "bilateral", "bca_flows")
 COMPARE_FILES = tuple(f"{t}.csv" for t in TABLES) + ("run.yaml",)
@@ -119,10 +119,7 @@ def read_stats(path: Path) -> pd.DataFrame:
 
 
 def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise DataError(f"{path}: not valid YAML ({exc})") from None
+    data = load_yaml(path) or {}
     if not isinstance(data, dict):
         raise DataError(f"{path}: expected a mapping")
     return data

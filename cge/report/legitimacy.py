@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from cge.errors import DataError
+from cge.files import load_yaml
 
 #: switch -> its possible values (as strings)
 SWITCH_VALUES: dict[str, tuple[str, ...]] = {
@@ -126,12 +125,7 @@ def _considerations(items, where: str, sources: dict) -> tuple[Consideration, ..
 def load_legitimacy(path: str | Path | None = None) -> Legitimacy:
     """Read and validate a legitimacy file (default: the packaged one)."""
     path = Path(path) if path else default_path()
-    if not path.exists():
-        raise DataError(f"{path}: legitimacy file does not exist")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataError(f"{path}: not valid YAML ({exc})") from None
+    data = load_yaml(path)
     p = str(path)
     _unknown(p, data, TOP_KEYS)
     for req in ("sources", "switches", "disclaimer"):

@@ -51,10 +51,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from cge.errors import ScenarioError
-from cge.scenario import Scenario, deep_merge, resolve_regions, scenario_from_dict
+from cge.files import load_yaml
+from cge.scenario import Scenario, deep_merge, scenario_from_dict
 from cge.sweep.ssa import DESIGNS, Distribution, monte_carlo_design, stroud_design
 
 TOP_KEYS = ("name", "description", "dataset", "base", "designs", "grid", "ssa", "solver", "batch_size")
@@ -183,12 +183,7 @@ def _int(value, source, key, lo) -> int:
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep file (see the module docstring)."""
     path = Path(path)
-    if not path.exists():
-        raise ScenarioError(f"{path}: sweep file does not exist")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML ({exc})") from None
+    data = load_yaml(path, ScenarioError)
     return sweep_from_dict(data, str(path), default_name=path.stem)
 
 
@@ -365,20 +360,12 @@ def point_id(sc: Scenario, coalition: tuple[str, ...], fingerprint: str, solver:
 
 def _check_against(b, sc: Scenario, where: str) -> tuple[str, ...]:
     """Dataset-dependent checks of one scenario (what :class:`BCAModel` would reject later)."""
-    from cge.bca_model import structure_of
+    from cge.bca_model import resolve_design
 
     try:
-        st = structure_of(b, sc)
-        resolve_regions(sc.bca.exempt, b.regions, b.tags.region_groups, "bca.exempt")
-        for key, cov in (("bca.coverage", sc.bca.coverage), ("output_based_rebates.coverage",
-                                                             sc.output_based_rebates.coverage)):
-            if cov not in ("eite", "all"):
-                bad = [c for c in cov if c not in b.sectors]
-                if bad:
-                    raise ScenarioError(f"{key}: unknown sector(s) {bad}; known: {', '.join(b.sectors)}")
+        return resolve_design(b, sc).structure.coalition
     except ScenarioError as exc:
         raise ScenarioError(f"{where}: {exc}") from None
-    return st.coalition
 
 
 def plan_points(spec: SweepSpec, b) -> list[Point]:

@@ -124,29 +124,20 @@ def _diagnostics(exc) -> dict:
 
 def solve_point(entry: _Entry, sc: Scenario, solver: dict) -> dict:
     """Apply, warm-start from the nearest solved point, solve (cold retry on failure)."""
-    from cge.solve import SolveError
+    from cge.run import solve_warm_then_cold
 
     bm, compiled = entry.bm, entry.compiled
     feats = features(sc)
     bm.apply(sc)
     start = entry.nearest(feats)
-    if start is None:
-        bm.reset_to_benchmark()
-        start_kind = "cold"
-    else:
+    if start is not None:
         for v, x in zip(compiled.unknowns, start):
             v.set_value(float(x), skip_validation=True)
-        start_kind = "nearest"
     kw = {"tol": solver["tol"], "max_iter": solver["max_iter"], "check_tol": solver["check_tol"]}
     t0 = time.perf_counter()
-    try:
-        res = compiled.solve(**kw)
-    except SolveError:
-        if start_kind == "cold":
-            raise
-        bm.reset_to_benchmark()          # a distant warm start can fail where a cold start succeeds
-        start_kind = "cold-retry"
-        res = compiled.solve(**kw)
+    res, start_kind = solve_warm_then_cold(bm, compiled, warm=start is not None, **kw)
+    if start_kind == "warm":
+        start_kind = "nearest"
     solve_s = time.perf_counter() - t0
     entry.remember(feats)
     return {"status": "ok", "start": start_kind, "iterations": int(res.iterations), "algorithm": res.algorithm,
