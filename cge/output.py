@@ -15,6 +15,7 @@ import pandas as pd
 import yaml
 
 from cge.files import atomic_folder
+from cge.latex import tabular
 from cge.run import TABLES, Comparison
 
 UNITS_NOTE = ("Money in bn USD at benchmark prices deflated by the world consumer price index PW; "
@@ -25,28 +26,6 @@ UNITS_NOTE = ("Money in bn USD at benchmark prices deflated by the world consume
 def headline_markdown(c: Comparison, digits: int = 2) -> str:
     df = c.headline()
     return df.to_markdown(index=False, floatfmt=f".{digits}f")
-
-
-def _latex(df: pd.DataFrame, caption: str, digits: int = 2) -> str:
-    cols = list(df.columns)
-    lines = [r"\begin{table}[htbp]", r"\centering", rf"\caption{{{caption}}}",
-             r"\begin{tabular}{l" + "r" * (len(cols) - 1) + "}", r"\hline",
-             " & ".join(_tex(str(c)) for c in cols) + r" \\", r"\hline"]
-    for _, row in df.iterrows():
-        cells = [_tex(str(row[cols[0]]))]
-        for c in cols[1:]:
-            v = row[c]
-            cells.append("--" if pd.isna(v) else f"{v:.{digits}f}")
-        lines.append(" & ".join(cells) + r" \\")
-    lines += [r"\hline", r"\end{tabular}", rf"\par\footnotesize {_tex(UNITS_NOTE)}", r"\end{table}"]
-    return "\n".join(lines) + "\n"
-
-
-def _tex(s: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
-                 ("$", r"\$")):
-        s = s.replace(a, b)
-    return s
 
 
 def write_results(c: Comparison, out: str | Path, extra_metadata: dict | None = None) -> Path:
@@ -61,7 +40,8 @@ def write_results(c: Comparison, out: str | Path, extra_metadata: dict | None = 
         head.to_csv(tmp / "headline.csv", index=False)
         (tmp / "headline.md").write_text(
             f"# Welfare impacts and leakage: {c.benchmark.name}\n\n{headline_markdown(c)}\n\n{UNITS_NOTE}\n")
-        (tmp / "headline.tex").write_text(_latex(head, f"Welfare impacts and leakage ({c.benchmark.name})"))
+        (tmp / "headline.tex").write_text(
+            tabular(head, f"Welfare impacts and leakage ({c.benchmark.name})", UNITS_NOTE, label="tab:headline"))
         with pd.ExcelWriter(tmp / "results.xlsx") as xl:
             head.to_excel(xl, sheet_name="headline", index=False)
             for name in TABLES:

@@ -137,3 +137,10 @@ def test_infeasible_target_reports_residuals_by_block_and_keeps_earlier_output(t
     assert "did not solve" in r.stderr and "carbon_cap" in r.stderr
     assert "Traceback" not in r.stderr
     assert (out / "regions.csv").read_text() == before
+
+
+def test_latex_escaping_is_single_pass():
+    from cge.latex import escape
+
+    assert escape("a\\b") == r"a\textbackslash{}b"
+    assert escape("{x}_1 & 5%") == r"\{x\}\_1 \& 5\%"

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cge.latex import escape
 from cge.report.data import Results, eite_weighted
 from cge.report.figures import bilateral_table, eite_trade_table, flows_tables, group_table
 from cge.report.legitimacy import Legitimacy, design_switches
@@ -214,11 +215,7 @@ def to_markdown(t: Table) -> str:
     return head + body + (f"\n\nNote: {t.note}\n" if t.note else "\n")
 
 
-def _tex(s: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
-                 ("$", r"\$"), ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\^{}")):
-        s = s.replace(a, b)
-    return s.replace("\u00b7", r"$\cdot$")
+_tex = escape
 
 
 def to_latex(t: Table) -> str:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cge.errors import CGEError
+from cge.latex import tabular
 from cge.sweep.ssa import Z95
 from cge.sweep.store import Store
 
@@ -102,13 +103,6 @@ def summary_stats(out, measures=MEASURES) -> pd.DataFrame:
     return df.sort_values(["_d", "_m", "region"], kind="stable").drop(columns=["_d", "_m"]).reset_index(drop=True)
 
 
-def _tex(s: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
-                 ("$", r"\$"), ("{", r"\{"), ("}", r"\}")):
-        s = s.replace(a, b)
-    return s
-
-
 def _wide(stats: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     """Measure/region rows, one column per design: ``mean ± sd [p05, p95]``."""
     f = f"{{:.{digits}f}}"
@@ -140,14 +134,7 @@ def write_summary(out) -> pd.DataFrame:
         return stats
     wide = _wide(stats)
     (out / "summary.md").write_text(f"# Sweep {meta.get('name', '')}\n\n{wide.to_markdown(index=False)}\n\n{note}\n")
-    cols = list(wide.columns)
-    lines = [r"\begin{table}[htbp]\centering", rf"\caption{{Sweep {_tex(str(meta.get('name', '')))}}}",
-             r"\begin{tabular}{ll" + "r" * (len(cols) - 2) + "}", r"\hline",
-             " & ".join(_tex(str(c)) for c in cols) + r" \\", r"\hline"]
-    for _, row in wide.iterrows():
-        lines.append(" & ".join(_tex(str(row[c])) for c in cols) + r" \\")
-    lines += [r"\hline", r"\end{tabular}", rf"\par\footnotesize {_tex(note)}", r"\end{table}"]
-    (out / "summary.tex").write_text("\n".join(lines) + "\n")
+    (out / "summary.tex").write_text(tabular(wide, f"Sweep {meta.get('name', '')}", note, text_columns=2))
     with pd.ExcelWriter(out / "summary.xlsx") as xl:
         stats.to_excel(xl, sheet_name="summary_stats", index=False)
         wide.to_excel(xl, sheet_name="table", index=False)
