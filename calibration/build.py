@@ -152,10 +152,9 @@ def build(cfg: BuildConfig, echo=print) -> BuildResult:
     gates.check_totals(t_prev, gates.print_stage("aggregate sectors", m2, m3, echo), "aggregate sectors",
                        keys=("output", "intermediate", "final_demand", f"{CO2} (Mt)"))
     # ---- rebalance --------------------------------------------------------------------------
-    m4 = m3
     fossil = [c for c, t in zip(sectors_df["code"], sectors_df["tags"]) if "fossil" in t.split(";")]
-    m5, moves = rebalance(m4, stiff_rows=fossil, k_fuel=cfg.k_fuel, k_output=cfg.k_output)
-    gates.print_stage("rebalance", m4, m5, echo)
+    m5, moves = rebalance(m3, stiff_rows=fossil, k_fuel=cfg.k_fuel, k_output=cfg.k_output)
+    gates.print_stage("rebalance", m3, m5, echo)
     gates.check_mrio(m5, "rebalance", row_tolerance=1e-12, allow_negative_fd=False)
     echo("[rebalance] largest moves (M USD):")
     for row in moves.head(8).itertuples():

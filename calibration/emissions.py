@@ -68,7 +68,7 @@ def allocate(T: np.ndarray, U: np.ndarray, eps: np.ndarray, owid_fuel: np.ndarra
                             "no coal, refined oil or gas")
         seed = eps[r][:, None] * U[r]
         mix = owid_fuel[r] / owid_fuel[r].sum()
-        e, gap = ras(seed, mix * t.sum(), t, tol=1e-10, max_iter=2000, where=f"emissions of {regions[r]}")
+        e, _ = ras(seed, mix * t.sum(), t, tol=1e-10, max_iter=2000, where=f"emissions of {regions[r]}")
         co2[r] = e
         for f in range(F):
             rows.append((regions[r], FUELS[f], float(seed[f].sum()), float(mix[f] * t.sum()), float(e[f].sum())))

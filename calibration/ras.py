@@ -14,8 +14,10 @@ from cge.errors import DataError
 
 
 def ras(seed: np.ndarray, row_targets: np.ndarray, col_targets: np.ndarray, tol: float = 1e-12,
-        max_iter: int = 5000, where: str = "RAS") -> tuple[np.ndarray, float]:
-    """Return ``(A, max relative row gap)``; see module docstring for the equations."""
+        max_iter: int = 5000, where: str = "RAS", max_gap: float = 1e-6) -> tuple[np.ndarray, float]:
+    """Return ``(A, max relative row gap)``; see module docstring for the equations. Column
+    targets hold exactly; a row gap above ``max_gap`` (targets the seed's zero pattern cannot
+    reach) is a :class:`DataError` naming ``where``."""
     A = np.array(seed, dtype=float)
     u, v = np.asarray(row_targets, float), np.asarray(col_targets, float)
     if (A < 0).any() or (u < 0).any() or (v < 0).any():
@@ -36,4 +38,7 @@ def ras(seed: np.ndarray, row_targets: np.ndarray, col_targets: np.ndarray, tol:
         gap = float(np.abs(A.sum(axis=1) - u).max()) / scale
         if gap < tol:
             break
+    if gap > max_gap:
+        raise DataError(f"{where}: RAS cannot meet its row targets (largest gap {gap:.2e} of the total); "
+                        "check the shares against the zero pattern of the seed")
     return A, gap

@@ -62,8 +62,8 @@ def rebalance(m: MRIO, stiff_rows=(), k_cell: float = 1.0, k_fuel: float = 10.0,
     out = m.copy()
     out.Z = Z0 * factor[:, :, None, None]
     out.Y = Y0 * factor[:, :, None, None]
-    out.x = x0 * (1 - mu / k_output)
-    # exact closure of floating-point residue: put it on the output
+    # output moves to x0·(1 − mu/k_output), which equals the adjusted row sum; take the row sum
+    # itself so that the identity also holds to the last bit
     out.x = out.Z.sum(axis=(2, 3)) + out.Y.sum(axis=(2, 3))
     moves = []
     for name, a0, a1, labels in (

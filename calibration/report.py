@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cge import intensity
 from cge.benchmark import Benchmark, summary
 
 
@@ -19,8 +20,7 @@ def eite_export_intensity(b: Benchmark) -> np.ndarray:
     """Export-weighted direct CO2 intensity of EITE exports by region (kg CO2 per USD)."""
     J = b.sectors
     idx = [J.index(s) for s in b.tags.eite]
-    direct = b.co2[:, :, : len(J)].sum(axis=1) + b.co2p                      # [r, j]
-    theta = np.divide(direct, b.vom, out=np.zeros_like(direct), where=b.vom > 0)
+    theta = intensity.direct(b)                                                # [r, j], Mt per bn USD
     X = b.vxmd.sum(axis=2).T                                                   # [r, j]
     num = (theta[:, idx] * X[:, idx]).sum(axis=1)
     den = X[:, idx].sum(axis=1)

@@ -101,10 +101,9 @@ def split_sector(m: MRIO, parent: str, children: list[str], shares: np.ndarray,
         if total <= 0:
             S = np.zeros_like(seed)
         else:
-            S, gap = ras(seed, shares[r] * total, cells, where=f"{where} {parent} row of {m.regions[r]}")
+            S, _ = ras(seed, shares[r] * total, cells, where=f"{where} {parent} row of {m.regions[r]}")
         nz = len(new_sectors)
         Znew[r, child_pos] = S[:, : R * nz].reshape(n, R, nz)
         Ynew[r, child_pos] = S[:, R * nz:].reshape(n, R, K)
-    x = xcol
-    return MRIO(m.regions, new_sectors, m.categories, Znew, Ynew, x, m.va_components, VA, m.stressors, E,
+    return MRIO(m.regions, new_sectors, m.categories, Znew, Ynew, xcol, m.va_components, VA, m.stressors, E,
                 m.unit, dict(m.stressor_units), dict(m.metadata))

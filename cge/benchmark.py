@@ -36,7 +36,7 @@ Identities checked by :func:`validate` (spec section 2), each relative to its ow
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -168,9 +168,6 @@ class Benchmark:
                 f"{', '.join(sorted(self.tags.region_groups)) or 'none'}"
             )
         return self.tags.region_groups[group]
-
-    def with_arrays(self, **arrays) -> Benchmark:
-        return replace(self, **arrays)
 
 
 # ----- validation -------------------------------------------------------------------------

@@ -47,13 +47,6 @@ class Elasticities:
     def __call__(self, parameter: str, sector: str) -> float:
         return self.table[parameter][sector]
 
-    def to_frame(self) -> pd.DataFrame:
-        rows = [
-            {"parameter": p, "sector": s, "value": v}
-            for p, by_sector in self.table.items() for s, v in by_sector.items()
-        ]
-        return pd.DataFrame(rows)
-
 
 def read_elasticity_file(path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate an elasticities CSV (the packaged defaults when ``path`` is None)."""

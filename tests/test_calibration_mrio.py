@@ -13,13 +13,13 @@ from calibration.readers.pymrio_reader import from_pymrio, to_pymrio  # noqa: E4
 
 
 @pytest.fixture(scope="module")
-def test_system():
+def pymrio_system():
     return from_pymrio(pymrio.load_test(), value_added="factor_inputs", emissions="emissions")
 
 
-def test_pymrio_test_system_keeps_every_flow(test_system):
+def test_pymrio_test_system_keeps_every_flow(pymrio_system):
     io = pymrio.load_test()
-    m = test_system
+    m = pymrio_system
     assert m.Z.sum() == pytest.approx(io.Z.to_numpy().sum(), rel=1e-14)
     assert m.Y.sum() == pytest.approx(io.Y.to_numpy().sum(), rel=1e-14)
     assert m.VA.sum() == pytest.approx(io.factor_inputs.F.to_numpy().sum(), rel=1e-14)
@@ -27,26 +27,26 @@ def test_pymrio_test_system_keeps_every_flow(test_system):
     assert np.abs(row_gap(m)).max() < 1e-6 * m.x.max()
 
 
-def test_csv_layout_round_trip_is_lossless(test_system, tmp_path):
-    write_csv(test_system, tmp_path / "mrio")
-    assert equal(read_csv(tmp_path / "mrio"), test_system)
+def test_csv_layout_round_trip_is_lossless(pymrio_system, tmp_path):
+    write_csv(pymrio_system, tmp_path / "mrio")
+    assert equal(read_csv(tmp_path / "mrio"), pymrio_system)
 
 
-def test_pymrio_round_trip_is_lossless(test_system):
-    back = from_pymrio(to_pymrio(test_system), value_added="factor_inputs", emissions="emissions")
-    assert equal(back, test_system)
-    assert back.stressor_units == test_system.stressor_units
+def test_pymrio_round_trip_is_lossless(pymrio_system):
+    back = from_pymrio(to_pymrio(pymrio_system), value_added="factor_inputs", emissions="emissions")
+    assert equal(back, pymrio_system)
+    assert back.stressor_units == pymrio_system.stressor_units
 
 
-def test_missing_file_is_named(test_system, tmp_path):
-    write_csv(test_system, tmp_path / "m")
+def test_missing_file_is_named(pymrio_system, tmp_path):
+    write_csv(pymrio_system, tmp_path / "m")
     (tmp_path / "m" / "output.csv").unlink()
     with pytest.raises(DataError, match="output.csv: required file is missing"):
         read_csv(tmp_path / "m")
 
 
-def test_malformed_row_is_named_by_file_and_row(test_system, tmp_path):
-    write_csv(test_system, tmp_path / "m")
+def test_malformed_row_is_named_by_file_and_row(pymrio_system, tmp_path):
+    write_csv(pymrio_system, tmp_path / "m")
     path = tmp_path / "m" / "intermediate.csv"
     lines = path.read_text().splitlines()
     lines[3] = lines[3].rsplit(",", 1)[0] + ",twelve"
@@ -55,8 +55,8 @@ def test_malformed_row_is_named_by_file_and_row(test_system, tmp_path):
         read_csv(tmp_path / "m")
 
 
-def test_negative_output_is_named(test_system, tmp_path):
-    write_csv(test_system, tmp_path / "m")
+def test_negative_output_is_named(pymrio_system, tmp_path):
+    write_csv(pymrio_system, tmp_path / "m")
     path = tmp_path / "m" / "output.csv"
     lines = path.read_text().splitlines()
     lines[2] = lines[2].rsplit(",", 1)[0] + ",-5"
@@ -65,8 +65,8 @@ def test_negative_output_is_named(test_system, tmp_path):
         read_csv(tmp_path / "m")
 
 
-def test_unknown_code_in_csv_is_named(test_system, tmp_path):
-    write_csv(test_system, tmp_path / "m")
+def test_unknown_code_in_csv_is_named(pymrio_system, tmp_path):
+    write_csv(pymrio_system, tmp_path / "m")
     path = tmp_path / "m" / "output.csv"
     path.write_text(path.read_text().replace("reg2,", "regX,", 1))
     with pytest.raises(DataError, match="unknown region code 'regX'"):

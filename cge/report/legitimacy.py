@@ -132,7 +132,8 @@ def load_legitimacy(path: str | Path | None = None) -> Legitimacy:
         if req not in data:
             raise DataError(f"{p}: {req}: missing")
     sources = data["sources"]
-    _unknown(f"{p}: sources", sources, set(sources) if isinstance(sources, dict) else set())
+    if not isinstance(sources, dict):
+        raise DataError(f"{p}: sources: expected a mapping id -> {{title, url}}, got {type(sources).__name__}")
     for sid, s in sources.items():
         _unknown(f"{p}: sources.{sid}", s, SOURCE_KEYS)
         _text(s.get("title"), f"{p}: sources.{sid}.title")
