@@ -16,7 +16,7 @@ Names are imported lazily so that ``cge --help`` stays fast.
 from importlib import import_module
 
 _EXPORTS = {
-    "SweepRun": "execute", "check_scheduler": "execute", "run_sweep": "execute",
+    "SweepRun": "execute", "run_sweep": "execute",
     "Point": "spec", "SweepSpec": "spec", "load_sweep": "spec", "plan_points": "spec", "sweep_from_dict": "spec",
     "stroud_points": "ssa",
     "MEASURES": "summary", "failed_points": "summary", "point_results": "summary", "summary_stats": "summary",

@@ -22,7 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_sweep(args) -> int:
     from cge.cli import _load_benchmark
     from cge.errors import CGEError
-    from cge.sweep.execute import check_scheduler, run_sweep
+    from cge.sweep.execute import run_sweep
     from cge.sweep.spec import load_sweep, plan_points
 
     t0 = time.perf_counter()
@@ -33,15 +33,13 @@ def cmd_sweep(args) -> int:
         args.data = spec.dataset
     b, label = _load_benchmark(args)
     points = plan_points(spec, b)          # every point validated before anything starts
-    if args.scheduler:
-        check_scheduler(args.scheduler, args.connect_timeout)
     synthetic = " [SYNTHETIC DATA]" if b.metadata.get("synthetic") else ""
     print(f"dataset: {label}{synthetic} — {len(b.regions)} regions x {len(b.sectors)} sectors")
     n_designs = len(dict.fromkeys(p.design for p in points))
     ssa = f", SSA {spec.ssa.design} with {len(spec.ssa.parameters)} parameter(s)" if spec.ssa else ""
     print(f"sweep: {args.sweep} — {n_designs} design(s), {len(points)} points{ssa}")
     run = run_sweep(spec, b, args.out, workers=args.workers, scheduler=args.scheduler, route=args.route,
-                    dataset_label=label, connect_timeout_s=args.connect_timeout)
+                    dataset_label=label, connect_timeout_s=args.connect_timeout, points=points)
     if run.solved == 0 and run.already_done == run.total:
         print(f"nothing to do: all {run.total} points are already in {args.out}")
     else:

@@ -67,12 +67,6 @@ def _connect(scheduler: str | None, workers: int | None, timeout_s: float):
     return Client(cluster, set_as_default=False), cluster
 
 
-def check_scheduler(scheduler: str, timeout_s: float = 5.0) -> None:
-    """Fail fast (naming the address) if no Dask scheduler answers at ``scheduler``."""
-    client, _ = _connect(scheduler, None, timeout_s)
-    client.close()
-
-
 class Progress:
     """Points done / failed / rate / ETA on the terminal (one updating line on a TTY) and in the log."""
 
@@ -155,12 +149,15 @@ def _write_plan(out: Path, spec: SweepSpec, points: list[Point], dataset_label: 
 
 def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | None = None,
               scheduler: str | None = None, route: str = "auto", dataset_label: str = "",
-              connect_timeout_s: float = 5.0, progress_stream=None, summarize: bool = True) -> SweepRun:
-    """Solve every point of ``spec`` not yet in ``out``; write partitions, manifest, summaries."""
+              connect_timeout_s: float = 5.0, progress_stream=None, summarize: bool = True,
+              points: list[Point] | None = None) -> SweepRun:
+    """Solve every point of ``spec`` not yet in ``out``; write partitions, manifest, summaries.
+    ``points`` is ``plan_points(spec, benchmark)`` when the caller already has it."""
     from cge.sweep.worker import solve_batch
 
     t_start = time.perf_counter()
-    points = plan_points(spec, benchmark)                   # validation: before any work
+    if points is None:
+        points = plan_points(spec, benchmark)               # validation: before any work
     if workers is not None and workers < 0:
         raise CGEError(f"--workers {workers}: must be >= 0 (0 = in-process, no Dask)")
     client = cluster = None

@@ -48,6 +48,7 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -341,7 +342,9 @@ def dataset_fingerprint(b) -> str:
     return h.hexdigest()[:16]
 
 
+@lru_cache(maxsize=1)
 def _defaults_fingerprint() -> str:
+    """Hash of the packaged elasticity defaults (read once per process)."""
     from importlib import resources
 
     data = (resources.files("cge") / "defaults" / "elasticities.csv").read_bytes()

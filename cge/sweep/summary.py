@@ -30,6 +30,10 @@ STAT_COLUMNS = ["design", "measure", "region", "mean", "std", "p05", "p95", "n"]
 
 
 def _open(out) -> tuple[Path, dict, pd.DataFrame, Store]:
+    """``(folder, sweep.json, plan, recovered store)``; an already opened tuple passes through,
+    so one summary reads the plan and recovers the store once."""
+    if isinstance(out, tuple):
+        return out
     out = Path(out)
     if not (out / "plan.parquet").exists() or not (out / "sweep.json").exists():
         raise CGEError(f"{out}: not a sweep folder (no plan.parquet / sweep.json); run `cge sweep` first")
@@ -83,10 +87,11 @@ def _stats(g: pd.DataFrame, design: str | None) -> pd.Series:
     return pd.Series({"mean": mean, "std": sd, "p05": lo, "p95": hi, "n": n})
 
 
-def summary_stats(out, measures=MEASURES) -> pd.DataFrame:
+def summary_stats(out, measures=MEASURES, points: pd.DataFrame | None = None) -> pd.DataFrame:
     """The tidy table ``design, measure, region, mean, std, p05, p95, n`` (region ``ALL`` = world)."""
-    _, meta, plan, _ = _open(out)
-    pts = point_results(out)
+    opened = _open(out)
+    _, meta, plan, _ = opened
+    pts = point_results(opened) if points is None else points
     pts = pts[pts["measure"].isin(measures)]
     if pts.empty:
         return pd.DataFrame(columns=STAT_COLUMNS)
@@ -116,13 +121,13 @@ def _wide(stats: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
 
 def write_summary(out) -> pd.DataFrame:
     """Write summary_stats.csv, summary.md, summary.tex, summary.xlsx, points.parquet, failed.csv."""
-    out = Path(out)
-    stats = summary_stats(out)
-    _, meta, _, _ = _open(out)
+    opened = _open(out)
+    out, meta, _, _ = opened
+    pts = point_results(opened)
+    stats = summary_stats(opened, points=pts)
     stats.to_csv(out / "summary_stats.csv", index=False)
-    pts = point_results(out)
     pts.to_parquet(out / "points.parquet", index=False)
-    failed = failed_points(out)
+    failed = failed_points(opened)
     failed.to_csv(out / "failed.csv", index=False)
     design = meta.get("ssa_design")
     band = {"stroud": "Stroud quadrature, band = mean ± 1.645 sd", "monte_carlo": "Monte Carlo, band = 5–95% "
