@@ -80,10 +80,12 @@ class Results:
 
     def reference(self) -> str | None:
         """The first design with neither a BCA nor output-based rebates (the no-BCA reference)."""
+        from cge.scenario import scenario_from_dict
+
         for name in self.designs:
-            s = self.scenarios.get(name, {})
-            b, o = s.get("bca") or {}, s.get("output_based_rebates") or {}
-            if not (b.get("import_charge") or b.get("export_rebate") or o.get("enabled")):
+            sc = scenario_from_dict({"name": name, **{k: v for k, v in self.scenarios.get(name, {}).items()
+                                                      if k != "name"}})
+            if not (sc.bca.active or sc.output_based_rebates.enabled):
                 return name
         return None
 

@@ -161,38 +161,34 @@ def load_legitimacy(path: str | Path | None = None) -> Legitimacy:
 
 
 def design_switches(scenario: dict) -> list[tuple[str, str, str]]:
-    """``(switch, value key, value as shown)`` for every switch a scenario definition uses."""
-    bca = scenario.get("bca") or {}
-    obr = scenario.get("output_based_rebates") or {}
-    active = bool(bca.get("import_charge")) or bool(bca.get("export_rebate"))
+    """``(switch, value key, value as shown)`` for every switch a scenario definition (as in
+    ``run.yaml``) uses; defaults come from :mod:`cge.scenario`, not from here."""
+    from cge.scenario import scenario_from_dict
+
+    sc = scenario_from_dict({"name": "design", **{k: v for k, v in scenario.items() if k != "name"}})
+    bca, obr = sc.bca, sc.output_based_rebates
     out: list[tuple[str, str, str]] = []
-    if active:
+    if bca.active:
         for name in BCA_SWITCHES:
-            v = bca.get(name)
+            v = getattr(bca, name)
             if name == "coverage":
                 key = v if v in ("eite", "all") else "list"
-                shown = v if isinstance(v, str) else ", ".join(v or [])
+                shown = v if isinstance(v, str) else ", ".join(v)
             elif name == "exempt":
-                v = list(v or [])
                 key = "non-empty" if v else "none"
                 shown = ", ".join(v) if v else "none"
             elif name == "implementers":
-                v = list(v or [])
                 key = "subset" if v else "all"
                 shown = ", ".join(v) if v else "all coalition members"
-            elif name == "exempt_coalition" and v is None:
-                key = shown = "true"  # the default
             elif isinstance(v, bool):
                 key = shown = _key(v)
             else:
                 key = shown = str(v)
             out.append((name, key, shown))
-    if obr.get("enabled"):
-        cov = obr.get("coverage", "eite")
-        cov = cov if isinstance(cov, str) else ", ".join(cov)
+    if obr.enabled:
+        cov = obr.coverage if isinstance(obr.coverage, str) else ", ".join(obr.coverage)
         out.append(("output_based_rebates", "enabled",
-                    f"basis {obr.get('basis', 'direct')}, benchmark {obr.get('benchmark', 'exporter')}, "
-                    f"coverage {cov}"))
+                    f"basis {obr.basis}, benchmark {obr.benchmark}, coverage {cov}"))
     if not out:
         out.append(("border_measure", "none", "none"))
     return out
