@@ -38,7 +38,7 @@ import pandas as pd
 import yaml
 
 from cge.errors import DataError
-from cge.files import atomic_folder, load_yaml
+from cge.files import atomic_folder, dense, load_yaml, read_tidy_table
 
 #: file -> (index columns, axis name of each index column, required)
 CSV_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
@@ -168,43 +168,10 @@ def _sets(m: MRIO) -> dict[str, tuple[str, ...]]:
 
 
 def _read_table(path: Path, cols: tuple[str, ...], axes: tuple[str, ...], sets, required: bool,
-                signed: bool) -> np.ndarray | None:
-    shape = [len(sets[a]) for a in axes]
-    if not path.exists():
-        if required:
-            raise DataError(f"{path}: required file is missing")
-        return np.zeros(shape)
-    try:
-        df = pd.read_csv(path, dtype={c: str for c in cols}, keep_default_na=False, na_values=[""])
-    except Exception as exc:
-        raise DataError(f"{path}: cannot be parsed as CSV ({exc})") from None
-    expected = list(cols) + ["value"]
-    if list(df.columns) != expected:
-        raise DataError(f"{path}: columns are {list(df.columns)}, expected {expected}")
-    values = pd.to_numeric(df["value"], errors="coerce")
-    bad = values.isna() | ~np.isfinite(values.fillna(0.0))
-    if bad.any():
-        k = int(np.nonzero(bad.to_numpy())[0][0])
-        raise DataError(f"{path}, row {k + 2}: value {df['value'].iloc[k]!r} is missing or not a number")
-    if not signed and (values < 0).any():
-        k = int(np.nonzero((values < 0).to_numpy())[0][0])
-        raise DataError(f"{path}, row {k + 2}: negative value {values.iloc[k]:.6g} "
-                        f"for {tuple(df.loc[k, list(cols)])}")
-    pos = []
-    for c, a in zip(cols, axes):
-        idx = pd.Index(sets[a]).get_indexer(df[c])
-        if (idx < 0).any():
-            k = int(np.nonzero(idx < 0)[0][0])
-            raise DataError(f"{path}, row {k + 2}: unknown {c} code {df[c].iloc[k]!r} "
-                            f"(not in mrio.yaml {a})")
-        pos.append(idx)
-    dup = df.duplicated(list(cols))
-    if dup.any():
-        k = int(np.nonzero(dup.to_numpy())[0][0])
-        raise DataError(f"{path}, row {k + 2}: duplicate entry for {tuple(df.loc[k, list(cols)])}")
-    arr = np.zeros(shape)
-    arr[tuple(pos)] = values.to_numpy(dtype=float)
-    return arr
+                signed: bool) -> np.ndarray:
+    codes = {c: sets[a] for c, a in zip(cols, axes)}
+    df = read_tidy_table(path, cols, "value", codes, required, signed, codes_from="mrio.yaml")
+    return dense(df, cols, "value", [sets[a] for a in axes])
 
 
 def read_csv(folder: str | Path) -> MRIO:

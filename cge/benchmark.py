@@ -44,7 +44,7 @@ import pandas as pd
 import yaml
 
 from cge.errors import DataError
-from cge.files import atomic_folder, load_yaml
+from cge.files import atomic_folder, dense, load_yaml, read_tidy_table
 
 FINAL_AGENTS = ("household", "government", "investment")
 HOUSEHOLD = "household"
@@ -290,49 +290,14 @@ def _check_tags(b: Benchmark, where: str) -> None:
 # ----- reading and writing ----------------------------------------------------------------
 
 
-def _read_table(folder: Path, name: str, metadata_sets: dict[str, tuple[str, ...]]) -> pd.DataFrame | None:
+def _read_table(folder: Path, name: str, codes: dict[str, tuple[str, ...]]) -> pd.DataFrame | None:
     cols, value_col, required = TABLES[name]
-    path = folder / f"{name}.csv"
-    if not path.exists():
-        if required:
-            raise DataError(f"{path}: required file is missing")
-        return None
-    try:
-        df = pd.read_csv(path, dtype={c: str for c in cols}, keep_default_na=False, na_values=[""])
-    except Exception as exc:  # pandas raises many kinds for malformed CSV
-        raise DataError(f"{path}: cannot be parsed as CSV ({exc})") from None
-    expected = list(cols) + [value_col]
-    if list(df.columns) != expected:
-        raise DataError(f"{path}: columns are {list(df.columns)}, expected {expected}")
-    values = pd.to_numeric(df[value_col], errors="coerce")
-    bad = values.isna()
-    if bad.any():
-        k = int(np.nonzero(bad.to_numpy())[0][0])
-        raw = df[value_col].iloc[k]
-        what = "is missing (empty cell)" if pd.isna(raw) else f"{str(raw)!r} is not a number"
-        raise DataError(f"{path}, row {k + 2}: {value_col} {what}")
-    df[value_col] = values.astype(float)
-    for c in cols:
-        allowed = metadata_sets[c]
-        unknown = ~df[c].isin(allowed)
-        if unknown.any():
-            k = int(np.nonzero(unknown.to_numpy())[0][0])
-            raise DataError(f"{path}, row {k + 2}: unknown {c} code {df[c].iloc[k]!r}")
-    dup = df.duplicated(list(cols))
-    if dup.any():
-        k = int(np.nonzero(dup.to_numpy())[0][0])
-        raise DataError(f"{path}, row {k + 2}: duplicate entry for {tuple(df.loc[k, list(cols)])}")
-    return df
+    return read_tidy_table(folder / f"{name}.csv", cols, value_col, codes, required)
 
 
 def _dense(df: pd.DataFrame | None, name: str, axes: list[tuple[str, ...]]) -> np.ndarray:
     cols, value_col, _ = TABLES[name]
-    arr = np.zeros([len(a) for a in axes])
-    if df is None or df.empty:
-        return arr
-    pos = [pd.Index(a).get_indexer(df[c]) for a, c in zip(axes, cols)]
-    arr[tuple(pos)] = df[value_col].to_numpy()
-    return arr
+    return dense(df, cols, value_col, axes)
 
 
 def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, check: bool = True) -> Benchmark:
