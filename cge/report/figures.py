@@ -167,7 +167,8 @@ def leakage(res: Results, style: Styles):
 
 def carbon_price(res: Results, style: Styles):
     def caption(vals, band, ref):
-        txt = "Coalition carbon price (USD/t, mean over coalition regions) needed to meet the same cap."
+        txt = ("Coalition carbon price (USD/t; one price under coalition trading, else weighted by "
+               "benchmark emissions) needed to meet the same cap.")
         if ref in vals.index:
             txt += f" {ref}: {_fmt(vals[ref], 1)} USD/t;"
         txt += f" range across designs {_fmt(vals.min(), 1)}-{_fmt(vals.max(), 1)} USD/t."
@@ -571,7 +572,8 @@ def terms_of_trade(res: Results, style: Styles):
     ax.set_title("Terms of trade, % change", loc="left")
     fig.tight_layout()
     ref = res.reference() or t.columns[0]
-    cap = ("Terms of trade (export over import price index, fob, benchmark weights), % change. "
+    cap = ("Terms of trade (export over import price index at world prices: fob net of export rebates "
+           "plus BCA revenue returned to exporters; benchmark weights), % change. "
            f"In {ref}: from {_fmt(t[ref].min())}% ({t[ref].idxmin()}) to {_fmt(t[ref].max())}% ({t[ref].idxmax()}).")
     return Figure("trade_terms_of_trade", "trade", "Terms of trade", cap, fig,
                   t.reset_index(names="region").melt(id_vars="region", var_name="design", value_name="tot_pct"))

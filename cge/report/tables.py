@@ -69,7 +69,8 @@ def validity_table(res: Results) -> Table:
     return Table("validity", "validity", "Validity: leakage, abatement, carbon price and EITE output by design",
                  "%, Mt CO2, USD/t", _designs_frame(res, cols),
                  "Leakage rate = 100 x rise in non-coalition emissions / coalition abatement. EITE output: "
-                 "benchmark-output-weighted % change over EITE sectors. Carbon price: mean over coalition regions.")
+                 "benchmark-output-weighted % change over EITE sectors. Carbon price: coalition regions weighted by "
+                 "benchmark emissions.")
 
 
 def ev_region_table(res: Results) -> Table:
