@@ -19,6 +19,19 @@ from cge.scenario import Scenario
 from cge.solve import SolveError, SolveResult, compile_system
 
 TABLES = ("summary", "regions", "groups", "sectors", "bilateral", "bca_flows")
+#: headline rows taken from the summary table: (label, column)
+HEADLINE_SUMMARY = (
+    ("EV, % : world", "ev_world_pct"),
+    ("EV, % : coalition", "ev_coalition_pct"),
+    ("EV, % : non-coalition", "ev_rest_pct"),
+    ("Global welfare cost borne by non-coalition, %", "burden_share_non_coalition_pct"),
+    ("Leakage rate, %", "leakage_rate_pct"),
+    ("Coalition abatement, %", "coalition_abatement_pct"),
+    ("Carbon price, USD/t", "carbon_price_usd_per_t"),
+    ("EITE output, % change: coalition", "eite_output_change_coalition_pct"),
+    ("EITE output, % change: non-coalition", "eite_output_change_non_coalition_pct"),
+    ("BCA revenue, bn USD", "bca_revenue_bn_usd"),
+)
 
 
 @dataclass
@@ -57,18 +70,8 @@ class Comparison:
             reg, summ = r.tables["regions"], r.tables["summary"].iloc[0]
             for _, row in reg.iterrows():
                 rows.setdefault(f"EV, % of consumption: {row['region']}", {})[name] = row["ev_pct"]
-            rows.setdefault("EV, % : world", {})[name] = summ["ev_world_pct"]
-            rows.setdefault("EV, % : coalition", {})[name] = summ["ev_coalition_pct"]
-            rows.setdefault("EV, % : non-coalition", {})[name] = summ["ev_rest_pct"]
-            rows.setdefault("Global welfare cost borne by non-coalition, %", {})[name] = \
-                summ["burden_share_non_coalition_pct"]
-            rows.setdefault("Leakage rate, %", {})[name] = summ["leakage_rate_pct"]
-            rows.setdefault("Coalition abatement, %", {})[name] = summ["coalition_abatement_pct"]
-            rows.setdefault("Carbon price, USD/t", {})[name] = summ["carbon_price_usd_per_t"]
-            rows.setdefault("EITE output, % change: coalition", {})[name] = summ["eite_output_change_coalition_pct"]
-            rows.setdefault("EITE output, % change: non-coalition", {})[name] = \
-                summ["eite_output_change_non_coalition_pct"]
-            rows.setdefault("BCA revenue, bn USD", {})[name] = summ["bca_revenue_bn_usd"]
+            for label, column in HEADLINE_SUMMARY:
+                rows.setdefault(label, {})[name] = summ[column]
         df = pd.DataFrame.from_dict(rows, orient="index")[self.scenarios]
         df.index.name = "measure"
         return df.reset_index()
