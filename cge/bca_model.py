@@ -108,6 +108,11 @@ class Structure:
 
 def structure_of(b: Benchmark, sc: Scenario) -> Structure:
     coalition = resolve_regions(sc.coalition, b.regions, b.tags.region_groups, "coalition")
+    if not coalition and sc.policy.instrument != "none":
+        given = f"{list(sc.coalition)} names no region" if sc.coalition else "is missing or empty"
+        raise ScenarioError(f"coalition: {given}, so the {sc.policy.instrument} policy would apply to nobody "
+                            "and every result would be zero; name the coalition's regions or groups, or set "
+                            "policy.instrument: none for an explicit no-policy run")
     for r in sc.foreign_carbon_prices:
         if r not in b.regions:
             raise ScenarioError(f"foreign_carbon_prices: unknown region {r!r}; known: {', '.join(b.regions)}")
