@@ -3,6 +3,7 @@ YAML loading with errors that name the file."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,26 @@ import yaml
 
 from cge.errors import DataError
 from cge.outdir import atomic_folder  # noqa: F401 - the shared writer, re-exported for its users
+
+
+def file_digest(path: str | Path) -> dict:
+    """``{rows, sha256}`` of a CSV file (data rows, without the header), recorded by writers
+    (``run.yaml`` of `cge compare`, ``summary.json`` of a sweep) and checked by readers."""
+    data = Path(path).read_bytes()
+    return {"rows": max(data.count(b"\n") - 1, 0), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def check_digest(path: str | Path, recorded, source: str | Path, error=DataError) -> None:
+    """Refuse ``path`` if it differs from the digest ``source`` recorded for it (truncated or edited)."""
+    if not isinstance(recorded, dict) or "sha256" not in recorded:
+        return
+    now = file_digest(path)
+    if now["sha256"] == recorded["sha256"]:
+        return
+    rows = (f"{now['rows']} rows where {source} records {recorded.get('rows')}"
+            if now["rows"] != recorded.get("rows") else "same row count, different content")
+    raise error(f"{path}: does not match what wrote it ({rows}; truncated or edited after the run?); "
+                "re-run the command that wrote it")
 
 
 def load_yaml(path: str | Path, error=DataError):

@@ -15,8 +15,9 @@ replaced.
         out.commit()                      # the new folder replaces the old one
 
 * **Lock.** ``.<name>.cge-lock`` beside the target (a folder that is swapped cannot hold its own
-  lock) is held with ``flock`` while the folder is prepared and written; a second writer stops
-  with a message naming the holder's pid, or waits with ``wait=True``.
+  lock; an append-only sweep folder holds ``.cge-lock`` inside) is held with ``flock`` while the
+  folder is prepared and written, and removed on release; a second writer stops with a message
+  naming the holder's pid, or waits with ``wait=True``.
 * **Crash-safe swap.** The new folder is written to ``.<name>.cge-tmp.<random>`` and exchanged
   with the old one in one ``renameat2(RENAME_EXCHANGE)`` system call (Linux ext4, xfs, btrfs,
   tmpfs), so at every instant the target holds either the old or the new results. Where the file
@@ -53,7 +54,7 @@ MARKER = ".cge-output"
 #: name of the lock file (inside an append-only folder, ``.<name>`` + this beside a swapped one)
 LOCK_SUFFIX = ".cge-lock"
 KINDS = {"results": "`cge compare` results", "report": "a `cge report` report", "sweep": "a `cge sweep` folder",
-         "benchmark": "a benchmark dataset"}
+         "benchmark": "a benchmark dataset", "mrio": "an MRIO table in the CSV layout"}
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -91,7 +92,7 @@ def check_target(target: str | Path, kind: str, inputs: Iterable = (), force: bo
     if _within(Path.cwd().resolve(), real):
         raise OutputError(f"{target}: is the current folder (or contains it); choose a new output folder")
     for inp in inputs:
-        if inp is None:
+        if inp is None or str(inp) == "":
             continue
         inp_real = Path(os.path.abspath(inp)).resolve()
         if _within(inp_real, real):
@@ -128,24 +129,38 @@ class FolderLock:
         self.fd: int | None = None
 
     def acquire(self) -> FolderLock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
-        except BlockingIOError:
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
             try:
-                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-            except OSError:
-                holder = "?"
-            os.close(fd)
-            raise OutputError(f"{self.what}: another cge process (pid {holder}) is writing to it; wait for it "
-                              "to finish, or pass --wait to queue behind it") from None
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                try:
+                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+                except OSError:
+                    holder = "?"
+                os.close(fd)
+                raise OutputError(f"{self.what}: another cge process (pid {holder}) is writing to it; wait for "
+                                  "it to finish, or pass --wait to queue behind it") from None
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)             # the holder removed the file as it released it: lock the new one
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self.fd = fd
         return self
 
     def release(self) -> None:
+        """Remove the lock file (while still holding it, so a waiter re-checks) and unlock."""
         if self.fd is not None:
+            try:
+                if os.stat(self.path).st_ino == os.fstat(self.fd).st_ino:
+                    os.unlink(self.path)
+            except OSError:
+                pass
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None

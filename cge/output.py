@@ -11,12 +11,12 @@ edited folder, and every undefined ratio with its reason (``undefined:``).
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from cge.files import file_digest
 from cge.latex import tabular
 from cge.outdir import OutputFolder
 from cge.run import TABLES, Comparison
@@ -36,12 +36,6 @@ def estimate_bytes(n_regions: int, n_sectors: int, n_scenarios: int) -> int:
     free-space check before the solve (8 regions x 12 sectors x 9 scenarios write 1.35 MB)."""
     rows = n_regions + n_regions * n_sectors + 2 * n_sectors * n_regions ** 2
     return n_scenarios * rows * 150 + 256_000
-
-
-def file_digest(path: Path) -> dict:
-    """``{rows, sha256}`` of a CSV file (rows without the header), as recorded in ``run.yaml``."""
-    data = path.read_bytes()
-    return {"rows": max(data.count(b"\n") - 1, 0), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def write_results(c: Comparison, out: str | Path | OutputFolder, extra_metadata: dict | None = None,
