@@ -260,10 +260,10 @@ class OutputFolder:
                 os.fsync(fh.fileno())
             (tmp / ".probe").unlink()
         except OSError as exc:
-            self.abort()
+            self.close()
             raise _translate(exc, self.target) from None
         except BaseException:
-            self.abort()
+            self.close()
             raise
         return self
 

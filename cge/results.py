@@ -49,7 +49,7 @@ def leakage_rate(d_coalition: float, d_rest: float, e0_coalition: float) -> tupl
     """``(100·ΔE(rest) / −ΔE(coalition), None)``, or ``(NaN, reason)`` when the coalition does not
     abate by more than :data:`ABATEMENT_NOISE` of its benchmark emissions ``e0_coalition``."""
     if e0_coalition <= 0:
-        return float("nan"), "no coalition emissions"
+        return float("nan"), "no coalition"
     if -d_coalition <= ABATEMENT_NOISE * e0_coalition:
         if d_coalition > ABATEMENT_NOISE * e0_coalition:
             return float("nan"), "coalition emissions rise"

@@ -8,6 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from cge.files import atomic_folder
+from cge.outdir import check_target
 from cge.report.data import load_results
 from cge.report.figures import STYLE, all_figures
 from cge.report.html import render
@@ -25,12 +26,14 @@ def build_report(results_dir: str | Path, out: str | Path | None = None,
     is written then (an earlier complete report stays as it was). ``out`` must be new or an earlier
     report (``force`` replaces anything else), and is never the results or sweep folder it reads."""
     results_dir = Path(results_dir)
+    out = Path(out) if out else results_dir / "report"
+    inputs = [results_dir, sweep, legitimacy]
+    check_target(out, "report", inputs, force)          # a refused --out fails before any reading
     res = load_results(results_dir, sweep=sweep)
     legit = load_legitimacy(legitimacy) if res.has_compare else None
-    out = Path(out) if out else results_dir / "report"
     figs = []
     try:
-        with atomic_folder(out, "report", inputs=[results_dir, sweep, legitimacy], force=force, wait=wait,
+        with atomic_folder(out, "report", inputs=inputs, force=force, wait=wait,
                            need_bytes=4_000_000) as tmp:
             figs = all_figures(res)
             (tmp / "figures").mkdir()
