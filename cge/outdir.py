@@ -1,7 +1,8 @@
 """Output folders that never lose a user's data: ownership marker, lock, crash-safe replacement.
 
 A command writes only into a folder it owns: a new (or empty) folder, or one a cge command of the
-same kind wrote before, recognised by the marker file :data:`MARKER`. Anything else at the target
+same kind wrote before, recognised by the marker file :data:`MARKER` (a folder from a cge version
+before markers is adopted only if it holds nothing but that command's own files). Anything else at the target
 (user files, a plain file, a benchmark where results are expected, the input of the command) is
 refused with :class:`~cge.errors.OutputError`; ``force=True`` replaces what is there, except an
 input of the same command (or a folder holding one, or the current directory), which is never
@@ -81,6 +82,32 @@ def write_marker(folder: Path, kind: str) -> None:
     (folder / MARKER).write_text(yaml.safe_dump({"kind": kind, "written_by": f"cge {cge.__version__}"}))
 
 
+def _legacy_files(kind: str) -> tuple[set[str], str] | None:
+    """The names a cge command of ``kind`` wrote before markers existed, and its signature file."""
+    if kind == "results":
+        from cge.run import TABLES
+
+        names = {f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")}
+        return names | {"headline.csv", "headline.md", "headline.tex", "results.xlsx", "run.yaml", "report"}, "run.yaml"
+    if kind == "report":
+        return {"report.html", "figures", "tables"}, "report.html"
+    if kind == "sweep":
+        return {"parts", "manifest.jsonl", "plan.parquet", "sweep.json", "sweep.yaml", "sweep.log", "points.parquet",
+                "summary_stats.csv", "summary.json", "summary.md", "summary.tex", "summary.xlsx", "failed.csv",
+                "report"}, "sweep.json"
+    return None
+
+
+def _is_legacy_output(target: Path, kind: str) -> bool:
+    """A folder written by an earlier cge (no marker) holding nothing but that command's files."""
+    known = _legacy_files(kind)
+    if known is None:
+        return False
+    names, signature = known
+    present = {p.name for p in target.iterdir()}
+    return signature in present and present <= names
+
+
 def _within(inner: Path, outer: Path) -> bool:
     return inner == outer or outer in inner.parents
 
@@ -111,6 +138,8 @@ def check_target(target: str | Path, kind: str, inputs: Iterable = (), force: bo
         return target
     if marker is None and not any(target.iterdir()):
         return target                                   # an empty folder: nothing to lose
+    if marker is None and _is_legacy_output(target, kind):
+        return target                                   # written by an earlier cge: only its own files
     if force:
         return target
     if marker is not None:

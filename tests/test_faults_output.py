@@ -269,3 +269,14 @@ def test_output_lock_stops_a_second_writer(tmp_path, dataset, scen):
         assert time.perf_counter() - t0 < 60
     one_clean_error(rc, err, "another cge process", f"pid {os.getpid()}", "--wait")
     assert not target.exists()
+
+
+def test_results_of_an_earlier_cge_without_marker_are_adopted_only_if_nothing_else_is_there(tmp_path):
+    old = tmp_path / "results"
+    old.mkdir()
+    for name in ("run.yaml", "summary.csv", "headline.md"):
+        (old / name).write_text("x")
+    assert outdir.check_target(old, "results") == old                   # only cge's own files
+    (old / "my_notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match="not written by cge"):
+        outdir.check_target(old, "results")
