@@ -64,7 +64,7 @@ def check_scenarios(b, scenarios, source) -> None:
 
     for sc in scenarios:
         try:
-            resolve_design(b, sc)
+            resolve_design(b, sc, require_coalition=True)
         except ScenarioError as exc:
             raise ScenarioError(f"{source} [{sc.name}]: {exc}") from None
 

@@ -208,3 +208,13 @@ def test_the_report_refuses_a_sweep_summary_missing_rows(copy, tmp_path):
     df.iloc[:-1].to_csv(sw / "summary_stats.csv", index=False)
     rc, _, err = cli("report", copy, "--sweep", sw)
     one_clean_error(rc, err, "summary_stats.csv", "incomplete", "zero-cut")
+
+
+def test_a_sweep_design_that_applies_to_nobody_is_refused_before_solving(bench):
+    from cge.errors import ScenarioError
+    from cge.sweep import plan_points, sweep_from_dict
+
+    spec = sweep_from_dict({"name": "s", "base": {"coalition": ["annex1"], "policy": {"cut": 0.2}},
+                            "designs": [{"name": "REF"}, {"name": "alone", "coalition": []}]}, "s.yaml")
+    with pytest.raises(ScenarioError, match=r"alone.*apply to nobody"):
+        plan_points(spec, bench)
