@@ -176,3 +176,26 @@ def test_sweep_summary_of_a_folder_being_written_stops_with_a_message(done_sweep
         holder.kill()
         holder.wait()
     one_clean_error(r.returncode, r.stderr, "another cge process")
+
+
+def test_a_sweep_on_a_full_disk_stops_before_solving(tmp_path, spec):
+    from faults import tmpfs
+
+    with tmpfs(tmp_path / "full", "size=64k") as mnt:
+        rc, out, err = sweep(spec, mnt / "sw")
+        assert not (mnt / "sw" / "manifest.jsonl").exists()
+    one_clean_error(rc, err, "not enough free space")
+    assert "solved" not in out
+
+
+def test_a_sweep_never_writes_into_its_input_dataset(tmp_path, spec):
+    from faults import snapshot
+
+    from cge.benchmark import write_benchmark
+    from cge.synthetic import random_benchmark
+
+    data = write_benchmark(random_benchmark(3, 6, seed=1), tmp_path / "bench")
+    before = snapshot(data)
+    rc, _, err = cli("sweep", spec, "--out", data, "--data", data, "--workers", "0", "--force")
+    one_clean_error(rc, err, "an input of this command")
+    assert snapshot(data) == before

@@ -34,6 +34,8 @@ from cge.sweep.spec import Point, SweepSpec, dataset_fingerprint, plan_points
 from cge.sweep.store import Store
 
 log = logging.getLogger("cge.sweep")
+#: generous disk space per point (partition share, points.parquet, summaries) for the pre-flight check
+POINT_BYTES = 20_000
 
 
 @dataclass
@@ -178,7 +180,7 @@ def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | Non
     """Solve every point of ``spec`` not yet in ``out``; write partitions, manifest, summaries.
     ``points`` is ``plan_points(spec, benchmark)`` when the caller already has it; ``inputs`` are
     files and folders the sweep reads (never overwritten); ``force``/``wait``: module docstring."""
-    from cge.outdir import LOCK_SUFFIX, FolderLock, claim_folder
+    from cge.outdir import LOCK_SUFFIX, FolderLock, claim_folder, preflight
     from cge.sweep.worker import solve_batch
 
     t_start = time.perf_counter()
@@ -199,6 +201,7 @@ def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | Non
             client, cluster = _connect(scheduler, workers, connect_timeout_s)   # unreachable: fail here
         claim_folder(out, "sweep", inputs=[spec.source, *inputs], force=force)
         lock = FolderLock(out / LOCK_SUFFIX, str(out), wait).acquire()
+        preflight(out, POINT_BYTES * len(distinct) + 1_000_000, out)     # a full disk fails before solving
         handler = _log_to(out)
         fp = dataset_fingerprint(benchmark)
         _write_plan(out, spec, points, dataset_label, fp)
