@@ -7,8 +7,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from cge.errors import CGEError
-
 
 def main(argv=None) -> int:
     from calibration.build import DEFAULT_OUT, DEFAULT_SHARED
@@ -19,23 +17,28 @@ def main(argv=None) -> int:
     b.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help=f"shared data folder ({DEFAULT_SHARED})")
     b.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder ({DEFAULT_OUT})")
     b.add_argument("--year", type=int, default=2011)
+    b.add_argument("--force", action="store_true", help="replace whatever is at --out (never an input)")
     r = sub.add_parser("report", help="print the data report of a built benchmark")
     r.add_argument("folder", type=Path)
+    for q in (p, b, r):
+        q.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
     args = p.parse_args(argv)
-    try:
+
+    def command(args) -> int:
         if args.command == "build":
             from calibration.build import BuildConfig, run
 
-            run(BuildConfig(shared=args.shared, out=args.out, year=args.year))
+            run(BuildConfig(shared=args.shared, out=args.out, year=args.year, force=args.force))
         else:
             from calibration.report import text
             from cge.benchmark import read_benchmark
 
             print(text(read_benchmark(args.folder)))
-    except CGEError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return 0
+
+    from cge.cli import run_guarded  # one error path and exit-code convention with `cge`
+
+    return run_guarded(command, args, getattr(args, "debug", False))
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ class BuildConfig:
     k_output: float = 10.0
     name: str = "wiod2011"
     extra: dict = field(default_factory=dict)
+    force: bool = False            # replace a non-benchmark folder at ``out`` (never an input)
 
     def path(self, *parts) -> Path:
         return Path(self.shared).joinpath(*parts)
@@ -257,7 +258,8 @@ def to_benchmark(m: MRIO, cfg: BuildConfig, regions_df, sectors_df, price, cmap)
 def write_dataset(result: BuildResult, out: Path, cfg: BuildConfig, provenance: str) -> Path:
     """Write the benchmark, PROVENANCE.md and the mapping files; the folder appears all at once."""
     out = Path(out)
-    with atomic_folder(out) as stage:
+    with atomic_folder(out, "benchmark", inputs=[cfg.shared, cfg.mappings], force=cfg.force,
+                       need_bytes=20_000_000) as stage:
         write_benchmark_files(result.benchmark, stage)
         (stage / "PROVENANCE.md").write_text(provenance)
         shutil.copytree(cfg.mappings, stage / "mappings", ignore=shutil.ignore_patterns("__pycache__"))
@@ -268,6 +270,9 @@ def run(cfg: BuildConfig, echo=print) -> BuildResult:
     """Build, validate, write and report (the ``python -m calibration build`` command)."""
     if not Path(cfg.shared).is_dir():
         raise DataError(f"{cfg.shared}: shared data folder does not exist (pass --shared)")
+    from cge.outdir import check_target
+
+    check_target(cfg.out, "benchmark", inputs=[cfg.shared, cfg.mappings], force=cfg.force)   # before the work
     result = build(cfg, echo)
     from calibration.provenance import provenance_text
     write_dataset(result, cfg.out, cfg, provenance_text(result, cfg))

@@ -147,7 +147,7 @@ def _tidy(arr: np.ndarray, cols: tuple[str, ...], axes: list[tuple[str, ...]]) -
 def write_csv(m: MRIO, folder: str | Path, float_format: str = "%.17g") -> Path:
     """Write ``m`` in the CSV layout, atomically (a temporary sibling folder replaces ``folder``)."""
     folder = Path(folder)
-    with atomic_folder(folder) as tmp:
+    with atomic_folder(folder, "mrio") as tmp:
         sets = _sets(m)
         meta = {
             "regions": list(m.regions), "sectors": list(m.sectors), "categories": list(m.categories),

@@ -142,10 +142,17 @@ def _coverage(b: Benchmark, coverage, what: str) -> frozenset:
     return frozenset(coverage)
 
 
-def resolve_design(b: Benchmark, sc: Scenario) -> ResolvedDesign:
+def resolve_design(b: Benchmark, sc: Scenario, require_coalition: bool = False) -> ResolvedDesign:
     """Every dataset-dependent check of a scenario (codes, groups, coverage, implementers), so
-    that a scenario can be validated before any model is built; raises :class:`ScenarioError`."""
+    that a scenario can be validated before any model is built; raises :class:`ScenarioError`.
+    ``require_coalition`` (scenario files, sweeps): a policy that applies to no region is an error
+    unless the scenario says ``policy.instrument: none`` (the Python default builds the benchmark)."""
     st = structure_of(b, sc)
+    if require_coalition and not st.coalition and sc.policy.instrument != "none":
+        given = f"{list(sc.coalition)} names no region" if sc.coalition else "is missing or empty"
+        raise ScenarioError(f"coalition: {given}, so the {sc.policy.instrument} policy would apply to nobody "
+                            "and every result would be zero; name the coalition's regions or groups, or set "
+                            "policy.instrument: none for an explicit no-policy run")
     groups = b.tags.region_groups
     bca = sc.bca
     exempt = set(resolve_regions(bca.exempt, b.regions, groups, "bca.exempt"))

@@ -300,6 +300,13 @@ def _dense(df: pd.DataFrame | None, name: str, axes: list[tuple[str, ...]]) -> n
     return dense(df, cols, value_col, axes)
 
 
+def _check_codes(codes, path: Path, key: str) -> None:
+    """A list of codes (text or numbers), not one string or a mapping."""
+    if not isinstance(codes, list) or not all(isinstance(c, (str, int)) and not isinstance(c, bool)
+                                              for c in codes):
+        raise DataError(f"{path}: {key}: expected a list of codes, got {codes!r:.80}")
+
+
 def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, check: bool = True) -> Benchmark:
     """Read a benchmark folder (see module docstring) and validate it.
 
@@ -310,27 +317,43 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
     if not folder.is_dir():
         raise DataError(f"{folder}: benchmark folder does not exist")
     meta = load_yaml(meta_path) or {}
+    if not isinstance(meta, dict):
+        raise DataError(f"{meta_path}: expected a mapping (name, sets, tags, ...), got a {type(meta).__name__}")
     sets = meta.get("sets") or {}
+    if not isinstance(sets, dict):
+        raise DataError(f"{meta_path}: sets: expected a mapping regions/sectors/factors -> list of codes")
     for key in ("regions", "sectors", "factors"):
         if not sets.get(key):
             raise DataError(f"{meta_path}: sets.{key} is missing or empty")
+        _check_codes(sets[key], meta_path, f"sets.{key}")
         if len(set(sets[key])) != len(sets[key]):
             raise DataError(f"{meta_path}: sets.{key} lists a code twice")
     R = tuple(str(x) for x in sets["regions"])
     J = tuple(str(x) for x in sets["sectors"])
     F = tuple(str(x) for x in sets["factors"])
     tags_meta = meta.get("tags") or {}
+    if not isinstance(tags_meta, dict):
+        raise DataError(f"{meta_path}: tags: expected a mapping tag -> list of sector codes")
     known_tags = {"fossil", "electricity", "resource", "eite", "crude", "region_groups"}
     unknown = set(tags_meta) - known_tags
     if unknown:
         raise DataError(f"{meta_path}: unknown tag(s) {sorted(unknown)}; known: {sorted(known_tags)}")
+    for tag, codes in tags_meta.items():
+        if tag != "region_groups" and codes is not None:
+            _check_codes(codes, meta_path, f"tags.{tag}")
+    groups_meta = tags_meta.get("region_groups") or {}
+    if not isinstance(groups_meta, dict):
+        raise DataError(f"{meta_path}: tags.region_groups: expected a mapping group name -> list of region codes, "
+                        f"got a {type(groups_meta).__name__}")
+    for group, codes in groups_meta.items():
+        _check_codes(codes, meta_path, f"tags.region_groups.{group}")
     tags = Tags(
         fossil=tuple(tags_meta.get("fossil") or ()),
         electricity=tuple(tags_meta.get("electricity") or ()),
         resource=tuple(tags_meta.get("resource") or ()),
         eite=tuple(tags_meta.get("eite") or ()),
         crude=tuple(tags_meta.get("crude") or ()),
-        region_groups={str(k): tuple(v) for k, v in (tags_meta.get("region_groups") or {}).items()},
+        region_groups={str(k): tuple(str(x) for x in v) for k, v in groups_meta.items()},
     )
     code_sets = {
         "region": R, "sector": J, "good": J, "factor": F, "exporter": R, "importer": R,
@@ -409,11 +432,11 @@ def write_benchmark_files(b: Benchmark, folder: Path, float_format: str = "%.17g
         df.to_csv(folder / f"{name}.csv", index=False, float_format=float_format)
 
 
-def write_benchmark(b: Benchmark, folder: str | Path, float_format: str = "%.17g") -> Path:
-    """Write ``b`` in the benchmark format, atomically (see :func:`cge.files.atomic_folder`);
-    ``%.17g`` makes the round trip exact."""
+def write_benchmark(b: Benchmark, folder: str | Path, float_format: str = "%.17g", force: bool = False) -> Path:
+    """Write ``b`` in the benchmark format, atomically (see :func:`cge.files.atomic_folder`: ``folder``
+    must be new or a benchmark written before, unless ``force``); ``%.17g`` makes the round trip exact."""
     folder = Path(folder)
-    with atomic_folder(folder) as tmp:
+    with atomic_folder(folder, "benchmark", force=force) as tmp:
         write_benchmark_files(b, tmp, float_format)
     return folder
 

@@ -1,7 +1,11 @@
-"""Command line: ``cge compare``, ``cge info``, ``cge validate``.
+"""Command line: ``cge compare``, ``cge info``, ``cge validate``, ``cge report``, ``cge sweep``.
 
-Errors a user can act on (bad data, bad scenario, failed solve) print one message naming the
-file, cell or key and exit non-zero, with no traceback and no partial output.
+One error path for every subcommand (:func:`run_guarded`, also used by ``python -m calibration``):
+any failure prints one line ``error: ...`` naming the file, row, key or scenario, with no
+traceback (``--debug`` shows it) and no partial output; the exit codes are those of
+:mod:`cge.errors` (0 ok, 1 incomplete sweep, 2 error, 3 internal error, 130 interrupted).
+Output folders are protected by :mod:`cge.outdir`: ``--out`` must be new or written by the same
+command before (``--force`` replaces anything but an input of the command).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from cge.errors import CGEError
+from cge.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, CGEError, ScenarioError
 
 DEFAULT_DATASET = "wiod2011"
 
@@ -42,7 +46,10 @@ def _load_benchmark(args):
             seed = int(seed or 0)
         except ValueError:
             raise CGEError(f"--synthetic {args.synthetic!r}: expected REGIONSxSECTORS[:SEED], e.g. 5x8:0") from None
-        return random_benchmark(n_r, n_j, seed), f"synthetic {n_r}x{n_j} (seed {seed})"
+        try:
+            return random_benchmark(n_r, n_j, seed), f"synthetic {n_r}x{n_j} (seed {seed})"
+        except ValueError as exc:
+            raise CGEError(f"--synthetic {args.synthetic!r}: {exc}") from None
     path = Path(args.data) if args.data else default_dataset_path()
     if not args.data and not path.exists():
         print(f"note: default dataset {path} not found; running on a SYNTHETIC 5x8 benchmark", file=sys.stderr)
@@ -50,10 +57,23 @@ def _load_benchmark(args):
     return read_benchmark(path), str(path)
 
 
+def check_scenarios(b, scenarios, source) -> None:
+    """Every dataset-dependent check of each scenario (codes, groups, coverage, numeraire, an
+    empty coalition), before anything is built; errors name the file and the scenario."""
+    from cge.bca_model import resolve_design
+
+    for sc in scenarios:
+        try:
+            resolve_design(b, sc, require_coalition=True)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{source} [{sc.name}]: {exc}") from None
+
+
 def cmd_compare(args) -> int:
     import pandas as pd
 
-    from cge.output import write_results
+    from cge.outdir import OutputFolder
+    from cge.output import estimate_bytes, write_results
     from cge.run import run_scenarios
     from cge.scenario import load_scenarios
 
@@ -61,17 +81,22 @@ def cmd_compare(args) -> int:
     scen_path = Path(args.scenarios) if args.scenarios else default_scenarios_path()
     scenarios = load_scenarios(scen_path)
     b, label = _load_benchmark(args)
+    check_scenarios(b, scenarios, scen_path)
     synthetic = bool(b.metadata.get("synthetic"))
-    print(f"dataset: {label}{' [SYNTHETIC DATA]' if synthetic else ''} — {len(b.regions)} regions x "
-          f"{len(b.sectors)} sectors")
-    print(f"scenarios: {scen_path} ({', '.join(s.name for s in scenarios)})")
+    data_path = None if args.synthetic else (Path(args.data) if args.data else default_dataset_path())
+    folder = OutputFolder(args.out, "results", inputs=[data_path, scen_path], force=args.force, wait=args.wait,
+                          need_bytes=estimate_bytes(len(b.regions), len(b.sectors), len(scenarios)))
+    with folder:                       # refused, locked, read-only or full targets fail here, before the solve
+        print(f"dataset: {label}{' [SYNTHETIC DATA]' if synthetic else ''} — {len(b.regions)} regions x "
+              f"{len(b.sectors)} sectors")
+        print(f"scenarios: {scen_path} ({', '.join(s.name for s in scenarios)})")
 
-    def progress(sc, res):
-        its = f"{res.iterations:>3}" if res.iterations >= 0 else "n/a"  # NL-file routes do not report them
-        print(f"  solved {sc.name:<18} route={res.route} iterations={its} max residual={res.max_residual:.1e}")
+        def progress(sc, res):
+            its = f"{res.iterations:>3}" if res.iterations >= 0 else "n/a"  # NL-file routes do not report them
+            print(f"  solved {sc.name:<18} route={res.route} iterations={its} max residual={res.max_residual:.1e}")
 
-    comp = run_scenarios(b, scenarios, route=args.route, progress=progress)
-    out = write_results(comp, args.out, {"dataset_path": label})
+        comp = run_scenarios(b, scenarios, route=args.route, progress=progress)
+        out = write_results(comp, folder, {"dataset_path": label})
     head = comp.headline()
     with pd.option_context("display.width", 250, "display.max_columns", 50, "display.float_format", "{:.2f}".format):
         title = f"Headline results{' (SYNTHETIC DATA)' if synthetic else ''}: {b.name}"
@@ -131,55 +156,106 @@ def cmd_sweep_summary(args) -> int:
 def cmd_report(args) -> int:
     from cge.report import build_report
 
-    out = build_report(args.results, out=args.out, legitimacy=args.legitimacy, sweep=args.sweep)
+    out = build_report(args.results, out=args.out, legitimacy=args.legitimacy, sweep=args.sweep,
+                       force=args.force, wait=args.wait)
     print(f"wrote {out}/report.html (self-contained), figures/ (PNG, SVG) and tables/ (Markdown, LaTeX, Excel)")
     return 0
 
 
+def add_output_arguments(p: argparse.ArgumentParser) -> None:
+    """``--force`` and ``--wait``, the same for every command that writes a folder."""
+    p.add_argument("--force", action="store_true",
+                   help="replace whatever is at --out (never an input of this command)")
+    p.add_argument("--wait", action="store_true",
+                   help="if another cge process is writing to --out, wait for it instead of stopping")
+
+
+def debug_parent() -> argparse.ArgumentParser:
+    d = argparse.ArgumentParser(add_help=False)
+    d.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show the full traceback of an error")
+    return d
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cge", description="Multi-region CGE analysis of carbon pricing "
-                                "and border carbon adjustments.")
+                                "and border carbon adjustments.", parents=[debug_parent()])
     sub = p.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("compare", help="solve REF and the BCA designs and compare them side by side")
+    dbg = [debug_parent()]
+    c = sub.add_parser("compare", parents=dbg, help="solve REF and the BCA designs and compare them side by side")
     c.add_argument("--data", help="benchmark folder (default: the shipped WIOD 2011 dataset)")
     c.add_argument("--synthetic", metavar="RxJ[:SEED]", help="use a random balanced benchmark instead")
     c.add_argument("--scenarios", help="scenario YAML file (default: the packaged core experiment)")
-    c.add_argument("--out", default="results", help="output folder (default: ./results)")
+    c.add_argument("--out", default="results", help="output folder (default: ./results); must be new or "
+                   "earlier results of `cge compare`")
+    add_output_arguments(c)
     c.add_argument("--route", default="auto", choices=["auto", "casadi", "ipopt", "pounce"],
                    help="solver route (see `cge info`)")
     c.set_defaults(func=cmd_compare)
-    i = sub.add_parser("info", help="solver routes in use and why, default data")
+    i = sub.add_parser("info", parents=dbg, help="solver routes in use and why, default data")
     i.set_defaults(func=cmd_info)
-    v = sub.add_parser("validate", help="check a benchmark folder's identities and print its totals")
+    v = sub.add_parser("validate", parents=dbg, help="check a benchmark folder's identities and print its totals")
     v.add_argument("path")
     v.set_defaults(func=cmd_validate)
     from cge.sweep.commands import add_arguments, add_summary_arguments
 
-    sw = sub.add_parser("sweep", help="solve a grid of designs x SSA draws on Dask (resumable)")
+    sw = sub.add_parser("sweep", parents=dbg, help="solve a grid of designs x SSA draws on Dask (resumable)")
     add_arguments(sw)
     sw.set_defaults(func=cmd_sweep)
-    ss = sub.add_parser("sweep-summary", help="mean, std and 5-95%% bands of a sweep folder's outputs")
+    ss = sub.add_parser("sweep-summary", parents=dbg, help="mean, std and 5-95%% bands of a sweep folder's outputs")
     add_summary_arguments(ss)
     ss.set_defaults(func=cmd_sweep_summary)
-    r = sub.add_parser("report", help="HTML report with figures and tables from a `cge compare` results folder")
+    r = sub.add_parser("report", parents=dbg,
+                       help="HTML report with figures and tables from a `cge compare` results folder")
     r.add_argument("results", metavar="RESULTS_DIR", help="output folder of `cge compare` (or of a sweep)")
     r.add_argument("--out", help="report folder (default: RESULTS_DIR/report)")
     r.add_argument("--sweep", metavar="SWEEP_DIR", help="a `cge sweep` output folder: adds its SSA bands")
     r.add_argument("--legitimacy", help="legal considerations YAML (default: cge/defaults/legitimacy.yaml)")
+    add_output_arguments(r)
     r.set_defaults(func=cmd_report)
     return p
 
 
+def run_guarded(func, args, debug: bool = False) -> int:
+    """Run a command; turn any failure into one line on stderr and an exit code (module docstring)."""
+    try:
+        return func(args)
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written for the unfinished step (a sweep keeps its finished "
+              "points: run it again to resume)", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BaseException as exc:  # noqa: BLE001 - the one place every failure is reported
+        if isinstance(exc, SystemExit):
+            raise
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        print(f"error: {describe(exc)}", file=sys.stderr)
+        return EXIT_ERROR if _user_error(exc) else EXIT_INTERNAL
+
+
+def _user_error(exc: BaseException) -> bool:
+    return isinstance(exc, (CGEError, OSError, UnicodeError, MemoryError))
+
+
+def describe(exc: BaseException) -> str:
+    """One line for any exception: a :class:`CGEError`'s message; an ``OSError`` with its file."""
+    if isinstance(exc, CGEError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    if isinstance(exc, MemoryError):
+        return "out of memory (try fewer regions or sectors, or fewer workers)"
+    text = str(exc).strip().splitlines()
+    return (f"internal error {type(exc).__name__}: {text[0] if text else ''} "
+            "(please report it; --debug shows the traceback)")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except CGEError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return run_guarded(args.func, args, getattr(args, "debug", False))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,17 @@
-"""Exceptions the package raises for bad input; the CLI prints their message, not a traceback."""
+"""Exceptions the package raises for bad input, and the exit codes of every command.
+
+The CLI prints an error's message as one line ``error: ...``, not a traceback. Exit codes, the
+same for every ``cge`` subcommand and ``python -m calibration``: 0 success; 1 finished but
+incomplete (a sweep with points lost to a dead worker: re-run it); 2 an error the user can act
+on (bad input, unwritable output, failed solve; nothing was written); 3 an internal error (a bug:
+``--debug`` shows the traceback); 130 interrupted (Ctrl-C).
+"""
+
+EXIT_OK = 0
+EXIT_INCOMPLETE = 1
+EXIT_ERROR = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
 
 
 class CGEError(Exception):
@@ -11,3 +24,7 @@ class DataError(CGEError, ValueError):
 
 class ScenarioError(CGEError, ValueError):
     """A scenario is malformed; the message names the file and the key."""
+
+
+class OutputError(CGEError):
+    """An output folder cannot be written: not ours, an input of the command, locked, no space."""

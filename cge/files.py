@@ -1,12 +1,9 @@
-"""File helpers shared by every writer and reader: atomic output folders and YAML loading
-with errors that name the file."""
+"""File helpers shared by every writer and reader: atomic output folders (:mod:`cge.outdir`) and
+YAML loading with errors that name the file."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -14,28 +11,27 @@ import pandas as pd
 import yaml
 
 from cge.errors import DataError
+from cge.outdir import atomic_folder  # noqa: F401 - the shared writer, re-exported for its users
 
 
-@contextmanager
-def atomic_folder(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary sibling folder to write into; on success it replaces ``target`` in
-    one rename (an existing ``target`` is kept until then), on any error it is removed, so a
-    failed run leaves neither partial output nor a damaged earlier result."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        yield tmp
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            target.rename(old / target.name)
-            tmp.rename(target)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def file_digest(path: str | Path) -> dict:
+    """``{rows, sha256}`` of a CSV file (data rows, without the header), recorded by writers
+    (``run.yaml`` of `cge compare`, ``summary.json`` of a sweep) and checked by readers."""
+    data = Path(path).read_bytes()
+    return {"rows": max(data.count(b"\n") - 1, 0), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def check_digest(path: str | Path, recorded, source: str | Path, error=DataError) -> None:
+    """Refuse ``path`` if it differs from the digest ``source`` recorded for it (truncated or edited)."""
+    if not isinstance(recorded, dict) or "sha256" not in recorded:
+        return
+    now = file_digest(path)
+    if now["sha256"] == recorded["sha256"]:
+        return
+    rows = (f"{now['rows']} rows where {source} records {recorded.get('rows')}"
+            if now["rows"] != recorded.get("rows") else "same row count, different content")
+    raise error(f"{path}: does not match what wrote it ({rows}; truncated or edited after the run?); "
+                "re-run the command that wrote it")
 
 
 def load_yaml(path: str | Path, error=DataError):
@@ -43,8 +39,15 @@ def load_yaml(path: str | Path, error=DataError):
     path = Path(path)
     if not path.exists():
         raise error(f"{path}: required file is missing")
+    if path.is_dir():
+        raise error(f"{path}: is a folder, expected a YAML file")
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+                    "save the file as UTF-8") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
         raise error(f"{path}: not valid YAML ({exc})") from None
 

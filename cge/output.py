@@ -2,9 +2,11 @@
 headline welfare-impact table as Markdown, LaTeX and Excel, and a ``run.yaml`` with units,
 dataset provenance, scenarios and solver statistics.
 
-The folder is written atomically: everything goes to a temporary sibling first and replaces
-``out`` only when complete, so a failed run leaves no partial output (and an earlier complete
-output stays intact).
+The folder is written atomically (:mod:`cge.outdir`): everything goes to a temporary sibling
+first and replaces ``out`` only when complete, so a failed run leaves no partial output (and an
+earlier complete output stays intact); ``out`` must be new or results written before. ``run.yaml``
+records each table's rows and SHA-256 (``tables:``) so that readers can refuse a truncated or
+edited folder, and every undefined ratio with its reason (``undefined:``).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from cge.files import atomic_folder
+from cge.files import file_digest
 from cge.latex import tabular
+from cge.outdir import OutputFolder
 from cge.run import TABLES, Comparison
 
 UNITS_NOTE = ("Money in bn USD at benchmark prices deflated by the world consumer price index PW; "
@@ -28,38 +31,56 @@ def headline_markdown(c: Comparison, digits: int = 2) -> str:
     return df.to_markdown(index=False, floatfmt=f".{digits}f")
 
 
-def write_results(c: Comparison, out: str | Path, extra_metadata: dict | None = None) -> Path:
-    """Write all results of ``c`` to folder ``out`` (atomically); returns the folder."""
-    out = Path(out)
-    with atomic_folder(out) as tmp:
+def estimate_bytes(n_regions: int, n_sectors: int, n_scenarios: int) -> int:
+    """About twice the size of a results folder (CSV + Parquet + Excel of every table), for the
+    free-space check before the solve (8 regions x 12 sectors x 9 scenarios write 1.35 MB)."""
+    rows = n_regions + n_regions * n_sectors + 2 * n_sectors * n_regions ** 2
+    return n_scenarios * rows * 150 + 256_000
+
+
+def write_results(c: Comparison, out: str | Path | OutputFolder, extra_metadata: dict | None = None,
+                  force: bool = False) -> Path:
+    """Write all results of ``c`` to folder ``out`` (atomically); returns the folder. ``out`` may be an
+    :class:`~cge.outdir.OutputFolder` opened before the solve (checks, lock and free space done)."""
+    if isinstance(out, OutputFolder):
+        _write(c, out.tmp, extra_metadata)
+        return out.commit()
+    n_r, n_j = len(c.benchmark.regions), len(c.benchmark.sectors)
+    with OutputFolder(out, "results", force=force, need_bytes=estimate_bytes(n_r, n_j, len(c.results))) as folder:
+        _write(c, folder.tmp, extra_metadata)
+        return folder.commit()
+
+
+def _write(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
+    for name in TABLES:
+        df = c.table(name)
+        df.to_csv(tmp / f"{name}.csv", index=False)
+        df.to_parquet(tmp / f"{name}.parquet", index=False)
+    head = c.headline()
+    head.to_csv(tmp / "headline.csv", index=False)
+    (tmp / "headline.md").write_text(
+        f"# Welfare impacts and leakage: {c.benchmark.name}\n\n{headline_markdown(c)}\n\n{UNITS_NOTE}\n")
+    (tmp / "headline.tex").write_text(
+        tabular(head, f"Welfare impacts and leakage ({c.benchmark.name})", UNITS_NOTE, label="tab:headline"))
+    with pd.ExcelWriter(tmp / "results.xlsx") as xl:
+        head.to_excel(xl, sheet_name="headline", index=False)
         for name in TABLES:
-            df = c.table(name)
-            df.to_csv(tmp / f"{name}.csv", index=False)
-            df.to_parquet(tmp / f"{name}.parquet", index=False)
-        head = c.headline()
-        head.to_csv(tmp / "headline.csv", index=False)
-        (tmp / "headline.md").write_text(
-            f"# Welfare impacts and leakage: {c.benchmark.name}\n\n{headline_markdown(c)}\n\n{UNITS_NOTE}\n")
-        (tmp / "headline.tex").write_text(
-            tabular(head, f"Welfare impacts and leakage ({c.benchmark.name})", UNITS_NOTE, label="tab:headline"))
-        with pd.ExcelWriter(tmp / "results.xlsx") as xl:
-            head.to_excel(xl, sheet_name="headline", index=False)
-            for name in TABLES:
-                c.table(name).to_excel(xl, sheet_name=name, index=False)
-            pd.DataFrame({"note": [UNITS_NOTE]}).to_excel(xl, sheet_name="notes", index=False)
-        meta = {
-            "dataset": {"name": c.benchmark.name,
-                        "synthetic": bool(c.benchmark.metadata.get("synthetic", False)),
-                        "description": c.benchmark.metadata.get("description", ""),
-                        "regions": list(c.benchmark.regions), "sectors": list(c.benchmark.sectors)},
-            "units": UNITS_NOTE,
-            "scenarios": [r.scenario.to_dict() for r in c.results],
-            "solves": [{"scenario": r.scenario.name, "route": r.solve.route, "status": r.solve.status,
-                        "iterations": int(r.solve.iterations), "max_residual": float(r.solve.max_residual)}
-                       for r in c.results],
-            "timings_s": {k: round(float(v), 3) for k, v in c.timings.items()},
-        }
-        if extra_metadata:
-            meta.update(extra_metadata)
-        (tmp / "run.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
-    return out
+            c.table(name).to_excel(xl, sheet_name=name, index=False)
+        pd.DataFrame({"note": [UNITS_NOTE]}).to_excel(xl, sheet_name="notes", index=False)
+    meta = {
+        "dataset": {"name": c.benchmark.name,
+                    "synthetic": bool(c.benchmark.metadata.get("synthetic", False)),
+                    "description": c.benchmark.metadata.get("description", ""),
+                    "regions": list(c.benchmark.regions), "sectors": list(c.benchmark.sectors)},
+        "units": UNITS_NOTE,
+        "scenarios": [r.scenario.to_dict() for r in c.results],
+        "solves": [{"scenario": r.scenario.name, "route": r.solve.route, "status": r.solve.status,
+                    "iterations": int(r.solve.iterations), "max_residual": float(r.solve.max_residual)}
+                   for r in c.results],
+        "timings_s": {k: round(float(v), 3) for k, v in c.timings.items()},
+        "undefined": c.undefined().to_dict(orient="records"),
+        "tables": {name: file_digest(tmp / f"{name}.csv") for name in TABLES},
+    }
+    if extra_metadata:
+        meta.update(extra_metadata)
+    (tmp / "run.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))

@@ -17,6 +17,14 @@ Definitions (benchmark values in bn USD, CO2 in Mt):
   indirect taxes kept at home (output taxes, carbon revenue, tariffs, kept BCA charges, less
   export and output rebates) + BCA revenue returned from abroad. The two must agree.
 * Burden shifting: share (%) of the global welfare cost (−Σ EV) borne by non-coalition regions.
+
+Undefined ratios (never a number made of rounding noise): the leakage rate is NaN when the coalition's
+abatement is below :data:`ABATEMENT_NOISE` of its benchmark emissions (zero cut, zero tax, no
+coalition) or negative; the burden share is NaN without a global welfare cost above
+:data:`WELFARE_NOISE` of world consumption. The solver's residuals are scaled by benchmark values
+and checked at 1e-8, so changes below 1e-5 (emissions) or 1e-7 (EV, from ``C`` solved to 1e-10)
+of their benchmark scale are noise. The reason is in the ``undefined`` table (``measure,
+reason``), in ``run.yaml`` and in the headline ("undefined (no abatement)").
 """
 
 from __future__ import annotations
@@ -31,6 +39,29 @@ from cge.bca_model import BCAModel
 from cge.core.evaluate import PointEvaluator
 
 DOMESTIC_REVENUE = ("output_tax", "carbon", "tariff", "bca_charge", "export_rebate", "output_rebate")
+#: coalition abatement below this share of its benchmark emissions is solver noise: no leakage rate
+ABATEMENT_NOISE = 1e-5
+#: a world EV below this share of world consumption is solver noise: no burden share
+WELFARE_NOISE = 1e-7
+
+
+def leakage_rate(d_coalition: float, d_rest: float, e0_coalition: float) -> tuple[float, str | None]:
+    """``(100·ΔE(rest) / −ΔE(coalition), None)``, or ``(NaN, reason)`` when the coalition does not
+    abate by more than :data:`ABATEMENT_NOISE` of its benchmark emissions ``e0_coalition``."""
+    if e0_coalition <= 0:
+        return float("nan"), "no coalition"
+    if -d_coalition <= ABATEMENT_NOISE * e0_coalition:
+        if d_coalition > ABATEMENT_NOISE * e0_coalition:
+            return float("nan"), "coalition emissions rise"
+        return float("nan"), "no abatement"
+    return 100 * d_rest / -d_coalition, None
+
+
+def burden_share(ev_rest: float, ev_world: float, consumption: float) -> tuple[float, str | None]:
+    """``(100·EV(rest) / EV(world), None)`` when the world bears a welfare cost above noise, else NaN."""
+    if ev_world < -WELFARE_NOISE * consumption:
+        return 100 * ev_rest / ev_world, None
+    return float("nan"), "no global welfare cost"
 
 
 def _v(x) -> float:
@@ -93,7 +124,7 @@ def headline_measures(bm: BCAModel) -> list[tuple[str, str, float]]:
                              [eite[r][0] for r in regions if eite[r][0] > 0])
 
     rows += [
-        ("leakage_rate_pct", "ALL", 100 * d_rest / -d_cl if d_cl < 0 else float("nan")),
+        ("leakage_rate_pct", "ALL", leakage_rate(d_cl, d_rest, sum(E0[r] for r in members))[0]),
         ("carbon_price_usd_per_t", "ALL",
          weighted_mean([price[r] for r in members], [E0[r] for r in members]) if members else 0.0),
         ("coalition_abatement_pct", "ALL", -100 * d_cl / sum(E0[r] for r in members) if members else 0.0),
@@ -206,10 +237,11 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
     bca_flows = pd.DataFrame(bca_rows, columns=["good", "exporter", "importer", "collected_by", "charge_bn_usd"])
     if not bca_flows.empty:
         bca_flows["charge_bn_usd"] /= pw
-    summary = _summary(bm, regions)
+    summary, undefined = _summary(bm, regions)
     groups = _groups(b, regions)
     return {"summary": summary, "regions": regions, "groups": groups, "sectors": sectors,
-            "bilateral": bilateral, "bca_flows": bca_flows}
+            "bilateral": bilateral, "bca_flows": bca_flows,
+            "undefined": pd.DataFrame(undefined, columns=["measure", "reason"])}
 
 
 def _world_prices(bm: BCAModel, evaluate: PointEvaluator) -> dict[tuple, float]:
@@ -267,7 +299,8 @@ def _gdp(bm: BCAModel, qty: dict, revenue: dict, world_price: dict):
     return inc, exp, balance
 
 
-def _summary(bm: BCAModel, regions: pd.DataFrame) -> pd.DataFrame:
+def _summary(bm: BCAModel, regions: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """The one-row summary table and the ``(measure, reason)`` of each ratio left undefined."""
     cl = regions["coalition"]
     d_cl = regions.loc[cl, "emissions_change_mt"].sum()
     d_rest = regions.loc[~cl, "emissions_change_mt"].sum()
@@ -282,12 +315,16 @@ def _summary(bm: BCAModel, regions: pd.DataFrame) -> pd.DataFrame:
     def eite_of(keep):
         rs = [r for r in bm.b.regions if keep(r) and eite[r][0] > 0]
         return weighted_mean([eite[r][1] for r in rs], [eite[r][0] for r in rs])
+    leakage, why_leakage = leakage_rate(d_cl, d_rest, regions.loc[cl, "emissions_benchmark_mt"].sum())
+    burden, why_burden = burden_share(ev_rest, ev_world, cons0.sum())
+    undefined = [(m, why) for m, why in (("leakage_rate_pct", why_leakage),
+                                         ("burden_share_non_coalition_pct", why_burden)) if why]
     return pd.DataFrame([{
         "coalition_abatement_mt": -d_cl,
         "coalition_abatement_pct": -100 * d_cl / regions.loc[cl, "emissions_benchmark_mt"].sum() if cl.any() else 0.0,
         "non_coalition_emissions_change_mt": d_rest,
         "global_emissions_change_mt": d_cl + d_rest,
-        "leakage_rate_pct": 100 * d_rest / -d_cl if d_cl < 0 else np.nan,
+        "leakage_rate_pct": leakage,
         "carbon_price_usd_per_t": weighted_mean(prices, weights) if len(prices) else 0.0,
         "eite_output_change_coalition_pct": eite_of(lambda r: r in members),
         "eite_output_change_non_coalition_pct": eite_of(lambda r: r not in members),
@@ -297,10 +334,10 @@ def _summary(bm: BCAModel, regions: pd.DataFrame) -> pd.DataFrame:
         "ev_coalition_pct": 100 * regions.loc[cl, "ev_bn_usd"].sum() / cons0[cl.to_numpy()].sum() if cl.any() else 0,
         "ev_rest_bn_usd": ev_rest,
         "ev_rest_pct": 100 * ev_rest / cons0[~cl.to_numpy()].sum() if (~cl).any() else 0.0,
-        "burden_share_non_coalition_pct": 100 * ev_rest / ev_world if ev_world < 0 else np.nan,
+        "burden_share_non_coalition_pct": burden,
         "bca_revenue_bn_usd": regions["bca_revenue_kept_bn_usd"].sum()
         + regions["bca_revenue_returned_received_bn_usd"].sum(),
-    }])
+    }]), undefined
 
 
 def _groups(b, regions: pd.DataFrame) -> pd.DataFrame:

@@ -62,16 +62,27 @@ class Comparison:
             frames.append(df)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
+    def undefined(self) -> pd.DataFrame:
+        """``scenario, measure, reason`` of every ratio left undefined (see :mod:`cge.results`)."""
+        frames = [r.tables["undefined"].assign(scenario=r.scenario.name) for r in self.results
+                  if len(r.tables.get("undefined", ()))]
+        if not frames:
+            return pd.DataFrame(columns=["scenario", "measure", "reason"])
+        return pd.concat(frames, ignore_index=True)[["scenario", "measure", "reason"]]
+
     def headline(self) -> pd.DataFrame:
-        """EV % by region, leakage rate, carbon price and EITE output, scenarios side by side."""
-        rows: dict[str, dict[str, float]] = {}
+        """EV % by region, leakage rate, carbon price and EITE output, scenarios side by side; an
+        undefined ratio reads "undefined (<reason>)"."""
+        rows: dict[str, dict[str, object]] = {}
         for r in self.results:
             name = r.scenario.name
             reg, summ = r.tables["regions"], r.tables["summary"].iloc[0]
+            why = dict(zip(r.tables["undefined"]["measure"], r.tables["undefined"]["reason"])) \
+                if "undefined" in r.tables else {}
             for _, row in reg.iterrows():
                 rows.setdefault(f"EV, % of consumption: {row['region']}", {})[name] = row["ev_pct"]
             for label, column in HEADLINE_SUMMARY:
-                rows.setdefault(label, {})[name] = summ[column]
+                rows.setdefault(label, {})[name] = f"undefined ({why[column]})" if column in why else summ[column]
         df = pd.DataFrame.from_dict(rows, orient="index")[self.scenarios]
         df.index.name = "measure"
         return df.reset_index()

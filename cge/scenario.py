@@ -9,7 +9,8 @@ spec section 5. Unknown keys and bad values are errors naming the file and the k
     description: import charge on the direct carbon content of EITE imports
     coalition: annex1              # region codes and/or region-group names
     policy:
-      instrument: coalition_cap    # tax | regional_cap | coalition_cap
+      instrument: coalition_cap    # tax | regional_cap | coalition_cap | none (no carbon policy:
+                                   #   the only way to run without a coalition)
       cut: 0.20                    # caps: emissions fall to (1 - cut) x benchmark
       tax_usd_per_t: 0             # tax: carbon price in USD/t (units of the world CPI)
     foreign_carbon_prices: {}      # USD/t paid outside the coalition, e.g. {CHN: 10}
@@ -40,7 +41,7 @@ from pathlib import Path
 from cge.errors import ScenarioError
 from cge.files import load_yaml
 
-INSTRUMENTS = ("tax", "regional_cap", "coalition_cap")
+INSTRUMENTS = ("tax", "regional_cap", "coalition_cap", "none")
 BASES = ("direct", "direct+electricity", "total")
 BENCHMARKS = ("exporter", "importer", "world_average", "best")
 REVENUE = ("importer", "exporter")
@@ -186,6 +187,13 @@ def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
         implementers=_codes(b.get("implementers", ()), source, "bca.implementers"),
         revenue=_choice(b.get("revenue", "importer"), REVENUE, source, "bca.revenue"),
     )
+    if policy.instrument == "none":
+        stray = [k for k, v in (("policy.cut", policy.cut), ("policy.tax_usd_per_t", policy.tax_usd_per_t),
+                                ("coalition", data.get("coalition")),
+                                ("bca", bca.active)) if v]
+        if stray:
+            raise ScenarioError(f"{_where(source, stray[0])}: policy.instrument is none (no carbon policy), "
+                                "so there is no coalition, cut, tax or border adjustment to set")
     o = data.get("output_based_rebates") or {}
     _check_keys(o, OutputBasedRebates, source, "output_based_rebates.")
     obr = OutputBasedRebates(
@@ -227,14 +235,21 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     A file may also give ``defaults:`` merged (deeply) under every scenario in it."""
     path = Path(path)
     data = load_yaml(path, ScenarioError)
+    if data is None:
+        raise ScenarioError(f"{path}: the file is empty; it must define at least one scenario")
     defaults = {}
     if isinstance(data, dict) and "scenarios" in data:
         extra = set(data) - {"scenarios", "defaults"}
         if extra:
             raise ScenarioError(f"{path}: unknown top-level key(s) {sorted(extra)}; allowed: scenarios, defaults")
         defaults = data.get("defaults") or {}
-        data = data["scenarios"]
+        data = data["scenarios"] if data["scenarios"] is not None else []
+    if not isinstance(defaults, dict):
+        raise ScenarioError(f"{path}: defaults: expected a mapping of scenario keys")
     items = data if isinstance(data, list) else [data]
+    if not items:
+        raise ScenarioError(f"{path}: scenarios: the list is empty; nothing would be solved (and an "
+                            "earlier results folder would be replaced by empty tables)")
     out = []
     for k, item in enumerate(items):
         if not isinstance(item, dict):

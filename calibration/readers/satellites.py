@@ -35,6 +35,17 @@ def require_columns(df: pd.DataFrame, cols, path) -> None:
         raise DataError(f"{path}: column(s) {missing} missing (has {list(df.columns)})")
 
 
+def numeric_column(df: pd.DataFrame, col: str, path) -> pd.Series:
+    """``df[col]`` as floats; a cell that is not a number is an error naming the file's row
+    (as a spreadsheet shows it: the header is row 1, ``df``'s index counts data rows from 0)."""
+    values = pd.to_numeric(df[col], errors="coerce")
+    bad = values.isna() & df[col].notna()
+    if bad.any():
+        k = bad.to_numpy().nonzero()[0][0]
+        raise DataError(f"{path}, row {df.index[k] + 2}: {col} {df[col].iloc[k]!r} is not a number")
+    return values.astype(float)
+
+
 def country_map(wiod_regions_csv: str | Path, region_map: dict[str, str], rest: str) -> dict[str, str]:
     """ISO3 country code → target region, from WIOD's ``regions.csv`` (``code, iso3``) and the WIOD
     region mapping. Countries not listed map to ``rest`` (see :func:`region_of`)."""
@@ -77,7 +88,7 @@ def read_jrc_co2(path, concordance: dict[str, str], year: int, regions, sectors,
         raise DataError(f"{path}: JRC sector code {unknown[0]!r} is not in the JRC concordance")
     users = list(sectors) + list(categories)
     E = np.zeros((len(regions), len(users)))
-    for reg, sec, val in zip(df["region"], df["sector"], df["co2_kt"]):
+    for reg, sec, val in zip(df["region"], df["sector"], numeric_column(df, "co2_kt", path)):
         target = concordance[sec]
         if target == "DROP":
             continue

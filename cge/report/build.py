@@ -8,6 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from cge.files import atomic_folder
+from cge.outdir import check_target
 from cge.report.data import load_results
 from cge.report.figures import STYLE, all_figures
 from cge.report.html import render
@@ -16,20 +17,24 @@ from cge.report.tables import all_tables, write_tables
 
 
 def build_report(results_dir: str | Path, out: str | Path | None = None,
-                 legitimacy: str | Path | None = None, sweep: str | Path | None = None) -> Path:
+                 legitimacy: str | Path | None = None, sweep: str | Path | None = None,
+                 force: bool = False, wait: bool = False) -> Path:
     """Build the report for ``results_dir`` into ``out`` (default ``results_dir/report``); returns ``out``.
     ``sweep`` is a ``cge sweep`` output folder whose ``summary_stats.csv`` adds SSA bands.
 
     Raises :class:`cge.errors.DataError` naming the file when an input is missing or malformed; nothing
-    is written then (an earlier complete report stays as it was)."""
+    is written then (an earlier complete report stays as it was). ``out`` must be new or an earlier
+    report (``force`` replaces anything else), and is never the results or sweep folder it reads."""
     results_dir = Path(results_dir)
+    out = Path(out) if out else results_dir / "report"
+    inputs = [results_dir, sweep, legitimacy]
+    check_target(out, "report", inputs, force)          # a refused --out fails before any reading
     res = load_results(results_dir, sweep=sweep)
     legit = load_legitimacy(legitimacy) if res.has_compare else None
-    out = Path(out) if out else results_dir / "report"
     figs = []
     try:
-        with atomic_folder(out) as tmp:
-            tmp.chmod(0o755)
+        with atomic_folder(out, "report", inputs=inputs, force=force, wait=wait,
+                           need_bytes=4_000_000) as tmp:
             figs = all_figures(res)
             (tmp / "figures").mkdir()
             rendered = []

@@ -3,6 +3,14 @@
 The report works from the folder alone. A compare folder must hold every table of
 :data:`COMPARE_FILES` and ``run.yaml``; a sweep folder holding only ``summary_stats.csv`` gives
 the panels that are possible from it. A missing file is a :class:`~cge.errors.DataError` naming it.
+
+Every table is validated against ``run.yaml`` before anything is drawn (:func:`validate_tables`):
+its rows and SHA-256 where ``run.yaml`` records them (``tables:``, written since the fault
+suite), its columns, and completeness (the summary has one row per scenario of ``run.yaml``,
+the regions table every region of the dataset for every scenario, the sector, group and
+bilateral tables the same rows for every scenario). A sweep's ``summary_stats.csv`` is checked
+against ``summary.json`` and must give every design the same measures and regions. So a truncated
+or inconsistent folder is refused instead of showing numbers the model did not produce.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cge.errors import DataError
-from cge.files import load_yaml
+from cge.files import check_digest, load_yaml
 
 TABLES = ("summary", "regions", "groups", "sectors", "bilateral", "bca_flows")
 COMPARE_FILES = tuple(f"{t}.csv" for t in TABLES) + ("run.yaml",)
@@ -112,8 +120,25 @@ def _check_columns(df: pd.DataFrame, cols, path: Path) -> None:
 
 
 def read_stats(path: Path) -> pd.DataFrame:
+    digest = path.parent / "summary.json"
+    if digest.exists():
+        import json
+
+        try:
+            recorded = json.loads(digest.read_text()).get(path.name)
+        except (ValueError, OSError, AttributeError):
+            raise DataError(f"{digest}: not a readable summary record; re-run `cge sweep-summary`") from None
+        check_digest(path, recorded, digest)
     df = _read_csv(path)
     _check_columns(df, STATS_COLUMNS, path)
+    if len(df):
+        grid = df.groupby("design", sort=False).apply(lambda g: frozenset(zip(g["measure"], g["region"].astype(str))),
+                                                      include_groups=False)
+        full = frozenset().union(*grid)
+        short = [d for d, cells in grid.items() if cells != full]
+        if short:
+            raise DataError(f"{path}: incomplete: design {short[0]!r} lacks {len(full - grid[short[0]])} of the "
+                            f"{len(full)} measure/region rows the other designs have (truncated?)")
     df["region"] = df["region"].fillna("ALL").astype(str).replace({"": "ALL"})
     for c in ("mean", "std", "p05", "p95", "n"):
         df[c] = pd.to_numeric(df[c], errors="coerce")
@@ -171,7 +196,54 @@ def load_results(folder: str | Path, sweep: str | Path | None = None) -> Results
     res.designs = [n for n in names if n in in_tables]
     if not res.designs:
         raise DataError(f"{folder / 'summary.csv'}: no scenarios")
+    validate_tables(res)
     return res
+
+
+def validate_tables(res: Results) -> None:
+    """Refuse tables that differ from what ``run.yaml`` says was written (see module docstring)."""
+    folder, run_path = res.folder, res.folder / "run.yaml"
+    digests = res.run.get("tables") or {}
+    for t in TABLES:
+        check_digest(folder / f"{t}.csv", digests.get(t), run_path)
+    names = [s.get("name") for s in res.run["scenarios"]]
+    summ = res.tables["summary"]
+    counts = summ["scenario"].astype(str).value_counts()
+    missing = [n for n in names if n not in counts]
+    if missing:
+        raise DataError(f"{folder / 'summary.csv'}: no row for scenario(s) {', '.join(missing)} of {run_path} "
+                        "(truncated?)")
+    twice = counts[counts > 1]
+    if len(twice):
+        raise DataError(f"{folder / 'summary.csv'}: scenario {twice.index[0]!r} has {twice.iloc[0]} rows, expected 1")
+    regions = [str(r) for r in res.dataset.get("regions", [])]
+    for t, key in (("regions", ("region",)), ("sectors", ("region", "sector")), ("groups", ("group",)),
+                   ("bilateral", ("good", "exporter", "importer"))):
+        df, path = res.tables[t], folder / f"{t}.csv"
+        unknown = sorted(set(df["scenario"].astype(str)) - set(names))
+        if unknown:
+            raise DataError(f"{path}: scenario {unknown[0]!r} is not in {run_path}")
+        rows = {n: frozenset(map(tuple, g[list(key)].astype(str).to_numpy()))
+                for n, g in df.groupby(df["scenario"].astype(str), sort=False)}
+        expected = (frozenset((r,) for r in regions) if t == "regions" and regions
+                    else rows.get(names[0], frozenset()))
+        for n in names:
+            got = rows.get(n, frozenset())
+            if t in ("groups", "bilateral") and not expected and not got:
+                continue
+            if got != expected or len(df[df["scenario"].astype(str) == n]) != len(expected):
+                raise DataError(f"{path}: incomplete or inconsistent: scenario {n!r} has "
+                                f"{len(df[df['scenario'].astype(str) == n])} rows, expected {len(expected)} "
+                                f"(the same {', '.join(key)} rows as {'the dataset' if t == 'regions' else names[0]}"
+                                "; truncated?)")
+    for t in ("summary", "regions", "sectors"):
+        df, path = res.tables[t], folder / f"{t}.csv"
+        numeric = [c for c in REQUIRED_COLUMNS[t] if c not in ("scenario", "region", "sector", "coalition", "eite")]
+        for c in numeric:
+            bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
+            if bad.any():
+                k = int(np.nonzero(bad.to_numpy())[0][0])
+                raise DataError(f"{path}, row {k + 2}: {c} {df[c].iloc[k]!r} is not a number")
 
 
 def eite_weighted(sectors: pd.DataFrame, value: str, weight: str, by: list[str]) -> pd.Series:

@@ -17,11 +17,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--route", default="auto", choices=["auto", "casadi", "ipopt", "pounce"],
                    help="solver route (see `cge info`)")
     p.add_argument("--connect-timeout", type=float, default=5.0, help="seconds to wait for --scheduler (default 5)")
+    from cge.cli import add_output_arguments
+
+    add_output_arguments(p)
 
 
 def cmd_sweep(args) -> int:
     from cge.cli import _load_benchmark
-    from cge.errors import CGEError
+    from cge.errors import EXIT_INCOMPLETE, EXIT_OK, CGEError
     from cge.sweep.execute import run_sweep
     from cge.sweep.spec import load_sweep, plan_points
 
@@ -39,7 +42,8 @@ def cmd_sweep(args) -> int:
     ssa = f", SSA {spec.ssa.design} with {len(spec.ssa.parameters)} parameter(s)" if spec.ssa else ""
     print(f"sweep: {args.sweep} — {n_designs} design(s), {len(points)} points{ssa}")
     run = run_sweep(spec, b, args.out, workers=args.workers, scheduler=args.scheduler, route=args.route,
-                    dataset_label=label, connect_timeout_s=args.connect_timeout, points=points)
+                    dataset_label=label, connect_timeout_s=args.connect_timeout, points=points,
+                    force=args.force, wait=args.wait, inputs=[args.sweep, None if args.synthetic else args.data])
     if run.solved == 0 and run.already_done == run.total:
         print(f"nothing to do: all {run.total} points are already in {args.out}")
     else:
@@ -47,19 +51,27 @@ def cmd_sweep(args) -> int:
               f"{run.already_done} were already done")
     print(f"wrote {args.out}/ (parts/*.parquet + manifest.jsonl, points.parquet, summary_stats.csv, "
           f"summary.md/.tex/.xlsx, failed.csv, sweep.log)")
-    return 0 if run.lost == 0 else 1
+    return EXIT_OK if run.lost == 0 else EXIT_INCOMPLETE
 
 
 def add_summary_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", help="a sweep output folder")
+    p.add_argument("--wait", action="store_true", help="wait for a sweep still writing to DIR instead of stopping")
 
 
 def cmd_sweep_summary(args) -> int:
+    from pathlib import Path
+
     import pandas as pd
 
+    from cge.errors import CGEError
+    from cge.outdir import LOCK_SUFFIX, FolderLock
     from cge.sweep.summary import write_summary
 
-    stats = write_summary(args.dir)
+    if not Path(args.dir).is_dir():
+        raise CGEError(f"{args.dir}: not a sweep folder (it does not exist); run `cge sweep` first")
+    with FolderLock(Path(args.dir) / LOCK_SUFFIX, args.dir, args.wait):   # one writer at a time
+        stats = write_summary(args.dir)
     with pd.option_context("display.width", 200, "display.max_rows", 60, "display.float_format", "{:.3f}".format):
         world = stats[stats["region"] == "ALL"]
         print(world.to_string(index=False) if len(world) else "no solved points")

@@ -6,6 +6,12 @@ close). Each worker builds and compiles a model once per structure and re-solves
 (see :mod:`cge.sweep.worker`); the driver alone writes results, one Parquet partition per
 finished batch (see :mod:`cge.sweep.store`). ``workers=0`` runs in-process without Dask
 (same code path for the points, handy for debugging).
+
+The output folder must be new or a sweep folder (marker of :mod:`cge.outdir`; ``force`` adopts
+anything else except an input); the driver holds its lock (``DIR/.cge-lock``) for the whole run,
+so a second sweep on the same folder stops with a message (or waits with ``wait``). Ctrl-C stops
+the driver cleanly: Dask workers are started with SIGINT ignored (the driver shuts them down), the
+points finished so far stay in the store and a re-run resumes.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ import json
 import logging
 import math
 import os
+import signal
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +34,8 @@ from cge.sweep.spec import Point, SweepSpec, dataset_fingerprint, plan_points
 from cge.sweep.store import Store
 
 log = logging.getLogger("cge.sweep")
+#: generous disk space per point (partition share, points.parquet, summaries) for the pre-flight check
+POINT_BYTES = 20_000
 
 
 @dataclass
@@ -48,6 +58,20 @@ def default_workers() -> int:
     return max(1, n)
 
 
+@contextmanager
+def _sigint_ignored_in_children():
+    """Processes started in the block inherit SIGINT ignored (Ctrl-C reaches only the driver)."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:                       # not the main thread: nothing to arrange
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _connect(scheduler: str | None, workers: int | None, timeout_s: float):
     """A Dask client for ``scheduler`` (an address) or a new LocalCluster; errors name the address."""
     from distributed import Client, LocalCluster
@@ -62,8 +86,9 @@ def _connect(scheduler: str | None, workers: int | None, timeout_s: float):
             raise CGEError(f"--scheduler {scheduler!r}: not a valid scheduler address ({exc})") from None
         return client, None
     n = workers or default_workers()
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                           silence_logs=logging.ERROR)
+    with _sigint_ignored_in_children():
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
     return Client(cluster, set_as_default=False), cluster
 
 
@@ -150,9 +175,12 @@ def _write_plan(out: Path, spec: SweepSpec, points: list[Point], dataset_label: 
 def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | None = None,
               scheduler: str | None = None, route: str = "auto", dataset_label: str = "",
               connect_timeout_s: float = 5.0, progress_stream=None, summarize: bool = True,
-              points: list[Point] | None = None) -> SweepRun:
+              points: list[Point] | None = None, force: bool = False, wait: bool = False,
+              inputs=()) -> SweepRun:
     """Solve every point of ``spec`` not yet in ``out``; write partitions, manifest, summaries.
-    ``points`` is ``plan_points(spec, benchmark)`` when the caller already has it."""
+    ``points`` is ``plan_points(spec, benchmark)`` when the caller already has it; ``inputs`` are
+    files and folders the sweep reads (never overwritten); ``force``/``wait``: module docstring."""
+    from cge.outdir import LOCK_SUFFIX, FolderLock, claim_folder, preflight
     from cge.sweep.worker import solve_batch
 
     t_start = time.perf_counter()
@@ -167,15 +195,21 @@ def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | Non
     out = Path(out)
     store = None
     handler = None
+    lock = None
     try:
         if scheduler:
             client, cluster = _connect(scheduler, workers, connect_timeout_s)   # unreachable: fail here
-        out.mkdir(parents=True, exist_ok=True)
+        claim_folder(out, "sweep", inputs=[spec.source, *inputs], force=force)
+        lock = FolderLock(out / LOCK_SUFFIX, str(out), wait).acquire()
+        preflight(out, POINT_BYTES * len(distinct) + 1_000_000, out)     # a full disk fails before solving
         handler = _log_to(out)
         fp = dataset_fingerprint(benchmark)
         _write_plan(out, spec, points, dataset_label, fp)
         store = Store(out)
         done = store.recover()
+        for name, reason in store.quarantined:
+            print(f"warning: {out}/parts/{name}: {reason}; moved to quarantine/, its points are solved again",
+                  file=progress_stream or sys.stderr)
         todo = [p for pid, p in distinct.items() if pid not in done]
         already = len(distinct) - len(todo)
         log.info("sweep %s: %d points (%d distinct), %d already done, %d to solve", spec.name, len(points),
@@ -226,6 +260,10 @@ def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | Non
 
             summary = write_summary(out)
         return SweepRun(out, len(distinct), already, solved, failed, lost, time.perf_counter() - t_start, summary)
+    except KeyboardInterrupt:
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)   # no shutdown noise after Ctrl-C
+        log.warning("interrupted; finished points are saved, a re-run resumes")
+        raise
     finally:
         if client is not None:
             client.close()
@@ -234,6 +272,8 @@ def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | Non
         if handler is not None:
             log.removeHandler(handler)
             handler.close()
+        if lock is not None:
+            lock.release()
 
 
 def _record(store: Store, recs: list[dict], distinct: dict[str, Point]) -> int:

@@ -366,7 +366,7 @@ def _check_against(b, sc: Scenario, where: str) -> tuple[str, ...]:
     from cge.bca_model import resolve_design
 
     try:
-        return resolve_design(b, sc).structure.coalition
+        return resolve_design(b, sc, require_coalition=True).structure.coalition
     except ScenarioError as exc:
         raise ScenarioError(f"{where}: {exc}") from None
 

@@ -13,18 +13,28 @@ partitions the manifest does not list (a kill between rename and append) are ado
 own metadata, and temporary files are deleted. So every point whose partition was renamed into
 place is done exactly once, and nothing else is. Failed points are done too: they are recorded
 with their diagnostics and not solved again.
+
+A damaged folder is never stuck: every partition is read in full on open; one that cannot be read
+(truncated, corrupted) or whose points are all stored already in an earlier partition (two writers
+before the lock existed) is moved to ``quarantine/`` with a line in ``quarantine/reasons.txt``,
+and its points are solved again on resume. A point stored in two partitions counts once (the
+first). The writer in :mod:`cge.sweep.execute` holds the folder's lock, so there is one writer.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+log = logging.getLogger("cge.sweep")
 
 META_KEY = b"cge_sweep"
 VALUE_SCHEMA = pa.schema([("point_id", pa.string()), ("measure", pa.string()), ("region", pa.string()),
@@ -50,7 +60,10 @@ class Store:
         self.parts = self.out / "parts"
         self.manifest = self.out / "manifest.jsonl"
         self.parts.mkdir(parents=True, exist_ok=True)
+        self._owner: dict[str, str] = {}
         self.entries: list[dict] = []          # manifest lines
+        self.quarantined: list[tuple[str, str]] = []   # (partition, reason) moved aside by recover()
+        self._tables: dict[str, pa.Table] = {}
 
     # ------------------------------------------------------------------ recovery
     def recover(self) -> dict[str, dict]:
@@ -67,6 +80,10 @@ class Store:
                 except json.JSONDecodeError:
                     torn = True
                     continue
+                if not (isinstance(e, dict) and isinstance(e.get("partition"), str)
+                        and isinstance(e.get("points"), list)):
+                    torn = True
+                    continue
                 if (self.parts / e["partition"]).exists() and e["partition"] not in listed:
                     entries.append(e)
                     listed.add(e["partition"])
@@ -79,20 +96,51 @@ class Store:
                     meta = pq.read_schema(p).metadata or {}
                     records = json.loads(meta[META_KEY])
                 except Exception:  # noqa: BLE001 - an unreadable orphan is not a result
-                    p.unlink(missing_ok=True)
+                    self._quarantine(p.name, "unreadable partition not listed in the manifest")
                     continue
                 adopted.append({"partition": p.name, "points": records})
-        if torn or adopted:
+        kept, owner = [], {}
+        for e in entries + adopted:
+            try:
+                table = pq.read_table(self.parts / e["partition"])
+                if table.schema.remove_metadata() != VALUE_SCHEMA:
+                    raise ValueError(f"columns {table.schema.names}")
+            except Exception as exc:  # noqa: BLE001 - any damage: quarantine, re-solve its points
+                self._quarantine(e["partition"], f"unreadable ({type(exc).__name__}: {str(exc)[:120]})")
+                continue
+            ids = [rec["id"] for rec in e["points"]]
+            if ids and all(i in owner for i in ids):
+                self._quarantine(e["partition"], f"duplicate: its {len(ids)} point(s) are stored already "
+                                                 f"(in {owner[ids[0]]})")
+                continue
+            for i in ids:
+                owner.setdefault(i, e["partition"])
+            self._tables[e["partition"]] = table
+            kept.append(e)
+        if torn or adopted or len(kept) != len(entries) + len(adopted):
             tmp = self.manifest.with_suffix(".jsonl.tmp")
             with open(tmp, "w") as fh:
-                for e in entries + adopted:
+                for e in kept:
                     fh.write(json.dumps(e) + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.manifest)
             _fsync_dir(self.out)
-        self.entries = entries + adopted
+        self.entries = kept
+        self._owner = owner
         return self.done()
+
+    def _quarantine(self, name: str, reason: str) -> None:
+        """Move a bad partition to ``quarantine/`` (kept for inspection, never read again)."""
+        q = self.out / "quarantine"
+        q.mkdir(exist_ok=True)
+        src = self.parts / name
+        if src.exists():
+            os.replace(src, q / name)
+        with open(q / "reasons.txt", "a") as fh:
+            fh.write(f"{name}: {reason}\n")
+        self.quarantined.append((name, reason))
+        log.warning("quarantined partition %s: %s; its points will be solved again", name, reason)
 
     def done(self) -> dict[str, dict]:
         out: dict[str, dict] = {}
@@ -123,15 +171,28 @@ class Store:
             fh.flush()
             os.fsync(fh.fileno())
         self.entries.append(entry)
+        for rec in meta_records:
+            self._owner.setdefault(rec["id"], name)
+        self._tables[name] = table
         return name
 
     # ------------------------------------------------------------------ reading
     def values(self) -> pd.DataFrame:
-        files = [self.parts / e["partition"] for e in self.entries]
-        if not files:
+        """Tidy values of every done point, each point from the one partition that owns it."""
+        tables = []
+        for e in self.entries:
+            name = e["partition"]
+            table = self._tables.get(name)
+            if table is None:
+                table = self._tables[name] = pq.read_table(self.parts / name)
+            own = [rec["id"] for rec in e["points"] if self._owner.get(rec["id"]) == name]
+            if len(own) != len(e["points"]):
+                table = table.filter(pc.is_in(table["point_id"], value_set=pa.array(own, type=pa.string())))
+            tables.append(table.replace_schema_metadata(None))
+        if not tables:
             return pd.DataFrame({f.name: pd.Series(dtype="float64" if f.name == "value" else "object")
                                  for f in VALUE_SCHEMA})
-        return pa.concat_tables([pq.read_table(f) for f in files]).to_pandas()
+        return pa.concat_tables(tables).to_pandas()
 
     def records(self) -> pd.DataFrame:
         recs = list(self.done().values())

@@ -14,12 +14,14 @@ Failed points are left out (``n`` counts the points that solved); they are liste
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from cge.errors import CGEError
+from cge.files import file_digest
 from cge.latex import tabular
 from cge.sweep.ssa import Z95
 from cge.sweep.store import Store
@@ -126,6 +128,10 @@ def write_summary(out) -> pd.DataFrame:
     pts = point_results(opened)
     stats = summary_stats(opened, points=pts)
     stats.to_csv(out / "summary_stats.csv", index=False)
+    record = {"summary_stats.csv": file_digest(out / "summary_stats.csv"), "designs": list(stats["design"].unique())}
+    tmp = out / "summary.json.tmp"
+    tmp.write_text(json.dumps(record, indent=1))
+    os.replace(tmp, out / "summary.json")     # checked by the report (cge.report.data.read_stats)
     pts.to_parquet(out / "points.parquet", index=False)
     failed = failed_points(opened)
     failed.to_csv(out / "failed.csv", index=False)
