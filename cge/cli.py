@@ -54,13 +54,14 @@ def cmd_compare(args) -> int:
     import pandas as pd
 
     from cge.output import write_results
-    from cge.run import run_scenarios
+    from cge.run import check_scenarios, run_scenarios
     from cge.scenario import load_scenarios
 
     t0 = time.perf_counter()
     scen_path = Path(args.scenarios) if args.scenarios else default_scenarios_path()
     scenarios = load_scenarios(scen_path)
     b, label = _load_benchmark(args)
+    check_scenarios(b, scenarios, scen_path)
     synthetic = bool(b.metadata.get("synthetic"))
     print(f"dataset: {label}{' [SYNTHETIC DATA]' if synthetic else ''} — {len(b.regions)} regions x "
           f"{len(b.sectors)} sectors")
@@ -77,9 +78,23 @@ def cmd_compare(args) -> int:
         title = f"Headline results{' (SYNTHETIC DATA)' if synthetic else ''}: {b.name}"
         print(f"\n{title}\n{'=' * len(title)}")
         print(head.to_string(index=False))
+    _print_phase_in_path(out)
     print(f"\nwrote {out}/ (CSV, Parquet, headline.md/.tex, results.xlsx, run.yaml) "
           f"in {time.perf_counter() - t0:.1f} s")
     return 0
+
+
+def _print_phase_in_path(out: Path) -> None:
+    """The CBAM phase-in path, when the scenarios carry phase-in years."""
+    import pandas as pd
+
+    path = Path(out) / "phase_in_path.csv"
+    if path.exists():
+        df = pd.read_csv(path).drop(columns=["cbam_obligation_share"])
+        with pd.option_context("display.width", 250, "display.max_columns", 50,
+                               "display.float_format", "{:.3f}".format):
+            print(f"\nEU CBAM phase-in path (also {path.name}, phase_in_exporters.csv)")
+            print(df.to_string(index=False))
 
 
 def cmd_info(args) -> int:

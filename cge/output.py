@@ -28,6 +28,19 @@ def headline_markdown(c: Comparison, digits: int = 2) -> str:
     return df.to_markdown(index=False, floatfmt=f".{digits}f")
 
 
+def _write_phase_in_path(c: Comparison, folder: Path) -> None:
+    """``phase_in_path.csv`` and ``phase_in_exporters.csv`` when scenarios carry a CBAM phase-in year."""
+    from cge.phase_in import exporters_table, path_table
+
+    scenarios = {r.scenario.name: r.scenario.to_dict() for r in c.results}
+    path = path_table(c.table("summary"), c.table("regions"), scenarios)
+    if path.empty:
+        return
+    path.to_csv(folder / "phase_in_path.csv", index=False)
+    exporters_table(c.table("regions"), c.table("bca_flows"), scenarios).to_csv(
+        folder / "phase_in_exporters.csv", index=False)
+
+
 def write_results(c: Comparison, out: str | Path, extra_metadata: dict | None = None) -> Path:
     """Write all results of ``c`` to folder ``out`` (atomically); returns the folder."""
     out = Path(out)
@@ -38,6 +51,7 @@ def write_results(c: Comparison, out: str | Path, extra_metadata: dict | None = 
             df.to_parquet(tmp / f"{name}.parquet", index=False)
         head = c.headline()
         head.to_csv(tmp / "headline.csv", index=False)
+        _write_phase_in_path(c, tmp)
         (tmp / "headline.md").write_text(
             f"# Welfare impacts and leakage: {c.benchmark.name}\n\n{headline_markdown(c)}\n\n{UNITS_NOTE}\n")
         (tmp / "headline.tex").write_text(
