@@ -458,16 +458,18 @@ class BCAModel:
         cov, exempt, implementers = design.coverage, design.exempt, design.implementers
         flows, own = charge_intensity(b, self.theta, sc, design)  # [i, s, r], [r, j]
         share = coverage_shares(b, bca.coverage)                   # [r, j]
-        fa = cbam.free_allocation_share(sc.phase_in.year)          # free allocation left
+        year, ele = sc.phase_in.year, set(b.tags.electricity)
+        charged = {j: cbam.charge_factor(year, j in ele) for j in self.J}  # phase-in, CBAM Art. 31
         J, R = self.J, self.R
         for (i, s, r) in self.bca_keys:
             on = bca.import_charge and r in implementers and i in cov and s not in exempt
             ii, si = J.index(i), R.index(s)
-            self.bca_theta[i, s, r].value = float(flows[ii, si, R.index(r)] * share[si, ii] * (1 - fa)) if on else 0.0
+            self.bca_theta[i, s, r].value = (float(flows[ii, si, R.index(r)] * share[si, ii] * charged[i])
+                                             if on else 0.0)
         for (i, s, r) in self.xr_keys:
             on = bca.export_rebate and s in implementers and i in cov
             ii, si = J.index(i), R.index(s)
-            self.xr_theta[i, s, r].value = float(own[si, ii] * share[si, ii] * (1 - fa)) if on else 0.0
+            self.xr_theta[i, s, r].value = float(own[si, ii] * share[si, ii] * charged[i]) if on else 0.0
         self.credit.value = 1.0 if bca.credit_foreign_carbon_price else 0.0
         self.ret.value = 1.0 if bca.revenue == "exporter" else 0.0
         obr = sc.output_based_rebates
@@ -477,6 +479,7 @@ class BCAModel:
             for (r, j) in self.obr_keys:
                 on = r in implementers and j in cov
                 ri, ji = R.index(r), J.index(j)
+                fa = cbam.free_allocation_factor(year, j in ele)
                 self.obr_theta[r, j].value = float(fa * direct[ri, ji] * share[ri, ji]) if on else 0.0
             return
         obr_cov = design.obr_coverage

@@ -5,6 +5,8 @@ model's terms: the phase-in schedule, coverage shares and default values.
   in year ``t`` a share ``fa[t]`` of free allocation for CBAM goods remains. The border charge is
   ``(1 − fa[t])·PCO2·θ`` per unit of covered imports, and the remaining free allocation is an
   output-based rebate ``fa[t]·PCO2·θ_direct`` per unit of the implementers' covered output.
+  Electricity has no free allocation (ETS Directive Art. 10a(1), (3)): it is charged in full from
+  2026 and gets no rebate; in the transitional period (to 2025) nothing is charged.
 * **Coverage** (Annex I): where a sector holds CBAM goods only in part, every intensity applied to
   it (charge, rebate, free allocation) is scaled by the share of CBAM goods in the value of its
   output, ``cbam_coverage[r, j]`` of the benchmark (the exporter's share for imports). This assumes
@@ -32,6 +34,7 @@ class PhaseInSchedule:
     free_allocation: dict[int, float]
     source: dict
     path: str
+    transitional_until: int | None = None
 
 
 def default_schedule_path() -> Path:
@@ -45,9 +48,13 @@ def phase_in_schedule(path: str | None = None) -> PhaseInSchedule:
     not rising over time."""
     p = Path(path) if path else default_schedule_path()
     data = load_yaml(p) or {}
-    unknown = set(data) - {"source", "free_allocation_share"}
+    allowed = {"source", "free_allocation_share", "transitional_period_until"}
+    unknown = set(data) - allowed
     if unknown:
-        raise DataError(f"{p}: unknown key(s) {sorted(unknown)}; allowed: source, free_allocation_share")
+        raise DataError(f"{p}: unknown key(s) {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
+    until = data.get("transitional_period_until")
+    if until is not None and (isinstance(until, bool) or not isinstance(until, int)):
+        raise DataError(f"{p}: transitional_period_until: {until!r} is not a year")
     table = data.get("free_allocation_share")
     if not isinstance(table, dict) or not table:
         raise DataError(f"{p}: free_allocation_share: expected a mapping year -> share")
@@ -63,12 +70,29 @@ def phase_in_schedule(path: str | None = None) -> PhaseInSchedule:
         if out[b] > out[a]:
             raise DataError(f"{p}: free_allocation_share.{b}: {out[b]} rises above {out[a]} in {a}; "
                             "free allocation is phased out")
-    return PhaseInSchedule(dict(sorted(out.items())), data.get("source") or {}, str(p))
+    return PhaseInSchedule(dict(sorted(out.items())), data.get("source") or {}, str(p), until)
 
 
 def free_allocation_share(year: int | None) -> float:
     """Share of free allocation left in ``year``; 0 without a phase-in (the full CBAM)."""
     return 0.0 if year is None else phase_in_schedule().free_allocation[year]
+
+
+def charge_factor(year: int | None, electricity: bool) -> float:
+    """Share of embedded emissions the CBAM charges in ``year`` (1 without a phase-in): 0 in the
+    transitional period; 1 for electricity, which has no free allocation to phase out; else
+    ``1 − free allocation share`` (CBAM Art. 31)."""
+    if year is None:
+        return 1.0
+    sched = phase_in_schedule()
+    if sched.transitional_until is not None and year <= sched.transitional_until:
+        return 0.0
+    return 1.0 if electricity else 1.0 - sched.free_allocation[year]
+
+
+def free_allocation_factor(year: int | None, electricity: bool) -> float:
+    """Share of benchmark direct emissions allocated free in ``year``: none for electricity."""
+    return 0.0 if electricity else free_allocation_share(year)
 
 
 def default_values(theta: np.ndarray, vom: np.ndarray, method: str, markup: float | None = None) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cge.cbam import free_allocation_share
+from cge.cbam import charge_factor, free_allocation_share
 
 PATH_COLUMNS = ("scenario", "year", "free_allocation_share", "cbam_obligation_share", "leakage_rate_pct",
                 "carbon_price_usd_per_t", "coalition_abatement_pct", "global_emissions_change_mt",
@@ -42,7 +42,8 @@ def path_table(summary: pd.DataFrame, regions: pd.DataFrame, scenarios: dict[str
         reg = regions[(regions["scenario"] == name) & regions["coalition"].astype(bool)]
         fa = free_allocation_share(year)
         rows.append({
-            "scenario": name, "year": year, "free_allocation_share": fa, "cbam_obligation_share": 1 - fa,
+            "scenario": name, "year": year, "free_allocation_share": fa,
+            "cbam_obligation_share": charge_factor(year, electricity=False),
             "leakage_rate_pct": s["leakage_rate_pct"], "carbon_price_usd_per_t": s["carbon_price_usd_per_t"],
             "coalition_abatement_pct": s["coalition_abatement_pct"],
             "global_emissions_change_mt": s["global_emissions_change_mt"],
