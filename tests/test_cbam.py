@@ -213,7 +213,7 @@ def test_cbam_with_free_allocation_at_zero_carbon_price_changes_nothing(cbam_ben
     assert all(abs(v.value - 1) < 1e-12 for v in s.model.vars["Y"].values())
 
 
-def test_phase_in_path_runs_the_years_as_comparative_statics(cbam_benchmark):
+def test_phase_in_path_runs_the_years_as_comparative_statics(cbam_benchmark, tmp_path):
     years = (2026, 2030, 2034)
     scs = [scenario(name=f"CBAM-{y}", bca=CBAM, phase_in={"year": y}) for y in years]
     comp = run_scenarios(cbam_benchmark, scs[::-1])
@@ -228,6 +228,18 @@ def test_phase_in_path_runs_the_years_as_comparative_statics(cbam_benchmark):
     assert set(ex["region"]) == {"r3", "r4", "r5"} and len(ex) == 9
     paid = ex.groupby("year")["cbam_paid_bn_usd"].sum()
     assert paid.values == pytest.approx(path["cbam_revenue_bn_usd"].values, rel=1e-9)
+    # written by `cge compare` and drawn by `cge report` from the folder alone
+    from cge.output import write_results
+    from cge.report.data import load_results
+    from cge.report.figures import Styles, cbam_phase_in
+
+    out = write_results(comp, tmp_path / "res")
+    written = pd.read_csv(out / "phase_in_path.csv")
+    assert list(written["year"]) == list(years)
+    res = load_results(out)
+    fig = cbam_phase_in(res, Styles(res.designs))
+    assert fig is not None and list(fig.data["year"]) == list(years)
+    assert f"{written['leakage_rate_pct'].iloc[-1]:.2f}%" in fig.caption
 
 
 # ----- tax or allowances -----------------------------------------------------------------------------
