@@ -612,7 +612,7 @@ def cbam_phase_in(res: Results, style: Styles):
     a4.legend(ncol=1, frameon=False, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     for ax in (a3, a4):
         ax.set_xlabel("year")
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=6, integer=True))
     fig.tight_layout()
     first, last = path.iloc[0], path.iloc[-1]
     cap = (f"The EU CBAM phase-in as comparative statics on one benchmark: in each year the charge applies "
