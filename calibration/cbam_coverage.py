@@ -9,7 +9,11 @@ of the default WIOD dataset: the value of CBAM goods produced in 2011 over the s
 Production and prices come from a research extract of public statistics (worldsteel, OWID/USGS,
 FAOSTAT, World Bank Pink Sheet, USGS Mineral Commodity Summaries; its README names each source);
 rest of world = world total minus the 40 WIOD countries. Hydrogen (in ``chm``) is left out: it is
-mostly produced and used on site and hardly traded. Shares are capped at 1.
+mostly produced and used on site and hardly traded. FAOSTAT has no fertiliser-N production for GBR;
+it is filled with the extract's suggested fallback, USGS ammonia 1.1 Mt N × 0.80 (world ratio of
+fertiliser N to ammonia N) = 0.88 Mt N. The steel price is a finished-product unit value (the CBAM
+covers steel products of CN chapters 72 and 73, not only crude steel), an upper bound for crude
+steel. Shares are capped at 1.
 
 Run: ``python -m calibration.cbam_coverage SOURCE_FOLDER`` (writes ``calibration/mappings/cbam_coverage.csv``;
 ``python -m calibration build`` then carries it into the dataset).
@@ -28,6 +32,7 @@ from cge.benchmark import read_benchmark
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "mappings" / "cbam_coverage.csv"
 NH3_PER_N = 17.031 / 14.007
+GBR_FERTILISER_N_T = 1.1e6 * 107.7 / 135  # USGS ammonia N x world fertiliser-N / ammonia-N
 #: CBAM good -> (sector, price row in cbam_prices_2011.csv, tonnes multiplier to the priced unit)
 GOODS = {"steel": ("met", "steel", 1.0), "aluminium": ("met", "aluminium", 1.0),
          "cement": ("nmm", "cement", 1.0), "fertiliser": ("chm", "fertiliser", NH3_PER_N)}
@@ -39,6 +44,11 @@ def coverage_shares(source: Path, dataset: Path) -> pd.DataFrame:
     to_region = dict(zip(regions["source"], regions["target"]))
     to_region["ROU"] = to_region.get("ROU", to_region.get("ROM"))  # WIOD codes Romania ROM
     prod = pd.read_csv(source / "cbam_production_2011.csv")
+    fert = prod["good"] == "fertiliser"
+    if not ((prod["iso3"] == "GBR") & fert).any():
+        prod = pd.concat([prod, pd.DataFrame([{"iso3": "GBR", "good": "fertiliser", "year": 2011,
+                                               "quantity": GBR_FERTILISER_N_T, "unit": "t N",
+                                               "source_id": "usgs_ammonia_x_world_ratio"}])], ignore_index=True)
     prices = pd.read_csv(source / "cbam_prices_2011.csv").set_index("good")["usd_per_t"]
     unknown = set(prod["iso3"]) - set(to_region) - {"WLD"}
     if unknown:
