@@ -210,7 +210,7 @@ def to_benchmark(m: MRIO, cfg: BuildConfig, regions_df, sectors_df, price, cmap)
     co2p = np.zeros((len(R), len(J)))
     co2p[:, J.index("nmm")] = co2p_nmm
     tags = {t: [c for c, tt in zip(sectors_df["code"], sectors_df["tags"]) if t in tt.split(";")]
-            for t in ("fossil", "electricity", "resource", "eite", "crude")}
+            for t in ("fossil", "electricity", "resource", "eite", "crude", "cbam")}
     groups = {
         "annex1": [c for c, a in zip(regions_df["code"], regions_df["annex1"]) if a == "1"],
         "non_annex1": [c for c, a in zip(regions_df["code"], regions_df["annex1"]) if a != "1"],
@@ -248,11 +248,27 @@ def to_benchmark(m: MRIO, cfg: BuildConfig, regions_df, sectors_df, price, cmap)
         name=cfg.name, regions=R, sectors=J, factors=("labour", "capital"),
         tags=Tags(fossil=tuple(tags["fossil"]), electricity=tuple(tags["electricity"]),
                   resource=tuple(tags["resource"]), eite=tuple(tags["eite"]), crude=tuple(tags["crude"]),
-                  region_groups={k: tuple(v) for k, v in groups.items()}),
+                  region_groups={k: tuple(v) for k, v in groups.items()}, cbam=tuple(tags["cbam"])),
         vom=vom, to=np.zeros_like(vom), vid=vid, vfm=vfm, vrs=vrs, vxmd=vxmd, tm=np.zeros_like(vxmd),
         fd=fd, co2=co2, co2p=co2p, pop=owid["population"].to_numpy(), metadata=metadata,
+        cbam_coverage=cbam_coverage(M / "cbam_coverage.csv", R, J, tags["cbam"]),
     )
     return b, diag, comparison
+
+
+def cbam_coverage(path: Path, R, J, cbam_sectors) -> np.ndarray | None:
+    """Shares of EU CBAM goods in output (``mappings/cbam_coverage.csv``, derived by
+    ``python -m calibration.cbam_coverage``); ``None`` (the format's default) when absent."""
+    if not path.exists():
+        return None
+    df = sat.load_csv(path, dtype={"region": str, "sector": str})
+    sat.require_columns(df, ["region", "sector", "share"], path)
+    arr = np.array([[1.0 if j in cbam_sectors else 0.0 for j in J] for _ in R])
+    for row in df.itertuples():
+        if row.region not in R or row.sector not in J:
+            raise DataError(f"{path}: unknown region/sector {row.region}/{row.sector}")
+        arr[R.index(row.region), J.index(row.sector)] = float(row.share)
+    return arr
 
 
 def write_dataset(result: BuildResult, out: Path, cfg: BuildConfig, provenance: str) -> Path:

@@ -50,6 +50,15 @@ chm (c9), nmm (c11), met (c12, basic *and fabricated* metals: WIOD does not sepa
 construction, water). EITE = chm, nmm, met. Paper (c7) is not EITE because WIOD bundles it with printing
 and publishing. Tags: fossil = coa, oil, gas; resource = coa, cru, gas; crude = cru; electricity = ele.
 
+EU CBAM goods (Regulation (EU) 2023/956, Annex I): tag `cbam` = ele, chm, nmm, met. The share of CBAM goods
+in each sector's output (`cbam_coverage.csv`, from `mappings/cbam_coverage.csv`, derived by
+`python -m calibration.cbam_coverage`) is the 2011 value of crude steel and primary aluminium (met), cement
+(nmm) and nitrogen fertilisers at the ammonia price (chm) over gross output; electricity = 1. Production:
+worldsteel, OWID/USGS, FAOSTAT; prices: USGS Mineral Commodity Summaries 2012/2013 and the World Bank Pink
+Sheet (the steel price is a finished-product unit value, an upper bound). Hydrogen is left out (mostly
+captive). The model charges a covered share at the sector's average intensity, which understates the
+intensity of steel, aluminium and cement relative to the rest of their sectors.
+
 Final demand: household = CONS_h + CONS_np; government = CONS_g; investment = GFCF + INVEN. Cells still
 negative after folding inventories into investment are set to zero before rebalancing (which restores
 the identities): {len(result.clipped)} cells, {result.clipped['value'].sum():,.1f} M USD in total.

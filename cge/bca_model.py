@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from pyomo.environ import sqrt, value
 
-from cge import intensity
+from cge import cbam, intensity
 from cge.benchmark import Benchmark
 from cge.core import ces
 from cge.core.blocks import (
@@ -104,6 +104,9 @@ class Structure:
     foreign_priced: tuple[str, ...]
     elasticities: tuple
     numeraire: str
+    #: border adjustments met by surrendering the coalition's allowances (``bca.instrument:
+    #: allowances``): embodied emissions of charged imports count against the cap
+    imports_in_cap: bool = False
 
 
 def structure_of(b: Benchmark, sc: Scenario) -> Structure:
@@ -117,7 +120,8 @@ def structure_of(b: Benchmark, sc: Scenario) -> Structure:
         raise ScenarioError(f"numeraire: unknown region {sc.numeraire[3:]!r}")
     el = elasticity_regimes(b, resolve(b.sectors, sc.elasticities))
     priced = tuple(r for r in b.regions if sc.foreign_carbon_prices.get(r, 0) > 0 or r in sc.foreign_carbon_prices)
-    return Structure(coalition, sc.policy.instrument, priced, el, sc.numeraire)
+    return Structure(coalition, sc.policy.instrument, priced, el, sc.numeraire,
+                     imports_in_cap=sc.bca.import_charge and sc.bca.instrument == "allowances")
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ class ResolvedDesign:
     exempt: frozenset
     implementers: frozenset
     obr_coverage: frozenset
+    #: sectors whose indirect (electricity) emissions count (basis direct+electricity)
+    indirect: frozenset = frozenset()
 
 
 def _coverage(b: Benchmark, coverage, what: str) -> frozenset:
@@ -136,10 +142,21 @@ def _coverage(b: Benchmark, coverage, what: str) -> frozenset:
         return frozenset(b.tags.eite)
     if coverage == "all":
         return frozenset(b.sectors)
+    if coverage == "cbam":
+        if not b.tags.cbam:
+            raise ScenarioError(f"{what}: cbam, but the dataset tags no sector as holding CBAM goods "
+                                "(metadata.yaml tags.cbam)")
+        return frozenset(b.tags.cbam)
     unknown = [c for c in coverage if c not in b.sectors]
     if unknown:
         raise ScenarioError(f"{what}: unknown sector(s) {unknown}; known: {', '.join(b.sectors)}")
     return frozenset(coverage)
+
+
+def coverage_shares(b: Benchmark, coverage) -> np.ndarray:
+    """``[r, j]`` factor on every intensity applied to sector j of region r: the benchmark's CBAM
+    coverage share under ``coverage: cbam``, else 1."""
+    return b.cbam_coverage if coverage == "cbam" else np.ones_like(b.vom)
 
 
 def resolve_design(b: Benchmark, sc: Scenario, require_coalition: bool = False) -> ResolvedDesign:
@@ -164,9 +181,29 @@ def resolve_design(b: Benchmark, sc: Scenario, require_coalition: bool = False) 
     if outside:
         raise ScenarioError(f"bca.implementers: {sorted(outside)} are not coalition members; only regions "
                             "that price carbon under the policy can adjust at the border")
+    indirect = (_coverage(b, bca.indirect_sectors, "bca.indirect_sectors") if bca.indirect_sectors != "all"
+                else frozenset(b.sectors))
     return ResolvedDesign(st, _coverage(b, bca.coverage, "bca.coverage"), frozenset(exempt),
                           frozenset(implementers),
-                          _coverage(b, sc.output_based_rebates.coverage, "output_based_rebates.coverage"))
+                          _coverage(b, sc.output_based_rebates.coverage, "output_based_rebates.coverage"),
+                          indirect)
+
+
+def charge_intensity(b: Benchmark, theta: dict[str, np.ndarray], sc: Scenario, design: ResolvedDesign):
+    """The embodied intensities of a scenario's border adjustment, before coverage shares and
+    phase-in: ``(flows[i, exporter, importer], own[r, j])``. ``indirect_sectors`` keeps the
+    electricity component only for the sectors listed (CBAM Annex II lists the goods for which
+    only direct emissions count); CBAM default values replace the exporter's intensity
+    (:func:`cge.cbam.default_values`)."""
+    bca = sc.bca
+    own = theta[bca.basis]
+    if bca.basis == "direct+electricity" and bca.indirect_sectors != "all":
+        keep = np.array([j in design.indirect for j in b.sectors])
+        own = np.where(keep[None, :], own, theta["direct"])
+    if bca.benchmark in ("exporter_markup", "worst"):
+        charged = cbam.default_values(own, b.vom, bca.benchmark, bca.default_markup)
+        return intensity.reference_intensity(b, charged, "exporter"), own
+    return intensity.reference_intensity(b, own, bca.benchmark), own
 
 
 class BCAModel:
@@ -322,7 +359,9 @@ class BCAModel:
                 if (i, s, r) in self.bca_keys:
                     gap = PCO2[r] - self.credit * PCO2[s] if s in self.priced else PCO2[r]
                     charge = (smooth_max0(gap) if s in self.priced else gap) * self.bca_theta[i, s, r]
-                    wedges.append(PerUnit(RA[r], charge * (1 - self.ret), kind="bca_charge"))
+                    surrendered = ({"account": ("bca_co2", r), "coefficient": self.bca_theta[i, s, r]}
+                                   if self.structure.imports_in_cap else {})
+                    wedges.append(PerUnit(RA[r], charge * (1 - self.ret), kind="bca_charge", **surrendered))
                     wedges.append(PerUnit(RA[s], charge * self.ret, kind="bca_charge_returned"))
                 inputs.append(Input(PY[s, i], q, "mm", tuple(wedges), reference_price=1 + float(b.tm[ii, si, ri]),
                                     label=("vxmd", i, s, r)))
@@ -356,12 +395,18 @@ class BCAModel:
             if self.structure.instrument == "coalition_cap" and r in cl:
                 allowance = (1 - self.cut) * float(b.emissions[ri])
                 transfers.append(Transfer(
-                    Deferred(lambda r=r, allowance=allowance: PCO2[r] * (allowance - em.account("co2", r))),
+                    Deferred(lambda r=r, allowance=allowance: PCO2[r] * (allowance - self.capped(r))),
                     "permit_sales"))
             em.add(Demand(RA[r], inputs=[Input(PC[r], float(b.vc[ri].sum()), label=("cons", r))],
                           fixed=fixed, endowments=endow, transfers=transfers, label=("RA", r)))
 
         self._declare_carbon_and_numeraire()
+
+    def capped(self, r: str):
+        """Emissions counted against region r's allowances: its own, plus (``bca.instrument:
+        allowances``) the embodied emissions of the imports it charges, ``Σ θ·M``."""
+        own = self.em.account("co2", r)
+        return own + self.em.account("bca_co2", r) if self.structure.imports_in_cap else own
 
     def _declare_carbon_and_numeraire(self) -> None:
         b, em, R = self.b, self.em, self.R
@@ -378,7 +423,7 @@ class BCAModel:
             em.equation(
                 "carbon_cap", cl,
                 lambda r: fischer_burmeister(PRICE_SCALE * PCO2[r] / PW,
-                                             ((1 - self.cut) * E0[r] - em.account("co2", r)) / E0[r]),
+                                             ((1 - self.cut) * E0[r] - self.capped(r)) / E0[r]),
             )
         if inst == "coalition_cap" and cl:
             leader = cl[0]
@@ -386,7 +431,7 @@ class BCAModel:
             em.equation(
                 "carbon_cap", None,
                 lambda: fischer_burmeister(PRICE_SCALE * PCO2[leader] / PW,
-                                           ((1 - self.cut) * total0 - sum(em.account("co2", r) for r in cl)) / total0),
+                                           ((1 - self.cut) * total0 - sum(self.capped(r) for r in cl)) / total0),
             )
             if len(cl) > 1:
                 em.equation("permit_price_equal", cl[1:], lambda r: PRICE_SCALE * (PCO2[r] - PCO2[leader]))
@@ -418,23 +463,39 @@ class BCAModel:
                 self.tax[r].value = sc.foreign_carbon_prices.get(r, 0.0)
         bca = sc.bca
         cov, exempt, implementers = design.coverage, design.exempt, design.implementers
-        flows = intensity.reference_intensity(b, self.theta[bca.basis], bca.benchmark)  # [i, s, r]
+        flows, own = charge_intensity(b, self.theta, sc, design)  # [i, s, r], [r, j]
+        share = coverage_shares(b, bca.coverage)                   # [r, j]
+        year, ele = sc.phase_in.year, set(b.tags.electricity)
+        charged = {j: cbam.charge_factor(year, j in ele) for j in self.J}  # phase-in, CBAM Art. 31
         J, R = self.J, self.R
         for (i, s, r) in self.bca_keys:
             on = bca.import_charge and r in implementers and i in cov and s not in exempt
-            self.bca_theta[i, s, r].value = float(flows[J.index(i), R.index(s), R.index(r)]) if on else 0.0
-        own = self.theta[bca.basis]
+            ii, si = J.index(i), R.index(s)
+            self.bca_theta[i, s, r].value = (float(flows[ii, si, R.index(r)] * share[si, ii] * charged[i])
+                                             if on else 0.0)
         for (i, s, r) in self.xr_keys:
             on = bca.export_rebate and s in implementers and i in cov
-            self.xr_theta[i, s, r].value = float(own[R.index(s), J.index(i)]) if on else 0.0
+            ii, si = J.index(i), R.index(s)
+            self.xr_theta[i, s, r].value = float(own[si, ii] * share[si, ii] * charged[i]) if on else 0.0
         self.credit.value = 1.0 if bca.credit_foreign_carbon_price else 0.0
         self.ret.value = 1.0 if bca.revenue == "exporter" else 0.0
         obr = sc.output_based_rebates
+        if sc.phase_in.active and sc.phase_in.free_allocation:
+            # free allocation not yet phased out: rebate on direct emissions of covered output
+            direct = self.theta["direct"]
+            for (r, j) in self.obr_keys:
+                on = r in implementers and j in cov
+                ri, ji = R.index(r), J.index(j)
+                fa = cbam.free_allocation_factor(year, j in ele)
+                self.obr_theta[r, j].value = float(fa * direct[ri, ji] * share[ri, ji]) if on else 0.0
+            return
         obr_cov = design.obr_coverage
         obr_theta = intensity.own_reference(b, self.theta[obr.basis], obr.benchmark)
+        obr_share = coverage_shares(b, obr.coverage)
         for (r, j) in self.obr_keys:
             on = obr.enabled and j in obr_cov
-            self.obr_theta[r, j].value = float(obr_theta[R.index(r), J.index(j)]) if on else 0.0
+            ri, ji = R.index(r), J.index(j)
+            self.obr_theta[r, j].value = float(obr_theta[ri, ji] * obr_share[ri, ji]) if on else 0.0
 
     def reset_to_benchmark(self) -> None:
         """Put every unknown back at its benchmark value (a cold start)."""

@@ -20,11 +20,16 @@ file                        columns                                     meaning
                                                                         sector or household
 ``co2_process.csv``         region, sector, value                       process CO2, Mt
 ``population.csv``          region, value                               millions
+``cbam_coverage.csv``       region, sector, share                       share of EU CBAM
+                                                                        goods in the value
+                                                                        of output (0..1)
 ==========================  ==========================================  ==================
 
-Zero cells may be omitted. ``to.csv``, ``tm.csv``, ``vrs.csv``, ``co2_process.csv`` and
-``population.csv`` are optional. ``metadata.yaml`` holds the sets, the tags (fossil fuels,
-electricity, resource sectors, EITE sectors, region groups), units and provenance.
+Zero cells may be omitted. ``to.csv``, ``tm.csv``, ``vrs.csv``, ``co2_process.csv``,
+``population.csv`` and ``cbam_coverage.csv`` are optional. ``metadata.yaml`` holds the sets, the
+tags (fossil fuels, electricity, resource sectors, EITE sectors, sectors containing EU CBAM goods,
+region groups), units and provenance. In ``cbam_coverage.csv`` a missing cell is 1 for a sector
+tagged ``cbam`` and 0 otherwise; a share above 0 for a sector not tagged ``cbam`` is an error.
 
 Identities checked by :func:`validate` (spec section 2), each relative to its own scale:
 
@@ -63,12 +68,13 @@ TABLES: dict[str, tuple[tuple[str, ...], str, bool]] = {
     "co2": (("region", "fuel", "user"), "value", True),
     "co2_process": (("region", "sector"), "value", False),
     "population": (("region",), "value", False),
+    "cbam_coverage": (("region", "sector"), "share", False),
 }
 
 UNITS = {
     "vom": "bn USD", "to": "rate", "vid": "bn USD", "vfm": "bn USD", "vrs": "bn USD",
     "vxmd": "bn USD (fob)", "tm": "rate", "final_demand": "bn USD", "co2": "Mt CO2",
-    "co2_process": "Mt CO2", "population": "million",
+    "co2_process": "Mt CO2", "population": "million", "cbam_coverage": "share of output value",
 }
 
 
@@ -82,6 +88,8 @@ class Tags:
     eite: tuple[str, ...] = ()
     crude: tuple[str, ...] = ()
     region_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: sectors containing goods covered by the EU CBAM (Regulation (EU) 2023/956, Annex I)
+    cbam: tuple[str, ...] = ()
 
 
 @dataclass
@@ -111,6 +119,13 @@ class Benchmark:
     co2p: np.ndarray
     pop: np.ndarray
     metadata: dict = field(default_factory=dict)
+    #: ``[r, j]`` share of EU CBAM goods in the value of output (and exports); ``None`` means the
+    #: default: 1 for sectors tagged ``cbam``, 0 otherwise (see :func:`default_cbam_coverage`)
+    cbam_coverage: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.cbam_coverage is None:
+            self.cbam_coverage = default_cbam_coverage(self.sectors, self.regions, self.tags)
 
     # ----- derived quantities (spec section 2) -------------------------------------------
     @property
@@ -170,6 +185,11 @@ class Benchmark:
         return self.tags.region_groups[group]
 
 
+def default_cbam_coverage(sectors, regions, tags: Tags) -> np.ndarray:
+    """Coverage shares where the data give none: 1 for sectors tagged ``cbam``, else 0."""
+    return np.tile(np.array([1.0 if j in tags.cbam else 0.0 for j in sectors]), (len(regions), 1))
+
+
 # ----- validation -------------------------------------------------------------------------
 
 
@@ -214,6 +234,7 @@ def validate(b: Benchmark, tolerance: float = DEFAULT_TOLERANCE, source: str | N
         "vfm": (b.vfm, (R, F, J)), "vrs": (b.vrs, (R, J)), "vxmd": (b.vxmd, (J, R, R)),
         "tm": (b.tm, (J, R, R)), "final_demand": (b.fd, (R, J, FINAL_AGENTS)),
         "co2": (b.co2, (R, J, U)), "co2_process": (b.co2p, (R, J)), "population": (b.pop, (R,)),
+        "cbam_coverage": (b.cbam_coverage, (R, J)),
     }
     for name, (arr, labels) in arrays.items():
         bad = ~np.isfinite(arr)
@@ -225,13 +246,15 @@ def validate(b: Benchmark, tolerance: float = DEFAULT_TOLERANCE, source: str | N
             bad = arr >= 1
         elif name == "tm":
             bad = arr <= -1
+        elif name == "cbam_coverage":
+            bad = (arr < 0) | (arr > 1)
         else:
             bad = arr < 0
         if bad.any():
             idx = tuple(int(i[0]) for i in np.nonzero(bad))
             cell = tuple(labels[k][i] for k, i in enumerate(idx))
             raise DataError(f"{name}{where}: value {arr[idx]:.6g} at {cell} is out of range "
-                            f"({'must be < 1' if name == 'to' else 'must be non-negative'})")
+                            f"({_RANGE.get(name, 'must be non-negative')})")
     vdm = b.vdm
     neg = vdm < -tolerance * np.maximum(b.vom, 1.0)
     if neg.any():
@@ -254,6 +277,9 @@ def validate(b: Benchmark, tolerance: float = DEFAULT_TOLERANCE, source: str | N
             )
 
 
+_RANGE = {"to": "must be < 1", "tm": "must be > -1", "cbam_coverage": "a share must lie in [0, 1]"}
+
+
 def _check_emissions_have_fuel(b: Benchmark, where: str) -> None:
     fuel_use = np.concatenate([b.vid, b.vc[:, :, None]], axis=2)  # [r, i, u]
     bad = (b.co2 > 0) & (fuel_use <= 0)
@@ -270,7 +296,7 @@ def _check_emissions_have_fuel(b: Benchmark, where: str) -> None:
 
 def _check_tags(b: Benchmark, where: str) -> None:
     t = b.tags
-    for tag in ("fossil", "electricity", "resource", "eite", "crude"):
+    for tag in ("fossil", "electricity", "resource", "eite", "crude", "cbam"):
         for code in getattr(t, tag):
             if code not in b.sectors:
                 raise DataError(f"metadata{where}: tags.{tag} names unknown sector {code!r}")
@@ -282,6 +308,11 @@ def _check_tags(b: Benchmark, where: str) -> None:
         k = b.sectors.index(j)
         if not (b.vrs[:, k] > 0).any():
             raise DataError(f"vrs{where}: resource sector {j!r} has no resource rent in any region")
+    untagged = [(b.regions[r], b.sectors[j]) for r, j in zip(*np.nonzero(b.cbam_coverage))
+                if b.sectors[j] not in t.cbam]
+    if untagged:
+        raise DataError(f"cbam_coverage{where}: share above 0 for {'/'.join(untagged[0])}, but sector "
+                        f"{untagged[0][1]!r} is not tagged cbam (tags.cbam = {list(t.cbam)})")
     rent_elsewhere = [s for k, s in enumerate(b.sectors) if s not in t.resource and b.vrs[:, k].any()]
     if rent_elsewhere:
         raise DataError(f"vrs{where}: resource rent in sectors not tagged as resource: {rent_elsewhere}")
@@ -334,7 +365,7 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
     tags_meta = meta.get("tags") or {}
     if not isinstance(tags_meta, dict):
         raise DataError(f"{meta_path}: tags: expected a mapping tag -> list of sector codes")
-    known_tags = {"fossil", "electricity", "resource", "eite", "crude", "region_groups"}
+    known_tags = {"fossil", "electricity", "resource", "eite", "crude", "cbam", "region_groups"}
     unknown = set(tags_meta) - known_tags
     if unknown:
         raise DataError(f"{meta_path}: unknown tag(s) {sorted(unknown)}; known: {sorted(known_tags)}")
@@ -354,6 +385,7 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
         eite=tuple(tags_meta.get("eite") or ()),
         crude=tuple(tags_meta.get("crude") or ()),
         region_groups={str(k): tuple(str(x) for x in v) for k, v in groups_meta.items()},
+        cbam=tuple(tags_meta.get("cbam") or ()),
     )
     code_sets = {
         "region": R, "sector": J, "good": J, "factor": F, "exporter": R, "importer": R,
@@ -376,6 +408,7 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
         pop=_dense(t["population"], "population", [R]) if t["population"] is not None
         else np.full(len(R), np.nan),
         metadata=meta,
+        cbam_coverage=_cbam_coverage(t["cbam_coverage"], R, J, tags),
     )
     if t["population"] is not None and len(t["population"]) != len(R):
         missing = sorted(set(R) - set(t["population"]["region"]))
@@ -386,6 +419,15 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
         validate(b, tolerance, source=str(folder))
         b.pop = pop
     return b
+
+
+def _cbam_coverage(df: pd.DataFrame | None, R, J, tags: Tags) -> np.ndarray:
+    """The coverage table over ``[r, j]`` with missing cells at their default."""
+    arr = default_cbam_coverage(J, R, tags)
+    if df is not None and not df.empty:
+        arr[pd.Index(R).get_indexer(df["region"]), pd.Index(J).get_indexer(df["sector"])] = \
+            df["share"].to_numpy(dtype=float)
+    return arr
 
 
 def _tidy(arr: np.ndarray, name: str, axes: list[tuple[str, ...]]) -> pd.DataFrame:
@@ -411,6 +453,13 @@ def benchmark_tables(b: Benchmark) -> dict[str, pd.DataFrame]:
         "co2": _tidy(b.co2, "co2", [R, J, b.users]),
         "co2_process": _tidy(b.co2p, "co2_process", [R, J]),
     }
+    cover = b.cbam_coverage
+    if not np.array_equal(cover, default_cbam_coverage(J, R, b.tags)):
+        # every cell of a tagged sector is written (a missing one would read back as 1)
+        cells = [(r, j) for r in range(len(R)) for j in range(len(J)) if J[j] in b.tags.cbam or cover[r, j]]
+        tables["cbam_coverage"] = pd.DataFrame({"region": [R[r] for r, _ in cells],
+                                                "sector": [J[j] for _, j in cells],
+                                                "share": [cover[r, j] for r, j in cells]})
     if not np.isnan(b.pop).any():
         tables["population"] = pd.DataFrame({"region": list(R), "value": b.pop})
     return tables
@@ -426,6 +475,8 @@ def write_benchmark_files(b: Benchmark, folder: Path, float_format: str = "%.17g
         "resource": list(b.tags.resource), "eite": list(b.tags.eite), "crude": list(b.tags.crude),
         "region_groups": {k: list(v) for k, v in b.tags.region_groups.items()},
     }
+    if b.tags.cbam:
+        meta["tags"]["cbam"] = list(b.tags.cbam)
     meta["units"] = dict(UNITS)
     (folder / "metadata.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
     for name, df in benchmark_tables(b).items():
@@ -462,7 +513,7 @@ def is_close(a: Benchmark, b: Benchmark, rtol: float = 1e-12) -> bool:
     """True when two benchmarks hold the same sets, tags and values (to ``rtol``)."""
     if (a.regions, a.sectors, a.factors) != (b.regions, b.sectors, b.factors) or a.tags != b.tags:
         return False
-    for name in ("vom", "to", "vid", "vfm", "vrs", "vxmd", "tm", "fd", "co2", "co2p"):
+    for name in ("vom", "to", "vid", "vfm", "vrs", "vxmd", "tm", "fd", "co2", "co2p", "cbam_coverage"):
         if not np.allclose(getattr(a, name), getattr(b, name), rtol=rtol, atol=0):
             return False
     return bool(np.allclose(np.nan_to_num(a.pop), np.nan_to_num(b.pop), rtol=rtol))

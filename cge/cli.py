@@ -57,24 +57,12 @@ def _load_benchmark(args):
     return read_benchmark(path), str(path)
 
 
-def check_scenarios(b, scenarios, source) -> None:
-    """Every dataset-dependent check of each scenario (codes, groups, coverage, numeraire, an
-    empty coalition), before anything is built; errors name the file and the scenario."""
-    from cge.bca_model import resolve_design
-
-    for sc in scenarios:
-        try:
-            resolve_design(b, sc, require_coalition=True)
-        except ScenarioError as exc:
-            raise ScenarioError(f"{source} [{sc.name}]: {exc}") from None
-
-
 def cmd_compare(args) -> int:
     import pandas as pd
 
     from cge.outdir import OutputFolder
     from cge.output import estimate_bytes, write_results
-    from cge.run import run_scenarios
+    from cge.run import check_scenarios, run_scenarios
     from cge.scenario import load_scenarios
 
     t0 = time.perf_counter()
@@ -102,9 +90,23 @@ def cmd_compare(args) -> int:
         title = f"Headline results{' (SYNTHETIC DATA)' if synthetic else ''}: {b.name}"
         print(f"\n{title}\n{'=' * len(title)}")
         print(head.to_string(index=False))
+    _print_phase_in_path(out)
     print(f"\nwrote {out}/ (CSV, Parquet, headline.md/.tex, results.xlsx, run.yaml) "
           f"in {time.perf_counter() - t0:.1f} s")
     return 0
+
+
+def _print_phase_in_path(out: Path) -> None:
+    """The CBAM phase-in path, when the scenarios carry phase-in years."""
+    import pandas as pd
+
+    path = Path(out) / "phase_in_path.csv"
+    if path.exists():
+        df = pd.read_csv(path).drop(columns=["cbam_obligation_share"])
+        with pd.option_context("display.width", 250, "display.max_columns", 50,
+                               "display.float_format", "{:.3f}".format):
+            print(f"\nEU CBAM phase-in path (also {path.name}, phase_in_exporters.csv)")
+            print(df.to_string(index=False))
 
 
 def cmd_info(args) -> int:

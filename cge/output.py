@@ -31,6 +31,19 @@ def headline_markdown(c: Comparison, digits: int = 2) -> str:
     return df.to_markdown(index=False, floatfmt=f".{digits}f")
 
 
+def _write_phase_in_path(c: Comparison, folder: Path) -> None:
+    """``phase_in_path.csv`` and ``phase_in_exporters.csv`` when scenarios carry a CBAM phase-in year."""
+    from cge.phase_in import exporters_table, path_table
+
+    scenarios = {r.scenario.name: r.scenario.to_dict() for r in c.results}
+    path = path_table(c.table("summary"), c.table("regions"), scenarios)
+    if path.empty:
+        return
+    path.to_csv(folder / "phase_in_path.csv", index=False)
+    exporters_table(c.table("regions"), c.table("bca_flows"), scenarios).to_csv(
+        folder / "phase_in_exporters.csv", index=False)
+
+
 def estimate_bytes(n_regions: int, n_sectors: int, n_scenarios: int) -> int:
     """About twice the size of a results folder (CSV + Parquet + Excel of every table), for the
     free-space check before the solve (8 regions x 12 sectors x 9 scenarios write 1.35 MB)."""
@@ -58,6 +71,7 @@ def _write(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
         df.to_parquet(tmp / f"{name}.parquet", index=False)
     head = c.headline()
     head.to_csv(tmp / "headline.csv", index=False)
+    _write_phase_in_path(c, tmp)
     (tmp / "headline.md").write_text(
         f"# Welfare impacts and leakage: {c.benchmark.name}\n\n{headline_markdown(c)}\n\n{UNITS_NOTE}\n")
     (tmp / "headline.tex").write_text(

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cge.bca_model import BCAModel, structure_of
+from cge.bca_model import BCAModel, resolve_design, structure_of
 from cge.benchmark import Benchmark
+from cge.errors import ScenarioError
 from cge.results import collect
 from cge.scenario import Scenario
 from cge.solve import SolveError, SolveResult, compile_system
@@ -86,6 +87,19 @@ class Comparison:
         df = pd.DataFrame.from_dict(rows, orient="index")[self.scenarios]
         df.index.name = "measure"
         return df.reset_index()
+
+
+def check_scenarios(benchmark: Benchmark, scenarios: list[Scenario], source=None,
+                    require_coalition: bool = True) -> None:
+    """Every dataset-dependent check of every scenario (codes, groups, coverage, numeraire, an
+    empty coalition) before anything is solved or written; the error names the scenario file
+    (``source``), the scenario and the key."""
+    for sc in scenarios:
+        try:
+            resolve_design(benchmark, sc, require_coalition=require_coalition)
+        except ScenarioError as exc:
+            where = f"{source} [{sc.name}]" if source else f"scenario {sc.name!r}"
+            raise ScenarioError(f"{where}: {exc}") from None
 
 
 def solve_warm_then_cold(bm: BCAModel, compiled, warm: bool, **solver) -> tuple[SolveResult, str]:

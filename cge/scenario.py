@@ -17,10 +17,13 @@ spec section 5. Unknown keys and bad values are errors naming the file and the k
     bca:
       import_charge: true
       basis: direct                # direct | direct+electricity | total
-      benchmark: exporter          # exporter | importer | world_average | best
+      benchmark: exporter          # exporter | importer | world_average | best | exporter_markup | worst
+      default_markup: null         # exporter_markup: CBAM default value = exporter average x (1 + markup)
+      indirect_sectors: all        # direct+electricity: all, or the sectors whose indirect emissions count
+      instrument: charge           # charge | certificates | allowances (surrendered under the coalition cap)
       export_rebate: false
       credit_foreign_carbon_price: false
-      coverage: eite               # eite | all | [sector codes]
+      coverage: eite               # eite | all | cbam (sectors tagged cbam, scaled by coverage) | [codes]
       exempt: []                   # region codes and/or group names exempt from the charge
       exempt_coalition: true       # coalition members exempt from each other's charges
       implementers: []             # coalition members applying the BCA (empty = all members)
@@ -31,6 +34,9 @@ spec section 5. Unknown keys and bad values are errors naming the file and the k
       benchmark: exporter          # exporter (own) | world_average | best
     elasticities: {}               # overrides, e.g. {sigma_dm: {"*": 4.0}}
     numeraire: PW                  # PW (world CPI) or PC:<region>
+    phase_in:                      # EU CBAM phase-in (cge/defaults/cbam_phase_in.yaml)
+      year: null                   # 2026..2034: charges x (1 - free allocation share of the year)
+      free_allocation: true        # the remaining share as output-based rebates to implementers
 """
 
 from __future__ import annotations
@@ -43,8 +49,13 @@ from cge.files import load_yaml
 
 INSTRUMENTS = ("tax", "regional_cap", "coalition_cap", "none")
 BASES = ("direct", "direct+electricity", "total")
-BENCHMARKS = ("exporter", "importer", "world_average", "best")
+BENCHMARKS = ("exporter", "importer", "world_average", "best", "exporter_markup", "worst")
+OBR_BENCHMARKS = ("exporter", "world_average", "best")
 REVENUE = ("importer", "exporter")
+#: how importers meet a border adjustment: pay a charge at the carbon price; buy certificates
+#: from a separate pool at the permit price (the CBAM's way; same prices in this static model);
+#: or surrender allowances from the coalition's own cap (embodied emissions count against it)
+BCA_INSTRUMENTS = ("charge", "certificates", "allowances")
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,9 @@ class BCA:
     exempt_coalition: bool = True
     implementers: tuple[str, ...] = ()
     revenue: str = "importer"
+    default_markup: float | None = None
+    indirect_sectors: str | tuple[str, ...] = "all"
+    instrument: str = "charge"
 
     @property
     def active(self) -> bool:
@@ -81,6 +95,21 @@ class OutputBasedRebates:
 
 
 @dataclass(frozen=True)
+class PhaseIn:
+    """The EU CBAM phase-in: in ``year`` the import charge (and any export rebate) applies to
+    ``1 − free allocation share`` of embedded emissions (Regulation (EU) 2023/956 Art. 31), and,
+    with ``free_allocation``, the share not yet phased out is an output-based rebate to the
+    implementers' producers of covered goods (ETS Directive Art. 10a(1a))."""
+
+    year: int | None = None
+    free_allocation: bool = True
+
+    @property
+    def active(self) -> bool:
+        return self.year is not None
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     description: str = ""
@@ -91,6 +120,7 @@ class Scenario:
     output_based_rebates: OutputBasedRebates = field(default_factory=OutputBasedRebates)
     elasticities: dict = field(default_factory=dict)
     numeraire: str = "PW"
+    phase_in: PhaseIn = field(default_factory=lambda: PhaseIn())
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -155,9 +185,62 @@ def _codes(value, source, key) -> tuple[str, ...]:
 
 
 def _coverage(value, source, key):
-    if isinstance(value, str) and value in ("eite", "all"):
+    if isinstance(value, str) and value in ("eite", "all", "cbam"):
         return value
     return _codes(value, source, key)
+
+
+def _bca(b: dict, source) -> BCA:
+    _check_keys(b, BCA, source, "bca.")
+    benchmark = _choice(b.get("benchmark", "exporter"), BENCHMARKS, source, "bca.benchmark")
+    markup = b.get("default_markup")
+    if benchmark == "exporter_markup":
+        if markup is None:
+            raise ScenarioError(f"{_where(source, 'bca.default_markup')}: required when bca.benchmark is "
+                                "exporter_markup (CBAM default value = the exporter's average intensity raised "
+                                "by this mark-up, e.g. 0.1 for 10%)")
+        markup = _number(markup, source, "bca.default_markup", 0.0, 10.0)
+    elif markup is not None:
+        raise ScenarioError(f"{_where(source, 'bca.default_markup')}: applies only with bca.benchmark: "
+                            f"exporter_markup (here {benchmark})")
+    basis = _choice(b.get("basis", "direct"), BASES, source, "bca.basis")
+    indirect = b.get("indirect_sectors", "all")
+    if indirect != "all":
+        indirect = _codes(indirect, source, "bca.indirect_sectors")
+        if basis != "direct+electricity":
+            raise ScenarioError(f"{_where(source, 'bca.indirect_sectors')}: a list of sectors with indirect "
+                                f"emissions needs bca.basis: direct+electricity (here {basis})")
+    return BCA(
+        import_charge=_bool(b.get("import_charge", False), source, "bca.import_charge"),
+        basis=basis,
+        benchmark=benchmark,
+        export_rebate=_bool(b.get("export_rebate", False), source, "bca.export_rebate"),
+        credit_foreign_carbon_price=_bool(b.get("credit_foreign_carbon_price", False), source,
+                                          "bca.credit_foreign_carbon_price"),
+        coverage=_coverage(b.get("coverage", "eite"), source, "bca.coverage"),
+        exempt=_codes(b.get("exempt", ()), source, "bca.exempt"),
+        exempt_coalition=_bool(b.get("exempt_coalition", True), source, "bca.exempt_coalition"),
+        implementers=_codes(b.get("implementers", ()), source, "bca.implementers"),
+        revenue=_choice(b.get("revenue", "importer"), REVENUE, source, "bca.revenue"),
+        default_markup=markup,
+        indirect_sectors=indirect,
+        instrument=_choice(b.get("instrument", "charge"), BCA_INSTRUMENTS, source, "bca.instrument"),
+    )
+
+
+def _phase_in(p: dict, source) -> PhaseIn:
+    _check_keys(p, PhaseIn, source, "phase_in.")
+    year = p.get("year")
+    if year is not None:
+        from cge.cbam import phase_in_schedule
+
+        schedule = phase_in_schedule()
+        if isinstance(year, bool) or not isinstance(year, int) or year not in schedule.free_allocation:
+            raise ScenarioError(f"{_where(source, 'phase_in.year')}: {year!r} is outside the CBAM phase-in "
+                                f"schedule ({min(schedule.free_allocation)}..{max(schedule.free_allocation)}, "
+                                f"{schedule.path})")
+    return PhaseIn(year=year, free_allocation=_bool(p.get("free_allocation", True), source,
+                                                    "phase_in.free_allocation"))
 
 
 def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
@@ -172,21 +255,7 @@ def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
         cut=_number(pol.get("cut", 0.0), source, "policy.cut", 0.0, 0.99),
         tax_usd_per_t=_number(pol.get("tax_usd_per_t", 0.0), source, "policy.tax_usd_per_t", 0.0, 1e5),
     )
-    b = data.get("bca") or {}
-    _check_keys(b, BCA, source, "bca.")
-    bca = BCA(
-        import_charge=_bool(b.get("import_charge", False), source, "bca.import_charge"),
-        basis=_choice(b.get("basis", "direct"), BASES, source, "bca.basis"),
-        benchmark=_choice(b.get("benchmark", "exporter"), BENCHMARKS, source, "bca.benchmark"),
-        export_rebate=_bool(b.get("export_rebate", False), source, "bca.export_rebate"),
-        credit_foreign_carbon_price=_bool(b.get("credit_foreign_carbon_price", False), source,
-                                          "bca.credit_foreign_carbon_price"),
-        coverage=_coverage(b.get("coverage", "eite"), source, "bca.coverage"),
-        exempt=_codes(b.get("exempt", ()), source, "bca.exempt"),
-        exempt_coalition=_bool(b.get("exempt_coalition", True), source, "bca.exempt_coalition"),
-        implementers=_codes(b.get("implementers", ()), source, "bca.implementers"),
-        revenue=_choice(b.get("revenue", "importer"), REVENUE, source, "bca.revenue"),
-    )
+    bca = _bca(data.get("bca") or {}, source)
     if policy.instrument == "none":
         stray = [k for k, v in (("policy.cut", policy.cut), ("policy.tax_usd_per_t", policy.tax_usd_per_t),
                                 ("coalition", data.get("coalition")),
@@ -199,7 +268,7 @@ def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
     obr = OutputBasedRebates(
         enabled=_bool(o.get("enabled", False), source, "output_based_rebates.enabled"),
         basis=_choice(o.get("basis", "direct"), BASES, source, "output_based_rebates.basis"),
-        benchmark=_choice(o.get("benchmark", "exporter"), ("exporter", "world_average", "best"), source,
+        benchmark=_choice(o.get("benchmark", "exporter"), OBR_BENCHMARKS, source,
                           "output_based_rebates.benchmark"),
         coverage=_coverage(o.get("coverage", "eite"), source, "output_based_rebates.coverage"),
     )
@@ -219,13 +288,26 @@ def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
     numeraire = data.get("numeraire", "PW")
     if not isinstance(numeraire, str) or not (numeraire == "PW" or numeraire.startswith("PC:")):
         raise ScenarioError(f"{_where(source, 'numeraire')}: {numeraire!r} must be PW or PC:<region>")
+    phase_in = _phase_in(data.get("phase_in") or {}, source)
+    if phase_in.active and phase_in.free_allocation and obr.enabled:
+        raise ScenarioError(f"{_where(source, 'phase_in.free_allocation')}: the remaining free allocation is "
+                            "modelled as output-based rebates; set output_based_rebates.enabled: false or "
+                            "phase_in.free_allocation: false")
+    if bca.instrument == "allowances":
+        if policy.instrument == "tax":
+            raise ScenarioError(f"{_where(source, 'bca.instrument')}: allowances are surrendered under a cap; "
+                                "policy.instrument is tax (use charge or certificates)")
+        if bca.revenue != "importer" or bca.credit_foreign_carbon_price or bca.export_rebate:
+            raise ScenarioError(f"{_where(source, 'bca.instrument')}: allowances are modelled without "
+                                "returned revenue, crediting or export rebates (set bca.revenue: importer, "
+                                "credit_foreign_carbon_price: false, export_rebate: false)")
     desc = data.get("description", "")
     if not isinstance(desc, str):
         raise ScenarioError(f"{_where(source, 'description')}: must be text")
     return Scenario(
         name=data["name"], description=desc, coalition=_codes(data.get("coalition"), source, "coalition"),
         policy=policy, foreign_carbon_prices=fcp, bca=bca, output_based_rebates=obr,
-        elasticities=el, numeraire=numeraire,
+        elasticities=el, numeraire=numeraire, phase_in=phase_in,
     )
 
 

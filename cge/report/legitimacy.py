@@ -21,14 +21,17 @@ SWITCH_VALUES: dict[str, tuple[str, ...]] = {
     "import_charge": ("true", "false"),
     "export_rebate": ("true", "false"),
     "basis": ("direct", "direct+electricity", "total"),
-    "benchmark": ("exporter", "importer", "world_average", "best"),
+    "benchmark": ("exporter", "importer", "world_average", "best", "exporter_markup", "worst"),
     "credit_foreign_carbon_price": ("true", "false"),
-    "coverage": ("eite", "all", "list"),
+    "coverage": ("eite", "all", "cbam", "list"),
     "exempt": ("none", "non-empty"),
     "exempt_coalition": ("true", "false"),
     "implementers": ("all", "subset"),
     "revenue": ("importer", "exporter"),
     "output_based_rebates": ("enabled",),
+    "instrument": ("charge", "certificates", "allowances"),
+    "indirect_sectors": ("list",),
+    "phase_in": ("enabled",),
 }
 #: the BCA fields of a scenario, in display order (all listed whenever a BCA is active)
 BCA_SWITCHES = ("import_charge", "export_rebate", "basis", "benchmark", "credit_foreign_carbon_price",
@@ -172,7 +175,7 @@ def design_switches(scenario: dict) -> list[tuple[str, str, str]]:
         for name in BCA_SWITCHES:
             v = getattr(bca, name)
             if name == "coverage":
-                key = v if v in ("eite", "all") else "list"
+                key = v if v in ("eite", "all", "cbam") else "list"
                 shown = v if isinstance(v, str) else ", ".join(v)
             elif name == "exempt":
                 key = "non-empty" if v else "none"
@@ -180,11 +183,20 @@ def design_switches(scenario: dict) -> list[tuple[str, str, str]]:
             elif name == "implementers":
                 key = "subset" if v else "all"
                 shown = ", ".join(v) if v else "all coalition members"
+            elif name == "benchmark" and v == "exporter_markup":
+                key, shown = v, f"exporter_markup (mark-up {bca.default_markup:g})"
             elif isinstance(v, bool):
                 key = shown = _key(v)
             else:
                 key = shown = str(v)
             out.append((name, key, shown))
+        if bca.instrument != "charge":
+            out.append(("instrument", bca.instrument, bca.instrument))
+        if bca.indirect_sectors != "all":
+            out.append(("indirect_sectors", "list", ", ".join(bca.indirect_sectors)))
+    if sc.phase_in.active:
+        out.append(("phase_in", "enabled", f"year {sc.phase_in.year}"
+                    + (", free allocation as output-based rebates" if sc.phase_in.free_allocation else "")))
     if obr.enabled:
         cov = obr.coverage if isinstance(obr.coverage, str) else ", ".join(obr.coverage)
         out.append(("output_based_rebates", "enabled",
