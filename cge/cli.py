@@ -17,7 +17,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from cge.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, CGEError, ScenarioError
+from cge.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, CGEError
 
 DEFAULT_DATASET = "wiod2011"
 
