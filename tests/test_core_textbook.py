@@ -17,6 +17,7 @@ import pytest
 from cge.core import query
 from cge.core.blocks import TOP, AdValorem, Demand, Endowment, Input, Nest, Output, Production
 from cge.core.model import EquilibriumModel, walras_residual
+from cge.solve import SolveError
 from cge.solve.mcp import solve_mcp
 
 REF = pd.read_csv(Path(__file__).parent / "data" / "textbook" / "mpsge_reference.csv")
@@ -145,3 +146,135 @@ def test_input_tax_of_100_percent_shuts_the_sector_down():
     slack = res.at_bounds.set_index("variable").loc["A", "condition_residual"]
     assert slack > 0.01
     assert_matches("outtax_cet", "ITAX=100%", outtax_cet_values(em))
+
+
+# ----- joint production, intermediate demand (GAMS MPSGE user guide JPMGE, MPSGE.jl "JPMGE") -----
+def jpmge_model():
+    goods, factors, secs = ("g1", "g2"), ("labor", "capital"), ("s1", "s2")
+    make0 = {("g1", "s1"): 6, ("g1", "s2"): 2, ("g2", "s1"): 2, ("g2", "s2"): 10}
+    use0 = {("g1", "s1"): 4, ("g1", "s2"): 2, ("g2", "s1"): 2, ("g2", "s2"): 6}
+    fd0 = {("labor", "s1"): 1, ("labor", "s2"): 3, ("capital", "s1"): 1, ("capital", "s2"): 1}
+    c0 = {"g1": 2, "g2": 4}
+    em = EquilibriumModel("jpmge")
+    X = em.sectors("X", secs)
+    P = em.commodities("P", goods)
+    PF = em.commodities("PF", factors)
+    Y = em.consumers("Y")
+    endow = em.parameter("endow", factors, {f: float(sum(fd0[f, j] for j in secs)) for f in factors})
+    for j in secs:
+        em.add(Production(X[j], [Output(P[i], make0[i, j]) for i in goods],
+                          [Input(P[i], use0[i, j]) for i in goods] + [Input(PF[f], fd0[f, j]) for f in factors],
+                          [Nest(TOP, 1.0)], transformation=1.0))
+    em.add(Demand(Y, inputs=[Input(P[i], c0[i]) for i in goods], nests=[Nest(TOP, 1.0)],
+                  endowments=[Endowment(PF[f], endow[f]) for f in factors]))
+    em.build()
+    return em, endow
+
+
+def jpmge_values(em, column):
+    m = em.pyomo
+    tab = query.flows(em)
+    got = {f"X.{j}": m.X[j].value for j in ("s1", "s2")}
+    got.update({f"P.{i}": m.P[i].value for i in ("g1", "g2")})
+    got.update({f"PF.{f}": m.PF[f].value for f in ("labor", "capital")})
+    got["Y._"] = m.Y.value
+    got.update({f"PY.{i}": query.quantity(em, ("Y", None), f"P[{i}]") for i in ("g1", "g2")})
+    per_unit = {}
+    for r in tab.itertuples(index=False):
+        if r.block.startswith("X["):
+            com = r.commodity.split("[")[1].rstrip("]")
+            per_unit[(r.role, com, r.block[2:-1])] = r.quantity_per_unit
+    for (role, com, sec), q in per_unit.items():
+        if role == "output":
+            got[f"{com}.{sec}"] = q
+    ref_d = {k: v for k, v in per_unit.items() if k[0] == "input"}
+    return got, {f"{com}.{sec}": q for (_r, com, sec), q in ref_d.items()}
+
+
+@pytest.mark.parametrize("column, step", [
+    ("Y=6.4", lambda em, m: em.fix(m.Y, 6.4)),
+    ("P(\"g1\")=1", lambda em, m: (em.unfix(m.Y), em.fix(m.P["g1"], 1.0))),
+    ("PF(\"labor\")=1", lambda em, m: (em.unfix(m.Y), em.fix(m.PF["labor"], 1.0))),
+])
+def test_joint_production_with_transformation_matches_gams_jpmge(column, step):
+    em, endow = jpmge_model()
+    m = em.pyomo
+    em.fix(m.Y, 6.0)
+    solve_mcp(em)
+    got, demand = jpmge_values(em, "benchmark")
+    assert_matches("jpmge", "benchmark", got)
+    endow["labor"].value = 1.1 * 4.0       # a 10% larger labour endowment
+    em.fix(m.Y, 6.4)
+    solve_mcp(em)
+    if column != "Y=6.4":                   # change numeraire between solves, no rebuild
+        step(em, m)
+        res = solve_mcp(em)
+        assert abs(res.walras_residual) < 1e-9
+    got, demand = jpmge_values(em, column)
+    assert_matches("jpmge", column, got)
+    inputs = {k: v for k, v in demand.items() if k.split(".")[0] in ("g1", "g2")}
+    factors = {k: v for k, v in demand.items() if k.split(".")[0] in ("labor", "capital")}
+    assert_matches("jpmge", f"D {column}", inputs)
+    assert_matches("jpmge", column, factors)
+    assert em.n_builds == 1
+
+
+def test_fixing_two_prices_is_caught_by_the_walras_check():
+    em, endow = jpmge_model()
+    m = em.pyomo
+    em.fix(m.Y, 6.0)
+    endow["labor"].value = 4.4
+    em.fix(m.PF["labor"], 1.0)   # a second numeraire: the income condition no longer follows
+    with pytest.raises(SolveError, match="Walras residual"):
+        solve_mcp(em)
+    assert m.X["s1"].value == 1.0  # variables restored
+
+
+# ----- endogenous taxes through an auxiliary variable (Markusen M2_3S, MPSGE.jl "AuxinInputs") ----
+def aux_tax_model():
+    em = EquilibriumModel("aux_input_tax")
+    X, Y, W, TL, TK = (em.sectors(n) for n in ("X", "Y", "W", "TL", "TK"))
+    PX, PY, PW, PL, PK, PKS, PLS = (em.commodities(n) for n in ("PX", "PY", "PW", "PL", "PK", "PKS", "PLS"))
+    CONS = em.consumers("CONS")
+    TAU = em.auxiliaries("TAU", start=1.0, doc="tax multiplier")
+    txl = em.parameter("txl", values=0.2)
+    txk = em.parameter("txk", values=0.2)
+    em.add(Production(X, [Output(PX, 120)], [Input(PLS, 48), Input(PKS, 72)], [Nest(TOP, 1.0)]))
+    em.add(Production(Y, [Output(PY, 120)], [Input(PLS, 72), Input(PKS, 48)], [Nest(TOP, 1.0)]))
+    em.add(Production(W, [Output(PW, 340)], [Input(PL, 100), Input(PX, 120, nest="AW"), Input(PY, 120, nest="AW")],
+                      [Nest(TOP, 0.7), Nest("AW", 1.0, TOP)]))
+    em.add(Production(TL, [Output(PLS, 120)], [Input(PL, 100, wedges=(AdValorem(CONS, txl * TAU, "factor_tax"),))]))
+    em.add(Production(TK, [Output(PKS, 120)], [Input(PK, 100, wedges=(AdValorem(CONS, txk * TAU, "factor_tax"),))]))
+    em.add(Demand(CONS, inputs=[Input(PW, 340)], endowments=[Endowment(PL, 200.0), Endowment(PK, 100.0)]))
+    em.equation("tax_revenue", None, lambda: W * PW * 340 - PL * 200 - PK * 100 - 40 * (PX + PY) / 2,
+                scale=340.0, pair=TAU)
+    em.build()
+    return em, txl, txk
+
+
+AUX_STEPS = [("L.15,K.25", 0.15, 0.25), ("L.1,K.3", 0.1, 0.3), ("L.05,K.35", 0.05, 0.35),
+             ("L.0,K.4", 0.0, 0.4), ("L-.05,K.45", -0.05, 0.45)]
+
+
+def test_endogenous_taxes_through_an_auxiliary_match_mpsge():
+    em, txl, txk = aux_tax_model()
+    m = em.pyomo
+    em.fix(m.CONS, 340.0)
+    names = {"SXX": ("X", "PX"), "SYY": ("Y", "PY"), "SWW": ("W", "PW"), "SLSTL": ("TL", "PLS"),
+             "SKSTK": ("TK", "PKS"), "DLSX": ("X", "PLS"), "DKSX": ("X", "PKS"), "DLSY": ("Y", "PLS"),
+             "DKSY": ("Y", "PKS"), "DLW": ("W", "PL"), "DLTL": ("TL", "PL"), "DKTK": ("TK", "PK")}
+    for column, l_rate, k_rate in [("benchmark", 0.2, 0.2)] + AUX_STEPS:
+        txl.value, txk.value = l_rate, k_rate
+        if column not in ("benchmark", "L.15,K.25"):
+            em.fix(m.CONS, reference("aux_input_tax", column)["CONS"])
+        solve_mcp(em)
+        got = {n: m.component(n).value for n in ("X", "Y", "W", "TL", "TK", "PX", "PY", "PW", "PL", "PK",
+                                                 "PKS", "PLS", "TAU", "CONS")}
+        got.update({k: query.quantity(em, (b, None), c, per_unit=True) for k, (b, c) in names.items()})
+        got["CWCONS"] = query.quantity(em, ("CONS", None), "PW")
+        assert_matches("aux_input_tax", column, got)
+    # the auxiliary is paired with its equation: fixing TAU drops the revenue target
+    em.fix(m.TAU, 1.0)
+    assert not em.condition(m.TAU).active
+    em.unfix(m.TAU)
+    assert em.condition(m.TAU).active
