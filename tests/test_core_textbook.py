@@ -16,7 +16,7 @@ import pytest
 
 from cge.core import query
 from cge.core.blocks import TOP, AdValorem, Demand, Endowment, Input, Nest, Output, Production
-from cge.core.model import EquilibriumModel, walras_residual
+from cge.core.model import EquilibriumModel
 from cge.solve import SolveError
 from cge.solve.mcp import solve_mcp
 
@@ -278,3 +278,83 @@ def test_endogenous_taxes_through_an_auxiliary_match_mpsge():
     assert not em.condition(m.TAU).active
     em.unfix(m.TAU)
     assert em.condition(m.TAU).active
+
+
+# ----- unbalanced benchmarks (MPSGE.jl "TWOBYTWO outputdiff / Inputs ThetaTest") --------------
+def theta_model(where: str):
+    """MPSGE's 2x2 model with a mutable gap ``diff`` between benchmark cost and revenue of X,
+    in its output (``where="output"``) or its labour input (``"input"``)."""
+    em = EquilibriumModel(f"theta_{where}")
+    X, Y, U = em.sectors("X"), em.sectors("Y"), em.sectors("U")
+    PX, PY, PU, PL, PK = (em.commodities(n) for n in ("PX", "PY", "PU", "PL", "PK"))
+    RA = em.consumers("RA")
+    endow = em.parameter("endow", values=1.0)
+    diff = em.parameter("diff", values=0.0)
+    out_x, lab_x = (100 + diff, 50) if where == "output" else (100, 50 + diff)
+    cd = [Nest(TOP, 1.0)]
+    em.add(Production(X, [Output(PX, out_x)], [Input(PL, lab_x), Input(PK, 50)], cd))
+    em.add(Production(Y, [Output(PY, 50)], [Input(PL, 20), Input(PK, 30)], cd))
+    em.add(Production(U, [Output(PU, 150)], [Input(PX, 100), Input(PY, 50)], cd))
+    em.add(Demand(RA, inputs=[Input(PU, 150)], endowments=[Endowment(PL, endow * 70), Endowment(PK, 80.0)]))
+    em.build()
+    return em, endow, diff
+
+
+def theta_values(em):
+    m = em.pyomo
+    got = {n: m.component(n).value for n in ("X", "Y", "U", "PX", "PY", "PU", "PL", "PK")}
+    for b, c in (("X", "PL"), ("X", "PK"), ("Y", "PL"), ("Y", "PK"), ("U", "PX"), ("U", "PY")):
+        got[f"{b}.{c}"] = query.quantity(em, (b, None), c, per_unit=True)
+    return got
+
+
+@pytest.mark.parametrize("where, steps", [
+    ("output", [("diff=10,RA=157,endow=1.1", 10.0, 1.1, 157.0)]),
+    ("input", [("diff=10,RA=150", 10.0, 1.0, 150.0), ("diff=10,RA=157,endow=1.1", 10.0, 1.1, 157.0)]),
+])
+def test_unbalanced_benchmark_calibrates_shares_as_mpsge(where, steps):
+    em, endow, diff = theta_model(where)
+    m = em.pyomo
+    assert (em.imbalance()["imbalance"] == 0).all()
+    for scenario, d, e, income in steps:
+        diff.value, endow.value = d, e          # benchmark and endowment shocks: no rebuild
+        em.fix(m.RA, income)
+        solve_mcp(em)
+        assert_matches(f"theta_{where}", scenario, theta_values(em))
+    gap = em.imbalance().set_index("sector").loc["X", "imbalance"]
+    assert gap == pytest.approx(10.0 if where == "output" else -10.0)
+    assert em.n_builds == 1
+
+
+# ----- a free good: excess supply at price zero --------------------------------------------------
+def test_free_good_in_excess_supply_has_price_zero_and_leaves_the_economy_unchanged():
+    """MPSGE's 2x2 model plus land, endowed 10 and used 5 per unit of X in fixed proportion: land
+    is in excess supply, so its price is zero and every other number is the published solution of
+    the model without land (labour endowment +10%, numeraire PX or PL)."""
+    for numeraire, column in (("PX", "PX=1"), ("PL", "PL=1")):
+        em = EquilibriumModel("free_good")
+        X, Y, U = em.sectors("X"), em.sectors("Y"), em.sectors("U")
+        PX, PY, PU, PL, PK, PLAND = (em.commodities(n) for n in ("PX", "PY", "PU", "PL", "PK", "PLAND"))
+        RA = em.consumers("RA")
+        em.add(Production(X, [Output(PX, 100)], [Input(PLAND, 5), Input(PL, 50, nest="va"), Input(PK, 50, nest="va")],
+                          [Nest(TOP, 0.0), Nest("va", 1.0, TOP)]))
+        em.add(Production(Y, [Output(PY, 50)], [Input(PL, 20), Input(PK, 30)], [Nest(TOP, 1.0)]))
+        em.add(Production(U, [Output(PU, 150)], [Input(PX, 100), Input(PY, 50)], [Nest(TOP, 1.0)]))
+        em.add(Demand(RA, inputs=[Input(PU, 150)],
+                      endowments=[Endowment(PL, 77.0), Endowment(PK, 80.0), Endowment(PLAND, 10.0)]))
+        em.set_numeraire(em.pyomo.component(numeraire))
+        em.build()
+        m = em.pyomo
+        res = solve_mcp(em)
+        assert m.PLAND.value == pytest.approx(0.0, abs=1e-10)
+        assert "PLAND" in set(res.at_bounds["variable"])
+        assert query.market_residuals(em).set_index("variable").loc["PLAND", "residual"] > 0.4
+        got = {f"{n}.L": m.component(n).value for n in ("X", "Y", "U", "PX", "PY", "PU", "PL", "PK", "RA")}
+        got.update({"LX.L": query.quantity(em, ("X", None), "PL", per_unit=True),
+                    "KX.L": query.quantity(em, ("X", None), "PK", per_unit=True),
+                    "LY.L": query.quantity(em, ("Y", None), "PL", per_unit=True),
+                    "KY.L": query.quantity(em, ("Y", None), "PK", per_unit=True),
+                    "DX.L": query.quantity(em, ("U", None), "PX", per_unit=True),
+                    "DY.L": query.quantity(em, ("U", None), "PY", per_unit=True)})
+        assert_matches("two_by_two", column, got)
+        assert em.imbalance().set_index("sector").loc["X", "imbalance"] == pytest.approx(-5.0)

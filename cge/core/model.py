@@ -371,7 +371,7 @@ class EquilibriumModel:
                 s, rev, acc = self._output_price(out)
                 revenue_terms.append(out.quantity * s)
                 ref = out.reference_price if out.reference_price is not None else value(s)
-                bench_revenue += _num(out.quantity) * _num(ref)
+                bench_revenue = bench_revenue + out.quantity * ref
                 self._add_flow(out.label, out.price, out.quantity * blk.activity, rev, acc, False, out.quantity,
                                block=where, role="output", level=blk.activity)
             return sum(revenue_terms), bench_revenue
@@ -394,7 +394,7 @@ class EquilibriumModel:
         for (out, _s, rev, acc, _ref, _b), f in zip(outs, ces.supply_factors(t, shares, xs, r)):
             self._add_flow(out.label, out.price, out.quantity * blk.activity * f, rev, acc, False, out.quantity,
                            block=where, role="output", level=blk.activity)
-        return total * r, _num(total)
+        return total * r, total
 
     def _compile_production(self, blk: Production):
         where = blk.label or self._key(blk.activity)
@@ -402,7 +402,7 @@ class EquilibriumModel:
         if top is None:
             raise ModelDeclarationError(f"{where}: production block has no inputs with positive value")
         revenue, bench_revenue = self._compile_outputs(blk, where)
-        self._imbalance.append((where, self._key(blk.activity), _num(bench_cost), bench_revenue))
+        self._imbalance.append((where, self._key(blk.activity), bench_cost, bench_revenue))
         for inp, index, _b, rev, acc in leaves:
             self._add_flow(inp.label, inp.price, inp.quantity * blk.activity * index, rev, acc, True, 0.0,
                            block=where, role="input", level=blk.activity)
@@ -629,11 +629,15 @@ class EquilibriumModel:
 
     def imbalance(self):
         """Benchmark cost, revenue and imbalance (revenue − cost) of every production block, as
-        a DataFrame; MPSGE accepts unbalanced benchmarks and so does this core."""
+        a DataFrame, at the current values of any mutable quantities; MPSGE accepts unbalanced
+        benchmarks and so does this core (each side is calibrated to its own benchmark value)."""
         import pandas as pd
 
-        rows = [{"block": str(where), "sector": _label(key), "benchmark_cost": c, "benchmark_revenue": r,
-                 "imbalance": r - c} for where, key, c, r in self._imbalance]
+        rows = []
+        for where, key, c, r in self._imbalance:
+            c, r = _num(c), _num(r)
+            rows.append({"block": str(where), "sector": _label(key), "benchmark_cost": c,
+                         "benchmark_revenue": r, "imbalance": r - c})
         return pd.DataFrame(rows, columns=["block", "sector", "benchmark_cost", "benchmark_revenue", "imbalance"])
 
     # ----- helpers for results ---------------------------------------------------------------
