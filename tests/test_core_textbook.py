@@ -358,3 +358,88 @@ def test_free_good_in_excess_supply_has_price_zero_and_leaves_the_economy_unchan
                     "DY.L": query.quantity(em, ("U", None), "PY", per_unit=True)})
         assert_matches("two_by_two", column, got)
         assert em.imbalance().set_index("sector").loc["X", "imbalance"] == pytest.approx(-5.0)
+
+
+# ----- Scarf's activity-analysis economy (GAMS model library SCARFMCP, SEQ=132) -------------------
+SCARF_C = ("capeop", "nondurbl", "durable", "capbop", "skillab", "unsklab")
+SCARF_H = ("agent1", "agent2", "agent3", "agent4", "agent5")
+SCARF_S = ("d1", "d2", "n1", "n2", "n3", "cd", "c1", "c2")
+SCARF_E = {"capbop": (3, 0.1, 2, 1, 6), "skillab": (5, 0.1, 6, 0.1, 0.1), "unsklab": (0.1, 7, 0.1, 8, 0.5),
+           "durable": (1, 2, 1.5, 1, 2)}
+SCARF_D = {"capeop": (4, 0.4, 2, 5, 3), "skillab": (0.2, 0, 0.5, 0, 0), "unsklab": (0, 0.6, 0, 0.2, 0.2),
+           "nondurbl": (2, 4, 2, 5, 4), "durable": (3.2, 1, 1.5, 4.5, 2)}
+SCARF_ESUB = (1.2, 1.6, 0.8, 0.5, 0.6)
+SCARF_OUT = {"nondurbl": (0, 0, 6, 8, 7, 0, 0, 0), "durable": (4, 3.5, 0, 0, 0, 0, 0, 0),
+             "capeop": (4, 4, 1.6, 1.6, 1.6, 0.9, 7, 8)}
+SCARF_IN = {"capbop": (5.3, 5, 2, 2, 2, 1, 4, 5), "skillab": (2, 1, 2, 4, 1, 0, 3, 2),
+            "unsklab": (1, 6, 3, 1, 8, 0, 1, 8)}
+
+
+def scarf_model():
+    em = EquilibriumModel("scarf")
+    Y = em.sectors("Y", SCARF_S)
+    P = em.commodities("P", SCARF_C)
+    INC = em.consumers("I", SCARF_H)
+    for k, s in enumerate(SCARF_S):
+        outs = [Output(P[c], q[k]) for c, q in SCARF_OUT.items() if q[k] > 0]
+        ins = [Input(P[c], q[k]) for c, q in SCARF_IN.items() if q[k] > 0]
+        em.add(Production(Y[s], outs, ins, [Nest(TOP, 0.0)], label=("Y", s)))   # activity analysis: unbalanced
+    for k, h in enumerate(SCARF_H):
+        em.add(Demand(INC[h], inputs=[Input(P[c], d[k]) for c, d in SCARF_D.items() if d[k] > 0],
+                      nests=[Nest(TOP, SCARF_ESUB[k])],
+                      endowments=[Endowment(P[c], e[k]) for c, e in SCARF_E.items() if e[k] > 0]))
+    em.fix(INC["agent1"], 9.1)   # numeraire: agent1's income at unit prices, as in SCARFMCP
+    em.build()
+    return em
+
+
+def scarf_gams_conditions(p: dict, y: dict, i: dict):
+    """SCARFMCP's own equations (mkt ⟂ p, profit ⟂ y, income ⟂ i), written from the GAMS source."""
+    a = {(c, s): SCARF_OUT.get(c, (0,) * 8)[k] - SCARF_IN.get(c, (0,) * 8)[k]
+         for c in SCARF_C for k, s in enumerate(SCARF_S)}
+    e = {(c, h): SCARF_E.get(c, (0,) * 5)[k] for c in SCARF_C for k, h in enumerate(SCARF_H)}
+    alpha = {}
+    for k, h in enumerate(SCARF_H):
+        tot = sum(SCARF_D.get(c, (0,) * 5)[k] for c in SCARF_C)
+        for c in SCARF_C:
+            alpha[c, h] = SCARF_D.get(c, (0,) * 5)[k] / tot
+    mkt = {}
+    for c in SCARF_C:
+        demand = 0.0
+        for k, h in enumerate(SCARF_H):
+            sg = SCARF_ESUB[k]
+            if alpha[c, h] > 0:
+                demand += i[h] / sum(alpha[cc, h] * p[cc] ** (1 - sg) for cc in SCARF_C) * alpha[c, h] * p[c] ** -sg
+        mkt[c] = sum(a[c, s] * y[s] for s in SCARF_S) + sum(e[c, h] for h in SCARF_H) - demand
+    profit = {s: -sum(a[c, s] * p[c] for c in SCARF_C) for s in SCARF_S}
+    income = {h: i[h] - sum(p[c] * e[c, h] for c in SCARF_C) for h in SCARF_H}
+    return mkt, profit, income
+
+
+def test_scarf_activity_analysis_economy_has_idle_activities_and_solves_the_gams_equations():
+    """No published solution table is reachable offline, so the solution is checked against
+    SCARFMCP's own complementarity conditions (written independently from the GAMS source) and
+    shown to be the same from different start points."""
+    solutions = []
+    rng = np.random.default_rng(7)
+    for trial in range(3):
+        em = scarf_model()
+        m = em.pyomo
+        if trial:
+            for v in list(m.P.values()) + list(m.Y.values()):
+                v.set_value(float(rng.uniform(0.5, 1.5)))
+        res = solve_mcp(em)
+        p = {c: m.P[c].value for c in SCARF_C}
+        y = {s: m.Y[s].value for s in SCARF_S}
+        i = {h: m.I[h].value for h in SCARF_H}
+        mkt, profit, income = scarf_gams_conditions(p, y, i)
+        comp = [abs(min(p[c], mkt[c])) for c in SCARF_C] + [abs(min(y[s], profit[s])) for s in SCARF_S] \
+            + [abs(income[h]) for h in SCARF_H if h != "agent1"]
+        assert max(comp) < 1e-8
+        assert min(profit.values()) > -1e-10 and min(mkt.values()) > -1e-10
+        idle = {s for s in SCARF_S if y[s] < 1e-9}
+        assert idle and idle == {v.split("[")[1].rstrip("]") for v in res.at_bounds["variable"] if v.startswith("Y[")}
+        solutions.append(np.array([*p.values(), *y.values(), *i.values()]))
+        MAX_ERROR["scarf (GAMS equations)"] = max(MAX_ERROR.get("scarf (GAMS equations)", 0.0), max(comp))
+    for other in solutions[1:]:
+        assert np.max(np.abs(other - solutions[0])) < 1e-7

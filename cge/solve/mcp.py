@@ -218,6 +218,9 @@ class MCPSystem:
                     status, msg = "line_search_failed", f"line search failed (max|Φ|={np.max(np.abs(ph)):.3e})"
                 break
             x, ph, th = xt, pht, tht
+        if status == "converged":   # round-off below a bound (e.g. an idle activity at -1e-19)
+            x = np.where((x < vlb) & (vlb - x <= 1e-12 * (1 + np.abs(vlb))), vlb, x)
+            x = np.where((x > vub) & (x - vub <= 1e-12 * (1 + np.abs(vub))), vub, x)
         for v, val in zip(unknowns, x):
             v.set_value(float(val), skip_validation=True)
         result = self._check(x, F_of(x), j_of, lo, hi, rows, status, it, msg, at_bound_tol, n)
