@@ -446,3 +446,43 @@ def test_scarf_activity_analysis_economy_has_idle_activities_and_solves_the_gams
         MAX_ERROR["scarf", "gams equations"] = max(MAX_ERROR.get(("scarf", "gams equations"), 0.0), max(comp))
     for other in solutions[1:]:
         assert np.max(np.abs(other - solutions[0])) < 1e-7
+
+
+# ----- Hansen's activity-analysis economy (GAMS model library HANSMCP, SEQ=135) -------------------
+def test_hansen_activity_analysis_economy_matches_the_gams_incomes():
+    """14 commodities, 26 Leontief activities with joint outputs (unbalanced at unit prices), four
+    Cobb-Douglas consumers; numeraire: the price of agric. Published: the GAMS/PATH incomes (as
+    asserted by GAMSPy's copy of HANSMCP)."""
+    data = Path(__file__).parent / "data" / "textbook"
+    act = pd.read_csv(data / "hansen_activity.csv")
+    agents = pd.read_csv(data / "hansen_agents.csv")
+    goods = ["agric", "food", "textiles", "hserv", "entert", "houseop", "capeop", "steel", "coal", "lumber",
+             "housbop", "capbop", "labor", "exchange"]
+    sectors = list(dict.fromkeys(act["sector"]))
+    em = EquilibriumModel("hansen")
+    Y = em.sectors("Y", sectors)
+    P = em.commodities("P", goods)
+    INC = em.consumers("I", sorted(set(agents["agent"])))
+    for s in sectors:
+        rows = act[act["sector"] == s]
+        outs = rows.loc[rows["kind"] == "output", ["commodity", "quantity"]].values
+        ins = rows.loc[rows["kind"] == "input", ["commodity", "quantity"]].values
+        em.add(Production(Y[s], [Output(P[c], q) for c, q in outs], [Input(P[c], q) for c, q in ins],
+                          [Nest(TOP, 0.0)], label=("Y", s)))
+    for h in sorted(set(agents["agent"])):
+        rows = agents[agents["agent"] == h]
+        em.add(Demand(INC[h], inputs=[Input(P[c], q) for c, q in rows.loc[rows["kind"] == "demand",
+                                                                          ["commodity", "quantity"]].values],
+                      nests=[Nest(TOP, 1.0)],
+                      endowments=[Endowment(P[c], q) for c, q in rows.loc[rows["kind"] == "endowment",
+                                                                          ["commodity", "quantity"]].values]))
+    em.fix(P["agric"], 1.0)
+    for c in set(agents.loc[agents["kind"] == "demand", "commodity"]):
+        P[c].setlb(1e-5)                  # as HANSMCP: demanded goods keep Cobb-Douglas demand finite
+    em.build()
+    res = solve_mcp(em)
+    m = em.pyomo
+    assert_matches("hansen", "gams", {f"I.{h}": m.I[h].value for h in INC.index_set()}, tol=1e-6)
+    idle = [v for v in res.at_bounds["variable"] if v.startswith("Y[")]
+    assert idle, "some activities are unprofitable at the equilibrium prices"
+    assert abs(res.walras_residual) < 1e-9

@@ -21,8 +21,11 @@ The pairs are reformulated with the Fischer–Burmeister function ``φ(a, b) = �
 
 and ``Φ(x) = 0`` is solved by a semismooth Newton method (an element of the generalised
 Jacobian, sparse LU on the CasADi Jacobian of ``F``) with an Armijo line search on
-``½‖Φ‖²``, falling back to its gradient step when the Newton direction is not a descent
-direction. The answer is re-checked on the Pyomo model: the complementarity error of each pair,
+``½‖Φ‖²`` whose trial points are projected onto the variable bounds (so prices stay where
+demands are defined), falling back to its gradient step when the Newton direction is not a
+descent direction. If the line search stalls, the solve restarts from the start point with a
+smoothing continuation: ``φ_μ(a, b) = √(a² + b² + 2μ²) − a − b`` for μ = 0.1 … 1e-8, then 0.
+The answer is re-checked on the Pyomo model: the complementarity error of each pair,
 ``|min(x − l, F)|`` and the like, must be below ``check_tol``, and so must the dropped market
 Walras' law makes redundant; otherwise :class:`~cge.solve.core.SolveError` is raised and the
 variables are restored. No PATH library (the MPSGE standard) can be installed from PyPI here;
@@ -81,9 +84,10 @@ def path_available() -> tuple[bool, str]:
     return False, "no PATH executable on this machine (not installable from PyPI)"
 
 
-def _fb(a, b):
-    """Fischer–Burmeister value and partial derivatives (an element of the B-subdifferential)."""
-    r = np.hypot(a, b)
+def _fb(a, b, mu=0.0):
+    """Fischer–Burmeister value and partial derivatives (an element of the B-subdifferential);
+    ``mu > 0`` gives the smoothed ``√(a² + b² + 2μ²) − a − b``."""
+    r = np.sqrt(a * a + b * b + 2.0 * mu * mu) if mu else np.hypot(a, b)
     safe = r > 0
     rs = np.where(safe, r, 1.0)
     da = np.where(safe, a / rs, _R2) - 1.0
@@ -123,7 +127,7 @@ class MCPSystem:
             hi[i] = np.inf if v.ub is None else float(v.ub)
         return j_of, lo, hi
 
-    def _phi(self, x, F, j_of, lo, hi, with_jacobian=False):
+    def _phi(self, x, F, j_of, lo, hi, with_jacobian=False, mu=0.0):
         n = len(F)
         phi = F.copy()
         dF = np.ones(n)
@@ -132,14 +136,14 @@ class MCPSystem:
         low, up = np.isfinite(lo), np.isfinite(hi)
         only_lo, only_up, box = low & ~up, up & ~low, low & up
         if only_lo.any():
-            v, da, db = _fb(xs[only_lo] - lo[only_lo], F[only_lo])
+            v, da, db = _fb(xs[only_lo] - lo[only_lo], F[only_lo], mu)
             phi[only_lo], dX[only_lo], dF[only_lo] = v, da, db
         if only_up.any():
-            v, da, db = _fb(hi[only_up] - xs[only_up], -F[only_up])
+            v, da, db = _fb(hi[only_up] - xs[only_up], -F[only_up], mu)
             phi[only_up], dX[only_up], dF[only_up] = v, -da, -db
         if box.any():
-            inner, ia, ib = _fb(hi[box] - xs[box], -F[box])
-            v, da, db = _fb(xs[box] - lo[box], inner)
+            inner, ia, ib = _fb(hi[box] - xs[box], -F[box], mu)
+            v, da, db = _fb(xs[box] - lo[box], inner, mu)
             phi[box], dX[box], dF[box] = v, da - db * ia, -db * ib
         if not with_jacobian:
             return phi
@@ -167,57 +171,31 @@ class MCPSystem:
         def F_of(x_):
             return sys_._F(x_, p).full().ravel()
 
-        def merit(x_):
+        def merit(x_, mu):
             F = F_of(x_)
             if not np.all(np.isfinite(F)):
                 return None, None
-            ph = self._phi(x_, F, j_of, lo, hi)
+            ph = self._phi(x_, F, j_of, lo, hi, mu=mu)
             return ph, 0.5 * float(ph @ ph)
 
-        ph, th = merit(x)
+        ph, th = merit(x, 0.0)
         if ph is None:
             raise SolveError("cge.solve.mcp: conditions are not finite at the start point")
-        it, status, msg = 0, "max_iter", ""
-        rows_i = np.nonzero(j_of >= 0)[0]
-        while True:
-            if float(np.max(np.abs(ph), initial=0.0)) <= tol:
-                status = "converged"
-                break
-            if it >= max_iter:
-                msg = f"no convergence in {max_iter} iterations"
-                break
-            it += 1
-            F, JF = sys_._jacobian(x, p)
-            ph, dF, dX = self._phi(x, F, j_of, lo, hi, with_jacobian=True)
-            J = sp.diags(dF) @ JF
-            if len(rows_i):
-                J = J + sp.csc_matrix((dX[rows_i], (rows_i, j_of[rows_i])), shape=JF.shape)
-            J = J.tocsc()
-            grad = J.T @ ph
-            try:
-                d = sys_._linsolve(J, -ph)
-                ok = np.all(np.isfinite(d)) and float(grad @ d) < -1e-12 * float(d @ d)
-            except (RuntimeError, ValueError, np.linalg.LinAlgError):
-                ok = False
-            if not ok:
-                d = -grad
-            slope = float(grad @ d)
-            alpha, accepted = 1.0, False
-            while alpha > 1e-12:
-                xt = x + alpha * d
-                pht, tht = merit(xt)
-                if pht is not None and tht <= th + 1e-4 * alpha * slope:
-                    accepted = True
+        x, status, it, msg = self._newton(x, merit, p, j_of, lo, hi, vlb, vub, 0.0, tol, max_iter, check_tol)
+        if status != "converged":
+            # smoothing continuation from the start point: solve φ_μ = 0 (smooth, interior) for a
+            # falling μ, each warm-starting the next, then the exact μ = 0 system
+            note = msg
+            x = np.clip(x0, vlb, vub)
+            total = it
+            for mu in (1e-1, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 0.0):
+                x, status, k, msg = self._newton(x, merit, p, j_of, lo, hi, vlb, vub, mu,
+                                                 tol if mu == 0 else max(mu, tol), max_iter, check_tol)
+                total += k
+                if status != "converged":
                     break
-                alpha *= 0.5
-            if not accepted:
-                if float(np.max(np.abs(ph))) <= check_tol * 1e-2:
-                    status = "converged"
-                    msg = "stopped at the round-off floor"
-                else:
-                    status, msg = "line_search_failed", f"line search failed (max|Φ|={np.max(np.abs(ph)):.3e})"
-                break
-            x, ph, th = xt, pht, tht
+            it = total
+            msg = f"semismooth Newton: {note}; smoothing continuation: {msg or status}"
         if status == "converged":   # round-off below a bound (e.g. an idle activity at -1e-19)
             x = np.where((x < vlb) & (vlb - x <= 1e-12 * (1 + np.abs(vlb))), vlb, x)
             x = np.where((x > vub) & (x - vub <= 1e-12 * (1 + np.abs(vub))), vub, x)
@@ -241,6 +219,51 @@ class MCPSystem:
                 f"Largest errors by condition block:\n{lines}\nPyomo variables were restored.")
         result.message = text
         raise SolveError(text, result)
+
+    def _newton(self, x, merit, p, j_of, lo, hi, vlb, vub, mu, tol, max_iter, check_tol):
+        """Semismooth Newton on Φ_μ with an Armijo line search on ½‖Φ_μ‖² (trial points projected
+        onto the variable bounds; gradient step when the Newton direction is not a descent one)."""
+        sys_ = self.system
+        rows_i = np.nonzero(j_of >= 0)[0]
+        ph, th = merit(x, mu)
+        if ph is None:
+            return x, "nonfinite", 0, "conditions not finite"
+        it = 0
+        while True:
+            if float(np.max(np.abs(ph), initial=0.0)) <= tol:
+                return x, "converged", it, ""
+            if it >= max_iter:
+                return x, "max_iter", it, f"no convergence in {max_iter} iterations"
+            it += 1
+            F, JF = sys_._jacobian(x, p)
+            ph, dF, dX = self._phi(x, F, j_of, lo, hi, with_jacobian=True, mu=mu)
+            J = sp.diags(dF) @ JF
+            if len(rows_i):
+                J = J + sp.csc_matrix((dX[rows_i], (rows_i, j_of[rows_i])), shape=JF.shape)
+            J = J.tocsc()
+            grad = J.T @ ph
+            try:
+                d = sys_._linsolve(J, -ph)
+                ok = bool(np.all(np.isfinite(d))) and float(grad @ d) < -1e-12 * float(d @ d)
+            except (RuntimeError, ValueError, np.linalg.LinAlgError):
+                ok = False
+            if not ok:
+                d = -grad
+            slope = float(grad @ d)
+            alpha, accepted = 1.0, False
+            while alpha > 1e-12:
+                xt = np.clip(x + alpha * d, vlb, vub)
+                pht, tht = merit(xt, mu)
+                if pht is not None and tht <= th + 1e-4 * alpha * min(slope, 0.0):
+                    if tht < th or alpha == 1.0:
+                        accepted = True
+                        break
+                alpha *= 0.5
+            if not accepted:
+                if float(np.max(np.abs(ph))) <= check_tol * 1e-2:
+                    return x, "converged", it, "stopped at the round-off floor"
+                return x, "line_search_failed", it, f"line search failed (max|Φ|={np.max(np.abs(ph)):.3e})"
+            x, ph, th = xt, pht, tht
 
     def _check(self, x, F, j_of, lo, hi, rows, status, it, msg, at_bound_tol, n):
         from cge.core.model import walras_residual
