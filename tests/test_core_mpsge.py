@@ -153,3 +153,23 @@ def test_query_api_reports_flows_revenue_and_residuals_of_a_taxed_economy():
     assert np.all(np.abs(res.loc[res["active"], "residual"]) < 1e-10)
     assert len(query.market_residuals(em)) == 5 and len(query.profit_residuals(em)) == 3
     assert abs(query.walras_check(em)) < 1e-10
+
+
+def test_smoothing_continuation_reaches_the_same_equilibrium_with_a_shut_down_sector():
+    """The fallback of the complementarity route (smoothed Fischer-Burmeister, μ → 0) finds the
+    same solution as semismooth Newton, including an activity at zero."""
+    def model():
+        em = two_by_two()
+        Z = em.sectors("Z")
+        em.add(Production(Z, [Output(em.pyomo.PX, 10)], [Input(em.pyomo.PL, 10, reference_price=1.0,
+                                                               wedges=(AdValorem(em.pyomo.RA, 1.0),))]))
+        em.set_numeraire(em.pyomo.PL)
+        em.build()
+        return em
+    direct, smooth = model(), model()
+    a = solve_mcp(direct)
+    b = solve_mcp(smooth, smoothing=True)
+    assert "smoothing continuation" in b.message
+    assert set(a.at_bounds["variable"]) == set(b.at_bounds["variable"]) == {"Z"}
+    for n in ("X", "Y", "U", "PX", "PK", "RA", "Z"):
+        assert smooth.pyomo.component(n).value == pytest.approx(direct.pyomo.component(n).value, rel=1e-9, abs=1e-9)

@@ -151,8 +151,9 @@ class MCPSystem:
 
     # -------------------------------------------------------------------- solve
     def solve(self, tol: float = 1e-10, max_iter: int = 300, check_tol: float = 1e-8,
-              at_bound_tol: float = AT_BOUND_TOL) -> MCPResult:
-        """Solve from the current Pyomo values; write the solution into the variables."""
+              at_bound_tol: float = AT_BOUND_TOL, smoothing: bool = False) -> MCPResult:
+        """Solve from the current Pyomo values; write the solution into the variables.
+        ``smoothing=True`` goes straight to the smoothing continuation (otherwise its fallback)."""
         t_start = time.perf_counter()
         sys_ = self.system
         rows = active_rows(self.em.pyomo)          # runs the model's pre-solve hook
@@ -181,7 +182,10 @@ class MCPSystem:
         ph, th = merit(x, 0.0)
         if ph is None:
             raise SolveError("cge.solve.mcp: conditions are not finite at the start point")
-        x, status, it, msg = self._newton(x, merit, p, j_of, lo, hi, vlb, vub, 0.0, tol, max_iter, check_tol)
+        if smoothing:
+            status, it, msg = "skipped", 0, "not tried"
+        else:
+            x, status, it, msg = self._newton(x, merit, p, j_of, lo, hi, vlb, vub, 0.0, tol, max_iter, check_tol)
         if status != "converged":
             # smoothing continuation from the start point: solve φ_μ = 0 (smooth, interior) for a
             # falling μ, each warm-starting the next, then the exact μ = 0 system
