@@ -471,6 +471,7 @@ class EquilibriumModel:
         self._imbalance = []
         self._components = []
         self.pairs = {}
+        self._pair_vars: dict[tuple, object] = {}
         for blk in self.blocks:
             if isinstance(blk, Production):
                 self._compile_production(blk)
@@ -563,8 +564,11 @@ class EquilibriumModel:
     def _sync_pairs(self) -> None:
         """Deactivate the condition of every fixed variable and of every explicitly dropped
         market; reactivate the others."""
+        if len(self._pair_vars) != len(self.pairs):
+            self._pair_vars = {key: self._var_of(key) for key in self.pairs}
+        pv, dropped = self._pair_vars, self._dropped
         for key, con in self.pairs.items():
-            drop = key in self._dropped or self._var_of(key).fixed
+            drop = pv[key].fixed or key in dropped
             if drop and con.active:
                 con.deactivate()
             elif not drop and not con.active:
