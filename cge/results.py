@@ -36,6 +36,7 @@ import pandas as pd
 from pyomo.environ import value
 
 from cge.bca_model import BCAModel
+from cge.core import query
 from cge.core.evaluate import PointEvaluator
 
 DOMESTIC_REVENUE = ("output_tax", "carbon", "tariff", "bca_charge", "export_rebate", "output_rebate")
@@ -149,24 +150,19 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
     evaluate = PointEvaluator()
     pw = _v(V["PW"])
 
-    # flows: quantities and revenue by agent and kind
-    qty: dict[tuple, float] = {}
+    # flows: quantities and revenue by agent and kind, through the core's query API
+    flows = query.flows(bm.em, evaluate)
+    qty: dict[tuple, float] = {lab: q for lab, q in zip(flows["flow"], flows["quantity"]) if lab}
+    wedges = query.revenue(bm.em, evaluate)
     revenue = defaultdict(float)            # (region, kind) -> bn USD
     bca_rows = []
-    for f in bm.em.flows:
-        q = evaluate(f.quantity)
-        if f.label:
-            qty[f.label] = q
-        for agent, per_unit, kind in f.revenue:
-            if agent is None:
-                continue
-            amount = evaluate(per_unit) * q
-            region = agent.index()
-            revenue[(region, kind)] += amount
-            if kind in ("bca_charge", "bca_charge_returned") and amount != 0 and f.label[0] == "vxmd":
-                _, i, s, r = f.label
-                bca_rows.append({"good": i, "exporter": s, "importer": r, "collected_by": region,
-                                 "charge_bn_usd": amount})
+    for region, kind, flow, amount in zip(wedges["agent_index"], wedges["kind"], wedges["flow"],
+                                          wedges["revenue"]):
+        revenue[(region, kind)] += amount
+        if kind in ("bca_charge", "bca_charge_returned") and amount != 0 and flow[0] == "vxmd":
+            _, i, s, r = flow
+            bca_rows.append({"good": i, "exporter": s, "importer": r, "collected_by": region,
+                             "charge_bn_usd": amount})
 
     emissions = bm.emissions(evaluate)
     E0 = dict(zip(R, b.emissions))
@@ -197,7 +193,7 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
             "population_million": pop,
         })
     regions = pd.DataFrame(rows)
-    world_price = _world_prices(bm, evaluate)
+    world_price = _world_prices(bm, flows, wedges)
     regions["terms_of_trade_pct"] = _terms_of_trade(bm, world_price)
     gdp_inc, gdp_exp, balance = _gdp(bm, qty, revenue, world_price)
     regions["gdp_income_bn_usd"] = [gdp_inc[r] / pw for r in R]
@@ -244,19 +240,19 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
             "undefined": pd.DataFrame(undefined, columns=["measure", "reason"])}
 
 
-def _world_prices(bm: BCAModel, evaluate: PointEvaluator) -> dict[tuple, float]:
+def _world_prices(bm: BCAModel, flows: pd.DataFrame, wedges: pd.DataFrame) -> dict[tuple, float]:
     """Unit price of each bilateral flow as paid abroad: ``PY[s,i] − XR + returned charge``
-    (fob net of the exporter's rebate, plus BCA revenue the importer hands back to the exporter)."""
+    (fob net of the exporter's rebate, plus BCA revenue the importer hands back to the exporter);
+    ``flows`` and ``wedges`` are the core's :func:`cge.core.query.flows` / ``revenue`` tables."""
     PY = bm.vars["PY"]
     out = {}
-    for f in bm.em.flows:
-        if f.label and f.label[0] == "vxmd":
-            _, i, s, _r = f.label
-            price = _v(PY[s, i])
-            for _agent, per_unit, kind in f.revenue:
-                if kind in ("export_rebate", "bca_charge_returned"):
-                    price += evaluate(per_unit)
-            out[f.label] = price
+    for lab in flows["flow"]:
+        if lab and lab[0] == "vxmd":
+            _, i, s, _r = lab
+            out[lab] = _v(PY[s, i])
+    for lab, kind, per_unit in zip(wedges["flow"], wedges["kind"], wedges["revenue_per_unit"]):
+        if lab and lab[0] == "vxmd" and kind in ("export_rebate", "bca_charge_returned"):
+            out[lab] += per_unit
     return out
 
 

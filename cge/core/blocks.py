@@ -5,8 +5,9 @@ A model is a set of *sectors* (activity levels), *commodities* (prices), *consum
 (incomes) and *auxiliary* variables, tied together by blocks declared here, as in MPSGE:
 
 * :class:`Production` — an activity turning :class:`Input` s, arranged in a tree of
-  :class:`Nest` s, into fixed-proportion :class:`Output` s. It implies one zero-profit
-  condition, and contributes supplies and demands to the commodity markets.
+  :class:`Nest` s, into joint :class:`Output` s (fixed proportions, or transformed with a
+  CET elasticity ``transformation``). It implies one zero-profit condition, and contributes
+  supplies and demands to the commodity markets.
 * :class:`Demand` — a consumer with :class:`Endowment` s and :class:`Transfer` s, fixed
   demands, and CES demands (a nest tree) out of the rest of its income. It implies one
   income-balance condition.
@@ -81,23 +82,34 @@ class Input:
 
 @dataclass
 class Output:
-    """A supplied output: benchmark ``quantity`` of the commodity priced ``price``."""
+    """A supplied output: benchmark ``quantity`` of the commodity priced ``price``.
+    ``reference_price`` is the benchmark seller price (net of the output wedges; computed from
+    the wedges at their benchmark values when omitted); the benchmark value, which sets the
+    output's share in a transformation nest, is ``quantity·reference_price``."""
 
     price: Any
     quantity: float
     wedges: tuple = ()
     label: tuple = ()
+    reference_price: float | None = None
 
 
 @dataclass
 class Production:
-    """Activity ``activity`` producing ``outputs`` (fixed proportions) from ``inputs``.
+    """Activity ``activity`` producing ``outputs`` from ``inputs``.
 
-    Zero profit (one equation, complementary to the activity level):
-    ``C̄ · c_top(p) = Σ_o q̄_o · s_o(p)`` where ``C̄ = Σ_k q̄_k·p̄_k`` is the benchmark cost and
-    ``c_top`` the benchmark-relative unit cost of the top nest (:mod:`cge.core.ces`).
+    Zero profit (one condition, complementary to the activity level, ``activity ≥ 0``):
+    ``C̄ · c_top(p) ≥ R̄ · r(s)`` where ``C̄ = Σ_k q̄_k·p̄_k`` is the benchmark cost, ``c_top`` the
+    benchmark-relative unit cost of the top nest, ``R̄ = Σ_o q̄_o·s̄_o`` the benchmark revenue and
+    ``r`` the CET unit revenue of the outputs with elasticity ``transformation`` (``t``; 0 =
+    fixed proportions, where ``R̄·r = Σ_o q̄_o·s_o``; see :mod:`cge.core.ces`).
     Input ``k`` is demanded in quantity ``q̄_k · activity · Π_{n ∋ k} d_n`` — the product of
-    the Shephard demand factors along its path through the nests.
+    the Shephard demand factors along its path through the nests; output ``o`` is supplied in
+    quantity ``q̄_o · activity · (x_o / r)^t``.
+
+    ``C̄`` and ``R̄`` need not be equal (an unbalanced benchmark, as MPSGE allows): the cost and
+    revenue functions are each calibrated to their own benchmark values and the activity
+    moves to restore zero profit; :meth:`EquilibriumModel.imbalance` reports the gap per block.
     """
 
     activity: Any
@@ -105,6 +117,7 @@ class Production:
     inputs: list[Input]
     nests: list[Nest] = field(default_factory=lambda: [Nest(TOP, 0.0)])
     label: tuple = ()
+    transformation: Any = 0.0
 
 
 @dataclass(frozen=True)

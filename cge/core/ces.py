@@ -87,3 +87,28 @@ def demand_factors(sigma: float, shares: Sequence[float], x: Sequence, c) -> lis
         mean = sum(t * lk for t, lk in zip(shares, logs))
         return [c / xk * (1 + rho * (lk - mean)) for xk, lk in zip(x, logs)]
     return [(c / xk) ** sigma for xk in x]
+
+
+# ----- transformation (CET) among joint outputs ------------------------------------------
+def unit_revenue(t, shares: Sequence, x: Sequence) -> object:
+    """Benchmark-relative CET unit revenue of joint outputs with transformation elasticity
+    ``t ≥ 0``, value shares ``θ_o`` and seller prices relative to their reference ``x_o``:
+
+        r = ( Σ_o θ_o · x_o^(1+t) )^(1/(1+t))          (t = 0: r = Σ_o θ_o · x_o, fixed proportions)
+
+    It is the CES formula with a negative elasticity ``σ = −t``, convex in prices, so there is no
+    removable singularity for any ``t ≥ 0``; ``t`` may be a mutable parameter (any value)."""
+    if len(shares) == 1:
+        return x[0]
+    if isinstance(t, (int, float)) and t == 0:
+        return sum(s * xo for s, xo in zip(shares, x))
+    e = 1 + t
+    return sum(s * xo ** e for s, xo in zip(shares, x)) ** (1 / e)
+
+
+def supply_factors(t, shares: Sequence, x: Sequence, r) -> list:
+    """Supply of output ``o`` per unit of activity relative to its benchmark (Hotelling's lemma
+    on :func:`unit_revenue`): ``(x_o / r)^t`` (1 under fixed proportions)."""
+    if len(shares) == 1 or (isinstance(t, (int, float)) and t == 0):
+        return [1 for _ in x]
+    return [(xo / r) ** t for xo in x]

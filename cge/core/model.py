@@ -9,9 +9,14 @@ Equations, each scaled by its benchmark magnitude so that residuals are relative
 * ``income_<family>[key]``  income balance:             ``(M − income sources) / M̄ = 0``
 * user equations added with :meth:`EquilibriumModel.equation` (carbon caps, price indices …).
 
-Walras' law makes one market redundant once a numeraire price is fixed; the model drops the
-market named in :meth:`EquilibriumModel.set_numeraire` and :func:`walras_residual` checks
-that it still clears after a solve.
+Each variable is paired with its condition, as in MPSGE: sector ⟂ zero profit, commodity ⟂
+market, consumer ⟂ income, auxiliary ⟂ the equation declared with ``pair=`` it. Fixing a
+variable (:meth:`EquilibriumModel.fix`, or Pyomo's own ``var.fix()``) between solves drops its
+condition and unfixing restores it, without rebuilding; a numeraire is just a fixed price.
+Walras' law makes the dropped market (or income condition) redundant; :func:`walras_residual`
+checks that it still holds after a solve. Before every solve the model also checks that no
+mutable elasticity has changed its CES regime (σ = 0, 1, near 1, other) since it was compiled,
+and recompiles in place if one has.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from pyomo.environ import (
 from cge.core import ces
 from cge.core.blocks import TOP, AdValorem, Deferred, Demand, Input, Nest, PerUnit, Production
 from cge.core.evaluate import PointEvaluator
+from cge.errors import CGEError
 
 KINDS = ("sector", "commodity", "consumer", "auxiliary")
 
@@ -47,10 +53,22 @@ class _Flow:
     quantity: object            # Pyomo expression (named Expression when shared)
     revenue: list = field(default_factory=list)   # (agent, per-unit expression, kind)
     accounts: list = field(default_factory=list)  # (account, coefficient)
+    block: tuple = ()           # label of the block the flow belongs to
+    role: str = ""              # "input", "output", "fixed_demand", "final_demand", "endowment"
+    level: object = 1.0         # activity (or demand bundle) level the flow is proportional to
 
 
-class ModelDeclarationError(ValueError):
+class ModelDeclarationError(CGEError, ValueError):
     """The declared model is inconsistent (unknown nest, empty market, not square …)."""
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float))
+
+
+def _num(x) -> float:
+    """Current numeric value of a number, parameter or expression (for calibration only)."""
+    return float(x) if _is_number(x) else float(value(x))
 
 
 class EquilibriumModel:
@@ -80,6 +98,15 @@ class EquilibriumModel:
         self._n_expr = 0
         self.pyomo.cost_index = Expression(Any)
         self.pyomo.quantity = Expression(Any)
+        self.pairs: dict[tuple, object] = {}         # variable key -> its condition (ConstraintData)
+        self._pair_of_equation: dict[str, object] = {}
+        self._dropped: set[tuple] = set()            # conditions dropped explicitly (set_numeraire)
+        self._regimes: list[tuple[str, object, str]] = []
+        self._imbalance: list[tuple] = []
+        self._calibration: dict[int, float] = {}     # reference prices fixed at the first build
+        self._income_scale: dict[tuple, float] = {}
+        self._components: list[str] = []
+        self.n_builds = 0
 
     # ----- declarations -----------------------------------------------------------------
     def _family(self, kind: str, name: str, index, start, lower=None, upper=None, doc=""):
@@ -128,17 +155,36 @@ class EquilibriumModel:
             raise ModelDeclarationError("cannot add blocks after build()")
         self.blocks.append(block)
 
-    def equation(self, name: str, index: Iterable | None, rule: Callable, scale: float | Callable = 1.0):
+    def equation(self, name: str, index: Iterable | None, rule: Callable, scale: float | Callable = 1.0,
+                 pair=None):
         """An auxiliary equation ``rule(key) == 0`` (``rule()`` when ``index`` is None), divided by
-        ``scale``; ``rule`` may call :meth:`account` since it runs at :meth:`build`."""
+        ``scale``; ``rule`` may call :meth:`account` since it runs at :meth:`build`.
+
+        ``pair`` names the auxiliary variable (family, indexed like the equation) the equation is
+        complementary to: fixing that variable drops the equation, and under
+        :func:`cge.solve.mcp.solve_mcp` a bounded auxiliary makes the equation an inequality
+        (``rule ≥ 0`` ⟂ ``aux ≥ lower``)."""
         self.equations.append((name, None if index is None else list(index), rule, scale))
+        if pair is not None:
+            if self.kind.get(pair.parent_component().name) != "auxiliary":
+                raise ModelDeclarationError(f"equation {name!r}: pair must be an auxiliary variable")
+            self._pair_of_equation[name] = pair
 
     def set_numeraire(self, var, value_: float = 1.0, drop_market=None) -> None:
         """Fix price ``var`` at ``value_`` and drop the market of ``drop_market`` (a commodity
-        variable; by default ``var`` itself), which Walras' law makes redundant."""
+        variable; by default ``var`` itself), which Walras' law makes redundant.
+
+        Equivalent to :meth:`fix` of ``var`` (which drops its own paired condition) plus, when
+        ``drop_market`` is given, dropping that market explicitly (e.g. a fixed price index that
+        is not itself a commodity)."""
         self.numeraire = (var, value_)
         target = drop_market if drop_market is not None else var
         self.dropped_market = (target.parent_component().name, target.index())
+        if drop_market is not None:
+            self._dropped.add(self.dropped_market)
+        if self.built:
+            self.fix(var, value_)
+            self._sync_pairs()
 
     def account(self, name: str, *key):
         """Sum of ``coefficient × quantity`` booked to account ``(name, *key)`` (e.g. CO2 in Mt)."""
@@ -189,8 +235,27 @@ class EquilibriumModel:
                 raise ModelDeclarationError(f"unknown wedge {w!r} on output {out.label}")
         return s, revenue, accounts
 
+    def _reference(self, obj, where, b) -> object:
+        """Reference (benchmark) price of an input or output: given, or the wedge-folded price at
+        the values of the first build (kept on rebuilds, so recalibration never moves it)."""
+        if obj.reference_price is not None:
+            ref = obj.reference_price
+        else:
+            ref = self._calibration.setdefault(id(obj), _num(b))
+        if not _num(ref) > 0:
+            raise ModelDeclarationError(f"{where}: flow {obj.label} has reference price {_num(ref)}")
+        return ref
+
+    def _record_regime(self, where, name, sigma) -> None:
+        if not _is_number(sigma):
+            self._regimes.append((f"{where} nest {name!r}", sigma, ces.regime(sigma)))
+
     def _nest_tree(self, inputs: list[Input], nests: list[Nest], where: tuple):
-        """Compile a nest tree; returns (top unit cost, benchmark value, leaf demand-index list)."""
+        """Compile a nest tree; returns (top unit cost, benchmark value, leaf demand-index list).
+
+        Benchmark values ``q̄·p̄`` are expressions when a quantity or reference price is a
+        mutable parameter, so the value shares follow it between solves; children with a zero
+        numeric benchmark value are left out."""
         by_name = {n.name: n for n in nests}
         if TOP not in by_name:
             by_name[TOP] = Nest(TOP, 0.0)
@@ -202,9 +267,7 @@ class EquilibriumModel:
             if inp.nest not in by_name:
                 raise ModelDeclarationError(f"{where}: input {inp.label} names unknown nest {inp.nest!r}")
             b, rev, acc = self._input_price(inp)
-            ref = inp.reference_price if inp.reference_price is not None else value(b)
-            if not ref > 0:
-                raise ModelDeclarationError(f"{where}: input {inp.label} has reference price {ref}")
+            ref = self._reference(inp, where, b)
             leaves.append((inp, b, rev, acc, ref))
         children: dict[str, list] = defaultdict(list)  # nest -> [("leaf", i) | ("nest", name)]
         for i, (inp, *_rest) in enumerate(leaves):
@@ -213,24 +276,32 @@ class EquilibriumModel:
             if n.name != TOP:
                 children[n.parent].append(("nest", n.name))
 
-        values: dict[tuple, float] = {}
+        values: dict[tuple, object] = {}
+        symbolic: dict[tuple, bool] = {}
 
-        def bench_value(node) -> float:
+        def bench_value(node):
             if node in values:
                 return values[node]
             if node[0] == "leaf":
                 inp, _b, _r, _a, ref = leaves[node[1]]
                 v = inp.quantity * ref
+                symbolic[node] = not (_is_number(inp.quantity) and _is_number(ref))
             else:
-                v = sum(bench_value(c) for c in children[node[1]])
+                kids = children[node[1]]
+                v = sum(bench_value(c) for c in kids)
+                symbolic[node] = any(symbolic[c] for c in kids)
             values[node] = v
             return v
+
+        def present(node) -> bool:
+            v = bench_value(node)
+            return symbolic[node] or v > 0
 
         cost: dict[str, object] = {}
         factor: dict[tuple, object] = {}  # demand factor of each child within its parent nest
 
         def compile_nest(name: str):
-            kids = [c for c in children[name] if bench_value(c) > 0]
+            kids = [c for c in children[name] if present(c)]
             if not kids:
                 return None
             xs = []
@@ -243,6 +314,8 @@ class EquilibriumModel:
             total = sum(bench_value(c) for c in kids)
             shares = [bench_value(c) / total for c in kids]
             sigma = by_name[name].sigma
+            if len(kids) > 1:
+                self._record_regime(where, name, sigma)
             c_n = self._named(self.pyomo.cost_index, ces.unit_cost(sigma, shares, xs))
             cost[name] = c_n
             for c, d in zip(kids, ces.demand_factors(sigma, shares, xs, c_n)):
@@ -252,7 +325,7 @@ class EquilibriumModel:
         top = compile_nest(TOP)
         leaf_index = []
         for i, (inp, b, rev, acc, _ref) in enumerate(leaves):
-            if bench_value(("leaf", i)) <= 0:
+            if not present(("leaf", i)):
                 continue
             index = 1
             node, nest = ("leaf", i), inp.nest
@@ -266,43 +339,77 @@ class EquilibriumModel:
             leaf_index.append((inp, index, b, rev, acc))
         return top, bench_value(("nest", TOP)) if children[TOP] else 0.0, leaf_index
 
-    def _add_flow(self, label, price, quantity, revenue, accounts, demand: bool, bench_q: float):
+    def _add_flow(self, label, price, quantity, revenue, accounts, demand: bool, bench_q,
+                  block=(), role="", level=1.0):
         shared = bool(revenue or accounts)
         q = self._named(self.pyomo.quantity, quantity) if shared else quantity
         key = self._key(price)
         (self._demand if demand else self._supply)[key].append(q)
         if not demand:
-            self._bench_supply[key] += bench_q
-        flow = _Flow(label, price, q, revenue, accounts)
-        for agent, per_unit, _kind in revenue:
-            if agent is not None:
-                self._income[self._key(agent)].append(per_unit * q)
+            self._bench_supply[key] += _num(bench_q)
+        flow = _Flow(label, price, q, revenue, accounts, block, role, level)
+        for agent, per_unit, kind in revenue:
+            if agent is None:
+                raise ModelDeclarationError(
+                    f"{block or label}: a {kind!r} wedge on flow {label} names no agent; its revenue "
+                    "would belong to no one and Walras' law would fail — give the consumer who collects it"
+                )
+            self._income[self._key(agent)].append(per_unit * q)
         for account, coef in accounts:
             self.accounts[account].append((coef, q))
         self.flows.append(flow)
         return flow
+
+    def _compile_outputs(self, blk: Production, where):
+        """Revenue side of a production block: ``(R̄·r(s), benchmark revenue)``; adds the supplies."""
+        t = blk.transformation
+        if _is_number(t) and t < 0:
+            raise ModelDeclarationError(f"{where}: transformation elasticity must be non-negative, got {t}")
+        if _is_number(t) and t == 0:  # fixed proportions: revenue is Σ q̄·s, no calibration needed
+            revenue_terms, bench_revenue = [], 0.0
+            for out in blk.outputs:
+                s, rev, acc = self._output_price(out)
+                revenue_terms.append(out.quantity * s)
+                ref = out.reference_price if out.reference_price is not None else value(s)
+                bench_revenue = bench_revenue + out.quantity * ref
+                self._add_flow(out.label, out.price, out.quantity * blk.activity, rev, acc, False, out.quantity,
+                               block=where, role="output", level=blk.activity)
+            return sum(revenue_terms), bench_revenue
+        if not _is_number(t):
+            self._regimes.append((f"{where} transformation", t, "cet"))
+        outs = []
+        for out in blk.outputs:
+            s, rev, acc = self._output_price(out)
+            ref = self._reference(out, where, s)
+            bench = out.quantity * ref
+            if _is_number(bench) and bench <= 0:
+                continue
+            outs.append((out, s, rev, acc, ref, bench))
+        if not outs:
+            raise ModelDeclarationError(f"{where}: production block has no outputs with positive value")
+        total = sum(o[5] for o in outs)
+        shares = [o[5] / total for o in outs]
+        xs = [o[1] / o[4] for o in outs]
+        r = self._named(self.pyomo.cost_index, ces.unit_revenue(t, shares, xs))
+        for (out, _s, rev, acc, _ref, _b), f in zip(outs, ces.supply_factors(t, shares, xs, r)):
+            self._add_flow(out.label, out.price, out.quantity * blk.activity * f, rev, acc, False, out.quantity,
+                           block=where, role="output", level=blk.activity)
+        return total * r, total
 
     def _compile_production(self, blk: Production):
         where = blk.label or self._key(blk.activity)
         top, bench_cost, leaves = self._nest_tree(blk.inputs, blk.nests, where)
         if top is None:
             raise ModelDeclarationError(f"{where}: production block has no inputs with positive value")
-        revenue_terms, bench_revenue = [], 0.0
-        for out in blk.outputs:
-            s, rev, acc = self._output_price(out)
-            revenue_terms.append(out.quantity * s)
-            bench_revenue += out.quantity * value(s)
-            self._add_flow(out.label, out.price, out.quantity * blk.activity, rev, acc, False, out.quantity)
-        if abs(bench_revenue - bench_cost) > 1e-9 * max(1.0, bench_cost):
-            raise ModelDeclarationError(
-                f"{where}: benchmark cost {bench_cost:.10g} differs from benchmark revenue {bench_revenue:.10g}"
-            )
+        revenue, bench_revenue = self._compile_outputs(blk, where)
+        self._imbalance.append((where, self._key(blk.activity), bench_cost, bench_revenue))
         for inp, index, _b, rev, acc in leaves:
-            self._add_flow(inp.label, inp.price, inp.quantity * blk.activity * index, rev, acc, True, 0.0)
+            self._add_flow(inp.label, inp.price, inp.quantity * blk.activity * index, rev, acc, True, 0.0,
+                           block=where, role="input", level=blk.activity)
         key = self._key(blk.activity)
         if key in self._profit:
             raise ModelDeclarationError(f"{where}: sector {key} has two production blocks")
-        self._profit[key] = (bench_cost * top - sum(revenue_terms), bench_cost)
+        self._profit[key] = (bench_cost * top - revenue, _num(bench_cost))
 
     def _compile_demand(self, blk: Demand):
         where = blk.label or self._key(blk.consumer)
@@ -311,29 +418,60 @@ class EquilibriumModel:
             income.append(e.quantity * e.price)
             key = self._key(e.price)
             self._supply[key].append(e.quantity)
-            self._bench_supply[key] += value(e.quantity)
+            self._bench_supply[key] += _num(e.quantity)
+            self.flows.append(_Flow((), e.price, e.quantity, [], [], where, "endowment", 1.0))
         for t in blk.transfers:
             income.append(t.amount.build() if isinstance(t.amount, Deferred) else t.amount)
         fixed_cost = 0
         for inp in blk.fixed:
             b, rev, acc = self._input_price(inp)
             fixed_cost = fixed_cost + inp.quantity * b
-            self._add_flow(inp.label, inp.price, inp.quantity, rev, acc, True, 0.0)
+            self._add_flow(inp.label, inp.price, inp.quantity, rev, acc, True, 0.0,
+                           block=where, role="fixed_demand", level=1.0)
         if blk.inputs:
             top, bench_budget, leaves = self._nest_tree(blk.inputs, blk.nests, where)
             level = self._named(
                 self.pyomo.quantity, (blk.consumer - fixed_cost) / (bench_budget * top)
             )
             for inp, index, _b, rev, acc in leaves:
-                self._add_flow(inp.label, inp.price, inp.quantity * level * index, rev, acc, True, 0.0)
+                self._add_flow(inp.label, inp.price, inp.quantity * level * index, rev, acc, True, 0.0,
+                               block=where, role="final_demand", level=level)
         self._spending[self._key(blk.consumer)] = blk
 
     def build(self) -> ConcreteModel:
         """Compile all blocks and equations into constraints on :attr:`pyomo`."""
         if self.built:
             return self.pyomo
+        self._compile(first=True)
+        self.built = True
+        self.pyomo._cge_before_solve = self.before_solve
+        return self.pyomo
+
+    def rebuild(self) -> None:
+        """Recompile every block in place (same variables, values and parameters; reference prices
+        and equation scales of the first build): for a mutable elasticity that changed regime."""
+        m = self.pyomo
+        for name in self._components:
+            m.del_component(name)
+        m.del_component("cost_index")
+        m.del_component("quantity")
+        m.cost_index = Expression(Any)
+        m.quantity = Expression(Any)
+        self.flows = []
+        self.accounts = defaultdict(list)
+        for d in (self._supply, self._demand, self._bench_supply, self._income, self._profit):
+            d.clear()
+        self._n_expr = 0
+        self._compile(first=False)
+
+    def _compile(self, first: bool) -> None:
         m = self.pyomo
         self._spending: dict = {}
+        self._regimes = []
+        self._imbalance = []
+        self._components = []
+        self.pairs = {}
+        self._pair_vars: dict[tuple, object] = {}
         for blk in self.blocks:
             if isinstance(blk, Production):
                 self._compile_production(blk)
@@ -344,43 +482,50 @@ class EquilibriumModel:
                 raise ModelDeclarationError(f"unknown block {blk!r}")
 
         # benchmark incomes: evaluate income sources at the benchmark point
-        evaluate = PointEvaluator()
-        for name, kind in self.kind.items():
-            if kind != "consumer":
-                continue
-            var = m.component(name)
-            for v in var.values():
-                terms = self._income.get(self._key(v), [])
-                v.set_value(sum(evaluate(t) for t in terms))
+        if first:
+            evaluate = PointEvaluator()
+            for name, kind in self.kind.items():
+                if kind != "consumer":
+                    continue
+                var = m.component(name)
+                for v in var.values():
+                    terms = self._income.get(self._key(v), [])
+                    v.set_value(sum(evaluate(t) for t in terms))
 
         families = defaultdict(dict)
+        owner: dict[str, dict] = defaultdict(dict)   # family -> {index: variable key}
         for key, (expr, scale) in self._profit.items():
             families[f"profit_{key[0]}"][key[1]] = expr / scale
+            owner[f"profit_{key[0]}"][key[1]] = key
         for name, kind in self.kind.items():
             var = m.component(name)
             for v in var.values():
                 key = self._key(v)
                 if kind == "commodity":
-                    if key == self.dropped_market:
-                        continue
                     if not self._supply.get(key) and not self._demand.get(key):
-                        if v.fixed:
+                        if v.fixed or key == self.dropped_market:
                             continue
                         raise ModelDeclarationError(f"commodity {name}{list(key[1:])} has no supply or demand")
                     scale = self._bench_supply.get(key) or 1.0
                     families[f"market_{name}"][key[1]] = (
                         sum(self._supply.get(key, [])) - sum(self._demand.get(key, []))
                     ) / scale
+                    owner[f"market_{name}"][key[1]] = key
                 elif kind == "consumer":
                     if key not in self._spending:
                         raise ModelDeclarationError(f"consumer {name}{list(key[1:])} has no demand block")
-                    scale = max(abs(value(v)), 1e-12)
+                    scale = self._income_scale.setdefault(key, max(abs(value(v)), 1e-12))
                     families[f"income_{name}"][key[1]] = (v - sum(self._income.get(key, []))) / scale
+                    owner[f"income_{name}"][key[1]] = key
                 elif kind == "sector" and key not in self._profit:
                     raise ModelDeclarationError(f"sector {name}{list(key[1:])} has no production block")
         for fam, rows in families.items():
             m.add_component(fam, Constraint(list(rows), rule=lambda _m, *k, rows=rows: rows[k[0] if len(k) == 1
                                                                                           else k] == 0))
+            self._components.append(fam)
+            con = m.component(fam)
+            for idx, key in owner[fam].items():
+                self.pairs[key] = con[idx]
         for name, index, rule, scale in self.equations:
             if index is None:
                 s = scale() if callable(scale) else scale
@@ -392,11 +537,112 @@ class EquilibriumModel:
                     rows[k] = rule(k) / s
                 m.add_component(name, Constraint(list(rows), rule=lambda _m, *k, rows=rows: rows[
                     k[0] if len(k) == 1 else k] == 0))
-        if self.numeraire is not None:
+            self._components.append(name)
+            aux = self._pair_of_equation.get(name)
+            if aux is not None:
+                con = m.component(name)
+                if index is None:
+                    self.pairs[self._key(aux)] = con
+                else:
+                    for k in index:
+                        self.pairs[self._key(aux[k])] = con[k]
+        if first and self.numeraire is not None:
             var, val = self.numeraire
             var.fix(val)
-        self.built = True
-        return m
+        self.n_builds += 1
+        self._sync_pairs()
+
+    # ----- MPSGE pairing: fix / unfix -------------------------------------------------------
+    def _var_of(self, key):
+        comp = self.pyomo.component(key[0])
+        return comp if key[1] is None else comp[key[1]]
+
+    def condition(self, var):
+        """The condition (Pyomo ``ConstraintData``) paired with variable ``var``, or None."""
+        return self.pairs.get(self._key(var))
+
+    def _sync_pairs(self) -> None:
+        """Deactivate the condition of every fixed variable and of every explicitly dropped
+        market; reactivate the others."""
+        if len(self._pair_vars) != len(self.pairs):
+            self._pair_vars = {key: self._var_of(key) for key in self.pairs}
+        pv, dropped = self._pair_vars, self._dropped
+        for key, con in self.pairs.items():
+            drop = pv[key].fixed or key in dropped
+            if drop and con.active:
+                con.deactivate()
+            elif not drop and not con.active:
+                con.activate()
+
+    @staticmethod
+    def _datas(var):
+        return list(var.values()) if var.is_indexed() else [var]
+
+    def fix(self, var, value_=None) -> None:
+        """Fix ``var`` (a variable or a whole family) at ``value_`` (default: its current value)
+        and drop its paired condition; takes effect at the next solve, no rebuild needed."""
+        for v in self._datas(var):
+            v.fix(v.value if value_ is None else value_)
+        if self.built:
+            self._sync_pairs()
+
+    def unfix(self, var) -> None:
+        """Free ``var`` again and restore its paired condition."""
+        for v in self._datas(var):
+            v.unfix()
+            if self.numeraire is not None and v is self.numeraire[0]:
+                self.numeraire = None
+        if self.built:
+            self._sync_pairs()
+
+    def drop_condition(self, var) -> None:
+        """Drop the condition paired with ``var`` while ``var`` stays free (e.g. the market that
+        Walras' law makes redundant when the numeraire is a price index)."""
+        self._dropped.add(self._key(var))
+        if self.built:
+            self._sync_pairs()
+
+    def restore_condition(self, var) -> None:
+        self._dropped.discard(self._key(var))
+        if self.built:
+            self._sync_pairs()
+
+    def dropped(self) -> list[tuple]:
+        """Keys ``(family, index)`` of variables whose paired condition is currently dropped."""
+        return [key for key, con in self.pairs.items() if not con.active]
+
+    # ----- checks before every solve --------------------------------------------------------
+    def before_solve(self) -> bool:
+        """Called by every solve route (through the Pyomo model): pair conditions with the
+        variables fixed now, and recompile in place when a mutable elasticity has crossed a CES
+        regime since the last build. Returns True when the model was recompiled."""
+        changed = False
+        for where, sigma, built in self._regimes:
+            now = float(value(sigma))
+            if built == "cet":
+                if now < 0:
+                    raise ModelDeclarationError(f"{where}: transformation elasticity must be non-negative, got {now}")
+                continue
+            if ces.regime(sigma) != built:
+                changed = True
+        if changed:
+            self.rebuild()
+        else:
+            self._sync_pairs()
+        return changed
+
+    def imbalance(self):
+        """Benchmark cost, revenue and imbalance (revenue − cost) of every production block, as
+        a DataFrame, at the current values of any mutable quantities; MPSGE accepts unbalanced
+        benchmarks and so does this core (each side is calibrated to its own benchmark value)."""
+        import pandas as pd
+
+        rows = []
+        for where, key, c, r in self._imbalance:
+            c, r = _num(c), _num(r)
+            rows.append({"block": str(where), "sector": _label(key), "benchmark_cost": c,
+                         "benchmark_revenue": r, "imbalance": r - c})
+        return pd.DataFrame(rows, columns=["block", "sector", "benchmark_cost", "benchmark_revenue", "imbalance"])
 
     # ----- helpers for results ---------------------------------------------------------------
     def flow_values(self, kind_prefix: str | None = None) -> list[tuple[tuple, float]]:
@@ -407,12 +653,24 @@ class EquilibriumModel:
                 if kind_prefix is None or (f.label and f.label[0] == kind_prefix)]
 
 
+def _label(key) -> str:
+    name, idx = key
+    if idx is None:
+        return name
+    idx = idx if isinstance(idx, tuple) else (idx,)
+    return f"{name}[{','.join(str(i) for i in idx)}]"
+
+
 def walras_residual(em: EquilibriumModel) -> float:
-    """Relative excess supply of the market dropped by Walras' law, at current values."""
-    if em.dropped_market is None:
-        return 0.0
-    key = em.dropped_market
+    """Residual (relative excess supply, or relative income gap) of the dropped market or income
+    conditions at current values — Walras' law says they hold once all others do. With several
+    dropped, the one of largest magnitude (signed); 0 when none is dropped."""
     evaluate = PointEvaluator()
-    supply = sum(evaluate(t) for t in em._supply.get(key, []))
-    demand = sum(evaluate(t) for t in em._demand.get(key, []))
-    return (supply - demand) / (em._bench_supply.get(key) or 1.0)
+    worst = 0.0
+    for key, con in em.pairs.items():
+        if con.active or em.kind[key[0]] not in ("commodity", "consumer"):
+            continue
+        r = float(evaluate(con.body))
+        if abs(r) > abs(worst):
+            worst = r
+    return worst

@@ -40,7 +40,13 @@ def _index_label(c):
 
 
 def active_rows(model) -> Rows:
-    """All active constraints; raises if any of them is not an equality."""
+    """All active constraints; raises if any of them is not an equality.
+
+    A model built by :class:`cge.core.model.EquilibriumModel` first runs its pre-solve hook
+    (pair conditions with the variables fixed now; recompile after a CES regime change)."""
+    hook = getattr(model, "_cge_before_solve", None)
+    if hook is not None:
+        hook()
     cons = list(model.component_data_objects(Constraint, active=True, descend_into=True))
     blocks = [c.parent_component().name for c in cons]
     bad = [c for c in cons if not is_equality(c)]

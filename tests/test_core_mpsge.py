@@ -1,0 +1,175 @@
+"""MPSGE semantics of ``cge.core``: CET outputs, variable/condition pairing with fix/unfix between
+solves, no silent wrong answers, and the public query API."""
+
+import numpy as np
+import pytest
+
+from cge.core import query
+from cge.core.blocks import TOP, AdValorem, Demand, Endowment, Input, Nest, Output, Production
+from cge.core.model import EquilibriumModel, ModelDeclarationError, walras_residual
+from cge.errors import CGEError
+from cge.solve import compile_system, solve_model
+from cge.solve.mcp import solve_mcp
+
+
+def two_by_two(sigma=1.0, tax=0.0, quantity_k=50.0, agent="RA"):
+    em = EquilibriumModel("2x2")
+    X, Y, U = em.sectors("X"), em.sectors("Y"), em.sectors("U")
+    PX, PY, PU, PL, PK = (em.commodities(n) for n in ("PX", "PY", "PU", "PL", "PK"))
+    RA = em.consumers("RA")
+    collector = RA if agent == "RA" else None
+    em.add(Production(X, [Output(PX, 100, wedges=(AdValorem(collector, tax, kind="output_tax"),))],
+                      [Input(PL, 50), Input(PK, quantity_k)], [Nest(TOP, sigma)]))
+    em.add(Production(Y, [Output(PY, 50)], [Input(PL, 20), Input(PK, 30)], [Nest(TOP, sigma)]))
+    em.add(Production(U, [Output(PU, 150)], [Input(PX, 100), Input(PY, 50)], [Nest(TOP, 1.0)]))
+    em.add(Demand(RA, inputs=[Input(PU, 150)], endowments=[Endowment(PL, 77.0), Endowment(PK, 80.0)]))
+    return em
+
+
+def test_revenue_without_an_agent_is_a_declaration_error():
+    em = two_by_two(tax=0.1, agent=None)
+    with pytest.raises(ModelDeclarationError, match="names no agent") as err:
+        em.build()
+    assert isinstance(err.value, CGEError)
+
+
+def test_elasticity_moved_across_regimes_recompiles_and_matches_a_fresh_build():
+    em = EquilibriumModel("regimes")
+    sigma = em.parameter("sigma", values=1.0)
+    ref = two_by_two(sigma=1.5)
+    ref.set_numeraire(ref.pyomo.PL)
+    ref.build()
+    solve_model(ref.pyomo, tol=1e-12)
+    # the same model with a mutable elasticity, built as Cobb-Douglas, then moved to 1.5
+    em = two_by_two(sigma=sigma)
+    em.set_numeraire(em.pyomo.PL)
+    em.build()
+    system = compile_system(em.pyomo)
+    system.solve(tol=1e-12)
+    sigma.value = 1.5
+    system.solve(tol=1e-12)
+    assert em.n_builds == 2
+    for n in ("X", "Y", "U", "PX", "PY", "PK", "RA"):
+        assert em.pyomo.component(n).value == pytest.approx(ref.pyomo.component(n).value, abs=1e-10), n
+    sigma.value = 1.2   # within the CES regime: no recompile
+    system.solve(tol=1e-12)
+    assert em.n_builds == 2
+
+
+def test_fixing_a_variable_drops_its_condition_and_unfixing_restores_it():
+    em = two_by_two()
+    em.build()
+    m = em.pyomo
+    em.fix(m.PL, 1.0)                        # the numeraire is just a fixed price
+    assert not em.condition(m.PL).active and em.dropped() == [("PL", None)]
+    system = compile_system(m)
+    system.solve(tol=1e-12)
+    pk_with_pl = m.PK.value
+    em.unfix(m.PL)
+    m.RA.fix(165.0)                         # Pyomo's own fix works too: the income condition goes
+    system.solve(tol=1e-12)
+    assert em.condition(m.PL).active and not em.condition(m.RA).active
+    assert m.PL.value == pytest.approx(1.0, abs=1e-10) and m.PK.value == pytest.approx(pk_with_pl, abs=1e-10)
+    assert abs(walras_residual(em)) < 1e-10
+    assert em.n_builds == 1
+
+
+def test_fixing_an_activity_level_drops_its_zero_profit_condition():
+    em = two_by_two()
+    em.set_numeraire(em.pyomo.PL)
+    em.build()
+    m = em.pyomo
+    em.fix(m.X, 1.2)
+    solve_model(m, tol=1e-12)
+    cond = query.conditions(em).set_index("variable")
+    assert not cond.loc["X", "active"] and cond.loc["X", "residual"] != pytest.approx(0.0, abs=1e-6)
+    assert m.X.value == 1.2
+
+
+def test_mutable_quantities_and_reference_prices_resolve_without_rebuilding():
+    em = EquilibriumModel("mutable")
+    X, Y = em.sectors("X"), em.sectors("Y")
+    PX, PL, PK = (em.commodities(n) for n in ("PX", "PL", "PK"))
+    RA = em.consumers("RA")
+    qk = em.parameter("qk", values=50.0)
+    ref = em.parameter("ref", values=1.0)
+    lab = em.parameter("lab", values=50.0)
+    em.add(Production(X, [Output(PX, 100)], [Input(PL, 50), Input(PK, qk, reference_price=ref)], [Nest(TOP, 1.0)]))
+    em.add(Production(Y, [Output(PL, lab)], [Input(PK, 50)]))
+    em.add(Demand(RA, inputs=[Input(PX, 100)], endowments=[Endowment(PK, 100.0)]))
+    em.set_numeraire(em.pyomo.PX)
+    em.build()
+    system = compile_system(em.pyomo)
+    assert system.solve().iterations == 0
+    qk.value, ref.value = 60.0, 1.2    # benchmark value of capital in X: 50 -> 72 (an unbalanced benchmark)
+    lab.value = 55.0
+    system.solve(tol=1e-12)
+    assert em.n_builds == 1
+    assert em.imbalance().set_index("sector").loc["X", "imbalance"] == pytest.approx(100 - 122)
+
+
+def test_cet_supplies_obey_hotelling_and_revenue_is_exhausted():
+    """At arbitrary seller prices, supplies per unit are (x_o / r)^t times the benchmark and the
+    revenue function equals the value of those supplies (Euler)."""
+    em = EquilibriumModel("cet")
+    Z = em.sectors("Z")
+    PA, PB, PL = (em.commodities(n) for n in ("PA", "PB", "PL"))
+    RA = em.consumers("RA")
+    em.add(Production(Z, [Output(PA, 30), Output(PB, 70, reference_price=1.0)], [Input(PL, 100)],
+                      transformation=2.5))
+    em.add(Demand(RA, inputs=[Input(PA, 30), Input(PB, 70)], endowments=[Endowment(PL, 100.0)]))
+    em.build()
+    m = em.pyomo
+    m.PA.set_value(1.3)
+    m.PB.set_value(0.8)
+    r = (0.3 * 1.3 ** 3.5 + 0.7 * 0.8 ** 3.5) ** (1 / 3.5)
+    supply_a = query.quantity(em, ("Z", None), "PA", per_unit=True)
+    supply_b = query.quantity(em, ("Z", None), "PB", per_unit=True)
+    assert supply_a == pytest.approx(30 * (1.3 / r) ** 2.5, rel=1e-12)
+    assert supply_b == pytest.approx(70 * (0.8 / r) ** 2.5, rel=1e-12)
+    assert 1.3 * supply_a + 0.8 * supply_b == pytest.approx(100 * r, rel=1e-12)
+    em.fix(m.PL, 1.0)
+    res = solve_mcp(em)
+    assert res.max_residual < 1e-10 and abs(res.walras_residual) < 1e-10
+
+
+def test_query_api_reports_flows_revenue_and_residuals_of_a_taxed_economy():
+    em = two_by_two(tax=0.1)
+    em.set_numeraire(em.pyomo.PL)
+    em.build()
+    m = em.pyomo
+    solve_model(m, tol=1e-12)
+    flows = query.flows(em)
+    assert set(flows["role"]) == {"input", "output", "final_demand", "endowment"}
+    x_out = flows[(flows["block"] == "X") & (flows["role"] == "output")].iloc[0]
+    assert x_out["quantity"] == pytest.approx(100 * m.X.value, rel=1e-12)
+    assert x_out["quantity_per_unit"] == pytest.approx(100.0)
+    rev = query.revenue_by_agent(em)
+    assert list(rev["kind"]) == ["output_tax"]
+    assert rev["revenue"].iloc[0] == pytest.approx(0.1 * m.PX.value * 100 * m.X.value, rel=1e-12)
+    # income = factor income + tax revenue
+    assert m.RA.value == pytest.approx(77 * m.PL.value + 80 * m.PK.value + rev["revenue"].iloc[0], rel=1e-10)
+    res = query.conditions(em)
+    assert np.all(np.abs(res.loc[res["active"], "residual"]) < 1e-10)
+    assert len(query.market_residuals(em)) == 5 and len(query.profit_residuals(em)) == 3
+    assert abs(query.walras_check(em)) < 1e-10
+
+
+def test_smoothing_continuation_reaches_the_same_equilibrium_with_a_shut_down_sector():
+    """The fallback of the complementarity route (smoothed Fischer-Burmeister, μ → 0) finds the
+    same solution as semismooth Newton, including an activity at zero."""
+    def model():
+        em = two_by_two()
+        Z = em.sectors("Z")
+        em.add(Production(Z, [Output(em.pyomo.PX, 10)], [Input(em.pyomo.PL, 10, reference_price=1.0,
+                                                               wedges=(AdValorem(em.pyomo.RA, 1.0),))]))
+        em.set_numeraire(em.pyomo.PL)
+        em.build()
+        return em
+    direct, smooth = model(), model()
+    a = solve_mcp(direct)
+    b = solve_mcp(smooth, smoothing=True)
+    assert "smoothing continuation" in b.message
+    assert set(a.at_bounds["variable"]) == set(b.at_bounds["variable"]) == {"Z"}
+    for n in ("X", "Y", "U", "PX", "PK", "RA", "Z"):
+        assert smooth.pyomo.component(n).value == pytest.approx(direct.pyomo.component(n).value, rel=1e-9, abs=1e-9)
