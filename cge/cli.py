@@ -16,6 +16,8 @@ from pathlib import Path
 from cge.errors import CGEError
 
 DEFAULT_DATASET = "wiod2011"
+#: steps of the welfare-decomposition path in `cge compare` (see cge.decomposition)
+DECOMPOSITION_STEPS = 1
 
 
 def default_dataset_path() -> Path:
@@ -70,7 +72,10 @@ def cmd_compare(args) -> int:
         its = f"{res.iterations:>3}" if res.iterations >= 0 else "n/a"  # NL-file routes do not report them
         print(f"  solved {sc.name:<18} route={res.route} iterations={its} max residual={res.max_residual:.1e}")
 
-    comp = run_scenarios(b, scenarios, route=args.route, progress=progress)
+    if args.decomposition_steps < 1:
+        raise CGEError(f"--decomposition-steps {args.decomposition_steps}: must be at least 1")
+    comp = run_scenarios(b, scenarios, route=args.route, progress=progress,
+                         decomposition_steps=args.decomposition_steps)
     out = write_results(comp, args.out, {"dataset_path": label})
     head = comp.headline()
     with pd.option_context("display.width", 250, "display.max_columns", 50, "display.float_format", "{:.2f}".format):
@@ -147,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", default="results", help="output folder (default: ./results)")
     c.add_argument("--route", default="auto", choices=["auto", "casadi", "ipopt", "pounce"],
                    help="solver route (see `cge info`)")
+    c.add_argument("--decomposition-steps", type=int, default=DECOMPOSITION_STEPS, metavar="N",
+                   help="steps of the path along which EV is decomposed (1 = two-point identity, no extra "
+                   f"solves; default {DECOMPOSITION_STEPS})")
     c.set_defaults(func=cmd_compare)
     i = sub.add_parser("info", help="solver routes in use and why, default data")
     i.set_defaults(func=cmd_info)
