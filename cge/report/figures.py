@@ -579,9 +579,15 @@ def terms_of_trade(res: Results, style: Styles):
                   t.reset_index(names="region").melt(id_vars="region", var_name="design", value_name="tot_pct"))
 
 
+def decomposition(res: Results, style: Styles):
+    from cge.report.welfare import decomposition_figure  # it builds on this module
+
+    return decomposition_figure(res, style)
+
+
 PANELS = {
     "validity": (leakage, emissions, eite_output, carbon_price),
-    "fairness": (ev_regions, ev_income, burden_share, ev_groups, bca_flows),
+    "fairness": (ev_regions, ev_income, burden_share, ev_groups, bca_flows, decomposition),
     "trade": (eite_trade, bilateral, terms_of_trade),
 }
 
