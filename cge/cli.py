@@ -77,6 +77,10 @@ def cmd_compare(args) -> int:
     comp = run_scenarios(b, scenarios, route=args.route, progress=progress,
                          decomposition_steps=args.decomposition_steps)
     out = write_results(comp, args.out, {"dataset_path": label})
+    dec = comp.table("decomposition")
+    if len(dec):
+        print(f"welfare decomposition: {args.decomposition_steps} path step(s); largest |EV - sum of channels| "
+              f"{dec['check_bn_usd'].abs().max():.1e} bn USD")
     head = comp.headline()
     with pd.option_context("display.width", 250, "display.max_columns", 50, "display.float_format", "{:.2f}".format):
         title = f"Headline results{' (SYNTHETIC DATA)' if synthetic else ''}: {b.name}"

@@ -9,7 +9,8 @@ block): market price ``p_f``, quantity ``q_f``, wedges ``w`` with per-unit amoun
 valorem rate times its base, or a specific charge) collected by region ``c_w``; the buyer pays
 ``b_f = p_f + Σ_w τ_w`` (inputs), the seller receives ``s_f = p_f − Σ_w τ_w`` (outputs). ``β_f`` is
 the region of the block the flow belongs to and ``π_f`` the region of its commodity; a flow with
-``π_f ≠ β_f`` is trade (exporter ``π_f``, importer ``β_f``).
+``π_f ≠ β_f`` is trade (exporter ``π_f``, importer ``β_f``). A wedge collected by no agent counts as
+collected abroad.
 
 **The identity.** Region r's agent spends its income ``M_r`` (factors, rents, wedge revenue,
 transfers ``T_r``) on consumption ``PC_r·W_r`` (``W_r = C_r·Σ_i vc[r,i]``, benchmark value of the
@@ -195,7 +196,8 @@ def decompose(p0: Point, p1: Point, tags) -> dict[str, dict[str, float]]:
         missing = sorted(set(p0.flows) ^ set(p1.flows), key=str)[:3]
         raise DecompositionError(f"the two points have different flows (e.g. {missing}); they come from "
                                  "different benchmarks")
-    raw = {r: dict.fromkeys(CHANNELS, 0.0) for r in p0.regions}
+    # agents or commodities outside the regions (e.g. an international pool) accumulate apart
+    raw: dict = defaultdict(lambda: dict.fromkeys(CHANNELS, 0.0))
     tau0, tau1 = defaultdict(float, p0.wedges), defaultdict(float, p1.wedges)
     by_flow: dict[tuple, list] = defaultdict(list)
     for key in set(p0.wedges) | set(p1.wedges):

@@ -4,9 +4,13 @@ Each channel has its own formula; the identity that they add up to the EV comput
 consumption level holds only at equilibrium, so the add-up tests are real checks of the derivation.
 """
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from conftest import scenario
 
 from cge.decomposition import CHANNELS, decompose, snapshot
@@ -220,3 +224,29 @@ def test_fairness_table_puts_ev_per_capita_beside_income_and_emissions_per_capit
     np.testing.assert_allclose(f["income_per_capita_benchmark_usd"], reg["income_per_capita_benchmark_usd"])
     np.testing.assert_allclose(f["emissions_per_capita_benchmark_t"],
                                reg["emissions_benchmark_mt"] / reg["population_million"])
+
+
+def test_compare_writes_the_decomposition_and_fairness_tables(tmp_path):
+    scen = tmp_path / "s.yaml"
+    scen.write_text("defaults: {coalition: [annex1], policy: {instrument: coalition_cap, cut: 0.2}}\n"
+                    "scenarios:\n  - name: REF\n  - name: BCA\n    bca: {import_charge: true}\n")
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "cge.cli", "compare", "--synthetic", "4x7:2", "--scenarios", str(scen),
+                        "--out", str(out), "--decomposition-steps", "2"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "welfare decomposition: 2 path step(s)" in r.stdout
+    for name in ("decomposition", "fairness", "burden_shares", "bca_transfers", "cbdr"):
+        assert pd.read_csv(out / f"{name}.csv").shape == pd.read_parquet(out / f"{name}.parquet").shape
+    assert {"decomposition", "fairness", "cbdr"} <= set(pd.ExcelFile(out / "results.xlsx").sheet_names)
+    assert "bca\\_charges\\_paid" in (out / "decomposition.tex").read_text()
+    assert "bca_charges_paid" in (out / "decomposition.md").read_text()
+    meta = yaml.safe_load((out / "run.yaml").read_text())
+    assert meta["decomposition"]["path_steps"] == [2] and meta["decomposition"]["max_abs_check_bn_usd"] < 1e-9
+
+
+def test_compare_rejects_a_path_of_zero_steps_with_one_line(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "cge.cli", "compare", "--synthetic", "3x6", "--out", str(tmp_path / "o"),
+                        "--decomposition-steps", "0"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2
+    assert r.stderr.strip() == "error: --decomposition-steps 0: must be at least 1"
+    assert not (tmp_path / "o").exists()
