@@ -22,6 +22,7 @@ from cge.decomposition import (
     path_decomposition,
     snapshot,
 )
+from cge.errors import ScenarioError
 from cge.results import collect, fairness_tables
 from cge.scenario import Scenario
 from cge.solve import SolveError, SolveResult, compile_system
@@ -89,8 +90,16 @@ class Comparison:
 
 
 def reference_scenario(scenarios: list[Scenario]) -> Scenario | None:
-    """The scenario designs are compared with: the one named ``REF``, else the first with
-    neither a border adjustment nor output-based rebates (None if every scenario has one)."""
+    """The scenario designs are compared with: the one flagged ``reference: true``, else the one
+    named ``REF``, else the first with neither a border adjustment nor output-based rebates (None
+    if every scenario has one). Two flagged scenarios are a :class:`ScenarioError`."""
+    flagged = [sc.name for sc in scenarios if sc.reference]
+    if len(flagged) > 1:
+        raise ScenarioError(f"scenarios {', '.join(flagged)} are all flagged reference: true; flag one "
+                            "(the designs' welfare decomposition is relative to it)")
+    for sc in scenarios:
+        if sc.reference:
+            return sc
     for sc in scenarios:
         if sc.name == REFERENCE_NAME:
             return sc
@@ -134,6 +143,7 @@ def run_scenarios(
     shrink the index-number remainder), and the fairness tables of :func:`cge.results.fairness_tables`."""
     if decomposition_steps < 1:
         raise ValueError(f"decomposition_steps must be at least 1, got {decomposition_steps}")
+    ref = reference_scenario(scenarios)  # before any solve: a bad flag costs nothing
     timings: dict = {"build_s": 0.0, "compile_s": 0.0, "solve_s": 0.0}
     models: dict = {}
     results = []
@@ -164,7 +174,7 @@ def run_scenarios(
         if progress:
             progress(sc, res)
     t0 = time.perf_counter()
-    _add_decomposition(benchmark, results, states, models, bench_point, reference_scenario(scenarios),
+    _add_decomposition(benchmark, results, states, models, bench_point, ref,
                        decomposition_steps, dict(tol=tol, max_iter=max_iter, check_tol=check_tol))
     timings["decomposition_s"] = time.perf_counter() - t0
     return Comparison(benchmark, results, timings)

@@ -30,6 +30,8 @@ spec section 5. Unknown keys and bad values are errors naming the file and the k
       benchmark: exporter          # exporter (own) | world_average | best
     elasticities: {}               # overrides, e.g. {sigma_dm: {"*": 4.0}}
     numeraire: PW                  # PW (world CPI) or PC:<region>
+    reference: false               # true: the designs' welfare decomposition is relative to this one
+                                   # (default: the scenario named REF, else the first without BCA/OBR)
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ class Scenario:
     output_based_rebates: OutputBasedRebates = field(default_factory=OutputBasedRebates)
     elasticities: dict = field(default_factory=dict)
     numeraire: str = "PW"
+    reference: bool = False
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -217,7 +220,7 @@ def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
     return Scenario(
         name=data["name"], description=desc, coalition=_codes(data.get("coalition"), source, "coalition"),
         policy=policy, foreign_carbon_prices=fcp, bca=bca, output_based_rebates=obr,
-        elasticities=el, numeraire=numeraire,
+        elasticities=el, numeraire=numeraire, reference=_bool(data.get("reference", False), source, "reference"),
     )
 
 

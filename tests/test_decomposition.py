@@ -250,3 +250,23 @@ def test_compare_rejects_a_path_of_zero_steps_with_one_line(tmp_path):
     assert r.returncode == 2
     assert r.stderr.strip() == "error: --decomposition-steps 0: must be at least 1"
     assert not (tmp_path / "o").exists()
+
+
+def test_a_scenario_flagged_reference_is_the_base_of_the_comparison():
+    b = random_benchmark(4, 7, seed=2)
+    designs = [{"name": "REF"}, {"name": "OBR", "output_based_rebates": {"enabled": True}, "reference": True},
+               {"name": "BCA", "bca": {"import_charge": True}}]
+    d = run_scenarios(b, _scenarios(designs)).table("decomposition")
+    assert set(d["relative_to"]) == {"benchmark", "OBR"}
+    ev = d[d["relative_to"] == "benchmark"].set_index(["scenario", "region"])["ev_bn_usd"]
+    vs = d[(d["relative_to"] == "OBR") & (d["scenario"] == "BCA")].set_index("region")["ev_bn_usd"]
+    for r, v in vs.items():
+        assert v == pytest.approx(ev[("BCA", r)] - ev[("OBR", r)], abs=1e-12)
+
+
+def test_two_scenarios_flagged_reference_are_an_error_before_any_solve():
+    from cge.errors import ScenarioError
+
+    designs = [{"name": "A", "reference": True}, {"name": "B", "reference": True}]
+    with pytest.raises(ScenarioError, match="A, B are all flagged reference"):
+        run_scenarios(random_benchmark(4, 7, seed=2), _scenarios(designs))
