@@ -20,6 +20,8 @@ from pathlib import Path
 from cge.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, CGEError
 
 DEFAULT_DATASET = "wiod2011"
+#: steps of the welfare-decomposition path in `cge compare` (see cge.decomposition)
+DECOMPOSITION_STEPS = 1
 
 
 def default_dataset_path() -> Path:
@@ -70,6 +72,8 @@ def cmd_compare(args) -> int:
     scenarios = load_scenarios(scen_path)
     b, label = _load_benchmark(args)
     check_scenarios(b, scenarios, scen_path)
+    if args.decomposition_steps < 1:
+        raise CGEError(f"--decomposition-steps {args.decomposition_steps}: must be at least 1")
     synthetic = bool(b.metadata.get("synthetic"))
     data_path = None if args.synthetic else (Path(args.data) if args.data else default_dataset_path())
     folder = OutputFolder(args.out, "results", inputs=[data_path, scen_path], force=args.force, wait=args.wait,
@@ -83,8 +87,13 @@ def cmd_compare(args) -> int:
             its = f"{res.iterations:>3}" if res.iterations >= 0 else "n/a"  # NL-file routes do not report them
             print(f"  solved {sc.name:<18} route={res.route} iterations={its} max residual={res.max_residual:.1e}")
 
-        comp = run_scenarios(b, scenarios, route=args.route, progress=progress)
+        comp = run_scenarios(b, scenarios, route=args.route, progress=progress,
+                             decomposition_steps=args.decomposition_steps)
         out = write_results(comp, folder, {"dataset_path": label})
+    dec = comp.table("decomposition")
+    if len(dec):
+        print(f"welfare decomposition: {args.decomposition_steps} path step(s); largest |EV - sum of channels| "
+              f"{dec['check_bn_usd'].abs().max():.1e} bn USD")
     head = comp.headline()
     with pd.option_context("display.width", 250, "display.max_columns", 50, "display.float_format", "{:.2f}".format):
         title = f"Headline results{' (SYNTHETIC DATA)' if synthetic else ''}: {b.name}"
@@ -193,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_output_arguments(c)
     c.add_argument("--route", default="auto", choices=["auto", "casadi", "ipopt", "pounce"],
                    help="solver route (see `cge info`)")
+    c.add_argument("--decomposition-steps", type=int, default=DECOMPOSITION_STEPS, metavar="N",
+                   help="steps of the path along which EV is decomposed (1 = two-point identity, no extra "
+                   f"solves; default {DECOMPOSITION_STEPS})")
     c.set_defaults(func=cmd_compare)
     i = sub.add_parser("info", parents=dbg, help="solver routes in use and why, default data")
     i.set_defaults(func=cmd_info)

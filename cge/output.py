@@ -31,6 +31,27 @@ def headline_markdown(c: Comparison, digits: int = 2) -> str:
     return df.to_markdown(index=False, floatfmt=f".{digits}f")
 
 
+DECOMPOSITION_NOTE = ("EV decomposed into channels that add up to it (cge/decomposition.py): terms of trade at "
+                      "border prices by good group, BCA charges paid / kept / returned, rebates, permit trade, "
+                      "allocative efficiency (wedge x change in quantity), other transfers, index-number remainder.")
+
+
+def decomposition_summary(c: Comparison) -> pd.DataFrame:
+    """The ``decomposition`` table in bn USD only (one row per base, scenario and region), for
+    Markdown and LaTeX."""
+    from cge.decomposition import CHANNELS
+
+    d = c.table("decomposition")
+    if d.empty:
+        return d
+    cols = ["ev_bn_usd"] + [f"{k}_bn_usd" for k in CHANNELS]
+    out = d[["relative_to", "scenario", "region"]].copy()
+    out.columns = ["relative to", "scenario", "region"]
+    for col in cols:
+        out[col[: -len("_bn_usd")]] = d[col]
+    return out
+
+
 def _write_phase_in_path(c: Comparison, folder: Path) -> None:
     """``phase_in_path.csv`` and ``phase_in_exporters.csv`` when scenarios carry a CBAM phase-in year."""
     from cge.phase_in import exporters_table, path_table
@@ -76,6 +97,14 @@ def _write(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
         f"# Welfare impacts and leakage: {c.benchmark.name}\n\n{headline_markdown(c)}\n\n{UNITS_NOTE}\n")
     (tmp / "headline.tex").write_text(
         tabular(head, f"Welfare impacts and leakage ({c.benchmark.name})", UNITS_NOTE, label="tab:headline"))
+    dec = decomposition_summary(c)
+    if len(dec):
+        (tmp / "decomposition.md").write_text(
+            f"# Welfare decomposition, bn USD: {c.benchmark.name}\n\n"
+            f"{dec.to_markdown(index=False, floatfmt='.3f')}\n\n{DECOMPOSITION_NOTE} {UNITS_NOTE}\n")
+        (tmp / "decomposition.tex").write_text(
+            tabular(dec, f"Welfare decomposition, bn USD ({c.benchmark.name})", DECOMPOSITION_NOTE, digits=3,
+                    label="tab:decomposition", text_columns=3))
     with pd.ExcelWriter(tmp / "results.xlsx") as xl:
         head.to_excel(xl, sheet_name="headline", index=False)
         for name in TABLES:
@@ -95,6 +124,10 @@ def _write(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
         "undefined": c.undefined().to_dict(orient="records"),
         "tables": {name: file_digest(tmp / f"{name}.csv") for name in TABLES},
     }
+    dec = c.table("decomposition")
+    if len(dec):
+        meta["decomposition"] = {"path_steps": sorted({int(n) for n in dec["path_steps"]}),
+                                 "max_abs_check_bn_usd": float(dec["check_bn_usd"].abs().max())}
     if extra_metadata:
         meta.update(extra_metadata)
     (tmp / "run.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))

@@ -347,3 +347,118 @@ def _groups(b, regions: pd.DataFrame) -> pd.DataFrame:
                      "ev_pct": 100 * sel["ev_bn_usd"].sum() / base if base else np.nan,
                      "ev_per_capita_usd": sel["ev_bn_usd"].sum() * 1000 / pop if pop > 0 else np.nan})
     return pd.DataFrame(rows, columns=["group", "regions", "ev_bn_usd", "ev_pct", "ev_per_capita_usd"])
+
+
+# ----------------------------------------------------------------------------- fairness
+#: region-group pairs read as (developing, developed), first match wins; without either pair the
+#: non-coalition regions stand in for developing and the coalition for developed ones
+DEVELOPMENT_GROUPS = (("developing", "developed"), ("non_annex1", "annex1"))
+LEAST_DEVELOPED_GROUPS = ("least_developed", "ldc")
+
+
+def development_split(b, coalition) -> tuple[tuple, tuple, str]:
+    """``(developing regions, developed regions, label)`` from the dataset's region groups."""
+    groups = b.tags.region_groups
+    for poor, rich in DEVELOPMENT_GROUPS:
+        if poor in groups and rich in groups:
+            return tuple(groups[poor]), tuple(groups[rich]), poor
+    cl = set(coalition)
+    return tuple(r for r in b.regions if r not in cl), tuple(r for r in b.regions if r in cl), "non-coalition"
+
+
+def _cost_share(part: float, world: float) -> float:
+    """Share (%) of a global welfare cost borne by a part (NaN when the world does not lose)."""
+    return 100 * part / world if world < 0 else np.nan
+
+
+def fairness_tables(b, coalition, tables: dict[str, dict[str, pd.DataFrame]], reference: str | None
+                    ) -> dict[str, dict[str, pd.DataFrame]]:
+    """The fairness tables of the BCA debate for every scenario (``tables``: scenario → its
+    ``regions`` and ``bca_flows``), relative to the benchmark and to ``reference`` (REF):
+
+    * ``fairness`` (one row per region): EV per capita against benchmark income and emissions per
+      capita (t CO2 = Mt / million people), EV in % of benchmark income (GDP by expenditure
+      ``Σ fd − bop``), and the change relative to REF;
+    * ``burden_shares`` (one row per region group of the dataset, e.g. annex1 / non_annex1,
+      developed / developing, least developed where tagged): EV, and the share of the global
+      welfare cost ``100·EV_group/EV_world`` (when the world loses), also for the change vs REF;
+    * ``bca_transfers`` (one row per developing exporter, and a total): BCA charges on its exports
+      kept by developed importers (a transfer from developing to developed regions), in bn USD
+      and % of the payer's GDP (by income, in the scenario), and charges returned to it;
+    * ``cbdr`` (one row): EV of developing regions, its change vs REF, their share of the global
+      cost, charges they pay to developed regions, least-developed EV where tagged, and ``cbdr_rank``:
+      designs ranked by the burden they put on developing regions (1 = lightest, by EV in bn USD).
+    """
+    poor, rich, poor_label = development_split(b, coalition)
+    R = list(b.regions)
+    pop = np.where(np.isfinite(b.pop) & (b.pop > 0), b.pop, np.nan)
+    income = b.fd.sum(axis=(1, 2)) - b.bop
+    E0 = b.emissions
+    groups = b.tags.region_groups
+    ldc = next((groups[g] for g in LEAST_DEVELOPED_GROUPS if g in groups), None)
+    ref_ev = (tables[reference]["regions"].set_index("region")["ev_bn_usd"] if reference in tables else None)
+    out: dict[str, dict[str, pd.DataFrame]] = {}
+    cbdr_rows = []
+    for name, t in tables.items():
+        reg = t["regions"].set_index("region").reindex(R)
+        ev = reg["ev_bn_usd"].to_numpy(dtype=float)
+        d_ev = ev - ref_ev.reindex(R).to_numpy(dtype=float) if ref_ev is not None else np.full(len(R), np.nan)
+        fair = pd.DataFrame({
+            "region": R, "coalition": reg["coalition"].to_numpy(), "developing": [r in poor for r in R],
+            "population_million": pop, "income_per_capita_benchmark_usd": income * 1000 / pop,
+            "emissions_per_capita_benchmark_t": E0 / pop,
+            "emissions_per_capita_t": reg["emissions_mt"].to_numpy(dtype=float) / pop,
+            "ev_bn_usd": ev, "ev_pct": reg["ev_pct"].to_numpy(dtype=float), "ev_per_capita_usd": ev * 1000 / pop,
+            "ev_pct_of_income": np.where(income > 0, 100 * ev / np.where(income > 0, income, 1), np.nan),
+            "ev_vs_ref_bn_usd": d_ev, "ev_vs_ref_per_capita_usd": d_ev * 1000 / pop,
+        })
+        world, d_world = ev.sum(), d_ev.sum()
+        g_rows = []
+        for g, members in groups.items():
+            idx = [R.index(m) for m in members]
+            g_rows.append({
+                "group": g, "regions": " ".join(members),
+                "population_share_pct": 100 * np.nansum(pop[idx]) / np.nansum(pop),
+                "income_share_pct": 100 * income[idx].sum() / income.sum(),
+                "emissions_share_benchmark_pct": 100 * E0[idx].sum() / E0.sum(),
+                "ev_bn_usd": ev[idx].sum(), "ev_pct": 100 * ev[idx].sum() / b.vc[idx].sum(),
+                "burden_share_pct": _cost_share(ev[idx].sum(), world),
+                "ev_vs_ref_bn_usd": d_ev[idx].sum(), "burden_share_vs_ref_pct": _cost_share(d_ev[idx].sum(), d_world),
+            })
+        burden = pd.DataFrame(g_rows, columns=["group", "regions", "population_share_pct", "income_share_pct",
+                                               "emissions_share_benchmark_pct", "ev_bn_usd", "ev_pct",
+                                               "burden_share_pct", "ev_vs_ref_bn_usd", "burden_share_vs_ref_pct"])
+        flows = t["bca_flows"]
+        gdp = t["regions"].set_index("region")["gdp_income_bn_usd"]
+        x_rows = []
+        for payer in poor:
+            mine = flows[flows["exporter"] == payer]
+            kept = float(mine.loc[mine["collected_by"].isin(rich), "charge_bn_usd"].sum())
+            back = float(mine.loc[mine["collected_by"] == payer, "charge_bn_usd"].sum())
+            x_rows.append({"payer": payer, "to_developed_bn_usd": kept, "returned_bn_usd": back,
+                           "payer_gdp_bn_usd": float(gdp[payer]), "to_developed_pct_of_payer_gdp":
+                           100 * kept / float(gdp[payer]) if gdp[payer] > 0 else np.nan})
+        transfers = pd.DataFrame(x_rows, columns=["payer", "to_developed_bn_usd", "returned_bn_usd",
+                                                  "payer_gdp_bn_usd", "to_developed_pct_of_payer_gdp"])
+        if len(transfers):
+            tot = transfers[["to_developed_bn_usd", "returned_bn_usd", "payer_gdp_bn_usd"]].sum()
+            transfers.loc[len(transfers)] = {"payer": f"all {poor_label}", **tot.to_dict(),
+                                             "to_developed_pct_of_payer_gdp": 100 * tot["to_developed_bn_usd"]
+                                             / tot["payer_gdp_bn_usd"] if tot["payer_gdp_bn_usd"] > 0 else np.nan}
+        ip = [R.index(r) for r in poor]
+        cbdr_rows.append({
+            "scenario": name, "developing_group": poor_label,
+            "ev_developing_bn_usd": ev[ip].sum(), "ev_developing_pct": 100 * ev[ip].sum() / b.vc[ip].sum(),
+            "ev_developing_vs_ref_bn_usd": d_ev[ip].sum(),
+            "burden_share_developing_pct": _cost_share(ev[ip].sum(), world),
+            "bca_to_developed_bn_usd": float(transfers["to_developed_bn_usd"].iloc[:-1].sum())
+            if len(transfers) else 0.0,
+            "ev_least_developed_pct": (100 * ev[[R.index(r) for r in ldc]].sum()
+                                       / b.vc[[R.index(r) for r in ldc]].sum()) if ldc else np.nan,
+        })
+        out[name] = {"fairness": fair, "burden_shares": burden, "bca_transfers": transfers}
+    cbdr = pd.DataFrame(cbdr_rows)
+    cbdr["cbdr_rank"] = cbdr["ev_developing_bn_usd"].rank(ascending=False, method="min").astype(int)
+    for name in tables:
+        out[name]["cbdr"] = cbdr[cbdr["scenario"] == name].drop(columns="scenario").reset_index(drop=True)
+    return out

@@ -37,6 +37,8 @@ spec section 5. Unknown keys and bad values are errors naming the file and the k
     phase_in:                      # EU CBAM phase-in (cge/defaults/cbam_phase_in.yaml)
       year: null                   # 2026..2034: charges x (1 - free allocation share of the year)
       free_allocation: true        # the remaining share as output-based rebates to implementers
+    reference: false               # true: the designs' welfare decomposition is relative to this one
+                                   # (default: the scenario named REF, else the first without BCA/OBR)
 """
 
 from __future__ import annotations
@@ -121,6 +123,7 @@ class Scenario:
     elasticities: dict = field(default_factory=dict)
     numeraire: str = "PW"
     phase_in: PhaseIn = field(default_factory=lambda: PhaseIn())
+    reference: bool = False
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -308,6 +311,7 @@ def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
         name=data["name"], description=desc, coalition=_codes(data.get("coalition"), source, "coalition"),
         policy=policy, foreign_carbon_prices=fcp, bca=bca, output_based_rebates=obr,
         elasticities=el, numeraire=numeraire, phase_in=phase_in,
+        reference=_bool(data.get("reference", False), source, "reference"),
     )
 
 

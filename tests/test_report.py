@@ -41,7 +41,8 @@ DESIGNS = [
 ]
 FIGURES = ("validity_leakage", "validity_emissions", "validity_eite_output", "validity_carbon_price",
            "fairness_ev_regions", "fairness_ev_income", "fairness_burden_share", "fairness_ev_groups",
-           "fairness_bca_flows", "trade_eite_trade", "trade_bilateral", "trade_terms_of_trade")
+           "fairness_bca_flows", "fairness_decomposition", "trade_eite_trade", "trade_bilateral",
+           "trade_terms_of_trade")
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +113,8 @@ def test_report_builds_html_figures_and_tables_from_fresh_compare(report_dir, re
         assert (report_dir / "figures" / f"{key}.svg").exists(), key
     tables = sorted(p.stem for p in (report_dir / "tables").glob("*.md"))
     assert {"validity", "fairness_ev_regions", "fairness_summary", "fairness_ev_groups", "legitimacy",
-            "trade_bilateral", "trade_terms_of_trade"} <= set(tables)
+            "trade_bilateral", "trade_terms_of_trade", "fairness_decomposition", "fairness_dominant_channel",
+            "fairness_cbdr", "fairness_per_capita", "fairness_bca_transfers", "fairness_burden_shares"} <= set(tables)
     for t in tables:
         assert (report_dir / "tables" / f"{t}.tex").exists()
     sheets = pd.ExcelFile(report_dir / "tables" / "report_tables.xlsx").sheet_names
@@ -165,6 +167,8 @@ def test_numbers_in_html_tables_equal_the_dataframes(results_dir, html_text):
                 text, dv = got[k]
                 v = expected[c]
                 assert text == fmt_cell(v, t.digits), (t.key, c)
+                if isinstance(v, str):  # a text cell in a numeric table (e.g. the dominant channel)
+                    continue
                 if math.isfinite(v):
                     assert float(dv) == pytest.approx(float(v), rel=1e-12, abs=1e-12), (t.key, c)
                 else:
@@ -334,6 +338,28 @@ def test_sweep_folder_without_compare_tables_gives_the_possible_panels(tmp_path)
     figs = sorted(p.stem for p in (out / "figures").glob("*.png"))
     assert figs == ["fairness_ev_regions", "validity_carbon_price", "validity_leakage"]
     assert "tbl-sensitivity" in (out / "report.html").read_text()
+
+
+def test_fairness_panel_shows_the_welfare_decomposition_relative_to_ref(results_dir, html_text):
+    d = pd.read_csv(results_dir / "decomposition.csv")
+    ref = d[d["relative_to"] == "REF"]
+    cells = {row[0][0]: row for row in parse_tables(html_text)["tbl-fairness_decomposition"]}
+    for _, r in ref.iterrows():
+        row = cells[f"{r['region']} | {r['scenario']}"]
+        assert float(row[1][1]) == pytest.approx(r["ev_bn_usd"], rel=1e-12, abs=1e-15)
+        paid = float(row[5][1])  # the "BCA charges paid" column
+        assert paid == pytest.approx(r["bca_charges_paid_bn_usd"], rel=1e-12, abs=1e-15)
+    assert "fig-fairness_decomposition" in html_text
+    assert "tbl-fairness_cbdr" in html_text
+
+
+def test_results_folder_without_the_decomposition_still_gives_a_report(results_dir, tmp_path):
+    folder = tmp_path / "old"
+    shutil.copytree(results_dir, folder, ignore=shutil.ignore_patterns(
+        "report", "decomposition.*", "fairness.*", "burden_shares.*", "bca_transfers.*", "cbdr.*"))
+    out = build_report(folder)
+    assert (out / "report.html").exists()
+    assert not (out / "figures" / "fairness_decomposition.png").exists()
 
 
 def test_design_styles_are_distinct_in_greyscale():

@@ -26,6 +26,18 @@ from cge.files import check_digest, load_yaml
 
 TABLES = ("summary", "regions", "groups", "sectors", "bilateral", "bca_flows")
 COMPARE_FILES = tuple(f"{t}.csv" for t in TABLES) + ("run.yaml",)
+#: tables read when present (results folders written before they existed lack them)
+OPTIONAL_TABLES = {
+    "decomposition": ("scenario", "relative_to", "region", "ev_bn_usd"),
+    "fairness": ("scenario", "region", "ev_per_capita_usd", "income_per_capita_benchmark_usd",
+                 "emissions_per_capita_benchmark_t"),
+    "burden_shares": ("scenario", "group", "burden_share_pct", "burden_share_vs_ref_pct"),
+    "bca_transfers": ("scenario", "payer", "to_developed_bn_usd", "to_developed_pct_of_payer_gdp",
+                      "returned_bn_usd"),
+    "cbdr": ("scenario", "developing_group", "ev_developing_bn_usd", "ev_developing_pct",
+             "ev_developing_vs_ref_bn_usd", "burden_share_developing_pct", "bca_to_developed_bn_usd",
+             "ev_least_developed_pct", "cbdr_rank"),
+}
 STATS_FILE = "summary_stats.csv"
 STATS_COLUMNS = ("design", "measure", "region", "mean", "std", "p05", "p95", "n")
 REQUIRED_COLUMNS = {
@@ -185,6 +197,14 @@ def load_results(folder: str | Path, sweep: str | Path | None = None) -> Results
             if c in df.columns:
                 df[c] = df[c].astype(str).str.lower().isin(("true", "1", "1.0"))
         res.tables[t] = df
+    for t, cols in OPTIONAL_TABLES.items():
+        path = folder / f"{t}.csv"
+        if path.exists():
+            df = _read_csv(path)
+            _check_columns(df, cols, path)
+            if "coalition" in df.columns:
+                df["coalition"] = df["coalition"].astype(str).str.lower().isin(("true", "1", "1.0"))
+            res.tables[t] = df
     res.run = _read_yaml(run_path)
     if "scenarios" not in res.run:
         raise DataError(f"{run_path}: scenarios: missing (the scenario definitions written by `cge compare`)")

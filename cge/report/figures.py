@@ -625,9 +625,15 @@ def cbam_phase_in(res: Results, style: Styles):
     return Figure("validity_cbam_phase_in", "validity", "EU CBAM phase-in path", cap, fig, path)
 
 
+def decomposition(res: Results, style: Styles):
+    from cge.report.welfare import decomposition_figure  # it builds on this module
+
+    return decomposition_figure(res, style)
+
+
 PANELS = {
     "validity": (leakage, emissions, eite_output, carbon_price, cbam_phase_in),
-    "fairness": (ev_regions, ev_income, burden_share, ev_groups, bca_flows),
+    "fairness": (ev_regions, ev_income, burden_share, ev_groups, bca_flows, decomposition),
     "trade": (eite_trade, bilateral, terms_of_trade),
 }
 

@@ -53,7 +53,7 @@ def table_html(t: Table, n: int) -> str:
         cells = []
         for k, c in enumerate(t.df.columns):
             v = row[c]
-            if t.numeric and k > 0:
+            if t.numeric and k > 0 and isinstance(v, (int, float, np.integer, np.floating)):
                 dv = "" if v is None or not np.isfinite(v) else repr(float(v))
                 cells.append(f'<td data-value="{dv}">{_e(fmt_cell(v, t.digits))}</td>')
             else:

@@ -191,6 +191,9 @@ def all_tables(res: Results, legit: Legitimacy | None) -> list[Table]:
         out += [validity_table(res), eite_output_table(res), ev_region_table(res), fairness_table(res),
                 ev_group_table(res)]
         out += bca_tables(res)
+        from cge.report.welfare import cbdr_tables, decomposition_tables  # it builds on this module
+
+        out += decomposition_tables(res) + cbdr_tables(res)
         out += trade_tables(res)
         if legit is not None:
             out.append(legitimacy_table(res, legit))

@@ -1,0 +1,53 @@
+"""Cost and accuracy of the welfare decomposition along a path, on the default dataset.
+
+    python benchmarks/decomposition_cost.py [--steps 1 2 4] [--data FOLDER] [--scenarios FILE]
+
+For each number of path steps: the time ``run_scenarios`` spends on the decomposition (and, for
+scale, on the solves), the largest |EV − Σ channels| (must stay at solver precision whatever the
+steps) and the largest |remainder| relative to the benchmark and to REF, with the region it is in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cge.benchmark import read_benchmark  # noqa: E402
+from cge.cli import default_dataset_path, default_scenarios_path  # noqa: E402
+from cge.run import run_scenarios  # noqa: E402
+from cge.scenario import load_scenarios  # noqa: E402
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, nargs="+", default=[1, 2, 4])
+    ap.add_argument("--data", default=str(default_dataset_path()))
+    ap.add_argument("--scenarios", default=str(default_scenarios_path()))
+    args = ap.parse_args(argv)
+    b = read_benchmark(args.data)
+    scenarios = load_scenarios(args.scenarios)
+    print(f"{b.name}: {len(b.regions)} regions x {len(b.sectors)} sectors, {len(scenarios)} scenarios")
+    print(f"{'steps':>5} {'solve s':>8} {'decomp s':>9} {'max|check| bn':>14} "
+          f"{'max|remainder| vs benchmark':>30} {'max|remainder| vs REF':>24}")
+    for n in args.steps:
+        c = run_scenarios(b, scenarios, decomposition_steps=n)
+        d = c.table("decomposition")
+        cells = []
+        for base in ("benchmark", "REF"):
+            x = d[d["relative_to"] == base]
+            if len(x):
+                k = x["remainder_bn_usd"].abs().idxmax()
+                cells.append(f"{abs(x.loc[k, 'remainder_bn_usd']):.4f} ({x.loc[k, 'region']}, {x.loc[k, 'scenario']})")
+            else:
+                cells.append("n/a")
+        print(f"{n:>5} {c.timings['solve_s']:>8.1f} {c.timings['decomposition_s']:>9.1f} "
+              f"{d['check_bn_usd'].abs().max():>14.1e} {cells[0]:>30} {cells[1]:>24}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,358 @@
+"""Exact decomposition of each region's equivalent variation into channels (who pays and why).
+
+The decomposition is an accounting identity of the regional agent's budget, written between two
+solved equilibria ``0`` (the benchmark, or REF) and ``1`` (a design) with mid-point (Bennet)
+weights, so that every product splits exactly: ``Δ(x·y) = x̄·Δy + ȳ·Δx`` with ``x̄ = (x⁰+x¹)/2``.
+All prices are deflated by the world price index ``PW`` (the default numeraire; any numeraire
+gives the same real numbers). Notation for one compiled flow ``f`` (an input or output of a
+block): market price ``p_f``, quantity ``q_f``, wedges ``w`` with per-unit amounts ``τ_w`` (an ad
+valorem rate times its base, or a specific charge) collected by region ``c_w``; the buyer pays
+``b_f = p_f + Σ_w τ_w`` (inputs), the seller receives ``s_f = p_f − Σ_w τ_w`` (outputs). ``β_f`` is
+the region of the block the flow belongs to and ``π_f`` the region of its commodity; a flow with
+``π_f ≠ β_f`` is trade (exporter ``π_f``, importer ``β_f``). A wedge collected by no agent counts as
+collected abroad.
+
+**The identity.** Region r's agent spends its income ``M_r`` (factors, rents, wedge revenue,
+transfers ``T_r``) on consumption ``PC_r·W_r`` (``W_r = C_r·Σ_i vc[r,i]``, benchmark value of the
+welfare bundle) and fixed demands ``Σ ḡ·b``. Differencing the budget, adding the differenced
+zero-profit conditions of all of r's production blocks and using market clearance of r's
+commodities (all of their suppliers are r's blocks and r's agent) gives, exactly,
+
+    PC̄_r · ΔW_r =  Σ_{f exported by r} q̄_f·ΔP_f − Σ_{f imported by r} q̄_f·ΔP_f          (terms of trade)
+                 + Σ_{w collected by r, f ∈ r}  τ̄_w·Δq_f                                 (own wedges)
+                 + Σ_{w collected by r, f ∉ r}  Δ(τ_w·q_f)                                (collected abroad)
+                 − Σ_{w collected abroad, f ∈ r} q̄_f·Δτ_w                                 (paid abroad)
+                 ± Σ_{border-priced w on r's trade} q̄_f·Δτ_w                             (moved into P)
+                 + ΔT_r − ρ_r − Σ_{fixed demands} b̄·Δq,
+
+with ``ρ_r = Σ_{production flows of r} (q̄·Δs for outputs, −q̄·Δb for inputs)``: the index-number
+(curvature) term, zero to first order by Shephard's lemma and shown as ``remainder``. ``P_f`` is
+the *border price* of a trade flow: the exporter's market price plus the wedges charged at the
+border, i.e. the BCA charges (kept or returned) and wedges collected by anyone but the importer
+(export taxes, margins), but not export rebates (their own channel). Moving a border-priced
+wedge into ``P_f`` adds ``−q̄·Δτ`` to the exporter and ``+q̄·Δτ`` to the importer, which is the
+``±`` line. Dividing by ``PC̄_r`` gives EV (bn USD at benchmark prices) channel by channel.
+
+**Channels** (each from its own formula; the test ``test_channels_add_up_to_ev`` checks that
+their sum equals the EV computed from the consumption level, which holds only if both points
+are equilibria):
+
+==========================  ======================================================================
+``tot_fossil``              ``±q̄·ΔP`` on trade in fossil fuels (tags fossil and crude)
+``tot_eite``                ``±q̄·ΔP`` on trade in EITE goods
+``tot_other``               ``±q̄·ΔP`` on trade in all other goods
+``bca_charges_paid``        ``−q̄·Δτ`` of BCA charges (kept or returned) levied on r's exports
+``bca_charges_received``    ``Δ(τ·q)``: BCA revenue r keeps as importer
+``bca_revenue_returned``    ``Δ(τ·q)``: BCA revenue returned to r as exporter
+``export_rebates``          exporter: ``Δ(τ·q)`` (its rebate cost, τ < 0); importer: ``−q̄·Δτ``
+                            (cheaper imports from rebated exporters)
+``output_rebates``          ``τ̄·Δq`` of output-based rebates (τ < 0, a subsidy)
+``permit_trade``            ``Δ(PCO2·(allowance − E))``: allowances sold to (bought from) partners
+``efficiency_carbon``       ``τ̄·Δq`` of carbon charges: ``P̄CO2·ΔE`` (domestic carbon revenue is
+                            paid by r's own buyers and recycled, so only the distortion remains)
+``efficiency_other``        ``τ̄·Δq`` of every other wedge kind (output taxes, tariffs, and any kind
+                            a dataset adds: purchase / factor / export taxes, margins)
+``transfers_other``         ``ΔT`` of the other transfers (the balance of payments ``bop·PW/PW``)
+``remainder``               ``−ρ_r − Σ b̄·Δq`` of fixed demands: the index-number term, shown
+==========================  ======================================================================
+
+A wedge kind the model adds later falls into ``efficiency_other`` (own wedges), the border price
+(export-side wedges) or the paid/collected-abroad terms by the rules above; only the kinds named
+in :data:`BCA_KINDS`, :data:`REBATE_KINDS` and :data:`CARBON_KINDS` have channels of their own.
+A region that does not trade has zero terms-of-trade channels by construction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cge.core.blocks import Deferred, Demand, Production
+from cge.core.evaluate import PointEvaluator
+from cge.errors import CGEError
+
+#: BCA charges: legal incidence shown (paid by the exporter, received by the collector)
+BCA_KINDS = ("bca_charge", "bca_charge_returned")
+#: rebates with channels of their own
+REBATE_KINDS = {"export_rebate": "export_rebates", "output_rebate": "output_rebates"}
+CARBON_KINDS = ("carbon",)
+PERMIT_TRANSFERS = ("permit_sales",)
+TOT_GROUPS = ("fossil", "eite", "other")
+CHANNELS = ("tot_fossil", "tot_eite", "tot_other", "bca_charges_paid", "bca_charges_received",
+            "bca_revenue_returned", "export_rebates", "output_rebates", "permit_trade",
+            "efficiency_carbon", "efficiency_other", "transfers_other", "remainder")
+
+
+class DecompositionError(CGEError):
+    """Two points that cannot be compared (different flows), or a model the identity does not cover."""
+
+
+@dataclass
+class FlowPoint:
+    q: float
+    p: float
+    block_region: object
+    price_region: object
+    output: bool
+    production: bool       # part of a production block (else the regional agent's demand)
+    fixed: bool            # a fixed demand of the agent
+    good: object
+
+
+@dataclass
+class Point:
+    """One solved equilibrium, as the decomposition needs it (money deflated by ``PW``)."""
+
+    regions: tuple
+    flows: dict = field(default_factory=dict)          # label -> FlowPoint
+    wedges: dict = field(default_factory=dict)         # (label, kind, collector, n) -> tau
+    transfers: dict = field(default_factory=dict)      # (region, transfer label) -> value
+    welfare: dict = field(default_factory=dict)        # region -> W = C·Σ vc (bn USD, benchmark prices)
+    consumer_price: dict = field(default_factory=dict)  # region -> PC/PW
+
+
+def _region(var):
+    idx = var.index()
+    return idx[0] if isinstance(idx, tuple) else idx
+
+
+def _good(var):
+    idx = var.index()
+    return idx[1] if isinstance(idx, tuple) and len(idx) > 1 else None
+
+
+def snapshot(bm) -> Point:
+    """The current point of a :class:`~cge.bca_model.BCAModel` (call after a solve, or at the
+    benchmark before one)."""
+    em, V = bm.em, bm.vars
+    ev = PointEvaluator()
+    pw = ev(V["PW"])
+    role: dict[tuple, tuple] = {}
+    pt = Point(tuple(bm.b.regions))
+    for blk in em.blocks:
+        if isinstance(blk, Production):
+            reg = _region(blk.activity)
+            role.update({o.label: (reg, True, True, False) for o in blk.outputs})
+            role.update({i.label: (reg, False, True, False) for i in blk.inputs})
+        elif isinstance(blk, Demand):
+            reg = _region(blk.consumer)
+            if len(blk.inputs) != 1:
+                raise DecompositionError(f"{blk.label}: the decomposition needs one welfare good per agent, "
+                                         f"found {len(blk.inputs)}")
+            role.update({i.label: (reg, False, False, False) for i in blk.inputs})
+            role.update({i.label: (reg, False, False, True) for i in blk.fixed})
+            counts: dict[str, int] = defaultdict(int)
+            for t in blk.transfers:
+                amount = t.amount.build() if isinstance(t.amount, Deferred) else t.amount
+                pt.transfers[(reg, t.label, counts[t.label])] = ev(amount) / pw
+                counts[t.label] += 1
+    for f in em.flows:
+        if f.role == "endowment":   # endowment income enters through the factor markets' flows
+            continue
+        if not f.label or f.label in pt.flows or f.label not in role:
+            raise DecompositionError(f"flow {f.label!r}: every flow needs a unique label of a declared block")
+        reg, out, prod, fixed = role[f.label]
+        pt.flows[f.label] = FlowPoint(ev(f.quantity), ev(f.price) / pw, reg, _region(f.price), out, prod, fixed,
+                                      _good(f.price))
+        counts = defaultdict(int)
+        for agent, per_unit, kind in f.revenue:
+            collector = _region(agent) if agent is not None else None
+            key = (f.label, kind, collector)
+            pt.wedges[(*key, counts[key])] = ev(per_unit) / pw
+            counts[key] += 1
+    cons0 = bm.b.vc.sum(axis=1)
+    for k, r in enumerate(bm.b.regions):
+        pt.welfare[r] = ev(V["C"][r]) * float(cons0[k])
+        pt.consumer_price[r] = ev(V["PC"][r]) / pw
+    return pt
+
+
+def _group_of(good, tags) -> str:
+    if good in tags.fossil or good in tags.crude:
+        return "fossil"
+    if good in tags.eite:
+        return "eite"
+    return "other"
+
+
+def _border_priced(kind: str, collector, importer) -> bool:
+    """Wedges that are part of the border price of a trade flow (see the module docstring)."""
+    return kind in BCA_KINDS or (collector != importer and kind not in REBATE_KINDS)
+
+
+def _channel_of(kind: str) -> str:
+    if kind in REBATE_KINDS:
+        return REBATE_KINDS[kind]
+    if kind in CARBON_KINDS:
+        return "efficiency_carbon"
+    return "efficiency_other"
+
+
+def decompose(p0: Point, p1: Point, tags) -> dict[str, dict[str, float]]:
+    """``{region: {channel: bn USD}}`` for the move from ``p0`` to ``p1``, with ``ev`` (from the
+    welfare level) and ``check`` (``ev − Σ channels``, zero at equilibrium) per region."""
+    if set(p0.flows) != set(p1.flows):
+        missing = sorted(set(p0.flows) ^ set(p1.flows), key=str)[:3]
+        raise DecompositionError(f"the two points have different flows (e.g. {missing}); they come from "
+                                 "different benchmarks")
+    # agents or commodities outside the regions (e.g. an international pool) accumulate apart
+    raw: dict = defaultdict(lambda: dict.fromkeys(CHANNELS, 0.0))
+    tau0, tau1 = defaultdict(float, p0.wedges), defaultdict(float, p1.wedges)
+    by_flow: dict[tuple, list] = defaultdict(list)
+    for key in set(p0.wedges) | set(p1.wedges):
+        by_flow[key[0]].append(key)
+    for label, a in p0.flows.items():
+        b = p1.flows[label]
+        qbar, dq = (a.q + b.q) / 2, b.q - a.q
+        beta, pi = a.block_region, a.price_region
+        trade = pi != beta
+        border0 = border1 = 0.0
+        wsum0 = wsum1 = 0.0
+        for key in sorted(by_flow.get(label, ()), key=str):
+            _, kind, c, _n = key
+            t0, t1 = tau0[key], tau1[key]
+            wsum0, wsum1 = wsum0 + t0, wsum1 + t1
+            dt, tbar = t1 - t0, (t0 + t1) / 2
+            bca = kind in BCA_KINDS
+            channel = "bca_charges_received" if bca else _channel_of(kind)
+            moved = trade and _border_priced(kind, c, beta)
+            if c is not None and c == beta:          # own wedge on own flow: rate × change in quantity
+                raw[c][channel] += tbar * dq
+            else:                                    # collected abroad / paid abroad
+                if c is not None:
+                    name = "bca_revenue_returned" if (bca and trade and c == pi) else channel
+                    raw[c][name] += t1 * b.q - t0 * a.q
+                raw[beta][channel] -= qbar * dt
+            if moved:                                # part of the border price P
+                raw[pi]["bca_charges_paid" if bca else channel] -= qbar * dt
+                raw[beta][channel] += qbar * dt
+                border0, border1 = border0 + t0, border1 + t1
+        if trade:
+            group = "tot_" + _group_of(a.good, tags)
+            dP = (b.p + border1) - (a.p + border0)
+            raw[pi][group] += qbar * dP
+            raw[beta][group] -= qbar * dP
+        if a.production:
+            sign = -1.0 if a.output else 1.0   # remainder = −ρ: outputs −q̄·Δs, inputs +q̄·Δb
+            price0 = a.p - wsum0 if a.output else a.p + wsum0
+            price1 = b.p - wsum1 if b.output else b.p + wsum1
+            raw[beta]["remainder"] += sign * qbar * (price1 - price0)
+        elif a.fixed:
+            raw[beta]["remainder"] -= ((a.p + wsum0 + b.p + wsum1) / 2) * dq
+    for (r, label, _n), v0 in p0.transfers.items():
+        dv = p1.transfers.get((r, label, _n), 0.0) - v0
+        raw[r]["permit_trade" if label in PERMIT_TRANSFERS else "transfers_other"] += dv
+    for (r, label, n), v1 in p1.transfers.items():
+        if (r, label, n) not in p0.transfers:
+            raw[r]["permit_trade" if label in PERMIT_TRANSFERS else "transfers_other"] += v1
+    out = {}
+    for r in p0.regions:
+        pc = (p0.consumer_price[r] + p1.consumer_price[r]) / 2
+        ch = {k: v / pc for k, v in raw[r].items()}
+        ch["ev"] = p1.welfare[r] - p0.welfare[r]
+        ch["check"] = ch["ev"] - sum(ch[k] for k in CHANNELS)
+        out[r] = ch
+    return out
+
+
+# ----------------------------------------------------------------------------- along a path
+@dataclass
+class Solved:
+    """A solved equilibrium of one compiled model: its :class:`Point`, the model's mutable
+    parameters and the values of its unknowns (to restart from it)."""
+
+    point: Point
+    parameters: dict
+    unknowns: list
+
+
+def parameter_values(bm) -> dict:
+    """Every mutable parameter of the compiled model, ``{(component, index): value}``."""
+    from pyomo.environ import Param
+
+    return {(p.name, k): p[k].value for p in bm.pyomo.component_objects(Param) for k in p}
+
+
+def set_parameters(bm, values: dict) -> None:
+    for (name, k), v in values.items():
+        bm.pyomo.component(name)[k].value = v
+
+
+def capture(bm) -> Solved:
+    """The model's current (solved) state."""
+    return Solved(snapshot(bm), parameter_values(bm), [v.value for v, _ in bm._benchmark_point])
+
+
+def benchmark_state(bm, end: Solved, point: Point) -> Solved:
+    """The benchmark as the start of a path to ``end``: ``end``'s parameters with the climate
+    policy switched off (cut and carbon taxes zero; every BCA charge and rebate is then zero too,
+    being proportional to carbon prices), unknowns at their benchmark values."""
+    params = dict(end.parameters)
+    off = {bm.cut.name} | {bm.tax.name}
+    for key in params:
+        if key[0] in off:
+            params[key] = 0.0
+    return Solved(point, params, [x for _v, x in bm._benchmark_point])
+
+
+def _restore(bm, state: Solved) -> None:
+    set_parameters(bm, state.parameters)
+    for (v, _), x in zip(bm._benchmark_point, state.unknowns):
+        v.set_value(x)
+
+
+def path_decomposition(bm, solve, start: Solved, end: Solved, steps: int) -> tuple[dict, int]:
+    """The decomposition from ``start`` to ``end`` summed over ``steps`` equal steps of the
+    parameters (``θ(t) = θ⁰ + t·(θ¹ − θ⁰)``, re-solving the compiled model at each interior
+    ``t``): the identity is exact on every step, and the index-number remainder falls roughly
+    as ``1/steps²`` (a path decomposition in the spirit of Harrison, Horridge and Pearson 2000).
+    ``solve()`` solves the model from its current point. Returns ``({region: channels}, steps
+    used)``; if an interior solve fails the two-point decomposition (one step) is returned. The
+    model is left at ``end``."""
+    from cge.solve import SolveError
+
+    points = [start.point]
+    if steps > 1:
+        _restore(bm, start)
+        try:
+            for k in range(1, steps):
+                t = k / steps
+                set_parameters(bm, {key: v + t * (end.parameters[key] - v) for key, v in start.parameters.items()})
+                solve()
+                points.append(snapshot(bm))
+        except SolveError:
+            points = [start.point]
+        _restore(bm, end)
+    points.append(end.point)
+    total: dict[str, dict[str, float]] = {}
+    for a, b in zip(points, points[1:]):
+        for r, ch in decompose(a, b, bm.b.tags).items():
+            acc = total.setdefault(r, dict.fromkeys(ch, 0.0))
+            for k, v in ch.items():
+                acc[k] += v
+    return total, len(points) - 1
+
+
+def decomposition_frame(parts: dict, benchmark, relative_to: str, steps: int) -> pd.DataFrame:
+    """Tidy ``decomposition`` rows (one per region) from ``{region: channels}``: each channel in
+    bn USD (``<channel>_bn_usd``) and in % of benchmark household consumption (``<channel>_pct``),
+    the EV, the number of path steps and ``check_bn_usd`` = EV − Σ channels (zero at equilibrium)."""
+    cons0 = dict(zip(benchmark.regions, benchmark.vc.sum(axis=1)))
+    rows = []
+    for r in benchmark.regions:
+        ch = parts[r]
+        base = float(cons0[r])
+
+        def pct(x, base=base):
+            return 100 * x / base if base > 0 else np.nan
+
+        row = {"relative_to": relative_to, "region": r, "path_steps": steps,
+               "ev_bn_usd": ch["ev"], "ev_pct": pct(ch["ev"])}
+        row.update({f"{k}_bn_usd": ch[k] for k in CHANNELS})
+        row.update({f"{k}_pct": pct(ch[k]) for k in CHANNELS})
+        row["check_bn_usd"] = ch["check"]
+        rows.append(row)
+    return pd.DataFrame(rows)

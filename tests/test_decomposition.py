@@ -1,0 +1,272 @@
+"""The exact welfare decomposition (cge.decomposition) and the fairness tables (cge.results).
+
+Each channel has its own formula; the identity that they add up to the EV computed from the
+consumption level holds only at equilibrium, so the add-up tests are real checks of the derivation.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import scenario
+
+from cge.decomposition import CHANNELS, decompose, snapshot
+from cge.run import run_scenarios
+from cge.scenario import scenario_from_dict
+from cge.synthetic import random_benchmark
+
+BASE = {"coalition": ["annex1"], "policy": {"instrument": "coalition_cap", "cut": 0.2}}
+DESIGNS = [
+    {"name": "REF"},
+    {"name": "BCA", "bca": {"import_charge": True, "basis": "direct+electricity"}},
+    {"name": "BCA-full-returned", "bca": {"import_charge": True, "export_rebate": True, "revenue": "exporter",
+                                          "coverage": "all", "basis": "total"}},
+    {"name": "OBR", "output_based_rebates": {"enabled": True}},
+]
+CHANNEL_COLUMNS = [f"{c}_bn_usd" for c in CHANNELS]
+
+
+def snapshot_at_benchmark(bm):
+    saved = [v.value for v, _ in bm._benchmark_point]
+    bm.reset_to_benchmark()
+    p = snapshot(bm)
+    for (v, _), x in zip(bm._benchmark_point, saved):
+        v.set_value(x)
+    return p
+
+
+def _scenarios(designs, **over):
+    return [scenario_from_dict({**BASE, **over, **d}) for d in designs]
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return run_scenarios(random_benchmark(5, 8, seed=1), _scenarios(DESIGNS))
+
+
+def _rows(comp, scenario, relative_to):
+    d = comp.table("decomposition")
+    return d[(d["scenario"] == scenario) & (d["relative_to"] == relative_to)].set_index("region")
+
+
+def test_channels_add_up_to_ev(comparison):
+    d = comparison.table("decomposition")
+    assert set(d["relative_to"]) == {"benchmark", "REF"}
+    total = d[CHANNEL_COLUMNS].sum(axis=1)
+    assert np.max(np.abs(total - d["ev_bn_usd"])) < 1e-9
+    assert np.max(np.abs(d["check_bn_usd"])) < 1e-9
+    # the EV decomposed is the one reported: vs the benchmark, and vs REF the difference of EVs
+    reg = comparison.table("regions").set_index(["scenario", "region"])["ev_bn_usd"]
+    for _, row in d.iterrows():
+        ev = reg[(row["scenario"], row["region"])]
+        if row["relative_to"] == "REF":
+            ev -= reg[("REF", row["region"])]
+        assert row["ev_bn_usd"] == pytest.approx(ev, abs=1e-12)
+    # something is being decomposed: several channels are material
+    bca = _rows(comparison, "BCA", "REF")
+    assert (bca[CHANNEL_COLUMNS].abs().max() > 1e-3).sum() >= 4
+
+
+def test_bca_charges_paid_by_exporters_appear_in_their_decomposition(comparison):
+    d = _rows(comparison, "BCA", "benchmark")
+    flows = comparison.table("bca_flows")
+    flows = flows[flows["scenario"] == "BCA"]
+    levied = flows.groupby("exporter")["charge_bn_usd"].sum()
+    kept = flows.groupby("collected_by")["charge_bn_usd"].sum()
+    assert len(levied) >= 2
+    for region, row in d.iterrows():
+        paid = row["bca_charges_paid_bn_usd"]
+        if region in levied.index:
+            # mid-point weight: half the benchmark plus half the new volume, deflated
+            assert paid < 0
+            assert paid == pytest.approx(-levied[region], rel=0.15)
+        else:
+            assert paid == 0.0
+        if region in kept.index:
+            assert row["bca_charges_received_bn_usd"] == pytest.approx(kept[region], rel=0.02)
+        else:
+            assert row["bca_charges_received_bn_usd"] == 0.0
+    # returned revenue comes back to the exporters that paid it
+    ret = _rows(comparison, "BCA-full-returned", "benchmark")
+    payers = ret["bca_charges_paid_bn_usd"] < 0
+    assert payers.any()
+    assert (ret.loc[payers, "bca_revenue_returned_bn_usd"] > 0).all()
+    assert (ret["bca_charges_received_bn_usd"] == 0).all()
+
+
+def test_export_rebates_cost_the_exporter_and_cheapen_imports_abroad(comparison):
+    d = _rows(comparison, "BCA-full-returned", "REF")
+    coalition = comparison.table("regions").query("scenario == 'REF' and coalition")["region"]
+    assert (d.loc[coalition, "export_rebates_bn_usd"] < 0).all()
+    assert (d.drop(coalition)["export_rebates_bn_usd"] > 0).any()
+
+
+def test_output_based_rebates_and_permit_trade_have_their_channels(comparison):
+    obr = _rows(comparison, "OBR", "REF")
+    assert (obr["output_rebates_bn_usd"].abs() > 0).any()
+    ref = _rows(comparison, "REF", "benchmark")
+    # permits: what the coalition members sell to one another sums to zero (up to each region's
+    # own consumer-price deflator)
+    assert abs(ref["permit_trade_bn_usd"].sum()) < 0.03 * ref["permit_trade_bn_usd"].abs().max()
+    assert ref["permit_trade_bn_usd"].abs().max() > 0
+    # the carbon price distorts only where it is paid
+    non = comparison.table("regions").query("scenario == 'REF' and not coalition")["region"]
+    assert (ref.loc[non, "efficiency_carbon_bn_usd"] == 0).all()
+    assert (ref.drop(non)["efficiency_carbon_bn_usd"] < 0).all()
+
+
+def test_terms_of_trade_channels_cancel_across_regions(comparison):
+    d = comparison.table("decomposition")
+    for c in ("tot_fossil", "tot_eite", "tot_other"):
+        # each trade flow is + for its exporter and - for its importer (before deflation by PC)
+        for _, g in d.groupby(["scenario", "relative_to"]):
+            assert abs(g[f"{c}_bn_usd"].sum()) < 0.02 * g[f"{c}_bn_usd"].abs().sum() + 1e-12
+
+
+def test_a_scenario_without_a_policy_has_an_all_zero_decomposition():
+    comp = run_scenarios(random_benchmark(4, 7, seed=2),
+                         _scenarios([{"name": "REF"}, {"name": "BCA", "bca": {"import_charge": True}}],
+                                    policy={"instrument": "coalition_cap", "cut": 0.0}))
+    d = comp.table("decomposition")
+    values = d[CHANNEL_COLUMNS + ["ev_bn_usd", "ev_pct"] + [f"{c}_pct" for c in CHANNELS]].to_numpy()
+    assert np.isfinite(values).all()
+    assert np.abs(values).max() < 1e-9
+
+
+def test_a_region_without_trade_has_zero_terms_of_trade_channels(cap_model):
+    """At the level of the identity: the same two equilibria with every trade flow of one region
+    taken out give that region zero terms-of-trade, BCA-paid and rebate channels."""
+    bm = cap_model.model
+    cap_model.solve(scenario(name="REF"))
+    p0 = snapshot_at_benchmark(bm)
+    p1 = snapshot(bm)
+    region = bm.b.regions[-1]
+    for p in (p0, p1):
+        trade = {label for label, f in p.flows.items()
+                 if f.price_region != f.block_region and region in (f.price_region, f.block_region)}
+        assert trade
+        p.flows = {k: v for k, v in p.flows.items() if k not in trade}
+        p.wedges = {k: v for k, v in p.wedges.items() if k[0] not in trade}
+    parts = decompose(p0, p1, bm.b.tags)
+    for c in ("tot_fossil", "tot_eite", "tot_other", "bca_charges_paid", "export_rebates"):
+        assert parts[region][c] == 0.0
+    assert any(abs(parts[r]["tot_other"]) > 0 for r in bm.b.regions if r != region)
+
+
+def test_a_longer_path_shrinks_the_remainder_and_still_adds_up():
+    b = random_benchmark(4, 7, seed=3)
+    designs = _scenarios(DESIGNS[:2])
+    one = run_scenarios(b, designs, decomposition_steps=1).table("decomposition")
+    four = run_scenarios(b, designs, decomposition_steps=4).table("decomposition")
+    assert (four["path_steps"] == 4).all() and (one["path_steps"] == 1).all()
+    assert np.max(np.abs(four["check_bn_usd"])) < 1e-9
+    np.testing.assert_allclose(four["ev_bn_usd"], one["ev_bn_usd"], atol=1e-9)
+    big = one["remainder_bn_usd"].abs() > 1e-4
+    assert big.any()
+    assert (four.loc[big, "remainder_bn_usd"].abs() < 0.5 * one.loc[big, "remainder_bn_usd"].abs()).all()
+
+
+def test_decomposition_does_not_depend_on_the_numeraire():
+    b = random_benchmark(4, 7, seed=5)
+    pw = run_scenarios(b, _scenarios(DESIGNS[:2])).table("decomposition")
+    pc = run_scenarios(b, _scenarios(DESIGNS[:2], numeraire="PC:r3")).table("decomposition")
+    cols = CHANNEL_COLUMNS + ["ev_bn_usd"]
+    np.testing.assert_allclose(pc[cols].to_numpy(), pw[cols].to_numpy(), atol=1e-7)
+
+
+# ----------------------------------------------------------------------------- fairness
+def test_bca_revenue_from_developing_to_developed_is_what_developed_importers_keep(comparison):
+    t = comparison.table("bca_transfers")
+    flows = comparison.table("bca_flows")
+    groups = random_benchmark(5, 8, seed=1).tags.region_groups
+    poor, rich = set(groups["developing"]), set(groups["developed"])
+    for name in ("BCA", "BCA-full-returned"):
+        f = flows[(flows["scenario"] == name) & flows["exporter"].isin(poor) & flows["collected_by"].isin(rich)]
+        total = t[(t["scenario"] == name) & (t["payer"] == "all developing")].iloc[0]
+        assert total["to_developed_bn_usd"] == pytest.approx(f["charge_bn_usd"].sum(), abs=1e-12)
+        rows = t[(t["scenario"] == name) & (t["payer"] != "all developing")]
+        share = 100 * rows["to_developed_bn_usd"] / rows["payer_gdp_bn_usd"]
+        np.testing.assert_allclose(rows["to_developed_pct_of_payer_gdp"], share)
+    returned = t[(t["scenario"] == "BCA-full-returned") & (t["payer"] == "all developing")].iloc[0]
+    assert returned["to_developed_bn_usd"] == 0 and returned["returned_bn_usd"] > 0
+    assert t[t["scenario"] == "BCA"]["to_developed_bn_usd"].max() > 0
+
+
+def test_burden_shares_of_complementary_groups_add_up_to_the_whole(comparison):
+    s = comparison.table("burden_shares").set_index(["scenario", "group"])
+    for name in ("REF", "BCA"):
+        a, n = s.loc[(name, "annex1")], s.loc[(name, "non_annex1")]
+        assert a["population_share_pct"] + n["population_share_pct"] == pytest.approx(100)
+        if np.isfinite(a["burden_share_pct"]):
+            assert a["burden_share_pct"] + n["burden_share_pct"] == pytest.approx(100)
+    assert ("REF", "ldc") in s.index
+
+
+def test_cbdr_view_ranks_designs_by_the_burden_on_developing_regions(comparison):
+    c = comparison.table("cbdr").set_index("scenario")
+    assert sorted(c["cbdr_rank"]) == list(range(1, len(c) + 1))
+    assert c["cbdr_rank"].idxmin() == c["ev_developing_bn_usd"].idxmax()
+    fair = comparison.table("fairness")
+    ev = fair[fair["developing"]].groupby("scenario")["ev_bn_usd"].sum()
+    pd.testing.assert_series_equal(c["ev_developing_bn_usd"].sort_index(), ev.sort_index(), check_names=False)
+    assert c.loc["REF", "ev_developing_vs_ref_bn_usd"] == 0
+    assert np.isfinite(c["ev_least_developed_pct"]).all()
+
+
+def test_fairness_table_puts_ev_per_capita_beside_income_and_emissions_per_capita(comparison):
+    f = comparison.table("fairness")
+    f = f[f["scenario"] == "BCA"].set_index("region")
+    reg = comparison.table("regions").query("scenario == 'BCA'").set_index("region")
+    np.testing.assert_allclose(f["ev_per_capita_usd"], reg["ev_per_capita_usd"])
+    np.testing.assert_allclose(f["income_per_capita_benchmark_usd"], reg["income_per_capita_benchmark_usd"])
+    np.testing.assert_allclose(f["emissions_per_capita_benchmark_t"],
+                               reg["emissions_benchmark_mt"] / reg["population_million"])
+
+
+def test_compare_writes_the_decomposition_and_fairness_tables(tmp_path):
+    scen = tmp_path / "s.yaml"
+    scen.write_text("defaults: {coalition: [annex1], policy: {instrument: coalition_cap, cut: 0.2}}\n"
+                    "scenarios:\n  - name: REF\n  - name: BCA\n    bca: {import_charge: true}\n")
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "cge.cli", "compare", "--synthetic", "4x7:2", "--scenarios", str(scen),
+                        "--out", str(out), "--decomposition-steps", "2"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "welfare decomposition: 2 path step(s)" in r.stdout
+    for name in ("decomposition", "fairness", "burden_shares", "bca_transfers", "cbdr"):
+        assert pd.read_csv(out / f"{name}.csv").shape == pd.read_parquet(out / f"{name}.parquet").shape
+    assert {"decomposition", "fairness", "cbdr"} <= set(pd.ExcelFile(out / "results.xlsx").sheet_names)
+    assert "bca\\_charges\\_paid" in (out / "decomposition.tex").read_text()
+    assert "bca_charges_paid" in (out / "decomposition.md").read_text()
+    meta = yaml.safe_load((out / "run.yaml").read_text())
+    assert meta["decomposition"]["path_steps"] == [2] and meta["decomposition"]["max_abs_check_bn_usd"] < 1e-9
+
+
+def test_compare_rejects_a_path_of_zero_steps_with_one_line(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "cge.cli", "compare", "--synthetic", "3x6", "--out", str(tmp_path / "o"),
+                        "--decomposition-steps", "0"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2
+    assert r.stderr.strip() == "error: --decomposition-steps 0: must be at least 1"
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_scenario_flagged_reference_is_the_base_of_the_comparison():
+    b = random_benchmark(4, 7, seed=2)
+    designs = [{"name": "REF"}, {"name": "OBR", "output_based_rebates": {"enabled": True}, "reference": True},
+               {"name": "BCA", "bca": {"import_charge": True}}]
+    d = run_scenarios(b, _scenarios(designs)).table("decomposition")
+    assert set(d["relative_to"]) == {"benchmark", "OBR"}
+    ev = d[d["relative_to"] == "benchmark"].set_index(["scenario", "region"])["ev_bn_usd"]
+    vs = d[(d["relative_to"] == "OBR") & (d["scenario"] == "BCA")].set_index("region")["ev_bn_usd"]
+    for r, v in vs.items():
+        assert v == pytest.approx(ev[("BCA", r)] - ev[("OBR", r)], abs=1e-12)
+
+
+def test_two_scenarios_flagged_reference_are_an_error_before_any_solve():
+    from cge.errors import ScenarioError
+
+    designs = [{"name": "A", "reference": True}, {"name": "B", "reference": True}]
+    with pytest.raises(ScenarioError, match="A, B are all flagged reference"):
+        run_scenarios(random_benchmark(4, 7, seed=2), _scenarios(designs))
