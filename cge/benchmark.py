@@ -82,6 +82,7 @@ class Tags:
     eite: tuple[str, ...] = ()
     crude: tuple[str, ...] = ()
     region_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cbam: tuple[str, ...] = ()
 
 
 @dataclass
@@ -320,7 +321,7 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
     J = tuple(str(x) for x in sets["sectors"])
     F = tuple(str(x) for x in sets["factors"])
     tags_meta = meta.get("tags") or {}
-    known_tags = {"fossil", "electricity", "resource", "eite", "crude", "region_groups"}
+    known_tags = {"fossil", "electricity", "resource", "eite", "crude", "region_groups", "cbam"}
     unknown = set(tags_meta) - known_tags
     if unknown:
         raise DataError(f"{meta_path}: unknown tag(s) {sorted(unknown)}; known: {sorted(known_tags)}")
@@ -331,6 +332,7 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
         eite=tuple(tags_meta.get("eite") or ()),
         crude=tuple(tags_meta.get("crude") or ()),
         region_groups={str(k): tuple(v) for k, v in (tags_meta.get("region_groups") or {}).items()},
+        cbam=tuple(tags_meta.get("cbam") or ()),
     )
     code_sets = {
         "region": R, "sector": J, "good": J, "factor": F, "exporter": R, "importer": R,
@@ -403,6 +405,8 @@ def write_benchmark_files(b: Benchmark, folder: Path, float_format: str = "%.17g
         "resource": list(b.tags.resource), "eite": list(b.tags.eite), "crude": list(b.tags.crude),
         "region_groups": {k: list(v) for k, v in b.tags.region_groups.items()},
     }
+    if b.tags.cbam:
+        meta["tags"]["cbam"] = list(b.tags.cbam)
     meta["units"] = dict(UNITS)
     (folder / "metadata.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
     for name, df in benchmark_tables(b).items():

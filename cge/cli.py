@@ -136,6 +136,34 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_calibrate(args) -> int:
+    """``cge calibrate AGGREGATION.yaml --out DIR``: build a benchmark at the resolution the
+    aggregation file asks for (:mod:`calibration.build`); an existing DIR is kept unless --force."""
+    from calibration.build import DEFAULT_SHARED, BuildConfig, run
+
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()) and not args.force:
+        raise CGEError(f"{out}: output folder exists and is not empty; choose another --out or pass --force "
+                       "to replace it")
+    t0 = time.perf_counter()
+    echo = (lambda *a, **k: None) if args.quiet else print
+    run(BuildConfig(shared=Path(args.shared) if args.shared else DEFAULT_SHARED, out=out,
+                    aggregation=Path(args.aggregation)), echo=echo)
+    print(f"calibrated {args.aggregation} -> {out} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def add_calibrate_parser(sub) -> None:
+    k = sub.add_parser("calibrate", help="build a benchmark from WIOD + CO2 data at the resolution of an "
+                       "aggregation YAML (regions, sectors, groups, tags, splits)")
+    k.add_argument("aggregation", metavar="AGGREGATION.yaml", help="aggregation file (see examples/aggregations/)")
+    k.add_argument("--out", required=True, help="dataset folder to write (must not exist unless --force)")
+    k.add_argument("--shared", help="shared data folder (default: ../shared/data next to the repository)")
+    k.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    k.add_argument("--quiet", action="store_true", help="print only the final line")
+    k.set_defaults(func=cmd_calibrate)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cge", description="Multi-region CGE analysis of carbon pricing "
                                 "and border carbon adjustments.")
@@ -167,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--sweep", metavar="SWEEP_DIR", help="a `cge sweep` output folder: adds its SSA bands")
     r.add_argument("--legitimacy", help="legal considerations YAML (default: cge/defaults/legitimacy.yaml)")
     r.set_defaults(func=cmd_report)
+    add_calibrate_parser(sub)
     return p
 
 
