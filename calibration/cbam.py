@@ -130,7 +130,8 @@ def coverage(agg, source_output: pd.DataFrame, parent_shares: dict[str, pd.DataF
                     covered += x
                 elif m in parent_shares:
                     covered += x * float(1 - parent_shares[m].loc[r, OTHER[m]])
-            rows.append((r, t.code, covered / total if total > 0 else 0.0))
+            wholly = all(m in WHOLLY_CBAM for m in t.members)
+            rows.append((r, t.code, 1.0 if wholly else (covered / total if total > 0 else 0.0)))
     return pd.DataFrame(rows, columns=["region", "sector", "share"])
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-
 from cge.errors import DataError
 
 MAPPINGS = Path(__file__).resolve().parent / "mappings"

@@ -65,6 +65,11 @@ def cmd_compare(args) -> int:
     print(f"dataset: {label}{' [SYNTHETIC DATA]' if synthetic else ''} — {len(b.regions)} regions x "
           f"{len(b.sectors)} sectors")
     print(f"scenarios: {scen_path} ({', '.join(s.name for s in scenarios)})")
+    from cge.elasticities import generic_warning
+
+    warning = generic_warning(b)
+    if warning:
+        print(f"warning: {warning['message']} (recorded in run.yaml)", file=sys.stderr)
 
     def progress(sc, res):
         its = f"{res.iterations:>3}" if res.iterations >= 0 else "n/a"  # NL-file routes do not report them

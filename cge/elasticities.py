@@ -156,6 +156,19 @@ def generic_sectors(sectors, dataset: dict | None = None, path: str | Path | Non
     return [s for s in sectors if s not in named]
 
 
+def generic_warning(b, path: str | Path | None = None) -> dict | None:
+    """``{sectors, values, message}`` when sectors of ``b`` get only the generic ``*`` defaults
+    (:func:`generic_sectors`), else None; printed by ``cge compare`` and recorded in ``run.yaml``."""
+    sectors = generic_sectors(b.sectors, (b.metadata or {}).get("elasticities"), path)
+    if not sectors:
+        return None
+    star = {p: v["*"] for p, v in _defaults(path).items() if p not in HOUSEHOLD}
+    used = ", ".join(f"{p}={'2*sigma_dm' if v is None else f'{v:g}'}" for p, v in star.items())
+    msg = (f"elasticities: no sector-specific default for {', '.join(sectors)} (the dataset has no elasticity "
+           f"table of its own and {DEFAULTS_FILE} does not name these codes); generic '*' values used: {used}")
+    return {"sectors": list(sectors), "values": {p: v for p, v in star.items()}, "message": msg}
+
+
 def for_benchmark(b, overrides: dict | None = None, path: str | Path | None = None) -> Elasticities:
     """Elasticities of a benchmark: its own table (``metadata['elasticities']``) when it has one."""
     return resolve(b.sectors, overrides, path, dataset=(b.metadata or {}).get("elasticities"))

@@ -59,6 +59,11 @@ def write_results(c: Comparison, out: str | Path, extra_metadata: dict | None = 
                        for r in c.results],
             "timings_s": {k: round(float(v), 3) for k, v in c.timings.items()},
         }
+        from cge.elasticities import generic_warning
+
+        warning = generic_warning(c.benchmark)
+        if warning:
+            meta["elasticity_warning"] = warning
         if extra_metadata:
             meta.update(extra_metadata)
         (tmp / "run.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
