@@ -165,7 +165,8 @@ WIOD's RoW (`mappings/jrc_regions.csv`). Region totals equal JRC totals exactly.
 its JRC total. A user with JRC emissions but no fuel purchases has them moved to the region's other
 emitting users (listed under fallbacks), so region and world totals are unchanged. Each
 user's remaining CO2 is allocated to the fuels (the sectors holding coal, refined oil, gas) in
-proportion to fuel purchases × per-dollar emission factors (`mappings/emission_factors.csv` divided by regional benchmark prices), scaled (RAS) so
+proportion to fuel purchases × per-dollar emission factors (`mappings/emission_factors.csv` divided by
+regional benchmark prices), scaled (RAS) so
 that each user's total equals JRC exactly and the fuel totals follow OWID's fuel mix (coal; oil; gas +
 flaring) at the JRC level. Crude oil is refinery feedstock and carries no emissions; government and
 investment carry none. JRC totals include residents' international bunkers and differ from territorial

@@ -40,8 +40,9 @@ def _two_by_two() -> dict:
     d = _default()
     d["name"] = "tiny"
     d["description"] = "2 regions x 2 sectors"
-    d["regions"] = {"NORTH": {"members": [m for r in ("EU27", "USA", "OAI", "RUS") for m in d["regions"][r]["members"]]},
-                    "SOUTH": {"members": [m for r in ("CHN", "IND", "EME", "ROW") for m in d["regions"][r]["members"]]}}
+    reg = d["regions"]
+    d["regions"] = {"NORTH": {"members": [m for r in ("EU27", "USA", "OAI", "RUS") for m in reg[r]["members"]]},
+                    "SOUTH": {"members": [m for r in ("CHN", "IND", "EME", "ROW") for m in reg[r]["members"]]}}
     d["region_groups"] = {"annex1": ["NORTH"]}
     energy = ["coa", "cru", "ngs", "gdt", "c8", "ele"]
     others = [m for t in d["sectors"].values() for m in t["members"] if m not in energy]
