@@ -146,7 +146,16 @@ def allocate(T: np.ndarray, U: np.ndarray, eps: np.ndarray, owid_fuel: np.ndarra
         seed = eps[r][:, None] * U[r]
         e, gap = ras(seed, mix * t.sum(), t, tol=1e-10, max_iter=2000, where=f"emissions of {regions[r]}",
                      max_gap=np.inf)
-        if gap > 1e-6 and fallbacks is not None:
+        lost = float(np.abs(e.sum(axis=0) - t).max())
+        if lost > 1e-9 * max(float(t.sum()), 1.0):
+            # OWID has zero CO2 for a fuel that some user buys only: keep every user's total exactly
+            # and take the fuel mix of the seed (purchases × factors) instead
+            cs = seed.sum(axis=0)
+            e = seed * np.divide(t, cs, out=np.zeros_like(t), where=cs > 0)[None, :]
+            if fallbacks is not None:
+                fallbacks.add(regions[r], "all fuels", "OWID fuel mix gives zero to a fuel some user buys only: fuel "
+                              "mix of purchases x emission factors used (user totals exact); CO2 kept", lost, "Mt CO2")
+        elif gap > 1e-6 and fallbacks is not None:
             off = float(np.abs(e.sum(axis=1) - mix * t.sum()).max())
             fallbacks.add(regions[r], "all fuels", "OWID fuel mix not reachable with the region's fuel purchases: "
                           "user totals kept exactly, largest fuel total off by", off, "Mt CO2")
