@@ -6,5 +6,10 @@ final-demand categories → fold inventories and rebalance (:mod:`calibration.re
 added and rents (:mod:`calibration.value_added`) → emissions (:mod:`calibration.emissions`) →
 benchmark (:mod:`calibration.build`), written with :func:`cge.benchmark.write_benchmark`.
 
-Command line: ``python -m calibration build`` and ``python -m calibration report data/wiod2011``.
+Which regions and sectors: an aggregation file (:mod:`calibration.aggregation`,
+``examples/aggregations/*.yaml``); assumptions keyed by source code (:mod:`calibration.assumptions`);
+CBAM goods (:mod:`calibration.cbam`); documented fallbacks (:mod:`calibration.fallbacks`).
+
+Command line: ``cge calibrate AGGREGATION.yaml --out DIR``, ``python -m calibration build`` (the
+default aggregation) and ``python -m calibration report data/wiod2011``.
 """

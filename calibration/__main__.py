@@ -16,8 +16,10 @@ def main(argv=None) -> int:
     b = sub.add_parser("build", help="build the default benchmark from shared/data")
     b.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help=f"shared data folder ({DEFAULT_SHARED})")
     b.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder ({DEFAULT_OUT})")
-    b.add_argument("--year", type=int, default=2011)
     b.add_argument("--force", action="store_true", help="replace whatever is at --out (never an input)")
+    b.add_argument("--year", type=int, default=None, help="year (default: the aggregation file's)")
+    b.add_argument("--aggregation", type=Path, default=None,
+                   help="aggregation YAML (default: examples/aggregations/default.yaml)")
     r = sub.add_parser("report", help="print the data report of a built benchmark")
     r.add_argument("folder", type=Path)
     for q in (p, b, r):
@@ -26,9 +28,10 @@ def main(argv=None) -> int:
 
     def command(args) -> int:
         if args.command == "build":
-            from calibration.build import BuildConfig, run
+            from calibration.build import DEFAULT_AGGREGATION, BuildConfig, run
 
-            run(BuildConfig(shared=args.shared, out=args.out, year=args.year, force=args.force))
+            run(BuildConfig(shared=args.shared, out=args.out, year=args.year, force=args.force,
+                            aggregation=args.aggregation or DEFAULT_AGGREGATION))
         else:
             from calibration.report import text
             from cge.benchmark import read_benchmark

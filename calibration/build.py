@@ -1,12 +1,15 @@
-"""Build the default benchmark (WIOD 2011 + JRC CO2) from ``shared/data``: one visible flow.
+"""Build a benchmark from ``shared/data`` at the resolution an aggregation file asks for.
 
-read WIOD + attach JRC CO2 → aggregate regions → split c17 and c2 → aggregate sectors and
-final-demand categories → clip negative investment → rebalance → benchmark (value added, rents,
-emissions) → validate (1e-9) → write ``data/wiod2011`` atomically with PROVENANCE.md and mappings.
+read WIOD + attach JRC CO2 → aggregate regions (aggregation file) → split c17 and c2 (and the
+optional CBAM splits of c9, c11, c12) → aggregate sectors and final-demand categories → clip
+negative investment → rebalance → benchmark (value added, rents, emissions) → validate (1e-9) →
+write the dataset atomically with PROVENANCE.md, the aggregation file and the assumption files.
+The default aggregation ``examples/aggregations/default.yaml`` rebuilds ``data/wiod2011``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,15 +17,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration import energy_splits, gates, report
-from calibration.aggregate import aggregate, read_mapping
-from calibration.emissions import FUELS, OWID_FUEL, allocate, per_dollar_factors
+from calibration import assumptions, cbam, energy_splits, gates, report, sources
+from calibration.aggregate import aggregate, check_mapping, read_mapping
+from calibration.aggregation import Aggregation, load_aggregation
+from calibration.emissions import allocate, fuel_targets, per_dollar_factors, target_factors, target_fuel_totals
+from calibration.fallbacks import Fallbacks
 from calibration.mrio import MRIO
 from calibration.readers import satellites as sat
 from calibration.readers.wiod2013 import read_wiod_wide
 from calibration.rebalance import clip_negative_final_demand, rebalance
 from calibration.split import split_sector
-from calibration.value_added import factor_split, read_sector_shares
+from calibration.value_added import factor_split
 from cge.benchmark import FINAL_AGENTS, Benchmark, Tags, validate, write_benchmark_files
 from cge.errors import DataError
 from cge.files import atomic_folder
@@ -31,21 +36,28 @@ REPO = Path(__file__).resolve().parent.parent
 MAPPINGS = Path(__file__).resolve().parent / "mappings"
 DEFAULT_SHARED = REPO.parent / "shared" / "data"
 DEFAULT_OUT = REPO / "data" / "wiod2011"
+DEFAULT_AGGREGATION = REPO / "examples" / "aggregations" / "default.yaml"
 TOLERANCE = 1e-9
 CO2 = "CO2"
+#: assumption and concordance files copied into every dataset's ``mappings/``
+ASSUMPTION_FILES = ("emission_factors.csv", "energy_parameters.csv", "fuel_price_benchmarks.csv",
+                    "jrc56_to_wiod35.csv", "jrc_regions.csv", "labour_shares.csv", "rent_shares.csv",
+                    "split_children.csv", "split_use_weights.csv", "wiod_final_demand.csv",
+                    "cbam_goods_2011.csv", "cbam_goods_sources.md")
 
 
 @dataclass
 class BuildConfig:
     shared: Path = DEFAULT_SHARED
     out: Path = DEFAULT_OUT
-    year: int = 2011
+    aggregation: Path = DEFAULT_AGGREGATION
+    year: int | None = None          # None: the aggregation file's year
     mappings: Path = MAPPINGS
     k_fuel: float = 10.0
     k_output: float = 10.0
-    name: str = "wiod2011"
     extra: dict = field(default_factory=dict)
     force: bool = False            # replace a non-benchmark folder at ``out`` (never an input)
+    wait: bool = False             # wait for another writer of ``out`` instead of stopping
 
     def path(self, *parts) -> Path:
         return Path(self.shared).joinpath(*parts)
@@ -59,18 +71,9 @@ class BuildResult:
     emission_diagnostics: pd.DataFrame
     comparison: pd.DataFrame
     split_shares: dict
-
-
-def _region_list(cfg):
-    df = sat.load_csv(cfg.mappings / "regions.csv", dtype=str)
-    sat.require_columns(df, ["code", "annex1", "development"], cfg.mappings / "regions.csv")
-    return df
-
-
-def _sector_list(cfg):
-    df = sat.load_csv(cfg.mappings / "sectors.csv", dtype=str).fillna("")
-    sat.require_columns(df, ["code", "tags"], cfg.mappings / "sectors.csv")
-    return df
+    aggregation: Aggregation | None = None
+    fallbacks: pd.DataFrame | None = None
+    cbam_coverage: pd.DataFrame | None = None
 
 
 def _splits(cfg):
@@ -97,10 +100,18 @@ def _emission_shares(ch: pd.DataFrame, parent: str, children, out_shares: np.nda
     return np.tile(vec, (out_shares.shape[0], 1))
 
 
+def _aggregation(cfg) -> Aggregation:
+    if isinstance(cfg.aggregation, Aggregation):
+        return cfg.aggregation
+    return load_aggregation(cfg.aggregation, cfg.shared)
+
+
 def build(cfg: BuildConfig, echo=print) -> BuildResult:
     """Run every stage (module docstring); return the benchmark and the diagnostics."""
     M = cfg.mappings
-    y = cfg.year
+    agg = _aggregation(cfg)
+    y = cfg.year or agg.year
+    fb = Fallbacks(echo)
     # ---- read -------------------------------------------------------------------------------
     wiod = read_wiod_wide(cfg.path("wiod2013", f"wiot_{y}_wide.csv.gz"))
     jrc_conc = read_mapping(M / "jrc56_to_wiod35.csv", what="JRC sector")
@@ -112,11 +123,11 @@ def build(cfg: BuildConfig, echo=print) -> BuildResult:
     gates.check_mrio(m0, "read WIOD")
     t_prev = gates.print_stage("read WIOD + JRC CO2", None, m0, echo)
     # ---- aggregate regions and final-demand categories; fold inventories ------------------------
-    regions_df = _region_list(cfg)
-    region_order = list(regions_df["code"])
-    rmap = read_mapping(M / "wiod_regions.csv", wiod.regions, what="WIOD region")
+    rmap = agg.region_map
+    check_mapping(rmap, wiod.regions, f"{agg.path}: regions", what="WIOD region")
     kmap = read_mapping(M / "wiod_final_demand.csv", wiod.categories, what="final-demand category")
-    m1 = aggregate(m0, regions=rmap, categories=kmap, region_order=region_order, category_order=FINAL_AGENTS)
+    m1 = aggregate(m0, regions=rmap, categories=kmap, region_order=list(agg.region_codes),
+                   category_order=FINAL_AGENTS)
     if m1.categories != FINAL_AGENTS:
         raise DataError(f"wiod_final_demand.csv: targets must be exactly {FINAL_AGENTS}, got {m1.categories}")
     gates.check_totals(t_prev, gates.print_stage("aggregate regions and final demand", m0, m1, echo),
@@ -127,41 +138,52 @@ def build(cfg: BuildConfig, echo=print) -> BuildResult:
     gates.check_mrio(m1, "fold inventories", allow_negative_fd=False)
     t_prev = gates.totals(m1)
     # ---- splits --------------------------------------------------------------------------------
-    cmap = sat.country_map(cfg.path("wiod2013", "regions.csv"), rmap, "ROW")
-    bp = sat.read_bp_energy(cfg.path("energy", "bp2021_fossil_fuels_electricity.csv.gz"), y, cmap, m1.regions, "ROW")
+    rest = agg.rest_of_world
+    cmap = sat.country_map(cfg.path("wiod2013", "regions.csv"), rmap, rest)
+    bp = sat.read_bp_energy(cfg.path("energy", "bp2021_fossil_fuels_electricity.csv.gz"), y, cmap, m1.regions, rest)
     prices = sat.read_prices(cfg.path("energy", "bp2021_fossil_fuel_prices.csv"), y)
-    price = energy_splits.benchmark_prices(M / "fuel_price_benchmarks.csv", prices, m1.regions)
+    c2 = m0.x[:, m0.sectors.index("c2")]
+    price = assumptions.fuel_prices(M / "fuel_price_benchmarks.csv", prices, agg, dict(zip(m0.regions, c2)))
     par = energy_splits.read_parameters(M / "energy_parameters.csv")
+    par.update(agg.assumptions.get("energy_parameters", {}))
     ch, weights = _splits(cfg)
-    ushares = energy_splits.utility_shares(bp, par)
+    ushares = energy_splits.utility_shares(bp, par, fb)
     children = list(energy_splits.UTILITY_CHILDREN)
     th = ushares[children].to_numpy()
     m2 = split_sector(m1, "c17", children, th, weights, _emission_shares(ch, "c17", children, th),
                       where="split c17 (utilities)")
-    mshares = energy_splits.mining_shares(m1.x[:, m1.sectors.index("c2")], bp, price, par)
+    mshares = energy_splits.mining_shares(m1.x[:, m1.sectors.index("c2")], bp, price, par, fb)
     children = list(energy_splits.MINING_CHILDREN)
     th = mshares[children].to_numpy()
     m2 = split_sector(m2, "c2", children, th, weights, _emission_shares(ch, "c2", children, th),
                       where="split c2 (mining)")
-    gates.check_totals(t_prev, gates.print_stage("split c17 and c2", m1, m2, echo), "split sectors",
+    shares = {"mining (c2)": mshares, "utilities (c17)": ushares}
+    cbam_parent_shares = _cbam_shares(agg, m1, cmap, rest, par, fb)
+    for parent in sources.split_order(agg.splits)[len(sources.STANDARD_SPLITS):]:
+        children = list(sources.OPTIONAL_SPLITS[parent])
+        th = cbam_parent_shares[parent][children].to_numpy()
+        m2 = split_sector(m2, parent, children, th, weights, _emission_shares(ch, parent, children, th),
+                          where=f"split {parent}")
+        shares[f"CBAM goods ({parent})"] = cbam_parent_shares[parent]
+    gates.check_totals(t_prev, gates.print_stage("split sectors", m1, m2, echo), "split sectors",
                        keys=("output", "intermediate", "final_demand", f"{CO2} (Mt)"))
     gates.check_mrio(m2, "split sectors")
     # ---- aggregate sectors ------------------------------------------------------------------
-    sectors_df = _sector_list(cfg)
-    smap = read_mapping(M / "wiod_sectors.csv", m2.sectors, what="sector")
-    m3 = aggregate(m2, sectors=smap, sector_order=list(sectors_df["code"]))
+    smap = agg.sector_map
+    check_mapping(smap, m2.sectors, f"{agg.path}: sectors", what="source sector")
+    source_output = pd.DataFrame(m2.x, index=list(m2.regions), columns=list(m2.sectors))
+    m3 = aggregate(m2, sectors=smap, sector_order=list(agg.sector_codes))
     gates.check_totals(t_prev, gates.print_stage("aggregate sectors", m2, m3, echo), "aggregate sectors",
                        keys=("output", "intermediate", "final_demand", f"{CO2} (Mt)"))
     # ---- rebalance --------------------------------------------------------------------------
-    fossil = [c for c, t in zip(sectors_df["code"], sectors_df["tags"]) if "fossil" in t.split(";")]
-    m5, moves = rebalance(m3, stiff_rows=fossil, k_fuel=cfg.k_fuel, k_output=cfg.k_output)
+    m5, moves = rebalance(m3, stiff_rows=list(agg.tagged("fossil")), k_fuel=cfg.k_fuel, k_output=cfg.k_output)
     gates.print_stage("rebalance", m3, m5, echo)
     gates.check_mrio(m5, "rebalance", row_tolerance=1e-12, allow_negative_fd=False)
     echo("[rebalance] largest moves (M USD):")
     for row in moves.head(8).itertuples():
         echo(f"    {row.table} {row.cell}: {row.before:,.1f} → {row.after:,.1f} ({row.change:+,.1f})")
     # ---- benchmark ------------------------------------------------------------------------------
-    b, diag, comparison = to_benchmark(m5, cfg, regions_df, sectors_df, price, cmap)
+    b, diag, comparison = to_benchmark(m5, cfg, agg, price, cmap, source_output, fb)
     validate(b, TOLERANCE, source="calibration stage 'benchmark'")
     b.metadata["calibration"]["largest_rebalancing_moves"] = [
         {"table": r.table, "cell": r.cell, "before_M_USD": round(r.before, 3), "after_M_USD": round(r.after, 3)}
@@ -169,17 +191,44 @@ def build(cfg: BuildConfig, echo=print) -> BuildResult:
     b.metadata["calibration"]["negative_final_demand_set_to_zero_M_USD"] = [
         {"cell": f"{r.source_region}/{r.good}/{r.region}/{r.category}", "value": round(r.value, 3)}
         for r in clipped.itertuples()]
-    shares = {"mining (c2)": mshares, "utilities (c17)": ushares}
-    return BuildResult(b, moves, clipped, diag, comparison, shares)
+    if fb.rows:
+        b.metadata["calibration"]["fallbacks"] = fb.rows
+    cov = None
+    if agg.tagged("cbam"):
+        cbam.check_tags(agg, agg.splits)
+        cov = cbam.coverage(agg, source_output, {p: s for p, s in cbam_parent_shares.items() if p not in agg.splits})
+        b.cbam_coverage = cov.pivot(index="region", columns="sector", values="share").reindex(
+            index=list(b.regions), columns=list(b.sectors)).fillna(0.0).to_numpy()
+    return BuildResult(b, moves, clipped, diag, comparison, shares, agg, fb.table(), cov)
 
 
-def to_benchmark(m: MRIO, cfg: BuildConfig, regions_df, sectors_df, price, cmap):
+def _cbam_shares(agg, m1: MRIO, cmap, rest, par, fb) -> dict[str, pd.DataFrame]:
+    """Output shares of the CBAM goods in c9, c11 and c12 by target region (:mod:`calibration.cbam`):
+    for the parents split, and for those inside a sector tagged ``cbam`` (coverage shares)."""
+    wanted = set(agg.splits) | {m for t in agg.sectors if "cbam" in t.tags for m in t.members if m in cbam.OTHER}
+    if not wanted:
+        return {}
+    values = cbam.values_by_region(cbam.read_values(), cmap, m1.regions, rest, fb)
+    floor = par.get("cbam_other_min_share", 0.10)
+    out = {}
+    for parent in sorted(wanted, key=list(cbam.OTHER).index):
+        given = agg.splits.get(parent, {}).get("shares")
+        if given:
+            out[parent] = pd.DataFrame([given] * len(m1.regions), index=list(m1.regions))
+        else:
+            out[parent] = cbam.shares(parent, m1.x[:, m1.sectors.index(parent)], values, floor, fb)
+    return out
+
+
+def to_benchmark(m: MRIO, cfg: BuildConfig, agg: Aggregation, price, cmap, source_output: pd.DataFrame,
+                 fb: Fallbacks | None = None):
     """Model-ready arrays in bn USD from a rebalanced MRIO (aggregated codes):
 
     ``vom = x``, ``vid[s,i,j] = Σ_r Z[r,i,s,j]``, ``fd[s,i,a] = Σ_r Y[r,i,s,a]``,
     ``vxmd[i,r,s] = Σ_j Z[r,i,s,j] + Σ_a Y[r,i,s,a]`` (r ≠ s), value added and rents by
-    :mod:`calibration.value_added`, emissions by :mod:`calibration.emissions`; ``to = tm = 0``."""
-    M, y = cfg.mappings, cfg.year
+    :mod:`calibration.value_added` (shares keyed by source sector, :mod:`calibration.assumptions`),
+    emissions by :mod:`calibration.emissions`; ``to = tm = 0``."""
+    M, y = cfg.mappings, cfg.year or agg.year
     s = 1e-3  # M USD → bn USD
     R, J = m.regions, m.sectors
     vom = m.x * s
@@ -191,32 +240,39 @@ def to_benchmark(m: MRIO, cfg: BuildConfig, regions_df, sectors_df, price, cmap)
         vxmd[:, r, r] = 0.0
     va = vom - vid.sum(axis=1)
     va[np.abs(va) < 1e-12 * np.maximum(vom, 1.0)] = 0.0
-    ls = read_sector_shares(M / "labour_shares.csv", "labour_share", J)
-    rs = read_sector_shares(M / "rent_shares.csv", "rent_share", J, default=0.0)
+    known = set(source_output.columns) | set(sources.split_catalogue()) | {
+        c for cs in sources.split_catalogue().values() for c in cs}
+    world_out = source_output.sum(axis=0).to_dict()
+    ls = assumptions.sector_shares(M / "labour_shares.csv", "labour_share", agg, known, world_out)
+    rs = assumptions.sector_shares(M / "rent_shares.csv", "rent_share", agg, known, world_out, only_tag="resource")
     vfm, vrs = factor_split(np.maximum(va, 0.0), ls, rs)
     # emissions
     users = J + ("household",)
     T = np.concatenate([m.E[0, :, : len(J)], m.E[0, :, len(J):len(J) + 1]], axis=1)   # household only
     if m.E[0, :, len(J) + 1:].any():
         raise DataError("emissions: JRC CO2 assigned to government or investment; only households emit")
-    fuel_idx = [J.index(f) for f in FUELS]
+    fuels = fuel_targets(agg.sector_map, J)
+    not_fossil = [t for t in fuels if t not in agg.tagged("fossil")]
+    if not_fossil:
+        raise DataError(f"{agg.path}: sectors.{not_fossil[0]}.tags: contains a fuel "
+                        f"({', '.join(fuels[not_fossil[0]])}) and must be tagged 'fossil'")
+    no_fuel = [t for t in agg.tagged("fossil") if t not in fuels]
+    if no_fuel:
+        raise DataError(f"{agg.path}: sectors.{no_fuel[0]}.tags: tagged 'fossil' but contains no fuel "
+                        "(coa, c8, ngs or gdt)")
+    fuel_idx = [J.index(f) for f in fuels]
     U = np.concatenate([vid[:, fuel_idx, :], fd[:, fuel_idx, 0][:, :, None]], axis=2)
-    eps = per_dollar_factors(M / "emission_factors.csv", price).to_numpy()
+    eps_src = per_dollar_factors(M / "emission_factors.csv", price)
     owid = sat.read_owid_co2(cfg.path("emissions", "owid_co2_2020.csv.gz"), y, cmap, R)
-    of = np.stack([owid[OWID_FUEL[f]].sum(axis=1).to_numpy() for f in FUELS], axis=1)
-    co2f, co2p_nmm, diag = allocate(T, U, eps, of, owid["cement_co2"].to_numpy(), J.index("nmm"), R, users)
+    eps = target_factors(eps_src, owid, fuels)
+    of = target_fuel_totals(owid, fuels, eps * U.sum(axis=2))
+    process = agg.sector_map["cem" if "cem" in agg.sector_map else "c11"]
+    co2f, co2p_nmm, diag = allocate(T, U, eps, of, owid["cement_co2"].to_numpy(), J.index(process), R, users,
+                                    fuels=tuple(fuels), fallbacks=fb)
     co2 = np.zeros((len(R), len(J), len(users)))
     co2[:, fuel_idx, :] = co2f
     co2p = np.zeros((len(R), len(J)))
-    co2p[:, J.index("nmm")] = co2p_nmm
-    tags = {t: [c for c, tt in zip(sectors_df["code"], sectors_df["tags"]) if t in tt.split(";")]
-            for t in ("fossil", "electricity", "resource", "eite", "crude", "cbam")}
-    groups = {
-        "annex1": [c for c, a in zip(regions_df["code"], regions_df["annex1"]) if a == "1"],
-        "non_annex1": [c for c, a in zip(regions_df["code"], regions_df["annex1"]) if a != "1"],
-        "developed": [c for c, d in zip(regions_df["code"], regions_df["development"]) if d == "developed"],
-        "developing": [c for c, d in zip(regions_df["code"], regions_df["development"]) if d == "developing"],
-    }
+    co2p[:, J.index(process)] = co2p_nmm
     gcb = sat.read_gcb_territorial(cfg.path("emissions", "gcb2019_national_co2.csv.gz"), y, cmap, R)
     edgar = sat.read_edgar(cfg.path("emissions", "edgar_v50_co2_by_sector.csv.gz"), y, cmap, R)
     wb = sat.read_wb_gdp(cfg.path("emissions", "wb_gdp_current_usd.csv.gz"), y, cmap, R)
@@ -225,16 +281,21 @@ def to_benchmark(m: MRIO, cfg: BuildConfig, regions_df, sectors_df, price, cmap)
         "region": list(R), "co2_jrc_mt": jrc_total, "co2_gcb_territorial_mt": gcb.to_numpy(),
         "co2_edgar_mt": edgar.to_numpy(), "gdp_world_bank_bn_usd": wb.to_numpy(),
     })
+    from calibration.elasticity_defaults import dataset_elasticities
+
+    elasticities = dataset_elasticities(agg, world_out)
     metadata = {
         "year": y,
-        "description": "WIOD 2013 release (2011) aggregated to 8 regions x 12 sectors, CO2 from JRC (2019) "
-                       "allocated to fuels; see PROVENANCE.md",
-        "currency": "billions of current USD (WIOD basic prices, 2011)",
+        "description": agg.description or f"WIOD 2013 release ({y}) aggregated to {len(R)} regions x "
+                                          f"{len(J)} sectors; see PROVENANCE.md",
+        "currency": f"billions of current USD (WIOD basic prices, {y})",
         "output_taxes": "zero: the stored WIOD 2013 tables have no tax rows (value added is a residual that "
                         "includes net product taxes and margins)",
         "tariffs": "zero: WIOD has no separate tariff or cif/fob information",
         "calibration": {
-            "command": "python -m calibration build --shared ../shared/data --out data/wiod2011",
+            "command": "cge calibrate AGGREGATION.yaml --out DIR (the aggregation file is mappings/aggregation.yaml)",
+            "aggregation": {"file": Path(agg.path).name,
+                            "sha256": hashlib.sha256(Path(agg.path).read_bytes()).hexdigest()},
             "tolerance": TOLERANCE,
             "rebalancing": {"method": "row-wise weighted chi-square least squares (closed form)",
                             "k_cell": 1.0, "k_fuel": cfg.k_fuel, "k_output": cfg.k_output},
@@ -242,48 +303,42 @@ def to_benchmark(m: MRIO, cfg: BuildConfig, regions_df, sectors_df, price, cmap)
                 {k: (round(float(v), 3) if not isinstance(v, str) else v) for k, v in row.items()}
                 for row in comparison.to_dict("records")],
         },
-        "region_names": dict(zip(regions_df["code"], regions_df.get("name", regions_df["code"]))),
+        "region_names": {t.code: t.name for t in agg.regions},
+        "sector_names": {t.code: t.name for t in agg.sectors},
+        "sector_sources": {t.code: list(t.members) for t in agg.sectors},
+        "elasticities": elasticities,
     }
     b = Benchmark(
-        name=cfg.name, regions=R, sectors=J, factors=("labour", "capital"),
-        tags=Tags(fossil=tuple(tags["fossil"]), electricity=tuple(tags["electricity"]),
-                  resource=tuple(tags["resource"]), eite=tuple(tags["eite"]), crude=tuple(tags["crude"]),
-                  region_groups={k: tuple(v) for k, v in groups.items()}, cbam=tuple(tags["cbam"])),
+        name=agg.name, regions=R, sectors=J, factors=("labour", "capital"),
+        tags=Tags(fossil=agg.tagged("fossil"), electricity=agg.tagged("electricity"),
+                  resource=agg.tagged("resource"), eite=agg.tagged("eite"), crude=agg.tagged("crude"),
+                  region_groups=dict(agg.region_groups), cbam=agg.tagged("cbam")),
         vom=vom, to=np.zeros_like(vom), vid=vid, vfm=vfm, vrs=vrs, vxmd=vxmd, tm=np.zeros_like(vxmd),
         fd=fd, co2=co2, co2p=co2p, pop=owid["population"].to_numpy(), metadata=metadata,
-        cbam_coverage=cbam_coverage(M / "cbam_coverage.csv", R, J, tags["cbam"]),
     )
     return b, diag, comparison
 
 
-def cbam_coverage(path: Path, R, J, cbam_sectors) -> np.ndarray | None:
-    """Shares of EU CBAM goods in output (``mappings/cbam_coverage.csv``, derived by
-    ``python -m calibration.cbam_coverage``); ``None`` (the format's default) when absent."""
-    if not path.exists():
-        return None
-    df = sat.load_csv(path, dtype={"region": str, "sector": str})
-    sat.require_columns(df, ["region", "sector", "share"], path)
-    arr = np.array([[1.0 if j in cbam_sectors else 0.0 for j in J] for _ in R])
-    for row in df.itertuples():
-        if row.region not in R or row.sector not in J:
-            raise DataError(f"{path}: unknown region/sector {row.region}/{row.sector}")
-        arr[R.index(row.region), J.index(row.sector)] = float(row.share)
-    return arr
-
-
 def write_dataset(result: BuildResult, out: Path, cfg: BuildConfig, provenance: str) -> Path:
-    """Write the benchmark, PROVENANCE.md and the mapping files; the folder appears all at once."""
+    """Write the benchmark, PROVENANCE.md, ``cbam_coverage.csv`` (when sectors are tagged ``cbam``),
+    the aggregation file and the assumption files; the folder appears all at once."""
     out = Path(out)
     with atomic_folder(out, "benchmark", inputs=[cfg.shared, cfg.mappings], force=cfg.force,
-                       need_bytes=20_000_000) as stage:
-        write_benchmark_files(result.benchmark, stage)
+                       wait=cfg.wait, need_bytes=20_000_000) as stage:
+        write_benchmark_files(result.benchmark, stage)   # cbam_coverage.csv included where tagged
         (stage / "PROVENANCE.md").write_text(provenance)
-        shutil.copytree(cfg.mappings, stage / "mappings", ignore=shutil.ignore_patterns("__pycache__"))
+        (stage / "mappings").mkdir()
+        for name in ASSUMPTION_FILES:
+            if (Path(cfg.mappings) / name).exists():
+                shutil.copy2(Path(cfg.mappings) / name, stage / "mappings" / name)
+        if result.aggregation is not None:
+            shutil.copy2(result.aggregation.path, stage / "mappings" / "aggregation.yaml")
     return out
 
 
 def run(cfg: BuildConfig, echo=print) -> BuildResult:
-    """Build, validate, write and report (the ``python -m calibration build`` command)."""
+    """Build, validate, write and report (``cge calibrate`` and ``python -m calibration build``).
+    Nothing is written unless every stage succeeds."""
     if not Path(cfg.shared).is_dir():
         raise DataError(f"{cfg.shared}: shared data folder does not exist (pass --shared)")
     from cge.outdir import check_target
@@ -294,4 +349,7 @@ def run(cfg: BuildConfig, echo=print) -> BuildResult:
     write_dataset(result, cfg.out, cfg, provenance_text(result, cfg))
     echo(f"[write] {cfg.out}")
     echo(report.text(result.benchmark))
+    if result.fallbacks is not None and len(result.fallbacks):
+        echo(f"[fallbacks] {len(result.fallbacks)} documented fallbacks used (metadata.yaml calibration.fallbacks, "
+             "PROVENANCE.md)")
     return result

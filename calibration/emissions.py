@@ -15,8 +15,18 @@ Inputs for one region ``r`` (users ``u`` = sectors + household):
 Allocation: the seed ``e0[f,u] = ε[r,f]·U[r,f,u]`` is scaled by RAS so that every user's
 emissions equal its JRC (net of process) total exactly, ``Σ_f e[f,u] = T'[r,u]``, and the fuel totals
 follow OWID's fuel mix at the JRC level, ``Σ_u e[f,u] = O[r,f]/Σ_f O[r,f] · Σ_u T'[r,u]``, as far as
-the fuel-use pattern allows (the column step is last, so user totals always hold). A user with
-emissions but no fuel purchases stops the build with a message naming it.
+the fuel-use pattern allows (the column step is last, so user totals always hold).
+
+Fuels at any aggregation: the source fuels are coal (``coa``), refined oil (``c8``) and gas
+(``ngs`` extraction, ``gdt`` distribution); a target sector containing one of them is a fuel. A
+target with several source fuels takes the CO2-weighted factor
+``ε_T = Σ_f O[r,f] / Σ_f (O[r,f]/ε[r,f])`` and their OWID totals; a source fuel spread over several
+targets (``ngs`` and ``gdt`` kept apart) has its OWID total shared in proportion to the seeds.
+
+Fallbacks (each recorded with region, user and amount): a user with JRC emissions but no fuel
+purchases has its emissions **moved** to the region's other emitting users that buy fuel, in
+proportion to their emissions (the region total is unchanged); a region without OWID fuel data
+takes the world fuel mix.
 """
 
 from __future__ import annotations
@@ -28,6 +38,8 @@ from calibration.ras import ras
 from cge.errors import DataError
 
 FUELS = ("coa", "oil", "gas")
+#: source sectors (after the splits) that are each fuel
+SOURCE_FUELS = {"coa": ("coa",), "oil": ("c8",), "gas": ("ngs", "gdt")}
 OWID_FUEL = {"coa": ["coal_co2"], "oil": ["oil_co2"], "gas": ["gas_co2", "flaring_co2"]}
 
 
@@ -48,29 +60,107 @@ def per_dollar_factors(ef_csv, price: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def allocate(T: np.ndarray, U: np.ndarray, eps: np.ndarray, owid_fuel: np.ndarray, cement: np.ndarray,
-             nmm: int, regions, users) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Return ``co2[r,f,u]`` (Mt), ``co2p[r]`` (Mt, for the nmm sector) and a diagnostics table.
+def fuel_targets(sector_map: dict[str, str], sectors) -> dict[str, tuple[str, ...]]:
+    """``{target fuel: source fuels it contains}``, ordered by the source fuels ``FUELS``."""
+    out: dict[str, list[str]] = {}
+    for f in FUELS:
+        for src in SOURCE_FUELS[f]:
+            t = sector_map.get(src)
+            if t is not None and f not in out.setdefault(t, []):
+                out[t].append(f)
+    missing = [f for f in FUELS if not any(f in v for v in out.values())]
+    if missing:
+        raise DataError(f"emissions: no sector contains the source fuel(s) {missing}")
+    return {t: tuple(v) for t, v in out.items() if t in sectors}
 
-    ``T[r,u]`` JRC totals, ``U[r,f,u]`` fuel purchases, ``eps[r,f]``, ``owid_fuel[r,f]``, ``cement[r]``.
-    """
+
+def target_factors(eps: pd.DataFrame, owid: pd.DataFrame, fuels: dict[str, tuple[str, ...]]) -> np.ndarray:
+    """``ε[r,T]`` per target fuel (module docstring); a single source fuel keeps its factor."""
+    cols = []
+    for fs in fuels.values():
+        if len(fs) == 1:
+            cols.append(eps[fs[0]].to_numpy())
+        else:
+            o = np.stack([owid[OWID_FUEL[f]].sum(axis=1).to_numpy() for f in fs], axis=1)
+            e = eps[list(fs)].to_numpy()
+            num, den = o.sum(axis=1), (o / e).sum(axis=1)
+            cols.append(np.where(den > 0, num / np.where(den > 0, den, 1), e.mean(axis=1)))
+    return np.stack(cols, axis=1)
+
+
+def target_fuel_totals(owid: pd.DataFrame, fuels: dict[str, tuple[str, ...]], seed_sums: np.ndarray) -> np.ndarray:
+    """OWID CO2 by target fuel ``O[r,T]``: sums of the source fuels a target holds; a source fuel
+    in several targets is shared in proportion to ``seed_sums[r,T]``."""
+    holders = {f: [k for k, fs in enumerate(fuels.values()) if f in fs] for f in FUELS}
+    if all(len(h) == 1 for h in holders.values()) and all(len(fs) == 1 for fs in fuels.values()):
+        return np.stack([owid[OWID_FUEL[fs[0]]].sum(axis=1).to_numpy() for fs in fuels.values()], axis=1)
+    out = np.zeros(seed_sums.shape)
+    for f, ks in holders.items():
+        o = owid[OWID_FUEL[f]].sum(axis=1).to_numpy()
+        s = seed_sums[:, ks]
+        tot = s.sum(axis=1, keepdims=True)
+        w = np.where(tot > 0, s / np.where(tot > 0, tot, 1), 1.0 / len(ks))
+        out[:, ks] += o[:, None] * w
+    return out
+
+
+def allocate(T: np.ndarray, U: np.ndarray, eps: np.ndarray, owid_fuel: np.ndarray, cement: np.ndarray,
+             nmm: int, regions, users, fuels=FUELS, fallbacks=None) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Return ``co2[r,f,u]`` (Mt), ``co2p[r]`` (Mt, for the process sector ``nmm``) and diagnostics.
+
+    ``T[r,u]`` JRC totals, ``U[r,f,u]`` fuel purchases, ``eps[r,f]``, ``owid_fuel[r,f]``, ``cement[r]``;
+    ``fallbacks`` (a :class:`calibration.fallbacks.Fallbacks`) records what was moved."""
     R, F, N = U.shape
     co2 = np.zeros((R, F, N))
     co2p = np.minimum(cement, T[:, nmm])
+    world_mix = owid_fuel.sum(axis=0) / owid_fuel.sum()
     rows = []
     for r in range(R):
         t = T[r].copy()
         t[nmm] -= co2p[r]
-        nofuel = (t > 0) & (U[r].sum(axis=0) <= 0)
+        buys = U[r].sum(axis=0) > 0
+        nofuel = (t > 0) & ~buys
         if nofuel.any():
-            u = int(np.nonzero(nofuel)[0][0])
-            raise DataError(f"emissions: {users[u]} in {regions[r]} has {t[u]:.6g} Mt CO2 (JRC) but buys "
-                            "no coal, refined oil or gas")
+            receivers = (t > 0) & buys
+            if not receivers.any():
+                raise DataError(f"emissions: no user in {regions[r]} buys coal, refined oil or gas, "
+                                f"but JRC gives it {t.sum():.6g} Mt CO2")
+            total = t.sum()
+            moved = t[nofuel].sum()
+            for u in np.nonzero(nofuel)[0]:
+                if fallbacks is not None:
+                    fallbacks.add(regions[r], users[u], "emissions of a user that buys no fuel moved to the "
+                                  "region's other emitting users (in proportion to their emissions)",
+                                  float(t[u]), "Mt CO2")
+            t[receivers] += moved * t[receivers] / t[receivers].sum()
+            t[nofuel] = 0.0
+            big = int(np.argmax(t))
+            t[big] += total - t.sum()      # the region total stays exactly the JRC total
+        if owid_fuel[r].sum() > 0:
+            mix = owid_fuel[r] / owid_fuel[r].sum()
+        else:
+            mix = world_mix
+            if fallbacks is not None:
+                fallbacks.add(regions[r], "all fuels", "no OWID CO2 by fuel: world fuel mix used", float(t.sum()),
+                              "Mt CO2")
         seed = eps[r][:, None] * U[r]
-        mix = owid_fuel[r] / owid_fuel[r].sum()
-        e, _ = ras(seed, mix * t.sum(), t, tol=1e-10, max_iter=2000, where=f"emissions of {regions[r]}")
+        e, gap = ras(seed, mix * t.sum(), t, tol=1e-10, max_iter=2000, where=f"emissions of {regions[r]}",
+                     max_gap=np.inf)
+        lost = float(np.abs(e.sum(axis=0) - t).max())
+        if lost > 1e-9 * max(float(t.sum()), 1.0):
+            # OWID has zero CO2 for a fuel that some user buys only: keep every user's total exactly
+            # and take the fuel mix of the seed (purchases × factors) instead
+            cs = seed.sum(axis=0)
+            e = seed * np.divide(t, cs, out=np.zeros_like(t), where=cs > 0)[None, :]
+            if fallbacks is not None:
+                fallbacks.add(regions[r], "all fuels", "OWID fuel mix gives zero to a fuel some user buys only: fuel "
+                              "mix of purchases x emission factors used (user totals exact); CO2 kept", lost, "Mt CO2")
+        elif gap > 1e-6 and fallbacks is not None:
+            off = float(np.abs(e.sum(axis=1) - mix * t.sum()).max())
+            fallbacks.add(regions[r], "all fuels", "OWID fuel mix not reachable with the region's fuel purchases: "
+                          "user totals kept exactly, largest fuel total off by", off, "Mt CO2")
         co2[r] = e
         for f in range(F):
-            rows.append((regions[r], FUELS[f], float(seed[f].sum()), float(mix[f] * t.sum()), float(e[f].sum())))
+            rows.append((regions[r], fuels[f], float(seed[f].sum()), float(mix[f] * t.sum()), float(e[f].sum())))
     diag = pd.DataFrame(rows, columns=["region", "fuel", "seed_mt", "owid_mix_target_mt", "allocated_mt"])
     return co2, co2p, diag

@@ -10,6 +10,10 @@ Mining, by region ``r`` (values in M USD; quantities from BP, prices from BP ben
 Utilities: water takes the fixed share ``ω``; electricity and gas distribution share the rest in
 proportion to notional values ``v_ele = generation[TWh]·p_ele`` and
 ``v_gdt = gas consumption[bcm]·m·margin``:  ``θ_ele = (1 − ω)·v_ele/(v_ele + v_gdt)`` etc.
+
+Fallbacks (recorded): a region with neither BP electricity generation nor gas consumption (small
+countries BP does not list separately) takes the world ratio of the two; a region whose WIOD
+``c2`` output is zero keeps all of it (nothing) in other mining.
 """
 
 from __future__ import annotations
@@ -35,26 +39,8 @@ def read_parameters(path) -> dict[str, float]:
     return dict(zip(df["key"], vals.astype(float)))
 
 
-def benchmark_prices(benchmarks_csv, prices: dict[str, float], regions) -> pd.DataFrame:
-    """Price by region × fuel (coal USD/t, oil USD/bbl, gas USD/MMBtu) from the benchmark map."""
-    from calibration.readers.satellites import load_csv, require_columns
-
-    df = load_csv(benchmarks_csv)
-    require_columns(df, ["region", "fuel", "benchmark"], benchmarks_csv)
-    out = pd.DataFrame(np.nan, index=list(regions), columns=["coal", "oil", "gas"])
-    for k, (r, f, b) in enumerate(zip(df["region"], df["fuel"], df["benchmark"])):
-        if r not in out.index or f not in out.columns:
-            raise DataError(f"{benchmarks_csv}, row {k + 2}: unknown region {r!r} or fuel {f!r}")
-        if b not in prices:
-            raise DataError(f"{benchmarks_csv}, row {k + 2}: benchmark {b!r} has no price for the year")
-        out.loc[r, f] = prices[b]
-    if out.isna().any().any():
-        r, f = next((r, f) for r in out.index for f in out.columns if np.isnan(out.loc[r, f]))
-        raise DataError(f"{benchmarks_csv}: no price benchmark for {f} in {r}")
-    return out
-
-
-def mining_shares(go_c2: np.ndarray, bp: pd.DataFrame, price: pd.DataFrame, par: dict) -> pd.DataFrame:
+def mining_shares(go_c2: np.ndarray, bp: pd.DataFrame, price: pd.DataFrame, par: dict,
+                  fallbacks=None) -> pd.DataFrame:
     """Output shares of coal, crude, natural gas and other mining in ``c2`` (module docstring)."""
     v = pd.DataFrame(index=bp.index)
     v["coa"] = bp["coal_production_mt"] * price["coal"]
@@ -62,8 +48,15 @@ def mining_shares(go_c2: np.ndarray, bp: pd.DataFrame, price: pd.DataFrame, par:
     v["ngs"] = bp["gas_production_bcm"] * par["mmbtu_per_bcm_gas"] * price["gas"]
     fossil = v.sum(axis=1).to_numpy()
     go = np.asarray(go_c2, float)
-    if (go <= 0).any():
-        raise DataError(f"mining split: WIOD c2 output is zero in {list(bp.index[go <= 0])}")
+    zero = go <= 0
+    if zero.any():
+        if fallbacks is None:
+            raise DataError(f"mining split: WIOD c2 output is zero in {list(bp.index[zero])}")
+        for r in bp.index[zero]:
+            fallbacks.add(r, "c2", "WIOD mining output is zero: all of it (nothing) is other mining", 0.0, "M USD")
+        v.loc[zero] = 0.0
+        fossil = v.sum(axis=1).to_numpy()
+        go = np.where(zero, 1.0, go)
     lam = np.minimum(1.0, (1 - par["other_mining_min_share"]) * go / np.maximum(fossil, 1e-300))
     shares = v.mul(lam / go, axis=0)
     shares["omn"] = 1 - shares.sum(axis=1)
@@ -72,14 +65,22 @@ def mining_shares(go_c2: np.ndarray, bp: pd.DataFrame, price: pd.DataFrame, par:
     return shares
 
 
-def utility_shares(bp: pd.DataFrame, par: dict) -> pd.DataFrame:
+def utility_shares(bp: pd.DataFrame, par: dict, fallbacks=None) -> pd.DataFrame:
     """Output shares of electricity, gas distribution and water in ``c17`` (module docstring)."""
     ele = bp["electricity_generation_twh"] * par["electricity_price"]
     gdt = bp["gas_consumption_bcm"] * par["mmbtu_per_bcm_gas"] * par["gas_distribution_margin"]
     w = par["water_share_of_utilities"]
     tot = (ele + gdt).replace(0, np.nan)
     out = pd.DataFrame({"ele": (1 - w) * ele / tot, "gdt": (1 - w) * gdt / tot}, index=bp.index)
-    if out.isna().any().any():
-        raise DataError("utilities split: a region has neither electricity generation nor gas consumption")
+    gap = out.isna().any(axis=1)
+    if gap.any():
+        if fallbacks is None or ele.sum() + gdt.sum() <= 0:
+            raise DataError(f"utilities split: {list(bp.index[gap])} have neither electricity generation nor "
+                            "gas consumption in BP")
+        wele = ele.sum() / (ele.sum() + gdt.sum())
+        for r in bp.index[gap]:
+            out.loc[r, "ele"], out.loc[r, "gdt"] = (1 - w) * wele, (1 - w) * (1 - wele)
+            fallbacks.add(r, "c17", "no BP electricity generation or gas consumption: world electricity/gas "
+                          "ratio used for the utilities split", float(out.loc[r, "ele"]), "share (ele)")
     out["wtr"] = w
     return out

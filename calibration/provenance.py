@@ -17,51 +17,123 @@ def _md(df: pd.DataFrame, digits: int = 3) -> str:
     return "\n".join(lines)
 
 
+def _members(agg, targets) -> str:
+    rows = ["| code | name | source codes | tags |", "|---|---|---|---|"]
+    for t in targets:
+        rows.append(f"| {t.code} | {t.name} | {', '.join(t.members)} | {', '.join(getattr(t, 'tags', ()))} |")
+    return "\n".join(rows)
+
+
+def _fallbacks(result) -> str:
+    fb = result.fallbacks
+    if fb is None or not len(fb):
+        return "None: every region and sector had the data it needed."
+    return _md(fb, 6)
+
+
+def _cbam(result) -> str:
+    agg = result.aggregation
+    parts = [k for k in result.split_shares if k.startswith("CBAM")]
+    text = []
+    if parts or (agg is not None and agg.tagged("cbam")):
+        text.append("""## CBAM goods
+
+The EU CBAM covers iron and steel, aluminium, cement, fertilisers, hydrogen and electricity; WIOD
+lumps them into c12 (basic and fabricated metals), c11 (cement, glass, ceramics) and c9 (all
+chemicals). Output shares of the CBAM goods come from production quantities × 2011 world prices
+(`mappings/cbam_goods_2011.csv`, sources in `mappings/cbam_goods_sources.md`), divided by WIOD gross
+output of the parent, with the rest of the parent kept at least at `cbam_other_min_share`
+(`mappings/energy_parameters.csv`). Split children have their parent's input structure; their sales
+follow `mappings/split_use_weights.csv`; combustion CO2 is shared in proportion to output and cement
+calcination CO2 is process CO2 of cement. Sectors tagged `cbam` and their coverage shares (share of
+CBAM goods in the value of output) are in `cbam_coverage.csv`.
+""")
+        for k in parts:
+            text.append(f"{k}:\n\n{_md(result.split_shares[k].reset_index(names='region'), 4)}\n")
+    return "\n".join(text)
+
+
+def _elasticities(b) -> str:
+    el = b.metadata.get("elasticities")
+    if not el:
+        return ""
+    params = [p for p in el if p not in ("sigma_c", "sigma_cn", "sigma_ce")]
+    rows = ["| sector | " + " | ".join(params) + " |", "|---|" + "---|" * len(params)]
+    for j in list(b.sectors) + ["*"]:
+        cells = ["2·σdm" if el[p][j] is None else f"{el[p][j]:.4g}" for p in params]
+        rows.append(f"| {j} | " + " | ".join(cells) + " |")
+    hh = ", ".join(f"{p} = {el[p]['*']:g}" for p in ("sigma_c", "sigma_cn", "sigma_ce"))
+    return ("## Elasticities\n\nDefaults of `cge/defaults/elasticities.csv` keyed by source sector (`*` for sectors "
+            "it does not name), aggregated to each sector with world output weights (stored in `metadata.yaml`, "
+            f"used by the model; scenarios override them). Household: {hh}.\n\n" + "\n".join(rows) + "\n")
+
+
 def provenance_text(result, cfg) -> str:
     from calibration import report
 
     b = result.benchmark
+    agg = result.aggregation
     ms = result.split_shares["mining (c2)"].reset_index(names="region")
     us = result.split_shares["utilities (c17)"].reset_index(names="region")
     moves = result.moves.head(10).copy()
     rep = report.table(b)
     sources = (Path(__file__).with_name("provenance_sources.md")).read_text()
-    return f"""# Provenance of `data/wiod2011`
+    groups = "\n".join(f"- `{g}`: {', '.join(m)}" for g, m in agg.region_groups.items()) or "- (none)"
+    return f"""# Provenance of `{b.name}`
 
-Built by `python -m calibration build --shared ../shared/data --out data/wiod2011` (code in `calibration/`,
-mapping and assumption files copied in `mappings/`). Year {cfg.year}. Values in billions of current USD,
-CO2 in Mt, population in millions. Identities hold to {1e-9:g} (checked by `cge.benchmark.validate`).
+Built by `cge calibrate` from the aggregation file `mappings/aggregation.yaml` (code in
+`calibration/`; assumption files copied in `mappings/`). Year {cfg.year or agg.year}. Values in billions of
+current USD, CO2 in Mt, population in millions. Identities hold to {1e-9:g} (checked by
+`cge.benchmark.validate`). {agg.description}
 
 ## Sources (details, commits and licence notes in `../shared/data/*/README.md`)
 
 {sources}## Regions and sectors
 
-Regions (`mappings/wiod_regions.csv`, groups in `mappings/regions.csv`): EU27 (WIOD's 27 EU members of 2011,
-incl. GBR; Croatia is in ROW), USA, OAI (Australia, Canada, Japan, Turkey), RUS, CHN, IND, EME (Brazil,
-Indonesia, Korea, Mexico, Taiwan), ROW. `developed` follows UNFCCC Annex I at this aggregation (Russia, an
-Annex I economy in transition, counts as developed), so `developed` = `annex1`. Flows within an aggregate
-region are domestic. Satellite data: countries map to regions through WIOD's ISO3 codes; any other country
-is ROW; for BP, ROW = World − named regions (BP has unassigned "Other ..." rows).
+Regions (source codes: WIOD 2013's 40 countries and its modelled rest of world `RoW`; the region
+holding `RoW` is the rest of world, here `{agg.rest_of_world}`):
 
-Sectors (`mappings/wiod_sectors.csv`, tags in `mappings/sectors.csv`): coa, cru, gas (natural gas
-extraction + gas manufacture and distribution), oil (c8: coke, refined petroleum, nuclear fuel), ele,
-chm (c9), nmm (c11), met (c12, basic *and fabricated* metals: WIOD does not separate them), agr, man
-(other manufacturing incl. paper/printing/publishing and other mining), trn (c23–c26), ser (services,
-construction, water). EITE = chm, nmm, met. Paper (c7) is not EITE because WIOD bundles it with printing
-and publishing. Tags: fossil = coa, oil, gas; resource = coa, cru, gas; crude = cru; electricity = ele.
+{_members(agg, agg.regions)}
 
-EU CBAM goods (Regulation (EU) 2023/956, Annex I): tag `cbam` = ele, chm, nmm, met. The share of CBAM goods
-in each sector's output (`cbam_coverage.csv`, from `mappings/cbam_coverage.csv`, derived by
-`python -m calibration.cbam_coverage`) is the 2011 value of crude steel and primary aluminium (met), cement
-(nmm) and nitrogen fertilisers at the ammonia price (chm) over gross output; electricity = 1. Production:
-worldsteel, OWID/USGS, FAOSTAT; prices: USGS Mineral Commodity Summaries 2012/2013 and the World Bank Pink
-Sheet (the steel price is a finished-product unit value, an upper bound). Hydrogen is left out (mostly
-captive). The model charges a covered share at the sector's average intensity, which understates the
-intensity of steel, aluminium and cement relative to the rest of their sectors.
+Region groups:
+
+{groups}
+
+Flows within an aggregate region are domestic. Satellite data: countries map to regions through WIOD's
+ISO3 codes; any other country belongs to `{agg.rest_of_world}`; for BP, `{agg.rest_of_world}` = World − named
+regions (BP has unassigned "Other ..." rows).
+
+Sectors (source codes: WIOD c1..c35 with c2 split into coa, cru, ngs, omn, c17 into ele, gdt, wtr, and
+any CBAM splits of c9, c11, c12; tags as given in the aggregation file):
+
+{_members(agg, agg.sectors)}
+
+In the default aggregation, paper (c7) is not EITE because WIOD bundles it with printing and publishing,
+met holds basic *and fabricated* metals (WIOD does not separate them), and gas joins natural gas
+extraction and gas distribution into one fuel.
+
+EU CBAM goods (Regulation (EU) 2023/956, Annex I): sectors tagged `cbam` in the aggregation file. The share
+of CBAM goods in each tagged sector's output (`cbam_coverage.csv`) is the 2011 value of the CBAM goods it
+holds (production × world price, `mappings/cbam_goods_2011.csv`) over gross output, electricity and split
+CBAM goods = 1 (see the CBAM goods section). The model charges a covered share at the sector's average
+intensity, which understates the intensity of steel, aluminium and cement relative to the rest of their
+sectors; split them out (examples/aggregations/cbam.yaml) where that matters.
 
 Final demand: household = CONS_h + CONS_np; government = CONS_g; investment = GFCF + INVEN. Cells still
 negative after folding inventories into investment are set to zero before rebalancing (which restores
 the identities): {len(result.clipped)} cells, {result.clipped['value'].sum():,.1f} M USD in total.
+
+## Assumptions keyed by source code
+
+Labour shares (`mappings/labour_shares.csv`), resource-rent shares (`mappings/rent_shares.csv`, applied to
+sectors tagged `resource` only), fuel price benchmarks (`mappings/fuel_price_benchmarks.csv`, by WIOD
+source region) and elasticity defaults are given for source codes; a target takes the output-weighted
+mean of its sources (world gross output for sectors, WIOD mining output c2 for regions), which is exactly
+the common value when all sources agree. The aggregation file may override any of them (`assumptions`).
+
+## Fallbacks used by this build (data gaps; region, sector, what was done, how much)
+
+{_fallbacks(result)}
 
 ## Sector splits (assumptions; shares by region)
 
@@ -81,22 +153,27 @@ of c17 go entirely to electricity; those of c2 are shared in proportion to outpu
 
 {_md(ms)}
 
+{_cbam(result)}
+{_elasticities(b)}
 ## Value added, rents, taxes
 
 WIOD 2013 as stored has no value-added rows: value added is the residual output − intermediate inputs
 and includes net product taxes and margins. Output taxes and tariffs are zero (no source data). Resource
-rents are a share of value added in coa, cru, gas (`mappings/rent_shares.csv`); the rest is split into
-labour and capital by sector shares (`mappings/labour_shares.csv`). All shares are assumptions of a
+rents are a share of value added in the sectors tagged `resource` (`mappings/rent_shares.csv`); the rest
+is split into labour and capital by sector shares (`mappings/labour_shares.csv`). All shares are assumptions of a
 GTAP-like order of magnitude, not measurements.
 
 ## Emissions
 
 JRC CO2 by country × industry (56 NACE sectors) is concorded to WIOD c1..c35 by the approximate map
 `mappings/jrc56_to_wiod35.csv` (sector U dropped; FC_HH = household), and JRC's extra countries go to
-ROW (`mappings/jrc_regions.csv`). Region totals equal JRC totals exactly. Cement calcination CO2 (OWID
-`cement_co2`) becomes process emissions of nmm (`co2p`) and is subtracted from JRC's nmm total. Each
-user's remaining CO2 is allocated to coal, refined oil and gas in proportion to fuel purchases × per-dollar
-emission factors (`mappings/emission_factors.csv` divided by regional benchmark prices), scaled (RAS) so
+WIOD's RoW (`mappings/jrc_regions.csv`). Region totals equal JRC totals exactly. Cement calcination CO2 (OWID
+`cement_co2`) becomes process emissions of the sector holding cement (`co2p`) and is subtracted from
+its JRC total. A user with JRC emissions but no fuel purchases has them moved to the region's other
+emitting users (listed under fallbacks), so region and world totals are unchanged. Each
+user's remaining CO2 is allocated to the fuels (the sectors holding coal, refined oil, gas) in
+proportion to fuel purchases × per-dollar emission factors (`mappings/emission_factors.csv` divided by
+regional benchmark prices), scaled (RAS) so
 that each user's total equals JRC exactly and the fuel totals follow OWID's fuel mix (coal; oil; gas +
 flaring) at the JRC level. Crude oil is refinery feedstock and carries no emissions; government and
 investment carry none. JRC totals include residents' international bunkers and differ from territorial

@@ -51,7 +51,7 @@ from cge.core.blocks import (
     Transfer,
 )
 from cge.core.model import EquilibriumModel
-from cge.elasticities import Elasticities, resolve
+from cge.elasticities import Elasticities, for_benchmark
 from cge.errors import ScenarioError
 from cge.scenario import Scenario, resolve_regions
 
@@ -118,7 +118,7 @@ def structure_of(b: Benchmark, sc: Scenario) -> Structure:
             raise ScenarioError(f"foreign_carbon_prices: {r} is a coalition member; its price is set by the policy")
     if sc.numeraire.startswith("PC:") and sc.numeraire[3:] not in b.regions:
         raise ScenarioError(f"numeraire: unknown region {sc.numeraire[3:]!r}")
-    el = elasticity_regimes(b, resolve(b.sectors, sc.elasticities))
+    el = elasticity_regimes(b, for_benchmark(b, sc.elasticities))
     priced = tuple(r for r in b.regions if sc.foreign_carbon_prices.get(r, 0) > 0 or r in sc.foreign_carbon_prices)
     return Structure(coalition, sc.policy.instrument, priced, el, sc.numeraire,
                      imports_in_cap=sc.bca.import_charge and sc.bca.instrument == "allowances")
@@ -216,7 +216,7 @@ class BCAModel:
     def __init__(self, benchmark: Benchmark, scenario: Scenario):
         self.b = b = benchmark
         self.structure = structure_of(b, scenario)
-        self.el: Elasticities = resolve(b.sectors, scenario.elasticities)
+        self.el: Elasticities = for_benchmark(b, scenario.elasticities)
         self.R, self.J, self.F = b.regions, b.sectors, b.factors
         self.coalition = self.structure.coalition
         self.priced = tuple(r for r in self.R if r in self.coalition or r in self.structure.foreign_priced)
@@ -452,7 +452,7 @@ class BCAModel:
             raise ScenarioError(f"scenario {sc.name!r} changes the model structure ({st} vs {self.structure}); "
                                 "build a new BCAModel for it")
         self.scenario = sc
-        self.el = resolve(b.sectors, sc.elasticities)
+        self.el = for_benchmark(b, sc.elasticities)
         for (p, sector), par in self.elasticity.items():
             par.value = self.el(p, sector)
         self.cut.value = sc.policy.cut if sc.policy.instrument != "tax" else 0.0

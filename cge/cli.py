@@ -82,6 +82,11 @@ def cmd_compare(args) -> int:
         print(f"dataset: {label}{' [SYNTHETIC DATA]' if synthetic else ''} — {len(b.regions)} regions x "
               f"{len(b.sectors)} sectors")
         print(f"scenarios: {scen_path} ({', '.join(s.name for s in scenarios)})")
+        from cge.elasticities import generic_warning
+
+        warning = generic_warning(b)
+        if warning:
+            print(f"warning: {warning['message']} (recorded in run.yaml)", file=sys.stderr)
 
         def progress(sc, res):
             its = f"{res.iterations:>3}" if res.iterations >= 0 else "n/a"  # NL-file routes do not report them
@@ -186,6 +191,30 @@ def debug_parent() -> argparse.ArgumentParser:
     d.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                    help="show the full traceback of an error")
     return d
+def cmd_calibrate(args) -> int:
+    """``cge calibrate AGGREGATION.yaml --out DIR``: build a benchmark at the resolution the
+    aggregation file asks for (:mod:`calibration.build`); an existing DIR is kept unless --force."""
+    from calibration.build import DEFAULT_SHARED, BuildConfig, run
+
+    out = Path(args.out)
+    t0 = time.perf_counter()
+    echo = (lambda *a, **k: None) if args.quiet else print
+    run(BuildConfig(shared=Path(args.shared) if args.shared else DEFAULT_SHARED, out=out,
+                    aggregation=Path(args.aggregation), force=args.force, wait=args.wait), echo=echo)
+    print(f"calibrated {args.aggregation} -> {out} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def add_calibrate_parser(sub) -> None:
+    k = sub.add_parser("calibrate", parents=[debug_parent()],
+                       help="build a benchmark from WIOD + CO2 data at the resolution of an aggregation YAML "
+                       "(regions, sectors, groups, tags, splits)")
+    k.add_argument("aggregation", metavar="AGGREGATION.yaml", help="aggregation file (see examples/aggregations/)")
+    k.add_argument("--out", required=True, help="dataset folder to write (new, or one written by cge before)")
+    k.add_argument("--shared", help="shared data folder (default: ../shared/data next to the repository)")
+    add_output_arguments(k)
+    k.add_argument("--quiet", action="store_true", help="print only the final line")
+    k.set_defaults(func=cmd_calibrate)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--legitimacy", help="legal considerations YAML (default: cge/defaults/legitimacy.yaml)")
     add_output_arguments(r)
     r.set_defaults(func=cmd_report)
+    add_calibrate_parser(sub)
     return p
 
 

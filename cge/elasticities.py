@@ -1,9 +1,15 @@
 """Elasticities as data: defaults in ``cge/defaults/elasticities.csv``, overridable per scenario.
 
-The file has columns ``parameter, sector, value, source``; ``sector`` is a sector code or
-``*`` (every sector not listed). A blank ``sigma_mm`` means ``2·sigma_dm`` (GTAP convention).
-Entries for sector codes that a dataset does not have are ignored, so one defaults file serves
-any aggregation that uses the standard energy codes (``coa, cru, gas, oil, ele``).
+The file has columns ``parameter, sector, value, source``; ``sector`` is a sector code, several
+codes separated by ``;`` (the same fact for a dataset code and the WIOD source codes it stands
+for, e.g. ``oil;c8``), or ``*`` (every sector not listed). A blank ``sigma_mm`` means
+``2·sigma_dm`` (GTAP convention).
+
+A dataset built by ``cge calibrate`` carries its own table (``metadata.yaml`` ``elasticities``):
+the defaults keyed by *source* sector (or tag) aggregated to its sectors with output weights
+(:mod:`calibration.elasticity_defaults`), so its codes need not match this file. For any other
+dataset, sectors whose code this file does not name get the ``*`` values; :func:`generic_sectors`
+lists them and ``cge compare`` prints a warning and records it in ``run.yaml``.
 """
 
 from __future__ import annotations
@@ -73,10 +79,15 @@ def read_elasticity_file(path: str | Path | None = None) -> pd.DataFrame:
                 raise DataError(f"{label}, row {k + 2}: {row['parameter']} has no value")
         elif not float(v) >= 0:
             raise DataError(f"{label}, row {k + 2}: {row['parameter']} = {v} must be non-negative")
-    dup = df.duplicated(["parameter", "sector"])
+    df = df.assign(sector=df["sector"].str.split(";")).explode("sector", ignore_index=False)
+    df["sector"] = df["sector"].str.strip()
+    df.index = df.index.rename(None)
+    dup = df.reset_index(drop=False).duplicated(["parameter", "sector"])
     if dup.any():
+        flat = df.reset_index(drop=False)
         k = int(dup.to_numpy().nonzero()[0][0])
-        raise DataError(f"{label}, row {k + 2}: {df.loc[k, 'parameter']} for {df.loc[k, 'sector']} given twice")
+        raise DataError(f"{label}, row {int(flat.loc[k, 'index']) + 2}: {flat.loc[k, 'parameter']} for "
+                        f"{flat.loc[k, 'sector']} given twice")
     for p in PARAMETERS:
         if not ((df["parameter"] == p) & (df["sector"] == "*")).any():
             raise DataError(f"{label}: no default ('*') row for {p}")
@@ -94,17 +105,84 @@ def _default_table(path: str | None, mtime: float) -> dict[str, dict[str, float 
     return table
 
 
-def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str | Path | None = None) -> Elasticities:
+def default_codes(path: str | Path | None = None) -> set[str]:
+    """Sector codes the defaults file names (besides ``*``)."""
+    return {s for d in _defaults(path).values() for s in d if s != "*"}
+
+
+def _defaults(path):
+    if path is None:
+        with resources.as_file(resources.files("cge") / "defaults" / DEFAULTS_FILE) as f:
+            return _default_table(None, Path(f).stat().st_mtime)
+    return _default_table(str(path), Path(path).stat().st_mtime if Path(path).exists() else 0.0)
+
+
+def dataset_table(sectors, table: dict | None, where: str = "metadata.yaml: elasticities"):
+    """Validate a dataset's own elasticity table ``{parameter: {sector or '*': value}}``."""
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise DataError(f"{where}: expected a mapping of parameter to {{sector: value}}")
+    out: dict[str, dict[str, float | None]] = {}
+    for p in PARAMETERS:
+        d = table.get(p)
+        if not isinstance(d, dict) or "*" not in d:
+            raise DataError(f"{where}.{p}: missing (give a value per sector and '*')")
+        missing = [s for s in sectors if s not in d]
+        if missing:
+            raise DataError(f"{where}.{p}: no value for sector {missing[0]!r}")
+        vals = {}
+        for s, v in d.items():
+            if v is None and p == "sigma_mm":
+                vals[str(s)] = None
+                continue
+            try:
+                v = float(v)
+            except (TypeError, ValueError):
+                raise DataError(f"{where}.{p}.{s}: {v!r} is not a number") from None
+            if not v >= 0:
+                raise DataError(f"{where}.{p}.{s}: {v} must be non-negative")
+            vals[str(s)] = v
+        out[p] = vals
+    return out
+
+
+def generic_sectors(sectors, dataset: dict | None = None, path: str | Path | None = None) -> list[str]:
+    """Sectors that get only the generic ``*`` defaults because neither the dataset carries its
+    own table nor the defaults file names their code (never silent: warned and recorded)."""
+    if dataset is not None:
+        return []
+    named = default_codes(path)
+    return [s for s in sectors if s not in named]
+
+
+def generic_warning(b, path: str | Path | None = None) -> dict | None:
+    """``{sectors, values, message}`` when sectors of ``b`` get only the generic ``*`` defaults
+    (:func:`generic_sectors`), else None; printed by ``cge compare`` and recorded in ``run.yaml``."""
+    sectors = generic_sectors(b.sectors, (b.metadata or {}).get("elasticities"), path)
+    if not sectors:
+        return None
+    star = {p: v["*"] for p, v in _defaults(path).items() if p not in HOUSEHOLD}
+    used = ", ".join(f"{p}={'2*sigma_dm' if v is None else f'{v:g}'}" for p, v in star.items())
+    msg = (f"elasticities: no sector-specific default for {', '.join(sectors)} (the dataset has no elasticity "
+           f"table of its own and {DEFAULTS_FILE} does not name these codes); generic '*' values used: {used}")
+    return {"sectors": list(sectors), "values": {p: v for p, v in star.items()}, "message": msg}
+
+
+def for_benchmark(b, overrides: dict | None = None, path: str | Path | None = None) -> Elasticities:
+    """Elasticities of a benchmark: its own table (``metadata['elasticities']``) when it has one."""
+    return resolve(b.sectors, overrides, path, dataset=(b.metadata or {}).get("elasticities"))
+
+
+def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str | Path | None = None,
+            dataset: dict | None = None) -> Elasticities:
     """Elasticities for ``sectors`` from the defaults file, then ``overrides`` from a scenario:
     ``{parameter: value}`` or ``{parameter: {sector or '*': value}}``. In an override, ``'*'``
     sets every sector (replacing the defaults' sector-specific values too) and named sectors
     then take their own values, whatever the order of the keys. A ``sigma_dm`` override also
-    moves a ``sigma_mm`` left blank in the defaults (``sigma_mm = 2·sigma_dm``)."""
-    if path is None:
-        with resources.as_file(resources.files("cge") / "defaults" / DEFAULTS_FILE) as f:
-            defaults = _default_table(None, Path(f).stat().st_mtime)
-    else:
-        defaults = _default_table(str(path), Path(path).stat().st_mtime if Path(path).exists() else 0.0)
+    moves a ``sigma_mm`` left blank in the defaults (``sigma_mm = 2·sigma_dm``). ``dataset``: a
+    dataset's own table (see :func:`dataset_table`), used instead of the defaults file."""
+    defaults = dataset_table(sectors, dataset) if dataset is not None else _defaults(path)
     table: dict[str, dict[str, float | None]] = {}
     for p in PARAMETERS:
         given = defaults[p]

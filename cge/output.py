@@ -124,6 +124,11 @@ def _write(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
         "undefined": c.undefined().to_dict(orient="records"),
         "tables": {name: file_digest(tmp / f"{name}.csv") for name in TABLES},
     }
+    from cge.elasticities import generic_warning
+
+    warning = generic_warning(c.benchmark)
+    if warning:
+        meta["elasticity_warning"] = warning
     dec = c.table("decomposition")
     if len(dec):
         meta["decomposition"] = {"path_steps": sorted({int(n) for n in dec["path_steps"]}),

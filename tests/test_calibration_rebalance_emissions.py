@@ -101,8 +101,20 @@ def test_cement_process_emissions_cannot_exceed_the_sector_total():
     assert co2p[0] == 30.0 and co2[0, :, 1].sum() == 0
 
 
-def test_a_user_with_emissions_but_no_fuel_is_named():
+def test_emissions_of_a_user_that_buys_no_fuel_are_moved_and_named_in_the_fallbacks():
+    from calibration.fallbacks import Fallbacks
+
     T, U, eps, owid = _inputs()
     U[0, :, 2] = 0.0
-    with pytest.raises(DataError, match="trn in R has 20 Mt CO2"):
+    fb = Fallbacks(echo=lambda *a: None)
+    co2, co2p, _ = allocate(T, U, eps, owid, np.array([0.0]), 1, ["R"], USERS, fallbacks=fb)
+    assert co2[0, :, 2].sum() == 0
+    assert co2.sum() + co2p.sum() == pytest.approx(T.sum(), rel=1e-13)
+    assert (fb.rows[0]["region"], fb.rows[0]["sector"], fb.rows[0]["amount"]) == ("R", "trn", 20.0)
+
+
+def test_a_region_where_no_user_buys_fuel_is_named():
+    T, U, eps, owid = _inputs()
+    U[:] = 0.0
+    with pytest.raises(DataError, match="no user in R buys coal, refined oil or gas"):
         allocate(T, U, eps, owid, np.array([0.0]), 1, ["R"], USERS)

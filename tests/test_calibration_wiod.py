@@ -165,11 +165,12 @@ def test_missing_input_file_stops_naming_it_and_writes_nothing(tmp_path):
 
 
 def test_unmapped_region_code_stops_naming_it(tmp_path):
-    maps = _mappings_copy(tmp_path)
-    p = maps / "wiod_regions.csv"
-    p.write_text("".join(line for line in p.read_text().splitlines(True) if not line.startswith("TWN,")))
-    with pytest.raises(DataError, match="WIOD region 'TWN' of the data is unmapped"):
-        build(BuildConfig(mappings=maps), echo=quiet)
+    from calibration.build import DEFAULT_AGGREGATION
+
+    agg = tmp_path / "agg.yaml"
+    agg.write_text(DEFAULT_AGGREGATION.read_text().replace("MEX, TWN]", "MEX]"))
+    with pytest.raises(DataError, match="agg.yaml: regions: source region 'TWN' is unmapped"):
+        build(BuildConfig(aggregation=agg), echo=quiet)
 
 
 def test_split_emission_shares_not_summing_to_one_stop_naming_the_parent(tmp_path):

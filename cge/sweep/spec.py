@@ -373,7 +373,7 @@ def _check_against(b, sc: Scenario, where: str) -> tuple[str, ...]:
 
 def plan_points(spec: SweepSpec, b) -> list[Point]:
     """Every point of the sweep on benchmark ``b``, validated; designs in order, draws within."""
-    from cge.elasticities import HOUSEHOLD, resolve
+    from cge.elasticities import HOUSEHOLD, for_benchmark
     from cge.errors import DataError
 
     fp = dataset_fingerprint(b)
@@ -394,7 +394,7 @@ def plan_points(spec: SweepSpec, b) -> list[Point]:
         sc = scenario_from_dict(data, source=where)
         coalition = _check_against(b, sc, where)
         try:
-            central = resolve(b.sectors, sc.elasticities).table
+            central = for_benchmark(b, sc.elasticities).table
         except DataError as exc:
             raise ScenarioError(f"{where}: {exc}") from None
         if draws is None:
@@ -413,7 +413,7 @@ def plan_points(spec: SweepSpec, b) -> list[Point]:
             d = dict(data, elasticities=el, name=f"{label} #{k + 1}")
             psc = scenario_from_dict(d, source=where)
             try:
-                resolve(b.sectors, psc.elasticities)
+                for_benchmark(b, psc.elasticities)
             except DataError as exc:
                 raise ScenarioError(f"{where}: SSA draw {k + 1}: {exc}") from None
             points.append(Point(point_id(psc, coalition, fp, spec.solver), label, k, 1.0 / len(draws), psc,
