@@ -327,8 +327,8 @@ def validate(b: Benchmark, tolerance: float = DEFAULT_TOLERANCE, source: str | N
         raise DataError(f"vxmd{where}: exports of {J[j]} from {R[r]} ({b.vxmd[j, r].sum() + b.vst[r, j]:.6g}, "
                         f"incl. sales to transport) exceed its output vom ({b.vom[r, j]:.6g}); "
                         "domestic sales would be negative")
-    if b.vxmd[np.arange(len(J)), :, :][:, np.arange(len(R)), np.arange(len(R))].any():
-        raise DataError(f"vxmd{where}: a region exports to itself; the diagonal must be zero")
+    # vxmd[i, r, r] (a region "importing from itself") is allowed: GTAP data of aggregated
+    # regions carry intra-regional trade with its own margins and taxes; it is never charged.
     for rule in (
         _check_emissions_have_fuel,
         _check_tags,

@@ -94,8 +94,11 @@ def _default_table(path: str | None, mtime: float) -> dict[str, dict[str, float 
     return table
 
 
-def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str | Path | None = None) -> Elasticities:
-    """Elasticities for ``sectors`` from the defaults file, then ``overrides`` from a scenario:
+def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str | Path | None = None,
+            data: dict | None = None) -> Elasticities:
+    """Elasticities for ``sectors`` from the defaults file, then those the dataset carries
+    (``data`` = ``Benchmark.elasticities``, e.g. GTAP's ``esubdm``/``esubva``: ``{parameter:
+    {sector: value}}``), then ``overrides`` from a scenario:
     ``{parameter: value}`` or ``{parameter: {sector or '*': value}}``. In an override, ``'*'``
     sets every sector (replacing the defaults' sector-specific values too) and named sectors
     then take their own values, whatever the order of the keys. A ``sigma_dm`` override also
@@ -111,6 +114,9 @@ def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str |
         star = given["*"]
         table[p] = {s: given.get(s, star) for s in sectors}
         table[p]["*"] = star  # economy-wide (household) value
+        for s, v in ((data or {}).get(p) or {}).items():
+            if s in table[p]:
+                table[p][s] = float(v)
     for p, spec in (overrides or {}).items():
         if p not in PARAMETERS:
             raise DataError(f"elasticities: unknown parameter {p!r}; known: {', '.join(PARAMETERS)}")
