@@ -223,6 +223,12 @@ class Benchmark:
         )
 
     @property
+    def household_spending(self) -> np.ndarray:
+        """Household consumption by region at buyer prices ``Σ_i vc·(1+tpu)`` (= Σ vc without
+        purchase taxes): the benchmark value of the consumption bundle."""
+        return (self.vc * (1 + self.tpu[:, :, len(self.sectors)])).sum(axis=1)
+
+    @property
     def vc(self) -> np.ndarray:
         return self.fd[:, :, 0]
 

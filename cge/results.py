@@ -30,7 +30,8 @@ from pyomo.environ import value
 from cge.bca_model import BCAModel
 from cge.core.evaluate import PointEvaluator
 
-DOMESTIC_REVENUE = ("output_tax", "carbon", "tariff", "bca_charge", "export_rebate", "output_rebate")
+DOMESTIC_REVENUE = ("output_tax", "carbon", "tariff", "bca_charge", "export_rebate", "output_rebate",
+                    "purchase_tax", "factor_tax", "export_tax")  # the last three: GTAP wedges
 
 
 def _v(x) -> float:
@@ -70,7 +71,7 @@ def headline_measures(bm: BCAModel) -> list[tuple[str, str, float]]:
     pw = _v(V["PW"])
     em = bm.emissions(PointEvaluator())
     E0 = dict(zip(R, (float(x) for x in b.emissions)))
-    cons0 = b.vc.sum(axis=1)
+    cons0 = b.household_spending
     eite = eite_output_changes(bm)
     price = {r: 1000 * _v(V["PCO2"][r]) / pw for r in R}
     ev_bn = {r: (_v(V["C"][r]) - 1) * cons0[k] for k, r in enumerate(R)}
@@ -139,7 +140,7 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
 
     emissions = bm.emissions(evaluate)
     E0 = dict(zip(R, b.emissions))
-    cons0 = b.vc.sum(axis=1)
+    cons0 = b.household_spending
     rows = []
     for k, r in enumerate(R):
         c = _v(V["C"][r])
@@ -222,7 +223,7 @@ def _world_prices(bm: BCAModel, evaluate: PointEvaluator) -> dict[tuple, float]:
             _, i, s, _r = f.label
             price = _v(PY[s, i])
             for _agent, per_unit, kind in f.revenue:
-                if kind in ("export_rebate", "bca_charge_returned"):
+                if kind in ("export_rebate", "bca_charge_returned", "export_tax"):
                     price += evaluate(per_unit)
             out[f.label] = price
     return out
@@ -254,14 +255,20 @@ def _gdp(bm: BCAModel, qty: dict, revenue: dict, world_price: dict):
         _, _i, s, r = label
         exports_val[s] += price * qty[label]
         imports_val[r] += price * qty[label]
+    for label, q in qty.items():  # international transport: sold by regions, bought with imports
+        if label[0] == "vst":
+            exports_val[label[1]] += _v(V["PY"][label[1], label[2]]) * q
+        elif label[0] == "vtwr":
+            imports_val[label[4]] += _v(V["PT"][label[1]]) * q
     for k, r in enumerate(R):
         factor = sum(_v(V["PF"][r, f]) * b.vfm[k, fi].sum() for fi, f in enumerate(F) if b.vfm[k, fi].sum() > 0)
         rent = sum(_v(V["PR"][r, j]) * b.vrs[k, ji] for ji, j in enumerate(J) if b.vrs[k, ji] > 0)
         taxes = sum(revenue[(r, kind)] for kind in DOMESTIC_REVENUE) + revenue[(r, "bca_charge_returned")]
         inc[r] = factor + rent + taxes
-        c = _v(V["PC"][r]) * _v(V["C"][r]) * b.vc[k].sum()
-        gi = sum(_v(V["PA"][r, i]) * (b.vg[k, ii] + b.vi[k, ii]) for ii, i in enumerate(J)
-                 if b.vg[k, ii] + b.vi[k, ii] > 0)
+        c = _v(V["PC"][r]) * _v(V["C"][r]) * b.household_spending[k]
+        nJ = len(J)
+        gi = sum(_v(V["PA"][r, i]) * (b.vg[k, ii] * (1 + b.tpu[k, ii, nJ + 1]) + b.vi[k, ii] * (1 + b.tpu[k, ii, nJ + 2]))
+                 for ii, i in enumerate(J) if b.vg[k, ii] + b.vi[k, ii] > 0)
         balance[r] = exports_val[r] - imports_val[r]
         exp[r] = c + gi + balance[r]
     return inc, exp, balance
@@ -273,7 +280,7 @@ def _summary(bm: BCAModel, regions: pd.DataFrame) -> pd.DataFrame:
     d_rest = regions.loc[~cl, "emissions_change_mt"].sum()
     ev_world = regions["ev_bn_usd"].sum()
     ev_rest = regions.loc[~cl, "ev_bn_usd"].sum()
-    cons0 = bm.b.vc.sum(axis=1)
+    cons0 = bm.b.household_spending
     prices = regions.loc[cl, "carbon_price_usd_per_t"]
     weights = regions.loc[cl, "emissions_benchmark_mt"]
     eite = eite_output_changes(bm)
@@ -304,7 +311,7 @@ def _summary(bm: BCAModel, regions: pd.DataFrame) -> pd.DataFrame:
 
 
 def _groups(b, regions: pd.DataFrame) -> pd.DataFrame:
-    cons0 = dict(zip(b.regions, b.vc.sum(axis=1)))
+    cons0 = dict(zip(b.regions, b.household_spending))
     rows = []
     for group, members in b.tags.region_groups.items():
         sel = regions[regions["region"].isin(members)]
