@@ -266,8 +266,8 @@ def _gdp(bm: BCAModel, qty: dict, revenue: dict, world_price: dict):
         taxes = sum(revenue[(r, kind)] for kind in DOMESTIC_REVENUE) + revenue[(r, "bca_charge_returned")]
         inc[r] = factor + rent + taxes
         c = _v(V["PC"][r]) * _v(V["C"][r]) * b.household_spending[k]
-        nJ = len(J)
-        gi = sum(_v(V["PA"][r, i]) * (b.vg[k, ii] * (1 + b.tpu[k, ii, nJ + 1]) + b.vi[k, ii] * (1 + b.tpu[k, ii, nJ + 2]))
+        tg, ti = b.tpu[k, :, len(J) + 1], b.tpu[k, :, len(J) + 2]  # purchase taxes of government, investment
+        gi = sum(_v(V["PA"][r, i]) * (b.vg[k, ii] * (1 + tg[ii]) + b.vi[k, ii] * (1 + ti[ii]))
                  for ii, i in enumerate(J) if b.vg[k, ii] + b.vi[k, ii] > 0)
         balance[r] = exports_val[r] - imports_val[r]
         exp[r] = c + gi + balance[r]
