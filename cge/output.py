@@ -28,6 +28,23 @@ def headline_markdown(c: Comparison, digits: int = 2) -> str:
     return df.to_markdown(index=False, floatfmt=f".{digits}f")
 
 
+def elasticities_record(c: Comparison) -> dict:
+    """The elasticities each scenario used: package defaults, then the dataset's own (e.g.
+    GTAP's esubdm / esubva), then the scenario's overrides."""
+    from cge.elasticities import resolve
+    b = c.benchmark
+    out = {"order": "cge/defaults/elasticities.csv < dataset (elasticities.csv / GDX esubdm, esubva) "
+                    "< scenario elasticities",
+           "from_dataset": {p: dict(v) for p, v in b.elasticities.items()}}
+    used: dict = {}
+    for r in c.results:
+        table = resolve(b.sectors, r.scenario.elasticities, data=b.elasticities).table
+        key = "scenarios without overrides" if not r.scenario.elasticities else r.scenario.name
+        used[key] = {p: {s: float(v) for s, v in by.items()} for p, by in table.items()}
+    out["used"] = used
+    return out
+
+
 def write_results(c: Comparison, out: str | Path, extra_metadata: dict | None = None) -> Path:
     """Write all results of ``c`` to folder ``out`` (atomically); returns the folder."""
     out = Path(out)
@@ -58,6 +75,7 @@ def write_results(c: Comparison, out: str | Path, extra_metadata: dict | None = 
                         "iterations": int(r.solve.iterations), "max_residual": float(r.solve.max_residual)}
                        for r in c.results],
             "timings_s": {k: round(float(v), 3) for k, v in c.timings.items()},
+            "elasticities": elasticities_record(c),
         }
         if extra_metadata:
             meta.update(extra_metadata)

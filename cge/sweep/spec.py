@@ -394,7 +394,7 @@ def plan_points(spec: SweepSpec, b) -> list[Point]:
         sc = scenario_from_dict(data, source=where)
         coalition = _check_against(b, sc, where)
         try:
-            central = resolve(b.sectors, sc.elasticities).table
+            central = resolve(b.sectors, sc.elasticities, data=b.elasticities).table
         except DataError as exc:
             raise ScenarioError(f"{where}: {exc}") from None
         if draws is None:
@@ -413,7 +413,7 @@ def plan_points(spec: SweepSpec, b) -> list[Point]:
             d = dict(data, elasticities=el, name=f"{label} #{k + 1}")
             psc = scenario_from_dict(d, source=where)
             try:
-                resolve(b.sectors, psc.elasticities)
+                resolve(b.sectors, psc.elasticities, data=b.elasticities)
             except DataError as exc:
                 raise ScenarioError(f"{where}: SSA draw {k + 1}: {exc}") from None
             points.append(Point(point_id(psc, coalition, fp, spec.solver), label, k, 1.0 / len(draws), psc,
