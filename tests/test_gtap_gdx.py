@@ -130,3 +130,27 @@ def test_reader_aggregation_hook_keeps_world_totals_and_rejects_unknown_codes(tm
         gtap.read_gtap(path, regions={**regions, "mars": "south"})
     with pytest.raises(DataError, match="not mapped"):
         gtap.read_gtap(path, regions={"r1": "north"})
+
+
+def test_cli_exports_imports_and_refuses_with_one_line_and_exit_code_2(tmp_path, capsys, wedged):
+    from cge.benchmark import write_benchmark
+    from cge.cli import main
+    folder = write_benchmark(wedged, tmp_path / "bench")
+    gdx = tmp_path / "w.gdx"
+    assert main(["gtap-export", str(folder), str(gdx)]) == 0
+    assert main(["gtap-export", str(folder), str(gdx)]) == 2  # never overwrites without --force
+    assert main(["gtap-import", str(gdx), "--out", str(tmp_path / "back")]) == 0
+    back = read_benchmark(tmp_path / "back")
+    assert is_close(gtap.roundtrip_view(wedged), back)  # GDX -> benchmark folder -> read: still exact
+    (tmp_path / "regions.csv").write_text("code,aggregate\nr1,north\nr2,south\nr9,south\n")
+    capsys.readouterr()
+    assert main(["gtap-import", str(gdx), "--out", str(tmp_path / "agg"), "--regions",
+                 str(tmp_path / "regions.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: region mapping: unknown region code(s) ['r9']") and err.count("\n") == 1
+    assert not (tmp_path / "agg").exists()
+    if SHARED_GTAP9.exists():
+        assert main(["compare", "--data", str(SHARED_GTAP9), "--out", str(tmp_path / "res")]) == 2
+        err = capsys.readouterr().err
+        assert "balance of payments" in err and err.count("\n") == 1
+        assert not (tmp_path / "res").exists()
