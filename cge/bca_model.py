@@ -351,7 +351,8 @@ class BCAModel:
                               label=("A", r, i)))
 
         hh = len(J)
-        cons = b.household_spending
+        # benchmark consumption at buyer prices, summed row by row as before purchase taxes existed
+        cons = [float(b.vc[ri].sum() + (b.vc[ri] * b.tpu[ri, :, hh]).sum()) for ri in range(len(R))]
         for ri, r in enumerate(R):
             inputs = []
             for ii, i in enumerate(J):

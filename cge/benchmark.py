@@ -226,7 +226,7 @@ class Benchmark:
     def household_spending(self) -> np.ndarray:
         """Household consumption by region at buyer prices ``Σ_i vc·(1+tpu)`` (= Σ vc without
         purchase taxes): the benchmark value of the consumption bundle."""
-        return (self.vc * (1 + self.tpu[:, :, len(self.sectors)])).sum(axis=1)
+        return self.vc.sum(axis=1) + (self.vc * self.tpu[:, :, len(self.sectors)]).sum(axis=1)
 
     @property
     def vc(self) -> np.ndarray:

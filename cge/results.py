@@ -265,7 +265,7 @@ def _gdp(bm: BCAModel, qty: dict, revenue: dict, world_price: dict):
         rent = sum(_v(V["PR"][r, j]) * b.vrs[k, ji] for ji, j in enumerate(J) if b.vrs[k, ji] > 0)
         taxes = sum(revenue[(r, kind)] for kind in DOMESTIC_REVENUE) + revenue[(r, "bca_charge_returned")]
         inc[r] = factor + rent + taxes
-        c = _v(V["PC"][r]) * _v(V["C"][r]) * b.household_spending[k]
+        c = _v(V["PC"][r]) * _v(V["C"][r]) * (b.vc[k].sum() + (b.vc[k] * b.tpu[k, :, len(J)]).sum())
         tg, ti = b.tpu[k, :, len(J) + 1], b.tpu[k, :, len(J) + 2]  # purchase taxes of government, investment
         gi = sum(_v(V["PA"][r, i]) * (b.vg[k, ii] * (1 + tg[ii]) + b.vi[k, ii] * (1 + ti[ii]))
                  for ii, i in enumerate(J) if b.vg[k, ii] + b.vi[k, ii] > 0)

@@ -154,3 +154,11 @@ def test_cli_exports_imports_and_refuses_with_one_line_and_exit_code_2(tmp_path,
         err = capsys.readouterr().err
         assert "balance of payments" in err and err.count("\n") == 1
         assert not (tmp_path / "res").exists()
+
+
+def test_without_the_gtap_extra_gdx_input_says_how_to_install_it(monkeypatch, tmp_path):
+    import sys
+    monkeypatch.setitem(sys.modules, "polars_gdx", None)  # as if polars-gdx were not installed
+    (tmp_path / "x.gdx").write_bytes(b"")
+    with pytest.raises(DataError, match=r'pip install -e "\.\[gtap\]"'):
+        gtap.read_gtap(tmp_path / "x.gdx")
