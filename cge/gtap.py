@@ -441,12 +441,6 @@ def to_benchmark(d: GTAPData, name: str, source: str, tags: dict | None = None,
                 # capital keeps its tax rate; its payment grows by the resource's cost to the sector
                 b_vfm[:, c, ji] += gross[:, ji] / (1 + b_tf[:, c, ji])
                 notes.append(f"natural-resource payments of {j} ({gross[:, ji].sum():.6g} bn USD) folded into cap")
-    # output: sales side; output tax absorbs the (gated, tiny) zero-profit gap
-    vom = d.vom_sales().T  # [r, j]
-    cost = (d.vdfm * (1 + d.rtfd) + d.vifm * (1 + d.rtfi)).sum(axis=0)[:nJ].T + \
-        (b_vfm * (1 + b_tf)).sum(axis=1) + vrs
-    to = np.divide(vom - cost, vom, out=np.zeros_like(vom), where=vom > 0)
-    to = np.where(np.abs(to - d.rto.T) < 1e-15, d.rto.T, to)
     # purchases: origin-average taxes on the composite, buyer wedges for each user's value
     vdfm, vifm = np.moveaxis(d.vdfm, 2, 0), np.moveaxis(d.vifm, 2, 0)  # [r, i, g]
     rtfd, rtfi = np.moveaxis(d.rtfd, 2, 0), np.moveaxis(d.rtfi, 2, 0)
@@ -462,6 +456,11 @@ def to_benchmark(d: GTAPData, name: str, source: str, tags: dict | None = None,
     tpu = np.divide(gross, x, out=np.ones_like(x), where=x > 0) - 1
     tpu[np.abs(tpu) < 1e-14] = 0.0
     vid, fd = x[:, :, :nJ], x[:, :, nJ:]
+    # output: sales side; the output tax absorbs the (gated, small) zero-profit gap
+    vom = d.vom_sales().T  # [r, j]
+    cost = gross[:, :, :nJ].sum(axis=1) + (b_vfm * (1 + b_tf)).sum(axis=1) + vrs
+    to = np.divide(vom - cost, vom, out=np.zeros_like(vom), where=vom > 0)
+    to = np.where(np.abs(to - d.rto.T) < 1e-15, d.rto.T, to)
     # CO2: users -> sectors + household (government and investment added to the household)
     co2 = np.moveaxis(co2_gtap, 2, 0)  # [r, i, g]
     b_co2 = np.concatenate([co2[:, :, :nJ], co2[:, :, nJ:nJ + 1]], axis=2).copy()

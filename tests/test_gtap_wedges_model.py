@@ -133,3 +133,17 @@ def test_gtap_export_of_a_wedged_benchmark_reads_back_into_a_model_that_replicat
     back = gtap.read_gtap(gtap.write_gtap(wedged, tmp_path / "w.gdx"), name=wedged.name)
     res = Solver(back, scenario()).solve(scenario(policy={"instrument": "coalition_cap", "cut": 0.0}))
     assert res.iterations == 0 and res.max_residual < 1e-8
+
+
+def test_aggregated_gtap_data_with_intra_regional_trade_solve_a_coalition_cut(tmp_path, wedged):
+    pytest.importorskip("polars_gdx")
+    from cge import gtap
+    path = gtap.write_gtap(wedged, tmp_path / "w.gdx")
+    agg = gtap.read_gtap(path, regions={"r1": "n", "r2": "n", "r3": "s", "r4": "s", "r5": "s"},
+                         region_groups={"annex1": ["n"]})
+    assert agg.vxmd[:, 0, 0].sum() > 0  # trade between r1 and r2 is now inside region n
+    solver = Solver(agg, scenario())
+    res = solver.solve(scenario(policy={"instrument": "coalition_cap", "cut": 0.3}, bca=FULL_BCA))
+    assert res.max_residual < 1e-8
+    t = collect(solver.model)
+    assert set(t["bca_flows"]["exporter"]) == {"s"}  # intra-regional trade is never charged
