@@ -326,13 +326,16 @@ def gates(d: GTAPData, source: str, threshold: float = REBALANCE_THRESHOLD) -> d
     :class:`DataError` naming the failing identity and its worst cells or regions. Returns the
     largest relative gap of each identity (all at most ``threshold``)."""
     R, J = d.regions, d.sectors
+    axes = {"rto": (J, R), "rtf": (d.factors, J, R), "rtms": (J, R, R)}
     for name in ("rto", "rtf", "rtfd", "rtfi", "rtms"):
         arr = getattr(d, name)
-        lim = 1.0 if name == "rto" else -1.0
-        bad = arr >= 1 if name == "rto" else arr <= lim
+        bad = arr >= 1 if name == "rto" else arr <= -1
         if bad.any():
             cell = tuple(int(i[0]) for i in np.nonzero(bad))
-            raise DataError(f"{source}: rate {name} = {arr[cell]:.6g} at index {cell} makes a price non-positive")
+            labels = (J, d.users, R) if name in ("rtfd", "rtfi") else axes[name]
+            where = "/".join(labels[k][i] for k, i in enumerate(cell))
+            raise DataError(f"{source}: rate {name}[{where}] = {arr[cell]:.6g} makes a price non-positive "
+                            f"({'must be < 1' if name == 'rto' else 'must be > -1'})")
     # export taxes and subsidies: fob = vxmd·(1 − rtxs)
     xrev = d.export_tax_revenue()
     factor_income = d.vfm.sum(axis=(0, 1))

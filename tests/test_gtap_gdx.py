@@ -162,3 +162,10 @@ def test_without_the_gtap_extra_gdx_input_says_how_to_install_it(monkeypatch, tm
     (tmp_path / "x.gdx").write_bytes(b"")
     with pytest.raises(DataError, match=r'pip install -e "\.\[gtap\]"'):
         gtap.read_gtap(tmp_path / "x.gdx")
+
+
+def test_a_purchase_tax_of_minus_100_percent_is_refused_naming_the_cell(wedged):
+    d = gtap.from_benchmark(wedged)
+    d.rtfd[2, 1, 0] = -1.0
+    with pytest.raises(DataError, match=r"rtfd\[gas/cru/r1\] = -1 makes a price non-positive"):
+        gtap.to_benchmark(d, "x", "test")
