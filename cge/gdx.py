@@ -71,7 +71,8 @@ def _library():
         raise DataError(INSTALL_HINT)
     pkg = Path(next(iter(spec.submodule_search_locations)))
     candidates = []
-    for folder in (pkg.parent / "polars_gdx.libs", pkg / ".dylibs", pkg, pkg.parent / "polars_gdx.libs"):
+    # where wheel repair tools put vendored libraries: auditwheel (Linux), delocate (macOS), delvewheel
+    for folder in (pkg.parent / "polars_gdx.libs", pkg / ".dylibs", pkg):
         if folder.is_dir():
             candidates += sorted(p for p in folder.iterdir() if "gdxcclib" in p.name)
     if not candidates:
