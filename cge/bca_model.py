@@ -281,11 +281,18 @@ class BCAModel:
         def el(p: str, sector: str):
             return self.elasticity[p, sector]
 
-        def fuel_wedges(r: str, ri: int, i: str, quantity: float, co2: float):
+        def fuel_wedges(r: str, ri: int, i: str, quantity: float, co2: float, buyer: int | None = None):
+            """Wedges on a purchase of Armington good i: the buyer's purchase tax (GTAP data),
+            then the carbon price on the fuel's emissions (not subject to the purchase tax)."""
+            out = purchase_tax(r, ri, ei[i], buyer)
             if co2 <= 0 or quantity <= 0:
-                return ()
+                return out
             ef = co2 / quantity
-            return (PerUnit(RA[r], PCO2[r] * ef, account=("co2", r), coefficient=ef, kind="carbon"),)
+            return out + (PerUnit(RA[r], PCO2[r] * ef, account=("co2", r), coefficient=ef, kind="carbon"),)
+
+        def purchase_tax(r: str, ri: int, ii: int, buyer: int | None):
+            rate = 0.0 if buyer is None else float(b.tpu[ri, ii, buyer])
+            return (AdValorem(RA[r], rate, kind="purchase_tax"),) if rate != 0 else ()
 
         for (r, j) in self.ykeys:
             ri, ji = R.index(r), ei[j]
@@ -315,12 +322,14 @@ class BCAModel:
                     nest = "e"
                 else:
                     nest = "m"
-                inputs.append(Input(PA[r, i], q, nest, fuel_wedges(r, ri, i, q, float(b.co2[ri, ii, ji])),
+                inputs.append(Input(PA[r, i], q, nest, fuel_wedges(r, ri, i, q, float(b.co2[ri, ii, ji]), ji),
                                     label=("vid", r, i, j)))
             for fi, f in enumerate(F):
                 q = float(b.vfm[ri, fi, ji])
                 if q > 0:
-                    inputs.append(Input(PF[r, f], q, "bundle" if resource else "va", label=("vfm", r, f, j)))
+                    tf = float(b.tf[ri, fi, ji])
+                    wedges = (AdValorem(RA[r], tf, kind="factor_tax"),) if tf != 0 else ()
+                    inputs.append(Input(PF[r, f], q, "bundle" if resource else "va", wedges, label=("vfm", r, f, j)))
             if resource:
                 rent = float(b.vrs[ri, ji])
                 sigma_res = el("eta", j) * resource_sigma(b, 1.0, ri, ji)
@@ -342,20 +351,31 @@ class BCAModel:
                 ]
             em.add(Production(Y[r, j], outputs, inputs, nests, label=("Y", r, j)))
 
+        PT = self._declare_transport()
         for (r, i) in self.akeys:
             ri, ii = R.index(r), ei[i]
             inputs = []
             if vdm[ri, ii] > 0:
-                inputs.append(Input(PY[r, i], float(vdm[ri, ii]), TOP, label=("vdm", r, i)))
+                tpd = float(b.tpd[ri, ii])
+                wedges = (AdValorem(RA[r], tpd, kind="purchase_tax"),) if tpd != 0 else ()
+                inputs.append(Input(PY[r, i], float(vdm[ri, ii]), TOP, wedges, label=("vdm", r, i)))
+            nests = [Nest(TOP, el("sigma_dm", i)), Nest("mm", el("sigma_mm", i), TOP)]
             for si, s in enumerate(R):
                 q = float(trade[ii, si, ri])
                 if q <= 0:
                     continue
+                tx, tm, tpi = float(b.tx[ii, si, ri]), float(b.tm[ii, si, ri]), float(b.tpi[ri, ii])
                 wedges = []
+                if tx != 0:  # export tax (< 0: subsidy) of the exporter, on its market price
+                    wedges.append(AdValorem(RA[s], tx, kind="export_tax"))
                 if (i, s, r) in self.xr_keys:  # export rebate paid by the exporter's agent
                     wedges.append(PerUnit(RA[s], -PCO2[s] * self.xr_theta[i, s, r], kind="export_rebate"))
-                if b.tm[ii, si, ri] != 0:
-                    wedges.append(AdValorem(RA[r], float(b.tm[ii, si, ri]), kind="tariff"))
+                import_taxes = []
+                if tm != 0:
+                    import_taxes.append(AdValorem(RA[r], tm, kind="tariff"))
+                if tpi != 0:
+                    import_taxes.append(AdValorem(RA[r], tpi, kind="purchase_tax"))
+                wedges += import_taxes
                 if (i, s, r) in self.bca_keys:
                     gap = PCO2[r] - self.credit * PCO2[s] if s in self.priced else PCO2[r]
                     charge = (smooth_max0(gap) if s in self.priced else gap) * self.bca_theta[i, s, r]
@@ -363,13 +383,22 @@ class BCAModel:
                                    if self.structure.imports_in_cap else {})
                     wedges.append(PerUnit(RA[r], charge * (1 - self.ret), kind="bca_charge", **surrendered))
                     wedges.append(PerUnit(RA[s], charge * self.ret, kind="bca_charge_returned"))
-                inputs.append(Input(PY[s, i], q, "mm", tuple(wedges), reference_price=1 + float(b.tm[ii, si, ri]),
+                margins = [(m, float(b.vtwr[mi, ii, si, ri])) for mi, m in enumerate(J) if b.vtwr[mi, ii, si, ri] > 0]
+                nest = "mm"
+                if margins:  # goods and their transport margins in fixed proportions (cif)
+                    nest = f"cif.{s}"
+                    nests.append(Nest(nest, 0.0, "mm"))
+                    for m, v in margins:
+                        inputs.append(Input(PT[m], v, nest, tuple(import_taxes),
+                                            reference_price=(1 + tm) * (1 + tpi), label=("vtwr", m, i, s, r)))
+                inputs.append(Input(PY[s, i], q, nest, tuple(wedges), reference_price=(1 + tx) * (1 + tm) * (1 + tpi),
                                     label=("vxmd", i, s, r)))
-            nests = [Nest(TOP, el("sigma_dm", i)), Nest("mm", el("sigma_mm", i), TOP)]
             em.add(Production(A[r, i], [Output(PA[r, i], float(va[ri, ii]), label=("va", r, i))], inputs, nests,
                               label=("A", r, i)))
 
         hh = len(J)
+        # benchmark consumption at buyer prices, summed row by row as before purchase taxes existed
+        cons = [float(b.vc[ri].sum() + (b.vc[ri] * b.tpu[ri, :, hh]).sum()) for ri in range(len(R))]
         for ri, r in enumerate(R):
             inputs = []
             for ii, i in enumerate(J):
@@ -377,17 +406,18 @@ class BCAModel:
                 if q <= 0:
                     continue
                 nest = "en" if i in energy else "ne"
-                inputs.append(Input(PA[r, i], q, nest, fuel_wedges(r, ri, i, q, float(b.co2[ri, ii, hh])),
+                inputs.append(Input(PA[r, i], q, nest, fuel_wedges(r, ri, i, q, float(b.co2[ri, ii, hh]), hh),
                                     label=("vc", r, i)))
             nests = [Nest(TOP, el("sigma_c", "*")), Nest("ne", el("sigma_cn", "*"), TOP),
                      Nest("en", el("sigma_ce", "*"), TOP)]
-            em.add(Production(C[r], [Output(PC[r], float(b.vc[ri].sum()), label=("c", r))], inputs, nests,
+            em.add(Production(C[r], [Output(PC[r], float(cons[ri]), label=("c", r))], inputs, nests,
                               label=("C", r)))
             fixed = []
             for ii, i in enumerate(J):
-                for agent, arr in (("vg", b.vg), ("vi", b.vi)):
+                for k, (agent, arr) in enumerate((("vg", b.vg), ("vi", b.vi))):
                     if arr[ri, ii] > 0:
-                        fixed.append(Input(PA[r, i], float(arr[ri, ii]), label=(agent, r, i)))
+                        fixed.append(Input(PA[r, i], float(arr[ri, ii]), wedges=purchase_tax(r, ri, ii, hh + 1 + k),
+                                           label=(agent, r, i)))
             endow = [Endowment(PF[r, f], float(b.vfm[ri, fi].sum())) for fi, f in enumerate(F)
                      if b.vfm[ri, fi].sum() > 0]
             endow += [Endowment(PR[r, j], float(b.vrs[ri, ji])) for ji, j in enumerate(J) if (r, j) in rkeys]
@@ -397,7 +427,7 @@ class BCAModel:
                 transfers.append(Transfer(
                     Deferred(lambda r=r, allowance=allowance: PCO2[r] * (allowance - self.capped(r))),
                     "permit_sales"))
-            em.add(Demand(RA[r], inputs=[Input(PC[r], float(b.vc[ri].sum()), label=("cons", r))],
+            em.add(Demand(RA[r], inputs=[Input(PC[r], float(cons[ri]), label=("cons", r))],
                           fixed=fixed, endowments=endow, transfers=transfers, label=("RA", r)))
 
         self._declare_carbon_and_numeraire()
@@ -407,11 +437,31 @@ class BCAModel:
         allowances``) the embodied emissions of the imports it charges, ``Σ θ·M``."""
         own = self.em.account("co2", r)
         return own + self.em.account("bca_co2", r) if self.structure.imports_in_cap else own
+    def _declare_transport(self) -> dict:
+        """International transport (GTAP margins), one global service per margin sector m:
+        ``T[m] = CD_r(vst[r,m])`` supplies ``PT[m]``, which each trade flow (i, s, r) demands in
+        fixed proportion ``vtwr[m,i,s,r]`` to its quantity (Leontief with the goods: cif)."""
+        b, em, R, J = self.b, self.em, self.R, self.J
+        mkeys = [m for mi, m in enumerate(J) if b.vst[:, mi].sum() > 0]
+        self.tkeys = mkeys
+        if not mkeys:
+            return {}
+        T = em.sectors("T", mkeys, doc="international transport service")
+        PT = em.commodities("PT", mkeys, doc="price of international transport")
+        self.vars.update(T=T, PT=PT)
+        PY = self.vars["PY"]
+        for m in mkeys:
+            mi = J.index(m)
+            inputs = [Input(PY[r, m], float(b.vst[ri, mi]), TOP, label=("vst", r, m))
+                      for ri, r in enumerate(R) if b.vst[ri, mi] > 0]
+            em.add(Production(T[m], [Output(PT[m], float(b.vst[:, mi].sum()), label=("vtw", m))], inputs,
+                              [Nest(TOP, 1.0)], label=("T", m)))
+        return PT
 
     def _declare_carbon_and_numeraire(self) -> None:
         b, em, R = self.b, self.em, self.R
         PC, PW, PCO2 = self.vars["PC"], self.vars["PW"], self.vars["PCO2"]
-        w = b.vc.sum(axis=1) / b.vc.sum()
+        w = b.household_spending / b.household_spending.sum()
         em.equation("price_index", None, lambda: PW - sum(float(w[k]) * PC[r] for k, r in enumerate(R)))
         E0 = dict(zip(R, b.emissions))
         cl = self.coalition
@@ -436,7 +486,7 @@ class BCAModel:
             if len(cl) > 1:
                 em.equation("permit_price_equal", cl[1:], lambda r: PRICE_SCALE * (PCO2[r] - PCO2[leader]))
         if self.structure.numeraire == "PW":
-            biggest = R[int(np.argmax(b.vc.sum(axis=1)))]
+            biggest = R[int(np.argmax(b.household_spending))]
             em.set_numeraire(PW, 1.0, drop_market=PC[biggest])
         else:
             r = self.structure.numeraire[3:]

@@ -20,22 +20,43 @@ file                        columns                                     meaning
                                                                         sector or household
 ``co2_process.csv``         region, sector, value                       process CO2, Mt
 ``population.csv``          region, value                               millions
+``tx.csv``                  good, exporter, importer, rate              export tax rate (<0:
+                                                                        subsidy) on vxmd
+``vst.csv``                 region, sector, value                       sales to international
+                                                                        transport
+``vtwr.csv``                margin, good, exporter, importer, value     transport margins on
+                                                                        a trade flow
+``tpd.csv``, ``tpi.csv``    region, good, rate                          purchase tax on domestic
+                                                                        / imported supply to
+                                                                        the Armington composite
+``tpu.csv``                 region, good, buyer, rate                   purchase tax of a buyer
+                                                                        (sector or final agent)
+                                                                        on the composite
+``tf.csv``                  region, factor, sector, rate                factor tax on vfm
+``elasticities.csv``        parameter, sector, value                    elasticities carried by
+                                                                        the data (e.g. GTAP's)
 ``cbam_coverage.csv``       region, sector, share                       share of EU CBAM
                                                                         goods in the value
                                                                         of output (0..1)
 ==========================  ==========================================  ==================
 
 Zero cells may be omitted. ``to.csv``, ``tm.csv``, ``vrs.csv``, ``co2_process.csv``,
-``population.csv`` and ``cbam_coverage.csv`` are optional. ``metadata.yaml`` holds the sets, the
-tags (fossil fuels, electricity, resource sectors, EITE sectors, sectors containing EU CBAM goods,
-region groups), units and provenance. In ``cbam_coverage.csv`` a missing cell is 1 for a sector
-tagged ``cbam`` and 0 otherwise; a share above 0 for a sector not tagged ``cbam`` is an error.
+``population.csv``, the GTAP wedge tables (``tx`` … ``elasticities``) and ``cbam_coverage.csv``
+are optional. ``vxmd`` is valued at the exporter's market price (= fob when there is no export tax);
+``fob = vxmd·(1+tx)``, ``cif = fob + Σ_m vtwr``; the tariff applies to cif (GTAP convention).
+``metadata.yaml`` holds the sets, the tags (fossil fuels, electricity, resource sectors, EITE sectors,
+sectors containing EU CBAM goods, region groups), units and provenance. In ``cbam_coverage.csv`` a
+missing cell is 1 for a sector tagged ``cbam`` and 0 otherwise; a share above 0 for a sector not
+tagged ``cbam`` is an error.
 
 Identities checked by :func:`validate` (spec section 2), each relative to its own scale:
 
-* zero profit: ``Σ_i vid[r,i,j] + Σ_f vfm[r,f,j] + vrs[r,j] = (1 − to[r,j])·vom[r,j]``
-* Armington clearance: ``vdm[r,i] + Σ_s vxmd[i,s,r]·(1+tm[i,s,r]) = Σ_j vid[r,i,j] + Σ_a fd[r,i,a]``
-* income balance: ``Σ vfm + Σ vrs + Σ to·vom + Σ tm·vxmd + bop[r] = Σ fd[r,·,·]``
+* zero profit: ``Σ_i vid[r,i,j]·(1+tpu) + Σ_f vfm[r,f,j]·(1+tf) + vrs[r,j] = (1 − to[r,j])·vom[r,j]``
+* Armington clearance: ``vdm·(1+tpd) + Σ_s cif[i,s,r]·(1+tm)·(1+tpi) = Σ_j vid[r,i,j] + Σ_a fd[r,i,a]``
+  with ``vdm = vom − Σ_s vxmd − vst`` (vid and fd are Armington composites at benchmark price 1)
+* transport market: ``Σ_r vst[r,m] = Σ_{i,r,s} vtwr[m,i,r,s]``
+* income balance: factor and rent income + every tax (output, factor, purchase, export, tariff)
+  ``+ bop[r] = Σ_a Σ_i fd[r,i,a]·(1+tpu[r,i,a])``, ``bop[r] = Σ cif into r − Σ fob out of r − Σ_m vst[r,m]``
 * ``vdm ≥ 0``, all flows ≥ 0, emissions only where the fuel is used.
 """
 
@@ -48,6 +69,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from cge.elasticities import PARAMETERS as ELASTICITY_PARAMETERS
 from cge.errors import DataError
 from cge.files import atomic_folder, dense, load_yaml, read_tidy_table
 
@@ -69,12 +91,25 @@ TABLES: dict[str, tuple[tuple[str, ...], str, bool]] = {
     "co2_process": (("region", "sector"), "value", False),
     "population": (("region",), "value", False),
     "cbam_coverage": (("region", "sector"), "share", False),
+    # GTAP wedges (issue 12); all optional, absent = zero
+    "tx": (("good", "exporter", "importer"), "rate", False),
+    "vst": (("region", "sector"), "value", False),
+    "vtwr": (("margin", "good", "exporter", "importer"), "value", False),
+    "tpd": (("region", "good"), "rate", False),
+    "tpi": (("region", "good"), "rate", False),
+    "tpu": (("region", "good", "buyer"), "rate", False),
+    "tf": (("region", "factor", "sector"), "rate", False),
+    "elasticities": (("parameter", "sector"), "value", False),
 }
+#: the wedge tables and their array attribute on :class:`Benchmark`
+WEDGE_TABLES = ("tx", "vst", "vtwr", "tpd", "tpi", "tpu", "tf")
 
 UNITS = {
     "vom": "bn USD", "to": "rate", "vid": "bn USD", "vfm": "bn USD", "vrs": "bn USD",
     "vxmd": "bn USD (fob)", "tm": "rate", "final_demand": "bn USD", "co2": "Mt CO2",
-    "co2_process": "Mt CO2", "population": "million", "cbam_coverage": "share of output value",
+    "co2_process": "Mt CO2", "population": "million",
+    "tx": "rate", "vst": "bn USD", "vtwr": "bn USD", "tpd": "rate", "tpi": "rate", "tpu": "rate",
+    "tf": "rate", "elasticities": "1", "cbam_coverage": "share of output value",
 }
 
 
@@ -123,9 +158,32 @@ class Benchmark:
     #: default: 1 for sectors tagged ``cbam``, 0 otherwise (see :func:`default_cbam_coverage`)
     cbam_coverage: np.ndarray | None = None
 
+    # GTAP wedges (issue 12): None = zero; axes tx[i, r, s], vst[r, j], vtwr[m, i, r, s],
+    # tpd[r, i], tpi[r, i], tpu[r, i, b] (b = sectors then FINAL_AGENTS), tf[r, f, j];
+    # elasticities {parameter: {sector: value}} from the data (used unless a scenario overrides)
+    tx: np.ndarray | None = None
+    vst: np.ndarray | None = None
+    vtwr: np.ndarray | None = None
+    tpd: np.ndarray | None = None
+    tpi: np.ndarray | None = None
+    tpu: np.ndarray | None = None
+    tf: np.ndarray | None = None
+    elasticities: dict = field(default_factory=dict)
+
     def __post_init__(self):
+        nR, nJ, nF = len(self.regions), len(self.sectors), len(self.factors)
+        shapes = {"tx": (nJ, nR, nR), "vst": (nR, nJ), "vtwr": (nJ, nJ, nR, nR), "tpd": (nR, nJ),
+                  "tpi": (nR, nJ), "tpu": (nR, nJ, nJ + len(FINAL_AGENTS)), "tf": (nR, nF, nJ)}
+        for name, shape in shapes.items():
+            if getattr(self, name) is None:
+                setattr(self, name, np.zeros(shape))
         if self.cbam_coverage is None:
             self.cbam_coverage = default_cbam_coverage(self.sectors, self.regions, self.tags)
+
+    @property
+    def has_wedges(self) -> bool:
+        """True when any GTAP wedge (export tax, margin, purchase or factor tax) is non-zero."""
+        return any(np.any(getattr(self, n)) for n in WEDGE_TABLES)
 
     # ----- derived quantities (spec section 2) -------------------------------------------
     @property
@@ -133,24 +191,56 @@ class Benchmark:
         return self.sectors + (HOUSEHOLD,)
 
     @property
+    def buyers(self) -> tuple[str, ...]:
+        """Buyers of Armington goods (axis of ``tpu``): the sectors, then the final agents."""
+        return self.sectors + FINAL_AGENTS
+
+    @property
     def vdm(self) -> np.ndarray:
-        """Domestic sales ``vdm[r,i] = vom[r,i] − Σ_s vxmd[i,r,s]``."""
-        return self.vom - self.vxmd.sum(axis=2).T
+        """Domestic sales ``vdm[r,i] = vom[r,i] − Σ_s vxmd[i,r,s] − vst[r,i]``."""
+        return self.vom - self.vxmd.sum(axis=2).T - self.vst
+
+    @property
+    def fob(self) -> np.ndarray:
+        """Exports at fob prices ``[i, r, s] = vxmd·(1 + tx)``."""
+        return self.vxmd * (1 + self.tx)
+
+    @property
+    def cif(self) -> np.ndarray:
+        """Imports at cif prices ``[i, r, s] = fob + Σ_m vtwr[m, i, r, s]``."""
+        return self.fob + self.vtwr.sum(axis=0)
 
     @property
     def imports_gross(self) -> np.ndarray:
-        """Tariff-inclusive imports ``[r, i] = Σ_s vxmd[i,s,r]·(1+tm[i,s,r])``."""
-        return (self.vxmd * (1 + self.tm)).sum(axis=1).T
+        """Tariff-inclusive imports ``[r, i] = Σ_s cif[i,s,r]·(1+tm[i,s,r])``."""
+        return (self.cif * (1 + self.tm)).sum(axis=1).T
 
     @property
     def va(self) -> np.ndarray:
-        """Armington supply ``va[r,i] = vdm[r,i] + Σ_s vxmd[i,s,r]·(1+tm[i,s,r])``."""
-        return self.vdm + self.imports_gross
+        """Armington supply ``va[r,i] = vdm·(1+tpd) + Σ_s cif·(1+tm)·(1+tpi)``."""
+        return self.vdm * (1 + self.tpd) + self.imports_gross * (1 + self.tpi)
 
     @property
     def bop(self) -> np.ndarray:
-        """Balance-of-payments transfer ``bop[r] = imports_fob − exports_fob``."""
-        return self.vxmd.sum(axis=(0, 1)) - self.vxmd.sum(axis=(0, 2))
+        """Balance-of-payments transfer ``bop[r] = imports_cif − exports_fob − sales to transport``."""
+        return self.cif.sum(axis=(0, 1)) - self.fob.sum(axis=(0, 2)) - self.vst.sum(axis=1)
+
+    def tax_revenue(self) -> np.ndarray:
+        """Benchmark revenue of every tax by region (bn USD): output, factor, purchase, export
+        taxes and tariffs."""
+        use = np.concatenate([self.vid, self.fd], axis=2)  # [r, i, buyer]
+        return (
+            (self.to * self.vom).sum(axis=1) + (self.tf * self.vfm).sum(axis=(1, 2))
+            + (self.tpu * use).sum(axis=(1, 2)) + (self.tpd * self.vdm).sum(axis=1)
+            + (self.tpi * self.imports_gross).sum(axis=1)
+            + (self.tm * self.cif).sum(axis=(0, 1)) + (self.tx * self.vxmd).sum(axis=(0, 2))
+        )
+
+    @property
+    def household_spending(self) -> np.ndarray:
+        """Household consumption by region at buyer prices ``Σ_i vc·(1+tpu)`` (= Σ vc without
+        purchase taxes): the benchmark value of the consumption bundle."""
+        return self.vc.sum(axis=1) + (self.vc * self.tpu[:, :, len(self.sectors)]).sum(axis=1)
 
     @property
     def vc(self) -> np.ndarray:
@@ -210,16 +300,17 @@ def identity_gaps(b: Benchmark) -> dict[str, tuple[float, list]]:
     relative gaps divide by ``max(1, scale of the identity)`` in bn USD.
     """
     R, J = b.regions, b.sectors
-    cost = b.vid.sum(axis=1) + b.vfm.sum(axis=1) + b.vrs
+    nJ = len(J)
+    cost = (b.vid * (1 + b.tpu[:, :, :nJ])).sum(axis=1) + (b.vfm * (1 + b.tf)).sum(axis=1) + b.vrs
     revenue = (1 - b.to) * b.vom
     out = {"zero profit": _worst(cost - revenue, b.vom, (R, J))}
     use = b.vid.sum(axis=2) + b.fd.sum(axis=2)
     out["Armington market clearance"] = _worst(b.va - use, b.va, (R, J))
-    income = (
-        b.vfm.sum(axis=(1, 2)) + b.vrs.sum(axis=1) + (b.to * b.vom).sum(axis=1)
-        + (b.tm * b.vxmd).sum(axis=(0, 1)) + b.bop
-    )
-    spend = b.fd.sum(axis=(1, 2))
+    if b.vst.any() or b.vtwr.any():
+        supply, demand = b.vst.sum(axis=0), b.vtwr.sum(axis=(1, 2, 3))
+        out["transport market clearance"] = _worst(supply - demand, np.maximum(supply, demand), (J,))
+    income = b.vfm.sum(axis=(1, 2)) + b.vrs.sum(axis=1) + b.tax_revenue() + b.bop
+    spend = (b.fd * (1 + b.tpu[:, :, nJ:])).sum(axis=(1, 2))
     out["income balance"] = _worst(income - spend, spend, (R,))
     return out
 
@@ -235,6 +326,9 @@ def validate(b: Benchmark, tolerance: float = DEFAULT_TOLERANCE, source: str | N
         "tm": (b.tm, (J, R, R)), "final_demand": (b.fd, (R, J, FINAL_AGENTS)),
         "co2": (b.co2, (R, J, U)), "co2_process": (b.co2p, (R, J)), "population": (b.pop, (R,)),
         "cbam_coverage": (b.cbam_coverage, (R, J)),
+        "tx": (b.tx, (J, R, R)), "vst": (b.vst, (R, J)), "vtwr": (b.vtwr, (J, J, R, R)),
+        "tpd": (b.tpd, (R, J)), "tpi": (b.tpi, (R, J)), "tpu": (b.tpu, (R, J, b.buyers)),
+        "tf": (b.tf, (R, F, J)),
     }
     for name, (arr, labels) in arrays.items():
         bad = ~np.isfinite(arr)
@@ -243,26 +337,26 @@ def validate(b: Benchmark, tolerance: float = DEFAULT_TOLERANCE, source: str | N
             cell = tuple(labels[k][i] for k, i in enumerate(idx))
             raise DataError(f"{name}{where}: non-finite value (NaN or inf) at {cell}")
         if name in ("to",):
-            bad = arr >= 1
-        elif name == "tm":
-            bad = arr <= -1
+            bad, rule = arr >= 1, "must be < 1"
+        elif name in ("tm", "tx", "tpd", "tpi", "tpu", "tf"):
+            bad, rule = arr <= -1, "must be > -1"
         elif name == "cbam_coverage":
-            bad = (arr < 0) | (arr > 1)
+            bad, rule = (arr < 0) | (arr > 1), "a share must lie in [0, 1]"
         else:
-            bad = arr < 0
+            bad, rule = arr < 0, "must be non-negative"
         if bad.any():
             idx = tuple(int(i[0]) for i in np.nonzero(bad))
             cell = tuple(labels[k][i] for k, i in enumerate(idx))
-            raise DataError(f"{name}{where}: value {arr[idx]:.6g} at {cell} is out of range "
-                            f"({_RANGE.get(name, 'must be non-negative')})")
+            raise DataError(f"{name}{where}: value {arr[idx]:.6g} at {cell} is out of range ({rule})")
     vdm = b.vdm
     neg = vdm < -tolerance * np.maximum(b.vom, 1.0)
     if neg.any():
         r, j = (int(k[0]) for k in np.nonzero(neg))
-        raise DataError(f"vxmd{where}: exports of {J[j]} from {R[r]} ({b.vxmd[j, r].sum():.6g}) "
-                        f"exceed its output vom ({b.vom[r, j]:.6g}); domestic sales would be negative")
-    if b.vxmd[np.arange(len(J)), :, :][:, np.arange(len(R)), np.arange(len(R))].any():
-        raise DataError(f"vxmd{where}: a region exports to itself; the diagonal must be zero")
+        raise DataError(f"vxmd{where}: exports of {J[j]} from {R[r]} ({b.vxmd[j, r].sum() + b.vst[r, j]:.6g}, "
+                        f"incl. sales to transport) exceed its output vom ({b.vom[r, j]:.6g}); "
+                        "domestic sales would be negative")
+    # vxmd[i, r, r] (a region "importing from itself") is allowed: GTAP data of aggregated
+    # regions carry intra-regional trade with its own margins and taxes; it is never charged.
     for rule in (
         _check_emissions_have_fuel,
         _check_tags,
@@ -277,7 +371,6 @@ def validate(b: Benchmark, tolerance: float = DEFAULT_TOLERANCE, source: str | N
             )
 
 
-_RANGE = {"to": "must be < 1", "tm": "must be > -1", "cbam_coverage": "a share must lie in [0, 1]"}
 
 
 def _check_emissions_have_fuel(b: Benchmark, where: str) -> None:
@@ -390,6 +483,7 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
     code_sets = {
         "region": R, "sector": J, "good": J, "factor": F, "exporter": R, "importer": R,
         "agent": FINAL_AGENTS, "fuel": J, "user": J + (HOUSEHOLD,),
+        "margin": J, "buyer": J + FINAL_AGENTS, "parameter": tuple(ELASTICITY_PARAMETERS),
     }
     t = {name: _read_table(folder, name, code_sets) for name in TABLES}
     b = Benchmark(
@@ -409,6 +503,14 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
         else np.full(len(R), np.nan),
         metadata=meta,
         cbam_coverage=_cbam_coverage(t["cbam_coverage"], R, J, tags),
+        tx=_dense(t["tx"], "tx", [J, R, R]),
+        vst=_dense(t["vst"], "vst", [R, J]),
+        vtwr=_dense(t["vtwr"], "vtwr", [J, J, R, R]),
+        tpd=_dense(t["tpd"], "tpd", [R, J]),
+        tpi=_dense(t["tpi"], "tpi", [R, J]),
+        tpu=_dense(t["tpu"], "tpu", [R, J, J + FINAL_AGENTS]),
+        tf=_dense(t["tf"], "tf", [R, F, J]),
+        elasticities=_elasticity_dict(t["elasticities"], folder),
     )
     if t["population"] is not None and len(t["population"]) != len(R):
         missing = sorted(set(R) - set(t["population"]["region"]))
@@ -428,6 +530,15 @@ def _cbam_coverage(df: pd.DataFrame | None, R, J, tags: Tags) -> np.ndarray:
         arr[pd.Index(R).get_indexer(df["region"]), pd.Index(J).get_indexer(df["sector"])] = \
             df["share"].to_numpy(dtype=float)
     return arr
+def _elasticity_dict(df: pd.DataFrame | None, folder: Path) -> dict:
+    out: dict[str, dict[str, float]] = {}
+    if df is None:
+        return out
+    for k, (p, s, v) in enumerate(zip(df["parameter"], df["sector"], df["value"])):
+        if not v >= 0:
+            raise DataError(f"{folder / 'elasticities.csv'}, row {k + 2}: {p} for {s} = {v} must be non-negative")
+        out.setdefault(p, {})[s] = float(v)
+    return out
 
 
 def _tidy(arr: np.ndarray, name: str, axes: list[tuple[str, ...]]) -> pd.DataFrame:
@@ -460,6 +571,15 @@ def benchmark_tables(b: Benchmark) -> dict[str, pd.DataFrame]:
         tables["cbam_coverage"] = pd.DataFrame({"region": [R[r] for r, _ in cells],
                                                 "sector": [J[j] for _, j in cells],
                                                 "share": [cover[r, j] for r, j in cells]})
+    wedges = {"tx": [J, R, R], "vst": [R, J], "vtwr": [J, J, R, R], "tpd": [R, J], "tpi": [R, J],
+              "tpu": [R, J, b.buyers], "tf": [R, F, J]}
+    for name, axes in wedges.items():
+        arr = getattr(b, name)
+        if arr.any():  # optional tables: written only when they carry something
+            tables[name] = _tidy(arr, name, axes)
+    if b.elasticities:
+        rows = [(p, s, v) for p, by in b.elasticities.items() for s, v in by.items()]
+        tables["elasticities"] = pd.DataFrame(rows, columns=["parameter", "sector", "value"])
     if not np.isnan(b.pop).any():
         tables["population"] = pd.DataFrame({"region": list(R), "value": b.pop})
     return tables
@@ -513,7 +633,9 @@ def is_close(a: Benchmark, b: Benchmark, rtol: float = 1e-12) -> bool:
     """True when two benchmarks hold the same sets, tags and values (to ``rtol``)."""
     if (a.regions, a.sectors, a.factors) != (b.regions, b.sectors, b.factors) or a.tags != b.tags:
         return False
-    for name in ("vom", "to", "vid", "vfm", "vrs", "vxmd", "tm", "fd", "co2", "co2p", "cbam_coverage"):
+    for name in ("vom", "to", "vid", "vfm", "vrs", "vxmd", "tm", "fd", "co2", "co2p", "cbam_coverage") + WEDGE_TABLES:
         if not np.allclose(getattr(a, name), getattr(b, name), rtol=rtol, atol=0):
             return False
+    if a.elasticities != b.elasticities:
+        return False
     return bool(np.allclose(np.nan_to_num(a.pop), np.nan_to_num(b.pop), rtol=rtol))

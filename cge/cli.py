@@ -1,4 +1,5 @@
-"""Command line: ``cge compare``, ``cge info``, ``cge validate``, ``cge report``, ``cge sweep``.
+"""Command line: ``cge compare``, ``cge info``, ``cge validate``, ``cge report``, ``cge sweep``,
+``cge calibrate``, ``cge gtap-import``, ``cge gtap-export``.
 
 One error path for every subcommand (:func:`run_guarded`, also used by ``python -m calibration``):
 any failure prints one line ``error: ...`` naming the file, row, key or scenario, with no
@@ -38,7 +39,6 @@ def default_scenarios_path() -> Path:
 
 
 def _load_benchmark(args):
-    from cge.benchmark import read_benchmark
     from cge.synthetic import random_benchmark
 
     if args.synthetic:
@@ -56,7 +56,18 @@ def _load_benchmark(args):
     if not args.data and not path.exists():
         print(f"note: default dataset {path} not found; running on a SYNTHETIC 5x8 benchmark", file=sys.stderr)
         return random_benchmark(5, 8, 0), "synthetic 5x8 (seed 0): default dataset not built"
-    return read_benchmark(path), str(path)
+    return _read_dataset(path), str(path)
+
+
+def _read_dataset(path: Path):
+    """A benchmark folder, or a GTAPinGAMS ``.gdx`` file (read through :mod:`cge.gtap`)."""
+    from cge.benchmark import read_benchmark
+
+    if path.suffix.lower() == ".gdx":
+        from cge.gtap import read_gtap
+
+        return read_gtap(path)
+    return read_benchmark(path)
 
 
 def cmd_compare(args) -> int:
@@ -146,14 +157,59 @@ def cmd_info(args) -> int:
 def cmd_validate(args) -> int:
     import pandas as pd
 
-    from cge.benchmark import identity_gaps, read_benchmark, summary
+    from cge.benchmark import identity_gaps, summary
 
-    b = read_benchmark(args.path)
+    b = _read_dataset(Path(args.path))
     print(f"{args.path}: valid benchmark '{b.name}', {len(b.regions)} regions x {len(b.sectors)} sectors")
     for name, (gap, _) in identity_gaps(b).items():
         print(f"  {name}: largest relative gap {gap:.2e}")
     with pd.option_context("display.width", 200, "display.float_format", "{:.1f}".format):
         print(summary(b).to_string(index=False))
+    return 0
+
+
+def _code_map(path: str | None) -> dict | None:
+    """A two-column CSV ``code, aggregate`` as a dict (the GTAP reader's aggregation hook)."""
+    if not path:
+        return None
+    import pandas as pd
+
+    if not Path(path).exists():
+        raise CGEError(f"{path}: mapping file is missing")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if list(df.columns) != ["code", "aggregate"]:
+        raise CGEError(f"{path}: columns are {list(df.columns)}, expected ['code', 'aggregate']")
+    dup = df.duplicated("code")
+    if dup.any():
+        raise CGEError(f"{path}, row {int(dup.to_numpy().nonzero()[0][0]) + 2}: code mapped twice")
+    return dict(zip(df["code"], df["aggregate"]))
+
+
+def cmd_gtap_import(args) -> int:
+    from cge.benchmark import identity_gaps, write_benchmark
+    from cge.gtap import read_gtap
+    from cge.outdir import check_target
+
+    out = Path(args.out)
+    check_target(out, "benchmark", inputs=[args.gdx, args.regions, args.sectors], force=args.force)  # before reading
+    b = read_gtap(args.gdx, regions=_code_map(args.regions), sectors=_code_map(args.sectors))
+    write_benchmark(b, out, force=args.force)
+    print(f"{args.gdx}: passed the GTAPinGAMS gates; wrote benchmark '{b.name}' ({len(b.regions)} regions x "
+          f"{len(b.sectors)} sectors) to {out}/")
+    for name, (gap, _) in identity_gaps(b).items():
+        print(f"  {name}: largest relative gap {gap:.2e}")
+    return 0
+
+
+def cmd_gtap_export(args) -> int:
+    from cge.gtap import write_gtap
+
+    if Path(args.gdx).resolve() == Path(args.data).resolve():
+        raise CGEError(f"{args.gdx}: is the input of this command; write the export to another file")
+    b = _read_dataset(Path(args.data))
+    path = write_gtap(b, args.gdx, overwrite=args.force)
+    print(f"wrote {path} (GTAPinGAMS layout: vdfm, vifm, vfm, vxmd, vst, vtwr, rto, rtf, rtfd, rtfi, rtxs, rtms, "
+          "eco2d, eco2i, esubdm, esubva, pop)")
     return 0
 
 
@@ -223,7 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     dbg = [debug_parent()]
     c = sub.add_parser("compare", parents=dbg, help="solve REF and the BCA designs and compare them side by side")
-    c.add_argument("--data", help="benchmark folder (default: the shipped WIOD 2011 dataset)")
+    c.add_argument("--data", help="benchmark folder or GTAPinGAMS .gdx file (default: the shipped WIOD 2011 "
+                   "dataset)")
     c.add_argument("--synthetic", metavar="RxJ[:SEED]", help="use a random balanced benchmark instead")
     c.add_argument("--scenarios", help="scenario YAML file (default: the packaged core experiment)")
     c.add_argument("--out", default="results", help="output folder (default: ./results); must be new or "
@@ -248,6 +305,20 @@ def build_parser() -> argparse.ArgumentParser:
     ss = sub.add_parser("sweep-summary", parents=dbg, help="mean, std and 5-95%% bands of a sweep folder's outputs")
     add_summary_arguments(ss)
     ss.set_defaults(func=cmd_sweep_summary)
+    gi = sub.add_parser("gtap-import", parents=dbg, help="read a GTAPinGAMS GDX file through its identity gates into a "
+                        "benchmark folder (needs the 'gtap' extra)")
+    gi.add_argument("gdx", help="GTAPinGAMS GDX file")
+    gi.add_argument("--out", required=True, help="benchmark folder to write")
+    gi.add_argument("--regions", metavar="MAP.csv", help="region aggregation: CSV with columns code, aggregate")
+    gi.add_argument("--sectors", metavar="MAP.csv", help="sector aggregation: CSV with columns code, aggregate")
+    add_output_arguments(gi)
+    gi.set_defaults(func=cmd_gtap_import)
+    ge = sub.add_parser("gtap-export", parents=dbg,
+                        help="write a benchmark in the GTAPinGAMS GDX layout (needs the 'gtap' extra)")
+    ge.add_argument("data", help="benchmark folder (or GDX file)")
+    ge.add_argument("gdx", help="GDX file to write")
+    ge.add_argument("--force", action="store_true", help="replace an existing file")
+    ge.set_defaults(func=cmd_gtap_export)
     r = sub.add_parser("report", parents=dbg,
                        help="HTML report with figures and tables from a `cge compare` results folder")
     r.add_argument("results", metavar="RESULTS_DIR", help="output folder of `cge compare` (or of a sweep)")

@@ -170,13 +170,18 @@ def generic_warning(b, path: str | Path | None = None) -> dict | None:
 
 
 def for_benchmark(b, overrides: dict | None = None, path: str | Path | None = None) -> Elasticities:
-    """Elasticities of a benchmark: its own table (``metadata['elasticities']``) when it has one."""
-    return resolve(b.sectors, overrides, path, dataset=(b.metadata or {}).get("elasticities"))
+    """Elasticities of a benchmark: its own full table (``metadata['elasticities']``, written by
+    ``cge calibrate``) when it has one, else the defaults; then the values its data carry
+    (``Benchmark.elasticities``, e.g. GTAP's ``esubdm``/``esubva``); then scenario ``overrides``."""
+    return resolve(b.sectors, overrides, path, dataset=(b.metadata or {}).get("elasticities"),
+                   data=getattr(b, "elasticities", None))
 
 
 def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str | Path | None = None,
-            dataset: dict | None = None) -> Elasticities:
-    """Elasticities for ``sectors`` from the defaults file, then ``overrides`` from a scenario:
+            dataset: dict | None = None, data: dict | None = None) -> Elasticities:
+    """Elasticities for ``sectors`` from the defaults file (or a dataset's full table ``dataset``),
+    then those the data carry (``data`` = ``Benchmark.elasticities``, e.g. GTAP's
+    ``esubdm``/``esubva``: ``{parameter: {sector: value}}``), then ``overrides`` from a scenario:
     ``{parameter: value}`` or ``{parameter: {sector or '*': value}}``. In an override, ``'*'``
     sets every sector (replacing the defaults' sector-specific values too) and named sectors
     then take their own values, whatever the order of the keys. A ``sigma_dm`` override also
@@ -189,6 +194,9 @@ def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str |
         star = given["*"]
         table[p] = {s: given.get(s, star) for s in sectors}
         table[p]["*"] = star  # economy-wide (household) value
+        for s, v in ((data or {}).get(p) or {}).items():
+            if s in table[p]:
+                table[p][s] = float(v)
     for p, spec in (overrides or {}).items():
         if p not in PARAMETERS:
             raise DataError(f"elasticities: unknown parameter {p!r}; known: {', '.join(PARAMETERS)}")

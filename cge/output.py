@@ -31,6 +31,24 @@ def headline_markdown(c: Comparison, digits: int = 2) -> str:
     return df.to_markdown(index=False, floatfmt=f".{digits}f")
 
 
+def elasticities_record(c: Comparison) -> dict:
+    """The elasticities each scenario used: package defaults, then the dataset's own (e.g.
+    GTAP's esubdm / esubva), then the scenario's overrides."""
+    from cge.elasticities import for_benchmark
+
+    b = c.benchmark
+    out = {"order": "cge/defaults/elasticities.csv < dataset (elasticities.csv / GDX esubdm, esubva) "
+                    "< scenario elasticities",
+           "from_dataset": {p: dict(v) for p, v in b.elasticities.items()}}
+    used: dict = {}
+    for r in c.results:
+        table = for_benchmark(b, r.scenario.elasticities).table
+        key = "scenarios without overrides" if not r.scenario.elasticities else r.scenario.name
+        used[key] = {p: {s: float(v) for s, v in by.items()} for p, by in table.items()}
+    out["used"] = used
+    return out
+
+
 DECOMPOSITION_NOTE = ("EV decomposed into channels that add up to it (cge/decomposition.py): terms of trade at "
                       "border prices by good group, BCA charges paid / kept / returned, rebates, permit trade, "
                       "allocative efficiency (wedge x change in quantity), other transfers, index-number remainder.")
@@ -122,6 +140,7 @@ def _write(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
                    for r in c.results],
         "timings_s": {k: round(float(v), 3) for k, v in c.timings.items()},
         "undefined": c.undefined().to_dict(orient="records"),
+        "elasticities": elasticities_record(c),
         "tables": {name: file_digest(tmp / f"{name}.csv") for name in TABLES},
     }
     from cge.elasticities import generic_warning

@@ -39,7 +39,8 @@ from cge.bca_model import BCAModel
 from cge.core import query
 from cge.core.evaluate import PointEvaluator
 
-DOMESTIC_REVENUE = ("output_tax", "carbon", "tariff", "bca_charge", "export_rebate", "output_rebate")
+DOMESTIC_REVENUE = ("output_tax", "carbon", "tariff", "bca_charge", "export_rebate", "output_rebate",
+                    "purchase_tax", "factor_tax", "export_tax")  # the last three: GTAP wedges
 #: coalition abatement below this share of its benchmark emissions is solver noise: no leakage rate
 ABATEMENT_NOISE = 1e-5
 #: a world EV below this share of world consumption is solver noise: no burden share
@@ -102,7 +103,7 @@ def headline_measures(bm: BCAModel) -> list[tuple[str, str, float]]:
     pw = _v(V["PW"])
     em = bm.emissions(PointEvaluator())
     E0 = dict(zip(R, (float(x) for x in b.emissions)))
-    cons0 = b.vc.sum(axis=1)
+    cons0 = b.household_spending
     eite = eite_output_changes(bm)
     price = {r: 1000 * _v(V["PCO2"][r]) / pw for r in R}
     ev_bn = {r: (_v(V["C"][r]) - 1) * cons0[k] for k, r in enumerate(R)}
@@ -166,7 +167,7 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
 
     emissions = bm.emissions(evaluate)
     E0 = dict(zip(R, b.emissions))
-    cons0 = b.vc.sum(axis=1)
+    cons0 = b.household_spending
     rows = []
     for k, r in enumerate(R):
         c = _v(V["C"][r])
@@ -251,7 +252,7 @@ def _world_prices(bm: BCAModel, flows: pd.DataFrame, wedges: pd.DataFrame) -> di
             _, i, s, _r = lab
             out[lab] = _v(PY[s, i])
     for lab, kind, per_unit in zip(wedges["flow"], wedges["kind"], wedges["revenue_per_unit"]):
-        if lab and lab[0] == "vxmd" and kind in ("export_rebate", "bca_charge_returned"):
+        if lab and lab[0] == "vxmd" and kind in ("export_rebate", "bca_charge_returned", "export_tax"):
             out[lab] += per_unit
     return out
 
@@ -282,14 +283,22 @@ def _gdp(bm: BCAModel, qty: dict, revenue: dict, world_price: dict):
         _, _i, s, r = label
         exports_val[s] += price * qty[label]
         imports_val[r] += price * qty[label]
+    for label, q in qty.items():  # international transport: sold by regions, bought with imports
+        if not label:             # endowments carry no flow label
+            continue
+        if label[0] == "vst":
+            exports_val[label[1]] += _v(V["PY"][label[1], label[2]]) * q
+        elif label[0] == "vtwr":
+            imports_val[label[4]] += _v(V["PT"][label[1]]) * q
     for k, r in enumerate(R):
         factor = sum(_v(V["PF"][r, f]) * b.vfm[k, fi].sum() for fi, f in enumerate(F) if b.vfm[k, fi].sum() > 0)
         rent = sum(_v(V["PR"][r, j]) * b.vrs[k, ji] for ji, j in enumerate(J) if b.vrs[k, ji] > 0)
         taxes = sum(revenue[(r, kind)] for kind in DOMESTIC_REVENUE) + revenue[(r, "bca_charge_returned")]
         inc[r] = factor + rent + taxes
-        c = _v(V["PC"][r]) * _v(V["C"][r]) * b.vc[k].sum()
-        gi = sum(_v(V["PA"][r, i]) * (b.vg[k, ii] + b.vi[k, ii]) for ii, i in enumerate(J)
-                 if b.vg[k, ii] + b.vi[k, ii] > 0)
+        c = _v(V["PC"][r]) * _v(V["C"][r]) * (b.vc[k].sum() + (b.vc[k] * b.tpu[k, :, len(J)]).sum())
+        tg, ti = b.tpu[k, :, len(J) + 1], b.tpu[k, :, len(J) + 2]  # purchase taxes of government, investment
+        gi = sum(_v(V["PA"][r, i]) * (b.vg[k, ii] * (1 + tg[ii]) + b.vi[k, ii] * (1 + ti[ii]))
+                 for ii, i in enumerate(J) if b.vg[k, ii] + b.vi[k, ii] > 0)
         balance[r] = exports_val[r] - imports_val[r]
         exp[r] = c + gi + balance[r]
     return inc, exp, balance
@@ -302,7 +311,7 @@ def _summary(bm: BCAModel, regions: pd.DataFrame) -> tuple[pd.DataFrame, list[tu
     d_rest = regions.loc[~cl, "emissions_change_mt"].sum()
     ev_world = regions["ev_bn_usd"].sum()
     ev_rest = regions.loc[~cl, "ev_bn_usd"].sum()
-    cons0 = bm.b.vc.sum(axis=1)
+    cons0 = bm.b.household_spending
     prices = regions.loc[cl, "carbon_price_usd_per_t"]
     weights = regions.loc[cl, "emissions_benchmark_mt"]
     eite = eite_output_changes(bm)
@@ -337,7 +346,7 @@ def _summary(bm: BCAModel, regions: pd.DataFrame) -> tuple[pd.DataFrame, list[tu
 
 
 def _groups(b, regions: pd.DataFrame) -> pd.DataFrame:
-    cons0 = dict(zip(b.regions, b.vc.sum(axis=1)))
+    cons0 = dict(zip(b.regions, b.household_spending))
     rows = []
     for group, members in b.tags.region_groups.items():
         sel = regions[regions["region"].isin(members)]

@@ -339,6 +339,14 @@ def dataset_fingerprint(b) -> str:
         a = np.ascontiguousarray(getattr(b, name), dtype=float)
         h.update(name.encode())
         h.update(a.tobytes())
+    # GTAP wedges and data elasticities count only when present (old fingerprints stay valid)
+    for name in ("tx", "vst", "vtwr", "tpd", "tpi", "tpu", "tf"):
+        a = getattr(b, name, None)
+        if a is not None and np.any(a):
+            h.update(name.encode())
+            h.update(np.ascontiguousarray(a, dtype=float).tobytes())
+    if getattr(b, "elasticities", None):
+        h.update(json.dumps(b.elasticities, sort_keys=True).encode())
     return h.hexdigest()[:16]
 
 

@@ -1,0 +1,150 @@
+"""GAMS GDX files without a GAMS installation: read with ``polars-gdx``, write through the open
+GDX library (MIT, github.com/GAMS-dev/gdx) that ``polars-gdx`` ships inside its wheel.
+
+``polars-gdx`` (MIT; optional extra ``gtap``: ``pip install -e ".[gtap]"``) reads every symbol
+but has no writer in its Python API. Its wheel carries the complete GDX C library
+(``libgdxcclib64``), whose write calls (``gdxOpenWrite``, ``gdxDataWriteStrStart``, …) are
+used here through :mod:`ctypes`. Options measured for writing (2026-12): ``gamsapi[transfer]``
+writes too but needs ``gamspy-base`` (about 95 MB, GAMS licence terms); ``gdxpds`` needs a GAMS
+system; a pure-Python writer of the GDX byte format would be a large job. So the only
+permissive pip route is this one.
+
+Symbols are exchanged as pandas DataFrames: one string column per index position (named
+after the domain, e.g. ``ii``, ``rr``) and ``value`` for parameters.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from cge.errors import DataError
+
+GMS_DT_SET, GMS_DT_PAR = 0, 1
+GMS_VAL_MAX = 5
+INSTALL_HINT = 'reading and writing GDX files needs the optional extra: pip install -e ".[gtap]" (polars-gdx)'
+
+
+def _polars_gdx():
+    try:
+        import polars_gdx
+    except ImportError:
+        raise DataError(INSTALL_HINT) from None
+    return polars_gdx
+
+
+def list_symbols(path: str | Path) -> pd.DataFrame:
+    """Name, type, dimension, record count and domains of every symbol of a GDX file."""
+    pg = _polars_gdx()
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: GDX file does not exist")
+    try:
+        df = pg.list_symbols(str(path)).to_pandas()
+    except Exception as exc:  # the library raises its own error types for unreadable files
+        raise DataError(f"{path}: not a readable GDX file ({str(exc).splitlines()[0] if str(exc) else exc})") from None
+    return df
+
+
+def read_symbol(path: str | Path, name: str) -> pd.DataFrame:
+    """One symbol as a DataFrame with string index columns (and ``value``)."""
+    pg = _polars_gdx()
+    try:
+        df = pg.read_gdx(str(path), symbol=name).to_pandas()
+    except Exception as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{path}: cannot read symbol {name!r} ({first})") from None
+    for c in df.columns:
+        if c != "value":
+            df[c] = df[c].astype(str)
+    return df
+
+
+@lru_cache(maxsize=1)
+def _library():
+    spec = importlib.util.find_spec("polars_gdx")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError(INSTALL_HINT)
+    pkg = Path(next(iter(spec.submodule_search_locations)))
+    candidates = []
+    # where wheel repair tools put vendored libraries: auditwheel (Linux), delocate (macOS), delvewheel
+    for folder in (pkg.parent / "polars_gdx.libs", pkg / ".dylibs", pkg):
+        if folder.is_dir():
+            candidates += sorted(p for p in folder.iterdir() if "gdxcclib" in p.name)
+    if not candidates:
+        raise DataError(f"writing GDX: the GDX library shipped with polars-gdx was not found under {pkg.parent}")
+    lib = ctypes.CDLL(str(candidates[0]))
+    vp, cp, ip = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int
+    sigs = {
+        "gdxcreate": ([ctypes.POINTER(vp), cp, ip], ip),
+        "gdxfree": ([ctypes.POINTER(vp)], ip),
+        "c__gdxopenwrite": ([vp, cp, cp, ctypes.POINTER(ip)], ip),
+        "c__gdxdatawritestrstart": ([vp, cp, cp, ip, ip, ip], ip),
+        "c__gdxdatawritestr": ([vp, ctypes.POINTER(cp), ctypes.POINTER(ctypes.c_double)], ip),
+        "c__gdxdatawritedone": ([vp], ip),
+        "c__gdxsymbolsetdomain": ([vp, ctypes.POINTER(cp)], ip),
+        "c__gdxclose": ([vp], ip),
+        "c__gdxerrorcount": ([vp], ip),
+        "c__gdxgetlasterror": ([vp], ip),
+        "c__gdxerrorstr": ([vp, ip, cp], ip),
+    }
+    for name, (args, res) in sigs.items():
+        fn = getattr(lib, name)
+        fn.argtypes, fn.restype = args, res
+    return lib
+
+
+def write_gdx(path: str | Path, symbols: list[tuple], producer: str = "cge-bca") -> Path:
+    """Write ``symbols`` to a new GDX file at ``path``.
+
+    Each symbol is ``(name, text, domains, records)`` with ``domains`` a tuple of set names
+    (``"*"`` for the universe) and ``records`` a list of ``(keys tuple, value)``; a symbol whose
+    records have ``value is None`` is written as a set. Sets named as domains must be written
+    before the symbols that use them. Zero values are skipped (GAMS does not store them)."""
+    lib = _library()
+    path = Path(path)
+    h = ctypes.c_void_p()
+    msg = ctypes.create_string_buffer(256)
+    if not lib.gdxcreate(ctypes.byref(h), msg, 256):
+        raise DataError(f"{path}: cannot start the GDX library ({msg.value.decode(errors='replace')})")
+
+    def fail(what: str):
+        code = lib.c__gdxgetlasterror(h)
+        text = ctypes.create_string_buffer(256)
+        lib.c__gdxerrorstr(h, code, text)
+        raise DataError(f"{path}: GDX write failed at {what}: {text.value.decode(errors='replace')}")
+
+    try:
+        err = ctypes.c_int(0)
+        if not lib.c__gdxopenwrite(h, str(path).encode(), producer.encode(), ctypes.byref(err)):
+            raise DataError(f"{path}: cannot open for writing (GDX error {err.value})")
+        for name, text, domains, records in symbols:
+            dim = len(domains)
+            is_set = bool(records) and records[0][1] is None
+            typ = GMS_DT_SET if is_set else GMS_DT_PAR
+            if not lib.c__gdxdatawritestrstart(h, name.encode(), text.encode(), dim, typ, 0):
+                fail(f"symbol {name}")
+            if any(d != "*" for d in domains):
+                arr = (ctypes.c_char_p * dim)(*[d.encode() for d in domains])
+                if not lib.c__gdxsymbolsetdomain(h, arr):
+                    fail(f"domain of {name}")
+            vals = (ctypes.c_double * GMS_VAL_MAX)()
+            for keys, v in records:
+                if not is_set and v == 0:
+                    continue
+                vals[0] = 0.0 if is_set else float(v)
+                karr = (ctypes.c_char_p * dim)(*[str(k).encode() for k in keys])
+                if not lib.c__gdxdatawritestr(h, karr, vals):
+                    fail(f"record {name}{tuple(keys)}")
+            if not lib.c__gdxdatawritedone(h):
+                fail(f"end of symbol {name}")
+        if lib.c__gdxerrorcount(h):
+            fail("close")
+    finally:
+        lib.c__gdxclose(h)
+        lib.gdxfree(ctypes.byref(h))
+    return path
