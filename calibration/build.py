@@ -323,7 +323,7 @@ def write_dataset(result: BuildResult, out: Path, cfg: BuildConfig, provenance: 
     """Write the benchmark, PROVENANCE.md, ``cbam_coverage.csv`` (when sectors are tagged ``cbam``),
     the aggregation file and the assumption files; the folder appears all at once."""
     out = Path(out)
-    with atomic_folder(out, "benchmark", inputs=[cfg.shared, cfg.mappings], force=cfg.force,
+    with atomic_folder(out, "benchmark", inputs=[cfg.shared, cfg.mappings, cfg.aggregation], force=cfg.force,
                        wait=cfg.wait, need_bytes=20_000_000) as stage:
         write_benchmark_files(result.benchmark, stage)   # cbam_coverage.csv included where tagged
         (stage / "PROVENANCE.md").write_text(provenance)
@@ -336,6 +336,16 @@ def write_dataset(result: BuildResult, out: Path, cfg: BuildConfig, provenance: 
     return out
 
 
+def protect_default_dataset(cfg: BuildConfig) -> None:
+    """The shipped dataset (``data/wiod2011``) is rebuilt only from the default aggregation: another
+    aggregation written there would silently change every default result (``--force`` to do so)."""
+    same = Path(cfg.aggregation).resolve() == Path(DEFAULT_AGGREGATION).resolve()
+    if Path(cfg.out).resolve() == Path(DEFAULT_OUT).resolve() and not same and not cfg.force:
+        raise DataError(f"{cfg.out}: is the package's default dataset, built from {DEFAULT_AGGREGATION}; "
+                        f"writing {cfg.aggregation} there would change every default result. Choose another "
+                        "--out (or pass --force to replace it)")
+
+
 def run(cfg: BuildConfig, echo=print) -> BuildResult:
     """Build, validate, write and report (``cge calibrate`` and ``python -m calibration build``).
     Nothing is written unless every stage succeeds."""
@@ -343,7 +353,9 @@ def run(cfg: BuildConfig, echo=print) -> BuildResult:
         raise DataError(f"{cfg.shared}: shared data folder does not exist (pass --shared)")
     from cge.outdir import check_target
 
-    check_target(cfg.out, "benchmark", inputs=[cfg.shared, cfg.mappings], force=cfg.force)   # before the work
+    check_target(cfg.out, "benchmark", inputs=[cfg.shared, cfg.mappings, cfg.aggregation],
+                 force=cfg.force)   # before the work
+    protect_default_dataset(cfg)
     result = build(cfg, echo)
     from calibration.provenance import provenance_text
     write_dataset(result, cfg.out, cfg, provenance_text(result, cfg))

@@ -292,6 +292,11 @@ def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
     if not isinstance(numeraire, str) or not (numeraire == "PW" or numeraire.startswith("PC:")):
         raise ScenarioError(f"{_where(source, 'numeraire')}: {numeraire!r} must be PW or PC:<region>")
     phase_in = _phase_in(data.get("phase_in") or {}, source)
+    if phase_in.active and bca.coverage in ("eite", "all"):
+        raise ScenarioError(f"{_where(source, 'phase_in.year')}: the CBAM phase-in applies to CBAM goods, but "
+                            f"bca.coverage is {bca.coverage!r}, so free allocation and charges would cover every "
+                            f"{'EITE' if bca.coverage == 'eite' else ''} sector; set bca.coverage: cbam (or list "
+                            "the covered sectors)")
     if phase_in.active and phase_in.free_allocation and obr.enabled:
         raise ScenarioError(f"{_where(source, 'phase_in.free_allocation')}: the remaining free allocation is "
                             "modelled as output-based rebates; set output_based_rebates.enabled: false or "

@@ -283,3 +283,20 @@ def test_a_missing_source_file_is_an_error_and_an_existing_output_is_kept(tmp_pa
     assert main(["calibrate", str(DEFAULT_AGGREGATION), "--out", str(out2), "--shared", str(shared)]) == 2
     assert "wiot_2011_wide.csv.gz: WIOD table file is missing" in capsys.readouterr().err
     assert not out2.exists()
+
+
+def test_calibrate_never_writes_over_its_own_aggregation_file_even_with_force(tmp_path, capsys):
+    folder = tmp_path / "aggregations"
+    folder.mkdir()
+    agg = folder / "mine.yaml"
+    agg.write_text(DEFAULT_AGGREGATION.read_text())
+    assert main(["calibrate", str(agg), "--out", str(folder), "--force", "--quiet"]) == 2
+    assert "mine.yaml" in capsys.readouterr().err
+    assert agg.read_text() == DEFAULT_AGGREGATION.read_text()
+
+
+def test_another_aggregation_does_not_replace_the_shipped_dataset_without_force(capsys):
+    before = {p.name: p.read_bytes() for p in DEFAULT_OUT.glob("*.csv")}
+    assert main(["calibrate", str(EXAMPLES / "g20.yaml"), "--out", str(DEFAULT_OUT), "--quiet"]) == 2
+    assert "is the package's default dataset" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in DEFAULT_OUT.glob("*.csv")} == before

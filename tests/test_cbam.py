@@ -208,7 +208,7 @@ def test_cbam_with_free_allocation_at_zero_carbon_price_changes_nothing(cbam_ben
     tax0 = scenario(policy={"instrument": "tax", "tax_usd_per_t": 0.0})
     s = Solver(cbam_benchmark, tax0)
     res = s.solve(dataclasses.replace(tax0, bca=scenario(bca=CBAM).bca, phase_in=scenario(
-        phase_in={"year": 2029}).phase_in))
+        bca=CBAM, phase_in={"year": 2029}).phase_in))
     assert res.iterations == 0
     assert all(abs(v.value - 1) < 1e-12 for v in s.model.vars["Y"].values())
 
@@ -283,6 +283,7 @@ def _yaml(tmp_path, text):
 
 @pytest.mark.parametrize("body, key", [
     ("phase_in: {year: 2040}", "phase_in.year"),
+    ("bca: {import_charge: true}\n    phase_in: {year: 2030}", "phase_in.year"),  # phase-in of all EITE goods
     ("bca: {import_charge: true, benchmark: exporter_markup}", "bca.default_markup"),
     ("bca: {import_charge: true, benchmark: exporter, default_markup: 0.1}", "bca.default_markup"),
     ("bca: {import_charge: true, basis: direct, indirect_sectors: [eite1]}", "bca.indirect_sectors"),

@@ -355,11 +355,28 @@ def test_fairness_panel_shows_the_welfare_decomposition_relative_to_ref(results_
 
 def test_results_folder_without_the_decomposition_still_gives_a_report(results_dir, tmp_path):
     folder = tmp_path / "old"
-    shutil.copytree(results_dir, folder, ignore=shutil.ignore_patterns(
-        "report", "decomposition.*", "fairness.*", "burden_shares.*", "bca_transfers.*", "cbdr.*"))
+    optional = ("decomposition", "fairness", "burden_shares", "bca_transfers", "cbdr")
+    shutil.copytree(results_dir, folder, ignore=shutil.ignore_patterns("report", *(f"{t}.*" for t in optional)))
+    run = yaml.safe_load((folder / "run.yaml").read_text())       # written before these tables existed
+    run["tables"] = {t: d for t, d in run["tables"].items() if t not in optional}
+    (folder / "run.yaml").write_text(yaml.safe_dump(run, sort_keys=False))
     out = build_report(folder)
     assert (out / "report.html").exists()
     assert not (out / "figures" / "fairness_decomposition.png").exists()
+
+
+def test_report_refuses_a_deleted_or_edited_decomposition_table(results_dir, tmp_path):
+    deleted, edited = tmp_path / "deleted", tmp_path / "edited"
+    for f in (deleted, edited):
+        shutil.copytree(results_dir, f, ignore=shutil.ignore_patterns("report"))
+    (deleted / "decomposition.csv").unlink()
+    with pytest.raises(DataError, match="decomposition.csv: missing, but .*run.yaml records"):
+        build_report(deleted)
+    df = pd.read_csv(edited / "decomposition.csv")
+    df.loc[0, "ev_bn_usd"] += 1.0
+    df.to_csv(edited / "decomposition.csv", index=False)
+    with pytest.raises(DataError, match="decomposition.csv: does not match what wrote it"):
+        build_report(edited)
 
 
 def test_design_styles_are_distinct_in_greyscale():

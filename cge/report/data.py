@@ -226,6 +226,12 @@ def validate_tables(res: Results) -> None:
     digests = res.run.get("tables") or {}
     for t in TABLES:
         check_digest(folder / f"{t}.csv", digests.get(t), run_path)
+    for t in OPTIONAL_TABLES:      # recorded when written: then they must be there, unchanged
+        if t in digests:
+            if not (folder / f"{t}.csv").exists():
+                raise DataError(f"{folder / f'{t}.csv'}: missing, but {run_path} records that it was written "
+                                "(deleted after the run?); re-run the command that wrote it")
+            check_digest(folder / f"{t}.csv", digests.get(t), run_path)
     names = [s.get("name") for s in res.run["scenarios"]]
     summ = res.tables["summary"]
     counts = summ["scenario"].astype(str).value_counts()
