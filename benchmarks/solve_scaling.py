@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -53,6 +54,7 @@ def measure(size: str, route: str, linear_solver: str = "auto") -> dict:
     ref = scenario_from_dict({"name": "REF", **base})
     bca = scenario_from_dict({"name": "BCA", **base, "bca": {"import_charge": True, "export_rebate": True,
                                                             "basis": "direct+electricity"}})
+    c0 = time.process_time()
     t0 = time.perf_counter()
     model = BCAModel(b, ref)
     t1 = time.perf_counter()
@@ -63,6 +65,7 @@ def measure(size: str, route: str, linear_solver: str = "auto") -> dict:
     linear = dict(getattr(compiled, "linear_stats", {}))
     collect(model)
     t4 = time.perf_counter()
+    c4 = time.process_time()
     model.apply(bca)
     r2 = compiled.solve()
     t5 = time.perf_counter()
@@ -79,7 +82,9 @@ def measure(size: str, route: str, linear_solver: str = "auto") -> dict:
         "results_s": t4 - t3, "resolve_s": t5 - t4, "resolve_iterations": r2.iterations,
         "resolve_pure_solver_s": r2.timings.get("solve_s", float("nan")),
         "resolve_check_s": r2.timings.get("check_s", float("nan")),
-        "total_s": t5 - t_start, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "total_s": t5 - t_start, "cpu_first_s": c4 - c0, "cpu_total_s": time.process_time(),
+        "load_avg": os.getloadavg()[0],
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
@@ -116,7 +121,8 @@ def main() -> None:
               f"({r['resolve_iterations']} it, solver {r['resolve_pure_solver_s']:.2f} s, check "
               f"{r['resolve_check_s']:.2f} s) | build+compile+solve+results "
               f"{r['build_s'] + r['compile_s'] + r['first_solve_s'] + r['results_s']:6.1f} s"
-              f" | total {r['total_s']:6.1f} s | peak {r['peak_rss_mb']:7.0f} MB", flush=True)
+              f" | total {r['total_s']:6.1f} s | CPU: build..results {r['cpu_first_s']:6.1f} s, total "
+              f"{r['cpu_total_s']:6.1f} s | load {r['load_avg']:.1f} | peak {r['peak_rss_mb']:7.0f} MB", flush=True)
     print(growth_exponent(rows))
     if args.no_compare:
         return
@@ -141,13 +147,18 @@ def growth_exponent(rows: list[dict]) -> str:
     """Slope of log(total time less the imports) on log(nonzero flows) over the sizes from 10x20 to 60x60."""
     import numpy as np
 
-    pts = [(r["flows"], r["total_s"] - r["import_s"]) for r in rows if _in_range(r["size"])]
-    if len(pts) < 2:
+    sel = [r for r in rows if _in_range(r["size"])]
+    if len(sel) < 2:
         return "growth exponent: needs at least two sizes between 10x20 and 60x60"
-    x, y = np.log([p[0] for p in pts]), np.log([p[1] for p in pts])
-    slope = float(np.polyfit(x, y, 1)[0])
-    return (f"growth exponent of total time (without imports) vs nonzero benchmark flows ({len(pts)} sizes, "
-            f"{min(p[0] for p in pts)}..{max(p[0] for p in pts)} flows): {slope:.2f}")
+    x = np.log([r["flows"] for r in sel])
+
+    def slope(values) -> float:
+        return float(np.polyfit(x, np.log(values), 1)[0])
+
+    wall = slope([r["total_s"] - r["import_s"] for r in sel])
+    cpu = slope([r["cpu_first_s"] for r in sel])
+    return (f"growth exponent vs nonzero benchmark flows ({len(sel)} sizes, {sel[0]['flows']}..{sel[-1]['flows']}"
+            f" flows): wall total without imports {wall:.2f}; CPU of build+compile+solve+results {cpu:.2f}")
 
 
 if __name__ == "__main__":
