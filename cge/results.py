@@ -28,7 +28,7 @@ import pandas as pd
 from pyomo.environ import value
 
 from cge.bca_model import BCAModel
-from cge.core.evaluate import PointEvaluator
+from cge.core.evaluate import PointEvaluator, flow_evaluator
 
 DOMESTIC_REVENUE = ("output_tax", "carbon", "tariff", "bca_charge", "export_rebate", "output_rebate")
 
@@ -68,7 +68,7 @@ def headline_measures(bm: BCAModel) -> list[tuple[str, str, float]]:
     R = b.regions
     cl = set(bm.coalition)
     pw = _v(V["PW"])
-    em = bm.emissions(PointEvaluator())
+    em = bm.emissions(flow_evaluator(bm.em))
     E0 = dict(zip(R, (float(x) for x in b.emissions)))
     cons0 = b.vc.sum(axis=1)
     eite = eite_output_changes(bm)
@@ -115,7 +115,7 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
     b, V = bm.b, bm.vars
     R, J = b.regions, b.sectors
     cl = set(bm.coalition)
-    evaluate = PointEvaluator()
+    evaluate = flow_evaluator(bm.em)
     pw = _v(V["PW"])
 
     # flows: quantities and revenue by agent and kind
