@@ -100,10 +100,10 @@ def run_scenarios(
     check_tol: float = 1e-8,
     max_iter: int = 200,
     progress=None,
-    linear_solver: str = "auto",
+    compile_options: dict | None = None,
 ) -> Comparison:
     """Solve every scenario; raise :class:`~cge.solve.SolveError` (nothing returned) if any fails.
-    ``linear_solver``: how the casadi route solves Newton steps (:data:`cge.solve.core.LINEAR_SOLVERS`)."""
+    ``compile_options``: extra keywords of :func:`cge.solve.compile_system` (e.g. ``linear_solver``)."""
     timings: dict = {"build_s": 0.0, "compile_s": 0.0, "solve_s": 0.0}
     models: dict = {}
     results = []
@@ -113,7 +113,7 @@ def run_scenarios(
             t0 = time.perf_counter()
             bm = BCAModel(benchmark, sc)
             t1 = time.perf_counter()
-            compiled = compile_system(bm.pyomo, route=route, linear_solver=linear_solver)
+            compiled = compile_system(bm.pyomo, route=route, **(compile_options or {}))
             timings["build_s"] += t1 - t0
             timings["compile_s"] += time.perf_counter() - t1
             models[key] = (bm, compiled)

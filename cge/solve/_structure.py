@@ -126,9 +126,11 @@ class RowChecker:
     their Pyomo bodies and bounds (built at the first check, then reused for every re-solve).
     Same table as :func:`residual_table`: worst row per block, NaN first."""
 
-    def __init__(self, rows: Rows):
+    def __init__(self, rows: Rows, tape=None):
+        """``tape``: an existing tape of the rows' bodies followed by their bounds."""
         self.rows = rows
-        self._tape = None
+        self._tape = tape
+        self._block_code = None
 
     def residuals(self) -> np.ndarray:
         if self._tape is None:
@@ -136,6 +138,7 @@ class RowChecker:
 
             bounds = [c.upper if c.upper is not None else c.lower for c in self.rows.cons]
             self._tape = Tape([c.body for c in self.rows.cons] + bounds)
+        if self._block_code is None:
             codes: dict = {}
             self._block_code = np.array([codes.setdefault(b, len(codes)) for b in self.rows.blocks],
                                         dtype=np.int64)

@@ -63,6 +63,7 @@ class Tape:
         self._op_start: list[int] = []
         self._op_nargs: list[int] = []
         self._args: list[int] = []
+        self._named_ops: set[int] = set()    # operations that are the value of a named Expression
         refs = [self._ref(e) for e in exprs]
         self._finalise(refs)
 
@@ -153,6 +154,7 @@ class Tape:
             if k == _NAMED:  # an alias of its expression; a leaf or constant becomes a copy
                 if refs[0] >= 0:
                     memo[nid] = refs[0]
+                    self._named_ops.add(refs[0])
                     continue
                 k = _SUM
             elif k == _UNARY:
@@ -208,9 +210,12 @@ class Tape:
         self._base = np.array([x if isinstance(x, float) else np.nan for x in self._inputs], dtype=float)
         refs = np.array(refs, dtype=np.int64)
         self._out = np.where(refs >= 0, n_in + rank[np.maximum(refs, 0)], -refs - 1)
+        self._named_slot = np.zeros(n_in + n_op, dtype=bool)
+        if self._named_ops:
+            self._named_slot[n_in + rank[np.fromiter(self._named_ops, dtype=np.int64)]] = True
         self.n_operations = n_op
         self.n_levels = int(level.max()) if n_op else 0
-        self._memo, self._keepalive, self._input_of = {}, [], {}
+        self._memo, self._keepalive, self._input_of, self._named_ops = {}, [], {}, set()
         self._op_kind = self._op_tag = self._op_level = self._op_start = self._op_nargs = self._args = []
 
     # ---------------------------------------------------------------- evaluation
@@ -236,3 +241,85 @@ class Tape:
         out = v[self._out]
         out[~np.isfinite(out)] = np.nan
         return out
+
+    # ------------------------------------------------------------ CasADi graph
+    def to_casadi(self):
+        """The same DAG as CasADi ``SX``, built one operation group at a time (vectorised).
+
+        Returns ``(outputs, unknowns, x, params, p, z, h)``: the SX vector of the tape's outputs;
+        the unfixed VarData and their symbols ``x``; fixed VarData / mutable ParamData and
+        their symbols ``p``; and, for every named Expression, a symbol ``z_k`` with its
+        definition ``h_k(x, z_<k, p)`` (in dependency order), as :mod:`cge.solve._walker`'s
+        ``named_as_symbols`` gives."""
+        import casadi as ca
+
+        from ._walker import _UNARY_OPS
+
+        n_in = len(self._base)
+        unknowns = [v for v in self.leaves if v.is_variable_type() and not v.fixed]
+        params = [v for v in self.leaves if not (v.is_variable_type() and not v.fixed)]
+        x = ca.SX.sym("x", len(unknowns))
+        p = ca.SX.sym("p", len(params))
+        is_const = np.isfinite(self._base)  # constants carry their value, leaves NaN
+        const_pos = np.flatnonzero(is_const)
+        where = np.empty(n_in, dtype=np.int64)
+        leaf_is_x = np.array([v.is_variable_type() and not v.fixed for v in self.leaves], dtype=bool)
+        where[self._leaf_pos[leaf_is_x]] = np.arange(len(unknowns))
+        where[self._leaf_pos[~leaf_is_x]] = len(unknowns) + np.arange(len(params))
+        where[const_pos] = len(unknowns) + len(params) + np.arange(len(const_pos))
+        V = ca.SX.zeros(self._n_slots, 1)  # filled in place, slot by slot (vertcat would copy)
+        if n_in:
+            V[0:n_in] = ca.vertcat(x, p, ca.SX(ca.DM(self._base[const_pos])))[where.tolist()]
+        zs, hs = [], []
+        for g in self._groups:
+            k, tag, a, b = g[:4]
+            m = b - a
+            if k == _SUM:
+                args, starts = g[4], g[5]
+                seg = np.repeat(np.arange(m), np.diff(np.append(starts, len(args))))
+                S = ca.DM(ca.Sparsity.triplet(m, len(args), seg.tolist(), list(range(len(args)))), 1.0)
+                res = ca.mtimes(S, V[args.tolist()])
+            elif k in (_MAX, _MIN):
+                op = ca.OP_FMAX if k == _MAX else ca.OP_FMIN
+                args, bounds = g[4], np.append(g[5], len(g[4]))
+                parts = []
+                for i in range(m):
+                    acc = V[int(args[bounds[i]])]
+                    for j in range(bounds[i] + 1, bounds[i + 1]):
+                        acc = ca.SX.binary(op, acc, V[int(args[j])])
+                    parts.append(acc)
+                res = ca.vertcat(*parts)
+            elif k in _BINARY_FN:
+                A, B = V[g[4].tolist()], V[g[5].tolist()]
+                if k == _PRODUCT:
+                    res = A * B
+                elif k == _DIVISION:
+                    res = A / B
+                else:  # a constant exponent is OP_CONSTPOW (no d/d exponent), as in the walker
+                    cexp = (g[5] < n_in) & is_const[np.minimum(g[5], n_in - 1)]
+                    ic, iv = np.flatnonzero(cexp), np.flatnonzero(~cexp)
+                    both = ca.vertcat(ca.SX.binary(ca.OP_CONSTPOW, A[ic.tolist()], B[ic.tolist()]),
+                                      ca.SX.binary(ca.OP_POW, A[iv.tolist()], B[iv.tolist()]))
+                    back = np.empty(m, dtype=np.int64)
+                    back[ic] = np.arange(len(ic))
+                    back[iv] = len(ic) + np.arange(len(iv))
+                    res = both[back.tolist()]
+            elif k == _NEGATION:
+                res = -V[g[4].tolist()]
+            elif tag == "log10":
+                res = ca.log(V[g[4].tolist()]) / np.log(10.0)
+            else:
+                res = ca.SX.unary(_UNARY_OPS[tag], V[g[4].tolist()])
+            named = np.flatnonzero(self._named_slot[a:b])
+            if len(named):
+                z = ca.SX.sym(f"z{len(zs)}", len(named))
+                zs.append(z)
+                hs.append(res[named.tolist()])
+                back = np.arange(m)
+                back[named] = m + np.arange(len(named))
+                res = ca.vertcat(res, z)[back.tolist()]
+            V[a:b] = res
+        out = V[self._out.tolist()]
+        z = ca.vertcat(*zs) if zs else ca.SX(0, 1)
+        h = ca.vertcat(*hs) if hs else ca.SX(0, 1)
+        return out, unknowns, x, params, p, z, h

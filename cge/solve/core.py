@@ -132,6 +132,10 @@ def _finish(route, algorithm, status, ok, iterations, rows, unknowns, saved, tim
 #: ``lu``          direct sparse LU, dense LU once SuperLU's fill passes 15% (before issue 11);
 #: ``auto``        ``block_gmres`` when the model declares a partition, else ``lu``.
 LINEAR_SOLVERS = ("auto", "block_gmres", "lu")
+#: How the CasADi graph is made from the Pyomo rows: ``tape`` walks them once into a numpy tape
+#: (also used for the residual check) and builds SX one operation group at a time; ``walker``
+#: converts node by node (:mod:`cge.solve._walker`, before issue 11).
+BUILDERS = ("tape", "walker")
 
 
 class CasadiSystem:
@@ -139,7 +143,7 @@ class CasadiSystem:
 
     route = "casadi"
 
-    def __init__(self, model, method: str = "auto", linear_solver: str = "auto"):
+    def __init__(self, model, method: str = "auto", linear_solver: str = "auto", builder: str = "tape"):
         if method not in ("auto", "newton", "ipopt"):
             raise ValueError("method must be 'auto', 'newton' or 'ipopt'")
         if linear_solver not in LINEAR_SOLVERS:
@@ -147,6 +151,9 @@ class CasadiSystem:
         self.model = model
         self.method = method
         self.linear_solver = linear_solver
+        if builder not in BUILDERS:
+            raise ValueError(f"builder must be one of {', '.join(BUILDERS)}")
+        self.builder = builder
         self.linear_stats: dict = {}
         self._nlp = None
         self.n_compiles = 0
@@ -175,29 +182,44 @@ class CasadiSystem:
 
         t0 = time.perf_counter()
         rows = rows if rows is not None else active_rows(self.model)
-        conv = PyomoToCasadi(named_as_symbols=True)
-        g = []
-        sub = ca.OP_SUB
-        for c in rows.cons:
-            body = conv.convert(c.body)
-            bound = c.upper if c.upper is not None else c.lower
-            g.append(ca.SX.binary(sub, body, conv.convert(bound)))
-        check_square(rows, conv.unknowns)
-        self.walk_stats = dict(conv.stats)
-        self.walk_stats["n_intermediates"] = len(conv.z_syms)
+        if self.builder == "tape":
+            from ._tape import Tape
+
+            tape = Tape([c.body for c in rows.cons] + [c.upper if c.upper is not None else c.lower
+                                                       for c in rows.cons])
+            out, unknowns, x, params, p, z, H = tape.to_casadi()
+            m = len(rows.cons)
+            G = out[:m] - out[m:] if m else ca.SX(0, 1)
+            check_square(rows, unknowns)
+            self.walk_stats = {"nodes_converted": tape.n_operations, "levels": tape.n_levels,
+                               "n_intermediates": z.numel()}
+            self._checker = RowChecker(rows, tape=tape)
+            self.unknowns, self.params = unknowns, params
+        else:
+            conv = PyomoToCasadi(named_as_symbols=True)
+            g = []
+            sub = ca.OP_SUB
+            for c in rows.cons:
+                body = conv.convert(c.body)
+                bound = c.upper if c.upper is not None else c.lower
+                g.append(ca.SX.binary(sub, body, conv.convert(bound)))
+            check_square(rows, conv.unknowns)
+            self.walk_stats = dict(conv.stats)
+            self.walk_stats["n_intermediates"] = len(conv.z_syms)
+            self._checker = RowChecker(rows)
+            self.unknowns = conv.unknowns
+            self.params = conv.params
+            x = ca.vertcat(*conv.x_syms) if conv.x_syms else ca.SX(0, 1)
+            p = ca.vertcat(*conv.p_syms) if conv.p_syms else ca.SX(0, 1)
+            G = ca.vertcat(*g) if g else ca.SX(0, 1)
+            z = ca.vertcat(*conv.z_syms) if conv.z_syms else ca.SX(0, 1)
+            H = ca.vertcat(*conv.z_defs) if conv.z_syms else ca.SX(0, 1)
+            conv.release()
         t1 = time.perf_counter()
 
         self.rows = rows
-        self.unknowns = conv.unknowns
-        self.params = conv.params
-        n, nz = len(self.unknowns), len(conv.z_syms)
+        n, nz = len(self.unknowns), z.numel()
         self._n, self._nz = n, nz
-        x = ca.vertcat(*conv.x_syms) if n else ca.SX(0, 1)
-        p = ca.vertcat(*conv.p_syms) if conv.p_syms else ca.SX(0, 1)
-        G = ca.vertcat(*g) if g else ca.SX(0, 1)
-        z = ca.vertcat(*conv.z_syms) if nz else ca.SX(0, 1)
-        H = ca.vertcat(*conv.z_defs) if nz else ca.SX(0, 1)
-        conv.release()
         if nz:
             (H_in,), (G_in,) = ca.substitute_inplace([z], [H], [G], False)
         else:
@@ -227,7 +249,6 @@ class CasadiSystem:
         t2 = time.perf_counter()
         self._sig_cons = [id(c) for c in rows.cons]
         self._block_gmres = None
-        self._checker = RowChecker(rows)
         part_of = partition_of(self.model)
         if self.linear_solver == "block_gmres" and part_of is None:
             raise ValueError("linear_solver='block_gmres' needs a partition (cge.solve.declare_partition)")
@@ -497,7 +518,8 @@ class PyomoSolverSystem:
 
 
 # ---------------------------------------------------------------------- public API
-def compile_system(model, route: str = "auto", method: str = "auto", linear_solver: str = "auto"):
+def compile_system(model, route: str = "auto", method: str = "auto", linear_solver: str = "auto",
+                   builder: str = "tape"):
     """Analyse (and for ``casadi``: walk + build CasADi functions for) ``model``.
 
     Returns an object with ``.solve(tol=1e-10, max_iter=200, check_tol=1e-8, ...)``
@@ -505,11 +527,12 @@ def compile_system(model, route: str = "auto", method: str = "auto", linear_solv
     solution into the Pyomo vars and returns a :class:`SolveResult` (or raises
     :class:`SolveError`). ``method`` (casadi route only): ``auto`` = damped
     Newton with Ipopt fallback, ``newton`` or ``ipopt``. ``linear_solver`` (casadi route
-    only): how Newton steps are solved, see :data:`LINEAR_SOLVERS`.
+    only): how Newton steps are solved, see :data:`LINEAR_SOLVERS`; ``builder``: how the CasADi
+    graph is made, see :data:`BUILDERS`.
     """
     route = resolve_route(route)
     if route == "casadi":
-        return CasadiSystem(model, method=method, linear_solver=linear_solver)
+        return CasadiSystem(model, method=method, linear_solver=linear_solver, builder=builder)
     return PyomoSolverSystem(model, route)
 
 
