@@ -35,6 +35,11 @@ def nonzero_flows(b) -> int:
     return int(sum(np.count_nonzero(a) for a in (b.vid, b.vfm, b.vrs, b.vxmd, b.fd)))
 
 
+def _stage(size: str, what: str) -> None:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"[{size}] {what} (CPU {time.process_time():.0f} s, peak {rss:.0f} MB)", file=sys.stderr, flush=True)
+
+
 def measure(size: str, route: str, linear_solver: str = "auto") -> dict:
     t_start = time.perf_counter()
     from cge.bca_model import BCAModel
@@ -58,10 +63,13 @@ def measure(size: str, route: str, linear_solver: str = "auto") -> dict:
     t0 = time.perf_counter()
     model = BCAModel(b, ref)
     t1 = time.perf_counter()
+    _stage(size, f"built in {t1 - t0:.1f} s")
     compiled = compile_system(model.pyomo, route=route, linear_solver=linear_solver)
     t2 = time.perf_counter()
+    _stage(size, f"compiled in {t2 - t1:.1f} s")
     r1 = compiled.solve()
     t3 = time.perf_counter()
+    _stage(size, f"solved in {t3 - t2:.1f} s")
     linear = dict(getattr(compiled, "linear_stats", {}))
     collect(model)
     t4 = time.perf_counter()
@@ -105,8 +113,10 @@ def main() -> None:
         cmd = [sys.executable, __file__, "--one", size, "--route", args.route, "--linear-solver", args.linear_solver]
         try:
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
-        except subprocess.TimeoutExpired:
-            print(f"{size:>8}: STOPPED after {args.timeout:.0f} s (--timeout)", flush=True)
+        except subprocess.TimeoutExpired as exc:
+            err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+            stages = "; ".join(line for line in err.splitlines() if line.startswith("[")) or "no stage finished"
+            print(f"{size:>8}: STOPPED after {args.timeout:.0f} s (--timeout); reached: {stages}", flush=True)
             continue
         if out.returncode != 0:
             print(f"{size}: FAILED (exit {out.returncode})\n{out.stderr[-2000:]}", flush=True)
