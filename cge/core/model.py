@@ -343,7 +343,15 @@ class EquilibriumModel:
             elif not isinstance(blk, Production):
                 raise ModelDeclarationError(f"unknown block {blk!r}")
 
-        self._set_benchmark_incomes()
+        # benchmark incomes: evaluate income sources at the benchmark point
+        evaluate = PointEvaluator()
+        for name, kind in self.kind.items():
+            if kind != "consumer":
+                continue
+            var = m.component(name)
+            for v in var.values():
+                terms = self._income.get(self._key(v), [])
+                v.set_value(sum(evaluate(t) for t in terms))
 
         families = defaultdict(dict)
         for key, (expr, scale) in self._profit.items():
@@ -389,22 +397,6 @@ class EquilibriumModel:
             var.fix(val)
         self.built = True
         return m
-
-    def _set_benchmark_incomes(self) -> None:
-        """Benchmark income of each consumer: its income sources evaluated at the benchmark
-        point, all together by one numpy tape (:class:`cge.solve._tape.Tape`)."""
-        from cge.solve._tape import Tape
-
-        consumers = [v for name, kind in self.kind.items() if kind == "consumer"
-                     for v in self.pyomo.component(name).values()]
-        terms = [self._income.get(self._key(v), []) for v in consumers]
-        flat = [t for ts in terms for t in ts]
-        values = iter(Tape(flat).evaluate().tolist()) if flat else iter(())
-        evaluate = PointEvaluator()
-        for v, ts, in zip(consumers, terms):
-            vals = [next(values) for _ in ts]
-            # a term the tape could not evaluate (NaN) is walked by Pyomo, which names the error
-            v.set_value(sum(x if x == x else evaluate(t) for x, t in zip(vals, ts)))
 
     # ----- helpers for results ---------------------------------------------------------------
     def flow_values(self, kind_prefix: str | None = None) -> list[tuple[tuple, float]]:
