@@ -88,7 +88,10 @@ def flow_evaluator(em) -> PointEvaluator:
         from cge.solve._tape import Tape
 
         exprs = [f.quantity for f in em.flows] + [pu for f in em.flows for _a, pu, _k in f.revenue]
-        cached = (Tape(exprs), exprs)
+        try:
+            cached = (Tape(exprs), exprs)
+        except MemoryError:  # a very large model: walk the trees point by point instead
+            return PointEvaluator()
         em._flow_tape = cached
     tape, exprs = cached
     return BatchEvaluator(exprs, tape.evaluate())
