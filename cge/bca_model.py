@@ -29,6 +29,7 @@ structure; a scenario that changes any of them needs a new model (:func:`structu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +55,7 @@ from cge.core.model import EquilibriumModel
 from cge.elasticities import Elasticities, for_benchmark
 from cge.errors import ScenarioError
 from cge.scenario import Scenario, resolve_regions
+from cge.solve import declare_partition
 
 #: smoothing of the Fischer–Burmeister complementarity (cap ⟂ carbon price); the implied
 #: complementarity gap a·b ≈ FB_SMOOTHING²/2 is far below solver tolerance.
@@ -153,6 +155,18 @@ def _coverage(b: Benchmark, coverage, what: str) -> frozenset:
     return frozenset(coverage)
 
 
+def region_part(regions) -> Callable:
+    """Part of a variable or equation index for the solver's block preconditioner: its region
+    (the first element of the index), or ``None`` for world-wide ones (PW, a coalition cap)."""
+    known = frozenset(regions)
+
+    def part_of(index):
+        key = index[0] if isinstance(index, tuple) else index
+        return key if key in known else None
+
+    return part_of
+
+
 def coverage_shares(b: Benchmark, coverage) -> np.ndarray:
     """``[r, j]`` factor on every intensity applied to sector j of region r: the benchmark's CBAM
     coverage share under ``coverage: cbam``, else 1."""
@@ -224,6 +238,7 @@ class BCAModel:
         self.theta = {basis: intensity.by_basis(b, basis) for basis in intensity.BASES}
         self._declare()
         self.pyomo = self.em.build()
+        declare_partition(self.pyomo, region_part(self.R))
         self._benchmark_point = [(v, v.value) for var in self.vars.values() if var != {}
                                  for v in (var.values() if var.is_indexed() else [var]) if not v.fixed]
         self.E0 = b.emissions

@@ -37,10 +37,12 @@ from pyomo.environ import value
 
 from cge.bca_model import BCAModel
 from cge.core import query
-from cge.core.evaluate import PointEvaluator
+from cge.core.evaluate import flow_evaluator
 
 DOMESTIC_REVENUE = ("output_tax", "carbon", "tariff", "bca_charge", "export_rebate", "output_rebate",
                     "purchase_tax", "factor_tax", "export_tax")  # the last three: GTAP wedges
+#: designs whose developing-region EV differs by less than this (bn USD) tie in the CBDR ranking
+RANK_RESOLUTION_BN_USD = 1e-6
 #: coalition abatement below this share of its benchmark emissions is solver noise: no leakage rate
 ABATEMENT_NOISE = 1e-5
 #: a world EV below this share of world consumption is solver noise: no burden share
@@ -101,7 +103,7 @@ def headline_measures(bm: BCAModel) -> list[tuple[str, str, float]]:
     R = b.regions
     cl = set(bm.coalition)
     pw = _v(V["PW"])
-    em = bm.emissions(PointEvaluator())
+    em = bm.emissions(flow_evaluator(bm.em))
     E0 = dict(zip(R, (float(x) for x in b.emissions)))
     cons0 = b.household_spending
     eite = eite_output_changes(bm)
@@ -148,7 +150,7 @@ def collect(bm: BCAModel) -> dict[str, pd.DataFrame]:
     b, V = bm.b, bm.vars
     R, J = b.regions, b.sectors
     cl = set(bm.coalition)
-    evaluate = PointEvaluator()
+    evaluate = flow_evaluator(bm.em)
     pw = _v(V["PW"])
 
     # flows: quantities and revenue by agent and kind, through the core's query API
@@ -467,7 +469,10 @@ def fairness_tables(b, coalition, tables: dict[str, dict[str, pd.DataFrame]], re
         })
         out[name] = {"fairness": fair, "burden_shares": burden, "bca_transfers": transfers}
     cbdr = pd.DataFrame(cbdr_rows)
-    cbdr["cbdr_rank"] = cbdr["ev_developing_bn_usd"].rank(ascending=False, method="min").astype(int)
+    # designs whose developing-region EV differs by solver noise only (e.g. two designs that coincide on
+    # this dataset) share a rank: the key is rounded to RANK_RESOLUTION_BN_USD before ranking
+    key = (cbdr["ev_developing_bn_usd"] / RANK_RESOLUTION_BN_USD).round()
+    cbdr["cbdr_rank"] = key.rank(ascending=False, method="min").astype(int)
     for name in tables:
         out[name]["cbdr"] = cbdr[cbdr["scenario"] == name].drop(columns="scenario").reset_index(drop=True)
     return out

@@ -155,8 +155,10 @@ def run_scenarios(
     max_iter: int = 200,
     progress=None,
     decomposition_steps: int = 1,
+    compile_options: dict | None = None,
 ) -> Comparison:
     """Solve every scenario; raise :class:`~cge.solve.SolveError` (nothing returned) if any fails.
+    ``compile_options``: extra keywords of :func:`cge.solve.compile_system` (e.g. ``linear_solver``).
 
     Besides each scenario's own tables (:func:`cge.results.collect`), adds the welfare
     ``decomposition`` relative to the benchmark and to the reference scenario
@@ -177,7 +179,7 @@ def run_scenarios(
             t0 = time.perf_counter()
             bm = BCAModel(benchmark, sc)
             t1 = time.perf_counter()
-            compiled = compile_system(bm.pyomo, route=route)
+            compiled = compile_system(bm.pyomo, route=route, **(compile_options or {}))
             timings["build_s"] += t1 - t0
             timings["compile_s"] += time.perf_counter() - t1
             models[key] = (bm, compiled)

@@ -1,7 +1,6 @@
 """cge.solve: CasADi route (walker, Newton, Ipopt fallback, diagnostics)."""
 
 import math
-import time
 
 import pyomo.environ as pe
 import pytest
@@ -159,11 +158,11 @@ def test_named_expression_converted_once_for_1000_uses():
     m.agg = pe.Expression(expr=sum((k + 1) * m.y[k] ** 0.5 for k in (1, 2, 3)))
     m.use = pe.Constraint(m.I, rule=lambda m, i: m.x[i] == m.c[i] * m.agg)
     m.ydef = pe.Constraint([1, 2, 3], rule=lambda m, k: m.y[k] == k * 4.0)
-    t0 = time.perf_counter()
-    cs = compile_system(m, route="casadi")
-    assert time.perf_counter() - t0 < 10.0
-    assert cs.walk_stats["named_converted"] == 1
-    assert cs.walk_stats["named_refs"] == 1000
+    walked = compile_system(m, route="casadi", builder="walker")
+    assert walked.walk_stats["named_converted"] == 1
+    assert walked.walk_stats["named_refs"] == 1000
+    cs = compile_system(m, route="casadi")  # the tape: one intermediate shared by 1000 rows
+    assert cs.walk_stats["n_intermediates"] == 1
     cs.solve()
     agg = sum((k + 1) * math.sqrt(4.0 * k) for k in (1, 2, 3))
     assert abs(m.x[1000].value - 2.0 * agg) < 1e-9
@@ -207,7 +206,7 @@ def test_max_residuals_by_block_on_pyomo_model():
 def test_random_ces_system_solves_and_resolves():
     m = random_ces_system(n_goods=60, k=5, seed=3)
     cs = compile_system(m, route="casadi")
-    assert cs.walk_stats["named_converted"] == 60
+    assert cs.walk_stats["n_intermediates"] == 60  # one unit cost per good
     cs.solve()  # benchmark (tax = 0): p = 1, q from the Leontief system
     assert all(abs(m.p[i].value - 1.0) < 1e-9 for i in m.G)
     assert cs.solve().iterations == 0  # benchmark replication

@@ -58,3 +58,40 @@ class PointEvaluator:
             cached = self._eval(node.expr)
             self._named[key] = cached
         return cached
+
+
+class BatchEvaluator(PointEvaluator):
+    """A :class:`PointEvaluator` that knows the values of a fixed list of expressions already,
+    computed together by a numpy tape (:class:`cge.solve._tape.Tape`); any other expression,
+    or one the tape could not evaluate (NaN), is walked as by :class:`PointEvaluator`."""
+
+    def __init__(self, exprs, values):
+        super().__init__()
+        self._known: dict[int, float] = {}
+        for e, v in zip(exprs, values):
+            if v == v:  # not NaN
+                self._known[id(e)] = float(v)
+                if _kind(e) == _NAMED:
+                    self._named[id(e)] = float(v)
+
+    def __call__(self, expr) -> float:
+        v = self._known.get(id(expr))
+        return self._eval(expr) if v is None else v
+
+
+def flow_evaluator(em) -> PointEvaluator:
+    """Evaluator of the compiled flows of :class:`cge.core.model.EquilibriumModel` ``em`` (their
+    quantities and per-unit revenues) at the current point: one numpy pass over a tape built at
+    the first call and kept on ``em`` (its flows are fixed once it is built)."""
+    cached = getattr(em, "_flow_tape", None)
+    if cached is None:
+        from cge.solve._tape import Tape
+
+        exprs = [f.quantity for f in em.flows] + [pu for f in em.flows for _a, pu, _k in f.revenue]
+        try:
+            cached = (Tape(exprs), exprs)
+        except MemoryError:  # a very large model: walk the trees point by point instead
+            return PointEvaluator()
+        em._flow_tape = cached
+    tape, exprs = cached
+    return BatchEvaluator(exprs, tape.evaluate())

@@ -7,6 +7,7 @@
 See :mod:`cge.solve.core` for the routes and the default algorithm.
 """
 
+from ._linear import declare_partition
 from ._routes import describe_routes, resolve_route
 from ._structure import NonSquareSystemError, max_residuals_by_block
 from .core import (
@@ -25,6 +26,7 @@ __all__ = [
     "SolveError",
     "SolveResult",
     "compile_system",
+    "declare_partition",
     "describe_routes",
     "max_residuals_by_block",
     "resolve_route",

@@ -1,0 +1,325 @@
+"""Evaluate many Pyomo expressions at once: a flat tape of the declared model, run by numpy.
+
+The residual check after every solve reads the *declared* Pyomo model, independently of the
+CasADi functions the solver used. Walking the Pyomo trees in Python at each check cost seconds
+at a few thousand unknowns (most of a re-solve). :class:`Tape` walks the trees once — every
+shared node (named ``Expression`` s such as CES unit costs) once in all — into a DAG of
+operations, sorts them by depth and evaluates each depth level with one numpy call per kind
+of operation. Leaves keep their Pyomo objects, so each evaluation reads the current values of
+variables and mutable parameters; the tape stays valid until constraints are added, removed
+or (de)activated (the caller rebuilds it when the rows change, as it recompiles the solver).
+
+Arithmetic matches Pyomo's own ``_apply_operation`` (sums accumulate left to right); where
+Pyomo's Python arithmetic raises (log of a negative number, division by zero, overflow) the
+tape gives NaN, as :func:`cge.solve._structure.row_residual` does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pyomo.core.expr.numvalue import native_numeric_types
+
+from ._walker import (
+    _CONST,
+    _DIVISION,
+    _MAX,
+    _MIN,
+    _NAMED,
+    _NEGATION,
+    _PARAM,
+    _POW,
+    _PRODUCT,
+    _SUM,
+    _UNARY,
+    _VAR,
+    _classify,
+)
+
+_UNARY_FN = {
+    "exp": np.exp, "log": np.log, "log10": np.log10, "sqrt": np.sqrt, "abs": np.abs,
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
+    "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
+    "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh,
+}
+_BINARY_FN = {_PRODUCT: np.multiply, _DIVISION: np.divide, _POW: np.power}
+_REDUCE_FN = {_SUM: np.add, _MAX: np.maximum, _MIN: np.minimum}
+
+
+class Tape:
+    """``Tape(exprs).evaluate()`` -> numpy array of the expressions' current values.
+
+    References: an operation ``i >= 0``; an input ``-(k + 1)`` (a Var / mutable Param read at
+    each evaluation, or a constant)."""
+
+    def __init__(self, exprs):
+        self._kinds: dict[type, int] = {}
+        self._memo: dict[int, int] = {}      # id(composite Pyomo node) -> operation number
+        self._keepalive: list = []           # roots (ConstraintData.body is built per access)
+        self._inputs: list = []              # Pyomo leaf, or a float constant
+        self._input_of: dict = {}            # id(leaf) or ("c", value) -> input number
+        self._op_kind: list[int] = []
+        self._op_tag: list[str] = []
+        self._op_level: list[int] = []
+        self._op_start: list[int] = []
+        self._op_nargs: list[int] = []
+        self._args: list[int] = []
+        self._named_ops: set[int] = set()    # operations that are the value of a named Expression
+        refs = [self._ref(e) for e in exprs]
+        self._finalise(refs)
+
+    # ------------------------------------------------------------------ building
+    def _kind(self, node) -> int:
+        k = self._kinds.get(node.__class__)
+        if k is None:
+            k = _classify(node)
+            self._kinds[node.__class__] = k
+        return k
+
+    def _const(self, val: float) -> int:
+        key = ("c", val)
+        i = self._input_of.get(key)
+        if i is None:
+            i = len(self._inputs)
+            self._input_of[key] = i
+            self._inputs.append(val)
+        return -(i + 1)
+
+    def _leaf(self, node, kind) -> int:
+        if kind == _CONST:
+            return self._const(float(node) if node.__class__ in native_numeric_types else float(node.value))
+        if kind == _PARAM and not node.parent_component().mutable:
+            if node.value is None:
+                raise ValueError(f"cge.solve: immutable Param {node.name} has no value")
+            return self._const(float(node.value))
+        if kind not in (_VAR, _PARAM):
+            raise AssertionError(kind)  # pragma: no cover
+        i = self._input_of.get(id(node))
+        if i is None:
+            i = len(self._inputs)
+            self._input_of[id(node)] = i
+            self._inputs.append(node)
+        return -(i + 1)
+
+    def _ref(self, root) -> int:
+        if root.__class__ in native_numeric_types:
+            return self._const(float(root))
+        kind = self._kind(root)
+        if not (kind == _NAMED or kind >= _SUM):
+            return self._leaf(root, kind)
+        self._keepalive.append(root)
+        memo, kinds, native = self._memo, self._kinds, native_numeric_types
+        levels, args = self._op_level, self._args
+        stack = [root]
+        while stack:
+            node = stack[-1]
+            nid = id(node)
+            if nid in memo:
+                stack.pop()
+                continue
+            k = kinds.get(node.__class__)
+            if k is None:
+                k = self._kind(node)
+            if k == _NAMED:
+                if node.expr is None:
+                    raise ValueError(f"cge.solve: named Expression {node.name} has no expression")
+                children = (node.expr,)
+            else:
+                children = node.args
+            refs = []
+            pending = False
+            level = 0
+            for c in children:
+                cls = c.__class__
+                if cls in native:
+                    refs.append(self._const(float(c)))
+                    continue
+                ck = kinds.get(cls)
+                if ck is None:
+                    ck = self._kind(c)
+                if ck == _NAMED or ck >= _SUM:
+                    j = memo.get(id(c))
+                    if j is None:
+                        stack.append(c)
+                        pending = True
+                    elif not pending:
+                        refs.append(j)
+                        if levels[j] > level:
+                            level = levels[j]
+                elif not pending:
+                    refs.append(self._leaf(c, ck))
+            if pending:
+                continue
+            stack.pop()
+            tag = ""
+            if k == _NAMED:  # an alias of its expression; a leaf or constant becomes a copy
+                if refs[0] >= 0:
+                    memo[nid] = refs[0]
+                    self._named_ops.add(refs[0])
+                    continue
+                k = _SUM
+            elif k == _UNARY:
+                tag = node.getname()
+                if tag not in _UNARY_FN:
+                    raise NotImplementedError(f"cge.solve: unary function {tag!r} is not supported")
+            memo[nid] = len(levels)
+            self._op_kind.append(k)
+            self._op_tag.append(tag)
+            levels.append(level + 1)
+            self._op_start.append(len(args))
+            self._op_nargs.append(len(refs))
+            args.extend(refs)
+        return memo[id(root)]
+
+    def _finalise(self, refs) -> None:
+        """Slots: inputs first, then operations sorted by (level, kind, function)."""
+        n_in, n_op = len(self._inputs), len(self._op_level)
+        tags = sorted(set(self._op_tag))
+        tag_code = np.array([tags.index(t) for t in self._op_tag], dtype=np.int64) if n_op else np.zeros(0, int)
+        kind = np.array(self._op_kind, dtype=np.int64)
+        level = np.array(self._op_level, dtype=np.int64)
+        order = np.lexsort((tag_code, kind, level))
+        rank = np.empty(n_op, dtype=np.int64)
+        rank[order] = np.arange(n_op)
+        start = np.array(self._op_start, dtype=np.int64)
+        nargs = np.array(self._op_nargs, dtype=np.int64)
+        raw = np.array(self._args, dtype=np.int64)
+        slots = np.where(raw >= 0, n_in + rank[np.maximum(raw, 0)], -raw - 1)
+
+        groups = []
+        if n_op:
+            key = np.stack([level[order], kind[order], tag_code[order]], axis=1)
+            cut = np.flatnonzero(np.any(key[1:] != key[:-1], axis=1)) + 1
+            bounds = np.concatenate(([0], cut, [n_op]))
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                ops = order[a:b]
+                k, tag = int(kind[ops[0]]), tags[int(tag_code[ops[0]])]
+                if k in _REDUCE_FN:
+                    lens = nargs[ops]
+                    offsets = np.concatenate(([0], np.cumsum(lens)[:-1]))
+                    flat = np.repeat(start[ops] - offsets, lens) + np.arange(int(lens.sum()))
+                    groups.append((k, tag, n_in + a, n_in + b, slots[flat], offsets))
+                elif k in _BINARY_FN:
+                    groups.append((k, tag, n_in + a, n_in + b, slots[start[ops]], slots[start[ops] + 1]))
+                else:
+                    groups.append((k, tag, n_in + a, n_in + b, slots[start[ops]]))
+        self._groups = groups
+        self._n_slots = n_in + n_op
+        self._leaf_pos = np.array([i for i, x in enumerate(self._inputs) if not isinstance(x, float)],
+                                  dtype=np.int64)
+        self.leaves = [x for x in self._inputs if not isinstance(x, float)]
+        self._base = np.array([x if isinstance(x, float) else np.nan for x in self._inputs], dtype=float)
+        refs = np.array(refs, dtype=np.int64)
+        self._out = np.where(refs >= 0, n_in + rank[np.maximum(refs, 0)], -refs - 1)
+        self._named_slot = np.zeros(n_in + n_op, dtype=bool)
+        if self._named_ops:
+            self._named_slot[n_in + rank[np.fromiter(self._named_ops, dtype=np.int64)]] = True
+        self.n_operations = n_op
+        self.n_levels = int(level.max()) if n_op else 0
+        self._memo, self._keepalive, self._input_of, self._named_ops = {}, [], {}, set()
+        self._op_kind = self._op_tag = self._op_level = self._op_start = self._op_nargs = self._args = []
+
+    # ---------------------------------------------------------------- evaluation
+    def leaf_values(self) -> np.ndarray:
+        return np.array([np.nan if v.value is None else v.value for v in self.leaves], dtype=float)
+
+    def evaluate(self) -> np.ndarray:
+        v = np.empty(self._n_slots)
+        n_in = len(self._base)
+        v[:n_in] = self._base
+        v[self._leaf_pos] = self.leaf_values()
+        with np.errstate(all="ignore"):
+            for g in self._groups:
+                k, tag, a, b = g[:4]
+                if k in _REDUCE_FN:
+                    v[a:b] = _REDUCE_FN[k].reduceat(v[g[4]], g[5])
+                elif k in _BINARY_FN:
+                    v[a:b] = _BINARY_FN[k](v[g[4]], v[g[5]])
+                elif k == _NEGATION:
+                    v[a:b] = -v[g[4]]
+                else:
+                    v[a:b] = _UNARY_FN[tag](v[g[4]])
+        out = v[self._out]
+        out[~np.isfinite(out)] = np.nan
+        return out
+
+    # ------------------------------------------------------------ CasADi graph
+    def to_casadi(self):
+        """The same DAG as CasADi ``SX``, built one operation group at a time (vectorised).
+
+        Returns ``(outputs, unknowns, x, params, p, z, h)``: the SX vector of the tape's outputs;
+        the unfixed VarData and their symbols ``x``; fixed VarData / mutable ParamData and
+        their symbols ``p``; and, for every named Expression, a symbol ``z_k`` with its
+        definition ``h_k(x, z_<k, p)`` (in dependency order), as :mod:`cge.solve._walker`'s
+        ``named_as_symbols`` gives."""
+        import casadi as ca
+
+        from ._walker import _UNARY_OPS
+
+        n_in = len(self._base)
+        unknowns = [v for v in self.leaves if v.is_variable_type() and not v.fixed]
+        params = [v for v in self.leaves if not (v.is_variable_type() and not v.fixed)]
+        x = ca.SX.sym("x", len(unknowns))
+        p = ca.SX.sym("p", len(params))
+        is_const = np.isfinite(self._base)  # constants carry their value, leaves NaN
+        const_pos = np.flatnonzero(is_const)
+        where = np.empty(n_in, dtype=np.int64)
+        leaf_is_x = np.array([v.is_variable_type() and not v.fixed for v in self.leaves], dtype=bool)
+        where[self._leaf_pos[leaf_is_x]] = np.arange(len(unknowns))
+        where[self._leaf_pos[~leaf_is_x]] = len(unknowns) + np.arange(len(params))
+        where[const_pos] = len(unknowns) + len(params) + np.arange(len(const_pos))
+        V = ca.SX.zeros(self._n_slots, 1)  # filled in place, slot by slot (vertcat would copy)
+        if n_in:
+            V[0:n_in] = ca.vertcat(x, p, ca.SX(ca.DM(self._base[const_pos])))[where.tolist()]
+        zs, hs = [], []
+        for g in self._groups:
+            k, tag, a, b = g[:4]
+            m = b - a
+            if k == _SUM:
+                args, starts = g[4], g[5]
+                seg = np.repeat(np.arange(m), np.diff(np.append(starts, len(args))))
+                S = ca.DM(ca.Sparsity.triplet(m, len(args), seg.tolist(), list(range(len(args)))), 1.0)
+                res = ca.mtimes(S, V[args.tolist()])
+            elif k in (_MAX, _MIN):
+                op = ca.OP_FMAX if k == _MAX else ca.OP_FMIN
+                args, bounds = g[4], np.append(g[5], len(g[4]))
+                parts = []
+                for i in range(m):
+                    acc = V[int(args[bounds[i]])]
+                    for j in range(bounds[i] + 1, bounds[i + 1]):
+                        acc = ca.SX.binary(op, acc, V[int(args[j])])
+                    parts.append(acc)
+                res = ca.vertcat(*parts)
+            elif k in _BINARY_FN:
+                A, B = V[g[4].tolist()], V[g[5].tolist()]
+                if k == _PRODUCT:
+                    res = A * B
+                elif k == _DIVISION:
+                    res = A / B
+                else:  # a constant exponent is OP_CONSTPOW (no d/d exponent), as in the walker
+                    cexp = (g[5] < n_in) & is_const[np.minimum(g[5], n_in - 1)]
+                    ic, iv = np.flatnonzero(cexp), np.flatnonzero(~cexp)
+                    both = ca.vertcat(ca.SX.binary(ca.OP_CONSTPOW, A[ic.tolist()], B[ic.tolist()]),
+                                      ca.SX.binary(ca.OP_POW, A[iv.tolist()], B[iv.tolist()]))
+                    back = np.empty(m, dtype=np.int64)
+                    back[ic] = np.arange(len(ic))
+                    back[iv] = len(ic) + np.arange(len(iv))
+                    res = both[back.tolist()]
+            elif k == _NEGATION:
+                res = -V[g[4].tolist()]
+            elif tag == "log10":
+                res = ca.log(V[g[4].tolist()]) / np.log(10.0)
+            else:
+                res = ca.SX.unary(_UNARY_OPS[tag], V[g[4].tolist()])
+            named = np.flatnonzero(self._named_slot[a:b])
+            if len(named):
+                z = ca.SX.sym(f"z{len(zs)}", len(named))
+                zs.append(z)
+                hs.append(res[named.tolist()])
+                back = np.arange(m)
+                back[named] = m + np.arange(len(named))
+                res = ca.vertcat(res, z)[back.tolist()]
+            V[a:b] = res
+        out = V[self._out.tolist()]
+        z = ca.vertcat(*zs) if zs else ca.SX(0, 1)
+        h = ca.vertcat(*hs) if hs else ca.SX(0, 1)
+        return out, unknowns, x, params, p, z, h
