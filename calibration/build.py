@@ -20,7 +20,14 @@ import pandas as pd
 from calibration import assumptions, cbam, energy_splits, gates, report, sources
 from calibration.aggregate import aggregate, check_mapping, read_mapping
 from calibration.aggregation import Aggregation, load_aggregation
-from calibration.emissions import allocate, fuel_targets, per_dollar_factors, target_factors, target_fuel_totals
+from calibration.emissions import (
+    allocate,
+    fuel_targets,
+    per_dollar_factors,
+    process_first_shares,
+    target_factors,
+    target_fuel_totals,
+)
 from calibration.fallbacks import Fallbacks
 from calibration.mrio import MRIO
 from calibration.readers import satellites as sat
@@ -39,6 +46,8 @@ DEFAULT_OUT = REPO / "data" / "wiod2011"
 DEFAULT_AGGREGATION = REPO / "examples" / "aggregations" / "default.yaml"
 TOLERANCE = 1e-9
 CO2 = "CO2"
+#: the split child whose CO2 includes the calcination (process) CO2 of OWID ``cement_co2``
+PROCESS_CHILD = "cem"
 #: assumption and concordance files copied into every dataset's ``mappings/``
 ASSUMPTION_FILES = ("emission_factors.csv", "energy_parameters.csv", "fuel_price_benchmarks.csv",
                     "jrc56_to_wiod35.csv", "jrc_regions.csv", "labour_shares.csv", "rent_shares.csv",
@@ -98,6 +107,19 @@ def _emission_shares(ch: pd.DataFrame, parent: str, children, out_shares: np.nda
     except ValueError:
         raise DataError(f"split_children.csv: emission_share of {parent} must be all 'output' or all numbers") from None
     return np.tile(vec, (out_shares.shape[0], 1))
+
+
+def _process_first(m: MRIO, parent: str, children, phi, cfg, y, cmap, fb) -> np.ndarray:
+    """Emission shares of a split c11: cement keeps the calcination CO2 (OWID ``cement_co2``) whole,
+    capped at c11's JRC CO2, and its share of the combustion rest (:func:`process_first_shares`);
+    a region where the cap binds is recorded as a fallback."""
+    T = m.E[0, :, m.sectors.index(parent)]
+    cement = sat.read_owid_co2(cfg.path("emissions", "owid_co2_2020.csv.gz"), y, cmap, m.regions)["cement_co2"]
+    cement = cement.to_numpy()
+    for r in np.nonzero(cement > T)[0]:
+        fb.add(m.regions[r], PROCESS_CHILD, f"cement calcination CO2 (OWID {cement[r]:,.6g} Mt) exceeds the JRC CO2 "
+               f"of {parent}: process CO2 capped at it, no combustion CO2 left in {parent}", float(T[r]), "Mt CO2")
+    return process_first_shares(T, cement, phi, list(children).index(PROCESS_CHILD))
 
 
 def _aggregation(cfg) -> Aggregation:
@@ -162,8 +184,10 @@ def build(cfg: BuildConfig, echo=print) -> BuildResult:
     for parent in sources.split_order(agg.splits)[len(sources.STANDARD_SPLITS):]:
         children = list(sources.OPTIONAL_SPLITS[parent])
         th = cbam_parent_shares[parent][children].to_numpy()
-        m2 = split_sector(m2, parent, children, th, weights, _emission_shares(ch, parent, children, th),
-                          where=f"split {parent}")
+        phi = _emission_shares(ch, parent, children, th)
+        if PROCESS_CHILD in children:
+            phi = _process_first(m2, parent, children, phi, cfg, y, cmap, fb)
+        m2 = split_sector(m2, parent, children, th, weights, phi, where=f"split {parent}")
         shares[f"CBAM goods ({parent})"] = cbam_parent_shares[parent]
     gates.check_totals(t_prev, gates.print_stage("split sectors", m1, m2, echo), "split sectors",
                        keys=("output", "intermediate", "final_demand", f"{CO2} (Mt)"))
@@ -266,7 +290,7 @@ def to_benchmark(m: MRIO, cfg: BuildConfig, agg: Aggregation, price, cmap, sourc
     owid = sat.read_owid_co2(cfg.path("emissions", "owid_co2_2020.csv.gz"), y, cmap, R)
     eps = target_factors(eps_src, owid, fuels)
     of = target_fuel_totals(owid, fuels, eps * U.sum(axis=2))
-    process = agg.sector_map["cem" if "cem" in agg.sector_map else "c11"]
+    process = agg.sector_map[PROCESS_CHILD if PROCESS_CHILD in agg.sector_map else "c11"]
     co2f, co2p_nmm, diag = allocate(T, U, eps, of, owid["cement_co2"].to_numpy(), J.index(process), R, users,
                                     fuels=tuple(fuels), fallbacks=fb)
     co2 = np.zeros((len(R), len(J), len(users)))

@@ -5,7 +5,9 @@ Inputs for one region ``r`` (users ``u`` = sectors + household):
 * ``T[r,u]``   CO2 of the user from the JRC accounts (Mt; concorded and aggregated with the table);
 * ``c[r]``     cement calcination CO2 (OWID ``cement_co2``), which becomes process emissions of the
   non-metallic minerals sector: ``co2p[r,nmm] = min(c[r], T[r,nmm])`` and the combustion part of that
-  sector is ``T[r,nmm] − co2p[r,nmm]`` (so the region total still equals JRC exactly);
+  sector is ``T[r,nmm] − co2p[r,nmm]`` (so the region total still equals JRC exactly); when c11
+  is split, cement takes the calcination CO2 whole, capped at the JRC CO2 of all of c11, and its
+  share of the combustion rest (:func:`process_first_shares`), so ``co2p`` is the same as unsplit;
 * ``U[r,f,u]`` fuel purchases in bn USD (``vid`` of coal, refined oil, gas; household ``vc``); crude
   oil is refinery feedstock and is not a fuel, so it carries no emissions;
 * ``ε[r,f]``   emissions per dollar of fuel (Mt per bn USD) = physical factor (t CO2 per unit) /
@@ -101,6 +103,24 @@ def target_fuel_totals(owid: pd.DataFrame, fuels: dict[str, tuple[str, ...]], se
         tot = s.sum(axis=1, keepdims=True)
         w = np.where(tot > 0, s / np.where(tot > 0, tot, 1), 1.0 / len(ks))
         out[:, ks] += o[:, None] * w
+    return out
+
+
+def process_first_shares(T_parent: np.ndarray, cement: np.ndarray, phi: np.ndarray, k_cem: int) -> np.ndarray:
+    """Emission shares of the children of a split parent (c11) that holds cement (child ``k_cem``).
+
+    The calcination CO2 stays with cement whole, capped at the parent's JRC CO2,
+    ``P[r] = min(c[r], T[r])``; the combustion rest ``T[r] − P[r]`` is shared by the split's own
+    emission shares ``φ[r,k]`` (output shares: the children inherit the parent's fuel purchases
+    in proportion to output):
+    ``φ'[r,k] = (P[r]·1[k = cem] + φ[r,k]·(T[r] − P[r])) / T[r]`` (``φ' = φ`` where ``T[r] = 0``).
+    :func:`allocate` then finds ``T[r,cem] ≥ P[r]`` and books the same process CO2 as unsplit."""
+    T = np.asarray(T_parent, float)
+    P = np.minimum(np.asarray(cement, float), T)
+    out = np.array(phi, float, copy=True)
+    pos = T > 0
+    out[pos] = phi[pos] * ((T[pos] - P[pos]) / T[pos])[:, None]
+    out[pos, k_cem] += P[pos] / T[pos]
     return out
 
 

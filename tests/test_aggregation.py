@@ -149,6 +149,28 @@ def test_cbam_example_splits_steel_aluminium_cement_fertilisers_and_tags_them(cb
     assert 0.2 < b.vom[china, J.index("ist")] / (b.vom[china, [J.index(s) for s in ("ist", "alu", "ofm")]].sum()) < 0.8
 
 
+def test_split_cement_keeps_the_unsplit_calcination_co2_and_gets_its_share_of_combustion_co2(cbam_built):
+    """Splitting c11 moves no calcination CO2 to glass and ceramics: cement's process CO2 by region
+    equals the default's (unsplit c11) over the same countries, and cement burns fuel too."""
+    split, default = read_benchmark(cbam_built), read_benchmark(DEFAULT_OUT)
+    members = {a: {k: set(v["members"]) for k, v in yaml.safe_load(f.read_text())["regions"].items()}
+               for a, f in (("split", EXAMPLES / "cbam.yaml"), ("default", DEFAULT_AGGREGATION))}
+    cem, nmm = split.sectors.index("cem"), default.sectors.index("nmm")
+    for reg, countries in members["default"].items():
+        parts = [r for r, c in members["split"].items() if c <= countries]
+        assert set().union(*(members["split"][r] for r in parts)) == countries
+        got = sum(split.co2p[split.regions.index(r), cem] for r in parts)
+        assert got == pytest.approx(default.co2p[default.regions.index(reg), nmm], rel=1e-9, abs=1e-12)
+    assert split.co2p.sum() == pytest.approx(default.co2p.sum(), rel=1e-9)
+    assert split.co2.sum() + split.co2p.sum() == pytest.approx(default.co2.sum() + default.co2p.sum(), rel=1e-12)
+    # combustion CO2 of cement: positive wherever c11 has CO2 left after calcination (else a recorded fallback)
+    capped = {f["region"] for f in split.metadata["calibration"].get("fallbacks", []) if f["sector"] == "cem"}
+    burnt = split.co2[:, :, cem].sum(axis=1)
+    for k, reg in enumerate(split.regions):
+        assert (burnt[k] > 0) != (reg in capped), reg
+    assert burnt.sum() > 0.1 * split.co2p[:, cem].sum()
+
+
 def test_split_cbam_goods_sum_to_the_unsplit_sector_of_the_same_regions(cbam_built, tmp_path):
     d = yaml.safe_load((EXAMPLES / "cbam.yaml").read_text())
     d["sectors"]["met"] = {"members": ["c12"], "tags": ["eite", "cbam"]}
