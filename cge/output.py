@@ -140,6 +140,8 @@ def _write(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
                    for r in c.results],
         "timings_s": {k: round(float(v), 3) for k, v in c.timings.items()},
         "undefined": c.undefined().to_dict(orient="records"),
+        "references": [{"scenario": name, "reference": ref, **({"reason": why} if ref is None else {})}
+                       for name, (ref, why) in c.references.items()],
         "elasticities": elasticities_record(c),
         "tables": {name: file_digest(tmp / f"{name}.csv") for name in TABLES},
     }

@@ -382,10 +382,13 @@ def _cost_share(part: float, world: float) -> float:
     return 100 * part / world if world < 0 else np.nan
 
 
-def fairness_tables(b, coalition, tables: dict[str, dict[str, pd.DataFrame]], reference: str | None
-                    ) -> dict[str, dict[str, pd.DataFrame]]:
+def fairness_tables(b, coalition, tables: dict[str, dict[str, pd.DataFrame]],
+                    references: dict[str, str | None]) -> dict[str, dict[str, pd.DataFrame]]:
     """The fairness tables of the BCA debate for every scenario (``tables``: scenario → its
-    ``regions`` and ``bca_flows``), relative to the benchmark and to ``reference`` (REF):
+    ``regions`` and ``bca_flows``), relative to the benchmark and to the scenario's reference
+    ("REF": ``references``, scenario → the same policy without border measure, see
+    :func:`cge.run.reference_scenarios`; the ``reference`` column names it; no reference: NaN
+    changes vs REF):
 
     * ``fairness`` (one row per region): EV per capita against benchmark income and emissions per
       capita (t CO2 = Mt / million people), EV in % of benchmark income (GDP by expenditure
@@ -407,10 +410,11 @@ def fairness_tables(b, coalition, tables: dict[str, dict[str, pd.DataFrame]], re
     E0 = b.emissions
     groups = b.tags.region_groups
     ldc = next((groups[g] for g in LEAST_DEVELOPED_GROUPS if g in groups), None)
-    ref_ev = (tables[reference]["regions"].set_index("region")["ev_bn_usd"] if reference in tables else None)
     out: dict[str, dict[str, pd.DataFrame]] = {}
     cbdr_rows = []
     for name, t in tables.items():
+        reference = references.get(name)
+        ref_ev = tables[reference]["regions"].set_index("region")["ev_bn_usd"] if reference in tables else None
         reg = t["regions"].set_index("region").reindex(R)
         ev = reg["ev_bn_usd"].to_numpy(dtype=float)
         d_ev = ev - ref_ev.reindex(R).to_numpy(dtype=float) if ref_ev is not None else np.full(len(R), np.nan)
@@ -421,7 +425,7 @@ def fairness_tables(b, coalition, tables: dict[str, dict[str, pd.DataFrame]], re
             "emissions_per_capita_t": reg["emissions_mt"].to_numpy(dtype=float) / pop,
             "ev_bn_usd": ev, "ev_pct": reg["ev_pct"].to_numpy(dtype=float), "ev_per_capita_usd": ev * 1000 / pop,
             "ev_pct_of_income": np.where(income > 0, 100 * ev / np.where(income > 0, income, 1), np.nan),
-            "ev_vs_ref_bn_usd": d_ev, "ev_vs_ref_per_capita_usd": d_ev * 1000 / pop,
+            "reference": reference, "ev_vs_ref_bn_usd": d_ev, "ev_vs_ref_per_capita_usd": d_ev * 1000 / pop,
         })
         world, d_world = ev.sum(), d_ev.sum()
         g_rows = []
@@ -434,11 +438,13 @@ def fairness_tables(b, coalition, tables: dict[str, dict[str, pd.DataFrame]], re
                 "emissions_share_benchmark_pct": 100 * E0[idx].sum() / E0.sum(),
                 "ev_bn_usd": ev[idx].sum(), "ev_pct": 100 * ev[idx].sum() / b.vc[idx].sum(),
                 "burden_share_pct": _cost_share(ev[idx].sum(), world),
-                "ev_vs_ref_bn_usd": d_ev[idx].sum(), "burden_share_vs_ref_pct": _cost_share(d_ev[idx].sum(), d_world),
+                "reference": reference, "ev_vs_ref_bn_usd": d_ev[idx].sum(),
+                "burden_share_vs_ref_pct": _cost_share(d_ev[idx].sum(), d_world),
             })
         burden = pd.DataFrame(g_rows, columns=["group", "regions", "population_share_pct", "income_share_pct",
                                                "emissions_share_benchmark_pct", "ev_bn_usd", "ev_pct",
-                                               "burden_share_pct", "ev_vs_ref_bn_usd", "burden_share_vs_ref_pct"])
+                                               "burden_share_pct", "reference", "ev_vs_ref_bn_usd",
+                                               "burden_share_vs_ref_pct"])
         flows = t["bca_flows"]
         gdp = t["regions"].set_index("region")["gdp_income_bn_usd"]
         x_rows = []
@@ -460,7 +466,7 @@ def fairness_tables(b, coalition, tables: dict[str, dict[str, pd.DataFrame]], re
         cbdr_rows.append({
             "scenario": name, "developing_group": poor_label,
             "ev_developing_bn_usd": ev[ip].sum(), "ev_developing_pct": 100 * ev[ip].sum() / b.vc[ip].sum(),
-            "ev_developing_vs_ref_bn_usd": d_ev[ip].sum(),
+            "reference": reference, "ev_developing_vs_ref_bn_usd": d_ev[ip].sum(),
             "burden_share_developing_pct": _cost_share(ev[ip].sum(), world),
             "bca_to_developed_bn_usd": float(transfers["to_developed_bn_usd"].iloc[:-1].sum())
             if len(transfers) else 0.0,

@@ -7,6 +7,7 @@ collects the result tables of :mod:`cge.results`.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -24,13 +25,16 @@ from cge.decomposition import (
 )
 from cge.errors import ScenarioError
 from cge.results import collect, fairness_tables
-from cge.scenario import Scenario
+from cge.scenario import Scenario, resolve_regions
 from cge.solve import SolveError, SolveResult, compile_system
 
 TABLES = ("summary", "regions", "groups", "sectors", "bilateral", "bca_flows",
           "decomposition", "fairness", "burden_shares", "bca_transfers", "cbdr")
 #: the name that marks the reference scenario (the policy without border adjustment)
 REFERENCE_NAME = "REF"
+#: the measures left undefined (NaN) for a scenario whose policy has no reference
+VS_REF_MEASURES = ("decomposition vs reference", "ev_vs_ref_bn_usd", "ev_vs_ref_per_capita_usd",
+                   "burden_share_vs_ref_pct", "ev_developing_vs_ref_bn_usd")
 #: headline rows taken from the summary table: (label, column)
 HEADLINE_SUMMARY = (
     ("EV, % : world", "ev_world_pct"),
@@ -60,6 +64,8 @@ class Comparison:
     benchmark: Benchmark
     results: list[ScenarioResult]
     timings: dict = field(default_factory=dict)
+    #: scenario -> (its reference or None, the reason when None), see :func:`reference_scenarios`
+    references: dict = field(default_factory=dict)
 
     @property
     def scenarios(self) -> list[str]:
@@ -111,24 +117,58 @@ def check_scenarios(benchmark: Benchmark, scenarios: list[Scenario], source=None
         except ScenarioError as exc:
             where = f"{source} [{sc.name}]" if source else f"scenario {sc.name!r}"
             raise ScenarioError(f"{where}: {exc}") from None
-def reference_scenario(scenarios: list[Scenario]) -> Scenario | None:
-    """The scenario designs are compared with: the one flagged ``reference: true``, else the one
-    named ``REF``, else the first with neither a border adjustment nor output-based rebates (None
-    if every scenario has one). Two flagged scenarios are a :class:`ScenarioError`."""
-    flagged = [sc.name for sc in scenarios if sc.reference]
-    if len(flagged) > 1:
-        raise ScenarioError(f"scenarios {', '.join(flagged)} are all flagged reference: true; flag one "
-                            "(the designs' welfare decomposition is relative to it)")
+
+
+def without_border_measure(sc: Scenario) -> bool:
+    """True for a scenario with neither a border adjustment, output-based rebates nor a CBAM
+    phase-in year: a candidate reference."""
+    return not (sc.bca.active or sc.output_based_rebates.enabled or sc.phase_in.active)
+
+
+def policy_of(sc: Scenario, benchmark: Benchmark | None = None) -> tuple:
+    """What a design and its reference share: the coalition (its regions, when ``benchmark`` is
+    given), the policy (instrument, cut, tax), the foreign carbon prices, the numeraire and the
+    elasticity overrides."""
+    coalition = tuple(sorted(set(sc.coalition)))
+    if benchmark is not None:
+        try:
+            coalition = resolve_regions(sc.coalition, benchmark.regions, benchmark.tags.region_groups, "coalition")
+        except ScenarioError:
+            pass  # reported by check_scenarios / the model build
+    fcp = tuple(sorted((k, v) for k, v in sc.foreign_carbon_prices.items() if v))
+    return coalition, sc.policy, fcp, sc.numeraire, json.dumps(sc.elasticities, sort_keys=True)
+
+
+def reference_scenarios(scenarios: list[Scenario], benchmark: Benchmark | None = None
+                        ) -> dict[str, tuple[str | None, str]]:
+    """Each scenario's reference, ``name -> (reference or None, reason when None)``.
+
+    The reference of a design is a scenario with the same :func:`policy_of` (coalition, policy,
+    foreign carbon prices, numeraire, elasticities): the one flagged ``reference: true``, else the
+    one named ``REF`` without a border measure, else the first without a border measure
+    (:func:`without_border_measure`). A reference is its own reference. A scenario whose policy
+    has no such scenario has none (never a scenario under another policy). Two flagged scenarios
+    of one policy are a :class:`ScenarioError`."""
+    groups: dict[tuple, list[Scenario]] = {}
     for sc in scenarios:
-        if sc.reference:
-            return sc
-    for sc in scenarios:
-        if sc.name == REFERENCE_NAME:
-            return sc
-    for sc in scenarios:
-        if not (sc.bca.active or sc.output_based_rebates.enabled):
-            return sc
-    return None
+        groups.setdefault(policy_of(sc, benchmark), []).append(sc)
+    out: dict[str, tuple[str | None, str]] = {}
+    for members in groups.values():
+        flagged = [sc.name for sc in members if sc.reference]
+        if len(flagged) > 1:
+            raise ScenarioError(f"scenarios {', '.join(flagged)} are all flagged reference: true under one policy; "
+                                "flag one per policy (the designs' welfare decomposition is relative to it)")
+        plain = [sc.name for sc in members if without_border_measure(sc)]
+        ref = (flagged[0] if flagged else REFERENCE_NAME if REFERENCE_NAME in plain
+               else plain[0] if plain else None)
+        p = members[0].policy
+        what = f"{p.instrument}" + (f", tax {p.tax_usd_per_t:g} USD/t" if p.instrument == "tax"
+                                    else f", cut {p.cut:g}" if p.instrument != "none" else "")
+        reason = ("no scenario without border adjustment, output-based rebates or phase-in year shares its "
+                  f"coalition, policy ({what}), foreign carbon prices, numeraire and elasticities")
+        for sc in members:
+            out[sc.name] = (ref, "") if ref is not None else (None, reason)
+    return out
 
 
 def solve_warm_then_cold(bm: BCAModel, compiled, warm: bool, **solver) -> tuple[SolveResult, str]:
@@ -161,13 +201,14 @@ def run_scenarios(
     ``compile_options``: extra keywords of :func:`cge.solve.compile_system` (e.g. ``linear_solver``).
 
     Besides each scenario's own tables (:func:`cge.results.collect`), adds the welfare
-    ``decomposition`` relative to the benchmark and to the reference scenario
-    (:func:`reference_scenario`), computed along ``decomposition_steps`` steps of the policy
-    parameters (1 = the two-point identity; more steps re-solve the model along the path and
-    shrink the index-number remainder), and the fairness tables of :func:`cge.results.fairness_tables`."""
+    ``decomposition`` relative to the benchmark and to each scenario's reference
+    (:func:`reference_scenarios`: the same policy without border measure), computed along
+    ``decomposition_steps`` steps of the policy parameters (1 = the two-point identity; more
+    steps re-solve the model along the path and shrink the index-number remainder), and the
+    fairness tables of :func:`cge.results.fairness_tables`."""
     if decomposition_steps < 1:
         raise ValueError(f"decomposition_steps must be at least 1, got {decomposition_steps}")
-    ref = reference_scenario(scenarios)  # before any solve: a bad flag costs nothing
+    refs = reference_scenarios(scenarios, benchmark)  # before any solve: a bad flag costs nothing
     timings: dict = {"build_s": 0.0, "compile_s": 0.0, "solve_s": 0.0}
     models: dict = {}
     results = []
@@ -198,14 +239,16 @@ def run_scenarios(
         if progress:
             progress(sc, res)
     t0 = time.perf_counter()
-    _add_decomposition(benchmark, results, states, models, bench_point, ref,
+    _add_decomposition(benchmark, results, states, models, bench_point, refs,
                        decomposition_steps, dict(tol=tol, max_iter=max_iter, check_tol=check_tol))
     timings["decomposition_s"] = time.perf_counter() - t0
-    return Comparison(benchmark, results, timings)
+    return Comparison(benchmark, results, timings, refs)
 
 
-def _add_decomposition(benchmark, results, states, models, bench_point, ref, steps, solver) -> None:
-    """Add the ``decomposition`` and fairness tables to every result (see :func:`run_scenarios`)."""
+def _add_decomposition(benchmark, results, states, models, bench_point, refs, steps, solver) -> None:
+    """Add the ``decomposition`` and fairness tables to every result (see :func:`run_scenarios`);
+    ``refs`` from :func:`reference_scenarios`. A scenario without a reference gets no rows
+    relative to one, NaN changes vs REF and the reason in its ``undefined`` table."""
     for r in results:
         name = r.scenario.name
         key, state = states[name]
@@ -216,16 +259,21 @@ def _add_decomposition(benchmark, results, states, models, bench_point, ref, ste
 
         parts, n = path_decomposition(bm, solve, benchmark_state(bm, state, bench_point), state, steps)
         frames = [decomposition_frame(parts, benchmark, "benchmark", n)]
-        if ref is not None and ref.name != name:
-            ref_key, ref_state = states[ref.name]
+        ref, why = refs[name]
+        if ref is not None and ref != name:
+            ref_key, ref_state = states[ref]
             if ref_key == key:
                 parts, n = path_decomposition(bm, solve, ref_state, state, steps)
             else:  # different model structures: no common parameter path, the two-point identity
                 parts, n = decompose(ref_state.point, state.point, benchmark.tags), 1
-            frames.append(decomposition_frame(parts, benchmark, ref.name, n))
+            frames.append(decomposition_frame(parts, benchmark, ref, n))
         r.tables["decomposition"] = pd.concat(frames, ignore_index=True)
+        if ref is None:
+            undefined = pd.DataFrame([(m, why) for m in VS_REF_MEASURES], columns=["measure", "reason"])
+            old = r.tables["undefined"]
+            r.tables["undefined"] = pd.concat([old, undefined], ignore_index=True) if len(old) else undefined
     coalition = results[0].tables["regions"].query("coalition")["region"].tolist() if results else []
     fair = fairness_tables(benchmark, coalition, {r.scenario.name: r.tables for r in results},
-                           ref.name if ref is not None else None)
+                           {name: ref for name, (ref, _) in refs.items()})
     for r in results:
         r.tables.update(fair[r.scenario.name])

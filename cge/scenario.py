@@ -37,8 +37,12 @@ spec section 5. Unknown keys and bad values are errors naming the file and the k
     phase_in:                      # EU CBAM phase-in (cge/defaults/cbam_phase_in.yaml)
       year: null                   # 2026..2034: charges x (1 - free allocation share of the year)
       free_allocation: true        # the remaining share as output-based rebates to implementers
-    reference: false               # true: the designs' welfare decomposition is relative to this one
-                                   # (default: the scenario named REF, else the first without BCA/OBR)
+    reference: false               # true: the reference ("REF") of the designs that share this one's
+                                   # coalition, policy, foreign carbon prices, numeraire and elasticities
+                                   # (their welfare decomposition and changes vs REF are relative to it;
+                                   # one flag per policy). Default: among those, the one without BCA,
+                                   # output-based rebates or phase-in year named REF, else the first;
+                                   # none: NaN changes vs REF (cge.run.reference_scenarios)
 """
 
 from __future__ import annotations

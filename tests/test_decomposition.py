@@ -270,3 +270,72 @@ def test_two_scenarios_flagged_reference_are_an_error_before_any_solve():
     designs = [{"name": "A", "reference": True}, {"name": "B", "reference": True}]
     with pytest.raises(ScenarioError, match="A, B are all flagged reference"):
         run_scenarios(random_benchmark(4, 7, seed=2), _scenarios(designs))
+
+
+TWO_POLICIES = """
+defaults:
+  coalition: [annex1]
+  policy: {instrument: tax, tax_usd_per_t: 40}
+scenarios:
+  - name: REF
+  - name: TAX-BCA
+    bca: {import_charge: true, basis: direct+electricity}
+  - name: CAP-REF
+    policy: {instrument: coalition_cap, cut: 0.3}
+  - name: CAP-BCA
+    policy: {instrument: coalition_cap, cut: 0.3}
+    bca: {import_charge: true, basis: direct+electricity}
+  - name: CAP10-BCA
+    policy: {instrument: coalition_cap, cut: 0.1}
+    bca: {import_charge: true, basis: direct+electricity}
+"""
+
+
+def test_each_design_is_decomposed_against_the_no_bca_scenario_of_its_own_policy(tmp_path):
+    from cge.output import write_results
+    from cge.scenario import load_scenarios
+
+    path = tmp_path / "two_policies.yaml"
+    path.write_text(TWO_POLICIES)
+    comp = run_scenarios(random_benchmark(4, 7, seed=2), load_scenarios(path))
+    d = comp.table("decomposition")
+    vs = d[d["relative_to"] != "benchmark"].groupby("scenario")["relative_to"].unique().map(list).to_dict()
+    # REF and CAP-REF are references (no rows vs themselves); CAP10-BCA's policy has none
+    assert vs == {"TAX-BCA": ["REF"], "CAP-BCA": ["CAP-REF"]}
+    ev = d[d["relative_to"] == "benchmark"].set_index(["scenario", "region"])["ev_bn_usd"]
+    for design, ref in (("TAX-BCA", "REF"), ("CAP-BCA", "CAP-REF")):
+        rows = _rows(comp, design, ref)
+        assert len(rows) == 4
+        for r, v in rows["ev_bn_usd"].items():
+            assert v == pytest.approx(ev[(design, r)] - ev[(ref, r)], abs=1e-12)
+        assert np.max(np.abs(rows[CHANNEL_COLUMNS].sum(axis=1) - rows["ev_bn_usd"])) < 1e-8  # Walras residual
+    fair = comp.table("fairness").set_index(["scenario", "region"])
+    for design, ref in (("REF", "REF"), ("TAX-BCA", "REF"), ("CAP-REF", "CAP-REF"), ("CAP-BCA", "CAP-REF")):
+        assert set(fair.loc[design, "reference"]) == {ref}
+        for r, v in fair.loc[design, "ev_vs_ref_bn_usd"].items():
+            assert v == pytest.approx(ev[(design, r)] - ev[(ref, r)], abs=1e-12)
+    # no reference under a 10% cap: NaN changes vs REF (never a comparison with another policy), reason kept
+    assert fair.loc["CAP10-BCA", "ev_vs_ref_bn_usd"].isna().all()
+    assert fair.loc["CAP10-BCA", "reference"].isna().all()
+    cbdr = comp.table("cbdr").set_index("scenario")
+    assert np.isnan(cbdr.loc["CAP10-BCA", "ev_developing_vs_ref_bn_usd"])
+    assert cbdr.loc["CAP-BCA", "reference"] == "CAP-REF"
+    assert comp.table("burden_shares").query("scenario == 'CAP10-BCA'")["burden_share_vs_ref_pct"].isna().all()
+    why = comp.undefined().query("scenario == 'CAP10-BCA' and measure == 'ev_vs_ref_bn_usd'")["reason"]
+    assert len(why) == 1 and "coalition_cap, cut 0.1" in why.iloc[0]
+    meta = yaml.safe_load((write_results(comp, tmp_path / "out") / "run.yaml").read_text())
+    refs = {x["scenario"]: x for x in meta["references"]}
+    assert refs["CAP-BCA"]["reference"] == "CAP-REF" and refs["TAX-BCA"]["reference"] == "REF"
+    assert refs["CAP10-BCA"]["reference"] is None and "cut 0.1" in refs["CAP10-BCA"]["reason"]
+
+
+def test_reference_flags_count_per_policy():
+    from cge.run import reference_scenarios
+
+    designs = [{"name": "A", "reference": True}, {"name": "B", "bca": {"import_charge": True}},
+               {"name": "C", "policy": {"instrument": "tax", "tax_usd_per_t": 30}},
+               {"name": "D", "policy": {"instrument": "tax", "tax_usd_per_t": 30}, "reference": True},
+               {"name": "E", "policy": {"instrument": "tax", "tax_usd_per_t": 30}, "phase_in": {"year": 2030},
+                "bca": {"import_charge": True}}]
+    refs = reference_scenarios(_scenarios(designs))
+    assert {k: v[0] for k, v in refs.items()} == {"A": "A", "B": "A", "C": "D", "D": "D", "E": "D"}

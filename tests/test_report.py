@@ -345,12 +345,42 @@ def test_fairness_panel_shows_the_welfare_decomposition_relative_to_ref(results_
     ref = d[d["relative_to"] == "REF"]
     cells = {row[0][0]: row for row in parse_tables(html_text)["tbl-fairness_decomposition"]}
     for _, r in ref.iterrows():
-        row = cells[f"{r['region']} | {r['scenario']}"]
+        row = cells[f"{r['region']} / {r['scenario']}"]
         assert float(row[1][1]) == pytest.approx(r["ev_bn_usd"], rel=1e-12, abs=1e-15)
         paid = float(row[5][1])  # the "BCA charges paid" column
         assert paid == pytest.approx(r["bca_charges_paid_bn_usd"], rel=1e-12, abs=1e-15)
     assert "fig-fairness_decomposition" in html_text
     assert "tbl-fairness_cbdr" in html_text
+
+
+def _markdown_tables(text):
+    """Each Markdown table of a file as its list of lines (consecutive lines starting with a pipe)."""
+    tables, current = [], []
+    for line in text.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def _cells(line):
+    return line.strip().strip("|").split("|")
+
+
+def test_every_markdown_table_has_a_header_with_as_many_cells_as_its_separator(results_dir, report_dir):
+    files = sorted((report_dir / "tables").glob("*.md")) + sorted(results_dir.glob("*.md"))
+    assert {"fairness_decomposition.md", "fairness_bca_transfers.md"} <= {f.name for f in files}
+    checked = 0
+    for f in files:
+        for table in _markdown_tables(f.read_text(encoding="utf-8")):
+            assert len(table) >= 2 and set(table[1].replace("|", "").strip()) <= set("-: "), f"{f.name}: no separator"
+            n = len(_cells(table[1]))
+            assert len(_cells(table[0])) == n, f"{f.name}: header {table[0]!r} has not {n} cells"
+            assert all(len(_cells(row)) == n for row in table[2:]), f"{f.name}: a row has not {n} cells"
+            checked += 1
+    assert checked >= len(files)
 
 
 def test_results_folder_without_the_decomposition_still_gives_a_report(results_dir, tmp_path):

@@ -36,13 +36,15 @@ HATCHES = ("", "", "", "///", "\\\\\\", "..", "xx", "", "--")
 
 
 def _base(res: Results) -> tuple[pd.DataFrame, str] | None:
-    """Decomposition rows relative to REF when the folder has them, else relative to the benchmark."""
+    """Decomposition rows relative to each design's reference (the same policy without border
+    measure) when the folder has them, else relative to the benchmark; and the base's name(s)."""
     d = res.tables.get("decomposition")
     if d is None or d.empty:
         return None
-    ref = [x for x in d["relative_to"].unique() if x != "benchmark"]
-    base = ref[0] if ref else "benchmark"
-    return d[d["relative_to"] == base], base
+    vs_ref = d[d["relative_to"] != "benchmark"]
+    if vs_ref.empty:
+        return d[d["relative_to"] == "benchmark"], "benchmark"
+    return vs_ref, ", ".join(dict.fromkeys(vs_ref["relative_to"]))
 
 
 def grouped_channels(d: pd.DataFrame) -> pd.DataFrame:
@@ -136,9 +138,9 @@ def decomposition_tables(res: Results) -> list[Table]:
         return []
     d, base = got
     g = grouped_channels(d)
-    g.insert(0, "region | design", g["region"] + " | " + g["scenario"])
+    g.insert(0, "region / design", g["region"] + " / " + g["scenario"])
     t = g.drop(columns=["scenario", "region"]).rename(columns={"ev_bn_usd": "EV"})
-    where = "the benchmark" if base == "benchmark" else base
+    where = "the benchmark" if base == "benchmark" else f"{base} (each design's own policy without border measure)"
     out = [Table("fairness_decomposition", "fairness", f"Welfare decomposition by channel, relative to {where}",
                  "bn USD at benchmark prices", t.reset_index(drop=True),
                  "Each channel has its own formula (cge/decomposition.py); they add up to the EV to 1e-9. "
@@ -194,7 +196,7 @@ def cbdr_tables(res: Results) -> list[Table]:
         active = x.groupby("scenario")[["to_developed_bn_usd", "returned_bn_usd"]].sum().abs().sum(axis=1) > 0
         x = x[x["scenario"].isin(active[active].index)]
         if len(x):
-            t = pd.DataFrame({"payer | design": x["payer"] + " | " + x["scenario"],
+            t = pd.DataFrame({"payer / design": x["payer"] + " / " + x["scenario"],
                               "to developed, bn USD": x["to_developed_bn_usd"].to_numpy(dtype=float),
                               "% of payer GDP": x["to_developed_pct_of_payer_gdp"].to_numpy(dtype=float),
                               "returned to payer, bn USD": x["returned_bn_usd"].to_numpy(dtype=float)})
