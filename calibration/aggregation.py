@@ -34,141 +34,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from calibration import sources
-from cge.errors import DataError
-from cge.files import load_yaml
+from cge.aggregation import COMMON_KEYS, SECTOR_TAGS, Mapping, Target, read_spec, validate_mapping  # noqa: F401
+from cge.aggregation import err as _err
 
-#: tags a target sector may carry (the benchmark's sector tags)
-SECTOR_TAGS = ("fossil", "electricity", "resource", "eite", "crude", "cbam")
 ASSUMPTIONS = ("labour_share", "rent_share", "energy_parameters", "fuel_price_benchmarks", "elasticities")
-TOP_KEYS = ("name", "description", "year", "regions", "region_groups", "sectors", "splits", "assumptions")
-
-
-@dataclass(frozen=True)
-class Target:
-    code: str
-    name: str
-    members: tuple[str, ...]
-    tags: tuple[str, ...] = ()
+#: keys only a WIOD aggregation has (a GTAPinGAMS one refuses them, cge.gtap)
+WIOD_KEYS = ("year", "splits", "assumptions")
+TOP_KEYS = COMMON_KEYS + WIOD_KEYS
 
 
 @dataclass
-class Aggregation:
-    """A validated aggregation (module docstring). Maps go from source to target code."""
+class Aggregation(Mapping):
+    """A validated WIOD aggregation (module docstring); the regions, sectors, groups and tags
+    are validated by :func:`cge.aggregation.validate_mapping`. Maps go from source to target code."""
 
-    path: Path
-    name: str
-    year: int
-    description: str
-    regions: tuple[Target, ...]
-    sectors: tuple[Target, ...]
-    region_groups: dict[str, tuple[str, ...]]
-    splits: dict[str, dict]                 # parent -> {"shares": {child: share}} or {}
+    year: int = 2011
+    splits: dict[str, dict] = field(default_factory=dict)   # parent -> {"shares": {child: share}} or {}
     assumptions: dict = field(default_factory=dict)
-
-    @property
-    def region_map(self) -> dict[str, str]:
-        return {m: t.code for t in self.regions for m in t.members}
-
-    @property
-    def sector_map(self) -> dict[str, str]:
-        return {m: t.code for t in self.sectors for m in t.members}
-
-    @property
-    def region_codes(self) -> tuple[str, ...]:
-        return tuple(t.code for t in self.regions)
-
-    @property
-    def sector_codes(self) -> tuple[str, ...]:
-        return tuple(t.code for t in self.sectors)
 
     @property
     def rest_of_world(self) -> str:
         """The target region holding WIOD's modelled rest of the world (countries outside WIOD)."""
         return self.region_map[sources.WIOD_REST]
 
-    def tagged(self, tag: str) -> tuple[str, ...]:
-        return tuple(t.code for t in self.sectors if tag in t.tags)
-
     def target_of_source(self, source_sector: str) -> str | None:
         return self.sector_map.get(source_sector)
-
-
-def _err(path, key, msg) -> DataError:
-    return DataError(f"{path}: {key}: {msg}")
-
-
-def _code(path, key, value) -> str:
-    if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
-        raise _err(path, key, f"{value!r} is not a code")
-    return str(value).strip()
-
-
-def _targets(path, key, spec, source_codes, what: str, tags_allowed: bool) -> tuple[Target, ...]:
-    if not isinstance(spec, dict) or not spec:
-        raise _err(path, key, f"give a mapping of target {what} codes to {{members: [...]}}")
-    out, seen = [], {}
-    for code, body in spec.items():
-        code = _code(path, key, code)
-        where = f"{key}.{code}"
-        if isinstance(body, list):
-            body = {"members": body}
-        if not isinstance(body, dict):
-            raise _err(path, where, "expected {name: ..., members: [...]}")
-        allowed = {"name", "members", "tags", "note"} if tags_allowed else {"name", "members", "note"}
-        unknown = set(body) - allowed
-        if unknown:
-            raise _err(path, where, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
-        members = body.get("members")
-        if not isinstance(members, list) or not members:
-            raise _err(path, f"{where}.members", f"list the source {what} codes of {code}")
-        mem = []
-        for m in members:
-            m = _code(path, f"{where}.members", m)
-            if m not in source_codes:
-                raise _err(path, f"{where}.members", f"unknown source {what} code {m!r}"
-                           f" (source codes: {', '.join(source_codes)})")
-            if m in seen:
-                raise _err(path, f"{where}.members", f"source {what} {m!r} is mapped twice "
-                           f"(to {seen[m]!r} and to {code!r})")
-            seen[m] = code
-            mem.append(m)
-        tags: list[str] = []
-        if tags_allowed:
-            raw = body.get("tags") or []
-            if not isinstance(raw, list):
-                raise _err(path, f"{where}.tags", "expected a list of tags")
-            for t in raw:
-                if t not in SECTOR_TAGS:
-                    raise _err(path, f"{where}.tags", f"unknown tag {t!r}; known: {', '.join(SECTOR_TAGS)}")
-                tags.append(str(t))
-        out.append(Target(code, str(body.get("name", code)), tuple(mem), tuple(tags)))
-    unmapped = [c for c in source_codes if c not in seen]
-    if unmapped:
-        raise _err(path, key, f"source {what} {unmapped[0]!r} is unmapped"
-                   + (f" (and {len(unmapped) - 1} more: {unmapped[1:6]})" if len(unmapped) > 1 else ""))
-    return tuple(out)
-
-
-def _groups(path, spec, region_codes) -> dict[str, tuple[str, ...]]:
-    if spec is None:
-        return {}
-    if not isinstance(spec, dict):
-        raise _err(path, "region_groups", "expected a mapping of group name to a list of target regions")
-    out = {}
-    for g, members in spec.items():
-        g = _code(path, "region_groups", g)
-        if g in region_codes:
-            raise _err(path, f"region_groups.{g}", "a group cannot have the name of a region")
-        if not isinstance(members, list) or not members:
-            raise _err(path, f"region_groups.{g}", "list the target regions of the group")
-        for m in members:
-            if str(m) not in region_codes:
-                raise _err(path, f"region_groups.{g}", f"unknown region {m!r}; regions: {', '.join(region_codes)}")
-        if len(set(map(str, members))) != len(members):
-            raise _err(path, f"region_groups.{g}", "lists a region twice")
-        listed = {str(m) for m in members}
-        out[g] = tuple(r for r in region_codes if r in listed)   # in region order
-    return out
 
 
 def _splits(path, spec) -> dict[str, dict]:
@@ -285,32 +175,13 @@ def _assumptions(path, spec, source_sectors, source_regions, tags_used) -> dict:
 def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
     """Read and validate an aggregation file against the source codes in ``shared/wiod2013``."""
     path = Path(path)
-    spec = load_yaml(path)
-    if not isinstance(spec, dict):
-        raise DataError(f"{path}: expected a mapping with keys {', '.join(TOP_KEYS)}")
-    unknown = set(spec) - set(TOP_KEYS)
-    if unknown:
-        raise DataError(f"{path}: unknown key(s) {sorted(unknown)}; known: {', '.join(TOP_KEYS)}")
-    for k in ("name", "regions", "sectors"):
-        if k not in spec:
-            raise DataError(f"{path}: {k}: required key is missing")
-    name = _code(path, "name", spec["name"])
+    spec = read_spec(path, TOP_KEYS)
     year = int(_number(path, "year", spec.get("year", 2011), 1995, 2100))
-    source_regions = sources.source_regions(shared)
-    regions = _targets(path, "regions", spec["regions"], source_regions, "region", tags_allowed=False)
     splits = _splits(path, spec.get("splits"))
+    source_regions = sources.source_regions(shared)
     source_sectors = sources.source_sectors(shared, splits)
-    sectors = _targets(path, "sectors", spec["sectors"], source_sectors, "sector", tags_allowed=True)
-    region_codes = tuple(t.code for t in regions)
-    dup = [c for c in region_codes if region_codes.count(c) > 1]
-    if dup:
-        raise _err(path, "regions", f"target region {dup[0]!r} given twice")
-    groups = _groups(path, spec.get("region_groups"), region_codes)
-    tags_used = {t for s in sectors for t in s.tags}
-    for tag in ("fossil",):
-        if tag not in tags_used:
-            raise _err(path, "sectors", f"no sector is tagged {tag!r} (the model needs fossil fuels)")
+    m = validate_mapping(path, spec, source_regions, source_sectors)
+    tags_used = {t for s in m.sectors for t in s.tags}
     assumptions = _assumptions(path, spec.get("assumptions"), source_sectors, source_regions, tags_used)
-    return Aggregation(path=path, name=name, year=year, description=str(spec.get("description", "")),
-                       regions=regions, sectors=sectors, region_groups=groups, splits=splits,
-                       assumptions=assumptions)
+    return Aggregation(path=m.path, name=m.name, description=m.description, regions=m.regions, sectors=m.sectors,
+                       region_groups=m.region_groups, year=year, splits=splits, assumptions=assumptions)

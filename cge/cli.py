@@ -191,8 +191,14 @@ def cmd_gtap_import(args) -> int:
     from cge.outdir import check_target
 
     out = Path(args.out)
-    check_target(out, "benchmark", inputs=[args.gdx, args.regions, args.sectors], force=args.force)  # before reading
-    b = read_gtap(args.gdx, regions=_code_map(args.regions), sectors=_code_map(args.sectors))
+    if args.aggregation and (args.regions or args.sectors):
+        raise CGEError(f"{args.aggregation}: give --aggregation or --regions/--sectors, not both")
+    check_target(out, "benchmark", inputs=[args.gdx, args.regions, args.sectors, args.aggregation],
+                 force=args.force)  # before reading
+    if args.aggregation:
+        b = read_gtap(args.gdx, aggregation=args.aggregation)
+    else:
+        b = read_gtap(args.gdx, regions=_code_map(args.regions), sectors=_code_map(args.sectors))
     write_benchmark(b, out, force=args.force)
     print(f"{args.gdx}: passed the GTAPinGAMS gates; wrote benchmark '{b.name}' ({len(b.regions)} regions x "
           f"{len(b.sectors)} sectors) to {out}/")
@@ -311,6 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
     gi.add_argument("--out", required=True, help="benchmark folder to write")
     gi.add_argument("--regions", metavar="MAP.csv", help="region aggregation: CSV with columns code, aggregate")
     gi.add_argument("--sectors", metavar="MAP.csv", help="sector aggregation: CSV with columns code, aggregate")
+    gi.add_argument("--aggregation", metavar="AGG.yaml", help="aggregation file of the WIOD path's schema (name, "
+                    "description, regions, region_groups, sectors with tags) whose members are the GDX file's codes")
     add_output_arguments(gi)
     gi.set_defaults(func=cmd_gtap_import)
     ge = sub.add_parser("gtap-export", parents=dbg,

@@ -36,6 +36,7 @@ regions (``r = s``) stays a trade flow.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass, replace
@@ -238,7 +239,7 @@ def read_gtap_arrays(path: str | Path) -> GTAPData:
 # ----- aggregation hook --------------------------------------------------------------------
 
 
-def _agg_matrix(codes: tuple[str, ...], mapping: dict | None, what: str, source: str):
+def _agg_matrix(codes: tuple[str, ...], mapping: dict | None, what: str, source: str, order=None):
     if mapping is None:
         return codes, np.eye(len(codes))
     unknown = sorted(set(mapping) - set(codes))
@@ -247,7 +248,7 @@ def _agg_matrix(codes: tuple[str, ...], mapping: dict | None, what: str, source:
     unmapped = [c for c in codes if c not in mapping]
     if unmapped:
         raise DataError(f"{what} mapping: {source} {what} code(s) {unmapped} are not mapped")
-    targets = tuple(dict.fromkeys(str(mapping[c]) for c in codes))
+    targets = tuple(order) if order else tuple(dict.fromkeys(str(mapping[c]) for c in codes))
     m = np.zeros((len(targets), len(codes)))
     for k, c in enumerate(codes):
         m[targets.index(str(mapping[c])), k] = 1.0
@@ -255,15 +256,16 @@ def _agg_matrix(codes: tuple[str, ...], mapping: dict | None, what: str, source:
 
 
 def aggregate(d: GTAPData, regions: dict | None = None, sectors: dict | None = None,
-              source: str = "the GTAP file") -> GTAPData:
+              source: str = "the GTAP file", region_order=None, sector_order=None) -> GTAPData:
     """Aggregate a GTAPinGAMS dataset with region and sector maps (``{code: aggregate code}``):
     flows are summed, each rate is re-derived from summed revenue over its summed base, and
     ``esubdm`` / ``esubva`` are averaged with import / value-added weights. This is the
-    reader-level hook; the aggregation YAML of the WIOD path maps onto these dicts."""
+    reader-level hook; an aggregation YAML (:func:`load_aggregation`) maps onto these dicts.
+    Targets come in ``region_order`` / ``sector_order``, else in order of first appearance."""
     if regions is None and sectors is None:
         return d
-    R, mr = _agg_matrix(d.regions, regions, "region", source)
-    J, mj = _agg_matrix(d.sectors, sectors, "sector", source)
+    R, mr = _agg_matrix(d.regions, regions, "region", source, region_order)
+    J, mj = _agg_matrix(d.sectors, sectors, "sector", source, sector_order)
     nF = len(d.factors)
     mg = np.zeros((len(J) + 3, len(d.sectors) + 3))
     mg[:len(J), :len(d.sectors)] = mj
@@ -516,12 +518,81 @@ def to_benchmark(d: GTAPData, name: str, source: str, tags: dict | None = None,
 
 def read_gtap(path: str | Path, regions: dict | None = None, sectors: dict | None = None,
               tags: dict | None = None, region_groups: dict | None = None, name: str | None = None,
-              threshold: float = REBALANCE_THRESHOLD) -> Benchmark:
+              threshold: float = REBALANCE_THRESHOLD, aggregation: str | Path | None = None) -> Benchmark:
     """Read a GTAPinGAMS GDX file into a validated :class:`Benchmark`, optionally aggregated
-    with ``regions`` / ``sectors`` maps; raises :class:`DataError` on any failed gate."""
+    with ``regions`` / ``sectors`` maps or an ``aggregation`` YAML (:func:`read_gtap_aggregated`);
+    raises :class:`DataError` on any failed gate."""
+    if aggregation is not None:
+        if regions is not None or sectors is not None or tags is not None or region_groups is not None:
+            raise DataError(f"{aggregation}: give the aggregation either as a YAML file or as region/sector "
+                            "maps, not both")
+        return read_gtap_aggregated(path, aggregation, threshold=threshold)
     path = Path(path)
     d = aggregate(read_gtap_arrays(path), regions, sectors, source=str(path))
     return to_benchmark(d, name or path.stem, str(path), tags, region_groups, threshold)
+
+
+# ----- the aggregation YAML ----------------------------------------------------------------
+
+#: keys of a WIOD aggregation file that have no meaning for a GTAPinGAMS source
+WIOD_ONLY = {
+    "year": "is for a WIOD source only; a GDX file holds one year (remove it)",
+    "splits": "is for a WIOD source only (WIOD sector splits); a GDX file is aggregated from its own sectors, "
+              "it cannot be split (remove it)",
+    "assumptions": "is for a WIOD source only (the calibration's shares and overrides); a GDX file carries its "
+                   "own values; override elasticities in the scenario file (remove it)",
+}
+
+
+def load_aggregation(path: str | Path, d: GTAPData, source: str):
+    """Read the aggregation YAML ``path`` (the WIOD path's schema less ``year``, ``splits``,
+    ``assumptions``) and validate it against the sets of ``d`` (:mod:`cge.aggregation`).
+    Beyond the common checks, a target holding CO2 must be tagged ``fossil`` and one tagged
+    ``resource`` must hold natural-resource payments; errors name the YAML file and key."""
+    from cge.aggregation import err, read_spec, validate_mapping
+
+    m = validate_mapping(path, read_spec(path, refused=WIOD_ONLY), d.regions, d.sectors,
+                         listing=f"codes in {source}")
+    co2 = (d.eco2d + d.eco2i).sum(axis=(1, 2))
+    res = d.vfm[d.factors.index("res")].sum(axis=1) if "res" in d.factors else np.zeros(len(d.sectors))
+    for t in m.sectors:
+        k = [d.sectors.index(s) for s in t.members]
+        if co2[k].sum() > 0 and "fossil" not in t.tags:
+            raise err(m.path, f"sectors.{t.code}.tags", f"holds CO2 from fuel use ({co2[k].sum():.6g} Mt in {source}) "
+                      "but is not tagged 'fossil'")
+        if "resource" in t.tags and not res[k].sum() > 0:
+            raise err(m.path, f"sectors.{t.code}.tags", f"tagged 'resource' but its members have no natural-resource "
+                      f"payments (factor res) in {source}")
+    return m
+
+
+def read_gtap_aggregated(path: str | Path, aggregation: str | Path,
+                         threshold: float = REBALANCE_THRESHOLD) -> Benchmark:
+    """Read a GTAPinGAMS GDX file aggregated with an aggregation YAML: members are the file's
+    own set elements; the YAML's order, name, tags and region groups become the benchmark's."""
+    from cge.aggregation import read_spec
+
+    path, aggregation = Path(path), Path(aggregation)
+    read_spec(aggregation, refused=WIOD_ONLY)   # a bad YAML is refused before the GDX file is read
+    d = read_gtap_arrays(path)
+    m = load_aggregation(aggregation, d, str(path))
+    agg = aggregate(d, m.region_map, m.sector_map, source=str(path), region_order=m.region_codes,
+                    sector_order=m.sector_codes)
+    from cge.aggregation import SECTOR_TAGS
+
+    b = to_benchmark(agg, m.name, str(path), {t: list(m.tagged(t)) for t in SECTOR_TAGS},
+                     dict(m.region_groups), threshold)
+    b.metadata.update({
+        "description": m.description or f"{path.name} aggregated to {len(b.regions)} regions x {len(b.sectors)} "
+                                        "sectors",
+        "aggregation": {"file": aggregation.name,
+                        "sha256": hashlib.sha256(aggregation.read_bytes()).hexdigest()},
+        "region_names": {t.code: t.name for t in m.regions},
+        "sector_names": {t.code: t.name for t in m.sectors},
+        "region_sources": {t.code: list(t.members) for t in m.regions},
+        "sector_sources": {t.code: list(t.members) for t in m.sectors},
+    })
+    return b
 
 
 # ----- benchmark -> GTAP -------------------------------------------------------------------

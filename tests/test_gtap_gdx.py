@@ -169,3 +169,96 @@ def test_a_purchase_tax_of_minus_100_percent_is_refused_naming_the_cell(wedged):
     d.rtfd[2, 1, 0] = -1.0
     with pytest.raises(DataError, match=r"rtfd\[gas/cru/r1\] = -1 makes a price non-positive"):
         gtap.to_benchmark(d, "x", "test")
+
+
+# ----- the aggregation YAML of the WIOD path, with GDX codes as members ------------------------------
+
+THREE_REGIONS = {"EU": ["EU27"], "AN1": ["USA", "OAI", "RUS"], "NA1": ["CHN", "IND", "EME", "ROW"]}
+SEVEN_SECTORS = {"coa": (["coa"], ["fossil", "resource"]), "cru": (["cru"], ["resource", "crude"]),
+                 "gas": (["gas"], ["fossil", "resource"]), "oil": (["oil"], ["fossil"]),
+                 "ele": (["ele"], ["electricity"]), "eim": (["chm", "nmm", "met"], ["eite"]),
+                 "oth": (["agr", "man", "trn", "ser"], [])}
+
+
+def _gdx_aggregation() -> dict:
+    return {"name": "wiod3x7", "description": "the default dataset's GDX export in 3 regions x 7 sectors",
+            "regions": {r: {"name": f"region {r}", "members": list(m)} for r, m in THREE_REGIONS.items()},
+            "region_groups": {"annex1": ["EU", "AN1"], "developing": ["NA1"]},
+            "sectors": {s: {"members": list(m), "tags": list(t)} for s, (m, t) in SEVEN_SECTORS.items()}}
+
+
+def _yaml(tmp_path, spec, name="agg.yaml"):
+    import yaml
+    p = tmp_path / name
+    p.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return p
+
+
+@pytest.fixture(scope="module")
+def default_gdx(tmp_path_factory):
+    return gtap.write_gtap(read_benchmark(ROOT / "data" / "wiod2011"), tmp_path_factory.mktemp("gdx") / "wiod.gdx")
+
+
+def test_aggregation_yaml_gives_the_benchmark_of_the_equivalent_csv_maps_with_its_tags_and_groups(
+        tmp_path, default_gdx):
+    from dataclasses import replace
+
+    from cge.cli import main
+    (tmp_path / "regions.csv").write_text("code,aggregate\n" + "".join(
+        f"{m},{r}\n" for r, members in THREE_REGIONS.items() for m in members))
+    (tmp_path / "sectors.csv").write_text("code,aggregate\n" + "".join(
+        f"{m},{s}\n" for s, (members, _) in SEVEN_SECTORS.items() for m in members))
+    agg = _yaml(tmp_path, _gdx_aggregation())
+    assert main(["gtap-import", str(default_gdx), "--out", str(tmp_path / "yaml"), "--aggregation", str(agg)]) == 0
+    assert main(["gtap-import", str(default_gdx), "--out", str(tmp_path / "csv"), "--regions",
+                 str(tmp_path / "regions.csv"), "--sectors", str(tmp_path / "sectors.csv")]) == 0
+    by_yaml, by_csv = read_benchmark(tmp_path / "yaml"), read_benchmark(tmp_path / "csv")
+    assert by_yaml.regions == ("EU", "AN1", "NA1") and len(by_yaml.sectors) == 7
+    assert by_yaml.name == "wiod3x7"
+    # the YAML's groups are the benchmark's; the CSV maps carry none (no GTAP annex-I codes left)
+    assert by_yaml.tags.region_groups == {"annex1": ("EU", "AN1"), "developing": ("NA1",)}
+    assert by_csv.tags.region_groups == {}
+    assert is_close(by_yaml, replace(by_csv, tags=replace(by_csv.tags, region_groups=by_yaml.tags.region_groups)))
+    # world totals of the 8 x 12 dataset are kept
+    default = read_benchmark(ROOT / "data" / "wiod2011")
+    assert by_yaml.vom.sum() == pytest.approx(default.vom.sum(), rel=1e-12)
+    assert by_yaml.emissions.sum() == pytest.approx(default.emissions.sum(), rel=1e-12)
+    assert by_yaml.tags.resource == ("coa", "cru", "gas") and by_yaml.tags.eite == ("eim",)
+
+
+def test_aggregation_yaml_tags_become_the_benchmark_tags(tmp_path, default_gdx):
+    spec = _gdx_aggregation()
+    spec["sectors"]["ele"]["tags"].append("cbam")
+    spec["sectors"]["eim"]["tags"].append("cbam")
+    b = gtap.read_gtap(default_gdx, aggregation=_yaml(tmp_path, spec))
+    assert b.tags.cbam == ("ele", "eim") and b.tags.crude == ("cru",)
+    assert b.metadata["sector_sources"]["eim"] == ["chm", "nmm", "met"]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["regions"]["NA1"]["members"].remove("ROW"), "agg.yaml: regions: source region 'ROW' is unmapped"),
+    (lambda d: d["sectors"]["oth"]["members"].append("met"),
+     "agg.yaml: sectors.oth.members: source sector 'met' is mapped twice (to 'eim' and to 'oth')"),
+    (lambda d: d["regions"]["EU"]["members"].append("deu"),
+     "agg.yaml: regions.EU.members: unknown source region code 'deu' (codes in "),
+    (lambda d: d["region_groups"]["annex1"].append("JPN"), "agg.yaml: region_groups.annex1: unknown region 'JPN'"),
+    (lambda d: d["sectors"]["eim"]["tags"].append("steel"), "agg.yaml: sectors.eim.tags: unknown tag 'steel'"),
+    (lambda d: d["sectors"]["oil"].update(tags=[]), "agg.yaml: sectors.oil.tags: holds CO2 from fuel use"),
+    (lambda d: d["sectors"]["oth"].update(tags=["resource"]),
+     "agg.yaml: sectors.oth.tags: tagged 'resource' but its members have no natural-resource payments"),
+    (lambda d: d.update(year=2011), "agg.yaml: year: is for a WIOD source only"),
+    (lambda d: d.update(splits={"c12": {}}), "agg.yaml: splits: is for a WIOD source only"),
+    (lambda d: d.update(assumptions={"labour_share": {"met": 0.5}}),
+     "agg.yaml: assumptions: is for a WIOD source only"),
+])
+def test_a_bad_gdx_aggregation_is_one_error_naming_the_yaml_key_and_nothing_is_written(
+        tmp_path, capsys, default_gdx, edit, message):
+    from cge.cli import main
+    spec = _gdx_aggregation()
+    edit(spec)
+    agg = _yaml(tmp_path, spec)
+    capsys.readouterr()
+    assert main(["gtap-import", str(default_gdx), "--out", str(tmp_path / "out"), "--aggregation", str(agg)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1, err
+    assert not (tmp_path / "out").exists()
