@@ -336,6 +336,6 @@ def test_reference_flags_count_per_policy():
                {"name": "C", "policy": {"instrument": "tax", "tax_usd_per_t": 30}},
                {"name": "D", "policy": {"instrument": "tax", "tax_usd_per_t": 30}, "reference": True},
                {"name": "E", "policy": {"instrument": "tax", "tax_usd_per_t": 30}, "phase_in": {"year": 2030},
-                "bca": {"import_charge": True}}]
+                "bca": {"import_charge": True, "coverage": "cbam"}}]
     refs = reference_scenarios(_scenarios(designs))
     assert {k: v[0] for k, v in refs.items()} == {"A": "A", "B": "A", "C": "D", "D": "D", "E": "D"}
