@@ -71,7 +71,7 @@ import numpy as np
 import pandas as pd
 
 from cge.core.blocks import Deferred, Demand, Production
-from cge.core.evaluate import PointEvaluator
+from cge.core.evaluate import flow_evaluator
 from cge.errors import CGEError
 
 #: BCA charges: legal incidence shown (paid by the exporter, received by the collector)
@@ -128,7 +128,7 @@ def snapshot(bm) -> Point:
     """The current point of a :class:`~cge.bca_model.BCAModel` (call after a solve, or at the
     benchmark before one)."""
     em, V = bm.em, bm.vars
-    ev = PointEvaluator()
+    ev = flow_evaluator(em)   # one numpy pass over the flows (tape kept on the model)
     pw = ev(V["PW"])
     role: dict[tuple, tuple] = {}
     pt = Point(tuple(bm.b.regions))
