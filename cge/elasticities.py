@@ -117,6 +117,17 @@ def _defaults(path):
     return _default_table(str(path), Path(path).stat().st_mtime if Path(path).exists() else 0.0)
 
 
+def _non_negative(v, where: str) -> float:
+    """An elasticity value: a number ≥ 0, else a :class:`DataError` naming ``where``."""
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        raise DataError(f"{where}: {v!r} is not a number") from None
+    if not v >= 0:
+        raise DataError(f"{where}: {v} must be non-negative")
+    return v
+
+
 def dataset_table(sectors, table: dict | None, where: str = "metadata.yaml: elasticities"):
     """Validate a dataset's own elasticity table ``{parameter: {sector or '*': value}}``."""
     if table is None:
@@ -136,13 +147,7 @@ def dataset_table(sectors, table: dict | None, where: str = "metadata.yaml: elas
             if v is None and p == "sigma_mm":
                 vals[str(s)] = None
                 continue
-            try:
-                v = float(v)
-            except (TypeError, ValueError):
-                raise DataError(f"{where}.{p}.{s}: {v!r} is not a number") from None
-            if not v >= 0:
-                raise DataError(f"{where}.{p}.{s}: {v} must be non-negative")
-            vals[str(s)] = v
+            vals[str(s)] = _non_negative(v, f"{where}.{p}.{s}")
         out[p] = vals
     return out
 
@@ -209,13 +214,7 @@ def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str |
                                 f"per sector (got {s!r})")
             if s != "*" and s not in sectors:
                 raise DataError(f"elasticities.{p}: unknown sector {s!r}; known: {', '.join(sectors)}")
-            try:
-                v = float(v)
-            except (TypeError, ValueError):
-                raise DataError(f"elasticities.{p}.{s}: {v!r} is not a number") from None
-            if not v >= 0:
-                raise DataError(f"elasticities.{p}.{s}: {v} must be non-negative")
-            values[s] = v
+            values[s] = _non_negative(v, f"elasticities.{p}.{s}")
         # '*' first (every sector, replacing the defaults' sector values), then named sectors
         if "*" in values:
             for t in (*sectors, "*"):
