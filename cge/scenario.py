@@ -1,42 +1,18 @@
 """Policy scenarios: YAML files validated on load, and the same objects in Python.
 
 A scenario states the carbon policy of a coalition and every border-carbon-adjustment switch of
-spec section 5. Unknown keys and bad values are errors naming the file and the key.
+spec section 5. Every option, its default, choices or range and doc is declared once in
+:mod:`cge.options` (the README's options table is generated from it: ``python -m cge.options``);
+the dataclasses here take their defaults from it and :func:`scenario_from_dict` validates each
+value by its kind there. Unknown keys and bad values are errors naming the file and the key.
 
 .. code-block:: yaml
 
     name: BCA-direct
     description: import charge on the direct carbon content of EITE imports
     coalition: annex1              # region codes and/or region-group names
-    policy:
-      instrument: coalition_cap    # tax | regional_cap | coalition_cap | none (no carbon policy:
-                                   #   the only way to run without a coalition)
-      cut: 0.20                    # caps: emissions fall to (1 - cut) x benchmark
-      tax_usd_per_t: 0             # tax: carbon price in USD/t (units of the world CPI)
-    foreign_carbon_prices: {}      # USD/t paid outside the coalition, e.g. {CHN: 10}
-    bca:
-      import_charge: true
-      basis: direct                # direct | direct+electricity | total
-      benchmark: exporter          # exporter | importer | world_average | best | exporter_markup | worst
-      default_markup: null         # exporter_markup: CBAM default value = exporter average x (1 + markup)
-      indirect_sectors: all        # direct+electricity: all, or the sectors whose indirect emissions count
-      instrument: charge           # charge | certificates | allowances (surrendered under the coalition cap)
-      export_rebate: false
-      credit_foreign_carbon_price: false
-      coverage: eite               # eite | all | cbam (sectors tagged cbam, scaled by coverage) | [codes]
-      exempt: []                   # region codes and/or group names exempt from the charge
-      exempt_coalition: true       # coalition members exempt from each other's charges
-      implementers: []             # coalition members applying the BCA (empty = all members)
-      revenue: importer            # importer | exporter
-    output_based_rebates:
-      enabled: false
-      basis: direct
-      benchmark: exporter          # exporter (own) | world_average | best
-    elasticities: {}               # overrides, e.g. {sigma_dm: {"*": 4.0}}
-    numeraire: PW                  # PW (world CPI) or PC:<region>
-    phase_in:                      # EU CBAM phase-in (cge/defaults/cbam_phase_in.yaml)
-      year: null                   # 2026..2034: charges x (1 - free allocation share of the year)
-      free_allocation: true        # the remaining share as output-based rebates to implementers
+    policy: {instrument: coalition_cap, cut: 0.20}
+    bca: {import_charge: true, basis: direct, benchmark: exporter, coverage: eite}
     reference: false               # true: the reference ("REF") of the designs that share this one's
                                    # coalition, policy, foreign carbon prices, numeraire and elasticities
                                    # (their welfare decomposition and changes vs REF are relative to it;
@@ -47,45 +23,46 @@ spec section 5. Unknown keys and bad values are errors naming the file and the k
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from cge.errors import ScenarioError
 from cge.files import load_yaml
+from cge.options import OPTIONS, SECTIONS, check_value, default, options_in, where
 
-INSTRUMENTS = ("tax", "regional_cap", "coalition_cap", "none")
-BASES = ("direct", "direct+electricity", "total")
-BENCHMARKS = ("exporter", "importer", "world_average", "best", "exporter_markup", "worst")
-OBR_BENCHMARKS = ("exporter", "world_average", "best")
-REVENUE = ("importer", "exporter")
+INSTRUMENTS = OPTIONS["policy.instrument"].choices
+BASES = OPTIONS["bca.basis"].choices
+BENCHMARKS = OPTIONS["bca.benchmark"].choices
+OBR_BENCHMARKS = OPTIONS["output_based_rebates.benchmark"].choices
+REVENUE = OPTIONS["bca.revenue"].choices
 #: how importers meet a border adjustment: pay a charge at the carbon price; buy certificates
 #: from a separate pool at the permit price (the CBAM's way; same prices in this static model);
 #: or surrender allowances from the coalition's own cap (embodied emissions count against it)
-BCA_INSTRUMENTS = ("charge", "certificates", "allowances")
+BCA_INSTRUMENTS = OPTIONS["bca.instrument"].choices
 
 
 @dataclass(frozen=True)
 class Policy:
-    instrument: str = "coalition_cap"
-    cut: float = 0.0
-    tax_usd_per_t: float = 0.0
+    instrument: str = default("policy.instrument")
+    cut: float = default("policy.cut")
+    tax_usd_per_t: float = default("policy.tax_usd_per_t")
 
 
 @dataclass(frozen=True)
 class BCA:
-    import_charge: bool = False
-    basis: str = "direct"
-    benchmark: str = "exporter"
-    export_rebate: bool = False
-    credit_foreign_carbon_price: bool = False
-    coverage: str | tuple[str, ...] = "eite"
-    exempt: tuple[str, ...] = ()
-    exempt_coalition: bool = True
-    implementers: tuple[str, ...] = ()
-    revenue: str = "importer"
-    default_markup: float | None = None
-    indirect_sectors: str | tuple[str, ...] = "all"
-    instrument: str = "charge"
+    import_charge: bool = default("bca.import_charge")
+    basis: str = default("bca.basis")
+    benchmark: str = default("bca.benchmark")
+    export_rebate: bool = default("bca.export_rebate")
+    credit_foreign_carbon_price: bool = default("bca.credit_foreign_carbon_price")
+    coverage: str | tuple[str, ...] = default("bca.coverage")
+    exempt: tuple[str, ...] = default("bca.exempt")
+    exempt_coalition: bool = default("bca.exempt_coalition")
+    implementers: tuple[str, ...] = default("bca.implementers")
+    revenue: str = default("bca.revenue")
+    default_markup: float | None = default("bca.default_markup")
+    indirect_sectors: str | tuple[str, ...] = default("bca.indirect_sectors")
+    instrument: str = default("bca.instrument")
 
     @property
     def active(self) -> bool:
@@ -94,10 +71,10 @@ class BCA:
 
 @dataclass(frozen=True)
 class OutputBasedRebates:
-    enabled: bool = False
-    basis: str = "direct"
-    benchmark: str = "exporter"
-    coverage: str | tuple[str, ...] = "eite"
+    enabled: bool = default("output_based_rebates.enabled")
+    basis: str = default("output_based_rebates.basis")
+    benchmark: str = default("output_based_rebates.benchmark")
+    coverage: str | tuple[str, ...] = default("output_based_rebates.coverage")
 
 
 @dataclass(frozen=True)
@@ -107,8 +84,8 @@ class PhaseIn:
     with ``free_allocation``, the share not yet phased out is an output-based rebate to the
     implementers' producers of covered goods (ETS Directive Art. 10a(1a))."""
 
-    year: int | None = None
-    free_allocation: bool = True
+    year: int | None = default("phase_in.year")
+    free_allocation: bool = default("phase_in.free_allocation")
 
     @property
     def active(self) -> bool:
@@ -118,16 +95,16 @@ class PhaseIn:
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    description: str = ""
-    coalition: tuple[str, ...] = ()
+    description: str = default("description")
+    coalition: tuple[str, ...] = default("coalition")
     policy: Policy = field(default_factory=Policy)
-    foreign_carbon_prices: dict = field(default_factory=dict)
+    foreign_carbon_prices: dict = default("foreign_carbon_prices")
     bca: BCA = field(default_factory=BCA)
     output_based_rebates: OutputBasedRebates = field(default_factory=OutputBasedRebates)
-    elasticities: dict = field(default_factory=dict)
-    numeraire: str = "PW"
-    phase_in: PhaseIn = field(default_factory=lambda: PhaseIn())
-    reference: bool = False
+    elasticities: dict = default("elasticities")
+    numeraire: str = default("numeraire")
+    phase_in: PhaseIn = field(default_factory=PhaseIn)
+    reference: bool = default("reference")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -138,6 +115,10 @@ class Scenario:
         return replace(self, **changes)
 
 
+#: the dataclass of each scenario section of :data:`cge.options.SECTIONS`
+SECTION_CLASSES = {"policy": Policy, "bca": BCA, "output_based_rebates": OutputBasedRebates, "phase_in": PhaseIn}
+
+
 def _plain(x):
     if isinstance(x, dict):
         return {k: _plain(v) for k, v in x.items()}
@@ -146,182 +127,84 @@ def _plain(x):
     return x
 
 
-def _where(source: str | None, key: str) -> str:
-    return f"{source}: {key}" if source else key
-
-
-def _check_keys(data: dict, cls, source, prefix: str) -> None:
+def _check_keys(data: dict, allowed: set, source, prefix: str) -> None:
     if not isinstance(data, dict):
-        raise ScenarioError(f"{_where(source, prefix or 'scenario')}: expected a mapping, got {type(data).__name__}")
-    allowed = {f.name for f in fields(cls)}
+        raise ScenarioError(f"{where(source, prefix or 'scenario')}: expected a mapping, got {type(data).__name__}")
     for k in data:
         if k not in allowed:
             raise ScenarioError(
-                f"{_where(source, prefix + str(k))}: unknown key; allowed keys: {', '.join(sorted(allowed))}"
+                f"{where(source, prefix + str(k))}: unknown key; allowed keys: {', '.join(sorted(allowed))}"
             )
 
 
-def _choice(value, options, source, key):
-    if value not in options:
-        raise ScenarioError(f"{_where(source, key)}: {value!r} is not one of {', '.join(options)}")
-    return value
+def _section(data, section: str, source) -> dict:
+    """The options of one section (``''``: the top level) validated by their kind in
+    :mod:`cge.options`; the schema's default for every option not given."""
+    opts = options_in(section)
+    _check_keys(data, {o.key for o in opts} | (set() if section else set(SECTIONS)), source,
+                f"{section}." if section else "")
+    out = {}
+    for o in opts:
+        if o.key in data:
+            out[o.key] = check_value(o, data[o.key], source)
+        elif o.required:
+            raise ScenarioError(f"{where(source, o.name)}: every scenario needs a non-empty {o.key}")
+        else:
+            out[o.key] = dict(o.default) if isinstance(o.default, dict) else o.default
+    return out
 
 
-def _bool(value, source, key):
-    if not isinstance(value, bool):
-        raise ScenarioError(f"{_where(source, key)}: {value!r} must be true or false")
-    return value
+def _check_bca(bca: BCA, source) -> None:
+    """Rules between BCA options: the CBAM default-value mark-up, indirect sectors."""
+    if bca.benchmark == "exporter_markup" and bca.default_markup is None:
+        raise ScenarioError(f"{where(source, 'bca.default_markup')}: required when bca.benchmark is "
+                            "exporter_markup (CBAM default value = the exporter's average intensity raised "
+                            "by this mark-up, e.g. 0.1 for 10%)")
+    if bca.benchmark != "exporter_markup" and bca.default_markup is not None:
+        raise ScenarioError(f"{where(source, 'bca.default_markup')}: applies only with bca.benchmark: "
+                            f"exporter_markup (here {bca.benchmark})")
+    if bca.indirect_sectors != "all" and bca.basis != "direct+electricity":
+        raise ScenarioError(f"{where(source, 'bca.indirect_sectors')}: a list of sectors with indirect "
+                            f"emissions needs bca.basis: direct+electricity (here {bca.basis})")
 
 
-def _number(value, source, key, lo=None, hi=None):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ScenarioError(f"{_where(source, key)}: {value!r} is not a number")
-    if lo is not None and value < lo or hi is not None and value > hi:
-        raise ScenarioError(f"{_where(source, key)}: {value} must lie in [{lo}, {hi}]")
-    return float(value)
-
-
-def _codes(value, source, key) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ScenarioError(f"{_where(source, key)}: expected a code or a list of codes, got {value!r}")
-    return tuple(value)
-
-
-def _coverage(value, source, key):
-    if isinstance(value, str) and value in ("eite", "all", "cbam"):
-        return value
-    return _codes(value, source, key)
-
-
-def _bca(b: dict, source) -> BCA:
-    _check_keys(b, BCA, source, "bca.")
-    benchmark = _choice(b.get("benchmark", "exporter"), BENCHMARKS, source, "bca.benchmark")
-    markup = b.get("default_markup")
-    if benchmark == "exporter_markup":
-        if markup is None:
-            raise ScenarioError(f"{_where(source, 'bca.default_markup')}: required when bca.benchmark is "
-                                "exporter_markup (CBAM default value = the exporter's average intensity raised "
-                                "by this mark-up, e.g. 0.1 for 10%)")
-        markup = _number(markup, source, "bca.default_markup", 0.0, 10.0)
-    elif markup is not None:
-        raise ScenarioError(f"{_where(source, 'bca.default_markup')}: applies only with bca.benchmark: "
-                            f"exporter_markup (here {benchmark})")
-    basis = _choice(b.get("basis", "direct"), BASES, source, "bca.basis")
-    indirect = b.get("indirect_sectors", "all")
-    if indirect != "all":
-        indirect = _codes(indirect, source, "bca.indirect_sectors")
-        if basis != "direct+electricity":
-            raise ScenarioError(f"{_where(source, 'bca.indirect_sectors')}: a list of sectors with indirect "
-                                f"emissions needs bca.basis: direct+electricity (here {basis})")
-    return BCA(
-        import_charge=_bool(b.get("import_charge", False), source, "bca.import_charge"),
-        basis=basis,
-        benchmark=benchmark,
-        export_rebate=_bool(b.get("export_rebate", False), source, "bca.export_rebate"),
-        credit_foreign_carbon_price=_bool(b.get("credit_foreign_carbon_price", False), source,
-                                          "bca.credit_foreign_carbon_price"),
-        coverage=_coverage(b.get("coverage", "eite"), source, "bca.coverage"),
-        exempt=_codes(b.get("exempt", ()), source, "bca.exempt"),
-        exempt_coalition=_bool(b.get("exempt_coalition", True), source, "bca.exempt_coalition"),
-        implementers=_codes(b.get("implementers", ()), source, "bca.implementers"),
-        revenue=_choice(b.get("revenue", "importer"), REVENUE, source, "bca.revenue"),
-        default_markup=markup,
-        indirect_sectors=indirect,
-        instrument=_choice(b.get("instrument", "charge"), BCA_INSTRUMENTS, source, "bca.instrument"),
-    )
-
-
-def _phase_in(p: dict, source) -> PhaseIn:
-    _check_keys(p, PhaseIn, source, "phase_in.")
-    year = p.get("year")
-    if year is not None:
-        from cge.cbam import phase_in_schedule
-
-        schedule = phase_in_schedule()
-        if isinstance(year, bool) or not isinstance(year, int) or year not in schedule.free_allocation:
-            raise ScenarioError(f"{_where(source, 'phase_in.year')}: {year!r} is outside the CBAM phase-in "
-                                f"schedule ({min(schedule.free_allocation)}..{max(schedule.free_allocation)}, "
-                                f"{schedule.path})")
-    return PhaseIn(year=year, free_allocation=_bool(p.get("free_allocation", True), source,
-                                                    "phase_in.free_allocation"))
-
-
-def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
-    """Validate a mapping (e.g. parsed YAML) and build a :class:`Scenario`."""
-    _check_keys(data, Scenario, source, "")
-    if "name" not in data or not isinstance(data["name"], str) or not data["name"]:
-        raise ScenarioError(f"{_where(source, 'name')}: every scenario needs a non-empty name")
-    pol = data.get("policy") or {}
-    _check_keys(pol, Policy, source, "policy.")
-    policy = Policy(
-        instrument=_choice(pol.get("instrument", "coalition_cap"), INSTRUMENTS, source, "policy.instrument"),
-        cut=_number(pol.get("cut", 0.0), source, "policy.cut", 0.0, 0.99),
-        tax_usd_per_t=_number(pol.get("tax_usd_per_t", 0.0), source, "policy.tax_usd_per_t", 0.0, 1e5),
-    )
-    bca = _bca(data.get("bca") or {}, source)
+def _check_combinations(sc: Scenario, source) -> None:
+    """Rules between options of different sections (the ``requires`` of :mod:`cge.options`)."""
+    policy, bca, obr, phase_in = sc.policy, sc.bca, sc.output_based_rebates, sc.phase_in
     if policy.instrument == "none":
         stray = [k for k, v in (("policy.cut", policy.cut), ("policy.tax_usd_per_t", policy.tax_usd_per_t),
-                                ("coalition", data.get("coalition")),
-                                ("bca", bca.active)) if v]
+                                ("coalition", sc.coalition), ("bca", bca.active)) if v]
         if stray:
-            raise ScenarioError(f"{_where(source, stray[0])}: policy.instrument is none (no carbon policy), "
+            raise ScenarioError(f"{where(source, stray[0])}: policy.instrument is none (no carbon policy), "
                                 "so there is no coalition, cut, tax or border adjustment to set")
-    o = data.get("output_based_rebates") or {}
-    _check_keys(o, OutputBasedRebates, source, "output_based_rebates.")
-    obr = OutputBasedRebates(
-        enabled=_bool(o.get("enabled", False), source, "output_based_rebates.enabled"),
-        basis=_choice(o.get("basis", "direct"), BASES, source, "output_based_rebates.basis"),
-        benchmark=_choice(o.get("benchmark", "exporter"), OBR_BENCHMARKS, source,
-                          "output_based_rebates.benchmark"),
-        coverage=_coverage(o.get("coverage", "eite"), source, "output_based_rebates.coverage"),
-    )
-    fcp = data.get("foreign_carbon_prices") or {}
-    if not isinstance(fcp, dict):
-        raise ScenarioError(f"{_where(source, 'foreign_carbon_prices')}: expected a mapping region -> USD/t")
-    fcp = {str(k): _number(v, source, f"foreign_carbon_prices.{k}", 0.0, 1e5) for k, v in fcp.items()}
-    el = data.get("elasticities") or {}
-    if not isinstance(el, dict):
-        raise ScenarioError(f"{_where(source, 'elasticities')}: expected a mapping parameter -> value")
-    from cge.elasticities import PARAMETERS
-
-    for k in el:
-        if k not in PARAMETERS:
-            raise ScenarioError(f"{_where(source, 'elasticities.' + str(k))}: unknown elasticity; "
-                                f"known: {', '.join(PARAMETERS)}")
-    numeraire = data.get("numeraire", "PW")
-    if not isinstance(numeraire, str) or not (numeraire == "PW" or numeraire.startswith("PC:")):
-        raise ScenarioError(f"{_where(source, 'numeraire')}: {numeraire!r} must be PW or PC:<region>")
-    phase_in = _phase_in(data.get("phase_in") or {}, source)
     if phase_in.active and bca.coverage in ("eite", "all"):
-        raise ScenarioError(f"{_where(source, 'phase_in.year')}: the CBAM phase-in applies to CBAM goods, but "
+        raise ScenarioError(f"{where(source, 'phase_in.year')}: the CBAM phase-in applies to CBAM goods, but "
                             f"bca.coverage is {bca.coverage!r}, so free allocation and charges would cover every "
                             f"{'EITE' if bca.coverage == 'eite' else ''} sector; set bca.coverage: cbam (or list "
                             "the covered sectors)")
     if phase_in.active and phase_in.free_allocation and obr.enabled:
-        raise ScenarioError(f"{_where(source, 'phase_in.free_allocation')}: the remaining free allocation is "
+        raise ScenarioError(f"{where(source, 'phase_in.free_allocation')}: the remaining free allocation is "
                             "modelled as output-based rebates; set output_based_rebates.enabled: false or "
                             "phase_in.free_allocation: false")
     if bca.instrument == "allowances":
         if policy.instrument == "tax":
-            raise ScenarioError(f"{_where(source, 'bca.instrument')}: allowances are surrendered under a cap; "
+            raise ScenarioError(f"{where(source, 'bca.instrument')}: allowances are surrendered under a cap; "
                                 "policy.instrument is tax (use charge or certificates)")
         if bca.revenue != "importer" or bca.credit_foreign_carbon_price or bca.export_rebate:
-            raise ScenarioError(f"{_where(source, 'bca.instrument')}: allowances are modelled without "
+            raise ScenarioError(f"{where(source, 'bca.instrument')}: allowances are modelled without "
                                 "returned revenue, crediting or export rebates (set bca.revenue: importer, "
                                 "credit_foreign_carbon_price: false, export_rebate: false)")
-    desc = data.get("description", "")
-    if not isinstance(desc, str):
-        raise ScenarioError(f"{_where(source, 'description')}: must be text")
-    return Scenario(
-        name=data["name"], description=desc, coalition=_codes(data.get("coalition"), source, "coalition"),
-        policy=policy, foreign_carbon_prices=fcp, bca=bca, output_based_rebates=obr,
-        elasticities=el, numeraire=numeraire, phase_in=phase_in,
-        reference=_bool(data.get("reference", False), source, "reference"),
-    )
+
+
+def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
+    """Validate a mapping (e.g. parsed YAML) and build a :class:`Scenario`: every key and value
+    against :mod:`cge.options`, then the rules that tie options together."""
+    top = _section(data, "", source)
+    sections = {name: cls(**_section(data.get(name) or {}, name, source)) for name, cls in SECTION_CLASSES.items()}
+    _check_bca(sections["bca"], source)
+    sc = Scenario(**top, **sections)
+    _check_combinations(sc, source)
+    return sc
 
 
 def load_scenarios(path: str | Path) -> list[Scenario]:
