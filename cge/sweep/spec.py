@@ -24,10 +24,12 @@
 
 Designs are ``designs × grid`` (either may be absent; neither means the base alone). Axis
 fields are dotted scenario fields (``policy.cut``, ``bca.basis``, ``bca.exempt``, ``coalition``,
-``output_based_rebates.enabled``, ``elasticities.sigma_dm``, ``elasticities.sigma_dm.met``,
-``foreign_carbon_prices.CHN``, ...) checked against :class:`cge.scenario.Scenario`; every resolved
-point is validated by :func:`cge.scenario.scenario_from_dict` and against the dataset (regions,
-groups, sectors) before any work starts.
+``output_based_rebates.enabled``, ``phase_in.year``, ``elasticities.sigma_dm``,
+``elasticities.sigma_dm.met``, ``foreign_carbon_prices.CHN``, ...) checked against the options
+schema :mod:`cge.options` (every option but ``name`` and ``description`` may be swept), and each
+grid value by its option's kind; every resolved point is validated by
+:func:`cge.scenario.scenario_from_dict` and against the dataset (regions, groups, sectors) before
+any work starts. ``solver:`` takes the options of :mod:`cge.options` marked for sweeps.
 
 SSA parameters are ``PARAM`` (all sectors) or ``PARAM.SECTOR`` (one sector). With the default
 ``scale: multiplicative`` a draw is a *factor* on the design's value of that parameter (the
@@ -47,7 +49,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,14 +57,21 @@ import numpy as np
 
 from cge.errors import ScenarioError
 from cge.files import load_yaml
+from cge.options import (
+    OPTIONS,
+    SCENARIO_OPTIONS,
+    SECTIONS,
+    check_value,
+    options_in,
+    solver_defaults,
+    top_level_fields,
+)
 from cge.scenario import Scenario, deep_merge, scenario_from_dict
 from cge.sweep.ssa import DESIGNS, Distribution, monte_carlo_design, stroud_design
 
 TOP_KEYS = ("name", "description", "dataset", "base", "designs", "grid", "ssa", "solver", "batch_size")
-SOLVER_DEFAULTS = {"tol": 1e-10, "max_iter": 200, "check_tol": 1e-8}
-_NESTED = {"policy", "bca", "output_based_rebates"}
-_MAPPINGS = {"elasticities", "foreign_carbon_prices"}
-_NOT_AXES = {"name", "description"}
+#: the solver settings a sweep file may give (``solver:``), with their defaults (:mod:`cge.options`)
+SOLVER_DEFAULTS = solver_defaults(sweep=True)
 
 
 @dataclass
@@ -111,33 +120,42 @@ def _err(source, key, msg) -> ScenarioError:
 
 
 def check_field_path(path: str, source: str, where: str) -> list[str]:
-    """Validate a dotted scenario field; return its parts."""
+    """Validate a dotted scenario field a sweep may vary (:mod:`cge.options`, ``sweep``); return
+    its parts. A section (``bca``) or a mapping (``elasticities``) may be varied whole, a
+    mapping also by key (``elasticities.sigma_dm[.SECTOR]``, ``foreign_carbon_prices.REGION``)."""
     if not isinstance(path, str) or not path:
         raise _err(source, where, f"{path!r} is not a dotted scenario field")
     parts = path.split(".")
-    top = {f.name: f for f in fields(Scenario)}
     head = parts[0]
-    if head not in top or head in _NOT_AXES:
-        allowed = ", ".join(sorted(set(top) - _NOT_AXES))
-        raise _err(source, f"{where}", f"unknown scenario field {head!r}; fields: {allowed}")
-    if head in _NESTED:
-        cls = {"policy": "Policy", "bca": "BCA", "output_based_rebates": "OutputBasedRebates"}[head]
-        import cge.scenario as S
-
-        sub = {f.name for f in fields(getattr(S, cls))}
+    axes = [f for f in top_level_fields() if any(o.sweep for o in SCENARIO_OPTIONS if o.name.split(".")[0] == f)]
+    if head not in axes:
+        raise _err(source, f"{where}", f"unknown scenario field {head!r}; fields: {', '.join(sorted(axes))}")
+    if head in SECTIONS:
+        sub = {o.key for o in options_in(head) if o.sweep}
         if len(parts) > 2 or (len(parts) == 2 and parts[1] not in sub):
             raise _err(source, where, f"unknown field {path!r}; {head} fields: {', '.join(sorted(sub))}")
-    elif head == "elasticities":
+        return parts
+    opt = OPTIONS[head]
+    if opt.keys == "elasticity":
         from cge.elasticities import PARAMETERS
 
         if len(parts) > 3 or (len(parts) >= 2 and parts[1] not in PARAMETERS):
             raise _err(source, where, f"unknown elasticity in {path!r}; known: {', '.join(PARAMETERS)}")
-    elif head in _MAPPINGS:
+    elif opt.keys == "region":
         if len(parts) > 2:
-            raise _err(source, where, f"{path!r}: foreign_carbon_prices takes one region code")
+            raise _err(source, where, f"{path!r}: {head} takes one region code")
     elif len(parts) > 1:
         raise _err(source, where, f"{head!r} has no sub-fields (got {path!r})")
     return parts
+
+
+def check_axis_values(path: str, values: list, source: str) -> None:
+    """Each value of a grid axis that is one option checked by its kind now, naming the axis
+    (cross-option rules and dataset codes are checked per point)."""
+    opt = OPTIONS.get(path)
+    if opt is not None:
+        for v in values:
+            check_value(opt, v, source, f"grid.{path}")
 
 
 def _nested(parts: list[str], value) -> dict:
@@ -203,55 +221,10 @@ def sweep_from_dict(data, source: str = "sweep", default_name: str = "sweep") ->
     base = _normalise_elasticities(dict(base))
     base.setdefault("name", name)
     scenario_from_dict(base, source=f"{source} [base]")        # names a bad base key early
-
-    designs: list[tuple[str, dict]] = []
-    if "designs" in data:
-        items = data["designs"]
-        if not isinstance(items, list) or not items:
-            raise _err(source, "designs", "must be a non-empty list of mappings")
-        for k, item in enumerate(items):
-            where = f"designs[{k}]"
-            if not isinstance(item, dict):
-                raise _err(source, where, "must be a mapping of scenario fields")
-            item = dict(item)
-            label = item.pop("name", None)
-            item.pop("description", None)
-            ov = _overrides(item, source, where)
-            if label is None:
-                label = ", ".join(f"{kk}={_label(v)}" for kk, v in item.items()) or f"design-{k + 1}"
-            designs.append((str(label), ov))
-        labels = [d[0] for d in designs]
-        dup = sorted({x for x in labels if labels.count(x) > 1})
-        if dup:
-            raise _err(source, "designs", f"design name(s) used twice: {dup}")
-
-    grid: list[tuple[str, list]] = []
-    if "grid" in data:
-        g = data["grid"]
-        if not isinstance(g, dict) or not g:
-            raise _err(source, "grid", "must be a non-empty mapping of scenario field -> list of values")
-        for k, values in g.items():
-            check_field_path(k, source, f"grid.{k}")
-            if not isinstance(values, list):
-                raise _err(source, f"grid.{k}", f"expected a list of values, got {values!r}")
-            if not values:
-                raise _err(source, f"grid.{k}", "empty axis: give at least one value")
-            grid.append((k, values))
-
+    designs = _designs(data["designs"], source) if "designs" in data else []
+    grid = _grid(data["grid"], source) if "grid" in data else []
     ssa = _ssa(data["ssa"], source) if data.get("ssa") is not None else None
-    solver = dict(SOLVER_DEFAULTS)
-    s = data.get("solver") or {}
-    if not isinstance(s, dict):
-        raise _err(source, "solver", "expected a mapping")
-    for k, v in s.items():
-        if k not in SOLVER_DEFAULTS:
-            raise _err(source, f"solver.{k}", f"unknown key; allowed: {', '.join(SOLVER_DEFAULTS)}")
-        if k == "max_iter":
-            solver[k] = _int(v, source, "solver.max_iter", 1)
-        elif isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
-            raise _err(source, f"solver.{k}", f"{v!r} must be a positive number")
-        else:
-            solver[k] = float(v)
+    solver = _solver(data.get("solver") or {}, source)
     bs = data.get("batch_size")
     if bs is not None:
         bs = _int(bs, source, "batch_size", 1)
@@ -269,6 +242,57 @@ def sweep_from_dict(data, source: str = "sweep", default_name: str = "sweep") ->
     for label, ov in design_overrides(spec):
         scenario_from_dict(deep_merge(base, ov) | {"name": label}, source=f"{source} [{label}]")
     return spec
+
+
+def _designs(items, source: str) -> list[tuple[str, dict]]:
+    """``designs:``: (label, nested override) per design; labels default to the overrides."""
+    if not isinstance(items, list) or not items:
+        raise _err(source, "designs", "must be a non-empty list of mappings")
+    designs: list[tuple[str, dict]] = []
+    for k, item in enumerate(items):
+        where = f"designs[{k}]"
+        if not isinstance(item, dict):
+            raise _err(source, where, "must be a mapping of scenario fields")
+        item = dict(item)
+        label = item.pop("name", None)
+        item.pop("description", None)
+        ov = _overrides(item, source, where)
+        if label is None:
+            label = ", ".join(f"{kk}={_label(v)}" for kk, v in item.items()) or f"design-{k + 1}"
+        designs.append((str(label), ov))
+    labels = [d[0] for d in designs]
+    dup = sorted({x for x in labels if labels.count(x) > 1})
+    if dup:
+        raise _err(source, "designs", f"design name(s) used twice: {dup}")
+    return designs
+
+
+def _grid(g, source: str) -> list[tuple[str, list]]:
+    """``grid:``: (dotted field, values) per axis, each value checked by the field's kind."""
+    if not isinstance(g, dict) or not g:
+        raise _err(source, "grid", "must be a non-empty mapping of scenario field -> list of values")
+    grid: list[tuple[str, list]] = []
+    for k, values in g.items():
+        check_field_path(k, source, f"grid.{k}")
+        if not isinstance(values, list):
+            raise _err(source, f"grid.{k}", f"expected a list of values, got {values!r}")
+        if not values:
+            raise _err(source, f"grid.{k}", "empty axis: give at least one value")
+        check_axis_values(k, values, source)
+        grid.append((k, values))
+    return grid
+
+
+def _solver(s, source: str) -> dict:
+    """``solver:``: the sweep's solver settings over the schema's defaults (:data:`SOLVER_DEFAULTS`)."""
+    if not isinstance(s, dict):
+        raise _err(source, "solver", "expected a mapping")
+    solver = dict(SOLVER_DEFAULTS)
+    for k, v in s.items():
+        if k not in SOLVER_DEFAULTS:
+            raise _err(source, f"solver.{k}", f"unknown key; allowed: {', '.join(SOLVER_DEFAULTS)}")
+        solver[k] = check_value(OPTIONS[f"solver.{k}"], v, source)
+    return solver
 
 
 def _ssa(s, source) -> SSASpec:
