@@ -14,28 +14,45 @@ from pathlib import Path
 
 from cge.errors import DataError
 from cge.files import load_yaml
+from cge.options import OPTIONS, Option, options_in
 
-#: switch -> its possible values (as strings)
-SWITCH_VALUES: dict[str, tuple[str, ...]] = {
+#: switches of a design as a whole, not of one BCA option: no border measure at all,
+#: output-based rebates, a CBAM phase-in year
+DESIGN_SWITCHES: dict[str, tuple[str, ...]] = {
     "border_measure": ("none",),
-    "import_charge": ("true", "false"),
-    "export_rebate": ("true", "false"),
-    "basis": ("direct", "direct+electricity", "total"),
-    "benchmark": ("exporter", "importer", "world_average", "best", "exporter_markup", "worst"),
-    "credit_foreign_carbon_price": ("true", "false"),
-    "coverage": ("eite", "all", "cbam", "list"),
-    "exempt": ("none", "non-empty"),
-    "exempt_coalition": ("true", "false"),
-    "implementers": ("all", "subset"),
-    "revenue": ("importer", "exporter"),
     "output_based_rebates": ("enabled",),
-    "instrument": ("charge", "certificates", "allowances"),
-    "indirect_sectors": ("list",),
     "phase_in": ("enabled",),
 }
-#: the BCA fields of a scenario, in display order (all listed whenever a BCA is active)
-BCA_SWITCHES = ("import_charge", "export_rebate", "basis", "benchmark", "credit_foreign_carbon_price",
-                "coverage", "exempt", "exempt_coalition", "implementers", "revenue")
+#: code-list switches keyed by whether the list is empty: (empty, non-empty)
+CODE_LIST_KEYS = {"exempt": ("none", "non-empty"), "implementers": ("all", "subset")}
+
+
+def _bca_switches(when: str) -> tuple[Option, ...]:
+    return tuple(o for o in options_in("bca") if o.switch == when)
+
+
+def _switch_values(o: Option) -> tuple[str, ...]:
+    """The keys of one BCA option's entries: its choices, true/false, or how a code list is keyed
+    (named sets and ``list``; a switch shown only when set has no entry for its default)."""
+    if o.kind == "bool":
+        return ("true", "false")
+    if o.kind == "codes":
+        if o.key in CODE_LIST_KEYS:
+            return CODE_LIST_KEYS[o.key]
+        named = tuple(c for c in o.choices if o.switch == "always" or c != o.default)
+        return named + ("list",)
+    return tuple(o.choices)
+
+
+#: the BCA options of a scenario listed for every design with a border adjustment, in display
+#: order (:mod:`cge.options`, ``switch: always``), and those listed when not at their default
+BCA_SWITCHES = tuple(o.key for o in _bca_switches("always"))
+BCA_SWITCHES_IF_SET = tuple(o.key for o in _bca_switches("if_set"))
+#: switch -> its possible values (as strings)
+SWITCH_VALUES: dict[str, tuple[str, ...]] = {
+    **{o.key: _switch_values(o) for o in _bca_switches("always") + _bca_switches("if_set")},
+    **DESIGN_SWITCHES,
+}
 
 TOP_KEYS = {"title", "disclaimer", "reviewed", "sources", "general", "switches"}
 ENTRY_KEYS = {"summary", "considerations"}
@@ -174,26 +191,22 @@ def design_switches(scenario: dict) -> list[tuple[str, str, str]]:
     if bca.active:
         for name in BCA_SWITCHES:
             v = getattr(bca, name)
-            if name == "coverage":
-                key = v if v in ("eite", "all", "cbam") else "list"
-                shown = v if isinstance(v, str) else ", ".join(v)
-            elif name == "exempt":
-                key = "non-empty" if v else "none"
-                shown = ", ".join(v) if v else "none"
-            elif name == "implementers":
-                key = "subset" if v else "all"
-                shown = ", ".join(v) if v else "all coalition members"
+            if name in CODE_LIST_KEYS:
+                empty, listed = CODE_LIST_KEYS[name]
+                key = listed if v else empty
+                shown = ", ".join(v) if v else ("all coalition members" if empty == "all" else empty)
+            elif isinstance(v, tuple):            # a code list where named sets are allowed
+                key, shown = "list", ", ".join(v)
             elif name == "benchmark" and v == "exporter_markup":
                 key, shown = v, f"exporter_markup (mark-up {bca.default_markup:g})"
-            elif isinstance(v, bool):
-                key = shown = _key(v)
             else:
-                key = shown = str(v)
+                key = shown = _key(v)
             out.append((name, key, shown))
-        if bca.instrument != "charge":
-            out.append(("instrument", bca.instrument, bca.instrument))
-        if bca.indirect_sectors != "all":
-            out.append(("indirect_sectors", "list", ", ".join(bca.indirect_sectors)))
+        for name in BCA_SWITCHES_IF_SET:
+            v = getattr(bca, name)
+            if v != OPTIONS[f"bca.{name}"].default:
+                shown = ", ".join(v) if isinstance(v, tuple) else str(v)
+                out.append((name, "list" if isinstance(v, tuple) else str(v), shown))
     if sc.phase_in.active:
         out.append(("phase_in", "enabled", f"year {sc.phase_in.year}"
                     + (", free allocation as output-based rebates" if sc.phase_in.free_allocation else "")))
