@@ -54,6 +54,7 @@ from cge.core.blocks import (
 from cge.core.model import EquilibriumModel
 from cge.elasticities import Elasticities, for_benchmark
 from cge.errors import ScenarioError
+from cge.options import structural_fields
 from cge.scenario import Scenario, resolve_regions
 from cge.solve import declare_partition
 
@@ -112,6 +113,8 @@ class Structure:
 
 
 def structure_of(b: Benchmark, sc: Scenario) -> Structure:
+    """The model structure a scenario asks for on ``b``: its structural options
+    (:func:`cge.options.structural_fields`) resolved against the dataset's codes."""
     coalition = resolve_regions(sc.coalition, b.regions, b.tags.region_groups, "coalition")
     for r in sc.foreign_carbon_prices:
         if r not in b.regions:
@@ -120,10 +123,16 @@ def structure_of(b: Benchmark, sc: Scenario) -> Structure:
             raise ScenarioError(f"foreign_carbon_prices: {r} is a coalition member; its price is set by the policy")
     if sc.numeraire.startswith("PC:") and sc.numeraire[3:] not in b.regions:
         raise ScenarioError(f"numeraire: unknown region {sc.numeraire[3:]!r}")
-    el = elasticity_regimes(b, for_benchmark(b, sc.elasticities))
-    priced = tuple(r for r in b.regions if sc.foreign_carbon_prices.get(r, 0) > 0 or r in sc.foreign_carbon_prices)
-    return Structure(coalition, sc.policy.instrument, priced, el, sc.numeraire,
-                     imports_in_cap=sc.bca.import_charge and sc.bca.instrument == "allowances")
+    # each Structure field from the structural options of cge.options (structural_fields()):
+    resolved = {
+        "coalition": coalition,
+        "instrument": sc.policy.instrument,
+        "foreign_priced": tuple(r for r in b.regions if r in sc.foreign_carbon_prices),
+        "elasticities": elasticity_regimes(b, for_benchmark(b, sc.elasticities)),
+        "numeraire": sc.numeraire,
+        "imports_in_cap": sc.bca.import_charge and sc.bca.instrument == "allowances",
+    }
+    return Structure(**{name: resolved[name] for name in structural_fields()})
 
 
 @dataclass(frozen=True)

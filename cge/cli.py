@@ -19,10 +19,11 @@ from importlib import resources
 from pathlib import Path
 
 from cge.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, CGEError
+from cge.options import OPTIONS
 
 DEFAULT_DATASET = "wiod2011"
 #: steps of the welfare-decomposition path in `cge compare` (see cge.decomposition)
-DECOMPOSITION_STEPS = 1
+DECOMPOSITION_STEPS = OPTIONS["solver.decomposition_steps"].default
 
 
 def default_dataset_path() -> Path:
@@ -292,8 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", default="results", help="output folder (default: ./results); must be new or "
                    "earlier results of `cge compare`")
     add_output_arguments(c)
-    c.add_argument("--route", default="auto", choices=["auto", "casadi", "ipopt", "pounce"],
-                   help="solver route (see `cge info`)")
+    route = OPTIONS["solver.route"]
+    c.add_argument("--route", default=route.default, choices=route.choices, help=route.doc)
     c.add_argument("--decomposition-steps", type=int, default=DECOMPOSITION_STEPS, metavar="N",
                    help="steps of the path along which EV is decomposed (1 = two-point identity, no extra "
                    f"solves; default {DECOMPOSITION_STEPS})")

@@ -24,6 +24,7 @@ from cge.decomposition import (
     snapshot,
 )
 from cge.errors import ScenarioError
+from cge.options import solver_default
 from cge.results import collect, fairness_tables
 from cge.scenario import Scenario, resolve_regions
 from cge.solve import SolveError, SolveResult, compile_system
@@ -189,12 +190,12 @@ def solve_warm_then_cold(bm: BCAModel, compiled, warm: bool, **solver) -> tuple[
 def run_scenarios(
     benchmark: Benchmark,
     scenarios: list[Scenario],
-    route: str = "auto",
-    tol: float = 1e-10,
-    check_tol: float = 1e-8,
-    max_iter: int = 200,
+    route: str = solver_default("route"),
+    tol: float = solver_default("tol"),
+    check_tol: float = solver_default("check_tol"),
+    max_iter: int = solver_default("max_iter"),
     progress=None,
-    decomposition_steps: int = 1,
+    decomposition_steps: int = solver_default("decomposition_steps"),
     compile_options: dict | None = None,
 ) -> Comparison:
     """Solve every scenario; raise :class:`~cge.solve.SolveError` (nothing returned) if any fails.
