@@ -87,7 +87,8 @@ SCENARIO_OPTIONS = (
            structure="coalition"),
     Option("policy.instrument", "choice", "coalition_cap",
            "tax, a cap per region, one cap for the coalition, or none (no carbon policy and no coalition)",
-           choices=("tax", "regional_cap", "coalition_cap", "none"), structure="instrument"),
+           choices=("tax", "regional_cap", "coalition_cap", "none"), structure="instrument",
+           requires="none: no coalition, cut, tax or border adjustment"),
     Option("policy.cut", "number", 0.0, "caps: emissions fall to (1 - cut) x benchmark", low=0.0, high=0.99),
     Option("policy.tax_usd_per_t", "number", 0.0, "tax: carbon price in USD/t (units of the world CPI)",
            low=0.0, high=1e5),
@@ -101,7 +102,7 @@ SCENARIO_OPTIONS = (
            choices=("exporter", "importer", "world_average", "best", "exporter_markup", "worst"),
            switch="always"),
     Option("bca.default_markup", "number", None, "CBAM default value = exporter average x (1 + markup)",
-           low=0.0, high=10.0, optional=True, requires="bca.benchmark: exporter_markup (and only then)"),
+           low=0.0, high=10.0, optional=True, requires="given exactly when bca.benchmark is exporter_markup"),
     Option("bca.credit_foreign_carbon_price", "bool", False, "credit carbon prices paid abroad",
            switch="always"),
     Option("bca.coverage", "codes", "eite", "sectors covered: EITE, all, CBAM goods (tag cbam) or a list of codes",
@@ -117,7 +118,7 @@ SCENARIO_OPTIONS = (
            "the coalition cap (embodied emissions count against it)", choices=("charge", "certificates",
                                                                                 "allowances"),
            switch="if_set", structure="imports_in_cap",
-           requires="allowances: a cap, revenue importer, no crediting, no export rebate"),
+           requires="allowances: not under a tax, and revenue importer, no crediting, no export rebate"),
     Option("bca.indirect_sectors", "codes", "all", "direct+electricity: sectors whose indirect emissions count",
            choices=("all",), switch="if_set", requires="a list needs bca.basis: direct+electricity"),
     Option("output_based_rebates.enabled", "bool", False, "rebate carbon costs per unit of output"),
@@ -131,9 +132,9 @@ SCENARIO_OPTIONS = (
            structure="elasticities"),
     Option("numeraire", "numeraire", "PW", "PW (world CPI) or PC:<region>", structure="numeraire"),
     Option("phase_in.year", "year", None, "CBAM phase-in year: charges x (1 - free allocation share)",
-           optional=True, requires="bca.coverage: cbam or a list"),
+           optional=True, requires="a year needs bca.coverage: cbam or a list"),
     Option("phase_in.free_allocation", "bool", True, "the remaining share as output-based rebates to implementers",
-           requires="output_based_rebates.enabled: false"),
+           requires="true with a year needs output_based_rebates.enabled: false"),
     Option("reference", "bool", False, "this scenario is the reference of the designs sharing its policy"),
 )
 
@@ -329,15 +330,15 @@ def _allowed(o: Option) -> str:
 
 def markdown_table() -> str:
     """The README's options table (one row per option; the README test checks it is current)."""
-    rows = ["| option | kind | default | allowed | changes the model | description |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| option | kind | default | allowed | model structure | in a sweep | description |",
+            "|---|---|---|---|---|---|---|"]
     for o in SCENARIO_OPTIONS + SOLVER_OPTIONS:
-        doc = o.doc + (f" (requires {o.requires})" if o.requires else "")
-        default_ = "required" if o.required else _shown(o.default)
-        structural = f"yes ({o.structure})" if o.structural else "no"
-        if o.name.startswith("solver."):
-            structural = "—"
-        rows.append(f"| `{o.name}` | {o.kind} | {default_} | {_allowed(o)} | {structural} | "
+        doc = o.doc + (f" (rule: {o.requires})" if o.requires else "")
+        default_ = "required" if o.required else '""' if o.default == "" else _shown(o.default)
+        solver = o.name.startswith("solver.")
+        structural = "—" if solver else f"yes ({o.structure})" if o.structural else "no"
+        sweep = ("`solver:`" if solver else "yes") if o.sweep else "no"
+        rows.append(f"| `{o.name}` | {o.kind} | {default_} | {_allowed(o)} | {structural} | {sweep} | "
                     f"{doc.replace('|', '/')} |")
     return "\n".join(rows) + "\n"
 
