@@ -25,6 +25,10 @@ intensities ``obr_theta``, and the elasticities (``elasticity[parameter, sector]
 household nests). The coalition, the instrument (tax / caps), the regions with a foreign carbon
 price, the numeraire and each elasticity's CES *regime* (Leontief, Cobb–Douglas, general) define the
 structure; a scenario that changes any of them needs a new model (:func:`structure_of`).
+
+The blocks are built by :mod:`cge.bca` (one module per block of the spec, reading the benchmark
+through :class:`cge.flows.Flows`); the dataset checks of a scenario live in :mod:`cge.design`
+(re-exported here, where they used to be).
 """
 
 from __future__ import annotations
