@@ -1,0 +1,46 @@
+"""The regional agent ``RA[r]`` (income balance) and the model's closure: the world consumer
+price index ``PW`` and the numeraire (spec section 3)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cge.bca import carbon, taxes
+from cge.bca.declaration import Declaration
+from cge.bca.household import consumption_value
+from cge.core.blocks import Demand, Endowment, Input, Transfer
+
+#: benchmark table of each fixed final demand agent
+FIXED_DEMAND = {"government": "vg", "investment": "vi"}
+
+
+def regional_agent(d: Declaration, r: str) -> Demand:
+    """``RA[r] = Σ_f PF·evf + Σ_j PR·vrs + tax, carbon and BCA revenue + bop[r]·PW
+    (+ permit sales)``; it buys government and investment demand ``vg, vi`` at benchmark
+    quantities (with their purchase taxes) and spends the rest on ``C[r]`` at ``PC[r]``."""
+    fl = d.fl
+    fixed = [Input(d.PA[r, i], q, wedges=taxes.purchase_tax(d, r, i, agent), label=(FIXED_DEMAND[agent], r, i))
+             for (i, agent), q in fl.nonzero("fd", region=r) if agent in FIXED_DEMAND]
+    endowments = [Endowment(d.PF[r, f], q) for f, q in fl.nonzero("evf", region=r)]
+    endowments += [Endowment(d.PR[r, j], q) for j, q in fl.nonzero("vrs", region=r)]
+    transfers = [Transfer(fl("bop", r) * d.PW, "balance_of_payments"), *carbon.permit_sales(d, r)]
+    return Demand(d.RA[r], inputs=[Input(d.PC[r], consumption_value(fl, r), label=("cons", r))],
+                  fixed=fixed, endowments=endowments, transfers=transfers, label=("RA", r))
+
+
+def price_index(d: Declaration) -> None:
+    """``PW = Σ_r w_r·PC[r]`` with ``w_r`` region r's share of world benchmark household spending."""
+    spending = d.fl.array("household_spending")
+    w = spending / spending.sum()
+    R = d.fl.b.regions
+    d.em.equation("price_index", None, lambda: d.PW - sum(float(w[k]) * d.PC[r] for k, r in enumerate(R)))
+
+
+def numeraire(d: Declaration) -> None:
+    """Fix ``PW = 1`` (dropping, by Walras' law, the consumption market of the largest region) or,
+    with ``numeraire: PC:<region>``, that region's consumer price."""
+    if d.structure.numeraire == "PW":
+        biggest = d.fl.b.regions[int(np.argmax(d.fl.array("household_spending")))]
+        d.em.set_numeraire(d.PW, 1.0, drop_market=d.PC[biggest])
+    else:
+        d.em.set_numeraire(d.PC[d.structure.numeraire[3:]], 1.0)

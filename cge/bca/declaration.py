@@ -1,0 +1,61 @@
+"""What every block builder reads: the benchmark by code, the model's variables and its
+policy parameters (declared by :class:`cge.bca_model.BCAModel` before any block)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cge.benchmark import Tags
+from cge.core.model import EquilibriumModel
+from cge.flows import Flows
+
+if TYPE_CHECKING:
+    from cge.design import Structure
+
+
+@dataclass
+class Declaration:
+    """Variables (calibrated share form) and mutable parameters of one BCA model."""
+
+    em: EquilibriumModel
+    fl: Flows
+    tags: Tags
+    structure: Structure
+    #: regions with a carbon price: the coalition and the regions with a foreign carbon price
+    priced: tuple[str, ...]
+    Y: Any
+    A: Any
+    C: Any
+    PY: Any
+    PA: Any
+    PC: Any
+    PF: Any
+    PR: Any
+    RA: Any
+    PCO2: Any
+    PW: Any
+    # policy parameters (set per scenario by BCAModel.apply)
+    cut: Any = None
+    tax: Any = None
+    credit: Any = None
+    ret: Any = None
+    bca_theta: Any = None
+    xr_theta: Any = None
+    obr_theta: Any = None
+    elasticity: Any = None
+    #: the flows that carry each border measure's wedge (see :mod:`cge.bca.border`)
+    bca_keys: set = field(default_factory=set)
+    xr_keys: set = field(default_factory=set)
+    obr_keys: set = field(default_factory=set)
+    # international transport (only when the benchmark has margins)
+    T: Any = None
+    PT: Any = None
+
+    @property
+    def coalition(self) -> tuple[str, ...]:
+        return self.structure.coalition
+
+    def el(self, parameter: str, sector: str):
+        """The mutable elasticity ``parameter`` of ``sector`` (``*`` for the household nests)."""
+        return self.elasticity[parameter, sector]

@@ -1,0 +1,93 @@
+"""Scenarios resolved against the dataset once per solve, and the benchmark read by code."""
+
+import numpy as np
+import pytest
+from conftest import scenario
+
+import cge.bca_model
+import cge.design
+import cge.run
+from cge.bca_model import BCAModel
+from cge.design import resolve_design
+from cge.errors import ScenarioError
+from cge.flows import Flows
+from cge.run import run_scenarios
+
+
+def count_resolutions(monkeypatch) -> dict:
+    """Count, per scenario name, every call of ``structure_of`` (the first step of every
+    resolution against the dataset), wherever a module bound it."""
+    calls: dict[str, int] = {}
+    original = cge.design.structure_of
+
+    def counting(b, sc):
+        calls[sc.name] = calls.get(sc.name, 0) + 1
+        return original(b, sc)
+
+    for module in (cge.design, cge.bca_model, cge.run):
+        monkeypatch.setattr(module, "structure_of", counting, raising=False)
+    return calls
+
+
+def test_each_scenario_is_resolved_against_the_dataset_once_per_solve(monkeypatch, small_benchmark):
+    scs = [scenario(name="REF"),
+           scenario(name="BCA", bca={"import_charge": True, "export_rebate": True}),
+           scenario(name="TAX", policy={"instrument": "tax", "tax_usd_per_t": 30.0})]  # a second structure
+    calls = count_resolutions(monkeypatch)
+    comp = run_scenarios(small_benchmark, scs)
+    assert comp.scenarios == ["REF", "BCA", "TAX"]
+    assert calls == {"REF": 1, "BCA": 1, "TAX": 1}
+
+
+def test_a_model_given_its_design_resolves_nothing_itself(monkeypatch, small_benchmark):
+    sc = scenario(name="given")
+    design = resolve_design(small_benchmark, sc)
+    calls = count_resolutions(monkeypatch)
+    bm = BCAModel(small_benchmark, sc, design=design)
+    bm.apply(sc, design=design)
+    assert calls == {}
+    bm.apply(sc)  # a Python caller without a design: resolved here
+    assert calls == {"given": 1}
+
+
+def test_a_design_of_another_structure_is_refused(small_benchmark):
+    bm = BCAModel(small_benchmark, scenario(name="cap"))
+    tax = scenario(name="tax", policy={"instrument": "tax", "tax_usd_per_t": 10.0})
+    with pytest.raises(ScenarioError, match="changes the model structure"):
+        bm.apply(tax, design=resolve_design(small_benchmark, tax))
+
+
+def test_nonzero_flows_are_exactly_the_positive_cells_by_code(small_benchmark):
+    b, fl = small_benchmark, Flows(small_benchmark)
+    R, J, F = b.regions, b.sectors, b.factors
+    want = {(R[r], J[i], J[j]): v for (r, i, j), v in np.ndenumerate(b.vid) if v > 0}
+    assert dict(fl.nonzero("vid")) == want
+    r, j = R[1], J[2]
+    assert dict(fl.nonzero("vid", region=r, sector=j)) == {i: v for (rr, i, jj), v in want.items()
+                                                             if rr == r and jj == j}
+    imports = {s: float(b.vxmd[3, k, 0]) for k, s in enumerate(R) if b.vxmd[3, k, 0] > 0}
+    assert dict(fl.nonzero("vxmd", good=J[3], importer=R[0])) == imports
+    assert fl("vom", r, j) == b.vom[1, 2]
+    assert fl.total("vfm", region=r, factor=F[0]) == b.vfm[1, 0].sum()
+    assert dict(fl.nonzero("evf")) == {(R[k], F[f]): b.vfm[k, f].sum() for k in range(len(R))
+                                       for f in range(len(F)) if b.vfm[k, f].sum() > 0}
+
+
+def test_a_zero_flow_gets_no_input_in_its_block(small_benchmark):
+    import dataclasses
+
+    vid = small_benchmark.vid.copy()
+    fuels = set(small_benchmark.tags.fossil) | set(small_benchmark.tags.electricity)
+    r, j = 0, 1
+    i = next(k for k, code in enumerate(small_benchmark.sectors) if code not in fuels and vid[r, k, j] > 0)
+    vid[r, i, j] = 0.0
+    b = dataclasses.replace(small_benchmark, vid=vid)
+    R, J = b.regions, b.sectors
+    labels = {label[1:] for label, _v in BCAModel(b, scenario(name="REF")).em.flow_values("vid")}
+    assert (R[r], J[i], J[j]) not in labels
+    assert labels == {(R[a], J[c], J[e]) for (a, c, e), v in np.ndenumerate(vid) if v > 0}
+
+
+def test_rates_are_read_by_cell_not_iterated(small_benchmark):
+    with pytest.raises(ValueError, match="rate table"):
+        list(Flows(small_benchmark).nonzero("tm"))
