@@ -130,11 +130,48 @@ def _aggregation(cfg) -> Aggregation:
 
 def build(cfg: BuildConfig, echo=print) -> BuildResult:
     """Run every stage (module docstring); return the benchmark and the diagnostics."""
-    M = cfg.mappings
     agg = _aggregation(cfg)
+    check_tags_up_front(agg)           # a wrong tag fails in a second, not after the rebalancing
     y = cfg.year or agg.year
     fb = Fallbacks(echo)
-    # ---- read -------------------------------------------------------------------------------
+    wiod, m0 = _read_sources(cfg, y, echo)
+    m1, clipped = _aggregate_regions(m0, wiod, agg, cfg.mappings, echo)
+    t_prev = gates.totals(m1)
+    inputs = _split_inputs(cfg, agg, m0, m1, y)
+    m2, shares, cbam_parent_shares = _split_sectors(m1, inputs, cfg, y, fb, agg)
+    gates.check_totals(t_prev, gates.print_stage("split sectors", m1, m2, echo), "split sectors",
+                       keys=("output", "intermediate", "final_demand", f"{CO2} (Mt)"))
+    gates.check_mrio(m2, "split sectors")
+    m3, source_output = _aggregate_sectors(m2, agg, t_prev, echo)
+    m5, moves = _rebalance(m3, agg, cfg, echo)
+    b, diag, comparison = to_benchmark(m5, cfg, agg, inputs.price, inputs.cmap, source_output, fb)
+    validate(b, TOLERANCE, source="calibration stage 'benchmark'")
+    _record_adjustments(b, moves, clipped, fb)
+    cov = _cbam_coverage(b, agg, source_output, cbam_parent_shares)
+    return BuildResult(b, moves, clipped, diag, comparison, shares, agg, fb.table(), cov)
+
+
+def check_tags_up_front(agg: Aggregation) -> None:
+    """Tags that only the aggregation file decides, checked before any data is read: a target
+    sector containing a source fuel (coa, c8, ngs, gdt) must be tagged ``fossil`` and a sector
+    tagged ``fossil`` must contain one (the rebalancing keeps fossil rows stiff and the emissions
+    are allocated to them); a sector tagged ``cbam`` must contain a CBAM good."""
+    fuels = fuel_targets(agg.sector_map, agg.sector_codes)
+    not_fossil = [t for t in fuels if t not in agg.tagged("fossil")]
+    if not_fossil:
+        raise DataError(f"{agg.path}: sectors.{not_fossil[0]}.tags: contains a fuel "
+                        f"({', '.join(fuels[not_fossil[0]])}) and must be tagged 'fossil'")
+    no_fuel = [t for t in agg.tagged("fossil") if t not in fuels]
+    if no_fuel:
+        raise DataError(f"{agg.path}: sectors.{no_fuel[0]}.tags: tagged 'fossil' but contains no fuel "
+                        "(coa, c8, ngs or gdt)")
+    if agg.tagged("cbam"):
+        cbam.check_tags(agg, agg.splits)
+
+
+def _read_sources(cfg: BuildConfig, y: int, echo):
+    """Stage 1: the WIOD table of year ``y`` with the JRC CO2 by industry and household attached."""
+    M = cfg.mappings
     wiod = read_wiod_wide(cfg.path("wiod2013", f"wiot_{y}_wide.csv.gz"))
     jrc_conc = read_mapping(M / "jrc56_to_wiod35.csv", what="JRC sector")
     jrc_reg = read_mapping(M / "jrc_regions.csv", what="JRC region")
@@ -143,8 +180,14 @@ def build(cfg: BuildConfig, echo=print) -> BuildResult:
     m0 = MRIO(wiod.regions, wiod.sectors, wiod.categories, wiod.Z, wiod.Y, wiod.x, stressors=(CO2,),
               E=E[None], unit="M USD", stressor_units={CO2: "Mt"}, metadata=wiod.metadata)
     gates.check_mrio(m0, "read WIOD")
-    t_prev = gates.print_stage("read WIOD + JRC CO2", None, m0, echo)
-    # ---- aggregate regions and final-demand categories; fold inventories ------------------------
+    gates.print_stage("read WIOD + JRC CO2", None, m0, echo)
+    return wiod, m0
+
+
+def _aggregate_regions(m0: MRIO, wiod, agg: Aggregation, M: Path, echo) -> tuple[MRIO, pd.DataFrame]:
+    """Stage 2: aggregate regions and final-demand categories; fold inventories into investment
+    and clip the final-demand cells still negative (returned, recorded in the metadata)."""
+    t_prev = gates.totals(m0)
     rmap = agg.region_map
     check_mapping(rmap, wiod.regions, f"{agg.path}: regions", what="WIOD region")
     kmap = read_mapping(M / "wiod_final_demand.csv", wiod.categories, what="final-demand category")
@@ -158,57 +201,88 @@ def build(cfg: BuildConfig, echo=print) -> BuildResult:
     echo(f"[fold inventories] {len(clipped)} final-demand cells still negative after folding inventories "
          f"into investment, set to zero (sum {clipped['value'].sum():,.6g} M USD)")
     gates.check_mrio(m1, "fold inventories", allow_negative_fd=False)
-    t_prev = gates.totals(m1)
-    # ---- splits --------------------------------------------------------------------------------
+    return m1, clipped
+
+
+@dataclass
+class _SplitInputs:
+    """What the splits (and later the emissions) read besides the tables: the country map,
+    energy quantities and prices, and the energy parameters."""
+
+    cmap: object
+    bp: pd.DataFrame
+    price: object
+    par: dict
+
+
+def _split_inputs(cfg: BuildConfig, agg: Aggregation, m0: MRIO, m1: MRIO, y: int) -> _SplitInputs:
+    M = cfg.mappings
     rest = agg.rest_of_world
-    cmap = sat.country_map(cfg.path("wiod2013", "regions.csv"), rmap, rest)
+    cmap = sat.country_map(cfg.path("wiod2013", "regions.csv"), agg.region_map, rest)
     bp = sat.read_bp_energy(cfg.path("energy", "bp2021_fossil_fuels_electricity.csv.gz"), y, cmap, m1.regions, rest)
     prices = sat.read_prices(cfg.path("energy", "bp2021_fossil_fuel_prices.csv"), y)
     c2 = m0.x[:, m0.sectors.index("c2")]
     price = assumptions.fuel_prices(M / "fuel_price_benchmarks.csv", prices, agg, dict(zip(m0.regions, c2)))
     par = energy_splits.read_parameters(M / "energy_parameters.csv")
     par.update(agg.assumptions.get("energy_parameters", {}))
+    return _SplitInputs(cmap, bp, price, par)
+
+
+def _split_sectors(m1: MRIO, inputs: _SplitInputs, cfg: BuildConfig, y: int, fb: Fallbacks,
+                   agg: Aggregation) -> tuple[MRIO, dict, dict]:
+    """Stage 3: split c17 (utilities) and c2 (mining), then the optional CBAM splits of c9, c11,
+    c12; returns the split table, the output shares used (by parent) and the CBAM goods' output
+    shares (also of the parents not split, for the coverage shares)."""
     ch, weights = _splits(cfg)
+    bp, par = inputs.bp, inputs.par
     ushares = energy_splits.utility_shares(bp, par, fb)
     children = list(energy_splits.UTILITY_CHILDREN)
     th = ushares[children].to_numpy()
     m2 = split_sector(m1, "c17", children, th, weights, _emission_shares(ch, "c17", children, th),
                       where="split c17 (utilities)")
-    mshares = energy_splits.mining_shares(m1.x[:, m1.sectors.index("c2")], bp, price, par, fb)
+    mshares = energy_splits.mining_shares(m1.x[:, m1.sectors.index("c2")], bp, inputs.price, par, fb)
     children = list(energy_splits.MINING_CHILDREN)
     th = mshares[children].to_numpy()
     m2 = split_sector(m2, "c2", children, th, weights, _emission_shares(ch, "c2", children, th),
                       where="split c2 (mining)")
     shares = {"mining (c2)": mshares, "utilities (c17)": ushares}
-    cbam_parent_shares = _cbam_shares(agg, m1, cmap, rest, par, fb)
+    cbam_parent_shares = _cbam_shares(agg, m1, inputs.cmap, agg.rest_of_world, par, fb)
     for parent in sources.split_order(agg.splits)[len(sources.STANDARD_SPLITS):]:
         children = list(sources.OPTIONAL_SPLITS[parent])
         th = cbam_parent_shares[parent][children].to_numpy()
         phi = _emission_shares(ch, parent, children, th)
         if PROCESS_CHILD in children:
-            phi = _process_first(m2, parent, children, phi, cfg, y, cmap, fb)
+            phi = _process_first(m2, parent, children, phi, cfg, y, inputs.cmap, fb)
         m2 = split_sector(m2, parent, children, th, weights, phi, where=f"split {parent}")
         shares[f"CBAM goods ({parent})"] = cbam_parent_shares[parent]
-    gates.check_totals(t_prev, gates.print_stage("split sectors", m1, m2, echo), "split sectors",
-                       keys=("output", "intermediate", "final_demand", f"{CO2} (Mt)"))
-    gates.check_mrio(m2, "split sectors")
-    # ---- aggregate sectors ------------------------------------------------------------------
+    return m2, shares, cbam_parent_shares
+
+
+def _aggregate_sectors(m2: MRIO, agg: Aggregation, t_prev: dict, echo) -> tuple[MRIO, pd.DataFrame]:
+    """Stage 4: aggregate the (split) source sectors to the target sectors; also returns the
+    source sectors' output by target region (the weights of shares keyed by source sector)."""
     smap = agg.sector_map
     check_mapping(smap, m2.sectors, f"{agg.path}: sectors", what="source sector")
     source_output = pd.DataFrame(m2.x, index=list(m2.regions), columns=list(m2.sectors))
     m3 = aggregate(m2, sectors=smap, sector_order=list(agg.sector_codes))
     gates.check_totals(t_prev, gates.print_stage("aggregate sectors", m2, m3, echo), "aggregate sectors",
                        keys=("output", "intermediate", "final_demand", f"{CO2} (Mt)"))
-    # ---- rebalance --------------------------------------------------------------------------
+    return m3, source_output
+
+
+def _rebalance(m3: MRIO, agg: Aggregation, cfg: BuildConfig, echo) -> tuple[MRIO, pd.DataFrame]:
+    """Stage 5: rebalance (fossil rows stiff); print the largest moves."""
     m5, moves = rebalance(m3, stiff_rows=list(agg.tagged("fossil")), k_fuel=cfg.k_fuel, k_output=cfg.k_output)
     gates.print_stage("rebalance", m3, m5, echo)
     gates.check_mrio(m5, "rebalance", row_tolerance=1e-12, allow_negative_fd=False)
     echo("[rebalance] largest moves (M USD):")
     for row in moves.head(8).itertuples():
         echo(f"    {row.table} {row.cell}: {row.before:,.1f} → {row.after:,.1f} ({row.change:+,.1f})")
-    # ---- benchmark ------------------------------------------------------------------------------
-    b, diag, comparison = to_benchmark(m5, cfg, agg, price, cmap, source_output, fb)
-    validate(b, TOLERANCE, source="calibration stage 'benchmark'")
+    return m5, moves
+
+
+def _record_adjustments(b: Benchmark, moves: pd.DataFrame, clipped: pd.DataFrame, fb: Fallbacks) -> None:
+    """The largest rebalancing moves, the clipped final demand and the fallbacks, in the metadata."""
     b.metadata["calibration"]["largest_rebalancing_moves"] = [
         {"table": r.table, "cell": r.cell, "before_M_USD": round(r.before, 3), "after_M_USD": round(r.after, 3)}
         for r in moves.head(10).itertuples()]
@@ -217,13 +291,17 @@ def build(cfg: BuildConfig, echo=print) -> BuildResult:
         for r in clipped.itertuples()]
     if fb.rows:
         b.metadata["calibration"]["fallbacks"] = fb.rows
-    cov = None
-    if agg.tagged("cbam"):
-        cbam.check_tags(agg, agg.splits)
-        cov = cbam.coverage(agg, source_output, {p: s for p, s in cbam_parent_shares.items() if p not in agg.splits})
-        b.cbam_coverage = cov.pivot(index="region", columns="sector", values="share").reindex(
-            index=list(b.regions), columns=list(b.sectors)).fillna(0.0).to_numpy()
-    return BuildResult(b, moves, clipped, diag, comparison, shares, agg, fb.table(), cov)
+
+
+def _cbam_coverage(b: Benchmark, agg: Aggregation, source_output: pd.DataFrame,
+                   cbam_parent_shares: dict) -> pd.DataFrame | None:
+    """CBAM coverage shares of the sectors tagged ``cbam`` (set on ``b``; None when none is)."""
+    if not agg.tagged("cbam"):
+        return None
+    cov = cbam.coverage(agg, source_output, {p: s for p, s in cbam_parent_shares.items() if p not in agg.splits})
+    b.cbam_coverage = cov.pivot(index="region", columns="sector", values="share").reindex(
+        index=list(b.regions), columns=list(b.sectors)).fillna(0.0).to_numpy()
+    return cov
 
 
 def _cbam_shares(agg, m1: MRIO, cmap, rest, par, fb) -> dict[str, pd.DataFrame]:
@@ -252,42 +330,63 @@ def to_benchmark(m: MRIO, cfg: BuildConfig, agg: Aggregation, price, cmap, sourc
     ``vxmd[i,r,s] = Σ_j Z[r,i,s,j] + Σ_a Y[r,i,s,a]`` (r ≠ s), value added and rents by
     :mod:`calibration.value_added` (shares keyed by source sector, :mod:`calibration.assumptions`),
     emissions by :mod:`calibration.emissions`; ``to = tm = 0``."""
-    M, y = cfg.mappings, cfg.year or agg.year
-    s = 1e-3  # M USD → bn USD
+    y = cfg.year or agg.year
     R, J = m.regions, m.sectors
+    vom, vid, fd, vxmd = _flows_bn_usd(m)
+    world_out = source_output.sum(axis=0).to_dict()
+    vfm, vrs = _factor_payments(vom, vid, cfg.mappings, agg, source_output, world_out)
+    owid = sat.read_owid_co2(cfg.path("emissions", "owid_co2_2020.csv.gz"), y, cmap, R)
+    co2, co2p, diag = _emissions(m, vid, fd, agg, cfg.mappings, price, owid, fb)
+    comparison = _co2_comparison(m, cfg, y, cmap)
+    b = Benchmark(
+        name=agg.name, regions=R, sectors=J, factors=("labour", "capital"),
+        tags=Tags(fossil=agg.tagged("fossil"), electricity=agg.tagged("electricity"),
+                  resource=agg.tagged("resource"), eite=agg.tagged("eite"), crude=agg.tagged("crude"),
+                  region_groups=dict(agg.region_groups), cbam=agg.tagged("cbam")),
+        vom=vom, to=np.zeros_like(vom), vid=vid, vfm=vfm, vrs=vrs, vxmd=vxmd, tm=np.zeros_like(vxmd),
+        fd=fd, co2=co2, co2p=co2p, pop=owid["population"].to_numpy(),
+        metadata=_metadata(agg, cfg, y, comparison, world_out),
+    )
+    return b, diag, comparison
+
+
+def _flows_bn_usd(m: MRIO):
+    """``vom, vid, fd, vxmd`` in bn USD (formulas of :func:`to_benchmark`)."""
+    s = 1e-3  # M USD → bn USD
     vom = m.x * s
     vid = np.einsum("risj->sij", m.Z) * s
     fd = np.einsum("risa->sia", m.Y) * s
     flows = (m.Z.sum(axis=3) + m.Y.sum(axis=3)) * s           # [r, i, s]
     vxmd = np.transpose(flows, (1, 0, 2)).copy()
-    for r in range(len(R)):
+    for r in range(len(m.regions)):
         vxmd[:, r, r] = 0.0
+    return vom, vid, fd, vxmd
+
+
+def _factor_payments(vom, vid, M: Path, agg: Aggregation, source_output: pd.DataFrame, world_out: dict):
+    """Value added ``va = vom − Σ_i vid`` split into labour, capital (``vfm``) and resource rent
+    (``vrs``) with shares keyed by source sector, weighted by world output."""
     va = vom - vid.sum(axis=1)
     va[np.abs(va) < 1e-12 * np.maximum(vom, 1.0)] = 0.0
     known = set(source_output.columns) | set(sources.split_catalogue()) | {
         c for cs in sources.split_catalogue().values() for c in cs}
-    world_out = source_output.sum(axis=0).to_dict()
     ls = assumptions.sector_shares(M / "labour_shares.csv", "labour_share", agg, known, world_out)
     rs = assumptions.sector_shares(M / "rent_shares.csv", "rent_share", agg, known, world_out, only_tag="resource")
-    vfm, vrs = factor_split(np.maximum(va, 0.0), ls, rs)
-    # emissions
+    return factor_split(np.maximum(va, 0.0), ls, rs)
+
+
+def _emissions(m: MRIO, vid, fd, agg: Aggregation, M: Path, price, owid: pd.DataFrame, fb: Fallbacks | None):
+    """Combustion CO2 ``co2[r, fuel, user]`` (sectors and the household) and process CO2 ``co2p``
+    allocated to fuel purchases (:func:`calibration.emissions.allocate`), with its diagnostics."""
+    R, J = m.regions, m.sectors
     users = J + ("household",)
     T = np.concatenate([m.E[0, :, : len(J)], m.E[0, :, len(J):len(J) + 1]], axis=1)   # household only
     if m.E[0, :, len(J) + 1:].any():
         raise DataError("emissions: JRC CO2 assigned to government or investment; only households emit")
-    fuels = fuel_targets(agg.sector_map, J)
-    not_fossil = [t for t in fuels if t not in agg.tagged("fossil")]
-    if not_fossil:
-        raise DataError(f"{agg.path}: sectors.{not_fossil[0]}.tags: contains a fuel "
-                        f"({', '.join(fuels[not_fossil[0]])}) and must be tagged 'fossil'")
-    no_fuel = [t for t in agg.tagged("fossil") if t not in fuels]
-    if no_fuel:
-        raise DataError(f"{agg.path}: sectors.{no_fuel[0]}.tags: tagged 'fossil' but contains no fuel "
-                        "(coa, c8, ngs or gdt)")
+    fuels = fuel_targets(agg.sector_map, J)    # fossil tags checked up front (check_tags_up_front)
     fuel_idx = [J.index(f) for f in fuels]
     U = np.concatenate([vid[:, fuel_idx, :], fd[:, fuel_idx, 0][:, :, None]], axis=2)
     eps_src = per_dollar_factors(M / "emission_factors.csv", price)
-    owid = sat.read_owid_co2(cfg.path("emissions", "owid_co2_2020.csv.gz"), y, cmap, R)
     eps = target_factors(eps_src, owid, fuels)
     of = target_fuel_totals(owid, fuels, eps * U.sum(axis=2))
     process = agg.sector_map[PROCESS_CHILD if PROCESS_CHILD in agg.sector_map else "c11"]
@@ -297,18 +396,30 @@ def to_benchmark(m: MRIO, cfg: BuildConfig, agg: Aggregation, price, cmap, sourc
     co2[:, fuel_idx, :] = co2f
     co2p = np.zeros((len(R), len(J)))
     co2p[:, J.index(process)] = co2p_nmm
+    return co2, co2p, diag
+
+
+def _co2_comparison(m: MRIO, cfg: BuildConfig, y: int, cmap) -> pd.DataFrame:
+    """JRC CO2 by region next to GCB territorial and EDGAR CO2 and World Bank GDP (for PROVENANCE.md)."""
+    R, J = m.regions, m.sectors
     gcb = sat.read_gcb_territorial(cfg.path("emissions", "gcb2019_national_co2.csv.gz"), y, cmap, R)
     edgar = sat.read_edgar(cfg.path("emissions", "edgar_v50_co2_by_sector.csv.gz"), y, cmap, R)
     wb = sat.read_wb_gdp(cfg.path("emissions", "wb_gdp_current_usd.csv.gz"), y, cmap, R)
+    T = np.concatenate([m.E[0, :, : len(J)], m.E[0, :, len(J):len(J) + 1]], axis=1)   # sectors and the household
     jrc_total = T.sum(axis=1)
-    comparison = pd.DataFrame({
+    return pd.DataFrame({
         "region": list(R), "co2_jrc_mt": jrc_total, "co2_gcb_territorial_mt": gcb.to_numpy(),
         "co2_edgar_mt": edgar.to_numpy(), "gdp_world_bank_bn_usd": wb.to_numpy(),
     })
+
+
+def _metadata(agg: Aggregation, cfg: BuildConfig, y: int, comparison: pd.DataFrame, world_out: dict) -> dict:
+    """``metadata.yaml`` of a calibrated dataset: year, units, the calibration record, names,
+    source sectors and the dataset's elasticity table."""
     from calibration.elasticity_defaults import dataset_elasticities
 
-    elasticities = dataset_elasticities(agg, world_out)
-    metadata = {
+    R, J = agg.region_codes, agg.sector_codes
+    return {
         "year": y,
         "description": agg.description or f"WIOD 2013 release ({y}) aggregated to {len(R)} regions x "
                                           f"{len(J)} sectors; see PROVENANCE.md",
@@ -330,17 +441,8 @@ def to_benchmark(m: MRIO, cfg: BuildConfig, agg: Aggregation, price, cmap, sourc
         "region_names": {t.code: t.name for t in agg.regions},
         "sector_names": {t.code: t.name for t in agg.sectors},
         "sector_sources": {t.code: list(t.members) for t in agg.sectors},
-        "elasticities": elasticities,
+        "elasticities": dataset_elasticities(agg, world_out),
     }
-    b = Benchmark(
-        name=agg.name, regions=R, sectors=J, factors=("labour", "capital"),
-        tags=Tags(fossil=agg.tagged("fossil"), electricity=agg.tagged("electricity"),
-                  resource=agg.tagged("resource"), eite=agg.tagged("eite"), crude=agg.tagged("crude"),
-                  region_groups=dict(agg.region_groups), cbam=agg.tagged("cbam")),
-        vom=vom, to=np.zeros_like(vom), vid=vid, vfm=vfm, vrs=vrs, vxmd=vxmd, tm=np.zeros_like(vxmd),
-        fd=fd, co2=co2, co2p=co2p, pop=owid["population"].to_numpy(), metadata=metadata,
-    )
-    return b, diag, comparison
 
 
 def write_dataset(result: BuildResult, out: Path, cfg: BuildConfig, provenance: str) -> Path:

@@ -13,11 +13,11 @@ instead of the defaults file, so every sector of the dataset has a documented de
 from __future__ import annotations
 
 from calibration.assumptions import apply_overrides, weighted
-from cge.elasticities import HOUSEHOLD, PARAMETERS, _defaults
+from cge.elasticities import HOUSEHOLD, PARAMETERS, default_values
 
 
 def dataset_elasticities(agg, source_output: dict[str, float]) -> dict[str, dict[str, float | None]]:
-    defaults = _defaults(None)
+    defaults = default_values(None)
     over = agg.assumptions.get("elasticities", {})
     sources = [m for t in agg.sectors for m in t.members]
     table: dict[str, dict[str, float | None]] = {}

@@ -69,16 +69,17 @@ def _elasticities(b) -> str:
 
 
 def provenance_text(result, cfg) -> str:
-    from calibration import report
+    """PROVENANCE.md of a build: one section after the other."""
+    return "".join(section(result, cfg) for section in (
+        _header, _regions_and_sectors, _assumptions_and_fallbacks, _splits, _value_added_and_emissions,
+        _rebalancing))
 
+
+def _header(result, cfg) -> str:
+    """The title, what built the dataset and the sources."""
     b = result.benchmark
     agg = result.aggregation
-    ms = result.split_shares["mining (c2)"].reset_index(names="region")
-    us = result.split_shares["utilities (c17)"].reset_index(names="region")
-    moves = result.moves.head(10).copy()
-    rep = report.table(b)
     sources = (Path(__file__).with_name("provenance_sources.md")).read_text()
-    groups = "\n".join(f"- `{g}`: {', '.join(m)}" for g, m in agg.region_groups.items()) or "- (none)"
     return f"""# Provenance of `{b.name}`
 
 Built by `cge calibrate` from the aggregation file `mappings/aggregation.yaml` (code in
@@ -88,7 +89,14 @@ current USD, CO2 in Mt, population in millions. Identities hold to {1e-9:g} (che
 
 ## Sources (details, commits and licence notes in `../shared/data/*/README.md`)
 
-{sources}## Regions and sectors
+{sources}"""
+
+
+def _regions_and_sectors(result, cfg) -> str:
+    """Regions, groups, sectors (with their source codes and tags) and final demand."""
+    agg = result.aggregation
+    groups = "\n".join(f"- `{g}`: {', '.join(m)}" for g, m in agg.region_groups.items()) or "- (none)"
+    return f"""## Regions and sectors
 
 Regions (source codes: WIOD 2013's 40 countries and its modelled rest of world `RoW`; the region
 holding `RoW` is the rest of world, here `{agg.rest_of_world}`):
@@ -123,7 +131,12 @@ Final demand: household = CONS_h + CONS_np; government = CONS_g; investment = GF
 negative after folding inventories into investment are set to zero before rebalancing (which restores
 the identities): {len(result.clipped)} cells, {result.clipped['value'].sum():,.1f} M USD in total.
 
-## Assumptions keyed by source code
+"""
+
+
+def _assumptions_and_fallbacks(result, cfg) -> str:
+    """Assumptions keyed by source code and the fallbacks this build used."""
+    return f"""## Assumptions keyed by source code
 
 Labour shares (`mappings/labour_shares.csv`), resource-rent shares (`mappings/rent_shares.csv`, applied to
 sectors tagged `resource` only), fuel price benchmarks (`mappings/fuel_price_benchmarks.csv`, by WIOD
@@ -135,7 +148,15 @@ the common value when all sources agree. The aggregation file may override any o
 
 {_fallbacks(result)}
 
-## Sector splits (assumptions; shares by region)
+"""
+
+
+def _splits(result, cfg) -> str:
+    """The sector splits with their shares by region, CBAM goods and elasticities."""
+    b = result.benchmark
+    ms = result.split_shares["mining (c2)"].reset_index(names="region")
+    us = result.split_shares["utilities (c17)"].reset_index(names="region")
+    return f"""## Sector splits (assumptions; shares by region)
 
 WIOD c17 (electricity, gas and water) → ele, gdt, wtr: water gets a fixed share
 (`mappings/energy_parameters.csv`); electricity and gas distribution share the rest in proportion to
@@ -155,7 +176,15 @@ of c17 go entirely to electricity; those of c2 are shared in proportion to outpu
 
 {_cbam(result)}
 {_elasticities(b)}
-## Value added, rents, taxes
+"""
+
+
+def _value_added_and_emissions(result, cfg) -> str:
+    """Value added, rents and taxes; the emission allocation and its check against GCB/EDGAR."""
+    from calibration import report
+
+    rep = report.table(result.benchmark)
+    return f"""## Value added, rents, taxes
 
 WIOD 2013 as stored has no value-added rows: value added is the residual output − intermediate inputs
 and includes net product taxes and margins. Output taxes and tariffs are zero (no source data). Resource
@@ -182,7 +211,13 @@ region against GCB and EDGAR, ±25% for ROW (JRC's modelled rest of world is the
 
 {_md(rep)}
 
-## Rebalancing
+"""
+
+
+def _rebalancing(result, cfg) -> str:
+    """The rebalancing step and its largest moves."""
+    moves = result.moves.head(10).copy()
+    return f"""## Rebalancing
 
 Rows short of output because WIOD was stored as truncated integers (and rows changed by clipping
 negative investment) are restored exactly by a row-wise chi-square least-squares step (closed form,

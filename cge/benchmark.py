@@ -70,6 +70,7 @@ import pandas as pd
 import yaml
 
 from cge.elasticities import PARAMETERS as ELASTICITY_PARAMETERS
+from cge.elasticities import dataset_table
 from cge.errors import DataError
 from cge.files import atomic_folder, dense, load_yaml, read_tidy_table
 
@@ -443,6 +444,21 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
     meta = load_yaml(meta_path) or {}
     if not isinstance(meta, dict):
         raise DataError(f"{meta_path}: expected a mapping (name, sets, tags, ...), got a {type(meta).__name__}")
+    R, J, F = _read_sets(meta, meta_path)
+    tags = _read_tags(meta, meta_path)
+    dataset_table(J, meta.get("elasticities"), where=f"{meta_path}: elasticities")  # checked up front
+    b = _benchmark_from_tables(folder, meta, R, J, F, tags)
+    if check:
+        pop = b.pop
+        b.pop = np.nan_to_num(pop, nan=0.0)  # population is optional for the identities
+        validate(b, tolerance, source=str(folder))
+        b.pop = pop
+    return b
+
+
+def _read_sets(meta: dict, meta_path: Path) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """``sets.regions``, ``sets.sectors``, ``sets.factors`` of ``metadata.yaml``: non-empty lists of
+    distinct codes."""
     sets = meta.get("sets") or {}
     if not isinstance(sets, dict):
         raise DataError(f"{meta_path}: sets: expected a mapping regions/sectors/factors -> list of codes")
@@ -452,9 +468,12 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
         _check_codes(sets[key], meta_path, f"sets.{key}")
         if len(set(sets[key])) != len(sets[key]):
             raise DataError(f"{meta_path}: sets.{key} lists a code twice")
-    R = tuple(str(x) for x in sets["regions"])
-    J = tuple(str(x) for x in sets["sectors"])
-    F = tuple(str(x) for x in sets["factors"])
+    return tuple(tuple(str(x) for x in sets[key]) for key in ("regions", "sectors", "factors"))
+
+
+def _read_tags(meta: dict, meta_path: Path) -> Tags:
+    """The ``tags`` of ``metadata.yaml`` (sector tags and region groups), checked for shape; the
+    codes they name are checked against the sets by :func:`validate`."""
     tags_meta = meta.get("tags") or {}
     if not isinstance(tags_meta, dict):
         raise DataError(f"{meta_path}: tags: expected a mapping tag -> list of sector codes")
@@ -471,7 +490,7 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
                         f"got a {type(groups_meta).__name__}")
     for group, codes in groups_meta.items():
         _check_codes(codes, meta_path, f"tags.region_groups.{group}")
-    tags = Tags(
+    return Tags(
         fossil=tuple(tags_meta.get("fossil") or ()),
         electricity=tuple(tags_meta.get("electricity") or ()),
         resource=tuple(tags_meta.get("resource") or ()),
@@ -480,6 +499,10 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
         region_groups={str(k): tuple(str(x) for x in v) for k, v in groups_meta.items()},
         cbam=tuple(tags_meta.get("cbam") or ()),
     )
+
+
+def _benchmark_from_tables(folder: Path, meta: dict, R, J, F, tags: Tags) -> Benchmark:
+    """Read every CSV table of the folder (codes checked against the sets) into dense arrays."""
     code_sets = {
         "region": R, "sector": J, "good": J, "factor": F, "exporter": R, "importer": R,
         "agent": FINAL_AGENTS, "fuel": J, "user": J + (HOUSEHOLD,),
@@ -515,11 +538,6 @@ def read_benchmark(folder: str | Path, tolerance: float = DEFAULT_TOLERANCE, che
     if t["population"] is not None and len(t["population"]) != len(R):
         missing = sorted(set(R) - set(t["population"]["region"]))
         raise DataError(f"{folder / 'population.csv'}: no population for region(s) {missing}")
-    if check:
-        pop = b.pop
-        b.pop = np.nan_to_num(pop, nan=0.0)  # population is optional for the identities
-        validate(b, tolerance, source=str(folder))
-        b.pop = pop
     return b
 
 

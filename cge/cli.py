@@ -12,63 +12,22 @@ command before (``--force`` replaces anything but an input of the command).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from importlib import resources
 from pathlib import Path
 
+from cge.datasets import default_dataset_path, load_benchmark, read_dataset
 from cge.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, CGEError
 from cge.options import OPTIONS
 
-DEFAULT_DATASET = "wiod2011"
 #: steps of the welfare-decomposition path in `cge compare` (see cge.decomposition)
 DECOMPOSITION_STEPS = OPTIONS["solver.decomposition_steps"].default
-
-
-def default_dataset_path() -> Path:
-    """``$CGE_DATA`` if set, else ``data/wiod2011`` in the source tree the package runs from."""
-    env = os.environ.get("CGE_DATA")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[1] / "data" / DEFAULT_DATASET
 
 
 def default_scenarios_path() -> Path:
     with resources.as_file(resources.files("cge") / "scenarios" / "core.yaml") as p:
         return Path(p)
-
-
-def _load_benchmark(args):
-    from cge.synthetic import random_benchmark
-
-    if args.synthetic:
-        try:
-            size, _, seed = args.synthetic.partition(":")
-            n_r, n_j = (int(x) for x in size.lower().split("x"))
-            seed = int(seed or 0)
-        except ValueError:
-            raise CGEError(f"--synthetic {args.synthetic!r}: expected REGIONSxSECTORS[:SEED], e.g. 5x8:0") from None
-        try:
-            return random_benchmark(n_r, n_j, seed), f"synthetic {n_r}x{n_j} (seed {seed})"
-        except ValueError as exc:
-            raise CGEError(f"--synthetic {args.synthetic!r}: {exc}") from None
-    path = Path(args.data) if args.data else default_dataset_path()
-    if not args.data and not path.exists():
-        print(f"note: default dataset {path} not found; running on a SYNTHETIC 5x8 benchmark", file=sys.stderr)
-        return random_benchmark(5, 8, 0), "synthetic 5x8 (seed 0): default dataset not built"
-    return _read_dataset(path), str(path)
-
-
-def _read_dataset(path: Path):
-    """A benchmark folder, or a GTAPinGAMS ``.gdx`` file (read through :mod:`cge.gtap`)."""
-    from cge.benchmark import read_benchmark
-
-    if path.suffix.lower() == ".gdx":
-        from cge.gtap import read_gtap
-
-        return read_gtap(path)
-    return read_benchmark(path)
 
 
 def cmd_compare(args) -> int:
@@ -82,7 +41,7 @@ def cmd_compare(args) -> int:
     t0 = time.perf_counter()
     scen_path = Path(args.scenarios) if args.scenarios else default_scenarios_path()
     scenarios = load_scenarios(scen_path)
-    b, label = _load_benchmark(args)
+    b, label = load_benchmark(args.data, args.synthetic)
     check_scenarios(b, scenarios, scen_path)
     if args.decomposition_steps < 1:
         raise CGEError(f"--decomposition-steps {args.decomposition_steps}: must be at least 1")
@@ -160,7 +119,7 @@ def cmd_validate(args) -> int:
 
     from cge.benchmark import identity_gaps, summary
 
-    b = _read_dataset(Path(args.path))
+    b = read_dataset(args.path)
     print(f"{args.path}: valid benchmark '{b.name}', {len(b.regions)} regions x {len(b.sectors)} sectors")
     for name, (gap, _) in identity_gaps(b).items():
         print(f"  {name}: largest relative gap {gap:.2e}")
@@ -213,7 +172,7 @@ def cmd_gtap_export(args) -> int:
 
     if Path(args.gdx).resolve() == Path(args.data).resolve():
         raise CGEError(f"{args.gdx}: is the input of this command; write the export to another file")
-    b = _read_dataset(Path(args.data))
+    b = read_dataset(args.data)
     path = write_gtap(b, args.gdx, overwrite=args.force)
     print(f"wrote {path} (GTAPinGAMS layout: vdfm, vifm, vfm, vxmd, vst, vtwr, rto, rtf, rtfd, rtfi, rtxs, rtms, "
           "eco2d, eco2i, esubdm, esubva, pop)")
@@ -308,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sw = sub.add_parser("sweep", parents=dbg, help="solve a grid of designs x SSA draws on Dask (resumable)")
     add_arguments(sw)
+    add_output_arguments(sw)
     sw.set_defaults(func=cmd_sweep)
     ss = sub.add_parser("sweep-summary", parents=dbg, help="mean, std and 5-95%% bands of a sweep folder's outputs")
     add_summary_arguments(ss)

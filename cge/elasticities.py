@@ -58,8 +58,8 @@ def read_elasticity_file(path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate an elasticities CSV (the packaged defaults when ``path`` is None)."""
     if path is None:
         source = resources.files("cge") / "defaults" / DEFAULTS_FILE
-        label = f"cge/defaults/{DEFAULTS_FILE}"
         with resources.as_file(source) as p:
+            label = str(p)
             df = pd.read_csv(p, dtype={"parameter": str, "sector": str}, keep_default_na=False, na_values=[""])
     else:
         label = str(path)
@@ -95,7 +95,7 @@ def read_elasticity_file(path: str | Path | None = None) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=8)
-def _default_table(path: str | None, mtime: float) -> dict[str, dict[str, float | None]]:
+def _parsed_file(path: str | None, mtime: float) -> dict[str, dict[str, float | None]]:
     """``{parameter: {sector or '*': value}}`` of a validated elasticity file, parsed once per
     file version (``mtime``): sweeps resolve elasticities for every point."""
     df = read_elasticity_file(path)
@@ -107,14 +107,17 @@ def _default_table(path: str | None, mtime: float) -> dict[str, dict[str, float 
 
 def default_codes(path: str | Path | None = None) -> set[str]:
     """Sector codes the defaults file names (besides ``*``)."""
-    return {s for d in _defaults(path).values() for s in d if s != "*"}
+    return {s for d in default_values(path).values() for s in d if s != "*"}
 
 
-def _defaults(path):
+def default_values(path: str | Path | None = None) -> dict[str, dict[str, float | None]]:
+    """``{parameter: {sector code or '*': value}}`` of the defaults file (the packaged one when
+    ``path`` is None), validated and cached per file version (read-only: do not modify); a
+    blank ``sigma_mm`` is None (``2·sigma_dm``)."""
     if path is None:
         with resources.as_file(resources.files("cge") / "defaults" / DEFAULTS_FILE) as f:
-            return _default_table(None, Path(f).stat().st_mtime)
-    return _default_table(str(path), Path(path).stat().st_mtime if Path(path).exists() else 0.0)
+            return _parsed_file(None, Path(f).stat().st_mtime)
+    return _parsed_file(str(path), Path(path).stat().st_mtime if Path(path).exists() else 0.0)
 
 
 def _non_negative(v, where: str) -> float:
@@ -128,8 +131,10 @@ def _non_negative(v, where: str) -> float:
     return v
 
 
-def dataset_table(sectors, table: dict | None, where: str = "metadata.yaml: elasticities"):
-    """Validate a dataset's own elasticity table ``{parameter: {sector or '*': value}}``."""
+def dataset_table(sectors, table: dict | None, where: str = "dataset metadata: elasticities"):
+    """Validate a dataset's own elasticity table ``{parameter: {sector or '*': value}}``; errors
+    start with ``where`` (:func:`cge.benchmark.read_benchmark` passes the full path of the
+    folder's ``metadata.yaml``, so a table on disk is checked, and named, when it is read)."""
     if table is None:
         return None
     if not isinstance(table, dict):
@@ -167,7 +172,7 @@ def generic_warning(b, path: str | Path | None = None) -> dict | None:
     sectors = generic_sectors(b.sectors, (b.metadata or {}).get("elasticities"), path)
     if not sectors:
         return None
-    star = {p: v["*"] for p, v in _defaults(path).items() if p not in HOUSEHOLD}
+    star = {p: v["*"] for p, v in default_values(path).items() if p not in HOUSEHOLD}
     used = ", ".join(f"{p}={'2*sigma_dm' if v is None else f'{v:g}'}" for p, v in star.items())
     msg = (f"elasticities: no sector-specific default for {', '.join(sectors)} (the dataset has no elasticity "
            f"table of its own and {DEFAULTS_FILE} does not name these codes); generic '*' values used: {used}")
@@ -179,11 +184,12 @@ def for_benchmark(b, overrides: dict | None = None, path: str | Path | None = No
     ``cge calibrate``) when it has one, else the defaults; then the values its data carry
     (``Benchmark.elasticities``, e.g. GTAP's ``esubdm``/``esubva``); then scenario ``overrides``."""
     return resolve(b.sectors, overrides, path, dataset=(b.metadata or {}).get("elasticities"),
-                   data=getattr(b, "elasticities", None))
+                   data=getattr(b, "elasticities", None), where=f"dataset {b.name!r} metadata: elasticities")
 
 
 def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str | Path | None = None,
-            dataset: dict | None = None, data: dict | None = None) -> Elasticities:
+            dataset: dict | None = None, data: dict | None = None,
+            where: str = "dataset metadata: elasticities") -> Elasticities:
     """Elasticities for ``sectors`` from the defaults file (or a dataset's full table ``dataset``),
     then those the data carry (``data`` = ``Benchmark.elasticities``, e.g. GTAP's
     ``esubdm``/``esubva``: ``{parameter: {sector: value}}``), then ``overrides`` from a scenario:
@@ -191,8 +197,9 @@ def resolve(sectors: tuple[str, ...], overrides: dict | None = None, path: str |
     sets every sector (replacing the defaults' sector-specific values too) and named sectors
     then take their own values, whatever the order of the keys. A ``sigma_dm`` override also
     moves a ``sigma_mm`` left blank in the defaults (``sigma_mm = 2·sigma_dm``). ``dataset``: a
-    dataset's own table (see :func:`dataset_table`), used instead of the defaults file."""
-    defaults = dataset_table(sectors, dataset) if dataset is not None else _defaults(path)
+    dataset's own table (see :func:`dataset_table`; errors start with ``where``), used instead
+    of the defaults file."""
+    defaults = dataset_table(sectors, dataset, where) if dataset is not None else default_values(path)
     table: dict[str, dict[str, float | None]] = {}
     for p in PARAMETERS:
         given = defaults[p]

@@ -306,11 +306,21 @@ def aggregate(d: GTAPData, regions: dict | None = None, sectors: dict | None = N
         esubdm=avg(d.esubdm, imp), esubva=avg(d.esubva, va),
         pop=mr @ d.pop,
         co2_process=None if d.co2_process is None else agg(d.co2_process, [mj, mr]),
-        cbam_coverage=d.cbam_coverage if sectors is None and regions is None else None,
+        cbam_coverage=_aggregate_coverage(d.cbam_coverage, vom, lambda a: agg(a, [mj, mr])),
         tags=d.tags if sectors is None else None,  # the file's tags and groups name the old codes
         groups=d.groups if regions is None else None,
     )
     return out
+
+
+def _aggregate_coverage(cov: np.ndarray | None, vom: np.ndarray, agg) -> np.ndarray | None:
+    """CBAM coverage ``[j, r]`` of the aggregates: the share of CBAM goods in the value of
+    output, ``Σ cov·vom / Σ vom`` over the members (their plain mean where they have no output)."""
+    if cov is None:
+        return None
+    total = agg(vom)
+    mean = agg(cov) / agg(np.ones_like(cov))
+    return np.divide(agg(cov * vom), total, out=mean, where=total > 0)
 
 
 # ----- gates -------------------------------------------------------------------------------
@@ -414,9 +424,45 @@ def to_benchmark(d: GTAPData, name: str, source: str, tags: dict | None = None,
                  region_groups: dict | None = None, threshold: float = REBALANCE_THRESHOLD) -> Benchmark:
     """Fold a gated GTAPinGAMS dataset into a :class:`Benchmark` (see the module docstring)."""
     gaps = gates(d, source, threshold)
-    R, J = d.regions, d.sectors
-    nR, nJ = len(R), len(J)
+    nR, nJ = len(d.regions), len(d.sectors)
     co2_gtap = d.eco2d + d.eco2i  # [i, g, r]
+    t = _benchmark_tags(d, co2_gtap, tags, region_groups)
+    notes: list[str] = []
+    F, b_vfm, b_tf, vrs = _factor_payments(d, set(t.resource), source, notes)
+    p = _purchases(d)
+    vid, fd = p.x[:, :, :nJ], p.x[:, :, nJ:]
+    # output: sales side; the output tax absorbs the (gated, small) zero-profit gap
+    vom = d.vom_sales().T  # [r, j]
+    cost = p.gross[:, :, :nJ].sum(axis=1) + (b_vfm * (1 + b_tf)).sum(axis=1) + vrs
+    to = np.divide(vom - cost, vom, out=np.zeros_like(vom), where=vom > 0)
+    to = np.where(np.abs(to - d.rto.T) < 1e-15, d.rto.T, to)
+    b_co2 = _co2_by_user(co2_gtap, vid, fd, notes)
+    meta = {"source": str(source), "format": "GTAPinGAMS GDX",
+            "gtap_import": {"identity_gaps_absorbed": {k: float(v) for k, v in gaps.items()},
+                            "rebalancing_threshold": REBALANCE_THRESHOLD, "notes": notes}}
+    b = Benchmark(
+        name=name, regions=d.regions, sectors=d.sectors, factors=F, tags=t,
+        vom=vom, to=to, vid=vid, vfm=b_vfm, vrs=vrs,
+        vxmd=d.vxmd.copy(), tm=d.rtms.copy(), fd=fd, co2=b_co2,
+        co2p=d.co2_process.T.copy() if d.co2_process is not None else np.zeros((nR, nJ)),
+        pop=d.pop.copy(), metadata=meta,
+        tx=-d.rtxs * (d.vxmd > 0), vst=d.vst.T.copy(), vtwr=d.vtwr.copy(), tpd=p.tpd, tpi=p.tpi,
+        tpu=np.where(p.x > 0, p.tpu, 0.0), tf=b_tf, elasticities=_data_elasticities(d),
+        cbam_coverage=_benchmark_cbam_coverage(d, t, notes),
+    )
+    b.tm = np.where(b.cif > 0, b.tm, 0.0)
+    b.tf = np.where(b.vfm > 0, b.tf, 0.0)
+    pop = b.pop
+    b.pop = np.nan_to_num(pop, nan=0.0)
+    validate(b, source=source)
+    b.pop = pop
+    return b
+
+
+def _benchmark_tags(d: GTAPData, co2_gtap: np.ndarray, tags: dict | None, region_groups: dict | None) -> Tags:
+    """Tags and region groups: those the file carries (written by this package), else defaults
+    by GTAP code; then the caller's ``tags`` / ``region_groups`` (an aggregation YAML)."""
+    R, J = d.regions, d.sectors
     tag = dict(_default_tags(d, co2_gtap.sum(axis=(1, 2))[:, None]))
     if d.tags is not None:  # written by this package: exactly these tags (in sector order)
         tag = {k: [j for j in J if j in d.tags.get(k, [])] for k in tag}
@@ -428,15 +474,24 @@ def to_benchmark(d: GTAPData, name: str, source: str, tags: dict | None = None,
     if not groups and d.groups is None:
         annex1 = [r for r in R if r in ANNEX1_CODES]
         groups = {"annex1": annex1} if annex1 else {}
-    resource = set(tag.get("resource", []))
-    # factors: res -> resource rents (tagged sectors) or capital (elsewhere)
+    return Tags(
+        fossil=tuple(tag.get("fossil", ())), electricity=tuple(tag.get("electricity", ())),
+        resource=tuple(tag.get("resource", ())), eite=tuple(tag.get("eite", ())),
+        crude=tuple(tag.get("crude", ())), cbam=tuple(tag.get("cbam", ())),
+        region_groups={str(g): tuple(m) for g, m in groups.items()},
+    )
+
+
+def _factor_payments(d: GTAPData, resource: set, source: str, notes: list[str]):
+    """Factors less ``res``: ``(F, vfm[r, f, j], tf[r, f, j], vrs[r, j])``; natural-resource
+    payments (tax included) become rents ``vrs`` in sectors tagged resource, capital elsewhere."""
+    J = d.sectors
     F = tuple(f for f in d.factors if f != "res")
     vfm = np.moveaxis(d.vfm, [0, 1, 2], [1, 2, 0])  # [r, f, j]
     rtf = np.moveaxis(d.rtf, [0, 1, 2], [1, 2, 0])
     keep = [d.factors.index(f) for f in F]
     b_vfm, b_tf = vfm[:, keep, :].copy(), rtf[:, keep, :].copy()
-    vrs = np.zeros((nR, nJ))
-    notes = []
+    vrs = np.zeros((len(d.regions), len(J)))
     if "res" in d.factors:
         k = d.factors.index("res")
         gross = vfm[:, k, :] * (1 + rtf[:, k, :])
@@ -451,7 +506,24 @@ def to_benchmark(d: GTAPData, name: str, source: str, tags: dict | None = None,
                 # capital keeps its tax rate; its payment grows by the resource's cost to the sector
                 b_vfm[:, c, ji] += gross[:, ji] / (1 + b_tf[:, c, ji])
                 notes.append(f"natural-resource payments of {j} ({gross[:, ji].sum():.6g} bn USD) folded into cap")
-    # purchases: origin-average taxes on the composite, buyer wedges for each user's value
+    return F, b_vfm, b_tf, vrs
+
+
+@dataclass
+class _Purchases:
+    """Purchases folded onto one Armington composite per region and good (``[r, i, g]``)."""
+
+    x: np.ndarray        # composite quantities of every user (sectors, then final users)
+    gross: np.ndarray    # GTAP purchase values (taxes included)
+    tpd: np.ndarray      # [r, i] origin-average tax on domestic supply
+    tpi: np.ndarray      # [r, i] origin-average tax on imported supply
+    tpu: np.ndarray      # buyer wedges: gross / x − 1
+
+
+def _purchases(d: GTAPData) -> _Purchases:
+    """Origin-average taxes on the composite (revenue-weighted over users, so revenue by origin
+    is GTAP's) and buyer wedges ``tpu`` that give each user its GTAP purchase value; imports by
+    users are scaled to the trade side first."""
     vdfm, vifm = np.moveaxis(d.vdfm, 2, 0), np.moveaxis(d.vifm, 2, 0)  # [r, i, g]
     rtfd, rtfi = np.moveaxis(d.rtfd, 2, 0), np.moveaxis(d.rtfi, 2, 0)
     imp_trade = d.imports_trade().T  # [r, i]
@@ -465,13 +537,13 @@ def to_benchmark(d: GTAPData, name: str, source: str, tags: dict | None = None,
     gross = vdfm * (1 + rtfd) + vifm * (1 + rtfi)
     tpu = np.divide(gross, x, out=np.ones_like(x), where=x > 0) - 1
     tpu[np.abs(tpu) < 1e-14] = 0.0
-    vid, fd = x[:, :, :nJ], x[:, :, nJ:]
-    # output: sales side; the output tax absorbs the (gated, small) zero-profit gap
-    vom = d.vom_sales().T  # [r, j]
-    cost = gross[:, :, :nJ].sum(axis=1) + (b_vfm * (1 + b_tf)).sum(axis=1) + vrs
-    to = np.divide(vom - cost, vom, out=np.zeros_like(vom), where=vom > 0)
-    to = np.where(np.abs(to - d.rto.T) < 1e-15, d.rto.T, to)
-    # CO2: users -> sectors + household (government and investment added to the household)
+    return _Purchases(x, gross, tpd, tpi, tpu)
+
+
+def _co2_by_user(co2_gtap: np.ndarray, vid: np.ndarray, fd: np.ndarray, notes: list[str]) -> np.ndarray:
+    """CO2 ``[r, fuel, user]`` for the sectors and the household (government and investment
+    added to the household's); CO2 without a fuel purchase is dropped (noted)."""
+    nJ = vid.shape[2]
     co2 = np.moveaxis(co2_gtap, 2, 0)  # [r, i, g]
     b_co2 = np.concatenate([co2[:, :, :nJ], co2[:, :, nJ:nJ + 1]], axis=2).copy()
     other = co2[:, :, nJ + 1:].sum(axis=2)
@@ -483,37 +555,33 @@ def to_benchmark(d: GTAPData, name: str, source: str, tags: dict | None = None,
     if orphan.any():
         notes.append(f"CO2 without a fuel purchase dropped: {b_co2[orphan].sum():.6g} Mt")
         b_co2[orphan] = 0.0
-    elasticities = {}
+    return b_co2
+
+
+def _data_elasticities(d: GTAPData) -> dict:
+    """GTAP's ``esubdm`` / ``esubva`` as ``{parameter: {sector: value}}`` where finite."""
+    out = {}
     if np.isfinite(d.esubdm).any():
-        elasticities["sigma_dm"] = {j: float(v) for j, v in zip(J, d.esubdm) if np.isfinite(v)}
+        out["sigma_dm"] = {j: float(v) for j, v in zip(d.sectors, d.esubdm) if np.isfinite(v)}
     if np.isfinite(d.esubva).any():
-        elasticities["sigma_va"] = {j: float(v) for j, v in zip(J, d.esubva) if np.isfinite(v)}
-    t = Tags(
-        fossil=tuple(tag.get("fossil", ())), electricity=tuple(tag.get("electricity", ())),
-        resource=tuple(tag.get("resource", ())), eite=tuple(tag.get("eite", ())),
-        crude=tuple(tag.get("crude", ())), cbam=tuple(tag.get("cbam", ())),
-        region_groups={str(g): tuple(m) for g, m in groups.items()},
-    )
-    meta = {"source": str(source), "format": "GTAPinGAMS GDX",
-            "gtap_import": {"identity_gaps_absorbed": {k: float(v) for k, v in gaps.items()},
-                            "rebalancing_threshold": REBALANCE_THRESHOLD, "notes": notes}}
-    b = Benchmark(
-        name=name, regions=R, sectors=J, factors=F, tags=t,
-        vom=vom, to=to, vid=vid, vfm=b_vfm, vrs=vrs,
-        vxmd=d.vxmd.copy(), tm=d.rtms.copy(), fd=fd, co2=b_co2,
-        co2p=d.co2_process.T.copy() if d.co2_process is not None else np.zeros((nR, nJ)),
-        pop=d.pop.copy(), metadata=meta,
-        tx=-d.rtxs * (d.vxmd > 0), vst=d.vst.T.copy(), vtwr=d.vtwr.copy(), tpd=tpd, tpi=tpi,
-        tpu=np.where(x > 0, tpu, 0.0), tf=b_tf, elasticities=elasticities,
-        cbam_coverage=d.cbam_coverage.T.copy() if d.cbam_coverage is not None and t.cbam else None,
-    )
-    b.tm = np.where(b.cif > 0, b.tm, 0.0)
-    b.tf = np.where(b.vfm > 0, b.tf, 0.0)
-    pop = b.pop
-    b.pop = np.nan_to_num(pop, nan=0.0)
-    validate(b, source=source)
-    b.pop = pop
-    return b
+        out["sigma_va"] = {j: float(v) for j, v in zip(d.sectors, d.esubva) if np.isfinite(v)}
+    return out
+
+
+def _benchmark_cbam_coverage(d: GTAPData, t: Tags, notes: list[str]) -> np.ndarray | None:
+    """The file's CBAM coverage shares ``[r, j]`` for the sectors tagged ``cbam`` (None: the
+    default, 1 for tagged sectors). The tags decide what the CBAM covers: a share above zero in
+    an untagged sector (e.g. an aggregate the aggregation file did not tag) is set to zero and
+    noted in ``metadata.gtap_import.notes``."""
+    if d.cbam_coverage is None or not t.cbam:
+        return None
+    cov = d.cbam_coverage.T.copy()
+    untagged = [k for k, j in enumerate(d.sectors) if j not in t.cbam and cov[:, k].any()]
+    for k in untagged:
+        notes.append(f"CBAM coverage of {d.sectors[k]} (up to {cov[:, k].max():.6g}) dropped: "
+                     "the sector is not tagged cbam")
+        cov[:, k] = 0.0
+    return cov
 
 
 def read_gtap(path: str | Path, regions: dict | None = None, sectors: dict | None = None,

@@ -42,6 +42,13 @@ def label(key) -> str:
     return f"{head}[{','.join(str(p) for p in parts)}]" if parts else str(head)
 
 
+def variable(em: EquilibriumModel, key):
+    """The Pyomo variable of a pair key ``(family name, index or None)`` (the keys of
+    ``em.pairs``), looked up through the public Pyomo model ``em.pyomo``."""
+    family = em.pyomo.component(key[0])
+    return family if key[1] is None else family[key[1]]
+
+
 def _var_label(v) -> str:
     return label((v.parent_component().name, v.index()))
 
@@ -117,7 +124,7 @@ def conditions(em: EquilibriumModel, evaluate: PointEvaluator | None = None,
     ev = evaluate or PointEvaluator()
     rows = []
     for key, con in em.pairs.items():
-        v = em._var_of(key)
+        v = variable(em, key)
         lb = v.lb
         val = v.value
         rows.append((label(key), em.kind[key[0]], val, v.fixed, con.name, con.active, float(ev(con.body)),

@@ -104,7 +104,8 @@ def _legend_top(ax_or_fig, ncol, **kw):
                             handlelength=1.6, columnspacing=1.0, **kw)
 
 
-def _fmt(v, digits=2):
+def fmt(v, digits=2) -> str:
+    """A number for a caption with `digits` decimals, "n/a" when missing or not finite."""
     return "n/a" if v is None or not np.isfinite(v) else f"{v:.{digits}f}"
 
 
@@ -152,11 +153,11 @@ def leakage(res: Results, style: Styles):
         others = vals.drop(ref) if ref in vals.index else vals
         txt = "Leakage rate: the rise in non-coalition emissions as a percentage of coalition abatement."
         if ref in vals.index:
-            txt += f" Without a border adjustment ({ref}, dashed line) it is {_fmt(vals[ref])}%;"
+            txt += f" Without a border adjustment ({ref}, dashed line) it is {fmt(vals[ref])}%;"
         if len(others.dropna()):
             lo, hi = others.idxmin(), others.idxmax()
-            txt += (f" across the other designs it ranges from {_fmt(others[lo])}% ({lo}) to "
-                    f"{_fmt(others[hi])}% ({hi}).")
+            txt += (f" across the other designs it ranges from {fmt(others[lo])}% ({lo}) to "
+                    f"{fmt(others[hi])}% ({hi}).")
         if band is not None:
             txt += " Whiskers: 5th-95th percentile over the systematic sensitivity analysis."
         return txt
@@ -170,8 +171,8 @@ def carbon_price(res: Results, style: Styles):
         txt = ("Coalition carbon price (USD/t; one price under coalition trading, else weighted by "
                "benchmark emissions) needed to meet the same cap.")
         if ref in vals.index:
-            txt += f" {ref}: {_fmt(vals[ref], 1)} USD/t;"
-        txt += f" range across designs {_fmt(vals.min(), 1)}-{_fmt(vals.max(), 1)} USD/t."
+            txt += f" {ref}: {fmt(vals[ref], 1)} USD/t;"
+        txt += f" range across designs {fmt(vals.min(), 1)}-{fmt(vals.max(), 1)} USD/t."
         if band is not None:
             txt += " Whiskers: 5th-95th percentile over the sensitivity analysis."
         return txt
@@ -221,10 +222,10 @@ def emissions(res: Results, style: Styles):
     s = summ.loc[ref]
     lead = t.loc[rest, ref].idxmax() if rest else None
     cap = (f"Change in CO2 emissions by region (Mt). In {ref} the coalition abates "
-           f"{_fmt(s['coalition_abatement_mt'], 0)} Mt ({_fmt(s['coalition_abatement_pct'], 1)}%) and global emissions "
-           f"change by {_fmt(s['global_emissions_change_mt'], 0)} Mt")
+           f"{fmt(s['coalition_abatement_mt'], 0)} Mt ({fmt(s['coalition_abatement_pct'], 1)}%) and global emissions "
+           f"change by {fmt(s['global_emissions_change_mt'], 0)} Mt")
     if lead is not None:
-        cap += f"; the largest non-coalition increase is in {lead} ({_fmt(t.loc[lead, ref], 1)} Mt)"
+        cap += f"; the largest non-coalition increase is in {lead} ({fmt(t.loc[lead, ref], 1)} Mt)"
     cap += ". Note the different scales of the two panels."
     data = t.reset_index().melt(id_vars="region", var_name="design", value_name="emissions_change_mt")
     return Figure("validity_emissions", "validity", "Emissions change by region", cap, fig, data)
@@ -274,13 +275,13 @@ def eite_output(res: Results, style: Styles):
     w = eite_weighted(sec, "output_change_pct", "output_benchmark_bn_usd", ["scenario", "coalition"]).unstack()
     cap = "Output of energy-intensive, trade-exposed (EITE) sectors by region, % change from the benchmark."
     if True in w.columns and False in w.columns:
-        cap += (f" In {ref}, coalition EITE output changes by {_fmt(w.loc[ref, True])}% and non-coalition EITE "
-                f"output by {_fmt(w.loc[ref, False])}%")
+        cap += (f" In {ref}, coalition EITE output changes by {fmt(w.loc[ref, True])}% and non-coalition EITE "
+                f"output by {fmt(w.loc[ref, False])}%")
         others = w.drop(ref)
         if len(others):
             best = others[True].idxmax()
-            cap += (f"; coalition EITE output fares best under {best} ({_fmt(w.loc[best, True])}%, "
-                    f"non-coalition {_fmt(w.loc[best, False])}%).")
+            cap += (f"; coalition EITE output fares best under {best} ({fmt(w.loc[best, True])}%, "
+                    f"non-coalition {fmt(w.loc[best, False])}%).")
         else:
             cap += "."
     return Figure("validity_eite_output", "validity", "EITE output by region and sector", cap, fig,
@@ -326,14 +327,14 @@ def ev_regions(res: Results, style: Styles):
     ref = res.reference() or t.columns[0]
     worst = t[ref].idxmin()
     cap = (f"Welfare change (Hicksian equivalent variation, % of benchmark household consumption) by region. "
-           f"In {ref} the largest loss is in {worst} ({_fmt(t.loc[worst, ref])}%).")
+           f"In {ref} the largest loss is in {worst} ({fmt(t.loc[worst, ref])}%).")
     others = [d for d in t.columns if d != ref]
     if others:
         spread = (t[others].max(axis=1) - t[others].min(axis=1))
         r = spread.idxmax()
         lo, hi = t.loc[r, others].idxmin(), t.loc[r, others].idxmax()
-        cap += (f" The design matters most for {r}: from {_fmt(t.loc[r, lo])}% ({lo}) to "
-                f"{_fmt(t.loc[r, hi])}% ({hi}).")
+        cap += (f" The design matters most for {r}: from {fmt(t.loc[r, lo])}% ({lo}) to "
+                f"{fmt(t.loc[r, hi])}% ({hi}).")
     if band is not None:
         cap += " Whiskers: 5th-95th percentile over the sensitivity analysis."
     return Figure("fairness_ev_regions", "fairness", "Welfare change by region", cap, fig,
@@ -373,8 +374,8 @@ def ev_income(res: Results, style: Styles):
     richer = x.sort_values().index[max(1, len(x) // 2):]
     cap = ("Welfare change against benchmark income per capita, one marker per design; the vertical line spans "
            f"the designs for each region. In {ref}, the poorer half of regions ({', '.join(poorer)}) changes by "
-           f"{_fmt(t.loc[poorer, ref].mean())}% on average (unweighted) and the richer half by "
-           f"{_fmt(t.loc[richer, ref].mean())}%.")
+           f"{fmt(t.loc[poorer, ref].mean())}% on average (unweighted) and the richer half by "
+           f"{fmt(t.loc[richer, ref].mean())}%.")
     data = t.assign(income_per_capita_thousand_usd=x).reset_index()
     return Figure("fairness_ev_income", "fairness", "Welfare change against income per capita", cap, fig, data)
 
@@ -384,11 +385,11 @@ def burden_share(res: Results, style: Styles):
         txt = ("Share of the global welfare cost (minus the sum of EV over all regions) borne by non-coalition "
                "regions, %.")
         if ref in vals.index:
-            txt += f" {ref}: {_fmt(vals[ref], 1)}%;"
+            txt += f" {ref}: {fmt(vals[ref], 1)}%;"
         others = vals.drop(ref) if ref in vals.index else vals
         if len(others.dropna()):
-            txt += (f" highest under {others.idxmax()} ({_fmt(others.max(), 1)}%), lowest under "
-                    f"{others.idxmin()} ({_fmt(others.min(), 1)}%).")
+            txt += (f" highest under {others.idxmax()} ({fmt(others.max(), 1)}%), lowest under "
+                    f"{others.idxmin()} ({fmt(others.min(), 1)}%).")
         return txt
 
     return _design_bar_figure(res, style, "burden_share_non_coalition_pct", "burden_share_non_coalition_pct",
@@ -428,9 +429,9 @@ def ev_groups(res: Results, style: Styles):
     fig.tight_layout()
     ref = res.reference() or t.columns[0]
     cap = "Welfare change by region group (EV, % of the group's benchmark household consumption). "
-    cap += "; ".join(f"{grp}: {_fmt(t.loc[grp, ref])}% in {ref}, {_fmt(t.loc[grp].drop(ref).min())}% to "
-                     f"{_fmt(t.loc[grp].drop(ref).max())}% across the other designs" if len(t.columns) > 1 else
-                     f"{grp}: {_fmt(t.loc[grp, ref])}%" for grp in t.index) + "."
+    cap += "; ".join(f"{grp}: {fmt(t.loc[grp, ref])}% in {ref}, {fmt(t.loc[grp].drop(ref).min())}% to "
+                     f"{fmt(t.loc[grp].drop(ref).max())}% across the other designs" if len(t.columns) > 1 else
+                     f"{grp}: {fmt(t.loc[grp, ref])}%" for grp in t.index) + "."
     return Figure("fairness_ev_groups", "fairness", "Welfare change by region group", cap, fig,
                   t.reset_index().melt(id_vars="label", var_name="design", value_name="ev_pct"))
 
@@ -482,9 +483,9 @@ def bca_flows(res: Results, style: Styles):
     payer = paid[top].idxmax()
     collector = coll[top].idxmax()
     cap = (f"Border-adjustment charges by design (bn USD): on whose exports they are levied (left) and which "
-           f"region's agent collects them (right). Revenue is largest under {top} ({_fmt(tot[top], 1)} bn USD), "
-           f"{_fmt(100 * paid.loc[payer, top] / tot[top], 0)}% of it on exports from {payer}, collected mostly by "
-           f"{collector} ({_fmt(coll.loc[collector, top], 1)} bn USD). Who bears a charge economically depends on "
+           f"region's agent collects them (right). Revenue is largest under {top} ({fmt(tot[top], 1)} bn USD), "
+           f"{fmt(100 * paid.loc[payer, top] / tot[top], 0)}% of it on exports from {payer}, collected mostly by "
+           f"{collector} ({fmt(coll.loc[collector, top], 1)} bn USD). Who bears a charge economically depends on "
            "price responses (see the EV figures), not only on who pays it.")
     data = pd.concat({"paid_by_exporter": paid, "collected_by": coll}, names=["side", "region"]).reset_index()
     return Figure("fairness_bca_flows", "fairness", "BCA revenue: who pays, who collects", cap, fig, data)
@@ -519,9 +520,9 @@ def eite_trade(res: Results, style: Styles):
         sec = res.tables["sectors"]
         coal = eite_weighted(sec[sec["coalition"]], "imports_change_pct", "imports_benchmark_bn_usd", ["scenario"])
         others = coal.drop(ref, errors="ignore").reindex([d for d in res.designs if d != ref])
-        cap += f" Coalition EITE imports change by {_fmt(coal.get(ref, np.nan))}% in {ref}"
+        cap += f" Coalition EITE imports change by {fmt(coal.get(ref, np.nan))}% in {ref}"
         if len(others.dropna()):
-            cap += f" and by {_fmt(others.min())}% ({others.idxmin()}) to {_fmt(others.max())}% ({others.idxmax()})"
+            cap += f" and by {fmt(others.min())}% ({others.idxmin()}) to {fmt(others.max())}% ({others.idxmax()})"
         cap += " across the other designs."
     data = pd.concat({"exports_change_pct": ex, "imports_change_pct": im}, names=["measure", "region"]).reset_index()
     return Figure("trade_eite_trade", "trade", "EITE exports and imports by region", cap, fig, data)
@@ -555,9 +556,9 @@ def bilateral(res: Results, style: Styles):
     if rest and others:
         worst_d = t.loc[rest, others].mean().idxmin()
         r = t.loc[rest, worst_d].idxmin()
-        cap += (f" In {ref} non-coalition exporters change theirs by {_fmt(t.loc[rest, ref].min(), 1)}% to "
-                f"{_fmt(t.loc[rest, ref].max(), 1)}%; the strongest fall is under {worst_d}, "
-                f"for {r} ({_fmt(t.loc[r, worst_d], 1)}%).")
+        cap += (f" In {ref} non-coalition exporters change theirs by {fmt(t.loc[rest, ref].min(), 1)}% to "
+                f"{fmt(t.loc[rest, ref].max(), 1)}%; the strongest fall is under {worst_d}, "
+                f"for {r} ({fmt(t.loc[r, worst_d], 1)}%).")
     return Figure("trade_bilateral", "trade", "Bilateral EITE flows into coalition markets", cap, fig,
                   t.reset_index(names="exporter").melt(id_vars="exporter", var_name="design", value_name="change_pct"))
 
@@ -574,7 +575,7 @@ def terms_of_trade(res: Results, style: Styles):
     ref = res.reference() or t.columns[0]
     cap = ("Terms of trade (export over import price index at world prices: fob net of export rebates "
            "plus BCA revenue returned to exporters; benchmark weights), % change. "
-           f"In {ref}: from {_fmt(t[ref].min())}% ({t[ref].idxmin()}) to {_fmt(t[ref].max())}% ({t[ref].idxmax()}).")
+           f"In {ref}: from {fmt(t[ref].min())}% ({t[ref].idxmin()}) to {fmt(t[ref].max())}% ({t[ref].idxmax()}).")
     return Figure("trade_terms_of_trade", "trade", "Terms of trade", cap, fig,
                   t.reset_index(names="region").melt(id_vars="region", var_name="design", value_name="tot_pct"))
 
@@ -618,10 +619,10 @@ def cbam_phase_in(res: Results, style: Styles):
     cap = (f"The EU CBAM phase-in as comparative statics on one benchmark: in each year the charge applies "
            f"to the share of free allocation already phased out (Regulation (EU) 2023/956 Art. 31) and the "
            f"free allocation left is an output-based rebate (ETS Directive Art. 10a(1a)). From "
-           f"{int(first['year'])} to {int(last['year'])} leakage goes from {_fmt(first['leakage_rate_pct'])}% "
-           f"to {_fmt(last['leakage_rate_pct'])}%, CBAM revenue from {_fmt(first['cbam_revenue_bn_usd'])} to "
-           f"{_fmt(last['cbam_revenue_bn_usd'])} bn USD, coalition EITE output from "
-           f"{_fmt(first['eite_output_change_coalition_pct'])}% to {_fmt(last['eite_output_change_coalition_pct'])}%.")
+           f"{int(first['year'])} to {int(last['year'])} leakage goes from {fmt(first['leakage_rate_pct'])}% "
+           f"to {fmt(last['leakage_rate_pct'])}%, CBAM revenue from {fmt(first['cbam_revenue_bn_usd'])} to "
+           f"{fmt(last['cbam_revenue_bn_usd'])} bn USD, coalition EITE output from "
+           f"{fmt(first['eite_output_change_coalition_pct'])}% to {fmt(last['eite_output_change_coalition_pct'])}%.")
     return Figure("validity_cbam_phase_in", "validity", "EU CBAM phase-in path", cap, fig, path)
 
 

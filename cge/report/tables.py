@@ -42,7 +42,8 @@ def _designs_frame(res: Results, cols: dict[str, pd.Series]) -> pd.DataFrame:
     return df
 
 
-def _label_first(t: pd.DataFrame, label: str) -> pd.DataFrame:
+def label_first(t: pd.DataFrame, label: str) -> pd.DataFrame:
+    """`t` with string labels and its index as a first column named `label` (the table layout)."""
     t = t.copy()
     t.columns = [str(c) for c in t.columns]
     t.index = [str(i) for i in t.index]
@@ -82,7 +83,7 @@ def ev_region_table(res: Results) -> Table:
                          index=["world", "coalition", "non-coalition"])
     t = pd.concat([t, extra])
     return Table("fairness_ev_regions", "fairness", "Welfare change (EV) by region and design",
-                 "% of benchmark household consumption", _label_first(t, "region"),
+                 "% of benchmark household consumption", label_first(t, "region"),
                  "Hicksian equivalent variation, EV% = 100 (C - 1); world, coalition and non-coalition rows "
                  "are consumption-weighted. Coalition: " + ", ".join(res.coalition) + ".")
 
@@ -107,7 +108,7 @@ def fairness_table(res: Results) -> Table:
 
 def ev_group_table(res: Results) -> Table:
     return Table("fairness_ev_groups", "fairness", "Welfare change (EV) by region group",
-                 "% of the group's benchmark household consumption", _label_first(group_table(res), "group"),
+                 "% of the group's benchmark household consumption", label_first(group_table(res), "group"),
                  "Groups with identical members are shown once (joined by =). Group membership from the dataset.")
 
 
@@ -119,10 +120,10 @@ def bca_tables(res: Results) -> list[Table]:
     coll.loc["total"] = coll.sum()
     return [
         Table("fairness_bca_paid", "fairness", "BCA charges by exporting region (levied on its exports)",
-              "bn USD", _label_first(paid, "exporter"),
+              "bn USD", label_first(paid, "exporter"),
               "Charges levied on imports from each exporter into coalition markets; economic incidence differs."),
         Table("fairness_bca_collected", "fairness", "BCA charges by collecting region", "bn USD",
-              _label_first(coll, "collected by"),
+              label_first(coll, "collected by"),
               "With revenue: exporter the charge is returned to the exporting region's agent as a lump sum."),
     ]
 
@@ -134,7 +135,7 @@ def eite_output_table(res: Results) -> Table:
     t = e.pivot(index="row", columns="scenario", values="output_change_pct")
     t = t.reindex(index=[o for o in order if o in t.index], columns=res.designs)
     return Table("validity_eite_output", "validity", "Output of EITE sectors by region", "% change from benchmark",
-                 _label_first(t, "region sector"), "EITE sectors as tagged in the dataset.", digits=2)
+                 label_first(t, "region sector"), "EITE sectors as tagged in the dataset.", digits=2)
 
 
 def trade_tables(res: Results) -> list[Table]:
@@ -142,21 +143,21 @@ def trade_tables(res: Results) -> list[Table]:
     if res.tables["sectors"]["eite"].any():
         for which in ("exports", "imports"):
             out.append(Table(f"trade_eite_{which}", "trade", f"EITE {which} by region", "% change from benchmark",
-                             _label_first(eite_trade_table(res, which), "region"),
+                             label_first(eite_trade_table(res, which), "region"),
                              f"{which.capitalize()} of EITE goods, benchmark-weighted over EITE sectors, "
                              "all partners, fob quantities."))
     if res.coalition:
         bt = bilateral_table(res)
         if not bt.empty:
             out.append(Table("trade_bilateral", "trade", "EITE exports into coalition markets by exporter",
-                             "% change from benchmark", _label_first(bt, "exporter"),
+                             "% change from benchmark", label_first(bt, "exporter"),
                              "Sum over EITE goods and coalition importers (intra-coalition trade included for "
                              "coalition exporters)."))
     reg = res.tables["regions"]
     tot = reg.pivot(index="region", columns="scenario", values="terms_of_trade_pct").reindex(
         index=res.regions, columns=res.designs)
     out.append(Table("trade_terms_of_trade", "trade", "Terms of trade by region", "% change",
-                     _label_first(tot, "region"),
+                     label_first(tot, "region"),
                      "Benchmark-weighted export price index over import price index (producer prices, fob)."))
     return out
 

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from cge.report.data import Results
-from cge.report.figures import WIDTH, Figure, Styles, _fmt
-from cge.report.tables import Table, _label_first
+from cge.report.figures import WIDTH, Figure, Styles, fmt
+from cge.report.tables import Table, label_first
 
 #: display groups of the decomposition channels (label, channels of decomposition.csv)
 DISPLAY = (
@@ -126,7 +126,7 @@ def decomposition_figure(res: Results, style: Styles):
         for r in non:
             row = dom[(dom["scenario"] == last) & (dom["region"] == r)]
             if len(row):
-                parts.append(f"{r}: {row['channel'].iloc[0]} ({_fmt(row['value_bn_usd'].iloc[0])})")
+                parts.append(f"{r}: {row['channel'].iloc[0]} ({fmt(row['value_bn_usd'].iloc[0])})")
         cap += f"Largest channel per non-coalition region under {last}: " + "; ".join(parts) + "."
     return Figure("fairness_decomposition", "fairness", "Who pays and why: welfare decomposition by channel", cap,
                   fig, g.melt(id_vars=["scenario", "region"], var_name="channel", value_name="bn_usd"))
@@ -153,7 +153,7 @@ def decomposition_tables(res: Results) -> list[Table]:
         index=res.regions, columns=[x for x in res.designs if x in set(dom["scenario"])])
     piv.index = [f"{r} (coalition)" if r in res.coalition else r for r in piv.index]
     out.append(Table("fairness_dominant_channel", "fairness", f"Largest welfare channel, relative to {where}",
-                     "channel (bn USD)", _label_first(piv, "region"),
+                     "channel (bn USD)", label_first(piv, "region"),
                      "The channel with the largest absolute contribution to the region's EV."))
     return out
 
@@ -188,7 +188,7 @@ def cbdr_tables(res: Results) -> list[Table]:
         t = pd.concat([t, ev.add_prefix("EV per capita, USD: ")], axis=1)
         t.index = [f"{r} (coalition)" if r in res.coalition else r for r in t.index]
         out.append(Table("fairness_per_capita", "fairness", "EV per capita against income and emissions per capita",
-                         "USD per person, t CO2 per person (benchmark)", _label_first(t, "region"),
+                         "USD per person, t CO2 per person (benchmark)", label_first(t, "region"),
                          "Income = benchmark GDP by expenditure per person; emissions = benchmark CO2 per person."))
     x = res.tables.get("bca_transfers")
     if x is not None and not x.empty:
@@ -213,7 +213,7 @@ def cbdr_tables(res: Results) -> list[Table]:
         a, b = a.reindex(index=order, columns=res.designs), b.reindex(index=order, columns=res.designs)
         b.index = [f"{g}, of the change vs REF" for g in b.index]
         out.append(Table("fairness_burden_shares", "fairness", "Share of the global welfare cost by region group",
-                         "%", _label_first(pd.concat([a, b]), "group"),
+                         "%", label_first(pd.concat([a, b]), "group"),
                          "100 x EV(group) / EV(world) when the world loses; the second block does the same for the "
                          "change relative to REF (the cost of the border adjustment itself); -- when there is no "
                          "global cost to share."))

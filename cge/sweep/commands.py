@@ -17,13 +17,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--route", default="auto", choices=["auto", "casadi", "ipopt", "pounce"],
                    help="solver route (see `cge info`)")
     p.add_argument("--connect-timeout", type=float, default=5.0, help="seconds to wait for --scheduler (default 5)")
-    from cge.cli import add_output_arguments
-
-    add_output_arguments(p)
+    # --force and --wait are added by cge.cli, as for every command that writes a folder
 
 
 def cmd_sweep(args) -> int:
-    from cge.cli import _load_benchmark
+    from cge.datasets import load_benchmark
     from cge.errors import EXIT_INCOMPLETE, EXIT_OK, CGEError
     from cge.sweep.execute import run_sweep
     from cge.sweep.spec import load_sweep, plan_points
@@ -34,7 +32,7 @@ def cmd_sweep(args) -> int:
         raise CGEError("--workers and --scheduler exclude each other: a scheduler brings its own workers")
     if spec.dataset and not args.data and not args.synthetic:
         args.data = spec.dataset
-    b, label = _load_benchmark(args)
+    b, label = load_benchmark(args.data, args.synthetic)
     points = plan_points(spec, b)          # every point validated before anything starts
     synthetic = " [SYNTHETIC DATA]" if b.metadata.get("synthetic") else ""
     print(f"dataset: {label}{synthetic} — {len(b.regions)} regions x {len(b.sectors)} sectors")

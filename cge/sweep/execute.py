@@ -180,100 +180,155 @@ def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | Non
     """Solve every point of ``spec`` not yet in ``out``; write partitions, manifest, summaries.
     ``points`` is ``plan_points(spec, benchmark)`` when the caller already has it; ``inputs`` are
     files and folders the sweep reads (never overwritten); ``force``/``wait``: module docstring."""
-    from cge.outdir import LOCK_SUFFIX, FolderLock, claim_folder, preflight
-    from cge.sweep.worker import solve_batch
-
     t_start = time.perf_counter()
     if points is None:
         points = plan_points(spec, benchmark)               # validation: before any work
     if workers is not None and workers < 0:
         raise CGEError(f"--workers {workers}: must be >= 0 (0 = in-process, no Dask)")
-    client = cluster = None
     distinct: dict[str, Point] = {}
     for p in points:
         distinct.setdefault(p.id, p)
     out = Path(out)
-    store = None
-    handler = None
-    lock = None
+    s = _Session()
     try:
         if scheduler:
-            client, cluster = _connect(scheduler, workers, connect_timeout_s)   # unreachable: fail here
-        claim_folder(out, "sweep", inputs=[spec.source, *inputs], force=force)
-        lock = FolderLock(out / LOCK_SUFFIX, str(out), wait).acquire()
-        preflight(out, POINT_BYTES * len(distinct) + 1_000_000, out)     # a full disk fails before solving
-        handler = _log_to(out)
-        fp = dataset_fingerprint(benchmark)
-        _write_plan(out, spec, points, dataset_label, fp)
-        store = Store(out)
-        done = store.recover()
-        for name, reason in store.quarantined:
-            print(f"warning: {out}/parts/{name}: {reason}; moved to quarantine/, its points are solved again",
-                  file=progress_stream or sys.stderr)
-        todo = [p for pid, p in distinct.items() if pid not in done]
+            s.client, s.cluster = _connect(scheduler, workers, connect_timeout_s)   # unreachable: fail here
+        store, fp, todo = _open_folder(s, out, spec, points, distinct, benchmark, dataset_label, inputs, force,
+                                       wait, progress_stream)
         already = len(distinct) - len(todo)
-        log.info("sweep %s: %d points (%d distinct), %d already done, %d to solve", spec.name, len(points),
-                 len(distinct), already, len(todo))
         prog = Progress(len(distinct), already, progress_stream)
-        solved = failed = lost = 0
-        if todo and client is None and workers != 0:
-            client, cluster = _connect(None, workers, connect_timeout_s)
+        tally = _Tally()
+        if todo and s.client is None and workers != 0:
+            s.client, s.cluster = _connect(None, workers, connect_timeout_s)
         if todo:
-            n_workers = 1 if client is None else max(1, len(client.scheduler_info()["workers"]) or (workers or 1))
+            n_workers = 1 if s.client is None else max(1, len(s.client.scheduler_info()["workers"]) or (workers or 1))
             bs = spec.batch_size or max(1, min(16, math.ceil(len(todo) / (4 * n_workers))))
             batches = _batches(todo, bs)
-            where = "in-process" if client is None else (scheduler or f"LocalCluster({n_workers} workers)")
+            where = "in-process" if s.client is None else (scheduler or f"LocalCluster({n_workers} workers)")
             log.info("solving %d points in %d batches of up to %d on %s", len(todo), len(batches), bs, where)
-            if client is None:
-                for batch in batches:
-                    recs = solve_batch(benchmark, fp, [(p.id, p.scenario) for p in batch], spec.solver, route)
-                    n_failed = _record(store, recs, distinct)
-                    solved += len(recs)
-                    failed += n_failed
-                    prog.update(len(recs), n_failed)
+            job = _Job(benchmark, fp, spec.solver, route, store, distinct, prog, tally)
+            if s.client is None:
+                _solve_in_process(job, batches)
             else:
-                from distributed import as_completed
-
-                bfut = client.scatter(benchmark, broadcast=True)
-                futures = {client.submit(solve_batch, bfut, fp, [(p.id, p.scenario) for p in batch], spec.solver,
-                                         route, pure=False): batch for batch in batches}
-                for fut in as_completed(list(futures), loop=client.loop):
-                    batch = futures.pop(fut)
-                    try:
-                        recs = fut.result()
-                    except Exception as exc:  # noqa: BLE001 - a lost batch never stops the sweep
-                        lost += len(batch)
-                        log.error("batch of %d points lost (%s: %s); a re-run retries them", len(batch),
-                                  type(exc).__name__, exc)
-                        continue
-                    n_failed = _record(store, recs, distinct)
-                    solved += len(recs)
-                    failed += n_failed
-                    prog.update(len(recs), n_failed)
+                _solve_on_dask(job, batches, s.client)
         prog.update(0, 0, final=True)
-        if lost:
-            print(f"warning: {lost} points were not solved (worker lost); run the sweep again to retry them",
+        if tally.lost:
+            print(f"warning: {tally.lost} points were not solved (worker lost); run the sweep again to retry them",
                   file=progress_stream or sys.stderr)
         summary = None
         if summarize:
             from cge.sweep.summary import write_summary
 
             summary = write_summary(out)
-        return SweepRun(out, len(distinct), already, solved, failed, lost, time.perf_counter() - t_start, summary)
+        return SweepRun(out, len(distinct), already, tally.solved, tally.failed, tally.lost,
+                        time.perf_counter() - t_start, summary)
     except KeyboardInterrupt:
         logging.getLogger("distributed").setLevel(logging.CRITICAL)   # no shutdown noise after Ctrl-C
         log.warning("interrupted; finished points are saved, a re-run resumes")
         raise
     finally:
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
-        if handler is not None:
-            log.removeHandler(handler)
-            handler.close()
-        if lock is not None:
-            lock.release()
+        s.close()
+
+
+@dataclass
+class _Session:
+    """What a run holds until it ends: the Dask client and cluster, the log handler, the lock."""
+
+    client: object = None
+    cluster: object = None
+    handler: logging.Handler | None = None
+    lock: object = None
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        if self.handler is not None:
+            log.removeHandler(self.handler)
+            self.handler.close()
+        if self.lock is not None:
+            self.lock.release()
+
+
+def _open_folder(s: _Session, out: Path, spec: SweepSpec, points: list[Point], distinct: dict[str, Point],
+                 benchmark, dataset_label: str, inputs, force: bool, wait: bool, progress_stream):
+    """Claim and lock the output folder, check the disk, write the plan, recover the store:
+    ``(store, dataset fingerprint, points still to solve)``."""
+    from cge.outdir import LOCK_SUFFIX, FolderLock, claim_folder, preflight
+
+    claim_folder(out, "sweep", inputs=[spec.source, *inputs], force=force)
+    s.lock = FolderLock(out / LOCK_SUFFIX, str(out), wait).acquire()
+    preflight(out, POINT_BYTES * len(distinct) + 1_000_000, out)     # a full disk fails before solving
+    s.handler = _log_to(out)
+    fp = dataset_fingerprint(benchmark)
+    _write_plan(out, spec, points, dataset_label, fp)
+    store = Store(out)
+    done = store.recover()
+    for name, reason in store.quarantined:
+        print(f"warning: {out}/parts/{name}: {reason}; moved to quarantine/, its points are solved again",
+              file=progress_stream or sys.stderr)
+    todo = [p for pid, p in distinct.items() if pid not in done]
+    log.info("sweep %s: %d points (%d distinct), %d already done, %d to solve", spec.name, len(points),
+             len(distinct), len(distinct) - len(todo), len(todo))
+    return store, fp, todo
+
+
+@dataclass
+class _Tally:
+    solved: int = 0       # recorded in this run (ok + failed)
+    failed: int = 0
+    lost: int = 0         # in batches whose worker died
+
+
+@dataclass
+class _Job:
+    """Everything a batch needs to be solved and recorded."""
+
+    benchmark: object
+    fingerprint: str
+    solver: dict
+    route: str
+    store: Store
+    distinct: dict
+    progress: Progress
+    tally: _Tally
+
+    def record(self, recs: list[dict]) -> None:
+        n_failed = _record(self.store, recs, self.distinct)
+        self.tally.solved += len(recs)
+        self.tally.failed += n_failed
+        self.progress.update(len(recs), n_failed)
+
+
+def _solve_in_process(job: _Job, batches: list[list[Point]]) -> None:
+    from cge.sweep.worker import solve_batch
+
+    for batch in batches:
+        job.record(solve_batch(job.benchmark, job.fingerprint, [(p.id, p.scenario) for p in batch], job.solver,
+                               job.route))
+
+
+def _solve_on_dask(job: _Job, batches: list[list[Point]], client) -> None:
+    """Submit every batch (the benchmark scattered once) and record them as they finish; a
+    lost batch is counted, logged and left for a re-run."""
+    from distributed import as_completed
+
+    from cge.sweep.worker import solve_batch
+
+    bfut = client.scatter(job.benchmark, broadcast=True)
+    futures = {client.submit(solve_batch, bfut, job.fingerprint, [(p.id, p.scenario) for p in batch], job.solver,
+                             job.route, pure=False): batch for batch in batches}
+    for fut in as_completed(list(futures), loop=client.loop):
+        batch = futures.pop(fut)
+        try:
+            recs = fut.result()
+        except Exception as exc:  # noqa: BLE001 - a lost batch never stops the sweep
+            job.tally.lost += len(batch)
+            log.error("batch of %d points lost (%s: %s); a re-run retries them", len(batch),
+                      type(exc).__name__, exc)
+            continue
+        job.record(recs)
 
 
 def _record(store: Store, recs: list[dict], distinct: dict[str, Point]) -> int:
