@@ -12,7 +12,8 @@ prices deflated by ``PW``, CO2 in Mt):
 * coalition abatement ``−ΔE(coalition)``, in % of its benchmark emissions;
 * leakage rate ``100·ΔE(non-coalition) / (−ΔE(coalition))`` (undefined below :data:`ABATEMENT_NOISE`);
 * burden share ``100·EV(non-coalition) / EV(world)`` when the world loses more than :data:`WELFARE_NOISE`;
-* EITE output change: benchmark-output-weighted mean of ``100·(Y − 1)`` over EITE sectors.
+* EITE output change: benchmark-output-weighted mean of ``100·(Y − 1)`` over EITE sectors (EITE
+  exports and imports likewise, weighted by benchmark exports and imports).
 """
 
 from __future__ import annotations
@@ -82,6 +83,16 @@ def eite_output_change(sectors: pd.DataFrame, rows=None) -> float:
         sel = sel & np.asarray(rows, dtype=bool)
     return weighted_mean(sectors["output_change_pct"].to_numpy(dtype=float)[sel],
                          sectors["output_benchmark_bn_usd"].to_numpy(dtype=float)[sel])
+
+
+def eite_weighted_change(sectors: pd.DataFrame, value: str, weight: str, by: list[str]) -> pd.Series:
+    """``Σ w·x / Σ w`` of the % change ``value`` over the EITE rows of the ``sectors`` table with a
+    finite change and positive benchmark ``weight``, by the columns ``by`` (e.g. EITE exports by
+    region and scenario, weighted by benchmark exports)."""
+    e = sectors[sectors["eite"].astype(bool)]
+    e = e[np.isfinite(e[value]) & (e[weight] > 0)]
+    g = e.assign(_wx=e[weight] * e[value]).groupby(by, sort=False)[["_wx", weight]].sum()
+    return g["_wx"] / g[weight]
 
 
 def coalition_carbon_price(regions: pd.DataFrame) -> float:
