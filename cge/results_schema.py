@@ -227,6 +227,13 @@ BY_NAME = {t.name: t for t in CONTRACT}
 #: the table of undefined ratios (kept per scenario, written to run.yaml, not a file)
 UNDEFINED = Table("undefined", "ratios left undefined and why", _cols(
     ("measure", "the undefined measure (a column name)", LABEL), ("reason", "why it is undefined", LABEL)))
+#: a sweep's ``summary_stats.csv`` (cge/sweep/summary.py): one row per design, measure and region
+SWEEP_STATS = Table("summary_stats", "sweep statistics of each headline measure over the SSA draws", _cols(
+    ("design", "design (scenario) name", LABEL), ("measure", "headline measure (cge/measures.py)", LABEL),
+    ("region", "region, coalition, non-coalition or ALL", LABEL),
+    ("mean", "mean over the draws", "unit of the measure"), ("std", "standard deviation", "unit of the measure"),
+    ("p05", "5th percentile", "unit of the measure"), ("p95", "95th percentile", "unit of the measure"),
+    ("n", "points that solved", COUNT)))
 #: tables every results folder holds (written since the first release); the others may be absent in old folders
 CORE_TABLES = ("summary", "regions", "groups", "sectors", "bilateral", "bca_flows")
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from cge.errors import DataError
 from cge.files import check_digest, load_yaml
-from cge.results_schema import CORE_TABLES, FLAG, SCENARIO
+from cge.results_schema import CORE_TABLES, FLAG, SCENARIO, SWEEP_STATS
 from cge.results_schema import TABLES as CONTRACT_TABLES
 from cge.results_schema import table as contract_table
 
@@ -33,7 +33,7 @@ TABLES = CORE_TABLES
 COMPARE_FILES = tuple(f"{t}.csv" for t in TABLES) + ("run.yaml",)
 OPTIONAL_TABLES = tuple(t for t in CONTRACT_TABLES if t not in CORE_TABLES)
 STATS_FILE = "summary_stats.csv"
-STATS_COLUMNS = ("design", "measure", "region", "mean", "std", "p05", "p95", "n")
+STATS_COLUMNS = tuple(SWEEP_STATS.names)
 
 
 def required_columns(name: str) -> tuple[str, ...]:
