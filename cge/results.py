@@ -1,12 +1,11 @@
 """Results of one solve as tidy DataFrames (spec section 6); units are in the column names.
 
-Definitions (benchmark values in bn USD, CO2 in Mt):
+The tables, their columns and units are the results contract (:mod:`cge.results_schema`); each
+measure is defined once, with its formula, in :mod:`cge.measures` (EV, carbon price, abatement,
+leakage rate, burden share, EITE output). This module reads the solution through the core's query
+API (:mod:`cge.core.query`) and does the national accounting (benchmark values in bn USD, CO2 in Mt):
 
-* Equivalent variation with homothetic household utility: ``EV[r] = (C[r] − 1)·Σ_i vc[r,i]``
-  (bn USD at benchmark prices) and ``EV%[r] = 100·(C[r] − 1)``; per capita in USD.
-* Emissions ``E[r]`` = combustion (benchmark coefficients × demand) + process; leakage rate
-  ``100·ΔE(non-coalition) / (−ΔE(coalition))``.
-* Carbon price in USD/t: ``1000·PCO2[r]/PW``.
+* Emissions ``E[r]`` = combustion (benchmark coefficients × demand) + process (the model's ``co2`` accounts).
 * Terms of trade: benchmark-weighted export price index over import price index at world
   prices (what the buyer pays abroad: fob net of export rebates plus returned BCA revenue, the
   same prices as in GDP by expenditure), ``100·(ToT − 1)`` in %.
@@ -16,15 +15,15 @@ Definitions (benchmark values in bn USD, CO2 in Mt):
   plus BCA revenue returned to the exporter); GDP by income = factor incomes + rents + net
   indirect taxes kept at home (output taxes, carbon revenue, tariffs, kept BCA charges, less
   export and output rebates) + BCA revenue returned from abroad. The two must agree.
-* Burden shifting: share (%) of the global welfare cost (−Σ EV) borne by non-coalition regions.
+* Fairness tables (:func:`fairness_tables`): per-capita welfare and emissions, burden shares by
+  region group, BCA transfers from developing to developed regions, the CBDR ranking.
 
-Undefined ratios (never a number made of rounding noise): the leakage rate is NaN when the coalition's
-abatement is below :data:`ABATEMENT_NOISE` of its benchmark emissions (zero cut, zero tax, no
-coalition) or negative; the burden share is NaN without a global welfare cost above
-:data:`WELFARE_NOISE` of world consumption. The solver's residuals are scaled by benchmark values
-and checked at 1e-8, so changes below 1e-5 (emissions) or 1e-7 (EV, from ``C`` solved to 1e-10)
-of their benchmark scale are noise. The reason is in the ``undefined`` table (``measure,
-reason``), in ``run.yaml`` and in the headline ("undefined (no abatement)").
+Undefined ratios (never a number made of rounding noise): the leakage rate and the burden share are
+NaN below the noise levels of :mod:`cge.measures` (``ABATEMENT_NOISE``, ``WELFARE_NOISE``); the
+solver's residuals are scaled by benchmark values and checked at 1e-8, so changes below 1e-5
+(emissions) or 1e-7 (EV, from ``C`` solved to 1e-10) of their benchmark scale are noise. The reason
+is in the ``undefined`` table (``measure, reason``), in ``run.yaml`` and in the headline
+("undefined (no abatement)").
 """
 
 from __future__ import annotations
