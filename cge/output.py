@@ -74,8 +74,8 @@ def excel_engine() -> str:
     return "xlsxwriter" if find_spec("xlsxwriter") is not None else "openpyxl"
 
 
-def headline_markdown(c: Comparison, digits: int = 2) -> str:
-    df = c.headline()
+def headline_markdown(c: Comparison, digits: int = 2, head: pd.DataFrame | None = None) -> str:
+    df = c.headline() if head is None else head
     return df.to_markdown(index=False, floatfmt=f".{digits}f")
 
 
@@ -160,7 +160,7 @@ def _write(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
     head.to_csv(tmp / "headline.csv", index=False)
     _write_phase_in_path(c, tmp)
     (tmp / "headline.md").write_text(
-        f"# Welfare impacts and leakage: {c.benchmark.name}\n\n{headline_markdown(c)}\n\n{UNITS_NOTE}\n")
+        f"# Welfare impacts and leakage: {c.benchmark.name}\n\n{headline_markdown(c, head=head)}\n\n{UNITS_NOTE}\n")
     (tmp / "headline.tex").write_text(
         tabular(head, f"Welfare impacts and leakage ({c.benchmark.name})", UNITS_NOTE, label="tab:headline"))
     dec = decomposition_summary(c)
