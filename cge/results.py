@@ -66,10 +66,11 @@ def _v(x) -> float:
 def _frame(name: str, rows: list) -> pd.DataFrame:
     """A table of the results contract (:mod:`cge.results_schema`) from its rows: tuples of every
     column, or dicts of some (a projection: the contract's columns present, in order)."""
-    names = BY_NAME[name].names
+    spec = BY_NAME[name]
     if rows and isinstance(rows[0], dict):
-        return pd.DataFrame({c: [row[c] for row in rows] for c in names if c in rows[0]})
-    return pd.DataFrame(rows, columns=names)
+        dynamic = [c for c in rows[0] if spec.dynamic is not None and c.startswith(spec.dynamic.name)]
+        return pd.DataFrame({c: [row[c] for row in rows] for c in [*spec.names, *dynamic] if c in rows[0]})
+    return pd.DataFrame(rows, columns=spec.names)
 
 
 class _Solution:
@@ -116,6 +117,8 @@ def _regions_table(bm: BCAModel, emissions: dict, pw: float, s: _Solution | None
                "carbon_price_usd_per_t": carbon_price_usd_per_t(_v(V["PCO2"][r]), pw),
                "income_per_capita_benchmark_usd": (b.fd[k].sum() - b.bop[k]) * 1000 / pop if pop == pop else np.nan,
                "population_million": pop}
+        row.update({f"{BY_NAME['regions'].dynamic.name}{g}": r in members
+                    for g, members in b.tags.region_groups.items()})
         if s is not None:
             row.update({"carbon_revenue_bn_usd": s.deflated(r, "carbon"),
                         "bca_revenue_kept_bn_usd": s.deflated(r, "bca_charge"),
@@ -130,10 +133,7 @@ def _regions_table(bm: BCAModel, emissions: dict, pw: float, s: _Solution | None
             r = row["region"]
             row.update({"terms_of_trade_pct": tot, "gdp_income_bn_usd": gdp_inc[r] / pw,
                         "gdp_expenditure_bn_usd": gdp_exp[r] / pw, "trade_balance_bn_usd": balance[r] / pw})
-    regions = _frame("regions", rows)
-    for group, members in b.tags.region_groups.items():
-        regions[f"{BY_NAME['regions'].dynamic.name}{group}"] = regions["region"].isin(members)
-    return regions
+    return _frame("regions", rows)
 
 
 def _sectors_table(bm: BCAModel, qty: dict | None) -> pd.DataFrame:
