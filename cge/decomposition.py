@@ -281,9 +281,29 @@ def set_parameters(bm, values: dict) -> None:
         bm.pyomo.component(name)[k].value = v
 
 
+def unknowns(bm) -> list:
+    """The model's unknowns: every variable of ``bm.vars`` not fixed (the order is fixed by the
+    model, so value lists line up); the same set :meth:`~cge.bca_model.BCAModel.reset_to_benchmark`
+    resets, since which variables are fixed is decided when the model is declared."""
+    return [v for var in bm.vars.values() if var != {}
+            for v in (var.values() if var.is_indexed() else [var]) if not v.fixed]
+
+
+def benchmark_values(bm) -> list[float]:
+    """The benchmark value of every unknown (:func:`unknowns`), read through the model's public
+    :meth:`reset_to_benchmark`; the model is left at its current point."""
+    xs = unknowns(bm)
+    now = [v.value for v in xs]
+    bm.reset_to_benchmark()
+    bench = [v.value for v in xs]
+    for v, x in zip(xs, now):
+        v.set_value(x)
+    return bench
+
+
 def capture(bm) -> Solved:
     """The model's current (solved) state."""
-    return Solved(snapshot(bm), parameter_values(bm), [v.value for v, _ in bm._benchmark_point])
+    return Solved(snapshot(bm), parameter_values(bm), [v.value for v in unknowns(bm)])
 
 
 def benchmark_state(bm, end: Solved, point: Point) -> Solved:
@@ -295,12 +315,12 @@ def benchmark_state(bm, end: Solved, point: Point) -> Solved:
     for key in params:
         if key[0] in off:
             params[key] = 0.0
-    return Solved(point, params, [x for _v, x in bm._benchmark_point])
+    return Solved(point, params, benchmark_values(bm))
 
 
 def _restore(bm, state: Solved) -> None:
     set_parameters(bm, state.parameters)
-    for (v, _), x in zip(bm._benchmark_point, state.unknowns):
+    for v, x in zip(unknowns(bm), state.unknowns):
         v.set_value(x)
 
 

@@ -19,15 +19,63 @@ import yaml
 from cge.files import file_digest
 from cge.latex import tabular
 from cge.outdir import OutputFolder
-from cge.run import TABLES, Comparison
+from cge.results_schema import TABLES, units_frame
+from cge.run import Comparison
 
 UNITS_NOTE = ("Money in bn USD at benchmark prices deflated by the world consumer price index PW; "
               "CO2 in Mt; carbon prices in USD/t; *_pct columns are percent changes from the benchmark; "
               "EV is Hicksian equivalent variation of household consumption.")
 
 
-def headline_markdown(c: Comparison, digits: int = 2) -> str:
-    df = c.headline()
+#: what the model holds fixed whatever the scenario (spec sections 3-4; cge/bca_model.py); the
+#: scenario-dependent part of the closure (numeraire, carbon instrument, priced regions) is per scenario
+FIXED_CLOSURE = {
+    "factors": "mobile across sectors, immobile across regions (one price per factor and region)",
+    "resources": "sector-specific (one rent per resource sector and region)",
+    "government_and_investment": "fixed at benchmark quantities, paid out of regional income",
+    "balance_of_payments": "fixed transfer bop[r] valued at PW",
+    "walras": "with the PW numeraire the consumer-good market of the largest region is dropped",
+}
+
+
+def closure_record(c: Comparison) -> dict:
+    """The closure the results depend on: :data:`FIXED_CLOSURE` and, per scenario, the numeraire,
+    the carbon instrument, the coalition and the regions with a foreign carbon price."""
+    per = {}
+    for r in c.results:
+        sc, reg = r.scenario, r.tables["regions"]
+        per[sc.name] = {"numeraire": sc.numeraire, "instrument": sc.policy.instrument,
+                        "coalition": reg.loc[reg["coalition"].astype(bool), "region"].tolist(),
+                        "foreign_carbon_prices": {k: float(v) for k, v in sc.foreign_carbon_prices.items()}}
+    return {**FIXED_CLOSURE, "scenarios": per}
+
+
+def provenance_record(c: Comparison) -> dict:
+    """The dataset (name, codes, fingerprint: hash of its benchmark tables, as sweeps use), the
+    package version and the solver settings the results were computed with."""
+    import cge
+    from cge.sweep.spec import dataset_fingerprint
+
+    b = c.benchmark
+    return {
+        "dataset": {"name": b.name, "synthetic": bool(b.metadata.get("synthetic", False)),
+                    "description": b.metadata.get("description", ""), "fingerprint": dataset_fingerprint(b),
+                    "regions": list(b.regions), "sectors": list(b.sectors)},
+        "package": {"name": "cge-bca", "version": cge.__version__},
+        "solver": {**c.solver, "algorithms": sorted({r.solve.algorithm for r in c.results if r.solve.algorithm})},
+    }
+
+
+def excel_engine() -> str:
+    """``xlsxwriter`` (about three times faster on the default compare) when installed, else
+    ``openpyxl``; both write the same cells."""
+    from importlib.util import find_spec
+
+    return "xlsxwriter" if find_spec("xlsxwriter") is not None else "openpyxl"
+
+
+def headline_markdown(c: Comparison, digits: int = 2, head: pd.DataFrame | None = None) -> str:
+    df = c.headline() if head is None else head
     return df.to_markdown(index=False, floatfmt=f".{digits}f")
 
 
@@ -104,15 +152,15 @@ def write_results(c: Comparison, out: str | Path | OutputFolder, extra_metadata:
 
 
 def _write(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
-    for name in TABLES:
-        df = c.table(name)
+    frames = {name: c.table(name) for name in TABLES}
+    for name, df in frames.items():
         df.to_csv(tmp / f"{name}.csv", index=False)
         df.to_parquet(tmp / f"{name}.parquet", index=False)
     head = c.headline()
     head.to_csv(tmp / "headline.csv", index=False)
     _write_phase_in_path(c, tmp)
     (tmp / "headline.md").write_text(
-        f"# Welfare impacts and leakage: {c.benchmark.name}\n\n{headline_markdown(c)}\n\n{UNITS_NOTE}\n")
+        f"# Welfare impacts and leakage: {c.benchmark.name}\n\n{headline_markdown(c, head=head)}\n\n{UNITS_NOTE}\n")
     (tmp / "headline.tex").write_text(
         tabular(head, f"Welfare impacts and leakage ({c.benchmark.name})", UNITS_NOTE, label="tab:headline"))
     dec = decomposition_summary(c)
@@ -123,25 +171,34 @@ def _write(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
         (tmp / "decomposition.tex").write_text(
             tabular(dec, f"Welfare decomposition, bn USD ({c.benchmark.name})", DECOMPOSITION_NOTE, digits=3,
                     label="tab:decomposition", text_columns=3))
-    with pd.ExcelWriter(tmp / "results.xlsx") as xl:
+    with pd.ExcelWriter(tmp / "results.xlsx", engine=excel_engine()) as xl:
         head.to_excel(xl, sheet_name="headline", index=False)
-        for name in TABLES:
-            c.table(name).to_excel(xl, sheet_name=name, index=False)
+        for name, df in frames.items():
+            df.to_excel(xl, sheet_name=name, index=False)
+        units_frame().to_excel(xl, sheet_name="units", index=False)
         pd.DataFrame({"note": [UNITS_NOTE]}).to_excel(xl, sheet_name="notes", index=False)
+    _write_meta(c, tmp, extra_metadata)
+
+
+def _write_meta(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
+    """``run.yaml``: provenance, units, scenarios, solves, undefined ratios, references, closure,
+    elasticities and each table's digest (see the module docstring)."""
+    prov = provenance_record(c)
     meta = {
-        "dataset": {"name": c.benchmark.name,
-                    "synthetic": bool(c.benchmark.metadata.get("synthetic", False)),
-                    "description": c.benchmark.metadata.get("description", ""),
-                    "regions": list(c.benchmark.regions), "sectors": list(c.benchmark.sectors)},
+        "dataset": prov["dataset"],
+        "package": prov["package"],
         "units": UNITS_NOTE,
         "scenarios": [r.scenario.to_dict() for r in c.results],
         "solves": [{"scenario": r.scenario.name, "route": r.solve.route, "status": r.solve.status,
+                    "algorithm": r.solve.algorithm,
                     "iterations": int(r.solve.iterations), "max_residual": float(r.solve.max_residual)}
                    for r in c.results],
         "timings_s": {k: round(float(v), 3) for k, v in c.timings.items()},
         "undefined": c.undefined().to_dict(orient="records"),
         "references": [{"scenario": name, "reference": ref, **({"reason": why} if ref is None else {})}
                        for name, (ref, why) in c.references.items()],
+        "solver": prov["solver"],
+        "closure": closure_record(c),
         "elasticities": elasticities_record(c),
         "tables": {name: file_digest(tmp / f"{name}.csv") for name in TABLES},
     }

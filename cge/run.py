@@ -26,11 +26,10 @@ from cge.decomposition import (
 from cge.errors import ScenarioError
 from cge.options import solver_default
 from cge.results import collect, fairness_tables
+from cge.results_schema import TABLES  # noqa: F401 - the public tables, defined by the results contract
 from cge.scenario import Scenario, resolve_regions
 from cge.solve import SolveError, SolveResult, compile_system
 
-TABLES = ("summary", "regions", "groups", "sectors", "bilateral", "bca_flows",
-          "decomposition", "fairness", "burden_shares", "bca_transfers", "cbdr")
 #: the name that marks the reference scenario (the policy without border adjustment)
 REFERENCE_NAME = "REF"
 #: the measures left undefined (NaN) for a scenario whose policy has no reference
@@ -67,6 +66,8 @@ class Comparison:
     timings: dict = field(default_factory=dict)
     #: scenario -> (its reference or None, the reason when None), see :func:`reference_scenarios`
     references: dict = field(default_factory=dict)
+    #: the solver settings every scenario was solved with (route, tol, check_tol, max_iter, compile options)
+    solver: dict = field(default_factory=dict)
 
     @property
     def scenarios(self) -> list[str]:
@@ -245,7 +246,9 @@ def run_scenarios(
     _add_decomposition(benchmark, results, states, models, bench_point, refs,
                        decomposition_steps, dict(tol=tol, max_iter=max_iter, check_tol=check_tol))
     timings["decomposition_s"] = time.perf_counter() - t0
-    return Comparison(benchmark, results, timings, refs)
+    solver = {"route": route, "tol": tol, "check_tol": check_tol, "max_iter": max_iter,
+              "decomposition_steps": decomposition_steps, "linear_solver": "auto", **(compile_options or {})}
+    return Comparison(benchmark, results, timings, refs, solver)
 
 
 def _add_decomposition(benchmark, results, states, models, bench_point, refs, steps, solver) -> None:

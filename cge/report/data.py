@@ -23,38 +23,28 @@ import pandas as pd
 
 from cge.errors import DataError
 from cge.files import check_digest, load_yaml
+from cge.results_schema import CORE_TABLES, FLAG, SCENARIO, SWEEP_STATS
+from cge.results_schema import TABLES as CONTRACT_TABLES
+from cge.results_schema import table as contract_table
 
-TABLES = ("summary", "regions", "groups", "sectors", "bilateral", "bca_flows")
+#: tables every compare folder holds; the other tables of the results contract are read when present
+#: (results folders written before they existed lack them)
+TABLES = CORE_TABLES
 COMPARE_FILES = tuple(f"{t}.csv" for t in TABLES) + ("run.yaml",)
-#: tables read when present (results folders written before they existed lack them)
-OPTIONAL_TABLES = {
-    "decomposition": ("scenario", "relative_to", "region", "ev_bn_usd"),
-    "fairness": ("scenario", "region", "ev_per_capita_usd", "income_per_capita_benchmark_usd",
-                 "emissions_per_capita_benchmark_t"),
-    "burden_shares": ("scenario", "group", "burden_share_pct", "burden_share_vs_ref_pct"),
-    "bca_transfers": ("scenario", "payer", "to_developed_bn_usd", "to_developed_pct_of_payer_gdp",
-                      "returned_bn_usd"),
-    "cbdr": ("scenario", "developing_group", "ev_developing_bn_usd", "ev_developing_pct",
-             "ev_developing_vs_ref_bn_usd", "burden_share_developing_pct", "bca_to_developed_bn_usd",
-             "ev_least_developed_pct", "cbdr_rank"),
-}
+OPTIONAL_TABLES = tuple(t for t in CONTRACT_TABLES if t not in CORE_TABLES)
 STATS_FILE = "summary_stats.csv"
-STATS_COLUMNS = ("design", "measure", "region", "mean", "std", "p05", "p95", "n")
-REQUIRED_COLUMNS = {
-    "summary": ("scenario", "leakage_rate_pct", "coalition_abatement_mt", "coalition_abatement_pct",
-                "carbon_price_usd_per_t", "global_emissions_change_mt", "burden_share_non_coalition_pct",
-                "bca_revenue_bn_usd", "ev_world_bn_usd", "ev_world_pct", "ev_coalition_pct", "ev_rest_pct"),
-    "regions": ("scenario", "region", "coalition", "ev_pct", "ev_bn_usd", "emissions_change_mt",
-                "income_per_capita_benchmark_usd", "terms_of_trade_pct", "bca_revenue_kept_bn_usd",
-                "bca_revenue_returned_received_bn_usd", "export_rebate_cost_bn_usd"),
-    "groups": ("scenario", "group", "regions", "ev_pct", "ev_bn_usd"),
-    "sectors": ("scenario", "region", "sector", "eite", "coalition", "output_benchmark_bn_usd",
-                "output_change_pct", "exports_benchmark_bn_usd", "exports_change_pct",
-                "imports_benchmark_bn_usd", "imports_change_pct"),
-    "bilateral": ("scenario", "good", "exporter", "importer", "benchmark_bn_usd",
-                  "quantity_bn_usd_at_benchmark_prices"),
-    "bca_flows": ("scenario", "good", "exporter", "importer", "collected_by", "charge_bn_usd"),
-}
+STATS_COLUMNS = tuple(SWEEP_STATS.names)
+
+
+def required_columns(name: str) -> tuple[str, ...]:
+    """The columns of a written table (stacked over scenarios) by the results contract."""
+    return (SCENARIO, *contract_table(name).names)
+
+
+def _flag_columns(name: str, df: pd.DataFrame) -> list[str]:
+    t = contract_table(name)
+    return [c for c in df.columns if c in t.names + [SCENARIO] and t.unit_of(c) == FLAG
+            or (t.dynamic is not None and c.startswith(t.dynamic.name))]
 
 
 @dataclass
@@ -98,16 +88,46 @@ class Results:
             return reg.loc[reg["scenario"] == self.designs[0], "region"].tolist()
         return list(self.dataset.get("regions", []))
 
-    def reference(self) -> str | None:
-        """The first design with neither a BCA nor output-based rebates (the no-BCA reference)."""
+    @property
+    def undefined(self) -> pd.DataFrame:
+        """``scenario, measure, reason`` of every ratio the results left undefined (``run.yaml``)."""
+        return pd.DataFrame(self.run.get("undefined") or [], columns=["scenario", "measure", "reason"])
+
+    def why_undefined(self, design: str, measure: str) -> str | None:
+        u = self.undefined
+        hit = u[(u["scenario"] == design) & (u["measure"] == measure)]
+        return str(hit["reason"].iloc[0]) if len(hit) else None
+
+    def references(self) -> dict[str, str | None]:
+        """Each design's reference, as the run mapped them (``run.yaml`` ``references``: the same
+        policy without border measure, :func:`cge.run.reference_scenarios`); folders written before
+        the mapping was recorded: the first design with neither a BCA, output-based rebates nor a
+        phase-in year, for every design."""
+        recorded = self.run.get("references")
+        if recorded:
+            return {str(r["scenario"]): (str(r["reference"]) if r.get("reference") is not None else None)
+                    for r in recorded}
         from cge.scenario import scenario_from_dict
 
+        first = None
         for name in self.designs:
             sc = scenario_from_dict({"name": name, **{k: v for k, v in self.scenarios.get(name, {}).items()
                                                       if k != "name"}})
-            if not (sc.bca.active or sc.output_based_rebates.enabled):
-                return name
-        return None
+            if not (sc.bca.active or sc.output_based_rebates.enabled or sc.phase_in.active):
+                first = name
+                break
+        return dict.fromkeys(self.designs, first)
+
+    def reference(self) -> str | None:
+        """The reference the comparisons of the report are drawn against: the one the run's mapping
+        (:meth:`references`) gives most designs (the earliest in run order on a tie), or None."""
+        refs = self.references()
+        counts: dict[str, int] = {}
+        for d in self.designs:
+            if refs.get(d) is not None:
+                counts[refs[d]] = counts.get(refs[d], 0) + 1
+        return max(counts, key=lambda r: (counts[r], -self.designs.index(r) if r in self.designs else 0),
+                   default=None)
 
     def band(self, measure: str, region: str = "ALL") -> pd.DataFrame | None:
         """SSA band rows ``design, mean, p05, p95`` for one measure (and region), or None."""
@@ -123,6 +143,15 @@ def _read_csv(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, keep_default_na=False, na_values=[""])  # a region coded NA stays NA
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: not a readable CSV table ({exc})") from None
+
+
+def read_table(path: Path, name: str) -> pd.DataFrame:
+    """One written table of the results contract: every contract column present, flags as booleans."""
+    df = _read_csv(path)
+    _check_columns(df, required_columns(name), path)
+    for c in _flag_columns(name, df):
+        df[c] = df[c].astype(str).str.lower().isin(("true", "1", "1.0"))
+    return df
 
 
 def _check_columns(df: pd.DataFrame, cols, path: Path) -> None:
@@ -189,22 +218,10 @@ def load_results(folder: str | Path, sweep: str | Path | None = None) -> Results
         if not (folder / f).exists():
             raise DataError(f"{folder / f}: missing from the results folder (expected the output of "
                             f"`cge compare`: {', '.join(COMPARE_FILES)})")
-    for t in TABLES:
+    for t in TABLES + OPTIONAL_TABLES:
         path = folder / f"{t}.csv"
-        df = _read_csv(path)
-        _check_columns(df, REQUIRED_COLUMNS[t], path)
-        for c in ("coalition", "eite"):
-            if c in df.columns:
-                df[c] = df[c].astype(str).str.lower().isin(("true", "1", "1.0"))
-        res.tables[t] = df
-    for t, cols in OPTIONAL_TABLES.items():
-        path = folder / f"{t}.csv"
-        if path.exists():
-            df = _read_csv(path)
-            _check_columns(df, cols, path)
-            if "coalition" in df.columns:
-                df["coalition"] = df["coalition"].astype(str).str.lower().isin(("true", "1", "1.0"))
-            res.tables[t] = df
+        if t in TABLES or path.exists():
+            res.tables[t] = read_table(path, t)
     res.run = _read_yaml(run_path)
     if "scenarios" not in res.run:
         raise DataError(f"{run_path}: scenarios: missing (the scenario definitions written by `cge compare`)")
@@ -264,18 +281,10 @@ def validate_tables(res: Results) -> None:
                                 "; truncated?)")
     for t in ("summary", "regions", "sectors"):
         df, path = res.tables[t], folder / f"{t}.csv"
-        numeric = [c for c in REQUIRED_COLUMNS[t] if c not in ("scenario", "region", "sector", "coalition", "eite")]
+        spec = contract_table(t)
+        numeric = [c for c in spec.names if spec.unit_of(c) not in (FLAG, "label")]
         for c in numeric:
             bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
             if bad.any():
                 k = int(np.nonzero(bad.to_numpy())[0][0])
                 raise DataError(f"{path}, row {k + 2}: {c} {df[c].iloc[k]!r} is not a number")
-
-
-def eite_weighted(sectors: pd.DataFrame, value: str, weight: str, by: list[str]) -> pd.Series:
-    """Weighted % change of covered (EITE) goods: Σ w·(1 + x/100) / Σ w − 1, in %."""
-    e = sectors[sectors["eite"]].copy()
-    e = e[np.isfinite(e[value]) & (e[weight] > 0)]
-    e["_new"] = e[weight] * (1 + e[value] / 100)
-    g = e.groupby(by, sort=False)[["_new", weight]].sum()
-    return 100 * (g["_new"] / g[weight] - 1)

@@ -22,7 +22,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 
-from cge.report.data import Results, eite_weighted  # noqa: E402
+from cge.measures import eite_weighted_change  # noqa: E402
+from cge.report.data import Results  # noqa: E402
 
 HATCHES = ("", "///", "\\\\\\", "xx", "..", "oo", "--", "++", "**", "||")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
@@ -272,7 +273,9 @@ def eite_output(res: Results, style: Styles):
     ax.set_title("Output of EITE sectors, % change from benchmark (coalition regions above the line)", loc="left")
     fig.tight_layout()
     ref = res.reference() or res.designs[0]
-    w = eite_weighted(sec, "output_change_pct", "output_benchmark_bn_usd", ["scenario", "coalition"]).unstack()
+    summ = res.tables["summary"].set_index("scenario").reindex(res.designs)
+    w = pd.DataFrame({True: summ["eite_output_change_coalition_pct"],
+                      False: summ["eite_output_change_non_coalition_pct"]}).dropna(axis=1, how="all")
     cap = "Output of energy-intensive, trade-exposed (EITE) sectors by region, % change from the benchmark."
     if True in w.columns and False in w.columns:
         cap += (f" In {ref}, coalition EITE output changes by {fmt(w.loc[ref, True])}% and non-coalition EITE "
@@ -494,7 +497,7 @@ def bca_flows(res: Results, style: Styles):
 # ----------------------------------------------------------------------------------- trade
 def eite_trade_table(res: Results, which: str) -> pd.DataFrame:
     sec = res.tables["sectors"]
-    w = eite_weighted(sec, f"{which}_change_pct", f"{which}_benchmark_bn_usd", ["region", "scenario"])
+    w = eite_weighted_change(sec, f"{which}_change_pct", f"{which}_benchmark_bn_usd", ["region", "scenario"])
     return w.unstack().reindex(index=res.regions, columns=res.designs)
 
 
@@ -518,7 +521,8 @@ def eite_trade(res: Results, style: Styles):
     cap = "Exports and imports of covered (EITE) goods by region, % change (benchmark-weighted over EITE sectors)."
     if cl:
         sec = res.tables["sectors"]
-        coal = eite_weighted(sec[sec["coalition"]], "imports_change_pct", "imports_benchmark_bn_usd", ["scenario"])
+        coal = eite_weighted_change(sec[sec["coalition"]], "imports_change_pct", "imports_benchmark_bn_usd",
+                                    ["scenario"])
         others = coal.drop(ref, errors="ignore").reindex([d for d in res.designs if d != ref])
         cap += f" Coalition EITE imports change by {fmt(coal.get(ref, np.nan))}% in {ref}"
         if len(others.dropna()):

@@ -119,6 +119,28 @@ def _consideration(c, legit: Legitimacy) -> str:
     return f"<li>{_e(c.text)} <i>[{_e('; '.join(c.instruments))}. Source: {src}]</i></li>"
 
 
+def references_sentence(res: Results) -> str:
+    """Which design is the reference (the same policy without border measure) of which, as the run mapped them."""
+    refs = res.references()
+    by_ref: dict[str, list[str]] = {}
+    for d in res.designs:
+        if refs.get(d) is not None and refs[d] != d:
+            by_ref.setdefault(refs[d], []).append(d)
+    main = res.reference()
+    if main is None:
+        return "No design has a reference (the same policy without a border measure)."
+    if len(by_ref) <= 1:
+        txt = f"The design without a border measure, <b>{_e(main)}</b>, is the reference for the comparisons"
+    else:
+        txt = ("Each design is compared with the same policy without a border measure: "
+               + "; ".join(f"<b>{_e(r)}</b> for {_e(', '.join(ds))}" for r, ds in by_ref.items())
+               + f" (figures mark <b>{_e(main)}</b>)")
+    none = [d for d in res.designs if refs.get(d) is None]
+    if none:
+        txt += f"; {_e(', '.join(none))} ha{'s' if len(none) == 1 else 've'} no reference"
+    return txt + "."
+
+
 def intro_html(res: Results) -> str:
     ds = res.dataset
     parts = []
@@ -142,8 +164,8 @@ def intro_html(res: Results) -> str:
         f"equilibrium model. Dataset: <b>{_e(ds.get('name', '?'))}</b>"
         + (f" ({_e(ds.get('description'))})" if ds.get("description") else "")
         + f", {len(res.regions)} regions. The coalition ({_e(defined)}: {_e(coal)}) applies {_e(policy)}; "
-        "every design reaches the same coalition emissions and the carbon price adjusts. The first design without "
-        f"a border measure, <b>{_e(res.reference() or '-')}</b>, is the reference for the comparisons.</p>"
+        "every design reaches the same coalition emissions and the carbon price adjusts. "
+        + references_sentence(res) + "</p>"
         "<p>All numbers are <b>model results</b>: they depend on the benchmark data and the elasticities, and "
         "describe a comparison of equilibria, not a forecast. Welfare is Hicksian equivalent variation of "
         "household consumption. The report asks three questions: are the designs <i>valid</i> (do they cut "

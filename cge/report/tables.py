@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cge.latex import escape
-from cge.report.data import Results, eite_weighted
+from cge.report.data import Results
 from cge.report.figures import bilateral_table, eite_trade_table, flows_tables, group_table
 from cge.report.legitimacy import Legitimacy, design_switches
 
@@ -50,19 +50,33 @@ def label_first(t: pd.DataFrame, label: str) -> pd.DataFrame:
     return t.rename_axis(label).reset_index()
 
 
+def undefined_note(res: Results, columns: dict[str, str]) -> str:
+    """"-- = undefined: <design>: <label> (<reason>)" for the ratios the results left undefined
+    (``run.yaml`` ``undefined``) among ``columns`` (label -> results column); empty if none."""
+    label = {col: lab for lab, col in columns.items()}
+    u = res.undefined
+    u = u[u["measure"].isin(label) & u["scenario"].isin(res.designs)]
+    if u.empty:
+        return ""
+    return " -- = undefined: " + "; ".join(f"{d}: {label[m].split(',')[0]} ({why})"
+                                            for d, m, why in zip(u["scenario"], u["measure"], u["reason"])) + "."
+
+
+#: the validity table's columns: label -> column of the summary table
+VALIDITY_COLUMNS = {
+    "leakage rate, %": "leakage_rate_pct",
+    "coalition abatement, Mt": "coalition_abatement_mt",
+    "coalition abatement, %": "coalition_abatement_pct",
+    "global emissions change, Mt": "global_emissions_change_mt",
+    "carbon price, USD/t": "carbon_price_usd_per_t",
+    "EITE output coalition, %": "eite_output_change_coalition_pct",
+    "EITE output non-coalition, %": "eite_output_change_non_coalition_pct",
+}
+
+
 def validity_table(res: Results) -> Table:
     s = res.tables["summary"].set_index("scenario")
-    sec = res.tables["sectors"]
-    w = eite_weighted(sec, "output_change_pct", "output_benchmark_bn_usd", ["scenario", "coalition"]).unstack()
-    cols = {
-        "leakage rate, %": s["leakage_rate_pct"],
-        "coalition abatement, Mt": s["coalition_abatement_mt"],
-        "coalition abatement, %": s["coalition_abatement_pct"],
-        "global emissions change, Mt": s["global_emissions_change_mt"],
-        "carbon price, USD/t": s["carbon_price_usd_per_t"],
-        "EITE output coalition, %": w[True] if True in w.columns else pd.Series(np.nan, index=s.index),
-        "EITE output non-coalition, %": w[False] if False in w.columns else pd.Series(np.nan, index=s.index),
-    }
+    cols = {label: s[col] for label, col in VALIDITY_COLUMNS.items()}
     band = res.band("leakage_rate_pct")
     if band is not None:
         cols["leakage p05, %"] = band["p05"]
@@ -71,7 +85,7 @@ def validity_table(res: Results) -> Table:
                  "%, Mt CO2, USD/t", _designs_frame(res, cols),
                  "Leakage rate = 100 x rise in non-coalition emissions / coalition abatement. EITE output: "
                  "benchmark-output-weighted % change over EITE sectors. Carbon price: coalition regions weighted by "
-                 "benchmark emissions.")
+                 "benchmark emissions." + undefined_note(res, VALIDITY_COLUMNS))
 
 
 def ev_region_table(res: Results) -> Table:
@@ -103,7 +117,9 @@ def fairness_table(res: Results) -> Table:
     return Table("fairness_summary", "fairness", "Fairness: who bears the welfare cost, by design",
                  "bn USD (benchmark prices, deflated by the world CPI), %", _designs_frame(res, cols),
                  "Global welfare cost = -(sum of EV over all regions); its share borne by non-coalition regions "
-                 "is 100 x EV(non-coalition) / EV(world) when the world loses.")
+                 "is 100 x EV(non-coalition) / EV(world) when the world loses."
+                 + undefined_note(res, {"global welfare cost borne by non-coalition, %":
+                                        "burden_share_non_coalition_pct"}))
 
 
 def ev_group_table(res: Results) -> Table:

@@ -23,12 +23,13 @@ import pandas as pd
 from cge.errors import CGEError
 from cge.files import file_digest
 from cge.latex import tabular
+from cge.results_schema import SWEEP_STATS
 from cge.sweep.ssa import Z95
 from cge.sweep.store import Store
 
 #: the outputs of interest summarised in summary_stats.csv
 MEASURES = ("leakage_rate_pct", "ev_pct", "eite_output_change_pct", "carbon_price_usd_per_t")
-STAT_COLUMNS = ["design", "measure", "region", "mean", "std", "p05", "p95", "n"]
+STAT_COLUMNS = SWEEP_STATS.names
 
 
 def _open(out) -> tuple[Path, dict, pd.DataFrame, Store]:
