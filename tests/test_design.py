@@ -91,3 +91,17 @@ def test_a_zero_flow_gets_no_input_in_its_block(small_benchmark):
 def test_rates_are_read_by_cell_not_iterated(small_benchmark):
     with pytest.raises(ValueError, match="rate table"):
         list(Flows(small_benchmark).nonzero("tm"))
+
+
+def test_a_sweep_point_is_resolved_against_the_dataset_once(monkeypatch, small_benchmark):
+    from cge.options import solver_default
+    from cge.sweep import worker
+
+    monkeypatch.setattr(worker, "_MODELS", type(worker._MODELS)())  # no model cached by other tests
+    solver = {k: solver_default(k) for k in ("tol", "max_iter", "check_tol")}
+    items = [("p0", scenario(name="p0")), ("p1", scenario(name="p1", policy={"cut": 0.1}))]
+    calls = count_resolutions(monkeypatch)
+    records = worker.solve_batch(small_benchmark, "fp", items, solver)
+    assert [r["status"] for r in records] == ["ok", "ok"]
+    assert [r["built_model"] for r in records] == [True, False]  # one structure, one model
+    assert calls == {"p0": 1, "p1": 1}

@@ -3,7 +3,7 @@ warm-starting each from the nearest point this worker has already solved.
 
 The cache lives in the worker process (module state), so a Dask worker keeps its compiled
 models between tasks. Whether a point can reuse a compiled model is decided by
-:func:`cge.bca_model.structure_of` equality only; otherwise a new model is built.
+:func:`cge.design.structure_of` equality only; otherwise a new model is built.
 """
 
 from __future__ import annotations
@@ -85,15 +85,16 @@ def _worker_name() -> str:
         return f"local-{os.getpid()}"
 
 
-def _model_for(benchmark, fingerprint: str, sc: Scenario, route: str):
-    from cge.bca_model import BCAModel, structure_of
+def _model_for(benchmark, fingerprint: str, sc: Scenario, design, route: str):
+    """The compiled model for ``design`` (the point's :func:`cge.design.resolve_design`)."""
+    from cge.bca_model import BCAModel
     from cge.solve import compile_system
 
-    key = (fingerprint, structure_of(benchmark, sc))
+    key = (fingerprint, design.structure)
     entry = _MODELS.get(key)
     built = False
     if entry is None:
-        bm = BCAModel(benchmark, sc)
+        bm = BCAModel(benchmark, sc, design=design)
         entry = _Entry(bm, compile_system(bm.pyomo, route=route))
         _MODELS[key] = entry
         while len(_MODELS) > MAX_MODELS:
@@ -122,13 +123,14 @@ def _diagnostics(exc) -> dict:
     return out
 
 
-def solve_point(entry: _Entry, sc: Scenario, solver: dict) -> dict:
-    """Apply, warm-start from the nearest solved point, solve (cold retry on failure)."""
+def solve_point(entry: _Entry, sc: Scenario, solver: dict, design=None) -> dict:
+    """Apply (``design``: the point's resolved design, resolved again if not given), warm-start
+    from the nearest solved point, solve (cold retry on failure)."""
     from cge.run import solve_warm_then_cold
 
     bm, compiled = entry.bm, entry.compiled
     feats = features(sc)
-    bm.apply(sc)
+    bm.apply(sc, design=design)
     start = entry.nearest(feats)
     if start is not None:
         for v, x in zip(compiled.unknowns, start):
@@ -147,6 +149,7 @@ def solve_point(entry: _Entry, sc: Scenario, solver: dict) -> dict:
 def solve_batch(benchmark, fingerprint: str, items: list[tuple[str, Scenario]], solver: dict,
                 route: str = "auto") -> list[dict]:
     """Solve ``(point_id, scenario)`` items; every point returns a record, failures included."""
+    from cge.design import resolve_design
     from cge.solve import SolveError
 
     worker = _worker_name()
@@ -156,8 +159,9 @@ def solve_batch(benchmark, fingerprint: str, items: list[tuple[str, Scenario]], 
         rec: dict = {"id": pid, "worker": worker}
         built = False
         try:
-            entry, built = _model_for(benchmark, fingerprint, sc, route)
-            rec.update(solve_point(entry, sc, solver))
+            design = resolve_design(benchmark, sc)  # once per point
+            entry, built = _model_for(benchmark, fingerprint, sc, design, route)
+            rec.update(solve_point(entry, sc, solver, design))
         except SolveError as exc:
             rec.update({"status": "failed", "reason": str(exc).splitlines()[0][:500],
                         "diagnostics": _diagnostics(exc), "values": []})
