@@ -42,7 +42,7 @@ def cmd_compare(args) -> int:
     scen_path = Path(args.scenarios) if args.scenarios else default_scenarios_path()
     scenarios = load_scenarios(scen_path)
     b, label = load_benchmark(args.data, args.synthetic)
-    check_scenarios(b, scenarios, scen_path)
+    designs = check_scenarios(b, scenarios, scen_path)  # resolved once, reused by the solve
     if args.decomposition_steps < 1:
         raise CGEError(f"--decomposition-steps {args.decomposition_steps}: must be at least 1")
     synthetic = bool(b.metadata.get("synthetic"))
@@ -64,7 +64,7 @@ def cmd_compare(args) -> int:
             print(f"  solved {sc.name:<18} route={res.route} iterations={its} max residual={res.max_residual:.1e}")
 
         comp = run_scenarios(b, scenarios, route=args.route, progress=progress,
-                             decomposition_steps=args.decomposition_steps)
+                             decomposition_steps=args.decomposition_steps, designs=designs)
         out = write_results(comp, folder, {"dataset_path": label})
     dec = comp.table("decomposition")
     if len(dec):

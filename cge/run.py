@@ -23,6 +23,7 @@ from cge.decomposition import (
     path_decomposition,
     snapshot,
 )
+from cge.design import ResolvedDesign
 from cge.errors import ScenarioError
 from cge.options import solver_default
 from cge.results import collect, fairness_tables
@@ -109,16 +110,19 @@ class Comparison:
 
 
 def check_scenarios(benchmark: Benchmark, scenarios: list[Scenario], source=None,
-                    require_coalition: bool = True) -> None:
+                    require_coalition: bool = True) -> dict[str, ResolvedDesign]:
     """Every dataset-dependent check of every scenario (codes, groups, coverage, numeraire, an
     empty coalition) before anything is solved or written; the error names the scenario file
-    (``source``), the scenario and the key."""
+    (``source``), the scenario and the key. Returns each scenario's resolved design, which
+    :func:`run_scenarios` takes (``designs=``) instead of resolving it again."""
+    designs = {}
     for sc in scenarios:
         try:
-            resolve_design(benchmark, sc, require_coalition=require_coalition)
+            designs[sc.name] = resolve_design(benchmark, sc, require_coalition=require_coalition)
         except ScenarioError as exc:
             where = f"{source} [{sc.name}]" if source else f"scenario {sc.name!r}"
             raise ScenarioError(f"{where}: {exc}") from None
+    return designs
 
 
 def without_border_measure(sc: Scenario) -> bool:
@@ -198,9 +202,12 @@ def run_scenarios(
     progress=None,
     decomposition_steps: int = solver_default("decomposition_steps"),
     compile_options: dict | None = None,
+    designs: dict[str, ResolvedDesign] | None = None,
 ) -> Comparison:
     """Solve every scenario; raise :class:`~cge.solve.SolveError` (nothing returned) if any fails.
     ``compile_options``: extra keywords of :func:`cge.solve.compile_system` (e.g. ``linear_solver``).
+    ``designs``: the scenarios' resolved designs from :func:`check_scenarios` (each scenario not
+    in it is resolved here, once).
 
     Besides each scenario's own tables (:func:`cge.results.collect`), adds the welfare
     ``decomposition`` relative to the benchmark and to each scenario's reference
@@ -217,7 +224,7 @@ def run_scenarios(
     states: dict = {}
     bench_point = None
     for sc in scenarios:
-        design = resolve_design(benchmark, sc)  # once per scenario: the model and apply reuse it
+        design = (designs or {}).get(sc.name) or resolve_design(benchmark, sc)  # once per scenario
         key = design.structure
         if key not in models:
             t0 = time.perf_counter()
