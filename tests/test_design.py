@@ -105,3 +105,14 @@ def test_a_sweep_point_is_resolved_against_the_dataset_once(monkeypatch, small_b
     assert [r["status"] for r in records] == ["ok", "ok"]
     assert [r["built_model"] for r in records] == [True, False]  # one structure, one model
     assert calls == {"p0": 1, "p1": 1}
+
+
+def test_cge_compare_resolves_each_scenario_once(monkeypatch, small_benchmark):
+    """The up-front check's designs are the ones the solve uses (``designs=``)."""
+    from cge.run import check_scenarios
+
+    scs = [scenario(name="REF"), scenario(name="BCA", bca={"import_charge": True})]
+    calls = count_resolutions(monkeypatch)
+    designs = check_scenarios(small_benchmark, scs)
+    run_scenarios(small_benchmark, scs, designs=designs)
+    assert calls == {"REF": 1, "BCA": 1}
