@@ -5,7 +5,8 @@
 tables only. Formulas (spec: ``model.md`` section 6, ``checks.md``; money in bn USD at benchmark
 prices deflated by ``PW``, CO2 in Mt):
 
-* equivalent variation ``EV[r] = (C[r] − 1)·Σ_i vc[r,i]`` (homothetic utility), ``EV%[r] = 100·(C[r] − 1)``;
+* equivalent variation ``EV[r] = (C[r] − 1)·Σ_i vc[r,i]·(1 + tpu[r,i])`` (homothetic utility; household
+  consumption at buyer prices, :attr:`cge.benchmark.Benchmark.household_spending`), ``EV%[r] = 100·(C[r] − 1)``;
   a group's EV% is ``100·Σ EV / Σ benchmark consumption``;
 * carbon price ``1000·PCO2[r]/PW`` in USD/t; the coalition's price is the benchmark-emission-weighted
   mean over its members (one price under a tax or coalition trading), 0 without a coalition;
@@ -28,7 +29,7 @@ WELFARE_NOISE = 1e-7
 
 
 def ev_bn_usd(c: float, consumption: float) -> float:
-    """``(C − 1)·Σ vc``: EV in bn USD at benchmark prices."""
+    """``(C − 1)·Σ vc·(1 + tpu)``: EV in bn USD at benchmark buyer prices."""
     return (c - 1) * consumption
 
 

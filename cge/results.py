@@ -356,7 +356,9 @@ class _FairnessBase:
         self.ldc = next((self.groups[g] for g in LEAST_DEVELOPED_GROUPS if g in self.groups), None)
 
     def consumption(self, idx) -> float:
-        return self.b.vc[idx].sum()
+        """Benchmark household consumption at buyer prices (the base of every EV %, as in the
+        ``regions`` and ``groups`` tables: :attr:`cge.benchmark.Benchmark.household_spending`)."""
+        return self.b.household_spending[idx].sum()
 
 
 def _fairness_frame(base: _FairnessBase, reg: pd.DataFrame, ev, d_ev, reference) -> pd.DataFrame:

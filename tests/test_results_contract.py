@@ -161,3 +161,32 @@ def test_benchmark_values_of_the_unknowns_leave_the_model_where_it_is(cap_model)
     assert bench != now
     bm.reset_to_benchmark()
     assert [v.value for v in unknowns(bm)] == bench
+
+
+def test_a_groups_ev_percent_has_one_base_in_every_table():
+    """EV % of consumption of a region group is 100·ΣEV / Σ household spending at buyer prices in
+    the ``groups`` and the ``burden_shares`` tables alike; the two bases (Σ vc and Σ vc·(1+tpu))
+    differ when households pay purchase taxes, as on GTAP data."""
+    from conftest import scenario
+
+    from cge.results import fairness_tables
+    from cge.run import run_scenarios
+    from cge.synthetic import random_benchmark
+
+    b = random_benchmark(4, 6, seed=2)
+    comp = run_scenarios(b, [scenario(name="REF"), scenario(name="BCA", bca={"import_charge": True})])
+    tpu = b.tpu.copy()
+    tpu[:, :, len(b.sectors)] = 0.2  # households pay a 20 % purchase tax: the bases now differ
+    taxed = dataclasses.replace(b, tpu=tpu)
+    assert not np.allclose(taxed.household_spending, taxed.vc.sum(axis=1))
+    tables = {r.scenario.name: r.tables for r in comp.results}
+    regions = tables["BCA"]["regions"].set_index("region")
+    coalition = regions.index[regions["coalition"]].tolist()
+    burden = fairness_tables(taxed, coalition, tables, {"REF": "REF", "BCA": "REF"})["BCA"]["burden_shares"]
+    burden = burden.set_index("group")
+    assert len(burden) > 0
+    for group, row in burden.iterrows():
+        members = row["regions"].split()
+        idx = [b.regions.index(m) for m in members]
+        want = 100 * regions.loc[members, "ev_bn_usd"].sum() / taxed.household_spending[idx].sum()
+        assert row["ev_pct"] == pytest.approx(want, rel=1e-12), group
