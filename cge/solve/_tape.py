@@ -296,10 +296,13 @@ class Tape:
                 elif k == _DIVISION:
                     res = A / B
                 else:  # a constant exponent is OP_CONSTPOW (no d/d exponent), as in the walker
+                    # (index V, a column, never the 1x1 A: indexing a 1x1 SX by an empty list
+                    # gives a 1x0 block that vertcat turns into a structural zero row)
                     cexp = (g[5] < n_in) & is_const[np.minimum(g[5], n_in - 1)]
                     ic, iv = np.flatnonzero(cexp), np.flatnonzero(~cexp)
-                    both = ca.vertcat(ca.SX.binary(ca.OP_CONSTPOW, A[ic.tolist()], B[ic.tolist()]),
-                                      ca.SX.binary(ca.OP_POW, A[iv.tolist()], B[iv.tolist()]))
+                    parts = [ca.SX.binary(op, V[g[4][sel].tolist()], V[g[5][sel].tolist()])
+                             for op, sel in ((ca.OP_CONSTPOW, ic), (ca.OP_POW, iv)) if len(sel)]
+                    both = ca.vertcat(*parts)
                     back = np.empty(m, dtype=np.int64)
                     back[ic] = np.arange(len(ic))
                     back[iv] = len(ic) + np.arange(len(iv))

@@ -42,11 +42,9 @@ from ._structure import (
     residual_table,
 )
 
-#: how the CasADi graph is built: "walker" (node by node from the Pyomo expressions) or "tape"
-#: (from the numpy tape of the rows, faster). The tape builder is not the default: on the synthetic
-#: 20 x 30 benchmark of seed 7 its definitions of named expressions have a structural zero that
-#: CasADi's substitution refuses (tests/test_large_models.py), so it stays opt-in until fixed.
-DEFAULT_BUILDER = "walker"
+#: how the CasADi graph is built by default: "tape" (from the numpy tape of the rows, which also
+#: serves the residual check) or "walker" (node by node from the Pyomo expressions, before issue 11)
+DEFAULT_BUILDER = "tape"
 
 
 @dataclass
