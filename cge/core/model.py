@@ -107,6 +107,8 @@ class EquilibriumModel:
         self._income_scale: dict[tuple, float] = {}
         self._components: list[str] = []
         self.n_builds = 0
+        #: solvers compiled for this model, by name (e.g. ``"mcp"``: :func:`cge.solve.mcp.solve_mcp`)
+        self.solver_cache: dict = {}
 
     # ----- declarations -----------------------------------------------------------------
     def _family(self, kind: str, name: str, index, start, lower=None, upper=None, doc=""):
@@ -553,9 +555,12 @@ class EquilibriumModel:
         self._sync_pairs()
 
     # ----- MPSGE pairing: fix / unfix -------------------------------------------------------
-    def _var_of(self, key):
+    def var_of(self, key):
+        """The variable (Pyomo VarData) of key ``(family, index)``."""
         comp = self.pyomo.component(key[0])
         return comp if key[1] is None else comp[key[1]]
+
+    _var_of = var_of  # cge/core/query.py (helper D's file) still calls the old name
 
     def condition(self, var):
         """The condition (Pyomo ``ConstraintData``) paired with variable ``var``, or None."""
@@ -565,7 +570,7 @@ class EquilibriumModel:
         """Deactivate the condition of every fixed variable and of every explicitly dropped
         market; reactivate the others."""
         if len(self._pair_vars) != len(self.pairs):
-            self._pair_vars = {key: self._var_of(key) for key in self.pairs}
+            self._pair_vars = {key: self.var_of(key) for key in self.pairs}
         pv, dropped = self._pair_vars, self._dropped
         for key, con in self.pairs.items():
             drop = pv[key].fixed or key in dropped

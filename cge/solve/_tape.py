@@ -19,20 +19,20 @@ from __future__ import annotations
 import numpy as np
 from pyomo.core.expr.numvalue import native_numeric_types
 
-from ._walker import (
-    _CONST,
-    _DIVISION,
-    _MAX,
-    _MIN,
-    _NAMED,
-    _NEGATION,
-    _PARAM,
-    _POW,
-    _PRODUCT,
-    _SUM,
-    _UNARY,
-    _VAR,
-    _classify,
+from ._kinds import (
+    KIND_CONST,
+    KIND_DIVISION,
+    KIND_MAX,
+    KIND_MIN,
+    KIND_NAMED,
+    KIND_NEGATION,
+    KIND_PARAM,
+    KIND_POW,
+    KIND_PRODUCT,
+    KIND_SUM,
+    KIND_UNARY,
+    KIND_VAR,
+    classify,
 )
 
 _UNARY_FN = {
@@ -41,8 +41,8 @@ _UNARY_FN = {
     "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
     "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh,
 }
-_BINARY_FN = {_PRODUCT: np.multiply, _DIVISION: np.divide, _POW: np.power}
-_REDUCE_FN = {_SUM: np.add, _MAX: np.maximum, _MIN: np.minimum}
+_BINARY_FN = {KIND_PRODUCT: np.multiply, KIND_DIVISION: np.divide, KIND_POW: np.power}
+_REDUCE_FN = {KIND_SUM: np.add, KIND_MAX: np.maximum, KIND_MIN: np.minimum}
 
 
 class Tape:
@@ -71,7 +71,7 @@ class Tape:
     def _kind(self, node) -> int:
         k = self._kinds.get(node.__class__)
         if k is None:
-            k = _classify(node)
+            k = classify(node)
             self._kinds[node.__class__] = k
         return k
 
@@ -85,13 +85,13 @@ class Tape:
         return -(i + 1)
 
     def _leaf(self, node, kind) -> int:
-        if kind == _CONST:
+        if kind == KIND_CONST:
             return self._const(float(node) if node.__class__ in native_numeric_types else float(node.value))
-        if kind == _PARAM and not node.parent_component().mutable:
+        if kind == KIND_PARAM and not node.parent_component().mutable:
             if node.value is None:
                 raise ValueError(f"cge.solve: immutable Param {node.name} has no value")
             return self._const(float(node.value))
-        if kind not in (_VAR, _PARAM):
+        if kind not in (KIND_VAR, KIND_PARAM):
             raise AssertionError(kind)  # pragma: no cover
         i = self._input_of.get(id(node))
         if i is None:
@@ -104,7 +104,7 @@ class Tape:
         if root.__class__ in native_numeric_types:
             return self._const(float(root))
         kind = self._kind(root)
-        if not (kind == _NAMED or kind >= _SUM):
+        if not (kind == KIND_NAMED or kind >= KIND_SUM):
             return self._leaf(root, kind)
         self._keepalive.append(root)
         memo, kinds, native = self._memo, self._kinds, native_numeric_types
@@ -119,7 +119,7 @@ class Tape:
             k = kinds.get(node.__class__)
             if k is None:
                 k = self._kind(node)
-            if k == _NAMED:
+            if k == KIND_NAMED:
                 if node.expr is None:
                     raise ValueError(f"cge.solve: named Expression {node.name} has no expression")
                 children = (node.expr,)
@@ -136,7 +136,7 @@ class Tape:
                 ck = kinds.get(cls)
                 if ck is None:
                     ck = self._kind(c)
-                if ck == _NAMED or ck >= _SUM:
+                if ck == KIND_NAMED or ck >= KIND_SUM:
                     j = memo.get(id(c))
                     if j is None:
                         stack.append(c)
@@ -151,13 +151,13 @@ class Tape:
                 continue
             stack.pop()
             tag = ""
-            if k == _NAMED:  # an alias of its expression; a leaf or constant becomes a copy
+            if k == KIND_NAMED:  # an alias of its expression; a leaf or constant becomes a copy
                 if refs[0] >= 0:
                     memo[nid] = refs[0]
                     self._named_ops.add(refs[0])
                     continue
-                k = _SUM
-            elif k == _UNARY:
+                k = KIND_SUM
+            elif k == KIND_UNARY:
                 tag = node.getname()
                 if tag not in _UNARY_FN:
                     raise NotImplementedError(f"cge.solve: unary function {tag!r} is not supported")
@@ -185,7 +185,7 @@ class Tape:
         raw = np.array(self._args, dtype=np.int64)
         slots = np.where(raw >= 0, n_in + rank[np.maximum(raw, 0)], -raw - 1)
 
-        groups = []
+        groups, group_levels = [], []
         if n_op:
             key = np.stack([level[order], kind[order], tag_code[order]], axis=1)
             cut = np.flatnonzero(np.any(key[1:] != key[:-1], axis=1)) + 1
@@ -193,6 +193,7 @@ class Tape:
             for a, b in zip(bounds[:-1], bounds[1:]):
                 ops = order[a:b]
                 k, tag = int(kind[ops[0]]), tags[int(tag_code[ops[0]])]
+                group_levels.append(int(level[ops[0]]))
                 if k in _REDUCE_FN:
                     lens = nargs[ops]
                     offsets = np.concatenate(([0], np.cumsum(lens)[:-1]))
@@ -203,7 +204,11 @@ class Tape:
                 else:
                     groups.append((k, tag, n_in + a, n_in + b, slots[start[ops]]))
         self._groups = groups
+        #: the operation groups ``(kind, function, first slot, end slot, argument slots...)`` in
+        #: evaluation order, and the depth level of each (groups of one level are independent)
+        self.groups, self.group_levels = groups, group_levels
         self._n_slots = n_in + n_op
+        self.n_slots, self.n_inputs = n_in + n_op, n_in
         self._leaf_pos = np.array([i for i, x in enumerate(self._inputs) if not isinstance(x, float)],
                                   dtype=np.int64)
         self.leaves = [x for x in self._inputs if not isinstance(x, float)]
@@ -213,6 +218,9 @@ class Tape:
         self._named_slot = np.zeros(n_in + n_op, dtype=bool)
         if self._named_ops:
             self._named_slot[n_in + rank[np.fromiter(self._named_ops, dtype=np.int64)]] = True
+        #: slot of each output expression; which slots hold a named Expression's value; the slot
+        #: of each leaf (:attr:`leaves`); which input slots are constants
+        self.output_slots, self.named_slots, self.leaf_slots = self._out, self._named_slot, self._leaf_pos
         self.n_operations = n_op
         self.n_levels = int(level.max()) if n_op else 0
         self._memo, self._keepalive, self._input_of, self._named_ops = {}, [], {}, set()
@@ -223,10 +231,17 @@ class Tape:
         return np.array([np.nan if v.value is None else v.value for v in self.leaves], dtype=float)
 
     def evaluate(self) -> np.ndarray:
+        """The outputs at the current values of the leaves (non-finite values as NaN)."""
+        out = self.slot_values(self.leaf_values())[self._out]
+        out[~np.isfinite(out)] = np.nan
+        return out
+
+    def slot_values(self, leaf_values: np.ndarray) -> np.ndarray:
+        """Values of every slot (inputs, then operations) for the given values of :attr:`leaves`."""
         v = np.empty(self._n_slots)
         n_in = len(self._base)
         v[:n_in] = self._base
-        v[self._leaf_pos] = self.leaf_values()
+        v[self._leaf_pos] = leaf_values
         with np.errstate(all="ignore"):
             for g in self._groups:
                 k, tag, a, b = g[:4]
@@ -234,13 +249,11 @@ class Tape:
                     v[a:b] = _REDUCE_FN[k].reduceat(v[g[4]], g[5])
                 elif k in _BINARY_FN:
                     v[a:b] = _BINARY_FN[k](v[g[4]], v[g[5]])
-                elif k == _NEGATION:
+                elif k == KIND_NEGATION:
                     v[a:b] = -v[g[4]]
                 else:
                     v[a:b] = _UNARY_FN[tag](v[g[4]])
-        out = v[self._out]
-        out[~np.isfinite(out)] = np.nan
-        return out
+        return v
 
     # ------------------------------------------------------------ CasADi graph
     def to_casadi(self):
@@ -253,7 +266,7 @@ class Tape:
         ``named_as_symbols`` gives."""
         import casadi as ca
 
-        from ._walker import _UNARY_OPS
+        from ._walker import UNARY_OPS
 
         n_in = len(self._base)
         unknowns = [v for v in self.leaves if v.is_variable_type() and not v.fixed]
@@ -274,13 +287,13 @@ class Tape:
         for g in self._groups:
             k, tag, a, b = g[:4]
             m = b - a
-            if k == _SUM:
+            if k == KIND_SUM:
                 args, starts = g[4], g[5]
                 seg = np.repeat(np.arange(m), np.diff(np.append(starts, len(args))))
                 S = ca.DM(ca.Sparsity.triplet(m, len(args), seg.tolist(), list(range(len(args)))), 1.0)
                 res = ca.mtimes(S, V[args.tolist()])
-            elif k in (_MAX, _MIN):
-                op = ca.OP_FMAX if k == _MAX else ca.OP_FMIN
+            elif k in (KIND_MAX, KIND_MIN):
+                op = ca.OP_FMAX if k == KIND_MAX else ca.OP_FMIN
                 args, bounds = g[4], np.append(g[5], len(g[4]))
                 parts = []
                 for i in range(m):
@@ -291,9 +304,9 @@ class Tape:
                 res = ca.vertcat(*parts)
             elif k in _BINARY_FN:
                 A, B = V[g[4].tolist()], V[g[5].tolist()]
-                if k == _PRODUCT:
+                if k == KIND_PRODUCT:
                     res = A * B
-                elif k == _DIVISION:
+                elif k == KIND_DIVISION:
                     res = A / B
                 else:  # a constant exponent is OP_CONSTPOW (no d/d exponent), as in the walker
                     # (index V, a column, never the 1x1 A: indexing a 1x1 SX by an empty list
@@ -307,12 +320,12 @@ class Tape:
                     back[ic] = np.arange(len(ic))
                     back[iv] = len(ic) + np.arange(len(iv))
                     res = both[back.tolist()]
-            elif k == _NEGATION:
+            elif k == KIND_NEGATION:
                 res = -V[g[4].tolist()]
             elif tag == "log10":
                 res = ca.log(V[g[4].tolist()]) / np.log(10.0)
             else:
-                res = ca.SX.unary(_UNARY_OPS[tag], V[g[4].tolist()])
+                res = ca.SX.unary(UNARY_OPS[tag], V[g[4].tolist()])
             named = np.flatnonzero(self._named_slot[a:b])
             if len(named):
                 z = ca.SX.sym(f"z{len(zs)}", len(named))
