@@ -1,6 +1,6 @@
 """Residuals and Jacobian of a square system's rows, made once per compile: two builders.
 
-``TapeFunctions`` (default) walks the Pyomo rows once into a numpy :class:`~cge.solve._tape.Tape`
+``TapeFunctions`` (default) walks the Pyomo rows once into a numpy :class:`~cge.solve.tape.Tape`
 and differentiates it by forward mode (:class:`~cge.solve._tape_jacobian.TapeJacobian`): no CasADi
 graph at all unless the Ipopt fallback needs one (built from the tape on first use).
 ``CasadiFunctions`` converts node by node to CasADi SX (:mod:`cge.solve._walker`, the builder
@@ -39,8 +39,8 @@ class TapeFunctions:
     """The rows' residuals and Jacobian by the numpy tape."""
 
     def __init__(self, rows):
-        from ._tape import Tape
         from ._tape_jacobian import TapeJacobian
+        from .tape import Tape
 
         t0 = time.perf_counter()
         self.m = len(rows.cons)

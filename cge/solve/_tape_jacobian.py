@@ -1,4 +1,4 @@
-"""Exact sparse Jacobian of the rows of a numpy :class:`~cge.solve._tape.Tape`, by forward mode.
+"""Exact sparse Jacobian of the rows of a numpy :class:`~cge.solve.tape.Tape`, by forward mode.
 
 CasADi's symbolic Jacobian of the whole graph was the largest cost of compiling a big model
 (12.6 s of 31 s at 30 regions x 40 sectors) and grows faster than the graph. The tape already

@@ -11,7 +11,7 @@ or (de)activated (the caller rebuilds it when the rows change, as it recompiles 
 
 Arithmetic matches Pyomo's own ``_apply_operation`` (sums accumulate left to right); where
 Pyomo's Python arithmetic raises (log of a negative number, division by zero, overflow) the
-tape gives NaN, as :func:`cge.solve._structure.row_residual` does.
+tape gives NaN, as the Pyomo residual check (``row_residual`` in :mod:`cge.solve._structure`) does.
 """
 
 from __future__ import annotations
@@ -235,6 +235,20 @@ class Tape:
         out = self.slot_values(self.leaf_values())[self._out]
         out[~np.isfinite(out)] = np.nan
         return out
+
+    def depends_on(self, leaf_mask: np.ndarray) -> np.ndarray:
+        """Which outputs depend on any of the leaves ``leaf_mask`` marks (structurally)."""
+        dep = np.zeros(self._n_slots, dtype=bool)
+        dep[self._leaf_pos] = leaf_mask
+        for g in self._groups:
+            k, _tag, a, b = g[:4]
+            if k in _REDUCE_FN:
+                dep[a:b] = np.logical_or.reduceat(dep[g[4]], g[5])
+            elif k in _BINARY_FN:
+                dep[a:b] = dep[g[4]] | dep[g[5]]
+            else:
+                dep[a:b] = dep[g[4]]
+        return dep[self._out]
 
     def slot_values(self, leaf_values: np.ndarray) -> np.ndarray:
         """Values of every slot (inputs, then operations) for the given values of :attr:`leaves`."""
