@@ -559,12 +559,13 @@ class EquilibriumModel:
         result tables) evaluates them together, unless a term depends on an income itself (then
         the incomes are set one after the other, as each needs the ones before)."""
         from cge.core.evaluate import build_flow_tape
+        from cge.solve.tape import attach_base_tape
 
         consumers = [v for name, kind in self.kind.items() if kind == "consumer"
                      for v in self.pyomo.component(name).values()]
         terms = [self._income.get(self._key(v), []) for v in consumers]
         flat = [t for ts in terms for t in ts]
-        tape = build_flow_tape(self, extra=flat)
+        tape = build_flow_tape(self, extra=flat, extendable=True)
         ids = {id(v) for v in consumers}
         if tape is not None:
             is_income = np.array([id(leaf) in ids for leaf in tape[0].leaves], dtype=bool)
@@ -574,6 +575,7 @@ class EquilibriumModel:
                 v.set_value(sum(evaluate(t) for t in ts))
             return
         self.flow_tape = tape
+        attach_base_tape(self.pyomo, tape[0])  # the solver's compile adds the rows to it
         values = tape[0].evaluate()[len(tape[1]):].tolist()
         start = 0
         for v, ts in zip(consumers, terms):

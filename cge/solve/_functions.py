@@ -38,34 +38,46 @@ def substitute_named(z, H, G):
 class TapeFunctions:
     """The rows' residuals and Jacobian by the numpy tape."""
 
-    def __init__(self, rows):
+    def __init__(self, rows, base=None):
+        """``base``: an extendable tape that already holds many of the rows' nodes (the model's
+        flows, :func:`cge.solve.tape.attach_base_tape`); the rows are added to it."""
         from ._tape_jacobian import TapeJacobian
         from .tape import Tape
 
         t0 = time.perf_counter()
-        self.m = len(rows.cons)
-        self.tape = tape = Tape([c.body for c in rows.cons] + _bounds_of(rows))
-        is_x = np.array([v.is_variable_type() and not v.fixed for v in tape.leaves], dtype=bool)
+        self.m = m = len(rows.cons)
+        exprs = [c.body for c in rows.cons] + _bounds_of(rows)
+        if base is not None and base.extendable:
+            start, stop = base.extend(exprs)
+            self.tape = tape = base
+        else:
+            self.tape = tape = Tape(exprs)
+            start, stop = 0, len(exprs)
+        self.outputs = slice(start, stop)
+        self._out = tape.output_slots[start:stop]
+        needed = tape.needed_slots(self.outputs)
+        used = needed[tape.leaf_slots]
+        is_x = np.array([u and v.is_variable_type() and not v.fixed for v, u in zip(tape.leaves, used)], dtype=bool)
+        self._is_x, self._is_p = is_x, used & ~is_x
         self.unknowns = [v for v, u in zip(tape.leaves, is_x) if u]
-        self.params = [v for v, u in zip(tape.leaves, is_x) if not u]
-        self._x_pos, self._p_pos = np.flatnonzero(is_x), np.flatnonzero(~is_x)
+        self.params = [v for v, u in zip(tape.leaves, self._is_p) if u]
+        self._x_pos, self._p_pos = np.flatnonzero(is_x), np.flatnonzero(self._is_p)
         t1 = time.perf_counter()
-        self._jacobian = TapeJacobian(tape, self.m, is_x)
+        self._jacobian = TapeJacobian(tape, self._out[:m], self._out[m:], is_x, needed)
         self.timings = {"walk_s": t1 - t0, "setup_s": time.perf_counter() - t1}
         self.walk_stats = {"nodes_converted": tape.n_operations, "levels": tape.n_levels,
                            "n_intermediates": self._jacobian.nz}
         self._symbolic = None
 
     def _leaf_values(self, x, p) -> np.ndarray:
-        lv = np.empty(len(self.tape.leaves))
+        lv = np.full(len(self.tape.leaves), np.nan)  # leaves the rows do not read: NaN
         lv[self._x_pos] = x
         lv[self._p_pos] = p
         return lv
 
     def residuals(self, x, p) -> np.ndarray:
         v = self.tape.slot_values(self._leaf_values(x, p))
-        out = self.tape.output_slots
-        return v[out[:self.m]] - v[out[self.m:]]
+        return v[self._out[:self.m]] - v[self._out[self.m:]]
 
     def jacobian(self, x, p):
         """Residuals and the Newton Jacobian (scipy CSC) at ``x``."""
@@ -74,7 +86,8 @@ class TapeFunctions:
     def symbolic(self):
         """``(x, p, G)``: CasADi SX of the residuals with intermediates inlined (for Ipopt)."""
         if self._symbolic is None:
-            out, _unknowns, x, _params, p, z, H = self.tape.to_casadi()
+            out, _unknowns, x, _params, p, z, H = self.tape.to_casadi(self._is_x, self._is_p)
+            out = out[self.outputs.start:self.outputs.stop]
             G = out[:self.m] - out[self.m:]
             self._symbolic = (x, p, substitute_named(z, H, G)[1])
         return self._symbolic
@@ -155,7 +168,7 @@ class CasadiFunctions:
         return self._symbolic
 
 
-def make_functions(rows, builder: str):
+def make_functions(rows, builder: str, base=None):
     if builder not in BUILDERS:
         raise ValueError(f"builder must be one of {', '.join(BUILDERS)}")
-    return TapeFunctions(rows) if builder == "tape" else CasadiFunctions(rows)
+    return TapeFunctions(rows, base) if builder == "tape" else CasadiFunctions(rows)

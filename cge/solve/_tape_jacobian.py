@@ -51,26 +51,25 @@ class _Entries:
     """The local partial derivatives of one operation group: entries (op slot, argument slot)
     and how to compute their values; only arguments that depend on an unknown are kept."""
 
-    def __init__(self, group, has_grad):
+    def __init__(self, group, has_grad, needed):
         k, tag, a, b = group[:4]
         self.kind, self.tag = k, tag
-        m = b - a
         if k in (KIND_SUM, KIND_MAX, KIND_MIN):
             args, offsets = group[4], group[5]
             ops = np.repeat(np.arange(a, b), np.diff(np.append(offsets, len(args))))
-            keep = has_grad[args]
+            keep = has_grad[args] & needed[ops]
             self.parts = [(ops[keep], args[keep], None)]
         elif k in (KIND_PRODUCT, KIND_DIVISION, KIND_POW):
             ops = np.arange(a, b)
             left, right = group[4], group[5]
-            kl, kr = has_grad[left], has_grad[right]
+            kl, kr = has_grad[left] & needed[ops], has_grad[right] & needed[ops]
             # (op slots, argument slots, the other argument's slots) of d/d left and d/d right
             self.parts = [(ops[kl], left[kl], right[kl]), (ops[kr], right[kr], left[kr])]
         else:  # negation, unary function
             ops = np.arange(a, b)
-            keep = has_grad[group[4]]
+            keep = has_grad[group[4]] & needed[ops]
             self.parts = [(ops[keep], group[4][keep], None)]
-        self.has_grad = np.zeros(m, dtype=bool)
+        self.has_grad = np.zeros(b - a, dtype=bool)
         for ops_, _args, _other in self.parts:
             self.has_grad[ops_ - a] = True
 
@@ -97,16 +96,18 @@ class _Entries:
 
 
 class TapeJacobian:
-    """``TapeJacobian(tape, n_rows, is_unknown)(leaf_values)`` -> (residuals, Jacobian CSC).
+    """``TapeJacobian(tape, bodies, bounds, is_unknown, needed)(leaf_values)`` -> (residuals,
+    Jacobian CSC) of the rows ``body - bound``.
 
-    The tape's outputs are the ``n_rows`` row bodies followed by their ``n_rows`` bounds;
-    ``is_unknown[i]`` says whether leaf ``i`` (:attr:`Tape.leaves`) is an unknown (its column
-    is its rank among the unknowns)."""
+    ``bodies`` / ``bounds``: the tape slots of the rows' bodies and bounds; ``is_unknown[i]``
+    says whether leaf ``i`` (:attr:`Tape.leaves`) is an unknown (its column is its rank among
+    the unknowns); ``needed`` marks the slots the rows depend on (others are skipped)."""
 
-    def __init__(self, tape, n_rows: int, is_unknown: np.ndarray):
+    def __init__(self, tape, bodies, bounds, is_unknown: np.ndarray, needed=None):
         if not all(tag in _UNARY_DERIVATIVE for g in tape.groups for tag in (g[1],) if tag):
             raise NotImplementedError("cge.solve: a unary function of the tape has no derivative rule")
-        self.tape, self.n_rows = tape, n_rows
+        self.tape, self.n_rows = tape, len(bodies)
+        self._bodies, self._bounds = np.asarray(bodies), np.asarray(bounds)
         n_slots, n_in = tape.n_slots, tape.n_inputs
         x_slots = tape.leaf_slots[np.asarray(is_unknown, dtype=bool)]
         self.n = n = len(x_slots)
@@ -115,6 +116,7 @@ class TapeJacobian:
         self.n_cols = n + nz
         has_grad = np.zeros(n_slots, dtype=bool)
         has_grad[x_slots] = True
+        needed = np.ones(n_slots, dtype=bool) if needed is None else needed
         # blocks of slots: the inputs, then one per depth level (contiguous, in evaluation order)
         starts = [0]
         self._levels: list[list[_Entries]] = []
@@ -124,7 +126,7 @@ class TapeJacobian:
                 starts.append(g[2])
                 self._levels.append([])
                 last = lev
-            e = _Entries(g, has_grad)
+            e = _Entries(g, has_grad, needed)
             has_grad[g[2]:g[3]] = e.has_grad
             self._levels[-1].append(e)
         starts.append(n_slots)
@@ -178,7 +180,7 @@ class TapeJacobian:
         with np.errstate(all="ignore"):
             v = self.tape.slot_values(leaf_values)
             blocks, h_rows = self.slot_gradients(v)
-        out = self.tape.output_slots
+        out = np.concatenate([self._bodies, self._bounds])
         m = self.n_rows
         G = v[out[:m]] - v[out[m:]]
         G[~np.isfinite(G)] = np.nan

@@ -43,6 +43,7 @@ from ._structure import (
     overall_max,
     residual_table,
 )
+from .tape import take_base_tape
 
 #: how the residual and Jacobian functions are built by default (see :data:`BUILDERS`)
 DEFAULT_BUILDER = "tape"
@@ -165,12 +166,12 @@ class CasadiSystem:
         """Walk the rows once into residual and Jacobian functions (:mod:`cge.solve._functions`)
         and set up the Newton step's linear solver; returns the walk / setup times."""
         rows = rows if rows is not None else active_rows(self.model)
-        funcs = make_functions(rows, self.builder)
+        funcs = make_functions(rows, self.builder, base=take_base_tape(self.model))
         check_square(rows, funcs.unknowns)
         self._funcs = funcs
         self.rows, self.unknowns, self.params = rows, funcs.unknowns, funcs.params
         self.walk_stats = funcs.walk_stats
-        self._checker = RowChecker(rows, tape=getattr(funcs, "tape", None))
+        self._checker = RowChecker(rows, tape=getattr(funcs, "tape", None), outputs=getattr(funcs, "outputs", None))
         self._nlp = None  # built lazily (exact Hessian is the expensive part)
         self._use_dense = None
         self._sig_cons = [id(c) for c in rows.cons]

@@ -45,13 +45,34 @@ _BINARY_FN = {KIND_PRODUCT: np.multiply, KIND_DIVISION: np.divide, KIND_POW: np.
 _REDUCE_FN = {KIND_SUM: np.add, KIND_MAX: np.maximum, KIND_MIN: np.minimum}
 
 
+_BASE_ATTR = "_cge_base_tape"
+
+
+def attach_base_tape(model, tape) -> None:
+    """Offer an extendable tape that holds many of ``model``'s nodes (e.g. the flows of a
+    :class:`cge.core.model.EquilibriumModel`) to the next compile of ``model``'s rows, which
+    then walks only the nodes it does not hold."""
+    object.__setattr__(model, _BASE_ATTR, tape)
+
+
+def take_base_tape(model):
+    """The tape :func:`attach_base_tape` offered (once; later compiles walk the rows afresh)."""
+    tape = getattr(model, _BASE_ATTR, None)
+    if tape is not None:
+        object.__setattr__(model, _BASE_ATTR, None)
+    return tape
+
+
 class Tape:
     """``Tape(exprs).evaluate()`` -> numpy array of the expressions' current values.
 
     References: an operation ``i >= 0``; an input ``-(k + 1)`` (a Var / mutable Param read at
     each evaluation, or a constant)."""
 
-    def __init__(self, exprs):
+    def __init__(self, exprs, extendable: bool = False):
+        """``extendable``: keep what the walk learnt (memory) so that :meth:`extend` can add
+        expressions that share nodes with these without walking the shared nodes again."""
+        self.extendable = extendable
         self._kinds: dict[type, int] = {}
         self._memo: dict[int, int] = {}      # id(composite Pyomo node) -> operation number
         self._keepalive: list = []           # roots (ConstraintData.body is built per access)
@@ -64,8 +85,19 @@ class Tape:
         self._op_nargs: list[int] = []
         self._args: list[int] = []
         self._named_ops: set[int] = set()    # operations that are the value of a named Expression
-        refs = [self._ref(e) for e in exprs]
-        self._finalise(refs)
+        self._refs = [self._ref(e) for e in exprs]
+        self._finalise(self._refs)
+
+    def extend(self, exprs, last: bool = True) -> tuple[int, int]:
+        """Add outputs (after the existing ones); returns their ``(start, stop)`` output range.
+        ``last``: no more extensions (the walk's memory is released)."""
+        if not self.extendable:
+            raise ValueError("cge.solve: this tape was not built extendable")
+        start = len(self._refs)
+        self._refs.extend(self._ref(e) for e in exprs)
+        self.extendable = not last
+        self._finalise(self._refs)
+        return start, len(self._refs)
 
     # ------------------------------------------------------------------ building
     def _kind(self, node) -> int:
@@ -223,8 +255,9 @@ class Tape:
         self.output_slots, self.named_slots, self.leaf_slots = self._out, self._named_slot, self._leaf_pos
         self.n_operations = n_op
         self.n_levels = int(level.max()) if n_op else 0
-        self._memo, self._keepalive, self._input_of, self._named_ops = {}, [], {}, set()
-        self._op_kind = self._op_tag = self._op_level = self._op_start = self._op_nargs = self._args = []
+        if not self.extendable:
+            self._memo, self._keepalive, self._input_of, self._named_ops = {}, [], {}, set()
+            self._op_kind = self._op_tag = self._op_level = self._op_start = self._op_nargs = self._args = []
 
     # ---------------------------------------------------------------- evaluation
     def leaf_values(self) -> np.ndarray:
@@ -235,6 +268,24 @@ class Tape:
         out = self.slot_values(self.leaf_values())[self._out]
         out[~np.isfinite(out)] = np.nan
         return out
+
+    def needed_slots(self, outputs: slice) -> np.ndarray:
+        """Which slots the outputs ``outputs`` depend on (structurally), themselves included."""
+        need = np.zeros(self._n_slots, dtype=bool)
+        need[self._out[outputs]] = True
+        for g in reversed(self._groups):
+            k, _tag, a, b = g[:4]
+            sel = need[a:b]
+            if not sel.any():
+                continue
+            if k in _REDUCE_FN:
+                need[g[4][np.repeat(sel, np.diff(np.append(g[5], len(g[4]))))]] = True
+            elif k in _BINARY_FN:
+                need[g[4][sel]] = True
+                need[g[5][sel]] = True
+            else:
+                need[g[4][sel]] = True
+        return need
 
     def depends_on(self, leaf_mask: np.ndarray) -> np.ndarray:
         """Which outputs depend on any of the leaves ``leaf_mask`` marks (structurally)."""
@@ -270,33 +321,48 @@ class Tape:
         return v
 
     # ------------------------------------------------------------ CasADi graph
-    def to_casadi(self):
+    def _casadi_inputs(self, leaf_is_x, leaf_is_p):
+        """Unknowns, parameters and their symbols, and the slot vector with the inputs filled."""
+        import casadi as ca
+
+        n_in = len(self._base)
+        if leaf_is_x is None:
+            leaf_is_x = np.array([v.is_variable_type() and not v.fixed for v in self.leaves], dtype=bool)
+        leaf_is_p = ~leaf_is_x if leaf_is_p is None else leaf_is_p
+        unknowns = [v for v, u in zip(self.leaves, leaf_is_x) if u]
+        params = [v for v, u in zip(self.leaves, leaf_is_p) if u]
+        x = ca.SX.sym("x", len(unknowns))
+        p = ca.SX.sym("p", len(params))
+        is_const = np.isfinite(self._base)  # constants carry their value, leaves NaN
+        const_pos = np.flatnonzero(is_const)
+        unused = self._leaf_pos[~(leaf_is_x | leaf_is_p)]  # leaves no wanted output reads: NaN
+        where = np.empty(n_in, dtype=np.int64)
+        where[self._leaf_pos[leaf_is_x]] = np.arange(len(unknowns))
+        where[self._leaf_pos[leaf_is_p]] = len(unknowns) + np.arange(len(params))
+        where[const_pos] = len(unknowns) + len(params) + np.arange(len(const_pos))
+        where[unused] = len(unknowns) + len(params) + len(const_pos)
+        V = ca.SX.zeros(self._n_slots, 1)  # filled in place, slot by slot (vertcat would copy)
+        if n_in:
+            V[0:n_in] = ca.vertcat(x, p, ca.SX(ca.DM(self._base[const_pos])), ca.SX(np.nan))[where.tolist()]
+        return unknowns, x, params, p, V
+
+    def to_casadi(self, leaf_is_x=None, leaf_is_p=None):
         """The same DAG as CasADi ``SX``, built one operation group at a time (vectorised).
 
-        Returns ``(outputs, unknowns, x, params, p, z, h)``: the SX vector of the tape's outputs;
-        the unfixed VarData and their symbols ``x``; fixed VarData / mutable ParamData and
-        their symbols ``p``; and, for every named Expression, a symbol ``z_k`` with its
-        definition ``h_k(x, z_<k, p)`` (in dependency order), as :mod:`cge.solve._walker`'s
-        ``named_as_symbols`` gives."""
+        ``leaf_is_x`` / ``leaf_is_p`` mark the leaves that are unknowns / parameters (default:
+        the unfixed variables / all other leaves; a leaf that is neither is read by no output
+        of interest and becomes NaN). Returns ``(outputs, unknowns, x, params, p, z, h)``: the
+        SX vector of the tape's outputs; the unknown VarData and their symbols ``x``; the
+        parameter leaves (fixed VarData, mutable ParamData) and their symbols ``p``; and, for
+        every named Expression, a symbol ``z_k`` with its definition ``h_k(x, z_<k, p)`` (in
+        dependency order), as :mod:`cge.solve._walker`'s ``named_as_symbols`` gives."""
         import casadi as ca
 
         from ._walker import UNARY_OPS
 
         n_in = len(self._base)
-        unknowns = [v for v in self.leaves if v.is_variable_type() and not v.fixed]
-        params = [v for v in self.leaves if not (v.is_variable_type() and not v.fixed)]
-        x = ca.SX.sym("x", len(unknowns))
-        p = ca.SX.sym("p", len(params))
         is_const = np.isfinite(self._base)  # constants carry their value, leaves NaN
-        const_pos = np.flatnonzero(is_const)
-        where = np.empty(n_in, dtype=np.int64)
-        leaf_is_x = np.array([v.is_variable_type() and not v.fixed for v in self.leaves], dtype=bool)
-        where[self._leaf_pos[leaf_is_x]] = np.arange(len(unknowns))
-        where[self._leaf_pos[~leaf_is_x]] = len(unknowns) + np.arange(len(params))
-        where[const_pos] = len(unknowns) + len(params) + np.arange(len(const_pos))
-        V = ca.SX.zeros(self._n_slots, 1)  # filled in place, slot by slot (vertcat would copy)
-        if n_in:
-            V[0:n_in] = ca.vertcat(x, p, ca.SX(ca.DM(self._base[const_pos])))[where.tolist()]
+        unknowns, x, params, p, V = self._casadi_inputs(leaf_is_x, leaf_is_p)
         zs, hs = [], []
         for g in self._groups:
             k, tag, a, b = g[:4]
