@@ -88,11 +88,13 @@ def build_flow_tape(em, extra=(), extendable: bool = False):
     """``(tape, flow expressions)``: a numpy tape of :func:`flow_expressions` followed by the
     ``extra`` expressions (evaluated in the same pass, sharing subexpressions), or None when it
     does not fit in memory. ``extendable``: the solver may add the model's rows to it."""
+    from cge.core.gc_pause import gc_paused
     from cge.solve.tape import Tape
 
     exprs = flow_expressions(em)
     try:
-        return Tape(exprs + list(extra), extendable=extendable), exprs
+        with gc_paused():
+            return Tape(exprs + list(extra), extendable=extendable), exprs
     except MemoryError:  # a very large model: walk the trees point by point instead
         return None
 

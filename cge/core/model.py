@@ -40,6 +40,7 @@ from pyomo.environ import (
 from cge.core import ces
 from cge.core.blocks import TOP, AdValorem, Deferred, Demand, Input, Nest, PerUnit, Production
 from cge.core.evaluate import PointEvaluator
+from cge.core.gc_pause import gc_paused
 from cge.errors import CGEError
 
 KINDS = ("sector", "commodity", "consumer", "auxiliary")
@@ -445,7 +446,8 @@ class EquilibriumModel:
         """Compile all blocks and equations into constraints on :attr:`pyomo`."""
         if self.built:
             return self.pyomo
-        self._compile(first=True)
+        with gc_paused():
+            self._compile(first=True)
         self.built = True
         self.pyomo._cge_before_solve = self.before_solve
         return self.pyomo
@@ -465,7 +467,8 @@ class EquilibriumModel:
         for d in (self._supply, self._demand, self._bench_supply, self._income, self._profit):
             d.clear()
         self._n_expr = 0
-        self._compile(first=False)
+        with gc_paused():
+            self._compile(first=False)
 
     def _compile(self, first: bool) -> None:
         m = self.pyomo

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..core.gc_pause import gc_paused
 from ..errors import CGEError
 from ._functions import BUILDERS, make_functions
 from ._linear import BlockGMRES, part_codes, partition_of
@@ -166,7 +167,8 @@ class CasadiSystem:
         """Walk the rows once into residual and Jacobian functions (:mod:`cge.solve._functions`)
         and set up the Newton step's linear solver; returns the walk / setup times."""
         rows = rows if rows is not None else active_rows(self.model)
-        funcs = make_functions(rows, self.builder, base=take_base_tape(self.model))
+        with gc_paused():
+            funcs = make_functions(rows, self.builder, base=take_base_tape(self.model))
         check_square(rows, funcs.unknowns)
         self._funcs = funcs
         self.rows, self.unknowns, self.params = rows, funcs.unknowns, funcs.params

@@ -77,7 +77,8 @@ class Tape:
         self._memo: dict[int, int] = {}      # id(composite Pyomo node) -> operation number
         self._keepalive: list = []           # roots (ConstraintData.body is built per access)
         self._inputs: list = []              # Pyomo leaf, or a float constant
-        self._input_of: dict = {}            # id(leaf) or ("c", value) -> input number
+        self._input_of: dict = {}            # id(Pyomo leaf) -> input number
+        self._const_of: dict = {}            # constant value -> input number
         self._op_kind: list[int] = []
         self._op_tag: list[str] = []
         self._op_level: list[int] = []
@@ -108,21 +109,28 @@ class Tape:
         return k
 
     def _const(self, val: float) -> int:
-        key = ("c", val)
-        i = self._input_of.get(key)
+        i = self._const_of.get(val)
         if i is None:
             i = len(self._inputs)
-            self._input_of[key] = i
+            self._const_of[val] = i
             self._inputs.append(val)
         return -(i + 1)
 
     def _leaf(self, node, kind) -> int:
-        if kind == KIND_CONST:
-            return self._const(float(node) if node.__class__ in native_numeric_types else float(node.value))
-        if kind == KIND_PARAM and not node.parent_component().mutable:
+        """Reference of a leaf; a Pyomo constant or immutable Param is remembered by its id (it
+        lives as long as the expressions that hold it)."""
+        i = self._input_of.get(id(node))
+        if i is not None:
+            return -(i + 1)
+        if kind == KIND_CONST or (kind == KIND_PARAM and not node.parent_component().mutable):
+            if node.__class__ in native_numeric_types:
+                return self._const(float(node))
             if node.value is None:
                 raise ValueError(f"cge.solve: immutable Param {node.name} has no value")
-            return self._const(float(node.value))
+            ref = self._const(float(node.value))
+            self._input_of[id(node)] = -ref - 1
+            self._keepalive.append(node)
+            return ref
         if kind not in (KIND_VAR, KIND_PARAM):
             raise AssertionError(kind)  # pragma: no cover
         i = self._input_of.get(id(node))
@@ -141,6 +149,7 @@ class Tape:
         self._keepalive.append(root)
         memo, kinds, native = self._memo, self._kinds, native_numeric_types
         levels, args = self._op_level, self._args
+        const_of, input_of = self._const_of, self._input_of
         stack = [root]
         while stack:
             node = stack[-1]
@@ -163,7 +172,9 @@ class Tape:
             for c in children:
                 cls = c.__class__
                 if cls in native:
-                    refs.append(self._const(float(c)))
+                    if not pending:
+                        i = const_of.get(c)
+                        refs.append(-(i + 1) if i is not None else self._const(float(c)))
                     continue
                 ck = kinds.get(cls)
                 if ck is None:
@@ -178,7 +189,8 @@ class Tape:
                         if levels[j] > level:
                             level = levels[j]
                 elif not pending:
-                    refs.append(self._leaf(c, ck))
+                    i = input_of.get(id(c))
+                    refs.append(-(i + 1) if i is not None else self._leaf(c, ck))
             if pending:
                 continue
             stack.pop()
@@ -257,6 +269,7 @@ class Tape:
         self.n_levels = int(level.max()) if n_op else 0
         if not self.extendable:
             self._memo, self._keepalive, self._input_of, self._named_ops = {}, [], {}, set()
+            self._const_of = {}
             self._op_kind = self._op_tag = self._op_level = self._op_start = self._op_nargs = self._args = []
 
     # ---------------------------------------------------------------- evaluation
