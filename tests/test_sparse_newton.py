@@ -111,3 +111,21 @@ def test_a_lone_power_at_its_level_is_compiled_by_the_tape_as_by_the_walker():
         assert res.algorithm == "newton" and res.max_residual < 1e-12
         assert m.x.value == pytest.approx(2.0, rel=1e-12)
         assert m.y.value == pytest.approx(8.0 ** (2 / 3), rel=1e-12)
+
+
+def test_ipopt_on_the_rows_added_to_the_model_flow_tape_finds_the_newton_equilibrium():
+    """The rows are compiled onto the model's flow tape; CasADi's Ipopt (built from that tape only
+    when needed) must reach the equilibrium Newton finds on the same rows."""
+    model = BCAModel(random_benchmark(3, 6, seed=1), scenario(name="REF"))
+    cs = compile_system(model.pyomo, route="casadi")
+    assert cs.tape_outputs.start > 0  # the rows follow the flows on one tape
+    model.apply(scenario(name="CUT", policy={"instrument": "coalition_cap", "cut": 0.3}))
+    start = [v.value for v in cs.unknowns]
+    assert cs.solve(method="newton").algorithm == "newton"
+    newton = np.array([v.value for v in cs.unknowns])
+    for v, x in zip(cs.unknowns, start):
+        v.set_value(x)
+    res = cs.solve(method="ipopt")
+    assert res.algorithm == "ipopt" and res.max_residual < 1e-8
+    ipopt = np.array([v.value for v in cs.unknowns])
+    np.testing.assert_allclose(ipopt, newton, rtol=1e-9, atol=1e-9)

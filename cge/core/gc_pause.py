@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 
-
 #: collector thresholds inside :func:`gc_paused`: a young collection every 100,000 allocations
 #: (Python's default is 700) and rarely an old one
 THRESHOLDS = (100_000, 50, 100)

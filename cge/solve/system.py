@@ -173,6 +173,8 @@ class CasadiSystem:
         self._funcs = funcs
         self.rows, self.unknowns, self.params = rows, funcs.unknowns, funcs.params
         self.walk_stats = funcs.walk_stats
+        #: the rows' outputs on the tape (after the model's flows when they share it), or None
+        self.tape_outputs = getattr(funcs, "outputs", None)
         self._checker = RowChecker(rows, tape=getattr(funcs, "tape", None), outputs=getattr(funcs, "outputs", None))
         self._nlp = None  # built lazily (exact Hessian is the expensive part)
         self._use_dense = None
