@@ -4,6 +4,7 @@ import math
 
 import pyomo.environ as pe
 import pytest
+from solve_systems import exchange_cd_closed_form, exchange_economy, random_ces_system
 
 from cge.solve import (
     NonSquareSystemError,
@@ -12,7 +13,6 @@ from cge.solve import (
     max_residuals_by_block,
     solve_model,
 )
-from cge.solve.bench import exchange_cd_closed_form, exchange_economy, random_ces_system
 
 
 def _values(m):

@@ -2,10 +2,10 @@
 
 import pyomo.environ as pe
 import pytest
+from solve_systems import exchange_cd_closed_form, exchange_economy
 
 from cge.solve import compile_system, describe_routes, resolve_route, solve_model
 from cge.solve._routes import route_available
-from cge.solve.bench import exchange_cd_closed_form, exchange_economy
 
 
 def _values(m):

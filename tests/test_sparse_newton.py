@@ -89,3 +89,43 @@ def test_a_failed_solve_still_names_the_worst_equation_blocks_on_the_declared_mo
     table = err.value.result.residuals_by_block
     assert table["max_abs_residual"].iloc[0] > 1e-8
     assert table["block"].iloc[0] in str(err.value)
+
+
+def test_a_lone_power_at_its_level_is_compiled_by_the_tape_as_by_the_walker():
+    """A level of the tape with a single power whose exponent is a mutable parameter (here the
+    named ``(2x)**e`` and the row's ``y**e``) once became a structural zero: CasADi refused the
+    named definition (synthetic 20x30, seed 7), or the row lost its term."""
+    import pyomo.environ as pe
+
+    m = pe.ConcreteModel()
+    m.x = pe.Var(initialize=1.0, bounds=(0, None))
+    m.y = pe.Var(initialize=1.0, bounds=(0, None))
+    m.e = pe.Param(initialize=1.5, mutable=True)
+    m.sq = pe.Expression(expr=(2 * m.x) ** m.e)
+    m.a = pe.Constraint(expr=m.sq == 8.0)
+    m.b = pe.Constraint(expr=m.y ** m.e + m.x == 10.0)
+    for builder in ("tape", "walker"):
+        m.x.set_value(1.0)
+        m.y.set_value(1.0)
+        res = compile_system(m, route="casadi", method="newton", builder=builder).solve()
+        assert res.algorithm == "newton" and res.max_residual < 1e-12
+        assert m.x.value == pytest.approx(2.0, rel=1e-12)
+        assert m.y.value == pytest.approx(8.0 ** (2 / 3), rel=1e-12)
+
+
+def test_ipopt_on_the_rows_added_to_the_model_flow_tape_finds_the_newton_equilibrium():
+    """The rows are compiled onto the model's flow tape; CasADi's Ipopt (built from that tape only
+    when needed) must reach the equilibrium Newton finds on the same rows."""
+    model = BCAModel(random_benchmark(3, 6, seed=1), scenario(name="REF"))
+    cs = compile_system(model.pyomo, route="casadi")
+    assert cs.tape_outputs.start > 0  # the rows follow the flows on one tape
+    model.apply(scenario(name="CUT", policy={"instrument": "coalition_cap", "cut": 0.3}))
+    start = [v.value for v in cs.unknowns]
+    assert cs.solve(method="newton").algorithm == "newton"
+    newton = np.array([v.value for v in cs.unknowns])
+    for v, x in zip(cs.unknowns, start):
+        v.set_value(x)
+    res = cs.solve(method="ipopt")
+    assert res.algorithm == "ipopt" and res.max_residual < 1e-8
+    ipopt = np.array([v.value for v in cs.unknowns])
+    np.testing.assert_allclose(ipopt, newton, rtol=1e-9, atol=1e-9)

@@ -62,7 +62,7 @@ class PointEvaluator:
 
 class BatchEvaluator(PointEvaluator):
     """A :class:`PointEvaluator` that knows the values of a fixed list of expressions already,
-    computed together by a numpy tape (:class:`cge.solve._tape.Tape`); any other expression,
+    computed together by a numpy tape (:class:`cge.solve.tape.Tape`); any other expression,
     or one the tape could not evaluate (NaN), is walked as by :class:`PointEvaluator`."""
 
     def __init__(self, exprs, values):
@@ -79,19 +79,33 @@ class BatchEvaluator(PointEvaluator):
         return self._eval(expr) if v is None else v
 
 
+def flow_expressions(em) -> list:
+    """The flows' quantities, then their per-unit revenues (:class:`cge.core.model.EquilibriumModel`)."""
+    return [f.quantity for f in em.flows] + [pu for f in em.flows for _a, pu, _k in f.revenue]
+
+
+def build_flow_tape(em, extra=(), extendable: bool = False):
+    """``(tape, flow expressions)``: a numpy tape of :func:`flow_expressions` followed by the
+    ``extra`` expressions (evaluated in the same pass, sharing subexpressions), or None when it
+    does not fit in memory. ``extendable``: the solver may add the model's rows to it."""
+    from cge.core.gc_pause import gc_paused
+    from cge.solve.tape import Tape
+
+    exprs = flow_expressions(em)
+    try:
+        with gc_paused():
+            return Tape(exprs + list(extra), extendable=extendable), exprs
+    except MemoryError:  # a very large model: walk the trees point by point instead
+        return None
+
+
 def flow_evaluator(em) -> PointEvaluator:
     """Evaluator of the compiled flows of :class:`cge.core.model.EquilibriumModel` ``em`` (their
-    quantities and per-unit revenues) at the current point: one numpy pass over a tape built at
-    the first call and kept on ``em`` (its flows are fixed once it is built)."""
-    cached = getattr(em, "_flow_tape", None)
-    if cached is None:
-        from cge.solve._tape import Tape
-
-        exprs = [f.quantity for f in em.flows] + [pu for f in em.flows for _a, pu, _k in f.revenue]
-        try:
-            cached = (Tape(exprs), exprs)
-        except MemoryError:  # a very large model: walk the trees point by point instead
+    quantities and per-unit revenues) at the current point: one numpy pass over a tape built with
+    the model (or at the first call) and kept on ``em`` (its flows are fixed once it is built)."""
+    if em.flow_tape is None:
+        em.flow_tape = build_flow_tape(em)
+        if em.flow_tape is None:
             return PointEvaluator()
-        em._flow_tape = cached
-    tape, exprs = cached
-    return BatchEvaluator(exprs, tape.evaluate())
+    tape, exprs = em.flow_tape
+    return BatchEvaluator(exprs, tape.evaluate()[:len(exprs)])

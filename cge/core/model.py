@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 from pyomo.environ import (
     Any,
     ConcreteModel,
@@ -39,6 +40,7 @@ from pyomo.environ import (
 from cge.core import ces
 from cge.core.blocks import TOP, AdValorem, Deferred, Demand, Input, Nest, PerUnit, Production
 from cge.core.evaluate import PointEvaluator
+from cge.core.gc_pause import gc_paused
 from cge.errors import CGEError
 
 KINDS = ("sector", "commodity", "consumer", "auxiliary")
@@ -83,6 +85,7 @@ class EquilibriumModel:
     def __init__(self, name: str = "cge"):
         self.pyomo = ConcreteModel(name=name)
         self.kind: dict[str, str] = {}
+        self._family_names: dict[int, str] = {}
         self.blocks: list = []
         self.equations: list[tuple[str, list, Callable, float | Callable]] = []
         self.numeraire: tuple | None = None
@@ -105,8 +108,13 @@ class EquilibriumModel:
         self._imbalance: list[tuple] = []
         self._calibration: dict[int, float] = {}     # reference prices fixed at the first build
         self._income_scale: dict[tuple, float] = {}
+        #: ``(tape, expressions)``: a numpy tape of the flows' quantities and per-unit revenues
+        #: (:func:`cge.core.evaluate.flow_evaluator`), made with the benchmark incomes at build
+        self.flow_tape = None
         self._components: list[str] = []
         self.n_builds = 0
+        #: solvers compiled for this model, by name (e.g. ``"mcp"``: :func:`cge.solve.mcp.solve_mcp`)
+        self.solver_cache: dict = {}
 
     # ----- declarations -----------------------------------------------------------------
     def _family(self, kind: str, name: str, index, start, lower=None, upper=None, doc=""):
@@ -192,9 +200,13 @@ class EquilibriumModel:
         return sum(c * q for c, q in terms) if terms else 0.0
 
     # ----- compilation --------------------------------------------------------------------
-    @staticmethod
-    def _key(var) -> tuple:
-        return (var.parent_component().name, var.index())
+    def _key(self, var) -> tuple:
+        """``(family, index)`` of a variable (family names cached: Pyomo's ``name`` is slow)."""
+        comp = var.parent_component()
+        name = self._family_names.get(id(comp))
+        if name is None:
+            name = self._family_names[id(comp)] = comp.name
+        return (name, var.index())
 
     def _named(self, component, expr):
         self._n_expr += 1
@@ -256,26 +268,7 @@ class EquilibriumModel:
         Benchmark values ``q̄·p̄`` are expressions when a quantity or reference price is a
         mutable parameter, so the value shares follow it between solves; children with a zero
         numeric benchmark value are left out."""
-        by_name = {n.name: n for n in nests}
-        if TOP not in by_name:
-            by_name[TOP] = Nest(TOP, 0.0)
-        for n in by_name.values():
-            if n.name != TOP and n.parent not in by_name:
-                raise ModelDeclarationError(f"{where}: nest {n.name!r} has unknown parent {n.parent!r}")
-        leaves = []  # (input, buyer price, revenue, accounts, reference price)
-        for inp in inputs:
-            if inp.nest not in by_name:
-                raise ModelDeclarationError(f"{where}: input {inp.label} names unknown nest {inp.nest!r}")
-            b, rev, acc = self._input_price(inp)
-            ref = self._reference(inp, where, b)
-            leaves.append((inp, b, rev, acc, ref))
-        children: dict[str, list] = defaultdict(list)  # nest -> [("leaf", i) | ("nest", name)]
-        for i, (inp, *_rest) in enumerate(leaves):
-            children[inp.nest].append(("leaf", i))
-        for n in by_name.values():
-            if n.name != TOP:
-                children[n.parent].append(("nest", n.name))
-
+        by_name, leaves, children = self._nest_structure(inputs, nests, where)
         values: dict[tuple, object] = {}
         symbolic: dict[tuple, bool] = {}
 
@@ -323,21 +316,32 @@ class EquilibriumModel:
             return c_n
 
         top = compile_nest(TOP)
-        leaf_index = []
-        for i, (inp, b, rev, acc, _ref) in enumerate(leaves):
-            if not present(("leaf", i)):
-                continue
-            index = 1
-            node, nest = ("leaf", i), inp.nest
-            while True:
-                d = factor[node]
-                if not (isinstance(d, (int, float)) and d == 1):
-                    index = index * d
-                if nest == TOP:
-                    break
-                node, nest = ("nest", nest), by_name[nest].parent
-            leaf_index.append((inp, index, b, rev, acc))
+        leaf_index = [(inp, _demand_index(("leaf", i), inp.nest, factor, by_name), b, rev, acc)
+                      for i, (inp, b, rev, acc, _ref) in enumerate(leaves) if present(("leaf", i))]
         return top, bench_value(("nest", TOP)) if children[TOP] else 0.0, leaf_index
+
+    def _nest_structure(self, inputs: list[Input], nests: list[Nest], where: tuple):
+        """Nests by name (with the top nest), the leaves ``(input, buyer price, revenue, accounts,
+        reference price)`` and each nest's children ``("leaf", i)`` / ``("nest", name)``."""
+        by_name = {n.name: n for n in nests}
+        if TOP not in by_name:
+            by_name[TOP] = Nest(TOP, 0.0)
+        for n in by_name.values():
+            if n.name != TOP and n.parent not in by_name:
+                raise ModelDeclarationError(f"{where}: nest {n.name!r} has unknown parent {n.parent!r}")
+        leaves = []
+        for inp in inputs:
+            if inp.nest not in by_name:
+                raise ModelDeclarationError(f"{where}: input {inp.label} names unknown nest {inp.nest!r}")
+            b, rev, acc = self._input_price(inp)
+            leaves.append((inp, b, rev, acc, self._reference(inp, where, b)))
+        children: dict[str, list] = defaultdict(list)
+        for i, (inp, *_rest) in enumerate(leaves):
+            children[inp.nest].append(("leaf", i))
+        for n in by_name.values():
+            if n.name != TOP:
+                children[n.parent].append(("nest", n.name))
+        return by_name, leaves, children
 
     def _add_flow(self, label, price, quantity, revenue, accounts, demand: bool, bench_q,
                   block=(), role="", level=1.0):
@@ -442,7 +446,8 @@ class EquilibriumModel:
         """Compile all blocks and equations into constraints on :attr:`pyomo`."""
         if self.built:
             return self.pyomo
-        self._compile(first=True)
+        with gc_paused():
+            self._compile(first=True)
         self.built = True
         self.pyomo._cge_before_solve = self.before_solve
         return self.pyomo
@@ -462,7 +467,8 @@ class EquilibriumModel:
         for d in (self._supply, self._demand, self._bench_supply, self._income, self._profit):
             d.clear()
         self._n_expr = 0
-        self._compile(first=False)
+        with gc_paused():
+            self._compile(first=False)
 
     def _compile(self, first: bool) -> None:
         m = self.pyomo
@@ -481,16 +487,9 @@ class EquilibriumModel:
             elif not isinstance(blk, Production):
                 raise ModelDeclarationError(f"unknown block {blk!r}")
 
-        # benchmark incomes: evaluate income sources at the benchmark point
+        self.flow_tape = None
         if first:
-            evaluate = PointEvaluator()
-            for name, kind in self.kind.items():
-                if kind != "consumer":
-                    continue
-                var = m.component(name)
-                for v in var.values():
-                    terms = self._income.get(self._key(v), [])
-                    v.set_value(sum(evaluate(t) for t in terms))
+            self._set_benchmark_incomes()
 
         families = defaultdict(dict)
         owner: dict[str, dict] = defaultdict(dict)   # family -> {index: variable key}
@@ -526,6 +525,16 @@ class EquilibriumModel:
             con = m.component(fam)
             for idx, key in owner[fam].items():
                 self.pairs[key] = con[idx]
+        self._add_equations()
+        if first and self.numeraire is not None:
+            var, val = self.numeraire
+            var.fix(val)
+        self.n_builds += 1
+        self._sync_pairs()
+
+    def _add_equations(self) -> None:
+        """The auxiliary equations (:meth:`equation`), each paired with its auxiliary variable."""
+        m = self.pyomo
         for name, index, rule, scale in self.equations:
             if index is None:
                 s = scale() if callable(scale) else scale
@@ -546,16 +555,43 @@ class EquilibriumModel:
                 else:
                     for k in index:
                         self.pairs[self._key(aux[k])] = con[k]
-        if first and self.numeraire is not None:
-            var, val = self.numeraire
-            var.fix(val)
-        self.n_builds += 1
-        self._sync_pairs()
+
+    def _set_benchmark_incomes(self) -> None:
+        """Start every income at its sources evaluated at the benchmark point. One numpy tape of
+        the flows and the income terms (:func:`cge.core.evaluate.build_flow_tape`, kept for the
+        result tables) evaluates them together, unless a term depends on an income itself (then
+        the incomes are set one after the other, as each needs the ones before)."""
+        from cge.core.evaluate import build_flow_tape
+        from cge.solve.tape import attach_base_tape
+
+        consumers = [v for name, kind in self.kind.items() if kind == "consumer"
+                     for v in self.pyomo.component(name).values()]
+        terms = [self._income.get(self._key(v), []) for v in consumers]
+        flat = [t for ts in terms for t in ts]
+        tape = build_flow_tape(self, extra=flat, extendable=True)
+        ids = {id(v) for v in consumers}
+        if tape is not None:
+            is_income = np.array([id(leaf) in ids for leaf in tape[0].leaves], dtype=bool)
+        if tape is None or tape[0].depends_on(is_income)[len(tape[1]):].any():
+            evaluate = PointEvaluator()
+            for v, ts in zip(consumers, terms):
+                v.set_value(sum(evaluate(t) for t in ts))
+            return
+        self.flow_tape = tape
+        attach_base_tape(self.pyomo, tape[0])  # the solver's compile adds the rows to it
+        values = tape[0].evaluate()[len(tape[1]):].tolist()
+        start = 0
+        for v, ts in zip(consumers, terms):
+            v.set_value(sum(values[start:start + len(ts)]))
+            start += len(ts)
 
     # ----- MPSGE pairing: fix / unfix -------------------------------------------------------
-    def _var_of(self, key):
+    def var_of(self, key):
+        """The variable (Pyomo VarData) of key ``(family, index)``."""
         comp = self.pyomo.component(key[0])
         return comp if key[1] is None else comp[key[1]]
+
+    _var_of = var_of  # cge/core/query.py (helper D's file) still calls the old name
 
     def condition(self, var):
         """The condition (Pyomo ``ConstraintData``) paired with variable ``var``, or None."""
@@ -565,7 +601,7 @@ class EquilibriumModel:
         """Deactivate the condition of every fixed variable and of every explicitly dropped
         market; reactivate the others."""
         if len(self._pair_vars) != len(self.pairs):
-            self._pair_vars = {key: self._var_of(key) for key in self.pairs}
+            self._pair_vars = {key: self.var_of(key) for key in self.pairs}
         pv, dropped = self._pair_vars, self._dropped
         for key, con in self.pairs.items():
             drop = pv[key].fixed or key in dropped
@@ -651,6 +687,18 @@ class EquilibriumModel:
         ev = PointEvaluator()
         return [(f.label, ev(f.quantity)) for f in self.flows
                 if kind_prefix is None or (f.label and f.label[0] == kind_prefix)]
+
+
+def _demand_index(node, nest, factor, by_name):
+    """Demand index of a leaf: the product of its demand factors up the nest tree to the top."""
+    index = 1
+    while True:
+        d = factor[node]
+        if not (isinstance(d, (int, float)) and d == 1):
+            index = index * d
+        if nest == TOP:
+            return index
+        node, nest = ("nest", nest), by_name[nest].parent
 
 
 def _label(key) -> str:

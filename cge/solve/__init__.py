@@ -4,13 +4,13 @@
 >>> compiled = compile_system(model, route="auto")   # walk + build once
 >>> res = compiled.solve(tol=1e-10, max_iter=200)     # re-solve after Param changes
 
-See :mod:`cge.solve.core` for the routes and the default algorithm.
+See :mod:`cge.solve.system` for the routes and the default algorithm.
 """
 
 from ._linear import declare_partition
 from ._routes import describe_routes, resolve_route
 from ._structure import NonSquareSystemError, max_residuals_by_block
-from .core import (
+from .system import (
     CasadiSystem,
     PyomoSolverSystem,
     SolveError,

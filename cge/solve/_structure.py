@@ -132,15 +132,17 @@ class RowChecker:
     their Pyomo bodies and bounds (built at the first check, then reused for every re-solve).
     Same table as :func:`residual_table`: worst row per block, NaN first."""
 
-    def __init__(self, rows: Rows, tape=None):
-        """``tape``: an existing tape of the rows' bodies followed by their bounds."""
+    def __init__(self, rows: Rows, tape=None, outputs: slice | None = None):
+        """``tape``: an existing tape whose outputs ``outputs`` (default: all) are the rows'
+        bodies followed by their bounds."""
         self.rows = rows
         self._tape = tape
+        self._outputs = outputs if outputs is not None else slice(None)
         self._block_code = None
 
     def residuals(self) -> np.ndarray:
         if self._tape is None:
-            from ._tape import Tape
+            from .tape import Tape
 
             bounds = [c.upper if c.upper is not None else c.lower for c in self.rows.cons]
             self._tape = Tape([c.body for c in self.rows.cons] + bounds)
@@ -149,7 +151,7 @@ class RowChecker:
             self._block_code = np.array([codes.setdefault(b, len(codes)) for b in self.rows.blocks],
                                         dtype=np.int64)
             self._block_names = list(codes)
-        vals = self._tape.evaluate()
+        vals = self._tape.evaluate()[self._outputs]
         n = len(self.rows.cons)
         return vals[:n] - vals[n:]
 

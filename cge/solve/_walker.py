@@ -21,26 +21,25 @@ from __future__ import annotations
 import math
 
 import casadi as ca
-from pyomo.core.expr import numeric_expr as ne
-from pyomo.core.expr.numvalue import NumericConstant, native_numeric_types
+from pyomo.core.expr.numvalue import native_numeric_types
 
-# handler kinds
-_CONST = 0
-_VAR = 1
-_PARAM = 2
-_NAMED = 3
-_SUM = 4
-_PRODUCT = 5
-_DIVISION = 6
-_NEGATION = 7
-_POW = 8
-_UNARY = 9
-_MAX = 10
-_MIN = 11
+from ._kinds import (
+    COMPOSITE_KINDS,
+    KIND_CONST,
+    KIND_DIVISION,
+    KIND_MAX,
+    KIND_MIN,
+    KIND_NAMED,
+    KIND_NEGATION,
+    KIND_POW,
+    KIND_PRODUCT,
+    KIND_SUM,
+    KIND_UNARY,
+    KIND_VAR,
+    classify,
+)
 
-_COMPOSITE = frozenset({_NAMED, _SUM, _PRODUCT, _DIVISION, _NEGATION, _POW, _UNARY, _MAX, _MIN})
-
-_UNARY_OPS = {
+UNARY_OPS = {
     "exp": ca.OP_EXP,
     "log": ca.OP_LOG,
     "sqrt": ca.OP_SQRT,
@@ -64,46 +63,7 @@ _LN10 = math.log(10.0)
 # SWIG layer and are ~7x faster than ``a * b`` (measured: 2 us vs 14 us).
 _bin = ca.SX.binary
 _un = ca.SX.unary
-_ADD, _MUL, _DIV, _POW, _CONSTPOW = ca.OP_ADD, ca.OP_MUL, ca.OP_DIV, ca.OP_POW, ca.OP_CONSTPOW
-
-
-def _classify(node) -> int:
-    """Map a Pyomo node to a handler kind (called once per node *type*)."""
-    cls = node.__class__
-    if cls in native_numeric_types or isinstance(node, NumericConstant):
-        return _CONST
-    if getattr(node, "is_named_expression_type", lambda: False)():
-        return _NAMED
-    if isinstance(node, ne.NumericExpression):
-        # order matters: subclasses before their bases
-        if isinstance(node, ne.SumExpression):  # includes LinearExpression, NPV sums
-            return _SUM
-        if isinstance(node, ne.DivisionExpression):
-            return _DIVISION
-        if isinstance(node, ne.ProductExpression):  # includes MonomialTermExpression
-            return _PRODUCT
-        if isinstance(node, ne.NegationExpression):
-            return _NEGATION
-        if isinstance(node, ne.PowExpression):
-            return _POW
-        if isinstance(node, ne.UnaryFunctionExpression):  # includes AbsExpression
-            return _UNARY
-        if isinstance(node, ne.MaxExpression):
-            return _MAX
-        if isinstance(node, ne.MinExpression):
-            return _MIN
-        raise NotImplementedError(
-            f"cge.solve: Pyomo expression node type {cls.__name__!r} is not supported "
-            f"by the CasADi converter (expression: {node})"
-        )
-    if getattr(node, "is_variable_type", lambda: False)():
-        return _VAR
-    if getattr(node, "is_parameter_type", lambda: False)():
-        return _PARAM
-    raise NotImplementedError(
-        f"cge.solve: Pyomo node type {cls.__name__!r} is not supported by the CasADi "
-        f"converter (node: {node!r})"
-    )
+_OP_ADD, _OP_MUL, _OP_DIV, _OP_POW, _OP_CONSTPOW = ca.OP_ADD, ca.OP_MUL, ca.OP_DIV, ca.OP_POW, ca.OP_CONSTPOW
 
 
 class PyomoToCasadi:
@@ -136,7 +96,7 @@ class PyomoToCasadi:
         cls = node.__class__
         k = self._kind_cache.get(cls)
         if k is None:
-            k = _classify(node)
+            k = classify(node)
             self._kind_cache[cls] = k
         return k
 
@@ -168,11 +128,11 @@ class PyomoToCasadi:
         return c
 
     def _leaf(self, node, kind):
-        if kind == _CONST:
+        if kind == KIND_CONST:
             return self.const(float(node) if node.__class__ in native_numeric_types else float(node.value))
-        if kind == _VAR:
+        if kind == KIND_VAR:
             return self._var(node)
-        # _PARAM
+        # KIND_PARAM
         if node.parent_component().mutable:
             return self._param(node)
         val = node.value
@@ -182,33 +142,33 @@ class PyomoToCasadi:
 
     # -------------------------------------------------------------- composites
     def _combine(self, kind, node, vals):
-        if kind == _SUM:
+        if kind == KIND_SUM:
             acc = vals[0]
             for v in vals[1:]:
-                acc = _bin(_ADD, acc, v)
+                acc = _bin(_OP_ADD, acc, v)
             return acc
-        if kind == _PRODUCT:
-            return _bin(_MUL, vals[0], vals[1])
-        if kind == _DIVISION:
-            return _bin(_DIV, vals[0], vals[1])
-        if kind == _NEGATION:
+        if kind == KIND_PRODUCT:
+            return _bin(_OP_MUL, vals[0], vals[1])
+        if kind == KIND_DIVISION:
+            return _bin(_OP_DIV, vals[0], vals[1])
+        if kind == KIND_NEGATION:
             return _un(ca.OP_NEG, vals[0])
-        if kind == _POW:
+        if kind == KIND_POW:
             base, expo = vals
-            return _bin(_CONSTPOW if expo.is_constant() else _POW, base, expo)
-        if kind == _UNARY:
+            return _bin(_OP_CONSTPOW if expo.is_constant() else _OP_POW, base, expo)
+        if kind == KIND_UNARY:
             name = node.getname()
             if name == "log10":
-                return _bin(_DIV, _un(ca.OP_LOG, vals[0]), self.const(_LN10))
-            op = _UNARY_OPS.get(name)
+                return _bin(_OP_DIV, _un(ca.OP_LOG, vals[0]), self.const(_LN10))
+            op = UNARY_OPS.get(name)
             if op is None:
                 raise NotImplementedError(
                     f"cge.solve: unary function {name!r} is not supported by the CasADi "
                     f"converter (expression: {node})"
                 )
             return _un(op, vals[0])
-        if kind in (_MAX, _MIN):
-            op = ca.OP_FMAX if kind == _MAX else ca.OP_FMIN
+        if kind in (KIND_MAX, KIND_MIN):
+            op = ca.OP_FMAX if kind == KIND_MAX else ca.OP_FMIN
             acc = vals[0]
             for v in vals[1:]:
                 acc = _bin(op, acc, v)
@@ -216,7 +176,7 @@ class PyomoToCasadi:
         raise AssertionError(kind)  # pragma: no cover
 
     def _children(self, kind, node):
-        if kind == _NAMED:
+        if kind == KIND_NAMED:
             expr = node.expr
             if expr is None:
                 raise ValueError(f"cge.solve: named Expression {node.name} has no expression")
@@ -228,8 +188,8 @@ class PyomoToCasadi:
         if child.__class__ in native_numeric_types:
             return self.const(float(child))
         kind = self._kind(child)
-        if kind in _COMPOSITE:
-            if kind == _NAMED:
+        if kind in COMPOSITE_KINDS:
+            if kind == KIND_NAMED:
                 self.stats["named_refs"] += 1
             return self._memo[id(child)]
         return self._leaf(child, kind)
@@ -239,13 +199,13 @@ class PyomoToCasadi:
         if root.__class__ in native_numeric_types:
             return self.const(float(root))
         kind = self._kind(root)
-        if kind not in _COMPOSITE:
+        if kind not in COMPOSITE_KINDS:
             return self._leaf(root, kind)
         self._keepalive.append(root)
         memo = self._memo
         if id(root) in memo:
             self.stats["memo_hits"] += 1
-            if kind == _NAMED:
+            if kind == KIND_NAMED:
                 self.stats["named_refs"] += 1
             return memo[id(root)]
         stack = [root]
@@ -262,13 +222,13 @@ class PyomoToCasadi:
             for c in children:
                 if c.__class__ in native_numeric_types:
                     continue
-                if kind_of(c) in _COMPOSITE and id(c) not in memo:
+                if kind_of(c) in COMPOSITE_KINDS and id(c) not in memo:
                     stack.append(c)
                     pending = True
             if pending:
                 continue
             vals = [self._value_of(c) for c in children]
-            if k == _NAMED:
+            if k == KIND_NAMED:
                 self.stats["named_converted"] += 1
                 val = vals[0]
                 if self.named_as_symbols and not val.is_constant():
@@ -281,7 +241,7 @@ class PyomoToCasadi:
                 memo[nid] = self._combine(k, node, vals)
             self.stats["nodes_converted"] += 1
             stack.pop()
-        if kind == _NAMED:
+        if kind == KIND_NAMED:
             self.stats["named_refs"] += 1
         return memo[id(root)]
 

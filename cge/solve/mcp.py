@@ -27,7 +27,7 @@ descent direction. If the line search stalls, the solve restarts from the start 
 smoothing continuation: ``φ_μ(a, b) = √(a² + b² + 2μ²) − a − b`` for μ = 0.1 … 1e-8, then 0.
 The answer is re-checked on the Pyomo model: the complementarity error of each pair,
 ``|min(x − l, F)|`` and the like, must be below ``check_tol``, and so must the dropped market
-Walras' law makes redundant; otherwise :class:`~cge.solve.core.SolveError` is raised and the
+Walras' law makes redundant; otherwise :class:`~cge.solve.system.SolveError` is raised and the
 variables are restored. No PATH library (the MPSGE standard) can be installed from PyPI here;
 :func:`path_available` says whether Pyomo can see one.
 """
@@ -43,7 +43,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._structure import active_rows, check_start_values
-from .core import CasadiSystem, SolveError
+from .system import CasadiSystem, SolveError
 
 AT_BOUND_TOL = 1e-9
 _R2 = 1.0 / math.sqrt(2.0)
@@ -118,7 +118,7 @@ class MCPSystem:
             key = var_of_con.get(id(c))
             if key is None:
                 continue
-            j = col.get(id(em._var_of(key)))
+            j = col.get(id(em.var_of(key)))
             if j is None:
                 continue
             v = sys_.unknowns[j]
@@ -157,20 +157,20 @@ class MCPSystem:
         t_start = time.perf_counter()
         sys_ = self.system
         rows = active_rows(self.em.pyomo)          # runs the model's pre-solve hook
-        if sys_._structure_changed(rows):
-            sys_._compile(rows)
+        if sys_.structure_changed(rows):
+            sys_.compile(rows)
         unknowns = sys_.unknowns
         check_start_values(unknowns)
-        p = sys_._param_values()
+        p = sys_.param_values()
         j_of, lo, hi = self._pairing()
         n = len(unknowns)
         x0 = np.array([v.value for v in unknowns], dtype=float)
         saved = x0.copy()
-        vlb, vub = sys_._bounds()
+        vlb, vub = sys_.bounds()
         x = np.clip(x0, vlb, vub)
 
         def F_of(x_):
-            return sys_._F(x_, p).full().ravel()
+            return sys_.residuals(x_, p)
 
         def merit(x_, mu):
             F = F_of(x_)
@@ -239,7 +239,7 @@ class MCPSystem:
             if it >= max_iter:
                 return x, "max_iter", it, f"no convergence in {max_iter} iterations"
             it += 1
-            F, JF = sys_._jacobian(x, p)
+            F, JF = sys_.jacobian(x, p)
             ph, dF, dX = self._phi(x, F, j_of, lo, hi, with_jacobian=True, mu=mu)
             J = sp.diags(dF) @ JF
             if len(rows_i):
@@ -247,7 +247,7 @@ class MCPSystem:
             J = J.tocsc()
             grad = J.T @ ph
             try:
-                d = sys_._linsolve(J, -ph)
+                d = sys_.linsolve(J, -ph)
                 ok = bool(np.all(np.isfinite(d))) and float(grad @ d) < -1e-12 * float(d @ d)
             except (RuntimeError, ValueError, np.linalg.LinAlgError):
                 ok = False
@@ -312,8 +312,7 @@ class MCPSystem:
 def solve_mcp(em, **kw) -> MCPResult:
     """Compile ``em`` (cached on it) and solve it as a mixed complementarity problem; keyword
     arguments go to :meth:`MCPSystem.solve` (``tol``, ``max_iter``, ``check_tol``)."""
-    system = getattr(em, "_mcp_system", None)
+    system = em.solver_cache.get("mcp")
     if system is None:
-        system = MCPSystem(em)
-        em._mcp_system = system
+        system = em.solver_cache["mcp"] = MCPSystem(em)
     return system.solve(**kw)

@@ -1,4 +1,4 @@
-"""Random sparse CES input-output systems for scaling checks of ``cge.solve``.
+"""Square Pyomo test systems for ``cge.solve``: random sparse CES input-output systems, exchange economies.
 
 ``random_ces_system(n_goods)`` builds a square Pyomo model with ``2*n_goods``
 unknowns (prices ``p`` and outputs ``q``):
@@ -11,13 +11,11 @@ unknowns (prices ``p`` and outputs ``q``):
   referenced about ``k + 1`` times).
 
 With ``tax == 0`` the benchmark has ``p == 1`` and ``q`` solving a linear
-Leontief system. Run ``python -m cge.solve.bench [n_goods] [--ipopt]`` for timings.
+Leontief system (timings: ``python benchmarks/random_ces_solve.py``). Also a two-household
+exchange economy with a closed form, for the solver-route tests.
 """
 
 from __future__ import annotations
-
-import sys
-import time
 
 import numpy as np
 import pyomo.environ as pe
@@ -82,34 +80,6 @@ def _sample_without(rng, n, i, k):
     return list(out)
 
 
-def main(argv=None):  # pragma: no cover - manual smoke check
-    from cge.solve import compile_system
-
-    argv = sys.argv[1:] if argv is None else argv
-    methods = ("auto", "ipopt") if "--ipopt" in argv else ("auto",)
-    argv = [a for a in argv if not a.startswith("--")]
-    n_goods = int(argv[0]) if argv else 1500
-    t0 = time.perf_counter()
-    m = random_ces_system(n_goods)
-    print(f"build pyomo model ({2 * n_goods} unknowns): {time.perf_counter() - t0:.2f}s")
-    for method in methods:
-        for v in m.p.values():
-            v.set_value(1.0)
-        for i in m.G:
-            m.tax[i] = 0.0
-        t0 = time.perf_counter()
-        cs = compile_system(m, route="casadi", method=method)
-        print(f"[{method}] compile {time.perf_counter() - t0:.2f}s {cs.compile_timings} {cs.walk_stats}")
-        for it, tax in enumerate((0.1, 0.2, 0.05)):
-            for i in m.G:
-                m.tax[i] = tax * ((i % 3) / 2.0)
-            t0 = time.perf_counter()
-            r = cs.solve()
-            print(f"[{method}] solve {it} total {time.perf_counter() - t0:.2f}s: {r.summary()}")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
 
 
 def exchange_economy(sigma: float | None = None, drop_market: bool = True):

@@ -2,11 +2,12 @@
 
 Routes
 ------
-``casadi``  Pyomo -> CasADi SX (walked once), then by default a damped Newton
-            method on the exact sparse Jacobian (SuperLU, backtracking on
-            ||F||^2, rejecting non-finite trial points); if Newton fails or ends
-            outside the variable bounds, CasADi's bundled Ipopt (MUMPS, exact
-            Hessian, bounds enforced, tol ~1e-10) is run from the original start
+``casadi``  the rows walked once into a numpy tape (residuals and exact sparse
+            Jacobian by forward mode, :mod:`cge.solve._functions`), then by default a
+            damped Newton method (steps by block-preconditioned GMRES or SuperLU,
+            backtracking on ||F||^2, rejecting non-finite trial points); if Newton
+            fails or ends outside the variable bounds, CasADi's bundled Ipopt (MUMPS,
+            exact Hessian, bounds enforced, tol ~1e-10) is run from the original start
             point. ``method="newton"`` / ``method="ipopt"`` force one algorithm.
 ``ipopt``   Pyomo's ``SolverFactory('ipopt')`` (needs a real executable).
 ``pounce``  pyomo-pounce's ``SolverFactory('pounce')`` (independent cross-check).
@@ -27,7 +28,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..core.gc_pause import gc_paused
 from ..errors import CGEError
+from ._functions import BUILDERS, make_functions
 from ._linear import BlockGMRES, part_codes, partition_of
 from ._routes import resolve_route
 from ._structure import (
@@ -41,12 +44,10 @@ from ._structure import (
     overall_max,
     residual_table,
 )
+from .tape import take_base_tape
 
-#: how the CasADi graph is built: "walker" (node by node from the Pyomo expressions) or "tape"
-#: (from the numpy tape of the rows, faster). The tape builder is not the default: on the synthetic
-#: 20 x 30 benchmark of seed 7 its definitions of named expressions have a structural zero that
-#: CasADi's substitution refuses (tests/test_large_models.py), so it stays opt-in until fixed.
-DEFAULT_BUILDER = "walker"
+#: how the residual and Jacobian functions are built by default (see :data:`BUILDERS`)
+DEFAULT_BUILDER = "tape"
 
 
 @dataclass
@@ -138,32 +139,10 @@ def _finish(route, algorithm, status, ok, iterations, rows, unknowns, saved, tim
 #: ``lu``          direct sparse LU, dense LU once SuperLU's fill passes 15% (before issue 11);
 #: ``auto``        ``block_gmres`` when the model declares a partition, else ``lu``.
 LINEAR_SOLVERS = ("auto", "block_gmres", "lu")
-#: How the CasADi graph is made from the Pyomo rows: ``tape`` walks them once into a numpy tape
-#: (also used for the residual check) and builds SX one operation group at a time; ``walker``
-#: converts node by node (:mod:`cge.solve._walker`, before issue 11).
-BUILDERS = ("tape", "walker")
-
-
-def _jacobian_by_block(G, v, blocks):
-    """Symbolic Jacobian of the rows ``G`` in ``v``, one CasADi call per equation block."""
-    import casadi as ca
-
-    groups: dict = {}
-    for i, b in enumerate(blocks):
-        groups.setdefault(b, []).append(i)
-    if len(groups) <= 1:
-        return ca.jacobian(G, v)
-    order = [i for idx in groups.values() for i in idx]
-    stacked = ca.vertcat(*[ca.jacobian(G[idx], v) for idx in groups.values()])
-    if order == list(range(len(order))):
-        return stacked
-    back = np.empty(len(order), dtype=np.int64)
-    back[order] = np.arange(len(order))
-    return stacked[back.tolist(), :]
 
 
 class CasadiSystem:
-    """A square Pyomo system compiled to CasADi functions (walked once)."""
+    """A square Pyomo system compiled once to residual and Jacobian functions (the casadi route)."""
 
     route = "casadi"
 
@@ -176,102 +155,29 @@ class CasadiSystem:
         self.method = method
         self.linear_solver = linear_solver
         if builder not in BUILDERS:
-            raise ValueError(f"builder must be one of {', '.join(BUILDERS)}")
+            raise ValueError(f"builder must be one of {', '.join(BUILDERS)}")  # before the walk
         self.builder = builder
         self.linear_stats: dict = {}
         self._nlp = None
         self.n_compiles = 0
-        self._compile()
+        self.compile()
 
     # ------------------------------------------------------------ compilation
-    def _compile(self, rows=None):
-        """Walk the rows once. Every named Expression becomes an intermediate
-        symbol z_k = h_k(x, z_<k, p). From that we build
-
-        * ``F(x, p)``: the residuals with all z inlined (``substitute_inplace``);
-        * ``Z(x, p)``: the values of all z;
-        * ``JB(x, z, p)``: G and the four sparse blocks dG/dx, dG/dz, dH/dx, dH/dz.
-
-        The Newton Jacobian is assembled numerically by the chain rule
-        J = Gx + Gz (I - Hz)^-1 Hx (Hz is nilpotent: a short fixed-point loop),
-        which avoids CasADi's symbolic Jacobian of the fully inlined graph (the
-        costly part of setup for dense-ish CGE rows). Ipopt (fallback) is built
-        lazily on the inlined residuals.
-        """
-        import casadi as ca
-        import scipy.sparse as sp
-
-        from . import _newton  # noqa: F401  (import scipy.sparse.linalg outside the timed solve)
-        from ._walker import PyomoToCasadi
-
-        t0 = time.perf_counter()
+    def compile(self, rows=None) -> dict:
+        """Walk the rows once into residual and Jacobian functions (:mod:`cge.solve._functions`)
+        and set up the Newton step's linear solver; returns the walk / setup times."""
         rows = rows if rows is not None else active_rows(self.model)
-        if self.builder == "tape":
-            from ._tape import Tape
-
-            tape = Tape([c.body for c in rows.cons] + [c.upper if c.upper is not None else c.lower
-                                                       for c in rows.cons])
-            out, unknowns, x, params, p, z, H = tape.to_casadi()
-            m = len(rows.cons)
-            G = out[:m] - out[m:] if m else ca.SX(0, 1)
-            check_square(rows, unknowns)
-            self.walk_stats = {"nodes_converted": tape.n_operations, "levels": tape.n_levels,
-                               "n_intermediates": z.numel()}
-            self._checker = RowChecker(rows, tape=tape)
-            self.unknowns, self.params = unknowns, params
-        else:
-            conv = PyomoToCasadi(named_as_symbols=True)
-            g = []
-            sub = ca.OP_SUB
-            for c in rows.cons:
-                body = conv.convert(c.body)
-                bound = c.upper if c.upper is not None else c.lower
-                g.append(ca.SX.binary(sub, body, conv.convert(bound)))
-            check_square(rows, conv.unknowns)
-            self.walk_stats = dict(conv.stats)
-            self.walk_stats["n_intermediates"] = len(conv.z_syms)
-            self._checker = RowChecker(rows)
-            self.unknowns = conv.unknowns
-            self.params = conv.params
-            x = ca.vertcat(*conv.x_syms) if conv.x_syms else ca.SX(0, 1)
-            p = ca.vertcat(*conv.p_syms) if conv.p_syms else ca.SX(0, 1)
-            G = ca.vertcat(*g) if g else ca.SX(0, 1)
-            z = ca.vertcat(*conv.z_syms) if conv.z_syms else ca.SX(0, 1)
-            H = ca.vertcat(*conv.z_defs) if conv.z_syms else ca.SX(0, 1)
-            conv.release()
-        t1 = time.perf_counter()
-
-        self.rows = rows
-        n, nz = len(self.unknowns), z.numel()
-        self._n, self._nz = n, nz
-        if nz:
-            (H_in,), (G_in,) = ca.substitute_inplace([z], [H], [G], False)
-        else:
-            H_in, G_in = H, G
-        self._F = ca.Function("F", [x, p], [G_in])
-        self._Z = ca.Function("Z", [x, p], [H_in])
-        # Jacobians in (x, z) jointly (one call sweeps the graph once per colour, so two calls
-        # beat four), and dG by equation block: rows of one block look alike, need few colours
-        # (measured 2.4x faster than one call over all rows at 20x30)
-        xz = ca.vertcat(x, z)
-        self._JB = ca.Function("JB", [x, z, p], [G, _jacobian_by_block(G, xz, rows.blocks), ca.jacobian(H, xz)])
-        # nesting depth of named expressions = nilpotency index of Hz
-        depth = 0
-        if nz:
-            hz = ca.jacobian_sparsity(H, z)
-            rr, cc = hz.get_triplet()
-            P0 = sp.csr_matrix((np.ones(len(rr)), (rr, cc)), shape=(nz, nz))
-            P = P0
-            while P.nnz:
-                P = P0 @ P
-                depth += 1
-                if depth > nz:  # pragma: no cover - would mean a cycle
-                    raise RuntimeError("cycle among named expressions")
-        self._depth = depth
-        self._sym = (x, p, G_in)
+        with gc_paused():
+            funcs = make_functions(rows, self.builder, base=take_base_tape(self.model))
+        check_square(rows, funcs.unknowns)
+        self._funcs = funcs
+        self.rows, self.unknowns, self.params = rows, funcs.unknowns, funcs.params
+        self.walk_stats = funcs.walk_stats
+        #: the rows' outputs on the tape (after the model's flows when they share it), or None
+        self.tape_outputs = getattr(funcs, "outputs", None)
+        self._checker = RowChecker(rows, tape=getattr(funcs, "tape", None), outputs=getattr(funcs, "outputs", None))
         self._nlp = None  # built lazily (exact Hessian is the expensive part)
         self._use_dense = None
-        t2 = time.perf_counter()
         self._sig_cons = [id(c) for c in rows.cons]
         self._block_gmres = None
         part_of = partition_of(self.model)
@@ -279,29 +185,20 @@ class CasadiSystem:
             raise ValueError("linear_solver='block_gmres' needs a partition (cge.solve.declare_partition)")
         if self.linear_solver != "lu" and part_of is not None:
             self._block_gmres = BlockGMRES(part_codes(rows.cons, part_of), part_codes(self.unknowns, part_of),
-                                           fallback=self._linsolve)
+                                           fallback=self.linsolve)
         self.n_compiles += 1
-        self.compile_timings = {"walk_s": t1 - t0, "setup_s": t2 - t1}
+        self.compile_timings = dict(funcs.timings)
         return self.compile_timings
 
-    def _jacobian(self, x, p):
-        """Residuals and the reduced Jacobian (scipy CSC) at x."""
-        zv = self._Z(x, p).full().ravel() if self._nz else np.zeros(0)
-        g, Gxz, Hxz = self._JB(x, zv, p)
-        n = self._n
-        Gxz = Gxz.sparse().tocsc()
-        J = Gxz[:, :n]
-        if self._nz:
-            Hxz = Hxz.sparse().tocsc()
-            Gz, Hx, Hz = Gxz[:, n:], Hxz[:, :n], Hxz[:, n:]
-            Y = Hx
-            if self._depth:
-                for _ in range(self._depth):
-                    Y = Hx + Hz @ Y
-            J = J + Gz @ Y
-        return g.full().ravel(), J.tocsc()
+    def residuals(self, x, p) -> np.ndarray:
+        """Residuals of the rows at unknowns ``x`` and parameter values ``p``."""
+        return self._funcs.residuals(x, p)
 
-    def _linsolve(self, J, rhs):
+    def jacobian(self, x, p):
+        """Residuals and the Newton Jacobian (scipy CSC) at ``x``."""
+        return self._funcs.jacobian(x, p)
+
+    def linsolve(self, J, rhs):
         """Sparse LU; switches this system to dense LU when SuperLU's fill-in is
         near dense (random-like sparsity) and n is small enough for dense."""
         import warnings
@@ -327,12 +224,12 @@ class CasadiSystem:
 
     def _newton_linsolve(self, J, rhs):
         if self._block_gmres is None:
-            return self._linsolve(J, rhs)
+            return self.linsolve(J, rhs)
         dx = self._block_gmres(J, rhs)
         self.linear_stats = dict(self._block_gmres.stats)
         return dx
 
-    def _structure_changed(self, rows) -> bool:
+    def structure_changed(self, rows) -> bool:
         if len(rows.cons) != len(self._sig_cons):
             return True
         if any(id(c) != s for c, s in zip(rows.cons, self._sig_cons)):
@@ -361,19 +258,19 @@ class CasadiSystem:
                 "ipopt.linear_solver": "mumps",
             }
             opts.update({f"ipopt.{k}": v for k, v in extra})
-            x, p, G_in = self._sym
+            x, p, G_in = self._funcs.symbolic()
             nlp = {"x": x, "p": p, "f": ca.SX(0), "g": G_in}
             self._nlp = (opts_key, ca.nlpsol("cge_ipopt", "ipopt", nlp, opts))
         return self._nlp[1]
 
-    def _param_values(self) -> np.ndarray:
+    def param_values(self) -> np.ndarray:
         vals = [p.value for p in self.params]
         if any(v is None for v in vals):
             bad = [p.name for p, v in zip(self.params, vals) if v is None][:5]
             raise ValueError(f"cge.solve: parameter(s)/fixed var(s) without a value: {bad}")
         return np.array(vals, dtype=float)
 
-    def _bounds(self):
+    def bounds(self):
         lb = np.array([-np.inf if v.lb is None else v.lb for v in self.unknowns], dtype=float)
         ub = np.array([np.inf if v.ub is None else v.ub for v in self.unknowns], dtype=float)
         return lb, ub
@@ -390,81 +287,72 @@ class CasadiSystem:
         method = method or self.method
         timings = _timings()
         rows = active_rows(self.model)
-        recompiled = False
-        if self._structure_changed(rows):
-            ct = self._compile(rows)
+        note = ""
+        if self.structure_changed(rows):
+            ct = self.compile(rows)
             timings["walk_s"] += ct["walk_s"]
             timings["setup_s"] += ct["setup_s"]
-            recompiled = True
-        rows = self.rows
-        unknowns = self.unknowns
+            note = "structure changed since compile: recompiled. "
+        rows, unknowns = self.rows, self.unknowns
         n = len(unknowns)
         check_start_values(unknowns)
         x0 = _read(unknowns)
-        p = self._param_values()
-        saved = x0.copy()
-        note = "structure changed since compile: recompiled. " if recompiled else ""
+        p = self.param_values()
 
-        def fun(x):
-            return self._F(x, p).full().ravel()
-
-        def fun_jac(x):
-            return self._jacobian(x, p)
+        def finish(algorithm, status, ok, iters, msg):
+            return _finish("casadi", algorithm, status, ok, iters, rows, unknowns, x0.copy(), timings,
+                           check_tol, msg.strip(), n, checker=self._checker)
 
         t0 = time.perf_counter()
-        f0 = fun(x0) if n else np.zeros(0)
+        f0 = self.residuals(x0, p) if n else np.zeros(0)
         fmax0 = float(np.max(np.abs(f0))) if n else 0.0
         if np.isfinite(fmax0) and fmax0 <= tol:
             timings["solve_s"] += time.perf_counter() - t0
-            return _finish("casadi", "none", "already_solved", True, 0, rows, unknowns,
-                           saved, timings, check_tol,
-                           note + "start point satisfies all equations; no solver called", n,
-                           checker=self._checker)
-
-        algorithm, status, ok, iters, msg = "", "", False, 0, note
-        ipopt_setup = 0.0
-        x = x0
+            return finish("none", "already_solved", True, 0,
+                          note + "start point satisfies all equations; no solver called")
+        algorithm, status, ok, iters, msg, x = "", "", False, 0, note, x0
         if method in ("auto", "newton"):
-            from ._newton import damped_newton
-
-            nr = damped_newton(fun, fun_jac, x0, tol=tol, max_iter=max_iter,
-                               stall_tol=check_tol * 1e-2, linsolve=self._newton_linsolve)
-            algorithm, status, iters = "newton", nr.status, nr.iterations
-            ok = nr.status == "converged"
-            if ok:
-                lb, ub = self._bounds()
-                scale = 1.0 + np.abs(nr.x)
-                viol = np.maximum(lb - nr.x, nr.x - ub) / scale
-                if np.any(viol > bound_tol):
-                    k = int(np.argmax(viol))
-                    ok, status = False, "bounds_violated"
-                    nr.message = (f"Newton root violates bounds, e.g. {unknowns[k].name}="
-                                  f"{nr.x[k]:.6g} outside [{lb[k]}, {ub[k]}]")
-            msg += nr.message
-            x = nr.x
+            x, status, ok, iters, newton_msg = self._newton(x0, p, tol, max_iter, check_tol, bound_tol)
+            algorithm, msg = "newton", msg + newton_msg
+        ipopt_setup = 0.0
         if not ok and method in ("auto", "ipopt"):
-            ts = time.perf_counter()
-            extra = tuple(sorted((ipopt_options or {}).items()))
-            solver = self._ipopt_solver((tol, max_iter, extra))
-            ipopt_setup = time.perf_counter() - ts
+            x, status, ok, ipopt_iters, ipopt_setup = self._ipopt(x0, p, tol, max_iter, ipopt_options)
             timings["setup_s"] += ipopt_setup
-            lb, ub = self._bounds()
-            sol = solver(x0=x0, p=p, lbx=lb, ubx=ub, lbg=0.0, ubg=0.0)
-            st = solver.stats()
-            prev = algorithm
-            algorithm = "newton->ipopt" if prev else "ipopt"
-            status = str(st.get("return_status", "unknown"))
-            iters += int(st.get("iter_count", 0))
-            ok = bool(st.get("success", False))
-            if prev:
-                msg = f"{msg} -> fell back to Ipopt: {status}"
-            else:
-                msg = f"{msg}Ipopt: {status}"
-            x = sol["x"].full().ravel()
+            iters += ipopt_iters
+            msg = f"{msg} -> fell back to Ipopt: {status}" if algorithm else f"{msg}Ipopt: {status}"
+            algorithm = "newton->ipopt" if algorithm else "ipopt"
         timings["solve_s"] += time.perf_counter() - t0 - ipopt_setup
         _write(unknowns, x)
-        return _finish("casadi", algorithm, status, ok, iters, rows, unknowns, saved,
-                       timings, check_tol, msg.strip(), n, checker=self._checker)
+        return finish(algorithm, status, ok, iters, msg)
+
+    def _newton(self, x0, p, tol, max_iter, check_tol, bound_tol):
+        """Damped Newton from ``x0``; a root outside the variable bounds is not accepted."""
+        from ._newton import damped_newton
+
+        nr = damped_newton(lambda x: self.residuals(x, p), lambda x: self.jacobian(x, p), x0, tol=tol,
+                           max_iter=max_iter, stall_tol=check_tol * 1e-2, linsolve=self._newton_linsolve)
+        ok = nr.status == "converged"
+        status, message = nr.status, nr.message
+        if ok:
+            lb, ub = self.bounds()
+            viol = np.maximum(lb - nr.x, nr.x - ub) / (1.0 + np.abs(nr.x))
+            if np.any(viol > bound_tol):
+                k = int(np.argmax(viol))
+                ok, status = False, "bounds_violated"
+                message = (f"Newton root violates bounds, e.g. {self.unknowns[k].name}="
+                           f"{nr.x[k]:.6g} outside [{lb[k]}, {ub[k]}]")
+        return nr.x, status, ok, nr.iterations, message
+
+    def _ipopt(self, x0, p, tol, max_iter, ipopt_options):
+        """CasADi's Ipopt from ``x0`` with the variable bounds; returns its setup time apart."""
+        ts = time.perf_counter()
+        solver = self._ipopt_solver((tol, max_iter, tuple(sorted((ipopt_options or {}).items()))))
+        setup = time.perf_counter() - ts
+        lb, ub = self.bounds()
+        sol = solver(x0=x0, p=p, lbx=lb, ubx=ub, lbg=0.0, ubg=0.0)
+        st = solver.stats()
+        return (sol["x"].full().ravel(), str(st.get("return_status", "unknown")), bool(st.get("success", False)),
+                int(st.get("iter_count", 0)), setup)
 
 
 # ------------------------------------------------------------------- pyomo routes
