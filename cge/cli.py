@@ -94,6 +94,14 @@ def _print_phase_in_path(out: Path) -> None:
             print(df.to_string(index=False))
 
 
+def cmd_options(args) -> int:
+    """Print every scenario and solver option of the schema (the README's options table)."""
+    from cge.options import markdown_table
+
+    sys.stdout.write(markdown_table())
+    return 0
+
+
 def cmd_info(args) -> int:
     import casadi
     import pyomo
@@ -260,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_compare)
     i = sub.add_parser("info", parents=dbg, help="solver routes in use and why, default data")
     i.set_defaults(func=cmd_info)
+    o = sub.add_parser("options", parents=dbg, help="every scenario and solver option: kind, default, allowed values")
+    o.set_defaults(func=cmd_options)
     v = sub.add_parser("validate", parents=dbg, help="check a benchmark folder's identities and print its totals")
     v.add_argument("path")
     v.set_defaults(func=cmd_validate)

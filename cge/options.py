@@ -8,7 +8,7 @@ table come the dataclass defaults and the validation of :mod:`cge.scenario`, the
 field list of ``structure_of``, the fields a sweep may vary and its solver block
 (:mod:`cge.sweep.spec`), the BCA switches of the legitimacy panel (:mod:`cge.report.legitimacy`),
 the solver defaults of :func:`cge.run.run_scenarios` and the command line, and the options
-table of the README (``python -m cge.options`` prints it).
+table of the README (``cge options`` prints it).
 
 Kinds: ``text``, ``bool``, ``number`` (float in ``[low, high]``; ``optional``: may be null),
 ``positive`` (float > 0), ``int`` (integer >= ``low``), ``choice`` (one of ``choices``),
@@ -23,7 +23,6 @@ only with ``exporter_markup``, allowances only under a cap, ...) are in
 from __future__ import annotations
 
 import dataclasses
-import sys
 from dataclasses import dataclass
 
 from cge.errors import ScenarioError
@@ -342,6 +341,3 @@ def markdown_table() -> str:
                     f"{doc.replace('|', '/')} |")
     return "\n".join(rows) + "\n"
 
-
-if __name__ == "__main__":
-    sys.stdout.write(markdown_table())

@@ -2,7 +2,7 @@
 
 A scenario states the carbon policy of a coalition and every border-carbon-adjustment switch of
 spec section 5. Every option, its default, choices or range and doc is declared once in
-:mod:`cge.options` (the README's options table is generated from it: ``python -m cge.options``);
+:mod:`cge.options` (the README's options table is generated from it: ``cge options``);
 the dataclasses here take their defaults from it and :func:`scenario_from_dict` validates each
 value by its kind there. Unknown keys and bad values are errors naming the file and the key.
 
