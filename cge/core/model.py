@@ -591,7 +591,6 @@ class EquilibriumModel:
         comp = self.pyomo.component(key[0])
         return comp if key[1] is None else comp[key[1]]
 
-    _var_of = var_of  # cge/core/query.py (helper D's file) still calls the old name
 
     def condition(self, var):
         """The condition (Pyomo ``ConstraintData``) paired with variable ``var``, or None."""
