@@ -43,6 +43,7 @@ from cge.bca.border import CREDIT_SMOOTHING, charge_intensity, coverage_shares, 
 from cge.bca.carbon import FB_SMOOTHING, PRICE_SCALE, fischer_burmeister  # noqa: F401 (re-exported)
 from cge.bca.declaration import Declaration
 from cge.benchmark import Benchmark
+from cge.core.gc_pause import gc_paused
 from cge.core.model import EquilibriumModel
 from cge.design import (  # noqa: F401 (re-exported: the dataset checks used to live here)
     ResolvedDesign,
@@ -89,9 +90,10 @@ class BCAModel:
         self.priced = tuple(r for r in self.R if r in self.coalition or r in self.structure.foreign_priced)
         self.em = EquilibriumModel(f"bca[{b.name}]")
         self.theta = {basis: intensity.by_basis(b, basis) for basis in intensity.BASES}
-        self.d = self._declare_variables(Flows(b))
-        self._declare_parameters()
-        self._declare_blocks()
+        with gc_paused():  # millions of live expression objects, no cyclic garbage (cge.core.gc_pause)
+            self.d = self._declare_variables(Flows(b))
+            self._declare_parameters()
+            self._declare_blocks()
         self.pyomo = self.em.build()
         declare_partition(self.pyomo, region_part(self.R))
         #: every unknown with its benchmark value (for cold starts and the welfare decomposition)
@@ -99,10 +101,6 @@ class BCAModel:
                                 for v in (var.values() if var.is_indexed() else [var]) if not v.fixed]
         self.E0 = b.emissions
         self.apply(scenario, design)
-
-    @property
-    def _benchmark_point(self) -> list:  # the name cge.decomposition reads (until it moves to benchmark_point)
-        return self.benchmark_point
 
     # ----- declaration ------------------------------------------------------------------
     def _declare_variables(self, fl: Flows) -> Declaration:

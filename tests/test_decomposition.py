@@ -30,10 +30,10 @@ CHANNEL_COLUMNS = [f"{c}_bn_usd" for c in CHANNELS]
 
 
 def snapshot_at_benchmark(bm):
-    saved = [v.value for v, _ in bm._benchmark_point]
+    saved = [v.value for v, _ in bm.benchmark_point]
     bm.reset_to_benchmark()
     p = snapshot(bm)
-    for (v, _), x in zip(bm._benchmark_point, saved):
+    for (v, _), x in zip(bm.benchmark_point, saved):
         v.set_value(x)
     return p
 
