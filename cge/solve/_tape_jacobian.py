@@ -137,7 +137,6 @@ class TapeJacobian:
         self._index_plan = IndexPlan(self, x_slots)
         h = self._index_plan
         self._depth = nesting_depth((h.h_rows[h.hz], h.h_cols[h.hz] - n), nz) if nz else 0
-        h.compile_chain_rule(self._depth)
 
     def _plan(self, entries, block):
         """Static index arrays of one level: the distinct argument slots it reads, grouped by the
@@ -181,7 +180,7 @@ class TapeJacobian:
             v = self.tape.slot_values(leaf_values)
             local = [np.concatenate([d for e in entries for d in e.values(v)] or [np.zeros(0)])
                      for entries in self._levels]
-            J = self._index_plan.jacobian(local)
+            J = self._index_plan.jacobian(local, self._depth)
         return self._residuals(v), J
 
     def _residuals(self, v):
@@ -329,68 +328,26 @@ class IndexPlan:
         rows, cols = keys // n_cols, keys % n_cols
         self.gx = np.flatnonzero(cols < n)
         self.gz = np.flatnonzero(cols >= n)
-        self.g_rows, self.g_cols = rows, cols
+        self.gx_csr = (cols[self.gx], _csr_parts(rows[self.gx], m))
+        self.gz_csr = (cols[self.gz] - n, _csr_parts(rows[self.gz], m))
 
-    def compile_chain_rule(self, depth: int):
-        """Pair plans of ``Y = Hx + Hz Y`` (``depth`` passes, on the structure of the fixed point)
-        and of ``J = Gx + Gz Y`` (entries in CSC order)."""
-        nz, n, m = self.n_z, self.n, self.m
-        hx, hz = np.flatnonzero(~self.hz), np.flatnonzero(self.hz)
-        hx_keys = self.h_rows[hx] * n + self.h_cols[hx]
-        Hx1 = sp.csr_matrix((np.ones(len(hx)), self.h_cols[hx], self.h_ptr[0]), shape=(nz, n))
-        Hz1 = sp.csr_matrix((np.ones(len(hz)), self.h_cols[hz] - n, self.h_ptr[1]), shape=(nz, nz))
-        Y = Hx1
-        for _ in range(depth):
-            Y = Hx1 + Hz1 @ Y
-        Y = Y.tocoo()
-        y_keys = np.unique(Y.row.astype(np.int64) * n + Y.col)
-        y_ptr = _csr_parts(y_keys // n, nz)
-        item, q = _ranges(y_ptr[self.h_cols[hz] - n], np.diff(y_ptr)[self.h_cols[hz] - n])
-        pair_keys = self.h_rows[hz][item] * n + y_keys[q] % n
-        e = np.searchsorted(y_keys, pair_keys)
-        if len(e) and not np.array_equal(y_keys[np.minimum(e, len(y_keys) - 1)], pair_keys):
-            raise RuntimeError("cge.solve: the named expressions' chain rule has no fixed structure")
-        lev = _nesting_levels(self.h_rows[hz], self.h_cols[hz] - n, nz, depth)[self.h_rows[hz][item]]
-        passes = []
-        for d in range(1, depth + 1):
-            sel = np.flatnonzero(lev == d)
-            out, e_d = np.unique(e[sel], return_inverse=True)
-            passes.append((out, e_d.ravel(), hz[item][sel], q[sel]))
-        self.y_plan = (len(y_keys), np.searchsorted(y_keys, hx_keys), hx, passes)
-        gz_k = self.g_cols[self.gz] - n
-        item, q = _ranges(y_ptr[gz_k], np.diff(y_ptr)[gz_k])
-        keys = np.concatenate([self.g_cols[self.gx] * m + self.g_rows[self.gx],
-                               (y_keys[q] % n) * m + self.g_rows[self.gz][item]])
-        j_keys, e = np.unique(keys, return_inverse=True)
-        self.j_plan = (self.gz[item], q, e.ravel(), j_keys % m, _csr_parts(j_keys // m, n))
-
-    def jacobian(self, local: list[np.ndarray]):
-        """The Newton Jacobian (CSC) from each level's local partials."""
+    def jacobian(self, local: list[np.ndarray], depth: int):
+        """The Newton Jacobian (CSC) from each level's local partials; ``depth``: chain-rule passes."""
         D = self.D0.copy()
         H = np.empty(len(self.h_rows))
         for (p_rep, q, e, n_r, keep, dest, named, h_pos, _c, _r), L in zip(self.levels, local):
             R = np.bincount(e, weights=L[p_rep] * D[q], minlength=n_r)
             D[dest] = R[keep]
             H[h_pos] = R[named]
+        m, n, nz = self.m, self.n, self.n_z
         Gd = np.bincount(self.g_e, weights=self.g_sign * D[self.g_q], minlength=self.g_n)
-        n_y, y_hx, hx, passes = self.y_plan
-        Y = np.zeros(n_y)
-        Y[y_hx] = H[hx]
-        for out, e, y_p, y_q in passes:  # rows of one nesting level read only lower, final, rows
-            Y[out] += np.bincount(e, weights=H[y_p] * Y[y_q], minlength=len(out))
-        g_p, j_q, j_e, indices, indptr = self.j_plan
-        data = np.bincount(j_e, weights=np.concatenate([Gd[self.gx], Gd[g_p] * Y[j_q]]), minlength=len(indices))
-        J = sp.csc_matrix((data, indices, indptr), shape=(self.m, self.n))
-        J.eliminate_zeros()  # as scipy's products did: the pattern of the values
-        return J
-
-
-def _nesting_levels(rows: np.ndarray, cols: np.ndarray, nz: int, depth: int) -> np.ndarray:
-    """Level of each named expression in ``Hz`` (entries ``rows``, ``cols``): 0 if it reads no
-    other, else one more than the highest it reads."""
-    lev = np.zeros(nz, dtype=np.int64)
-    for _ in range(depth):
-        new = np.zeros(nz, dtype=np.int64)
-        np.maximum.at(new, rows, lev[cols] + 1)
-        lev = new
-    return lev
+        J = sp.csr_matrix((Gd[self.gx], *self.gx_csr), shape=(m, n))
+        if nz:
+            Gz = sp.csr_matrix((Gd[self.gz], *self.gz_csr), shape=(m, nz))
+            Hx = sp.csr_matrix((H[~self.hz], self.h_cols[~self.hz], self.h_ptr[0]), shape=(nz, n))
+            Hz = sp.csr_matrix((H[self.hz], self.h_cols[self.hz] - n, self.h_ptr[1]), shape=(nz, nz))
+            Y = Hx
+            for _ in range(depth):
+                Y = Hx + Hz @ Y
+            J = J + Gz @ Y
+        return J.tocsc()
