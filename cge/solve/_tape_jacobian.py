@@ -11,7 +11,10 @@ Named expressions (CES unit costs, price indices) are cut as in the CasADi route
 its definition a named value counts as its own unknown ``z_k``, so the rows stay sparse, and the
 Newton Jacobian is assembled by the chain rule ``J = Gx + Gz Y`` with ``Y = Hx + Hz Y``
 (``Hz`` is nilpotent: as many passes as named expressions are nested). The structure (which
-entries exist) is fixed when the tape is; each evaluation computes only the values.
+entries exist) is fixed when the tape is, so it is compiled once (:class:`IndexPlan`) into flat
+index arrays: an evaluation is, per level, one gather, one product and one ``np.bincount``, with
+no sparse matrix made until the final CSC (about ten times cheaper than scipy's row slicing, ``vstack``
+and products per level at 452 unknowns). :meth:`TapeJacobian.reference` keeps the scipy route.
 """
 
 from __future__ import annotations
