@@ -252,6 +252,10 @@ class _Growing:
         self.size = need
 
 
+def _index_dtype(size: int):
+    return np.int32 if size < 2**31 - 1 else np.int64
+
+
 def _csr_parts(rows: np.ndarray, n_rows: int) -> np.ndarray:
     """``indptr`` of sorted row indices."""
     return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
@@ -318,7 +322,9 @@ class IndexPlan:
         named = np.flatnonzero(is_named)
         h_pos = slice(h_offset, h_offset + len(named))
         h_rows = np.searchsorted(jac._named, a + r_rows[named])
-        level = (p_rep, q, e.ravel(), len(keys), keep, dest, named, h_pos, keys[named] % n_cols, h_rows)
+        small = _index_dtype(self.cols.size)  # int32 halves the plan's memory (and its gathers)
+        level = (p_rep.astype(small), q.astype(small), e.ravel().astype(small), len(keys), keep.astype(small),
+                 dest.astype(small), named, h_pos, keys[named] % n_cols, h_rows)
         return level, base + np.searchsorted(block, unit_keys)
 
     def _compile_outputs(self, out: np.ndarray, n_cols: int):
