@@ -11,7 +11,10 @@ Named expressions (CES unit costs, price indices) are cut as in the CasADi route
 its definition a named value counts as its own unknown ``z_k``, so the rows stay sparse, and the
 Newton Jacobian is assembled by the chain rule ``J = Gx + Gz Y`` with ``Y = Hx + Hz Y``
 (``Hz`` is nilpotent: as many passes as named expressions are nested). The structure (which
-entries exist) is fixed when the tape is; each evaluation computes only the values.
+entries exist) is fixed when the tape is, so it is compiled once (:class:`IndexPlan`) into flat
+index arrays: an evaluation is, per level, one gather, one product and one ``np.bincount``, with
+no sparse matrix made until the final CSC (about ten times cheaper than scipy's row slicing, ``vstack``
+and products per level at 452 unknowns). :meth:`TapeJacobian.reference` keeps the scipy route.
 """
 
 from __future__ import annotations
@@ -134,12 +137,9 @@ class TapeJacobian:
         self._x_block = sp.csr_matrix((np.ones(n), (x_slots, np.arange(n))), shape=(n_in, self.n_cols))
         self._named = named
         self._plans = [self._plan(level, i + 1) for i, level in enumerate(self._levels)]
-        if self.nz:
-            _blocks, h_rows = self.slot_gradients(None, structural=True)
-            Hz = sp.vstack(h_rows, format="coo").tocsc()[:, n:].tocoo()
-            self._depth = nesting_depth((Hz.row, Hz.col), nz)
-        else:
-            self._depth = 0
+        self._index_plan = IndexPlan(self, x_slots)
+        h = self._index_plan
+        self._depth = nesting_depth((h.h_rows[h.hz], h.h_cols[h.hz] - n), nz) if nz else 0
 
     def _plan(self, entries, block):
         """Static index arrays of one level: the distinct argument slots it reads, grouped by the
@@ -177,6 +177,23 @@ class TapeJacobian:
         return blocks, h_rows
 
     def __call__(self, leaf_values):
+        """Residuals and the Newton Jacobian (CSC) at ``leaf_values`` by the index plan: per level
+        one gather, one product and one ``np.bincount`` (no sparse matrix until the chain rule)."""
+        with np.errstate(all="ignore"):
+            v = self.tape.slot_values(leaf_values)
+            local = [np.concatenate([d for e in entries for d in e.values(v)] or [np.zeros(0)])
+                     for entries in self._levels]
+            J = self._index_plan.jacobian(local, self._depth)
+        return self._residuals(v), J
+
+    def _residuals(self, v):
+        G = v[self._bodies] - v[self._bounds]
+        G[~np.isfinite(G)] = np.nan
+        return G
+
+    def reference(self, leaf_values):
+        """The same as ``self(leaf_values)`` by scipy sparse products level by level (the route
+        before the index plan; slower, kept to check it)."""
         with np.errstate(all="ignore"):
             v = self.tape.slot_values(leaf_values)
             blocks, h_rows = self.slot_gradients(v)
@@ -211,3 +228,135 @@ def nesting_depth(structure, nz: int) -> int:
         if depth > nz:  # pragma: no cover - would mean a cycle
             raise RuntimeError("cycle among named expressions")
     return depth
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray):
+    """``(item, position)`` for every position ``starts[i] .. starts[i] + lengths[i] - 1``."""
+    item = np.repeat(np.arange(len(starts)), lengths)
+    first = np.cumsum(lengths) - lengths
+    pos = np.repeat(starts - first, lengths) + np.arange(len(item))
+    return item, pos
+
+
+class _Growing:
+    """An int64 array appended to in chunks (amortised doubling)."""
+
+    def __init__(self):
+        self.buf, self.size = np.zeros(1024, dtype=np.int64), 0
+
+    def append(self, values: np.ndarray):
+        need = self.size + len(values)
+        if need > len(self.buf):
+            self.buf = np.resize(self.buf, max(need, 2 * len(self.buf)))
+        self.buf[self.size:need] = values
+        self.size = need
+
+
+def _index_dtype(size: int):
+    return np.int32 if size < 2**31 - 1 else np.int64
+
+
+def _csr_parts(rows: np.ndarray, n_rows: int) -> np.ndarray:
+    """``indptr`` of sorted row indices."""
+    return np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
+
+
+class IndexPlan:
+    """The sparsity of a :class:`TapeJacobian`, compiled once into flat index arrays.
+
+    Every slot's gradient row (in x and z) has a fixed set of entries; all of them live in one
+    data vector ``D`` (row ``s`` at ``D[start[s] : start[s] + length[s]]``, columns sorted). A
+    level's gradients are ``R = L @ src``: for every local partial ``p`` and every entry ``q`` of
+    the source row it multiplies, the pair ``(p, q)`` adds ``L[p] * D[q]`` to one entry of ``R``,
+    i.e. one ``np.bincount``. A named slot's row goes to ``H`` (``Hx``, ``Hz``) and its own row is
+    the unit entry of its ``z`` column. The rows ``body - bound`` are one more pair plan (signs
+    +-1). Entries are structural (no cancellation), so exact zeros may be stored."""
+
+    def __init__(self, jac: TapeJacobian, x_slots: np.ndarray):
+        n_cols, self.n, n_slots = jac.n_cols, jac.n, jac.tape.n_slots
+        self.start = np.zeros(n_slots, dtype=np.int64)
+        self.length = np.zeros(n_slots, dtype=np.int64)
+        self.cols = _Growing()
+        order = np.argsort(x_slots, kind="stable")
+        self.start[x_slots[order]] = np.arange(len(x_slots))
+        self.length[x_slots] = 1
+        self.cols.append(order)
+        constant = [np.arange(len(x_slots))]
+        h_rows, h_cols, self.levels = [], [], []
+        for entries, (a, b, *_rest) in zip(jac._levels, jac._plans):
+            level, unit = self._compile_level(jac, entries, a, b, sum(len(r) for r in h_rows))
+            self.levels.append(level)
+            constant.append(unit)
+            h_rows.append(level[-1])
+            h_cols.append(level[-2])
+        self.D0 = np.zeros(self.cols.size)
+        self.D0[np.concatenate(constant)] = 1.0
+        self.h_rows = np.concatenate(h_rows or [np.zeros(0, np.int64)])
+        self.h_cols = np.concatenate(h_cols or [np.zeros(0, np.int64)])
+        self.hz = self.h_cols >= self.n
+        self.h_ptr = (_csr_parts(self.h_rows[~self.hz], jac.nz), _csr_parts(self.h_rows[self.hz], jac.nz))
+        self.n_z, self.m = jac.nz, jac.n_rows
+        self._compile_outputs(np.concatenate([jac._bodies, jac._bounds]), n_cols)
+
+    def _compile_level(self, jac, entries, a: int, b: int, h_offset: int):
+        """Index arrays of one level (slots ``a .. b``) and the positions of its unit entries."""
+        n_cols = jac.n_cols
+        parts = [p for e in entries for p in e.parts]
+        ops = np.concatenate([p[0] for p in parts] or [np.zeros(0, np.int64)]) - a
+        args = np.concatenate([p[1] for p in parts] or [np.zeros(0, np.int64)])
+        p_rep, q = _ranges(self.start[args], self.length[args])
+        keys, e = np.unique(ops[p_rep] * n_cols + self.cols.buf[q], return_inverse=True)
+        r_rows = keys // n_cols
+        named_local = np.flatnonzero(jac.tape.named_slots[a:b])
+        is_named = jac.tape.named_slots[a:b][r_rows]
+        zcols = jac.n + np.searchsorted(jac._named, a + named_local)
+        unit_keys = named_local * n_cols + zcols
+        block = np.sort(np.concatenate([keys[~is_named], unit_keys]))
+        base = self.cols.size
+        counts = np.bincount(block // n_cols, minlength=b - a)
+        self.length[a:b] = counts
+        self.start[a:b] = base + np.cumsum(counts) - counts
+        self.cols.append(block % n_cols)
+        keep = np.flatnonzero(~is_named)
+        dest = base + np.searchsorted(block, keys[keep])
+        named = np.flatnonzero(is_named)
+        h_pos = slice(h_offset, h_offset + len(named))
+        h_rows = np.searchsorted(jac._named, a + r_rows[named])
+        small = _index_dtype(self.cols.size)  # int32 halves the plan's memory (and its gathers)
+        level = (p_rep.astype(small), q.astype(small), e.ravel().astype(small), len(keys), keep.astype(small),
+                 dest.astype(small), named, h_pos, keys[named] % n_cols, h_rows)
+        return level, base + np.searchsorted(block, unit_keys)
+
+    def _compile_outputs(self, out: np.ndarray, n_cols: int):
+        """The rows ``body - bound``: pairs (output, position) with sign +1 / -1, split by x / z column."""
+        m, n = self.m, self.n
+        item, q = _ranges(self.start[out], self.length[out])
+        keys, e = np.unique((item % m) * n_cols + self.cols.buf[q], return_inverse=True)
+        self.g_q, self.g_e, self.g_n = q, e.ravel(), len(keys)
+        self.g_sign = np.where(item < m, 1.0, -1.0)
+        rows, cols = keys // n_cols, keys % n_cols
+        self.gx = np.flatnonzero(cols < n)
+        self.gz = np.flatnonzero(cols >= n)
+        self.gx_csr = (cols[self.gx], _csr_parts(rows[self.gx], m))
+        self.gz_csr = (cols[self.gz] - n, _csr_parts(rows[self.gz], m))
+
+    def jacobian(self, local: list[np.ndarray], depth: int):
+        """The Newton Jacobian (CSC) from each level's local partials; ``depth``: chain-rule passes."""
+        D = self.D0.copy()
+        H = np.empty(len(self.h_rows))
+        for (p_rep, q, e, n_r, keep, dest, named, h_pos, _c, _r), L in zip(self.levels, local):
+            R = np.bincount(e, weights=L[p_rep] * D[q], minlength=n_r)
+            D[dest] = R[keep]
+            H[h_pos] = R[named]
+        m, n, nz = self.m, self.n, self.n_z
+        Gd = np.bincount(self.g_e, weights=self.g_sign * D[self.g_q], minlength=self.g_n)
+        J = sp.csr_matrix((Gd[self.gx], *self.gx_csr), shape=(m, n))
+        if nz:
+            Gz = sp.csr_matrix((Gd[self.gz], *self.gz_csr), shape=(m, nz))
+            Hx = sp.csr_matrix((H[~self.hz], self.h_cols[~self.hz], self.h_ptr[0]), shape=(nz, n))
+            Hz = sp.csr_matrix((H[self.hz], self.h_cols[self.hz] - n, self.h_ptr[1]), shape=(nz, nz))
+            Y = Hx
+            for _ in range(depth):
+                Y = Hx + Hz @ Y
+            J = J + Gz @ Y
+        return J.tocsc()
