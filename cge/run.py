@@ -254,7 +254,8 @@ def run_scenarios(
                        decomposition_steps, dict(tol=tol, max_iter=max_iter, check_tol=check_tol))
     timings["decomposition_s"] = time.perf_counter() - t0
     solver = {"route": route, "tol": tol, "check_tol": check_tol, "max_iter": max_iter,
-              "decomposition_steps": decomposition_steps, "linear_solver": "auto", **(compile_options or {})}
+              "decomposition_steps": decomposition_steps, "linear_solver": solver_default("linear_solver"),
+              **(compile_options or {})}
     return Comparison(benchmark, results, timings, refs, solver)
 
 
