@@ -91,3 +91,22 @@ def test_ces_results_are_continuous_as_sigma_tends_to_leontief():
     assert leontief["Y"] / leontief["U"] == pytest.approx(1.0, abs=1e-9)
     for k in ("X", "Y", "U", "PX", "PY"):
         assert near[k] == pytest.approx(leontief[k], abs=1e-5), k
+
+
+def test_an_unbuilt_equilibrium_model_solves_directly_to_the_mpsge_numbers():
+    """``solve_model(em)`` builds the declared model itself (no ``em.build()`` first)."""
+    from cge.solve import solve_model
+
+    em, v = two_by_two()
+    em.set_numeraire(v["PL"])
+    v["labour"].value = 77
+    res = solve_model(em, tol=1e-12)
+    assert res.max_residual < 1e-10
+    assert v["PK"].value == pytest.approx(1.1, abs=1e-6) and v["U"].value == pytest.approx(1.045482, abs=1e-6)
+
+
+def test_solving_something_that_is_not_a_model_names_what_was_given():
+    from cge.solve import solve_model
+
+    with pytest.raises(TypeError, match="cannot solve a dict"):
+        solve_model({"X": 1.0})

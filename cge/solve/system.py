@@ -431,6 +431,17 @@ class PyomoSolverSystem:
 
 
 # ---------------------------------------------------------------------- public API
+def pyomo_model_of(model):
+    """The Pyomo model to solve: ``model`` itself, or an equilibrium model's (``build()`` is
+    idempotent); anything else is a ``TypeError`` naming what was given."""
+    if hasattr(model, "component_data_objects"):
+        return model
+    if callable(getattr(model, "build", None)):
+        return model.build()
+    raise TypeError(f"cge.solve: cannot solve a {type(model).__name__}; pass a Pyomo model or an "
+                    "EquilibriumModel")
+
+
 def compile_system(model, route: str = "auto", method: str = "auto", linear_solver: str = "auto",
                    builder: str = DEFAULT_BUILDER):
     """Analyse (and for ``casadi``: walk + build CasADi functions for) ``model``.
@@ -441,8 +452,10 @@ def compile_system(model, route: str = "auto", method: str = "auto", linear_solv
     :class:`SolveError`). ``method`` (casadi route only): ``auto`` = damped
     Newton with Ipopt fallback, ``newton`` or ``ipopt``. ``linear_solver`` (casadi route
     only): how Newton steps are solved, see :data:`LINEAR_SOLVERS`; ``builder``: how the CasADi
-    graph is made, see :data:`BUILDERS`.
+    graph is made, see :data:`BUILDERS`. ``model`` is a Pyomo model or a
+    :class:`cge.core.model.EquilibriumModel` (built here if it is not yet).
     """
+    model = pyomo_model_of(model)
     route = resolve_route(route)
     if route == "casadi":
         return CasadiSystem(model, method=method, linear_solver=linear_solver, builder=builder)
