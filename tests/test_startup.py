@@ -1,0 +1,30 @@
+"""``import cge`` defers Pyomo's scipy finaliser (cge/startup.py) without breaking Pyomo."""
+
+import subprocess
+import sys
+
+
+def _run(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_a_compare_run_imports_no_scipy_stats():
+    out = _run("import sys, cge.cli, cge.run, cge.output, cge.intensity, cge.solve\n"
+               "import scipy.sparse.linalg\n"
+               "print('scipy.stats' in sys.modules)")
+    assert out == "False"
+
+
+def test_pyomo_still_resolves_scipy_and_runs_its_finaliser_when_it_asks():
+    out = _run("import sys, cge.run\n"
+               "from pyomo.common.dependencies import scipy_available\n"
+               "print(bool(scipy_available), 'scipy.stats' in sys.modules)")
+    assert out == "True True"
+
+
+def test_deferral_does_nothing_when_scipy_was_imported_first():
+    out = _run("import scipy, pyomo.environ\n"
+               "from cge.startup import defer_pyomo_scipy_finaliser\n"
+               "print(defer_pyomo_scipy_finaliser())")
+    assert out == "False"
