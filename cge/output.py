@@ -21,6 +21,7 @@ from cge.latex import tabular
 from cge.outdir import OutputFolder
 from cge.results_schema import TABLES, units_frame
 from cge.run import Comparison
+from cge.xlsx import MAX_ROWS, write_workbook
 
 UNITS_NOTE = ("Money in bn USD at benchmark prices deflated by the world consumer price index PW; "
               "CO2 in Mt; carbon prices in USD/t; *_pct columns are percent changes from the benchmark; "
@@ -64,14 +65,6 @@ def provenance_record(c: Comparison) -> dict:
         "package": {"name": "cge-bca", "version": cge.__version__},
         "solver": {**c.solver, "algorithms": sorted({r.solve.algorithm for r in c.results if r.solve.algorithm})},
     }
-
-
-def excel_engine() -> str:
-    """``xlsxwriter`` (about three times faster on the default compare) when installed, else
-    ``openpyxl``; both write the same cells."""
-    from importlib.util import find_spec
-
-    return "xlsxwriter" if find_spec("xlsxwriter") is not None else "openpyxl"
 
 
 def headline_markdown(c: Comparison, digits: int = 2, head: pd.DataFrame | None = None) -> str:
@@ -171,13 +164,23 @@ def _write(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
         (tmp / "decomposition.tex").write_text(
             tabular(dec, f"Welfare decomposition, bn USD ({c.benchmark.name})", DECOMPOSITION_NOTE, digits=3,
                     label="tab:decomposition", text_columns=3))
-    with pd.ExcelWriter(tmp / "results.xlsx", engine=excel_engine()) as xl:
-        head.to_excel(xl, sheet_name="headline", index=False)
-        for name, df in frames.items():
-            df.to_excel(xl, sheet_name=name, index=False)
-        units_frame().to_excel(xl, sheet_name="units", index=False)
-        pd.DataFrame({"note": [UNITS_NOTE]}).to_excel(xl, sheet_name="notes", index=False)
+    write_workbook(tmp / "results.xlsx", workbook_sheets(head, frames))
     _write_meta(c, tmp, extra_metadata)
+
+
+def workbook_sheets(head: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The sheets of ``results.xlsx``: the headline, every table, ``units`` and ``notes``. A table
+    longer than an Excel sheet (full-resolution ``bilateral``) is left out of the workbook; the
+    ``notes`` sheet says so and points to its CSV and Parquet files."""
+    notes = [UNITS_NOTE]
+    sheets = {"headline": head}
+    for name, df in frames.items():
+        if len(df) + 1 > MAX_ROWS:
+            notes.append(f"{name}: {len(df):,} rows exceed an Excel sheet ({MAX_ROWS - 1:,}); "
+                         f"see {name}.csv and {name}.parquet")
+        else:
+            sheets[name] = df
+    return {**sheets, "units": units_frame(), "notes": pd.DataFrame({"note": notes})}
 
 
 def _write_meta(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:

@@ -26,6 +26,7 @@ from cge.latex import tabular
 from cge.results_schema import SWEEP_STATS
 from cge.sweep.ssa import Z95
 from cge.sweep.store import Store
+from cge.xlsx import write_workbook
 
 #: the outputs of interest summarised in summary_stats.csv
 MEASURES = ("leakage_rate_pct", "ev_pct", "eite_output_change_pct", "carbon_price_usd_per_t")
@@ -147,8 +148,5 @@ def write_summary(out) -> pd.DataFrame:
     wide = _wide(stats)
     (out / "summary.md").write_text(f"# Sweep {meta.get('name', '')}\n\n{wide.to_markdown(index=False)}\n\n{note}\n")
     (out / "summary.tex").write_text(tabular(wide, f"Sweep {meta.get('name', '')}", note, text_columns=2))
-    with pd.ExcelWriter(out / "summary.xlsx") as xl:
-        stats.to_excel(xl, sheet_name="summary_stats", index=False)
-        wide.to_excel(xl, sheet_name="table", index=False)
-        failed.to_excel(xl, sheet_name="failed", index=False)
+    write_workbook(out / "summary.xlsx", {"summary_stats": stats, "table": wide, "failed": failed})
     return stats
