@@ -70,6 +70,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cge.core import query
 from cge.core.blocks import Deferred, Demand, Production
 from cge.core.evaluate import flow_evaluator
 from cge.errors import CGEError
@@ -124,14 +125,28 @@ def _good(var):
     return idx[1] if isinstance(idx, tuple) and len(idx) > 1 else None
 
 
-def snapshot(bm) -> Point:
-    """The current point of a :class:`~cge.bca_model.BCAModel` (call after a solve, or at the
-    benchmark before one)."""
-    em, V = bm.em, bm.vars
-    ev = flow_evaluator(em)   # one numpy pass over the flows (tape kept on the model)
-    pw = ev(V["PW"])
+@dataclass
+class _SnapshotPlan:
+    """Where a :class:`Point` reads each value (built once per compiled model, see :func:`snapshot`):
+    the flows it keeps (``flow``: their positions in ``em.flows``) with their fixed attributes,
+    the wedges (``wedge``: positions among the flows' per-unit revenues) with their keys, and the
+    agents' transfers."""
+
+    flow: np.ndarray
+    labels: list
+    attributes: list         # (block region, price region, output, production, fixed, good)
+    wedge: np.ndarray
+    wedge_keys: list         # (label, kind, collector, n)
+    transfers: list          # ((region, label, n), amount expression)
+
+
+def _snapshot_plan(bm) -> _SnapshotPlan:
+    em = bm.em
+    plan = em.derived.get("snapshot_plan")
+    if plan is not None:
+        return plan
     role: dict[tuple, tuple] = {}
-    pt = Point(tuple(bm.b.regions))
+    transfers = []
     for blk in em.blocks:
         if isinstance(blk, Production):
             reg = _region(blk.activity)
@@ -147,22 +162,49 @@ def snapshot(bm) -> Point:
             counts: dict[str, int] = defaultdict(int)
             for t in blk.transfers:
                 amount = t.amount.build() if isinstance(t.amount, Deferred) else t.amount
-                pt.transfers[(reg, t.label, counts[t.label])] = ev(amount) / pw
+                transfers.append(((reg, t.label, counts[t.label]), amount))
                 counts[t.label] += 1
-    for f in em.flows:
+    keep, labels, attributes, wedge, wedge_keys = [], [], [], [], []
+    seen: set = set()
+    position = 0   # of the flow's first wedge among all per-unit revenues
+    for k, f in enumerate(em.flows):
+        first, position = position, position + len(f.revenue)
         if f.role == "endowment":   # endowment income enters through the factor markets' flows
             continue
-        if not f.label or f.label in pt.flows or f.label not in role:
+        if not f.label or f.label in seen or f.label not in role:
             raise DecompositionError(f"flow {f.label!r}: every flow needs a unique label of a declared block")
+        seen.add(f.label)
         reg, out, prod, fixed = role[f.label]
-        pt.flows[f.label] = FlowPoint(ev(f.quantity), ev(f.price) / pw, reg, _region(f.price), out, prod, fixed,
-                                      _good(f.price))
+        keep.append(k)
+        labels.append(f.label)
+        attributes.append((reg, _region(f.price), out, prod, fixed, _good(f.price)))
         counts = defaultdict(int)
-        for agent, per_unit, kind in f.revenue:
-            collector = _region(agent) if agent is not None else None
-            key = (f.label, kind, collector)
-            pt.wedges[(*key, counts[key])] = ev(per_unit) / pw
+        for n, (agent, _per_unit, kind) in enumerate(f.revenue):
+            key = (f.label, kind, _region(agent) if agent is not None else None)
+            wedge.append(first + n)
+            wedge_keys.append((*key, counts[key]))
             counts[key] += 1
+    plan = _SnapshotPlan(np.array(keep, dtype=np.int64), labels, attributes, np.array(wedge, dtype=np.int64),
+                         wedge_keys, transfers)
+    em.derived["snapshot_plan"] = plan
+    return plan
+
+
+def snapshot(bm) -> Point:
+    """The current point of a :class:`~cge.bca_model.BCAModel` (call after a solve, or at the
+    benchmark before one)."""
+    em, V = bm.em, bm.vars
+    plan = _snapshot_plan(bm)
+    ev = flow_evaluator(em)   # one numpy pass over the flows (tape kept on the model)
+    pw = ev(V["PW"])
+    cat = query.catalogue(em)
+    q, per_unit = query.flow_values(em, ev)
+    price = query.node_values(cat.price_nodes, cat.price_of, ev)
+    pt = Point(tuple(bm.b.regions))
+    pt.transfers = {key: ev(amount) / pw for key, amount in plan.transfers}
+    qs, ps = q[plan.flow].tolist(), (price[plan.flow] / pw).tolist()
+    pt.flows = {lab: FlowPoint(qk, pk, *attrs) for lab, qk, pk, attrs in zip(plan.labels, qs, ps, plan.attributes)}
+    pt.wedges = dict(zip(plan.wedge_keys, (per_unit[plan.wedge] / pw).tolist()))
     cons0 = bm.b.vc.sum(axis=1)
     for k, r in enumerate(bm.b.regions):
         pt.welfare[r] = ev(V["C"][r]) * float(cons0[k])
@@ -273,7 +315,11 @@ def parameter_values(bm) -> dict:
     """Every mutable parameter of the compiled model, ``{(component, index): value}``."""
     from pyomo.environ import Param
 
-    return {(p.name, k): p[k].value for p in bm.pyomo.component_objects(Param) for k in p}
+    items = bm.em.derived.get("parameters")
+    if items is None:
+        items = bm.em.derived["parameters"] = [((p.name, k), p[k]) for p in bm.pyomo.component_objects(Param)
+                                               for k in p]
+    return {key: data.value for key, data in items}
 
 
 def set_parameters(bm, values: dict) -> None:
@@ -285,8 +331,11 @@ def unknowns(bm) -> list:
     """The model's unknowns: every variable of ``bm.vars`` not fixed (the order is fixed by the
     model, so value lists line up); the same set :meth:`~cge.bca_model.BCAModel.reset_to_benchmark`
     resets, since which variables are fixed is decided when the model is declared."""
-    return [v for var in bm.vars.values() if var != {}
-            for v in (var.values() if var.is_indexed() else [var]) if not v.fixed]
+    every = bm.em.derived.get("variables")
+    if every is None:
+        every = bm.em.derived["variables"] = [v for var in bm.vars.values() if var != {}
+                                              for v in (var.values() if var.is_indexed() else [var])]
+    return [v for v in every if not v.fixed]
 
 
 def benchmark_values(bm) -> list[float]:

@@ -204,11 +204,15 @@ def _world_prices(bm: BCAModel, flows: pd.DataFrame, wedges: pd.DataFrame) -> di
     (fob net of the exporter's rebate, plus BCA revenue the importer hands back to the exporter);
     ``flows`` and ``wedges`` are the core's :func:`cge.core.query.flows` / ``revenue`` tables."""
     PY = bm.vars["PY"]
+    supply_price: dict[tuple, float] = {}
     out = {}
     for lab in flows["flow"]:
         if lab and lab[0] == "vxmd":
             _, i, s, _r = lab
-            out[lab] = _v(PY[s, i])
+            p = supply_price.get((s, i))
+            if p is None:
+                p = supply_price[(s, i)] = _v(PY[s, i])
+            out[lab] = p
     for lab, kind, per_unit in zip(wedges["flow"], wedges["kind"], wedges["revenue_per_unit"]):
         if lab and lab[0] == "vxmd" and kind in ("export_rebate", "bca_charge_returned", "export_tax"):
             out[lab] += per_unit
@@ -218,16 +222,25 @@ def _world_prices(bm: BCAModel, flows: pd.DataFrame, wedges: pd.DataFrame) -> di
 def _terms_of_trade(bm: BCAModel, world_price: dict) -> list[float]:
     """Export over import price index at world prices, benchmark (fob) weights, % change."""
     b = bm.b
-    out = []
-    for r in b.regions:
-        x = [(b.vxmd[b.sectors.index(i), b.regions.index(s), b.regions.index(d)], p)
-             for (_, i, s, d), p in world_price.items() if s == r]
-        m = [(b.vxmd[b.sectors.index(i), b.regions.index(s), b.regions.index(d)], p)
-             for (_, i, s, d), p in world_price.items() if d == r]
-        px = sum(w * p for w, p in x) / sum(w for w, _ in x) if x else 1.0
-        pm = sum(w * p for w, p in m) / sum(w for w, _ in m) if m else 1.0
-        out.append(100 * (px / pm - 1))
-    return out
+    n = len(b.regions)
+    if not world_price:
+        return [0.0] * n
+    sector = {j: k for k, j in enumerate(b.sectors)}
+    region = {r: k for k, r in enumerate(b.regions)}
+    keys = list(world_price)
+    i = np.array([sector[key[1]] for key in keys])
+    s = np.array([region[key[2]] for key in keys])
+    d = np.array([region[key[3]] for key in keys])
+    price = np.fromiter(world_price.values(), dtype=float, count=len(keys))
+    weight = b.vxmd[i, s, d]
+
+    def index(by: np.ndarray) -> np.ndarray:  # weighted mean price by exporter (or importer); 1 if none
+        count = np.bincount(by, minlength=n)
+        total = np.bincount(by, weights=weight, minlength=n)
+        paid = np.bincount(by, weights=weight * price, minlength=n)
+        return np.where(count > 0, paid / np.where(count > 0, total, 1.0), 1.0)
+
+    return (100 * (index(s) / index(d) - 1)).tolist()
 
 
 def _gdp(bm: BCAModel, qty: dict, revenue: dict, world_price: dict):

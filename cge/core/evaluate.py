@@ -67,6 +67,7 @@ class BatchEvaluator(PointEvaluator):
 
     def __init__(self, exprs, values):
         super().__init__()
+        self.exprs, self.values = exprs, values  # for callers that read every value at once
         self._known: dict[int, float] = {}
         for e, v in zip(exprs, values):
             if v == v:  # not NaN

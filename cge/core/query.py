@@ -18,9 +18,12 @@ are rendered as ``family[index,…]`` strings, e.g. ``PY[usa,ele]``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
-from cge.core.evaluate import PointEvaluator
+from cge.core.evaluate import BatchEvaluator, PointEvaluator, flow_expressions
 from cge.core.model import EquilibriumModel, walras_residual
 
 FLOW_COLUMNS = ["block", "role", "commodity", "flow", "quantity", "level", "quantity_per_unit",
@@ -53,19 +56,100 @@ def _var_label(v) -> str:
     return label((v.parent_component().name, v.index()))
 
 
+@dataclass
+class FlowCatalogue:
+    """What the flows of a built model are, apart from their values: labels, and which node
+    gives each flow's level and price (distinct nodes once, ``*_of`` index them), and for each
+    wedge its flow (``revenue_flow``), collecting agent and kind. Built once per compiled model
+    (:func:`catalogue`); the query functions only evaluate values on top of it."""
+
+    block: list
+    role: list
+    commodity: list
+    flow: list
+    level_nodes: list
+    level_of: np.ndarray
+    price_nodes: list
+    price_of: np.ndarray
+    revenue_flow: np.ndarray
+    agent: list
+    agent_index: list
+    kind: list
+
+
+def _distinct(nodes: list) -> tuple[list, np.ndarray]:
+    position: dict[int, int] = {}
+    unique: list = []
+    of = np.empty(len(nodes), dtype=np.int64)
+    for k, node in enumerate(nodes):
+        at = position.get(id(node))
+        if at is None:
+            at = position[id(node)] = len(unique)
+            unique.append(node)
+        of[k] = at
+    return unique, of
+
+
+def catalogue(em: EquilibriumModel) -> FlowCatalogue:
+    """The :class:`FlowCatalogue` of ``em``'s compiled flows (kept on ``em`` until it recompiles)."""
+    cat = em.derived.get("flow_catalogue")
+    if cat is not None:
+        return cat
+    fs = em.flows
+    price_label: dict[int, str] = {}
+    for f in fs:
+        if id(f.price) not in price_label:
+            price_label[id(f.price)] = _var_label(f.price)
+    levels, level_of = _distinct([f.level for f in fs])
+    prices, price_of = _distinct([f.price for f in fs])
+    wedges = [(k, agent, kind) for k, f in enumerate(fs) for agent, _per_unit, kind in f.revenue]
+    cat = FlowCatalogue(
+        block=[label(f.block) for f in fs], role=[f.role for f in fs],
+        commodity=[price_label[id(f.price)] for f in fs], flow=[f.label for f in fs],
+        level_nodes=levels, level_of=level_of, price_nodes=prices, price_of=price_of,
+        revenue_flow=np.array([k for k, _a, _kind in wedges], dtype=np.int64),
+        agent=[None if a is None else a.parent_component().name for _k, a, _kind in wedges],
+        agent_index=[None if a is None else a.index() for _k, a, _kind in wedges],
+        kind=[kind for _k, _a, kind in wedges])
+    em.derived["flow_catalogue"] = cat
+    return cat
+
+
+def flow_values(em: EquilibriumModel, evaluate: PointEvaluator) -> tuple[np.ndarray, np.ndarray]:
+    """``(quantities, per-unit revenues)`` of every flow and wedge (the order of
+    :func:`cge.core.evaluate.flow_expressions`), read off the flow tape when ``evaluate`` is the
+    model's :func:`~cge.core.evaluate.flow_evaluator` (walking only what the tape left NaN)."""
+    n = len(em.flows)
+    tape = em.flow_tape
+    if isinstance(evaluate, BatchEvaluator) and tape is not None and evaluate.exprs is tape[1]:
+        values = np.array(evaluate.values, dtype=float)
+        missing = np.flatnonzero(np.isnan(values))
+        for k in missing:
+            values[k] = float(evaluate(evaluate.exprs[k]))
+    else:
+        values = np.array([float(evaluate(e)) for e in flow_expressions(em)], dtype=float)
+    return values[:n], values[n:]
+
+
+def node_values(nodes: list, of: np.ndarray, evaluate: PointEvaluator) -> np.ndarray:
+    """``evaluate`` of each distinct node once, spread to every flow (``of``: a catalogue's index)."""
+    return np.array([float(evaluate(x)) for x in nodes], dtype=float)[of] if len(of) else np.zeros(0)
+
+
 def flows(em: EquilibriumModel, evaluate: PointEvaluator | None = None) -> pd.DataFrame:
     """One row per compiled flow (see module docstring); ``role`` is ``input``, ``output``,
     ``fixed_demand``, ``final_demand`` or ``endowment``. ``quantity_per_unit`` is NaN where the
     level is zero (a sector that shut down)."""
     ev = evaluate or PointEvaluator()
-    rows = []
-    for f in em.flows:
-        q = float(ev(f.quantity))
-        level = float(ev(f.level))
-        price = float(ev(f.price))
-        rows.append((label(f.block), f.role, _var_label(f.price), f.label, q, level,
-                     q / level if level != 0 else float("nan"), price, q * price))
-    return pd.DataFrame(rows, columns=FLOW_COLUMNS)
+    cat = catalogue(em)
+    q, _per_unit = flow_values(em, ev)
+    level = node_values(cat.level_nodes, cat.level_of, ev)
+    price = node_values(cat.price_nodes, cat.price_of, ev)
+    per_level = np.full(len(q), np.nan)
+    np.divide(q, level, out=per_level, where=level != 0)
+    return pd.DataFrame({"block": cat.block, "role": cat.role, "commodity": cat.commodity, "flow": cat.flow,
+                         "quantity": q, "level": level, "quantity_per_unit": per_level, "price": price,
+                         "value": q * price}, columns=FLOW_COLUMNS)
 
 
 def quantity(em: EquilibriumModel, block, commodity, role: str | None = None,
@@ -88,16 +172,15 @@ def revenue(em: EquilibriumModel, evaluate: PointEvaluator | None = None) -> pd.
     """Wedge revenue: one row per (flow, wedge) with the collecting ``agent`` (family name),
     ``agent_index`` (its index), ``kind`` (e.g. ``tariff``, ``carbon``), per-unit and total."""
     ev = evaluate or PointEvaluator()
-    rows = []
-    for f in em.flows:
-        if not f.revenue:
-            continue
-        q = float(ev(f.quantity))
-        for agent, per_unit, kind in f.revenue:
-            u = float(ev(per_unit))
-            rows.append((agent.parent_component().name, agent.index(), kind, label(f.block),
-                         _var_label(f.price), f.label, u, q, u * q))
-    return pd.DataFrame(rows, columns=REVENUE_COLUMNS)
+    cat = catalogue(em)
+    q, per_unit = flow_values(em, ev)
+    k = cat.revenue_flow
+    quantity = q[k]
+    return pd.DataFrame({"agent": cat.agent, "agent_index": cat.agent_index, "kind": cat.kind,
+                         "block": [cat.block[i] for i in k.tolist()],
+                         "commodity": [cat.commodity[i] for i in k.tolist()],
+                         "flow": [cat.flow[i] for i in k.tolist()], "revenue_per_unit": per_unit,
+                         "quantity": quantity, "revenue": per_unit * quantity}, columns=REVENUE_COLUMNS)
 
 
 def revenue_by_agent(em: EquilibriumModel, evaluate: PointEvaluator | None = None) -> pd.DataFrame:
