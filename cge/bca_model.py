@@ -43,7 +43,7 @@ from cge.bca.border import CREDIT_SMOOTHING, charge_intensity, coverage_shares, 
 from cge.bca.carbon import FB_SMOOTHING, PRICE_SCALE, fischer_burmeister  # noqa: F401 (re-exported)
 from cge.bca.declaration import Declaration
 from cge.benchmark import Benchmark
-from cge.core.gc_pause import gc_paused
+from cge.core.gc_pause import freeze_while_alive, gc_paused
 from cge.core.model import EquilibriumModel
 from cge.design import (  # noqa: F401 (re-exported: the dataset checks used to live here)
     ResolvedDesign,
@@ -94,13 +94,14 @@ class BCAModel:
             self.d = self._declare_variables(Flows(b))
             self._declare_parameters()
             self._declare_blocks()
-        self.pyomo = self.em.build()
-        declare_partition(self.pyomo, region_part(self.R))
-        #: every unknown with its benchmark value (for cold starts and the welfare decomposition)
-        self.benchmark_point = [(v, v.value) for var in self.vars.values() if var != {}
-                                for v in (var.values() if var.is_indexed() else [var]) if not v.fixed]
-        self.E0 = b.emissions
-        self.apply(scenario, design)
+            self.pyomo = self.em.build()
+            declare_partition(self.pyomo, region_part(self.R))
+            #: every unknown with its benchmark value (for cold starts and the welfare decomposition)
+            self.benchmark_point = [(v, v.value) for var in self.vars.values() if var != {}
+                                    for v in (var.values() if var.is_indexed() else [var]) if not v.fixed]
+            self.E0 = b.emissions
+            self.apply(scenario, design)
+        freeze_while_alive(self)  # the model stays out of the collector's walks while it lives
 
     # ----- declaration ------------------------------------------------------------------
     def _declare_variables(self, fl: Flows) -> Declaration:

@@ -1,30 +1,43 @@
-"""Pause Python's cyclic garbage collector while a large model is built or walked.
+"""Keep Python's cyclic garbage collector out of the way of large models.
 
-Building a model creates millions of small Pyomo expression objects that all stay alive. Each
-full collection walks every tracked object, and the collector runs one every few hundred
-thousand allocations, so the build spent about half its time in the collector (measured at
-30 x 40: model build 16.9 s CPU, 8.2 s with the collector off). Nothing built here is cyclic
-garbage, so the collector runs rarely during the build and normally again after.
+Building a model creates millions of small Pyomo expression objects that all stay alive, and a
+collection walks every tracked object of the generations it collects: at 30 x 40 the collector
+took 3.3 s of an 11 s build with young collections only, and one more full walk of the model
+(2.4 s) landed in the first result table afterwards (measured with ``benchmarks/solve_scaling.py``
+and cProfile). Two tools, used together where a model is built:
+
+* :func:`gc_paused` switches the collector off while a model is built or walked. Nothing built
+  there is cyclic garbage (``tests/test_gc_pause.py`` checks every core design; the recursive nest
+  closures of :meth:`cge.core.model.EquilibriumModel._nest_tree` empty their cells for this).
+* :func:`freeze_while_alive` then moves everything alive into the collector's permanent
+  generation (``gc.freeze``) until the model's owner is freed, so later collections walk only
+  what is new. Without it the switched-off walks would all come due at the first collections after.
 """
 
 from __future__ import annotations
 
 import gc
+import weakref
 from contextlib import contextmanager
-
-#: collector thresholds inside :func:`gc_paused`: a young collection every 100,000 allocations
-#: (Python's default is 700) and rarely an old one
-THRESHOLDS = (100_000, 50, 100)
 
 
 @contextmanager
 def gc_paused():
-    """``with gc_paused(): ...`` — the collector runs rarely inside (nests; restores its
-    thresholds on exit, also on error). Rare rather than never: switching it off moved the
-    whole cost to the first collections after the build (measured)."""
-    before = gc.get_threshold()
-    gc.set_threshold(*(max(a, b) for a, b in zip(THRESHOLDS, before)))
+    """``with gc_paused(): ...`` — no cyclic collection inside (nests; the collector is switched
+    back on at exit, also on error, if it was on before)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        if was_enabled:
+            gc.enable()
+
+
+def freeze_while_alive(owner) -> None:
+    """Leave every object alive now (a model just built) out of later collections
+    (``gc.freeze``) until ``owner`` is freed, then ``gc.unfreeze``: the objects, and any cyclic
+    garbage among them, are collected as usual again. ``owner`` must not sit in a reference
+    cycle itself (its finaliser would then wait for a collection that never walks it)."""
+    gc.freeze()
+    weakref.finalize(owner, gc.unfreeze)

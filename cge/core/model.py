@@ -111,6 +111,9 @@ class EquilibriumModel:
         #: ``(tape, expressions)``: a numpy tape of the flows' quantities and per-unit revenues
         #: (:func:`cge.core.evaluate.flow_evaluator`), made with the benchmark incomes at build
         self.flow_tape = None
+        #: what readers derive from the compiled structure alone, by name, made at first use and
+        #: dropped when the model recompiles (e.g. :func:`cge.core.query.catalogue`)
+        self.derived: dict = {}
         self._components: list[str] = []
         self.n_builds = 0
         #: solvers compiled for this model, by name (e.g. ``"mcp"``: :func:`cge.solve.mcp.solve_mcp`)
@@ -269,56 +272,11 @@ class EquilibriumModel:
         mutable parameter, so the value shares follow it between solves; children with a zero
         numeric benchmark value are left out."""
         by_name, leaves, children = self._nest_structure(inputs, nests, where)
-        values: dict[tuple, object] = {}
-        symbolic: dict[tuple, bool] = {}
-
-        def bench_value(node):
-            if node in values:
-                return values[node]
-            if node[0] == "leaf":
-                inp, _b, _r, _a, ref = leaves[node[1]]
-                v = inp.quantity * ref
-                symbolic[node] = not (_is_number(inp.quantity) and _is_number(ref))
-            else:
-                kids = children[node[1]]
-                v = sum(bench_value(c) for c in kids)
-                symbolic[node] = any(symbolic[c] for c in kids)
-            values[node] = v
-            return v
-
-        def present(node) -> bool:
-            v = bench_value(node)
-            return symbolic[node] or v > 0
-
-        cost: dict[str, object] = {}
-        factor: dict[tuple, object] = {}  # demand factor of each child within its parent nest
-
-        def compile_nest(name: str):
-            kids = [c for c in children[name] if present(c)]
-            if not kids:
-                return None
-            xs = []
-            for c in kids:
-                if c[0] == "leaf":
-                    _inp, b, _r, _a, ref = leaves[c[1]]
-                    xs.append(b / ref)
-                else:
-                    xs.append(compile_nest(c[1]))
-            total = sum(bench_value(c) for c in kids)
-            shares = [bench_value(c) / total for c in kids]
-            sigma = by_name[name].sigma
-            if len(kids) > 1:
-                self._record_regime(where, name, sigma)
-            c_n = self._named(self.pyomo.cost_index, ces.unit_cost(sigma, shares, xs))
-            cost[name] = c_n
-            for c, d in zip(kids, ces.demand_factors(sigma, shares, xs, c_n)):
-                factor[c] = d
-            return c_n
-
-        top = compile_nest(TOP)
-        leaf_index = [(inp, _demand_index(("leaf", i), inp.nest, factor, by_name), b, rev, acc)
-                      for i, (inp, b, rev, acc, _ref) in enumerate(leaves) if present(("leaf", i))]
-        return top, bench_value(("nest", TOP)) if children[TOP] else 0.0, leaf_index
+        tree = _NestTree(self, where, by_name, leaves, children)
+        top = tree.compile_nest(TOP)
+        leaf_index = [(inp, _demand_index(("leaf", i), inp.nest, tree.factor, by_name), b, rev, acc)
+                      for i, (inp, b, rev, acc, _ref) in enumerate(leaves) if tree.present(("leaf", i))]
+        return top, tree.bench_value(("nest", TOP)) if children[TOP] else 0.0, leaf_index
 
     def _nest_structure(self, inputs: list[Input], nests: list[Nest], where: tuple):
         """Nests by name (with the top nest), the leaves ``(input, buyer price, revenue, accounts,
@@ -488,6 +446,7 @@ class EquilibriumModel:
                 raise ModelDeclarationError(f"unknown block {blk!r}")
 
         self.flow_tape = None
+        self.derived = {}
         if first:
             self._set_benchmark_incomes()
 
@@ -686,6 +645,61 @@ class EquilibriumModel:
         ev = PointEvaluator()
         return [(f.label, ev(f.quantity)) for f in self.flows
                 if kind_prefix is None or (f.label and f.label[0] == kind_prefix)]
+
+
+class _NestTree:
+    """One nest tree being compiled (:meth:`EquilibriumModel._nest_tree`): benchmark values of
+    its nodes, the unit-cost index of each nest and the demand factor of each child. A class
+    rather than recursive closures, which would hold themselves in reference cycles (models are
+    built with the cyclic collector paused, :mod:`cge.core.gc_pause`)."""
+
+    def __init__(self, em: EquilibriumModel, where: tuple, by_name: dict, leaves: list, children: dict):
+        self.em, self.where, self.by_name, self.leaves, self.children = em, where, by_name, leaves, children
+        self.values: dict[tuple, object] = {}
+        self.symbolic: dict[tuple, bool] = {}
+        self.cost: dict[str, object] = {}
+        self.factor: dict[tuple, object] = {}  # demand factor of each child within its parent nest
+
+    def bench_value(self, node):
+        if node in self.values:
+            return self.values[node]
+        if node[0] == "leaf":
+            inp, _b, _r, _a, ref = self.leaves[node[1]]
+            v = inp.quantity * ref
+            self.symbolic[node] = not (_is_number(inp.quantity) and _is_number(ref))
+        else:
+            kids = self.children[node[1]]
+            v = sum(self.bench_value(c) for c in kids)
+            self.symbolic[node] = any(self.symbolic[c] for c in kids)
+        self.values[node] = v
+        return v
+
+    def present(self, node) -> bool:
+        v = self.bench_value(node)
+        return self.symbolic[node] or v > 0
+
+    def compile_nest(self, name: str):
+        kids = [c for c in self.children[name] if self.present(c)]
+        if not kids:
+            return None
+        xs = []
+        for c in kids:
+            if c[0] == "leaf":
+                _inp, b, _r, _a, ref = self.leaves[c[1]]
+                xs.append(b / ref)
+            else:
+                xs.append(self.compile_nest(c[1]))
+        total = sum(self.bench_value(c) for c in kids)
+        shares = [self.bench_value(c) / total for c in kids]
+        sigma = self.by_name[name].sigma
+        em = self.em
+        if len(kids) > 1:
+            em._record_regime(self.where, name, sigma)
+        c_n = em._named(em.pyomo.cost_index, ces.unit_cost(sigma, shares, xs))
+        self.cost[name] = c_n
+        for c, d in zip(kids, ces.demand_factors(sigma, shares, xs, c_n)):
+            self.factor[c] = d
+        return c_n
 
 
 def _demand_index(node, nest, factor, by_name):

@@ -1,0 +1,53 @@
+"""Models are built with the cyclic collector off and frozen afterwards (cge/core/gc_pause.py):
+that is only safe if a build leaves no cyclic garbage and a freed model is still collected."""
+
+import gc
+import weakref
+
+import pytest
+
+from cge.bca_model import BCAModel
+from cge.core.gc_pause import gc_paused
+from cge.scenario import load_scenarios
+from cge.synthetic import random_benchmark
+
+
+@pytest.fixture(scope="module")
+def core_designs():
+    from cge.cli import default_scenarios_path
+
+    return load_scenarios(default_scenarios_path())
+
+
+def test_building_any_core_design_leaves_no_cyclic_garbage(core_designs):
+    b = random_benchmark(4, 6, seed=2)
+    for sc in core_designs:
+        gc.collect()
+        gc.disable()
+        try:
+            bm = BCAModel(b, sc)
+            gc.unfreeze()                # let the collector see everything the build made
+            found = gc.collect()         # unreachable objects: garbage the build left in cycles
+        finally:
+            gc.enable()
+        assert found == 0, f"{sc.name}: the build left {found} objects in reference cycles"
+        del bm
+
+
+def test_a_freed_model_is_still_collected(core_designs):
+    bm = BCAModel(random_benchmark(3, 6, seed=1), core_designs[0])
+    model = weakref.ref(bm.pyomo)
+    assert gc.get_freeze_count() > 0     # frozen while it lives
+    del bm                               # its finaliser unfreezes
+    gc.collect()
+    assert model() is None
+
+
+def test_gc_paused_switches_the_collector_back_on_also_after_an_error():
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()        # the outer pause still holds
+        raise RuntimeError("boom")
+    assert gc.isenabled()
