@@ -12,7 +12,9 @@ command before (``--force`` replaces anything but an input of the command).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import threading
 import time
 from importlib import resources
 from pathlib import Path
@@ -352,5 +354,19 @@ def main(argv: list[str] | None = None) -> int:
     return run_guarded(args.func, args, getattr(args, "debug", False))
 
 
+def entry() -> None:
+    """The ``cge`` command: :func:`main`, then exit. Everything is written, flushed and closed
+    by then, so when nothing else runs (no thread, no child process) the interpreter exits at
+    once instead of freeing every object of the models one by one (0.5 s of a 5 s default
+    ``cge compare``, more at full resolution, measured); otherwise it exits as usual."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    mp = sys.modules.get("multiprocessing")
+    if threading.active_count() == 1 and (mp is None or not mp.active_children()):
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -144,3 +144,14 @@ def test_latex_escaping_is_single_pass():
 
     assert escape("a\\b") == r"a\textbackslash{}b"
     assert escape("{x}_1 & 5%") == r"\{x\}\_1 \& 5\%"
+
+
+def test_the_command_exits_fast_only_after_everything_is_printed():
+    """``entry`` skips the interpreter's teardown (cge/cli.py), so the pipe must still get the
+    whole output and the exit code must be the command's."""
+    from cge.options import markdown_table
+
+    done = cge("options")
+    assert done.returncode == 0 and done.stdout == markdown_table()
+    failed = cge("compare", "--data", "/nonexistent/folder")
+    assert failed.returncode == 2 and failed.stderr.count("\n") == 1 and "/nonexistent/folder" in failed.stderr
