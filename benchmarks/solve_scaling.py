@@ -142,7 +142,8 @@ def main() -> None:
     wall = time.perf_counter() - t0
     import shutil
     shutil.rmtree(REPO / ".bench_out", ignore_errors=True)
-    print(f"cge compare on the default dataset (8 scenarios, cold start incl. imports): {wall:.1f} s "
+    solved = out.stdout.count("  solved ")
+    print(f"cge compare on the default dataset ({solved} scenarios, cold start incl. imports): {wall:.1f} s "
           f"(exit {out.returncode})")
 
 

@@ -70,25 +70,31 @@ def write_workbook(path: str | Path, sheets: Mapping[str, pd.DataFrame]) -> None
         z.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(names)))
         z.writestr("xl/styles.xml", _STYLES)
         for i, name in enumerate(names, start=1):
-            z.writestr(f"xl/worksheets/sheet{i}.xml", sheet_xml(sheets[name]))
+            with z.open(f"xl/worksheets/sheet{i}.xml", "w") as sheet:
+                for part in sheet_xml(sheets[name]):
+                    sheet.write(part.encode("utf-8"))
 
 
-def sheet_xml(df: pd.DataFrame) -> str:
-    """One worksheet's XML: a bold, frozen header row, then one row per row of ``df``."""
+def sheet_xml(df: pd.DataFrame, rows_per_part: int = 20_000):
+    """One worksheet's XML in parts (a bold, frozen header row, then one row per row of ``df``),
+    so that a sheet of a million rows is never held in memory as one string."""
     letters = [column_letter(k) for k in range(df.shape[1])]
     n = len(df)
-    head = "".join(f'<c r="{col}1" s="1" t="inlineStr"><is>{_text(str(name))}</is></c>'
-                   for col, name in zip(letters, df.columns))
-    rows = [f'<row r="1">{head}</row>'] if letters else []
-    if n and letters:
-        numbers = [str(i) for i in range(2, n + 2)]
-        columns = [_cells(df.iloc[:, k], col, numbers) for k, col in enumerate(letters)]
-        rows.extend(f'<row r="{r}">{"".join(cells)}</row>' for r, *cells in zip(numbers, *columns))
     last = f"{letters[-1]}{n + 1}" if letters else "A1"
     view = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
             'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>') if letters else ""
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}">'
-            f'<dimension ref="A1:{last}"/>{view}<sheetData>{"".join(rows)}</sheetData></worksheet>')
+    yield (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}">'
+           f'<dimension ref="A1:{last}"/>{view}<sheetData>')
+    if letters:
+        head = "".join(f'<c r="{col}1" s="1" t="inlineStr"><is>{_text(str(name))}</is></c>'
+                       for col, name in zip(letters, df.columns))
+        yield f'<row r="1">{head}</row>'
+        for start in range(0, n, rows_per_part):
+            part = df.iloc[start:start + rows_per_part]
+            numbers = [str(i) for i in range(start + 2, start + len(part) + 2)]
+            columns = [_cells(part.iloc[:, k], col, numbers) for k, col in enumerate(letters)]
+            yield "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, *cells in zip(numbers, *columns))
+    yield "</sheetData></worksheet>"
 
 
 def column_letter(k: int) -> str:

@@ -60,3 +60,11 @@ def test_sheet_names_excel_cannot_hold_are_refused(tmp_path, name):
 
 def test_column_letters_follow_excel():
     assert [column_letter(k) for k in (0, 25, 26, 51, 701, 702)] == ["A", "Z", "AA", "AZ", "ZZ", "AAA"]
+
+
+def test_a_sheet_written_in_parts_is_the_sheet_written_at_once():
+    from cge.xlsx import sheet_xml
+
+    df = _mixed()
+    assert "".join(sheet_xml(df, rows_per_part=2)) == "".join(sheet_xml(df, rows_per_part=len(df)))
+    assert "".join(sheet_xml(df, rows_per_part=2)).count("<row ") == len(df) + 1
