@@ -101,7 +101,7 @@ class BCAModel:
                                     for v in (var.values() if var.is_indexed() else [var]) if not v.fixed]
             self.E0 = b.emissions
             self.apply(scenario, design)
-        freeze_while_alive(self)  # the model stays out of the collector's walks while it lives
+            freeze_while_alive(self)  # before the collector is back on: it would walk the whole model once
 
     # ----- declaration ------------------------------------------------------------------
     def _declare_variables(self, fl: Flows) -> Declaration:
