@@ -173,3 +173,22 @@ def test_smoothing_continuation_reaches_the_same_equilibrium_with_a_shut_down_se
     assert set(a.at_bounds["variable"]) == set(b.at_bounds["variable"]) == {"Z"}
     for n in ("X", "Y", "U", "PX", "PK", "RA", "Z"):
         assert smooth.pyomo.component(n).value == pytest.approx(direct.pyomo.component(n).value, rel=1e-9, abs=1e-9)
+
+
+def test_a_negative_quantity_parameter_is_refused_before_the_solve():
+    em = EquilibriumModel("negative")
+    X, Y = em.sectors("X"), em.sectors("Y")
+    PX, PL, PK = (em.commodities(n) for n in ("PX", "PL", "PK"))
+    RA = em.consumers("RA")
+    lab = em.parameter("lab", values=50.0)
+    em.add(Production(X, [Output(PX, 100)], [Input(PL, 50), Input(PK, 50)], [Nest(TOP, 1.0)]))
+    em.add(Production(Y, [Output(PL, lab, label=("labour",))], [Input(PK, 50)]))
+    em.add(Demand(RA, inputs=[Input(PX, 100)], endowments=[Endowment(PK, 100.0)]))
+    em.set_numeraire(em.pyomo.PX)
+    em.build()
+    system = compile_system(em.pyomo)
+    lab.value = -5.0
+    with pytest.raises(ModelDeclarationError, match=r"Y.*quantity of \('labour',\) is -5"):
+        system.solve()
+    lab.value = 55.0
+    assert system.solve().max_residual < 1e-8   # a valid value solves again

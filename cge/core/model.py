@@ -610,6 +610,7 @@ class EquilibriumModel:
         """Called by every solve route (through the Pyomo model): pair conditions with the
         variables fixed now, and recompile in place when a mutable elasticity has crossed a CES
         regime since the last build. Returns True when the model was recompiled."""
+        self._check_mutable_quantities()
         changed = False
         for where, sigma, built in self._regimes:
             now = float(value(sigma))
@@ -624,6 +625,22 @@ class EquilibriumModel:
         else:
             self._sync_pairs()
         return changed
+
+    def _check_mutable_quantities(self) -> None:
+        """A benchmark quantity that is a mutable parameter must stay non-negative: a negative one
+        gives negative value shares, and Newton would only fail after many iterations."""
+        found = self.derived.get("mutable_quantities")
+        if found is None:
+            found = self.derived["mutable_quantities"] = [
+                (blk.label or _label(self._key(blk.activity if isinstance(blk, Production) else blk.consumer)), flow)
+                for blk in self.blocks
+                for flow in (*blk.inputs, *getattr(blk, "outputs", ()), *getattr(blk, "fixed", ()))
+                if not _is_number(flow.quantity)]
+        for where, flow in found:
+            q = float(value(flow.quantity))
+            if q < 0:
+                raise ModelDeclarationError(f"{where}: benchmark quantity of {flow.label or flow.price} is "
+                                            f"{q:g}; a quantity parameter must be non-negative")
 
     def imbalance(self):
         """Benchmark cost, revenue and imbalance (revenue − cost) of every production block, as
