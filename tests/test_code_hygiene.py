@@ -49,6 +49,10 @@ def long_functions(path: Path, root: Path = ROOT, limit: int = MAX_FUNCTION_LINE
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > limit]
 
 
+#: names with a leading underscore that the standard library documents as public API
+DOCUMENTED_UNDERSCORE_NAMES = {"os._exit"}
+
+
 def private_imports(path: Path, root: Path = ROOT) -> list[str]:
     """Private names taken from another module: ``from m import _name`` (also between private
     modules of one package), a private module imported from outside its package, and
@@ -81,7 +85,7 @@ def private_imports(path: Path, root: Path = ROOT) -> list[str]:
                 modules.add(a.asname or parts[0])
     for n in ast.walk(tree):
         if (isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in modules
-                and _private(n.attr)):
+                and _private(n.attr) and f"{n.value.id}.{n.attr}" not in DOCUMENTED_UNDERSCORE_NAMES):
             out.append(f"{rel}:{n.lineno} {n.value.id}.{n.attr}")
     return out
 
