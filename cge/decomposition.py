@@ -235,69 +235,125 @@ def _channel_of(kind: str) -> str:
 
 def decompose(p0: Point, p1: Point, tags) -> dict[str, dict[str, float]]:
     """``{region: {channel: bn USD}}`` for the move from ``p0`` to ``p1``, with ``ev`` (from the
-    welfare level) and ``check`` (``ev − Σ channels``, zero at equilibrium) per region."""
+    welfare level) and ``check`` (``ev − Σ channels``, zero at equilibrium) per region.
+
+    Every flow and wedge adds its terms (module docstring) to a (collector, channel) table, as
+    arrays: ``tests/test_decomposition.py`` checks the result against the same identity written
+    flow by flow."""
     if set(p0.flows) != set(p1.flows):
         missing = sorted(set(p0.flows) ^ set(p1.flows), key=str)[:3]
         raise DecompositionError(f"the two points have different flows (e.g. {missing}); they come from "
                                  "different benchmarks")
-    # agents or commodities outside the regions (e.g. an international pool) accumulate apart
-    raw: dict = defaultdict(lambda: dict.fromkeys(CHANNELS, 0.0))
-    tau0, tau1 = defaultdict(float, p0.wedges), defaultdict(float, p1.wedges)
-    by_flow: dict[tuple, list] = defaultdict(list)
-    for key in set(p0.wedges) | set(p1.wedges):
-        by_flow[key[0]].append(key)
-    for label, a in p0.flows.items():
-        b = p1.flows[label]
-        qbar, dq = (a.q + b.q) / 2, b.q - a.q
-        beta, pi = a.block_region, a.price_region
-        trade = pi != beta
-        border0 = border1 = 0.0
-        wsum0 = wsum1 = 0.0
-        for key in sorted(by_flow.get(label, ()), key=str):
-            _, kind, c, _n = key
-            t0, t1 = tau0[key], tau1[key]
-            wsum0, wsum1 = wsum0 + t0, wsum1 + t1
-            dt, tbar = t1 - t0, (t0 + t1) / 2
-            bca = kind in BCA_KINDS
-            channel = "bca_charges_received" if bca else _channel_of(kind)
-            moved = trade and _border_priced(kind, c, beta)
-            if c is not None and c == beta:          # own wedge on own flow: rate × change in quantity
-                raw[c][channel] += tbar * dq
-            else:                                    # collected abroad / paid abroad
-                if c is not None:
-                    name = "bca_revenue_returned" if (bca and trade and c == pi) else channel
-                    raw[c][name] += t1 * b.q - t0 * a.q
-                raw[beta][channel] -= qbar * dt
-            if moved:                                # part of the border price P
-                raw[pi]["bca_charges_paid" if bca else channel] -= qbar * dt
-                raw[beta][channel] += qbar * dt
-                border0, border1 = border0 + t0, border1 + t1
-        if trade:
-            group = "tot_" + _group_of(a.good, tags)
-            dP = (b.p + border1) - (a.p + border0)
-            raw[pi][group] += qbar * dP
-            raw[beta][group] -= qbar * dP
-        if a.production:
-            sign = -1.0 if a.output else 1.0   # remainder = −ρ: outputs −q̄·Δs, inputs +q̄·Δb
-            price0 = a.p - wsum0 if a.output else a.p + wsum0
-            price1 = b.p - wsum1 if b.output else b.p + wsum1
-            raw[beta]["remainder"] += sign * qbar * (price1 - price0)
-        elif a.fixed:
-            raw[beta]["remainder"] -= ((a.p + wsum0 + b.p + wsum1) / 2) * dq
-    for (r, label, _n), v0 in p0.transfers.items():
-        dv = p1.transfers.get((r, label, _n), 0.0) - v0
-        raw[r]["permit_trade" if label in PERMIT_TRANSFERS else "transfers_other"] += dv
-    for (r, label, n), v1 in p1.transfers.items():
-        if (r, label, n) not in p0.transfers:
-            raw[r]["permit_trade" if label in PERMIT_TRANSFERS else "transfers_other"] += v1
+    f = _FlowArrays(p0, p1, tags)
+    w = _WedgeArrays(p0, p1, f)
+    raw = np.zeros((len(f.agent_of), len(CHANNELS)))
+    col = {k: i for i, k in enumerate(CHANNELS)}
+
+    def add(rows, channel, values) -> None:  # channel: a channel name or an array of channel numbers
+        np.add.at(raw, (rows, np.broadcast_to(col[channel] if isinstance(channel, str) else channel,
+                                              np.shape(rows))), values)
+
+    beta, pi, qbar, dq = f.beta[w.flow], f.pi[w.flow], f.qbar[w.flow], f.dq[w.flow]
+    dt, tbar = w.t1 - w.t0, (w.t0 + w.t1) / 2
+    own = w.has_collector & (w.collector == beta)
+    away = w.has_collector & ~own
+    returned = w.bca & f.trade[w.flow] & (w.collector == pi)
+    add(w.collector[own], w.channel[own], (tbar * dq)[own])                        # own wedge on own flow
+    add(w.collector[away], np.where(returned, col["bca_revenue_returned"], w.channel)[away],
+        (w.t1 * f.q1[w.flow] - w.t0 * f.q0[w.flow])[away])                          # collected abroad
+    # a wedge collected by someone other than the buyer (no collector counts as other, unless the buyer
+    # itself is the agent ``None``) is part of the border price of a trade flow; BCA charges always are
+    differs = np.where(w.has_collector, w.collector != beta, beta != f.agent_of.get(None, -2))
+    moved = f.trade[w.flow] & (w.bca | (differs & ~w.rebate))
+    add(pi[moved], np.where(w.bca, col["bca_charges_paid"], w.channel)[moved], -(qbar * dt)[moved])
+    # the buyer: minus the rate change on a wedge paid abroad, plus it back when it is part of the border
+    # price; per wedge, so that the two cancel exactly where both apply (a returned BCA charge)
+    add(beta, w.channel, np.where(~own, -(qbar * dt), 0.0) + np.where(moved, qbar * dt, 0.0))
+    n = len(f.labels)
+    border0 = np.bincount(w.flow[moved], weights=w.t0[moved], minlength=n)
+    border1 = np.bincount(w.flow[moved], weights=w.t1[moved], minlength=n)
+    wsum0 = np.bincount(w.flow, weights=w.t0, minlength=n)
+    wsum1 = np.bincount(w.flow, weights=w.t1, minlength=n)
+    d_border = (f.p1 + border1) - (f.p0 + border0)
+    t = f.trade
+    add(f.pi[t], f.group[t], (f.qbar * d_border)[t])                                # terms of trade
+    add(f.beta[t], f.group[t], -(f.qbar * d_border)[t])
+    sign = np.where(f.output, -1.0, 1.0)   # remainder = −ρ: outputs −q̄·Δs, inputs +q̄·Δb
+    price0 = np.where(f.output, f.p0 - wsum0, f.p0 + wsum0)
+    price1 = np.where(f.output1, f.p1 - wsum1, f.p1 + wsum1)
+    add(f.beta[f.production], "remainder", (sign * f.qbar * (price1 - price0))[f.production])
+    fixed = f.fixed & ~f.production
+    add(f.beta[fixed], "remainder", -(((f.p0 + wsum0 + f.p1 + wsum1) / 2) * f.dq)[fixed])
+    _add_transfers(raw, col, f.agent_of, p0, p1)
     out = {}
     for r in p0.regions:
         pc = (p0.consumer_price[r] + p1.consumer_price[r]) / 2
-        ch = {k: v / pc for k, v in raw[r].items()}
+        row = raw[f.agent_of[r]] if r in f.agent_of else np.zeros(len(CHANNELS))
+        ch = {k: float(row[i]) / pc for i, k in enumerate(CHANNELS)}
         ch["ev"] = p1.welfare[r] - p0.welfare[r]
         ch["check"] = ch["ev"] - sum(ch[k] for k in CHANNELS)
         out[r] = ch
     return out
+
+
+class _FlowArrays:
+    """The flows of two points as arrays (in ``p0``'s order), with every agent numbered:
+    regions first, then any other block, price or collecting agent (an international pool)."""
+
+    def __init__(self, p0: Point, p1: Point, tags):
+        self.labels = list(p0.flows)
+        a = [p0.flows[k] for k in self.labels]
+        b = [p1.flows[k] for k in self.labels]
+        self.agent_of: dict = {r: i for i, r in enumerate(p0.regions)}
+        self.q0, self.q1 = np.array([x.q for x in a]), np.array([x.q for x in b])
+        self.p0, self.p1 = np.array([x.p for x in a]), np.array([x.p for x in b])
+        self.qbar, self.dq = (self.q0 + self.q1) / 2, self.q1 - self.q0
+        self.beta = np.array([self.agent(x.block_region) for x in a], dtype=np.int64)
+        self.pi = np.array([self.agent(x.price_region) for x in a], dtype=np.int64)
+        self.trade = self.pi != self.beta
+        self.output = np.array([x.output for x in a], dtype=bool)
+        self.output1 = np.array([x.output for x in b], dtype=bool)
+        self.production = np.array([x.production for x in a], dtype=bool)
+        self.fixed = np.array([x.fixed for x in a], dtype=bool)
+        self.group = np.array([CHANNELS.index("tot_" + _group_of(x.good, tags)) for x in a], dtype=np.int64)
+
+    def agent(self, key) -> int:
+        i = self.agent_of.get(key)
+        if i is None:
+            i = self.agent_of[key] = len(self.agent_of)
+        return i
+
+
+class _WedgeArrays:
+    """Every wedge of either point (``(label, kind, collector, n)``; missing ones are zero) as
+    arrays: its flow's position, rates ``t0``/``t1``, collector, channel and kind flags."""
+
+    def __init__(self, p0: Point, p1: Point, f: _FlowArrays):
+        keys = sorted(set(p0.wedges) | set(p1.wedges), key=str)
+        position = {lab: i for i, lab in enumerate(f.labels)}
+        keys = [k for k in keys if k[0] in position]
+        self.flow = np.array([position[k[0]] for k in keys], dtype=np.int64)
+        self.t0 = np.array([p0.wedges.get(k, 0.0) for k in keys], dtype=float)
+        self.t1 = np.array([p1.wedges.get(k, 0.0) for k in keys], dtype=float)
+        self.has_collector = np.array([k[2] is not None for k in keys], dtype=bool)
+        self.collector = np.array([f.agent(k[2]) if k[2] is not None else -1 for k in keys], dtype=np.int64)
+        self.bca = np.array([k[1] in BCA_KINDS for k in keys], dtype=bool)
+        self.rebate = np.array([k[1] in REBATE_KINDS for k in keys], dtype=bool)
+        self.channel = np.array([CHANNELS.index("bca_charges_received" if k[1] in BCA_KINDS else _channel_of(k[1]))
+                                 for k in keys], dtype=np.int64)
+
+
+def _add_transfers(raw: np.ndarray, col: dict, agent_of: dict, p0: Point, p1: Point) -> None:
+    """Transfers (permit sales and others) by the change in their value."""
+    def channel(label: str) -> int:
+        return col["permit_trade" if label in PERMIT_TRANSFERS else "transfers_other"]
+
+    for (r, label, n), v0 in p0.transfers.items():
+        if r in agent_of:
+            raw[agent_of[r], channel(label)] += p1.transfers.get((r, label, n), 0.0) - v0
+    for (r, label, n), v1 in p1.transfers.items():
+        if (r, label, n) not in p0.transfers and r in agent_of:
+            raw[agent_of[r], channel(label)] += v1
 
 
 # ----------------------------------------------------------------------------- along a path
