@@ -222,22 +222,6 @@ def run_scenarios(
     models: dict = {}
     results = []
     states: dict = {}
-    solve_options = dict(tol=tol, max_iter=max_iter, check_tol=check_tol)
-    bench_point = _solve_all(benchmark, scenarios, designs, route, compile_options, models, results, states,
-                             timings, progress, solve_options)
-    t0 = time.perf_counter()
-    _add_decomposition(benchmark, results, states, models, bench_point, refs, decomposition_steps, solve_options)
-    timings["decomposition_s"] = time.perf_counter() - t0
-    solver = {"route": route, "tol": tol, "check_tol": check_tol, "max_iter": max_iter,
-              "decomposition_steps": decomposition_steps, "linear_solver": solver_default("linear_solver"),
-              **(compile_options or {})}
-    return Comparison(benchmark, results, timings, refs, solver)
-
-
-def _solve_all(benchmark, scenarios, designs, route, compile_options, models, results, states, timings,
-               progress, solver):
-    """Build each model structure once, solve every scenario on it (warm
-    from the previous one), collect its tables and state; returns the benchmark point of the first model."""
     bench_point = None
     for sc in scenarios:
         design = (designs or {}).get(sc.name) or resolve_design(benchmark, sc)  # once per scenario
@@ -257,7 +241,7 @@ def _solve_all(benchmark, scenarios, designs, route, compile_options, models, re
         bm, compiled = models[key]
         t0 = time.perf_counter()
         try:
-            res, _ = solve_warm_then_cold(bm, compiled, warm=True, **solver)
+            res, _ = solve_warm_then_cold(bm, compiled, warm=True, tol=tol, max_iter=max_iter, check_tol=check_tol)
         except SolveError as exc:
             raise SolveError(f"scenario {sc.name!r} did not solve.\n{exc}", getattr(exc, "result", None)) from None
         timings["solve_s"] += time.perf_counter() - t0
@@ -265,7 +249,14 @@ def _solve_all(benchmark, scenarios, designs, route, compile_options, models, re
         states[sc.name] = (key, capture(bm))
         if progress:
             progress(sc, res)
-    return bench_point
+    t0 = time.perf_counter()
+    _add_decomposition(benchmark, results, states, models, bench_point, refs,
+                       decomposition_steps, dict(tol=tol, max_iter=max_iter, check_tol=check_tol))
+    timings["decomposition_s"] = time.perf_counter() - t0
+    solver = {"route": route, "tol": tol, "check_tol": check_tol, "max_iter": max_iter,
+              "decomposition_steps": decomposition_steps, "linear_solver": solver_default("linear_solver"),
+              **(compile_options or {})}
+    return Comparison(benchmark, results, timings, refs, solver)
 
 
 def _add_decomposition(benchmark, results, states, models, bench_point, refs, steps, solver) -> None:
