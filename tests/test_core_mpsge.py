@@ -86,7 +86,9 @@ def test_fixing_an_activity_level_drops_its_zero_profit_condition():
     assert m.X.value == 1.2
 
 
-def test_mutable_quantities_and_reference_prices_resolve_without_rebuilding():
+def _model_with_mutable_quantities():
+    """Two sectors whose benchmark quantities are parameters: capital in X (with its reference
+    price) and the labour Y supplies."""
     em = EquilibriumModel("mutable")
     X, Y = em.sectors("X"), em.sectors("Y")
     PX, PL, PK = (em.commodities(n) for n in ("PX", "PL", "PK"))
@@ -95,10 +97,15 @@ def test_mutable_quantities_and_reference_prices_resolve_without_rebuilding():
     ref = em.parameter("ref", values=1.0)
     lab = em.parameter("lab", values=50.0)
     em.add(Production(X, [Output(PX, 100)], [Input(PL, 50), Input(PK, qk, reference_price=ref)], [Nest(TOP, 1.0)]))
-    em.add(Production(Y, [Output(PL, lab)], [Input(PK, 50)]))
+    em.add(Production(Y, [Output(PL, lab, label=("labour",))], [Input(PK, 50)]))
     em.add(Demand(RA, inputs=[Input(PX, 100)], endowments=[Endowment(PK, 100.0)]))
     em.set_numeraire(em.pyomo.PX)
     em.build()
+    return em, qk, ref, lab
+
+
+def test_mutable_quantities_and_reference_prices_resolve_without_rebuilding():
+    em, qk, ref, lab = _model_with_mutable_quantities()
     system = compile_system(em.pyomo)
     assert system.solve().iterations == 0
     qk.value, ref.value = 60.0, 1.2    # benchmark value of capital in X: 50 -> 72 (an unbalanced benchmark)
@@ -176,16 +183,7 @@ def test_smoothing_continuation_reaches_the_same_equilibrium_with_a_shut_down_se
 
 
 def test_a_negative_quantity_parameter_is_refused_before_the_solve():
-    em = EquilibriumModel("negative")
-    X, Y = em.sectors("X"), em.sectors("Y")
-    PX, PL, PK = (em.commodities(n) for n in ("PX", "PL", "PK"))
-    RA = em.consumers("RA")
-    lab = em.parameter("lab", values=50.0)
-    em.add(Production(X, [Output(PX, 100)], [Input(PL, 50), Input(PK, 50)], [Nest(TOP, 1.0)]))
-    em.add(Production(Y, [Output(PL, lab, label=("labour",))], [Input(PK, 50)]))
-    em.add(Demand(RA, inputs=[Input(PX, 100)], endowments=[Endowment(PK, 100.0)]))
-    em.set_numeraire(em.pyomo.PX)
-    em.build()
+    em, _qk, _ref, lab = _model_with_mutable_quantities()
     system = compile_system(em.pyomo)
     lab.value = -5.0
     with pytest.raises(ModelDeclarationError, match=r"Y.*quantity of \('labour',\) is -5"):

@@ -674,7 +674,6 @@ class _NestTree:
         self.em, self.where, self.by_name, self.leaves, self.children = em, where, by_name, leaves, children
         self.values: dict[tuple, object] = {}
         self.symbolic: dict[tuple, bool] = {}
-        self.cost: dict[str, object] = {}
         self.factor: dict[tuple, object] = {}  # demand factor of each child within its parent nest
 
     def bench_value(self, node):
@@ -713,7 +712,6 @@ class _NestTree:
         if len(kids) > 1:
             em._record_regime(self.where, name, sigma)
         c_n = em._named(em.pyomo.cost_index, ces.unit_cost(sigma, shares, xs))
-        self.cost[name] = c_n
         for c, d in zip(kids, ces.demand_factors(sigma, shares, xs, c_n)):
             self.factor[c] = d
         return c_n
