@@ -238,8 +238,8 @@ def decompose(p0: Point, p1: Point, tags) -> dict[str, dict[str, float]]:
     welfare level) and ``check`` (``ev − Σ channels``, zero at equilibrium) per region.
 
     Every flow and wedge adds its terms (module docstring) to a (collector, channel) table, as
-    arrays: ``tests/test_decomposition.py`` checks the result against the same identity written
-    flow by flow."""
+    arrays: ``tests/test_decomposition_identity.py`` checks the result against the same identity
+    written flow by flow."""
     if set(p0.flows) != set(p1.flows):
         missing = sorted(set(p0.flows) ^ set(p1.flows), key=str)[:3]
         raise DecompositionError(f"the two points have different flows (e.g. {missing}); they come from "
@@ -261,10 +261,7 @@ def decompose(p0: Point, p1: Point, tags) -> dict[str, dict[str, float]]:
     add(w.collector[own], w.channel[own], (tbar * dq)[own])                        # own wedge on own flow
     add(w.collector[away], np.where(returned, col["bca_revenue_returned"], w.channel)[away],
         (w.t1 * f.q1[w.flow] - w.t0 * f.q0[w.flow])[away])                          # collected abroad
-    # a wedge collected by someone other than the buyer (no collector counts as other, unless the buyer
-    # itself is the agent ``None``) is part of the border price of a trade flow; BCA charges always are
-    differs = np.where(w.has_collector, w.collector != beta, beta != f.agent_of.get(None, -2))
-    moved = f.trade[w.flow] & (w.bca | (differs & ~w.rebate))
+    moved = f.trade[w.flow] & w.border_priced
     add(pi[moved], np.where(w.bca, col["bca_charges_paid"], w.channel)[moved], -(qbar * dt)[moved])
     # the buyer: minus the rate change on a wedge paid abroad, plus it back when it is part of the border
     # price; per wedge, so that the two cancel exactly where both apply (a returned BCA charge)
@@ -308,7 +305,8 @@ class _FlowArrays:
         self.q0, self.q1 = np.array([x.q for x in a]), np.array([x.q for x in b])
         self.p0, self.p1 = np.array([x.p for x in a]), np.array([x.p for x in b])
         self.qbar, self.dq = (self.q0 + self.q1) / 2, self.q1 - self.q0
-        self.beta = np.array([self.agent(x.block_region) for x in a], dtype=np.int64)
+        self.buyer = [x.block_region for x in a]
+        self.beta = np.array([self.agent(r) for r in self.buyer], dtype=np.int64)
         self.pi = np.array([self.agent(x.price_region) for x in a], dtype=np.int64)
         self.trade = self.pi != self.beta
         self.output = np.array([x.output for x in a], dtype=bool)
@@ -326,7 +324,8 @@ class _FlowArrays:
 
 class _WedgeArrays:
     """Every wedge of either point (``(label, kind, collector, n)``; missing ones are zero) as
-    arrays: its flow's position, rates ``t0``/``t1``, collector, channel and kind flags."""
+    arrays: its flow's position, rates ``t0``/``t1``, collector, channel, whether it is a BCA
+    charge and whether it is part of the border price on a trade flow (:func:`_border_priced`)."""
 
     def __init__(self, p0: Point, p1: Point, f: _FlowArrays):
         keys = sorted(set(p0.wedges) | set(p1.wedges), key=str)
@@ -338,7 +337,8 @@ class _WedgeArrays:
         self.has_collector = np.array([k[2] is not None for k in keys], dtype=bool)
         self.collector = np.array([f.agent(k[2]) if k[2] is not None else -1 for k in keys], dtype=np.int64)
         self.bca = np.array([k[1] in BCA_KINDS for k in keys], dtype=bool)
-        self.rebate = np.array([k[1] in REBATE_KINDS for k in keys], dtype=bool)
+        self.border_priced = np.array([_border_priced(k[1], k[2], f.buyer[position[k[0]]]) for k in keys],
+                                      dtype=bool)
         self.channel = np.array([CHANNELS.index("bca_charges_received" if k[1] in BCA_KINDS else _channel_of(k[1]))
                                  for k in keys], dtype=np.int64)
 
