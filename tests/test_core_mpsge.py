@@ -46,11 +46,16 @@ def test_elasticity_moved_across_regimes_recompiles_and_matches_a_fresh_build():
     em.build()
     system = compile_system(em.pyomo)
     system.solve(tol=1e-12)
+    before = query.catalogue(em)            # derived from the first build's flows
     sigma.value = 1.5
     system.solve(tol=1e-12)
     assert em.n_builds == 2
     for n in ("X", "Y", "U", "PX", "PY", "PK", "RA"):
         assert em.pyomo.component(n).value == pytest.approx(ref.pyomo.component(n).value, abs=1e-10), n
+    # the result tables read the recompiled flows, not the first build's
+    assert query.catalogue(em) is not before
+    mine, fresh = query.flows(em), query.flows(ref)
+    assert mine["quantity"].to_numpy() == pytest.approx(fresh["quantity"].to_numpy(), abs=1e-9)
     sigma.value = 1.2   # within the CES regime: no recompile
     system.solve(tol=1e-12)
     assert em.n_builds == 2

@@ -96,16 +96,13 @@ def catalogue(em: EquilibriumModel) -> FlowCatalogue:
     if cat is not None:
         return cat
     fs = em.flows
-    price_label: dict[int, str] = {}
-    for f in fs:
-        if id(f.price) not in price_label:
-            price_label[id(f.price)] = _var_label(f.price)
     levels, level_of = _distinct([f.level for f in fs])
     prices, price_of = _distinct([f.price for f in fs])
+    price_labels = [_var_label(p) for p in prices]
     wedges = [(k, agent, kind) for k, f in enumerate(fs) for agent, _per_unit, kind in f.revenue]
     cat = FlowCatalogue(
         block=[label(f.block) for f in fs], role=[f.role for f in fs],
-        commodity=[price_label[id(f.price)] for f in fs], flow=[f.label for f in fs],
+        commodity=[price_labels[i] for i in price_of.tolist()], flow=[f.label for f in fs],
         level_nodes=levels, level_of=level_of, price_nodes=prices, price_of=price_of,
         revenue_flow=np.array([k for k, _a, _kind in wedges], dtype=np.int64),
         agent=[None if a is None else a.parent_component().name for _k, a, _kind in wedges],
