@@ -23,6 +23,19 @@ COMPOSITE_KINDS = frozenset({KIND_NAMED, KIND_SUM, KIND_PRODUCT, KIND_DIVISION, 
                              KIND_UNARY, KIND_MAX, KIND_MIN})
 
 
+#: Pyomo expression classes and their kinds, tested in this order (subclasses before their bases)
+_EXPRESSION_KINDS = (
+    (ne.SumExpression, KIND_SUM),                 # includes LinearExpression, NPV sums
+    (ne.DivisionExpression, KIND_DIVISION),
+    (ne.ProductExpression, KIND_PRODUCT),         # includes MonomialTermExpression
+    (ne.NegationExpression, KIND_NEGATION),
+    (ne.PowExpression, KIND_POW),
+    (ne.UnaryFunctionExpression, KIND_UNARY),     # includes AbsExpression
+    (ne.MaxExpression, KIND_MAX),
+    (ne.MinExpression, KIND_MIN),
+)
+
+
 def classify(node) -> int:
     """Map a Pyomo node to a handler kind (called once per node *type*)."""
     cls = node.__class__
@@ -31,23 +44,9 @@ def classify(node) -> int:
     if getattr(node, "is_named_expression_type", lambda: False)():
         return KIND_NAMED
     if isinstance(node, ne.NumericExpression):
-        # order matters: subclasses before their bases
-        if isinstance(node, ne.SumExpression):  # includes LinearExpression, NPV sums
-            return KIND_SUM
-        if isinstance(node, ne.DivisionExpression):
-            return KIND_DIVISION
-        if isinstance(node, ne.ProductExpression):  # includes MonomialTermExpression
-            return KIND_PRODUCT
-        if isinstance(node, ne.NegationExpression):
-            return KIND_NEGATION
-        if isinstance(node, ne.PowExpression):
-            return KIND_POW
-        if isinstance(node, ne.UnaryFunctionExpression):  # includes AbsExpression
-            return KIND_UNARY
-        if isinstance(node, ne.MaxExpression):
-            return KIND_MAX
-        if isinstance(node, ne.MinExpression):
-            return KIND_MIN
+        for expression_class, kind in _EXPRESSION_KINDS:
+            if isinstance(node, expression_class):
+                return kind
         raise NotImplementedError(
             f"cge.solve: Pyomo expression node type {cls.__name__!r} is not supported "
             f"by the CasADi converter (expression: {node})"
