@@ -195,3 +195,45 @@ def test_a_negative_quantity_parameter_is_refused_before_the_solve():
         system.solve()
     lab.value = 55.0
     assert system.solve().max_residual < 1e-8   # a valid value solves again
+
+
+def leontief_with_a_free_factor(sigma=1.0, labour=80.0):
+    """Two sectors with different factor proportions; once Leontief with labour doubled to 160,
+    capital binds and labour is a free good (price 0): X = 4/3, Y = 0.8, PX = 3/8, PY = 5/8."""
+    em = EquilibriumModel("free_factor")
+    X, Y, U = em.sectors("X"), em.sectors("Y"), em.sectors("U")
+    PX, PY, PU, PL, PK = (em.commodities(n) for n in ("PX", "PY", "PU", "PL", "PK"))
+    RA = em.consumers("RA")
+    sigma = em.parameter("sigma", values=sigma)
+    labour = em.parameter("labour", values=labour)
+    em.add(Production(X, [Output(PX, 80)], [Input(PL, 50), Input(PK, 30)], [Nest(TOP, sigma)]))
+    em.add(Production(Y, [Output(PY, 80)], [Input(PL, 30), Input(PK, 50)], [Nest(TOP, sigma)]))
+    em.add(Production(U, [Output(PU, 160)], [Input(PX, 80), Input(PY, 80)], [Nest(TOP, 1.0)]))
+    em.add(Demand(RA, inputs=[Input(PU, 160)], endowments=[Endowment(PL, labour), Endowment(PK, 80.0)]))
+    em.set_numeraire(PK)
+    em.build()
+    return em, sigma, labour
+
+
+FREE_LABOUR = {"X": 4 / 3, "Y": 0.8, "PX": 0.375, "PY": 0.625, "PL": 0.0, "PK": 1.0, "RA": 80.0}
+
+
+def test_a_recompile_keeps_the_first_builds_equation_scales():
+    em, sigma, labour = leontief_with_a_free_factor()
+    solve_mcp(em)
+    labour.value = 160.0                        # labour market: (160 - 80) / 80 at the benchmark
+    assert query.market_residuals(em).set_index("variable").loc["PL", "residual"] == pytest.approx(1.0)
+    sigma.value = 0.0                           # Cobb-Douglas -> Leontief: recompiled in place
+    em.before_solve()
+    assert em.n_builds == 2
+    assert query.market_residuals(em).set_index("variable").loc["PL", "residual"] == pytest.approx(1.0)
+
+
+def test_a_leontief_economy_recompiled_from_cobb_douglas_finds_its_free_factor():
+    em, sigma, labour = leontief_with_a_free_factor()
+    solve_mcp(em)
+    sigma.value, labour.value = 0.0, 160.0
+    res = solve_mcp(em)
+    assert em.n_builds == 2 and "PL" in set(res.at_bounds["variable"])
+    for k, x in FREE_LABOUR.items():
+        assert em.pyomo.component(k).value == pytest.approx(x, abs=1e-9), k

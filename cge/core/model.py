@@ -108,6 +108,12 @@ class EquilibriumModel:
         self._imbalance: list[tuple] = []
         self._calibration: dict[int, float] = {}     # reference prices fixed at the first build
         self._income_scale: dict[tuple, float] = {}
+        self._market_scale: dict[tuple, float] = {}  # equation scales of the first build
+        self._profit_scale: dict[tuple, float] = {}
+        self._equation_scale: dict[tuple, float] = {}
+        self._starts: dict[str, object] = {}          # declared benchmark value of each family
+        #: every variable's value at the benchmark point (after the first build's calibration)
+        self.benchmark_values: dict[int, float] = {}
         #: ``(tape, expressions)``: a numpy tape of the flows' quantities and per-unit revenues
         #: (:func:`cge.core.evaluate.flow_evaluator`), made with the benchmark incomes at build
         self.flow_tape = None
@@ -124,6 +130,7 @@ class EquilibriumModel:
         if name in self.kind:
             raise ModelDeclarationError(f"variable family {name!r} declared twice")
         self.kind[name] = kind
+        self._starts[name] = start
         keys = list(index) if index is not None else None
         if keys is None:
             var = Var(domain=Reals, initialize=start if not callable(start) else start(None),
@@ -371,7 +378,7 @@ class EquilibriumModel:
         key = self._key(blk.activity)
         if key in self._profit:
             raise ModelDeclarationError(f"{where}: sector {key} has two production blocks")
-        self._profit[key] = (bench_cost * top - revenue, _num(bench_cost))
+        self._profit[key] = (bench_cost * top - revenue, self._profit_scale.setdefault(key, _num(bench_cost)))
 
     def _compile_demand(self, blk: Demand):
         where = blk.label or self._key(blk.consumer)
@@ -401,18 +408,52 @@ class EquilibriumModel:
         self._spending[self._key(blk.consumer)] = blk
 
     def build(self) -> ConcreteModel:
-        """Compile all blocks and equations into constraints on :attr:`pyomo`."""
+        """Compile all blocks and equations into constraints on :attr:`pyomo`.
+
+        Calibration is at the benchmark point, as in MPSGE: every variable at its declared
+        benchmark value (activity levels and prices 1, auxiliaries at their ``start``, incomes at
+        the benchmark income). Values given before the build, by :meth:`fix`, Pyomo's own
+        ``var.fix()`` or ``var.value = …``, are the counterfactual's (or the start point's): they
+        are put back after the calibration, so fixing before or after the build is the same."""
         if self.built:
             return self.pyomo
+        given = self._move_to_benchmark()
         with gc_paused():
             self._compile(first=True)
+        self.benchmark_values = {id(v): v.value for v in self._all_variables()}
+        for v, val in given:
+            v.set_value(val, skip_validation=True)
         self.built = True
         self.pyomo._cge_before_solve = self.before_solve
+        self.pyomo._cge_after_solve = self.over_fixing
         return self.pyomo
+
+    def _all_variables(self):
+        for name in self.kind:
+            yield from self.pyomo.component(name).values()
+
+    def _declared_start(self, name: str, index) -> float:
+        start = self._starts[name]
+        return float(start(index) if callable(start) else start)
+
+    def _move_to_benchmark(self) -> list:
+        """Put every variable whose value was changed before the build back at its declared
+        benchmark value; returns ``(variable, value given)`` to put back after calibration."""
+        given = []
+        for name in self.kind:
+            for index, v in self.pyomo.component(name).items():
+                bench = self._declared_start(name, index)
+                if v.value is not None and v.value != bench:
+                    given.append((v, v.value))
+                    v.set_value(bench, skip_validation=True)
+        return given
 
     def rebuild(self) -> None:
         """Recompile every block in place (same variables, values and parameters; reference prices
-        and equation scales of the first build): for a mutable elasticity that changed regime."""
+        and equation scales of the first build — market rows keep the first build's benchmark
+        supply, profit rows its benchmark cost, income rows its benchmark income — so a recompile
+        changes the regime's formulas and nothing else): for a mutable elasticity that changed
+        regime."""
         m = self.pyomo
         for name in self._components:
             m.del_component(name)
@@ -464,7 +505,7 @@ class EquilibriumModel:
                         if v.fixed or key == self.dropped_market:
                             continue
                         raise ModelDeclarationError(f"commodity {name}{list(key[1:])} has no supply or demand")
-                    scale = self._bench_supply.get(key) or 1.0
+                    scale = self._market_scale.setdefault(key, self._bench_supply.get(key) or 1.0)
                     families[f"market_{name}"][key[1]] = (
                         sum(self._supply.get(key, [])) - sum(self._demand.get(key, []))
                     ) / scale
@@ -496,12 +537,12 @@ class EquilibriumModel:
         m = self.pyomo
         for name, index, rule, scale in self.equations:
             if index is None:
-                s = scale() if callable(scale) else scale
+                s = self._equation_scale.setdefault((name, None), scale() if callable(scale) else scale)
                 m.add_component(name, Constraint(expr=rule() / s == 0))
             else:
                 rows = {}
                 for k in index:
-                    s = scale(k) if callable(scale) else scale
+                    s = self._equation_scale.setdefault((name, k), scale(k) if callable(scale) else scale)
                     rows[k] = rule(k) / s
                 m.add_component(name, Constraint(list(rows), rule=lambda _m, *k, rows=rows: rows[
                     k[0] if len(k) == 1 else k] == 0))
@@ -641,6 +682,36 @@ class EquilibriumModel:
             if q < 0:
                 raise ModelDeclarationError(f"{where}: benchmark quantity of {flow.label or flow.price} is "
                                             f"{q:g}; a quantity parameter must be non-negative")
+
+    def over_fixing(self, tol: float) -> str | None:
+        """After a solve: None when every dropped market or income condition holds to ``tol``
+        (as Walras' law says the one a numeraire drops must), else one line naming the variables
+        whose conditions are dropped and the conditions that fail. Fixing two prices (or a price
+        and an income) of one economy over-fixes it: the solve then satisfies every remaining
+        equation while a market does not clear. Called by every solve route.
+
+        A fixed activity level drops its zero-profit condition: its profit or loss then belongs to
+        no one, and the one dropped market absorbs it (as in MPSGE), which is not an error."""
+        evaluate = PointEvaluator()
+        dropped, failed, fixed_activity = [], [], False
+        for key, con in self.pairs.items():
+            kind = self.kind[key[0]]
+            if con.active or kind not in ("commodity", "consumer"):
+                fixed_activity = fixed_activity or (kind == "sector" and not con.active)
+                continue
+            dropped.append(_label(key))
+            r = float(evaluate(con.body))
+            if not abs(r) <= tol:
+                failed.append(f"{con.name} = {r:.3e}")
+        if not failed or (len(dropped) == 1 and fixed_activity):
+            return None
+        names = ", ".join(dropped)
+        if len(dropped) > 1:
+            return (f"the model is over-fixed: the conditions of {names} are dropped (fixed prices or incomes, "
+                    f"or dropped markets) but Walras' law makes only one redundant, and after the solve "
+                    f"{'; '.join(failed)} (tolerance {tol:.1e}); fix one numeraire only")
+        return (f"Walras' law fails: the condition of {names} was dropped as redundant but after the solve "
+                f"{'; '.join(failed)} (tolerance {tol:.1e}); some income or spending is not accounted for")
 
     def imbalance(self):
         """Benchmark cost, revenue and imbalance (revenue − cost) of every production block, as

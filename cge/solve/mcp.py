@@ -207,11 +207,15 @@ class MCPSystem:
             v.set_value(float(val), skip_validation=True)
         result = self._check(x, F_of(x), j_of, lo, hi, rows, status, it, msg, at_bound_tol, n)
         result.timings = {"solve_s": time.perf_counter() - t_start}
-        passed = status == "converged" and result.max_residual <= check_tol \
-            and abs(result.walras_residual) <= check_tol
+        over_fixed = self.em.over_fixing(check_tol) if status == "converged" \
+            and result.max_residual <= check_tol else None
+        passed = status == "converged" and result.max_residual <= check_tol and not over_fixed
         result.success = passed
         if passed:
             return result
+        if over_fixed:
+            status = result.status = "over_fixed"
+            msg = f"{over_fixed[0].upper()}{over_fixed[1:]}. {msg}".strip()
         for v, val in zip(unknowns, saved):
             v.set_value(float(val), skip_validation=True)
         worst = result.residuals.head(8)

@@ -102,16 +102,22 @@ def _read(vars_) -> np.ndarray:
 
 
 def _finish(route, algorithm, status, ok, iterations, rows, unknowns, saved, timings,
-            check_tol, solver_msg, n_unknowns, checker=None):
-    """Pyomo residual check (by ``checker``, a :class:`RowChecker` of ``rows``, when given);
-    raise SolveError (restoring vars) on failure."""
+            check_tol, solver_msg, n_unknowns, checker=None, model=None):
+    """Pyomo residual check (by ``checker``, a :class:`RowChecker` of ``rows``, when given) and,
+    for an equilibrium model, the check that it is not over-fixed (the dropped market or income
+    conditions must hold too, :meth:`cge.core.model.EquilibriumModel.over_fixing`); raise
+    SolveError (restoring vars) on failure."""
     t0 = time.perf_counter()
     table = checker.table() if checker is not None else residual_table(rows.cons, rows.blocks)
     worst = overall_max(table)
-    timings["check_s"] += time.perf_counter() - t0
     passed = ok and not math.isnan(worst) and worst <= check_tol
     if ok and not passed:
         status = "residual_check_failed"
+    over_fixed = getattr(model, "_cge_after_solve", None) if passed else None
+    over_fixed = over_fixed(check_tol) if over_fixed is not None else None
+    timings["check_s"] += time.perf_counter() - t0
+    if over_fixed:
+        passed, status = False, "over_fixed"
     res = SolveResult(
         route=route, status=status, iterations=int(iterations), max_residual=worst,
         residuals_by_block=table, timings=timings, message=solver_msg,
@@ -123,6 +129,7 @@ def _finish(route, algorithm, status, ok, iterations, rows, unknowns, saved, tim
     msg = (
         f"cge.solve: route {route!r} ({algorithm}) failed: solver status {status!r}; "
         f"max Pyomo residual {worst:.3e} (check_tol {check_tol:.1e}).\n"
+        + (f"{over_fixed[0].upper()}{over_fixed[1:]}.\n" if over_fixed else "")
         + (f"Solver said: {solver_msg}\n" if solver_msg else "")
         + "Largest residuals by equation block (block[worst index]: |residual|):\n"
         + format_residuals(table)
@@ -301,7 +308,7 @@ class CasadiSystem:
 
         def finish(algorithm, status, ok, iters, msg):
             return _finish("casadi", algorithm, status, ok, iters, rows, unknowns, x0.copy(), timings,
-                           check_tol, msg.strip(), n, checker=self._checker)
+                           check_tol, msg.strip(), n, checker=self._checker, model=self.model)
 
         t0 = time.perf_counter()
         f0 = self.residuals(x0, p) if n else np.zeros(0)
@@ -397,9 +404,9 @@ class PyomoSolverSystem:
         worst0 = overall_max(table0)
         timings["check_s"] += time.perf_counter() - t0
         if not math.isnan(worst0) and worst0 <= tol:
-            return SolveResult(self.route, "already_solved", 0, worst0, table0, timings,
-                               "start point satisfies all equations; no solver called",
-                               "none", True, n)
+            return _finish(self.route, "none", "already_solved", True, 0, rows, unknowns, saved, timings,
+                           check_tol, "start point satisfies all equations; no solver called", n,
+                           model=self.model)
 
         opt = self._solver()
         opt.options["tol"] = tol
@@ -414,7 +421,7 @@ class PyomoSolverSystem:
         except Exception as exc:
             timings["solve_s"] = time.perf_counter() - t0
             return _finish(self.route, self.route, f"error: {exc}", False, -1, rows,
-                           unknowns, saved, timings, check_tol, str(exc), n)
+                           unknowns, saved, timings, check_tol, str(exc), n, model=self.model)
         timings["solve_s"] = time.perf_counter() - t0
         tc = results.solver.termination_condition
         ok = tc in (TerminationCondition.optimal, TerminationCondition.locallyOptimal,
@@ -427,7 +434,7 @@ class PyomoSolverSystem:
             pass
         msg = str(getattr(results.solver, "message", "") or "")
         return _finish(self.route, self.route, str(tc), ok, -1, rows, unknowns, saved,
-                       timings, check_tol, msg, n)
+                       timings, check_tol, msg, n, model=self.model)
 
 
 # ---------------------------------------------------------------------- public API
