@@ -117,7 +117,8 @@ def test_mutable_quantities_and_reference_prices_resolve_without_rebuilding():
     lab.value = 55.0
     system.solve(tol=1e-12)
     assert em.n_builds == 1
-    assert em.imbalance().set_index("sector").loc["X", "imbalance"] == pytest.approx(100 - 122)
+    # the benchmark value of X's inputs is 122, bought at PL = PK = 1 while capital's reference is 1.2
+    assert em.imbalance().set_index("sector").loc["X", "imbalance"] == pytest.approx(100 - 122 / 1.2 ** (72 / 122))
 
 
 def test_cet_supplies_obey_hotelling_and_revenue_is_exhausted():
@@ -237,3 +238,38 @@ def test_a_leontief_economy_recompiled_from_cobb_douglas_finds_its_free_factor()
     assert em.n_builds == 2 and "PL" in set(res.at_bounds["variable"])
     for k, x in FREE_LABOUR.items():
         assert em.pyomo.component(k).value == pytest.approx(x, abs=1e-9), k
+
+
+def test_imbalance_of_a_benchmark_that_replicates_is_zero_at_any_reference_prices_and_nests():
+    """X's output has a reference price of 1.4 (fixed proportions: revenue is q·PX whatever it
+    is), and a nested household U buys at reference prices of 1.2 (its cost index at the benchmark
+    is 1/1.2 of C̄ = 180): both blocks make zero profit at the benchmark, which replicates."""
+    em = EquilibriumModel("references")
+    X, Y, U = em.sectors("X"), em.sectors("Y"), em.sectors("U")
+    PX, PY, PU, PL, PK = (em.commodities(n) for n in ("PX", "PY", "PU", "PL", "PK"))
+    RA = em.consumers("RA")
+    em.add(Production(X, [Output(PX, 100, reference_price=1.4)], [Input(PL, 50), Input(PK, 50)], [Nest(TOP, 1.0)]))
+    em.add(Production(Y, [Output(PY, 50)], [Input(PL, 20), Input(PK, 30)], [Nest(TOP, 1.0)]))
+    em.add(Production(U, [Output(PU, 150)],
+                      [Input(PX, 100, "goods", reference_price=1.2), Input(PY, 50, "services", reference_price=1.2)],
+                      [Nest(TOP, 0.5), Nest("goods", 2.0, TOP), Nest("services", 1.0, TOP)]))
+    em.add(Demand(RA, inputs=[Input(PU, 150)], endowments=[Endowment(PL, 70.0), Endowment(PK, 80.0)]))
+    em.set_numeraire(PL)
+    em.build()
+    assert compile_system(em.pyomo).solve().iterations == 0
+    imbalance = em.imbalance().set_index("sector")
+    assert imbalance["imbalance"].abs().max() < 1e-12
+    assert imbalance.loc["U", "benchmark_cost"] == pytest.approx(150.0, rel=1e-12)
+
+
+def test_imbalance_is_the_zero_profit_gap_at_the_benchmark_point():
+    """An unbalanced benchmark: X pays capital 1.2 in the data while PK is 1 at the benchmark, so
+    it makes the loss ``100 − C̄·c(x̄)`` per unit there, which is what its zero-profit row says."""
+    em, qk, ref, _lab = _model_with_mutable_quantities()
+    qk.value, ref.value = 60.0, 1.2
+    cost = 122 * (1 / 1.2) ** (72 / 122)             # Cobb-Douglas cost at PL = PK = 1
+    x = em.imbalance().set_index("sector").loc["X"]
+    assert x["benchmark_cost"] == pytest.approx(cost, rel=1e-12)
+    assert x["imbalance"] == pytest.approx(100 - cost, rel=1e-12)
+    profit = query.profit_residuals(em).set_index("variable").loc["X", "residual"]
+    assert profit * 100 == pytest.approx(-x["imbalance"], rel=1e-12)   # row scale: the first build's cost

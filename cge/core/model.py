@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -330,20 +331,18 @@ class EquilibriumModel:
         return flow
 
     def _compile_outputs(self, blk: Production, where):
-        """Revenue side of a production block: ``(R̄·r(s), benchmark revenue)``; adds the supplies."""
+        """Revenue side of a production block, ``R̄·r(s)``; adds the supplies."""
         t = blk.transformation
         if _is_number(t) and t < 0:
             raise ModelDeclarationError(f"{where}: transformation elasticity must be non-negative, got {t}")
         if _is_number(t) and t == 0:  # fixed proportions: revenue is Σ q̄·s, no calibration needed
-            revenue_terms, bench_revenue = [], 0.0
+            revenue_terms = []
             for out in blk.outputs:
                 s, rev, acc = self._output_price(out)
                 revenue_terms.append(out.quantity * s)
-                ref = out.reference_price if out.reference_price is not None else value(s)
-                bench_revenue = bench_revenue + out.quantity * ref
                 self._add_flow(out.label, out.price, out.quantity * blk.activity, rev, acc, False, out.quantity,
                                block=where, role="output", level=blk.activity)
-            return sum(revenue_terms), bench_revenue
+            return sum(revenue_terms)
         if not _is_number(t):
             self._regimes.append((f"{where} transformation", t, "cet"))
         outs = []
@@ -363,15 +362,15 @@ class EquilibriumModel:
         for (out, _s, rev, acc, _ref, _b), f in zip(outs, ces.supply_factors(t, shares, xs, r)):
             self._add_flow(out.label, out.price, out.quantity * blk.activity * f, rev, acc, False, out.quantity,
                            block=where, role="output", level=blk.activity)
-        return total * r, total
+        return total * r
 
     def _compile_production(self, blk: Production):
         where = blk.label or self._key(blk.activity)
         top, bench_cost, leaves = self._nest_tree(blk.inputs, blk.nests, where)
         if top is None:
             raise ModelDeclarationError(f"{where}: production block has no inputs with positive value")
-        revenue, bench_revenue = self._compile_outputs(blk, where)
-        self._imbalance.append((where, self._key(blk.activity), bench_cost, bench_revenue))
+        revenue = self._compile_outputs(blk, where)
+        self._imbalance.append((where, self._key(blk.activity), bench_cost * top, revenue))
         for inp, index, _b, rev, acc in leaves:
             self._add_flow(inp.label, inp.price, inp.quantity * blk.activity * index, rev, acc, True, 0.0,
                            block=where, role="input", level=blk.activity)
@@ -714,17 +713,39 @@ class EquilibriumModel:
                 f"{'; '.join(failed)} (tolerance {tol:.1e}); some income or spending is not accounted for")
 
     def imbalance(self):
-        """Benchmark cost, revenue and imbalance (revenue − cost) of every production block, as
-        a DataFrame, at the current values of any mutable quantities; MPSGE accepts unbalanced
-        benchmarks and so does this core (each side is calibrated to its own benchmark value)."""
+        """Cost, revenue and imbalance (revenue − cost) per unit of activity of every production
+        block at the benchmark point (every variable at its value after the calibration,
+        :attr:`benchmark_values`), with the current values of the mutable parameters, as a
+        DataFrame. They are the block's own cost and revenue functions, so reference prices other
+        than the benchmark prices, wedges and nests are all accounted for: a block that replicates
+        the benchmark has imbalance 0, and an unbalanced one shows the gap that moves its activity
+        (MPSGE accepts unbalanced benchmarks and so does this core: each side is calibrated to its
+        own benchmark value). Read it before changing policy parameters, which move it too."""
         import pandas as pd
 
         rows = []
-        for where, key, c, r in self._imbalance:
-            c, r = _num(c), _num(r)
-            rows.append({"block": str(where), "sector": _label(key), "benchmark_cost": c,
-                         "benchmark_revenue": r, "imbalance": r - c})
+        if self._imbalance:
+            with self.at_benchmark():
+                evaluate = PointEvaluator()
+                for where, key, c, r in self._imbalance:
+                    c, r = float(evaluate(c)), float(evaluate(r))
+                    rows.append({"block": str(where), "sector": _label(key), "benchmark_cost": c,
+                                 "benchmark_revenue": r, "imbalance": r - c})
         return pd.DataFrame(rows, columns=["block", "sector", "benchmark_cost", "benchmark_revenue", "imbalance"])
+
+    @contextmanager
+    def at_benchmark(self):
+        """Every variable at its benchmark value (:attr:`benchmark_values`) inside the block, back
+        at its current value after it."""
+        now = [(v, v.value) for v in self._all_variables()]
+        bench = self.benchmark_values
+        try:
+            for v, _val in now:
+                v.set_value(bench.get(id(v), v.value), skip_validation=True)
+            yield
+        finally:
+            for v, val in now:
+                v.set_value(val, skip_validation=True)
 
     # ----- helpers for results ---------------------------------------------------------------
     def flow_values(self, kind_prefix: str | None = None) -> list[tuple[tuple, float]]:
