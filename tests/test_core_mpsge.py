@@ -273,3 +273,23 @@ def test_imbalance_is_the_zero_profit_gap_at_the_benchmark_point():
     assert x["imbalance"] == pytest.approx(100 - cost, rel=1e-12)
     profit = query.profit_residuals(em).set_index("variable").loc["X", "residual"]
     assert profit * 100 == pytest.approx(-x["imbalance"], rel=1e-12)   # row scale: the first build's cost
+
+
+@pytest.mark.parametrize("start", [
+    {},                                                   # the benchmark: incomes match the prices
+    {"RA": 160.0},                                        # the income of the economy with 80 of labour
+    {"RA": 80.0},
+    {"X": 1.564, "Y": 1.095, "U": 1.153, "PX": 1.614, "PY": 0.946, "PL": 1.522, "PU": 1.48, "RA": 283.0},
+    {"X": 2.437, "Y": 0.033, "U": 0.131, "PX": 1.813, "PY": 0.429, "PL": 51.22, "PU": 29.67, "RA": 3.374},
+], ids=["benchmark", "income-160", "income-80", "far", "very-far"])
+def test_a_leontief_economy_with_a_free_factor_solves_from_any_start_point(start):
+    """Built directly with doubled labour: from a start whose income does not match its prices,
+    semismooth Newton used to run every price but the numeraire off to infinity (a pseudo-solution
+    where capital is free) and stall there."""
+    em, _sigma, _labour = leontief_with_a_free_factor(sigma=0.0, labour=160.0)
+    for name, x in start.items():
+        em.pyomo.component(name).set_value(x)
+    res = solve_mcp(em)
+    assert res.max_residual < 1e-9 and abs(res.walras_residual) < 1e-9
+    for k, x in FREE_LABOUR.items():
+        assert em.pyomo.component(k).value == pytest.approx(x, abs=1e-9), k

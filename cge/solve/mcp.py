@@ -20,11 +20,24 @@ The pairs are reformulated with the Fischer–Burmeister function ``φ(a, b) = �
     free               Φ = F
 
 and ``Φ(x) = 0`` is solved by a semismooth Newton method (an element of the generalised
-Jacobian, sparse LU on the CasADi Jacobian of ``F``) with an Armijo line search on
-``½‖Φ‖²`` whose trial points are projected onto the variable bounds (so prices stay where
-demands are defined), falling back to its gradient step when the Newton direction is not a
-descent direction. If the line search stalls, the solve restarts from the start point with a
-smoothing continuation: ``φ_μ(a, b) = √(a² + b² + 2μ²) − a − b`` for μ = 0.1 … 1e-8, then 0.
+Jacobian, sparse LU on the CasADi Jacobian of ``F``), globalised by
+
+* a *crash* of the incomes: each free income starts at its sources evaluated at the start point
+  (one Newton step on the income rows alone), so a start whose incomes do not match its prices
+  (e.g. the incomes of another endowment) is not followed off towards a pseudo-solution at
+  infinity, where every price but the numeraire grows without bound;
+* a non-monotone line search (Grippo–Lampariello–Lucidi) on ``½‖Φ‖²``: a step is accepted when
+  it decreases the merit below the largest of its last :data:`NONMONOTONE_MEMORY` values, which
+  lets Newton cross the shallow valleys of the merit where a monotone search stalls; trial points
+  are projected onto the variable bounds (so prices stay where demands are defined);
+* a Levenberg–Marquardt step ``(JᵀJ + λI) d = −JᵀΦ`` (``λ = min(‖Φ‖, 1)``) when the Newton
+  direction does not exist or is not a descent direction (a singular generalised Jacobian, as at
+  a free good with a Leontief technology).
+
+If the line search still stalls, the solve restarts from the start point with a smoothing
+continuation: ``φ_μ(a, b) = √(a² + b² + 2μ²) − a − b`` for μ = 0.1 … 1e-8, then 0; and when
+that fails too, both are tried once more from the benchmark point (where the model was
+calibrated; the answer is checked all the same).
 The answer is re-checked on the Pyomo model: the complementarity error of each pair,
 ``|min(x − l, F)|`` and the like, must be below ``check_tol``, and so must the dropped market
 Walras' law makes redundant; otherwise :class:`~cge.solve.system.SolveError` is raised and the
@@ -46,6 +59,8 @@ from ._structure import active_rows, check_start_values
 from .system import CasadiSystem, SolveError
 
 AT_BOUND_TOL = 1e-9
+#: how many past merit values the non-monotone line search compares a trial point with
+NONMONOTONE_MEMORY = 8
 _R2 = 1.0 / math.sqrt(2.0)
 
 
@@ -111,6 +126,8 @@ class MCPSystem:
         col = {id(v): j for j, v in enumerate(sys_.unknowns)}
         var_of_con = {id(con): key for key, con in em.pairs.items()}
         n = len(sys_.rows.cons)
+        self._income_rows = np.array([i for i, c in enumerate(sys_.rows.cons)
+                                      if em.kind.get(var_of_con.get(id(c), ("",))[0]) == "consumer"], dtype=int)
         j_of = np.full(n, -1, dtype=int)
         lo = np.full(n, -np.inf)
         hi = np.full(n, np.inf)
@@ -182,24 +199,19 @@ class MCPSystem:
         ph, th = merit(x, 0.0)
         if ph is None:
             raise SolveError("cge.solve.mcp: conditions are not finite at the start point")
-        if smoothing:
-            status, it, msg = "skipped", 0, "not tried"
-        else:
-            x, status, it, msg = self._newton(x, merit, p, j_of, lo, hi, vlb, vub, 0.0, tol, max_iter, check_tol)
-        if status != "converged":
-            # smoothing continuation from the start point: solve φ_μ = 0 (smooth, interior) for a
-            # falling μ, each warm-starting the next, then the exact μ = 0 system
-            note = msg
-            x = np.clip(x0, vlb, vub)
-            total = it
-            for mu in (1e-1, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 0.0):
-                x, status, k, msg = self._newton(x, merit, p, j_of, lo, hi, vlb, vub, mu,
-                                                 tol if mu == 0 else max(mu, tol), max_iter, check_tol)
-                total += k
-                if status != "converged":
-                    break
-            it = total
-            msg = f"semismooth Newton: {note}; smoothing continuation: {msg or status}"
+        starts = [("the start point", x)]
+        bench = self._benchmark_point(unknowns, vlb, vub)
+        if bench is not None and not np.array_equal(bench, x):
+            starts.append(("the benchmark point", bench))
+        it, notes = 0, []
+        for where, start in starts:
+            x, status, k, msg = self._attempt(self._crash(start, p, j_of), merit, p, j_of, lo, hi, vlb, vub,
+                                              tol, max_iter, check_tol, smoothing)
+            it += k
+            notes.append(f"from {where}: {msg}")
+            if status == "converged":
+                break
+        msg = "; ".join(notes) if len(notes) > 1 else msg
         if status == "converged":   # round-off below a bound (e.g. an idle activity at -1e-19)
             x = np.where((x < vlb) & (vlb - x <= 1e-12 * (1 + np.abs(vlb))), vlb, x)
             x = np.where((x > vub) & (x - vub <= 1e-12 * (1 + np.abs(vub))), vub, x)
@@ -228,15 +240,57 @@ class MCPSystem:
         result.message = text
         raise SolveError(text, result)
 
+    def _attempt(self, x0, merit, p, j_of, lo, hi, vlb, vub, tol, max_iter, check_tol, smoothing):
+        """Semismooth Newton from ``x0``, then (or only, ``smoothing``) the smoothing continuation
+        from ``x0``: solve φ_μ = 0 (smooth, interior) for a falling μ, each warm-starting the next,
+        then the exact μ = 0 system. Returns ``(x, status, iterations, message)``."""
+        if smoothing:
+            status, it, msg = "skipped", 0, "not tried"
+        else:
+            x, status, it, msg = self._newton(x0, merit, p, j_of, lo, hi, vlb, vub, 0.0, tol, max_iter, check_tol)
+            if status == "converged":
+                return x, status, it, msg
+        note, x = msg, x0.copy()
+        for mu in (1e-1, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 0.0):
+            x, status, k, msg = self._newton(x, merit, p, j_of, lo, hi, vlb, vub, mu,
+                                             tol if mu == 0 else max(mu, tol), max_iter, check_tol)
+            it += k
+            if status != "converged":
+                break
+        return x, status, it, f"semismooth Newton: {note}; smoothing continuation: {msg or status}"
+
+    def _crash(self, x, p, j_of):
+        """``x`` with each free income set to its sources at ``x`` (one Newton step on the income
+        rows alone, the other unknowns held)."""
+        rows = self._income_rows
+        rows = rows[j_of[rows] >= 0] if len(rows) else rows
+        if not len(rows):
+            return x
+        F, JF = self.system.jacobian(x, p)
+        cols = j_of[rows]
+        slope = np.asarray(JF.tocsr()[rows, cols]).ravel()
+        ok = np.isfinite(F[rows]) & (slope != 0)
+        x = x.copy()
+        x[cols[ok]] -= F[rows][ok] / slope[ok]
+        return x
+
+    def _benchmark_point(self, unknowns, vlb, vub):
+        """The unknowns at the model's benchmark point (after its calibration), or None."""
+        bench = self.em.benchmark_values
+        x = np.array([bench.get(id(v), np.nan) for v in unknowns], dtype=float)
+        return np.clip(x, vlb, vub) if len(x) and np.all(np.isfinite(x)) else None
+
     def _newton(self, x, merit, p, j_of, lo, hi, vlb, vub, mu, tol, max_iter, check_tol):
-        """Semismooth Newton on Φ_μ with an Armijo line search on ½‖Φ_μ‖² (trial points projected
-        onto the variable bounds; gradient step when the Newton direction is not a descent one)."""
+        """Semismooth Newton on Φ_μ with a non-monotone Armijo line search on ½‖Φ_μ‖² (trial
+        points projected onto the variable bounds; a Levenberg–Marquardt step when the Newton
+        direction is not a descent one)."""
         sys_ = self.system
         rows_i = np.nonzero(j_of >= 0)[0]
         ph, th = merit(x, mu)
         if ph is None:
             return x, "nonfinite", 0, "conditions not finite"
         it = 0
+        recent = [th]
         while True:
             if float(np.max(np.abs(ph), initial=0.0)) <= tol:
                 return x, "converged", it, ""
@@ -256,14 +310,15 @@ class MCPSystem:
             except (RuntimeError, ValueError, np.linalg.LinAlgError):
                 ok = False
             if not ok:
-                d = -grad
+                d = self._levenberg_marquardt(J, ph, grad)
             slope = float(grad @ d)
+            reference = max(recent)
             alpha, accepted = 1.0, False
             while alpha > 1e-12:
                 xt = np.clip(x + alpha * d, vlb, vub)
                 pht, tht = merit(xt, mu)
-                if pht is not None and tht <= th + 1e-4 * alpha * min(slope, 0.0):
-                    if tht < th or alpha == 1.0:
+                if pht is not None and tht <= reference + 1e-4 * alpha * min(slope, 0.0):
+                    if tht < reference or alpha == 1.0:
                         accepted = True
                         break
                 alpha *= 0.5
@@ -272,6 +327,21 @@ class MCPSystem:
                     return x, "converged", it, "stopped at the round-off floor"
                 return x, "line_search_failed", it, f"line search failed (max|Φ|={np.max(np.abs(ph)):.3e})"
             x, ph, th = xt, pht, tht
+            recent = (recent + [th])[-NONMONOTONE_MEMORY:]
+
+    def _levenberg_marquardt(self, J, ph, grad):
+        """The step ``d`` of ``(JᵀJ + λI) d = −JᵀΦ`` with ``λ = min(‖Φ‖, 1)``: a descent direction
+        of ½‖Φ‖² whenever the gradient ``JᵀΦ`` is not zero, also where ``J`` is singular; the
+        gradient step if the factorisation fails."""
+        import scipy.sparse.linalg as spla
+
+        lam = min(float(np.linalg.norm(ph)), 1.0)
+        A = (J.T @ J + lam * sp.identity(J.shape[1], format="csc")).tocsc()
+        try:
+            d = spla.splu(A, permc_spec="COLAMD").solve(-grad)
+        except (RuntimeError, ValueError):
+            return -grad
+        return d if np.all(np.isfinite(d)) else -grad
 
     def _check(self, x, F, j_of, lo, hi, rows, status, it, msg, at_bound_tol, n):
         from cge.core.model import walras_residual
