@@ -129,3 +129,17 @@ def test_two_numeraires_that_are_consistent_at_the_benchmark_replicate_it():
     em.fix(em.pyomo.PL, 1.0)
     em.fix(em.pyomo.PK, 1.0)
     assert solve_model(em.pyomo).iterations == 0
+
+
+def test_a_numeraire_at_two_is_a_counterfactual_value_not_the_benchmark():
+    em, labour = two_by_two()
+    em.pyomo.PL.set_value(3.0)            # a start value, then the numeraire's own value wins
+    em.set_numeraire(em.pyomo.PL, 2.0)
+    em.build()
+    assert em.pyomo.PL.value == 2.0 and em.pyomo.PL.fixed
+    assert em.benchmark_values[id(em.pyomo.PL)] == 1.0
+    assert em.imbalance()["imbalance"].abs().max() < 1e-12   # the benchmark is balanced at PL = 1
+    labour.value = 77.0
+    solve_model(em.pyomo, tol=1e-12)
+    assert em.pyomo.PK.value == pytest.approx(2.2, abs=1e-8)
+    assert em.pyomo.X.value == pytest.approx(MPSGE_QUANTITIES["X"], abs=1e-6)

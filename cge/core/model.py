@@ -422,6 +422,10 @@ class EquilibriumModel:
         self.benchmark_values = {id(v): v.value for v in self._all_variables()}
         for v, val in given:
             v.set_value(val, skip_validation=True)
+        if self.numeraire is not None:
+            var, val = self.numeraire
+            var.fix(val)
+        self._sync_pairs()
         self.built = True
         self.pyomo._cge_before_solve = self.before_solve
         self.pyomo._cge_after_solve = self.over_fixing
@@ -525,9 +529,6 @@ class EquilibriumModel:
             for idx, key in owner[fam].items():
                 self.pairs[key] = con[idx]
         self._add_equations()
-        if first and self.numeraire is not None:
-            var, val = self.numeraire
-            var.fix(val)
         self.n_builds += 1
         self._sync_pairs()
 
