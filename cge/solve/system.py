@@ -16,7 +16,10 @@ Routes
 Whatever the route, the answer is written into the Pyomo variables and the
 residuals are re-evaluated ON THE PYOMO MODEL; if they exceed ``check_tol`` (or
 the solver fails) a :class:`SolveError` is raised and the variables are restored
-to their pre-solve values.
+to their pre-solve values. For an equilibrium model the dropped market and income
+conditions must hold too: an over-fixed model (two numeraires) is a
+:class:`SolveError` naming the fixed variables
+(:meth:`cge.core.model.EquilibriumModel.over_fixing`).
 """
 
 from __future__ import annotations
