@@ -170,9 +170,12 @@ def generic_warning(b, path: str | Path | None = None) -> dict | None:
     """``{sectors, values, message}`` when sectors of ``b`` get only the generic ``*`` defaults
     (:func:`generic_sectors`), else None; printed by ``cge compare`` and recorded in ``run.yaml``."""
     sectors = generic_sectors(b.sectors, (b.metadata or {}).get("elasticities"), path)
-    if not sectors:
+    data = getattr(b, "elasticities", None) or {}
+    # a parameter the data carry for each of these sectors (e.g. GTAP's esubdm, esubva) is not generic
+    star = {p: v["*"] for p, v in default_values(path).items()
+            if p not in HOUSEHOLD and not all(s in (data.get(p) or {}) for s in sectors)}
+    if not sectors or not star:
         return None
-    star = {p: v["*"] for p, v in default_values(path).items() if p not in HOUSEHOLD}
     used = ", ".join(f"{p}={'2*sigma_dm' if v is None else f'{v:g}'}" for p, v in star.items())
     msg = (f"elasticities: no sector-specific default for {', '.join(sectors)} (the dataset has no elasticity "
            f"table of its own and {DEFAULTS_FILE} does not name these codes); generic '*' values used: {used}")
