@@ -14,6 +14,7 @@ lists them and ``cge compare`` prints a warning and records it in ``run.yaml``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -77,8 +78,8 @@ def read_elasticity_file(path: str | Path | None = None) -> pd.DataFrame:
         if pd.isna(v):
             if row["parameter"] != "sigma_mm":
                 raise DataError(f"{label}, row {k + 2}: {row['parameter']} has no value")
-        elif not float(v) >= 0:
-            raise DataError(f"{label}, row {k + 2}: {row['parameter']} = {v} must be non-negative")
+        elif not math.isfinite(float(v)) or not float(v) >= 0:
+            raise DataError(f"{label}, row {k + 2}: {row['parameter']} = {v} must be a finite non-negative number")
     df = df.assign(sector=df["sector"].str.split(";")).explode("sector", ignore_index=False)
     df["sector"] = df["sector"].str.strip()
     df.index = df.index.rename(None)
@@ -126,6 +127,8 @@ def _non_negative(v, where: str) -> float:
         v = float(v)
     except (TypeError, ValueError):
         raise DataError(f"{where}: {v!r} is not a number") from None
+    if not math.isfinite(v):
+        raise DataError(f"{where}: {v} is not a finite number")
     if not v >= 0:
         raise DataError(f"{where}: {v} must be non-negative")
     return v

@@ -70,6 +70,58 @@ def test_bad_codes_in_a_scenario_name_the_file_and_the_scenario(tmp_path, datase
     assert "solved" not in out
 
 
+# ----------------------------------------------------------------------------- NaN and infinity
+@pytest.mark.parametrize("text, key", [
+    ("policy: {instrument: coalition_cap, cut: .nan}", "policy.cut: nan"),
+    ("policy: {instrument: tax, tax_usd_per_t: .inf}", "policy.tax_usd_per_t: inf"),
+    ("policy: {instrument: coalition_cap, cut: 0.2}\nelasticities: {sigma_dm: .inf}", "elasticities.sigma_dm: inf"),
+    ("policy: {instrument: coalition_cap, cut: 0.2}\nelasticities: {sigma_va: {s1: .nan}}",
+     "elasticities.sigma_va.s1: nan"),
+    ("policy: {instrument: coalition_cap, cut: 0.2}\nelasticities: {sigma_va: {s1: -.inf}}",
+     "elasticities.sigma_va.s1: -inf"),
+    ("policy: {instrument: coalition_cap, cut: 0.2}\nforeign_carbon_prices: {r2: .nan}",
+     "foreign_carbon_prices.r2: nan"),
+    ("policy: {instrument: coalition_cap, cut: 0.2}\nbca: {import_charge: true, benchmark: exporter_markup, "
+     "default_markup: .nan}", "bca.default_markup: nan"),
+])
+def test_nan_and_infinity_in_a_scenario_are_refused_on_load_naming_the_file_and_key(tmp_path, dataset, text, key):
+    p = tmp_path / "nonfinite.yaml"
+    p.write_text(f"name: mine\ncoalition: [annex1]\n{text}\n")
+    rc, out, err = compare(tmp_path, "--data", dataset, "--scenarios", p)
+    one_clean_error(rc, err, str(p), key)
+    assert "solved" not in out
+
+
+@pytest.mark.parametrize("text, key", [
+    ("solver: {tol: .inf}", "solver.tol: inf"),
+    ("solver: {check_tol: .nan}", "solver.check_tol: nan"),
+    ("grid: {policy.cut: [0.1, .nan]}", "grid.policy.cut: nan"),
+    ("designs: [{elasticities.sigma_dm: .inf}]", "elasticities.sigma_dm.*: inf"),
+    ("grid: {elasticities.sigma_va: [1.0, .nan]}", "elasticities.sigma_va.*: nan"),
+])
+def test_nan_and_infinity_in_a_sweep_file_are_refused_on_load_naming_the_file_and_key(tmp_path, dataset, text,
+                                                                                      key):
+    p = tmp_path / "sweep.yaml"
+    p.write_text(f"base: {{coalition: [annex1], policy: {{instrument: coalition_cap, cut: 0.2}}}}\n{text}\n")
+    rc, out, err = cli("sweep", p, "--data", dataset, "--out", tmp_path / "sw")
+    one_clean_error(rc, err, str(p), key)
+    assert not (tmp_path / "sw").exists()
+
+
+@pytest.mark.parametrize("value", [".inf", ".nan"])
+def test_a_non_finite_elasticity_in_dataset_metadata_is_refused_naming_the_file_and_key(tmp_path, value):
+    b = random_benchmark(3, 6, seed=1)
+    folder = write_benchmark(b, tmp_path / "bench")
+    meta = yaml.safe_load((folder / "metadata.yaml").read_text())
+    from cge.elasticities import PARAMETERS
+    meta["elasticities"] = {p: {"*": 1.0, **{s: 1.0 for s in b.sectors}} for p in PARAMETERS}
+    text = yaml.safe_dump(meta).replace("sigma_dm:\n    '*': 1.0", f"sigma_dm:\n    '*': {value}")
+    assert value in text
+    (folder / "metadata.yaml").write_text(text)
+    rc, _, err = cli("validate", folder)
+    one_clean_error(rc, err, str(folder / "metadata.yaml"), "elasticities.sigma_dm.*", "finite")
+
+
 # ----------------------------------------------------------------------------- dataset metadata
 @pytest.mark.parametrize("edit, expected", [
     (lambda m: [m], "expected a mapping"),
