@@ -64,13 +64,17 @@ def read_tidy_table(path: str | Path, index_cols: tuple[str, ...], value_col: st
         if required:
             raise DataError(f"{path}: required file is missing")
         return None
+    _check_complete(path)
     try:
         df = pd.read_csv(path, dtype={c: str for c in index_cols}, keep_default_na=False, na_values=[""])
     except Exception as exc:  # pandas raises many kinds for malformed CSV
-        raise DataError(f"{path}: cannot be parsed as CSV ({exc})") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path}: cannot be parsed as CSV ({first.removeprefix('Error tokenizing data. ')})") from None
     expected = list(index_cols) + [value_col]
     if list(df.columns) != expected:
         raise DataError(f"{path}: columns are {list(df.columns)}, expected {expected}")
+    if df.isna().to_numpy().any():
+        _check_row_lengths(path, len(expected))
     values = pd.to_numeric(df[value_col], errors="coerce")
     bad = values.isna() | ~np.isfinite(values.fillna(0.0))
     if bad.any():
@@ -99,6 +103,31 @@ def read_tidy_table(path: str | Path, index_cols: tuple[str, ...], value_col: st
         k = int(np.nonzero(dup.to_numpy())[0][0])
         raise DataError(f"{path}, row {k + 2}: duplicate entry for {tuple(df.loc[k, list(index_cols)])}")
     return df
+
+
+def _check_complete(path: Path) -> None:
+    """A table whose last line has no newline was cut short (a copy or download broken off), and
+    a cut inside a number still parses, as another number: refused, naming the last line."""
+    with open(path, "rb") as f:
+        if f.seek(0, 2) == 0:
+            return
+        f.seek(-1, 2)
+        if f.read(1) == b"\n":
+            return
+        f.seek(0)
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) + 1
+    raise DataError(f"{path}, line {lines}: the file does not end with a newline, so its last row may be cut "
+                    "short (truncated copy?); restore the file (if it is complete, end it with a newline)")
+
+
+def _check_row_lengths(path: Path, n: int) -> None:
+    """The first row with fewer than ``n`` fields (pandas reads the absent fields as empty cells)."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        for k, row in enumerate(csv.reader(f), start=1):
+            if k > 1 and row and len(row) < n:
+                raise DataError(f"{path}, line {k}: {len(row)} fields, expected {n} (a row cut short?)")
 
 
 def dense(df: pd.DataFrame | None, index_cols: tuple[str, ...], value_col: str,

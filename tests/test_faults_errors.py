@@ -139,6 +139,37 @@ def test_malformed_metadata_names_the_file_and_key(tmp_path, edit, expected):
     one_clean_error(rc, err, "metadata.yaml", expected)
 
 
+# ----------------------------------------------------------------------------- truncated tables
+def _rows(path):
+    return path.read_text().splitlines()
+
+
+def test_a_table_cut_inside_a_number_is_refused_as_truncated_naming_the_file_and_line(tmp_path):
+    """``vid.csv`` cut half-way, inside the number of a row (the rest of the file lost): it used
+    to be refused for a consequence (CO2 of a fuel flow that was now zero), not the truncation."""
+    folder = write_benchmark(random_benchmark(3, 6, seed=1), tmp_path / "bench")
+    path = folder / "vid.csv"
+    rows = _rows(path)
+    k = len(rows) // 2
+    cut = rows[k][: rows[k].index(".") + 2]              # e.g. "r2,oil,s1,29.4" of "r2,oil,s1,29.486…"
+    path.write_text("\n".join(rows[:k] + [cut]))
+    rc, _, err = cli("validate", folder)
+    one_clean_error(rc, err, f"{path}, line {k + 1}", "does not end with a newline", "truncated")
+
+
+@pytest.mark.parametrize("row, expected", [("r1,coa", "line 3: 2 fields, expected 4"),
+                                           ("r1,coa,s1,1.5,7", "line 3"),
+                                           ("r1,coa,s1,12.3.4", "row 3: value '12.3.4' is not a number")])
+def test_a_row_with_missing_or_extra_fields_or_a_malformed_number_names_the_file_and_line(tmp_path, row,
+                                                                                          expected):
+    folder = write_benchmark(random_benchmark(3, 6, seed=1), tmp_path / "bench")
+    path = folder / "vid.csv"
+    rows = _rows(path)
+    path.write_text("\n".join(rows[:2] + [row] + rows[3:]) + "\n")
+    rc, _, err = cli("validate", folder)
+    one_clean_error(rc, err, str(path), expected)
+
+
 # ----------------------------------------------------------------------------- calibration
 def test_text_in_a_jrc_co2_cell_names_the_row(tmp_path):
     p = tmp_path / "jrc.csv"
