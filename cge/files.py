@@ -34,22 +34,39 @@ def check_digest(path: str | Path, recorded, source: str | Path, error=DataError
                 "re-run the command that wrote it")
 
 
+#: the largest YAML file read (scenario, sweep, aggregation, metadata files are a few kB): a
+#: larger one is the wrong file, refused before it is parsed (a 50 MB text file took 27 s and
+#: 0.8 GB to be refused for not being a mapping, measured)
+MAX_YAML_BYTES = 5_000_000
+
+
 def load_yaml(path: str | Path, error=DataError):
-    """Parse a YAML file; a missing or malformed file raises ``error`` naming it."""
+    """Parse a YAML file; a missing, oversized, binary or malformed file raises ``error`` naming it."""
     path = Path(path)
     if not path.exists():
         raise error(f"{path}: required file is missing")
     if path.is_dir():
         raise error(f"{path}: is a folder, expected a YAML file")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as f:
+            data = f.read(MAX_YAML_BYTES + 1)
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror})") from None
+    if len(data) > MAX_YAML_BYTES:
+        raise error(f"{path}: larger than {MAX_YAML_BYTES / 1e6:g} MB, too large for a YAML configuration file "
+                    "(is it the right file?)")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise error(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
                     "save the file as UTF-8") from None
-    except OSError as exc:
-        raise error(f"{path}: cannot be read ({exc.strerror})") from None
+    nul = text.find("\0")
+    if nul >= 0:
+        raise error(f"{path}: binary content (a NUL byte at offset {nul}), not a YAML text file")
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise error(f"{path}: not valid YAML ({exc})") from None
+        raise error(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from None
 
 
 def read_tidy_table(path: str | Path, index_cols: tuple[str, ...], value_col: str,

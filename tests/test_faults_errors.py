@@ -170,6 +170,34 @@ def test_a_row_with_missing_or_extra_fields_or_a_malformed_number_names_the_file
     one_clean_error(rc, err, str(path), expected)
 
 
+# ----------------------------------------------------------------------------- wrong files as YAML
+def test_a_huge_file_as_aggregation_file_is_refused_by_its_size_before_it_is_parsed(tmp_path, monkeypatch):
+    """A 50 MB text file took 27-35 s and 825 MB to be refused (parsed in full first)."""
+    import cge.files
+    junk = tmp_path / "junk.yaml"
+    junk.write_bytes(b"QUJD" * (cge.files.MAX_YAML_BYTES // 4 + 1))
+
+    def parse(*a, **k):
+        raise AssertionError("the file was parsed")
+    monkeypatch.setattr(cge.files.yaml, "safe_load", parse)
+    rc, _, err = cli("calibrate", junk, "--shared", tmp_path, "--out", tmp_path / "out")
+    one_clean_error(rc, err, f"{junk}: larger than 5 MB")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("name: x\n".encode("utf-16"), "not UTF-8 text (byte 0xff at offset 0)"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "not UTF-8 text (byte 0x89 at offset 0)"),
+    (b"name: x\n" + bytes(64), "binary content (a NUL byte at offset 8)"),
+    (b"just some text\n", "expected a mapping"),
+])
+def test_a_binary_or_non_mapping_aggregation_file_is_one_line_naming_it(tmp_path, content, expected):
+    junk = tmp_path / "agg.yaml"
+    junk.write_bytes(content)
+    rc, _, err = cli("calibrate", junk, "--shared", tmp_path, "--out", tmp_path / "out")
+    one_clean_error(rc, err, str(junk), expected)
+
+
 # ----------------------------------------------------------------------------- calibration
 def test_text_in_a_jrc_co2_cell_names_the_row(tmp_path):
     p = tmp_path / "jrc.csv"
