@@ -15,7 +15,7 @@ from faults import REPO, SCENARIOS, child, cli, one_clean_error
 from calibration.readers.satellites import read_jrc_co2
 from cge.benchmark import write_benchmark
 from cge.cli import run_guarded
-from cge.errors import EXIT_ERROR, EXIT_INTERNAL, DataError
+from cge.errors import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_INTERNAL, DataError
 from cge.synthetic import random_benchmark
 
 
@@ -274,5 +274,6 @@ def test_ctrl_c_during_a_dask_sweep_stops_cleanly_and_keeps_finished_points(tmp_
     assert p.returncode == 130, err
     assert "Traceback" not in err and "interrupted" in err
     assert not (out / ".cge-lock").exists()
-    r = child("sweep-summary", out)                 # the saved points are intact and readable
-    assert r.returncode == 0, r.stderr
+    r = child("sweep-summary", out)                 # the saved points are intact and readable ...
+    assert r.returncode == EXIT_INCOMPLETE, r.stderr    # ... and the summary says it lacks the others
+    assert "points are missing" in r.stderr and "Traceback" not in r.stderr
