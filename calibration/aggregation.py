@@ -30,6 +30,7 @@ checked on load and an error names the file and the key.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,6 +106,8 @@ def _number(path, key, v, lo=0.0, hi=None) -> float:
         x = float(v)
     except (TypeError, ValueError):
         raise _err(path, key, f"{v!r} is not a number") from None
+    if not math.isfinite(x):
+        raise _err(path, key, f"{x} is not a finite number")
     if not x >= lo or (hi is not None and x > hi):
         raise _err(path, key, f"{x} must be in [{lo}, {hi if hi is not None else 'inf'}]")
     return x

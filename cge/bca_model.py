@@ -58,6 +58,13 @@ from cge.flows import Flows
 from cge.scenario import Scenario
 from cge.solve import declare_partition
 
+#: a price of a good or factor below this share of the numeraire's is a degenerate solution, not
+#: a result (every elasticity at 0.01 with a 20% cut converges to wages of 5e-24, measured)
+PRICE_FLOOR = 1e-6
+#: the prices held to :data:`PRICE_FLOOR`: goods, factors, transport services. Resource rents
+#: ``PR`` are not: a rent near zero is a resource no longer worth extracting, a possible outcome.
+FLOORED_PRICES = ("PY", "PA", "PC", "PF", "PT")
+
 
 def region_part(regions) -> Callable:
     """Part of a variable or equation index for the solver's block preconditioner: its region
@@ -206,6 +213,19 @@ class BCAModel:
         """Put every unknown back at its benchmark value (a cold start)."""
         for v, x in self.benchmark_point:
             v.set_value(x)
+
+    def numeraire_price(self) -> float:
+        """The current value of the numeraire's price (``PW`` or ``PC[r]``)."""
+        n = self.structure.numeraire
+        return float(self.d.PW.value if n == "PW" else self.d.PC[n[3:]].value)
+
+    def prices_below_floor(self) -> list[tuple[str, float]]:
+        """``(name, value)`` of every price of :data:`FLOORED_PRICES` below :data:`PRICE_FLOOR`
+        times the numeraire's price at the current point, lowest first."""
+        floor = PRICE_FLOOR * self.numeraire_price()
+        low = [(v.name, float(v.value)) for k in FLOORED_PRICES if self.vars.get(k, {}) != {}
+               for v in self.vars[k].values() if v.value is not None and not v.value >= floor]
+        return sorted(low, key=lambda x: x[1])
 
     def emissions(self, evaluate=value) -> dict[str, float]:
         """Emissions by region (Mt) at the current solution."""

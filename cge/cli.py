@@ -180,8 +180,12 @@ def cmd_gtap_import(args) -> int:
 def cmd_gtap_export(args) -> int:
     from cge.gtap import write_gtap
 
-    if Path(args.gdx).resolve() == Path(args.data).resolve():
+    target, data = Path(args.gdx).resolve(), Path(args.data).resolve()
+    if target == data:
         raise CGEError(f"{args.gdx}: is the input of this command; write the export to another file")
+    if data.is_dir() and target.is_relative_to(data):
+        raise CGEError(f"{args.gdx}: is inside the input dataset {args.data}; write the export outside it "
+                       "(a file of the input is never replaced, even with --force)")
     b = read_dataset(args.data)
     path = write_gtap(b, args.gdx, overwrite=args.force)
     print(f"wrote {path} (GTAPinGAMS layout: vdfm, vifm, vfm, vxmd, vst, vtwr, rto, rtf, rtfd, rtfi, rtxs, rtms, "

@@ -14,6 +14,7 @@ lists them and ``cge compare`` prints a warning and records it in ``run.yaml``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -77,8 +78,8 @@ def read_elasticity_file(path: str | Path | None = None) -> pd.DataFrame:
         if pd.isna(v):
             if row["parameter"] != "sigma_mm":
                 raise DataError(f"{label}, row {k + 2}: {row['parameter']} has no value")
-        elif not float(v) >= 0:
-            raise DataError(f"{label}, row {k + 2}: {row['parameter']} = {v} must be non-negative")
+        elif not math.isfinite(float(v)) or not float(v) >= 0:
+            raise DataError(f"{label}, row {k + 2}: {row['parameter']} = {v} must be a finite non-negative number")
     df = df.assign(sector=df["sector"].str.split(";")).explode("sector", ignore_index=False)
     df["sector"] = df["sector"].str.strip()
     df.index = df.index.rename(None)
@@ -126,6 +127,8 @@ def _non_negative(v, where: str) -> float:
         v = float(v)
     except (TypeError, ValueError):
         raise DataError(f"{where}: {v!r} is not a number") from None
+    if not math.isfinite(v):
+        raise DataError(f"{where}: {v} is not a finite number")
     if not v >= 0:
         raise DataError(f"{where}: {v} must be non-negative")
     return v
@@ -170,9 +173,12 @@ def generic_warning(b, path: str | Path | None = None) -> dict | None:
     """``{sectors, values, message}`` when sectors of ``b`` get only the generic ``*`` defaults
     (:func:`generic_sectors`), else None; printed by ``cge compare`` and recorded in ``run.yaml``."""
     sectors = generic_sectors(b.sectors, (b.metadata or {}).get("elasticities"), path)
-    if not sectors:
+    data = getattr(b, "elasticities", None) or {}
+    # a parameter the data carry for each of these sectors (e.g. GTAP's esubdm, esubva) is not generic
+    star = {p: v["*"] for p, v in default_values(path).items()
+            if p not in HOUSEHOLD and not all(s in (data.get(p) or {}) for s in sectors)}
+    if not sectors or not star:
         return None
-    star = {p: v["*"] for p, v in default_values(path).items() if p not in HOUSEHOLD}
     used = ", ".join(f"{p}={'2*sigma_dm' if v is None else f'{v:g}'}" for p, v in star.items())
     msg = (f"elasticities: no sector-specific default for {', '.join(sectors)} (the dataset has no elasticity "
            f"table of its own and {DEFAULTS_FILE} does not name these codes); generic '*' values used: {used}")

@@ -2,7 +2,8 @@
 
 The CLI prints an error's message as one line ``error: ...``, not a traceback. Exit codes, the
 same for every ``cge`` subcommand and ``python -m calibration``: 0 success; 1 finished but
-incomplete (a sweep with points lost to a dead worker: re-run it); 2 an error the user can act
+incomplete (a sweep with points lost to a dead worker, or a sweep summary missing points
+that were never solved or whose partition was quarantined: re-run the sweep); 2 an error the user can act
 on (bad input, unwritable output, failed solve; nothing was written); 3 an internal error (a bug:
 ``--debug`` shows the traceback); 130 interrupted (Ctrl-C).
 """

@@ -34,22 +34,39 @@ def check_digest(path: str | Path, recorded, source: str | Path, error=DataError
                 "re-run the command that wrote it")
 
 
+#: the largest YAML file read (scenario, sweep, aggregation, metadata files are a few kB): a
+#: larger one is the wrong file, refused before it is parsed (a 50 MB text file took 27 s and
+#: 0.8 GB to be refused for not being a mapping, measured)
+MAX_YAML_BYTES = 5_000_000
+
+
 def load_yaml(path: str | Path, error=DataError):
-    """Parse a YAML file; a missing or malformed file raises ``error`` naming it."""
+    """Parse a YAML file; a missing, oversized, binary or malformed file raises ``error`` naming it."""
     path = Path(path)
     if not path.exists():
         raise error(f"{path}: required file is missing")
     if path.is_dir():
         raise error(f"{path}: is a folder, expected a YAML file")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as f:
+            data = f.read(MAX_YAML_BYTES + 1)
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror})") from None
+    if len(data) > MAX_YAML_BYTES:
+        raise error(f"{path}: larger than {MAX_YAML_BYTES / 1e6:g} MB, too large for a YAML configuration file "
+                    "(is it the right file?)")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise error(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
                     "save the file as UTF-8") from None
-    except OSError as exc:
-        raise error(f"{path}: cannot be read ({exc.strerror})") from None
+    nul = text.find("\0")
+    if nul >= 0:
+        raise error(f"{path}: binary content (a NUL byte at offset {nul}), not a YAML text file")
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise error(f"{path}: not valid YAML ({exc})") from None
+        raise error(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from None
 
 
 def read_tidy_table(path: str | Path, index_cols: tuple[str, ...], value_col: str,
@@ -64,13 +81,17 @@ def read_tidy_table(path: str | Path, index_cols: tuple[str, ...], value_col: st
         if required:
             raise DataError(f"{path}: required file is missing")
         return None
+    _check_complete(path)
     try:
         df = pd.read_csv(path, dtype={c: str for c in index_cols}, keep_default_na=False, na_values=[""])
     except Exception as exc:  # pandas raises many kinds for malformed CSV
-        raise DataError(f"{path}: cannot be parsed as CSV ({exc})") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path}: cannot be parsed as CSV ({first.removeprefix('Error tokenizing data. ')})") from None
     expected = list(index_cols) + [value_col]
     if list(df.columns) != expected:
         raise DataError(f"{path}: columns are {list(df.columns)}, expected {expected}")
+    if df.isna().to_numpy().any():
+        _check_row_lengths(path, len(expected))
     values = pd.to_numeric(df[value_col], errors="coerce")
     bad = values.isna() | ~np.isfinite(values.fillna(0.0))
     if bad.any():
@@ -99,6 +120,31 @@ def read_tidy_table(path: str | Path, index_cols: tuple[str, ...], value_col: st
         k = int(np.nonzero(dup.to_numpy())[0][0])
         raise DataError(f"{path}, row {k + 2}: duplicate entry for {tuple(df.loc[k, list(index_cols)])}")
     return df
+
+
+def _check_complete(path: Path) -> None:
+    """A table whose last line has no newline was cut short (a copy or download broken off), and
+    a cut inside a number still parses, as another number: refused, naming the last line."""
+    with open(path, "rb") as f:
+        if f.seek(0, 2) == 0:
+            return
+        f.seek(-1, 2)
+        if f.read(1) == b"\n":
+            return
+        f.seek(0)
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) + 1
+    raise DataError(f"{path}, line {lines}: the file does not end with a newline, so its last row may be cut "
+                    "short (truncated copy?); restore the file (if it is complete, end it with a newline)")
+
+
+def _check_row_lengths(path: Path, n: int) -> None:
+    """The first row with fewer than ``n`` fields (pandas reads the absent fields as empty cells)."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        for k, row in enumerate(csv.reader(f), start=1):
+            if k > 1 and row and len(row) < n:
+                raise DataError(f"{path}, line {k}: {len(row)} fields, expected {n} (a row cut short?)")
 
 
 def dense(df: pd.DataFrame | None, index_cols: tuple[str, ...], value_col: str,

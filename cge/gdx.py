@@ -15,8 +15,13 @@ after the domain, e.g. ``ii``, ``rr``) and ``value`` for parameters.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib.util
+import os
+import sys
+import tempfile
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,6 +42,48 @@ def _polars_gdx():
     return polars_gdx
 
 
+#: one redirected call at a time (the redirection of file descriptor 2 is process-wide)
+_STDERR_HELD = threading.Lock()
+
+
+def _failure(exc: BaseException) -> str:
+    """The first line of a reading library's error, for a one-line message."""
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else type(exc).__name__
+    return first.removeprefix("called `Result::unwrap()` on an `Err` value: ")
+
+
+@contextlib.contextmanager
+def _library_call():
+    """Run a call of the GDX reader so that its failures reach the caller as exceptions only.
+
+    ``polars-gdx`` is written in Rust: on a corrupt file it can *panic*, which prints a
+    backtrace straight to file descriptor 2 and then raises ``PanicException``, a
+    ``BaseException`` (not an ``Exception``). Here the descriptor is redirected to a temporary
+    file for the call: what the library printed is passed on when the call succeeds and
+    dropped when it fails (the caller reports the failure in one line). Interrupts pass."""
+    sys.stderr.flush()
+    with _STDERR_HELD, tempfile.TemporaryFile() as held:
+        saved = os.dup(2)
+        os.dup2(held.fileno(), 2)
+        ok = False
+        try:
+            yield
+            ok = True
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            if ok:
+                held.seek(0)
+                printed = held.read()
+                if printed:
+                    sys.stderr.write(printed.decode(errors="replace"))
+
+
+def _is_interrupt(exc: BaseException) -> bool:
+    return isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit))
+
+
 def list_symbols(path: str | Path) -> pd.DataFrame:
     """Name, type, dimension, record count and domains of every symbol of a GDX file."""
     pg = _polars_gdx()
@@ -44,9 +91,12 @@ def list_symbols(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"{path}: GDX file does not exist")
     try:
-        df = pg.list_symbols(str(path)).to_pandas()
-    except Exception as exc:  # the library raises its own error types for unreadable files
-        raise DataError(f"{path}: not a readable GDX file ({str(exc).splitlines()[0] if str(exc) else exc})") from None
+        with _library_call():
+            df = pg.list_symbols(str(path)).to_pandas()
+    except BaseException as exc:  # noqa: BLE001 - the library raises its own types, and panics (BaseException)
+        if _is_interrupt(exc):
+            raise
+        raise DataError(f"{path}: not a readable GDX file ({_failure(exc)})") from None
     return df
 
 
@@ -54,10 +104,13 @@ def read_symbol(path: str | Path, name: str) -> pd.DataFrame:
     """One symbol as a DataFrame with string index columns (and ``value``)."""
     pg = _polars_gdx()
     try:
-        df = pg.read_gdx(str(path), symbol=name).to_pandas()
-    except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise DataError(f"{path}: cannot read symbol {name!r} ({first})") from None
+        with _library_call():
+            df = pg.read_gdx(str(path), symbol=name).to_pandas()
+    except BaseException as exc:  # noqa: BLE001 - as in list_symbols
+        if _is_interrupt(exc):
+            raise
+        raise DataError(f"{path}: cannot read symbol {name!r}: the file is corrupt or not a GDX file "
+                        f"({_failure(exc)})") from None
     for c in df.columns:
         if c != "value":
             df[c] = df[c].astype(str)
@@ -98,30 +151,37 @@ def _library():
     return lib
 
 
-def write_gdx(path: str | Path, symbols: list[tuple], producer: str = "cge-bca") -> Path:
-    """Write ``symbols`` to a new GDX file at ``path``.
+def write_gdx(path: str | Path, symbols: list[tuple], producer: str = "cge-bca",
+              shown_as: str | Path | None = None) -> Path:
+    """Write ``symbols`` to a new GDX file at ``path``, then read its symbol table back.
 
     Each symbol is ``(name, text, domains, records)`` with ``domains`` a tuple of set names
     (``"*"`` for the universe) and ``records`` a list of ``(keys tuple, value)``; a symbol whose
     records have ``value is None`` is written as a set. Sets named as domains must be written
-    before the symbols that use them. Zero values are skipped (GAMS does not store them)."""
+    before the symbols that use them. Zero values are skipped (GAMS does not store them).
+    Messages name ``shown_as`` (default ``path``): the file the user asked for when ``path`` is
+    a temporary file. The GDX library reports no failed write (a full disk leaves a truncated
+    file and no error, measured), so the file is accepted only when every symbol reads back
+    with the number of records written."""
     lib = _library()
     path = Path(path)
+    shown = Path(shown_as) if shown_as is not None else path
     h = ctypes.c_void_p()
     msg = ctypes.create_string_buffer(256)
     if not lib.gdxcreate(ctypes.byref(h), msg, 256):
-        raise DataError(f"{path}: cannot start the GDX library ({msg.value.decode(errors='replace')})")
+        raise DataError(f"{shown}: cannot start the GDX library ({msg.value.decode(errors='replace')})")
 
     def fail(what: str):
         code = lib.c__gdxgetlasterror(h)
         text = ctypes.create_string_buffer(256)
         lib.c__gdxerrorstr(h, code, text)
-        raise DataError(f"{path}: GDX write failed at {what}: {text.value.decode(errors='replace')}")
+        raise DataError(f"{shown}: GDX write failed at {what}: {text.value.decode(errors='replace')}")
 
+    written: dict[str, int] = {}
     try:
         err = ctypes.c_int(0)
         if not lib.c__gdxopenwrite(h, str(path).encode(), producer.encode(), ctypes.byref(err)):
-            raise DataError(f"{path}: cannot open for writing (GDX error {err.value})")
+            raise DataError(f"{shown}: cannot open for writing (GDX error {err.value})")
         for name, text, domains, records in symbols:
             dim = len(domains)
             is_set = bool(records) and records[0][1] is None
@@ -133,6 +193,7 @@ def write_gdx(path: str | Path, symbols: list[tuple], producer: str = "cge-bca")
                 if not lib.c__gdxsymbolsetdomain(h, arr):
                     fail(f"domain of {name}")
             vals = (ctypes.c_double * GMS_VAL_MAX)()
+            written[name] = 0
             for keys, v in records:
                 if not is_set and v == 0:
                     continue
@@ -140,6 +201,7 @@ def write_gdx(path: str | Path, symbols: list[tuple], producer: str = "cge-bca")
                 karr = (ctypes.c_char_p * dim)(*[str(k).encode() for k in keys])
                 if not lib.c__gdxdatawritestr(h, karr, vals):
                     fail(f"record {name}{tuple(keys)}")
+                written[name] += 1
             if not lib.c__gdxdatawritedone(h):
                 fail(f"end of symbol {name}")
         if lib.c__gdxerrorcount(h):
@@ -147,4 +209,20 @@ def write_gdx(path: str | Path, symbols: list[tuple], producer: str = "cge-bca")
     finally:
         lib.c__gdxclose(h)
         lib.gdxfree(ctypes.byref(h))
+    _check_written(path, shown, written)
     return path
+
+
+def _check_written(path: Path, shown: Path, written: dict[str, int]) -> None:
+    """Every symbol of ``written`` (name -> records) is in the file at ``path`` with its records."""
+    try:
+        table = list_symbols(path)
+    except DataError as exc:
+        reason = str(exc).partition(": ")[2].replace(str(path), str(shown))  # name the user's file only
+        raise DataError(f"{shown}: the GDX file written cannot be read back, so it is incomplete (is the disk "
+                        f"full?): {reason}") from None
+    found = dict(zip(table["name"], table["records"]))
+    for name, n in written.items():
+        if int(found.get(name, -1)) != n:
+            raise DataError(f"{shown}: the GDX file written is incomplete (is the disk full?): symbol {name} "
+                            f"reads back with {found.get(name, 'no')} records, {n} were written")

@@ -36,9 +36,10 @@ regions (``r = s``) stays a trade flow.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -93,6 +94,8 @@ class GTAPData:
     cbam_coverage: np.ndarray | None = None  # [j, r], the package's extra symbol
     tags: dict | None = None
     groups: dict | None = None
+    #: the package's extra symbols: the full elasticity table ``{parameter: {sector or '*': value}}``
+    elasticity_table: dict | None = None
 
     @property
     def users(self) -> tuple[str, ...]:
@@ -233,7 +236,22 @@ def read_gtap_arrays(path: str | Path) -> GTAPData:
         groups = {}
         for g, r in zip(df.iloc[:, 0], df.iloc[:, 1]):
             groups.setdefault(str(g), []).append(str(r))
-    return GTAPData(R, J, F, tags=tags, groups=groups, **a)
+    table = _read_elasticity_table(path) if "cge_elasticity_keys" in dims and "cge_elasticity" in dims else None
+    return GTAPData(R, J, F, tags=tags, groups=groups, elasticity_table=table, **a)
+
+
+def _read_elasticity_table(path: Path) -> dict:
+    """The elasticity table a GDX file written by this package carries: the keys
+    ``(parameter, sector or '*')`` in ``cge_elasticity_keys`` and the non-zero values in
+    ``cge_elasticity`` (GDX does not store zeros; a key without a value is 0). Validated, like
+    any dataset's own table, when the benchmark resolves its elasticities."""
+    keys = read_symbol(path, "cge_elasticity_keys")
+    vals = read_symbol(path, "cge_elasticity")
+    given = {(str(p), str(s)): float(v) for p, s, v in zip(vals.iloc[:, 0], vals.iloc[:, 1], vals["value"])}
+    table: dict[str, dict[str, float]] = {}
+    for p, s in zip(keys.iloc[:, 0], keys.iloc[:, 1]):
+        table.setdefault(str(p), {})[str(s)] = given.get((str(p), str(s)), 0.0)
+    return table
 
 
 # ----- aggregation hook --------------------------------------------------------------------
@@ -307,8 +325,9 @@ def aggregate(d: GTAPData, regions: dict | None = None, sectors: dict | None = N
         pop=mr @ d.pop,
         co2_process=None if d.co2_process is None else agg(d.co2_process, [mj, mr]),
         cbam_coverage=_aggregate_coverage(d.cbam_coverage, vom, lambda a: agg(a, [mj, mr])),
-        tags=d.tags if sectors is None else None,  # the file's tags and groups name the old codes
+        tags=d.tags if sectors is None else None,  # the file's tags, groups and table name the old codes
         groups=d.groups if regions is None else None,
+        elasticity_table=d.elasticity_table if sectors is None else None,
     )
     return out
 
@@ -440,6 +459,8 @@ def to_benchmark(d: GTAPData, name: str, source: str, tags: dict | None = None,
     meta = {"source": str(source), "format": "GTAPinGAMS GDX",
             "gtap_import": {"identity_gaps_absorbed": {k: float(v) for k, v in gaps.items()},
                             "rebalancing_threshold": REBALANCE_THRESHOLD, "notes": notes}}
+    if d.elasticity_table is not None:  # written by this package: the table the exported benchmark used
+        meta["elasticities"] = d.elasticity_table
     b = Benchmark(
         name=name, regions=d.regions, sectors=d.sectors, factors=F, tags=t,
         vom=vom, to=to, vid=vid, vfm=b_vfm, vrs=vrs,
@@ -688,8 +709,8 @@ def from_benchmark(b: Benchmark) -> GTAPData:
     hh = b.co2[:, :, nJ:]
     co2 = np.concatenate([b.co2[:, :, :nJ], hh, np.zeros_like(hh), np.zeros_like(hh)], axis=2)  # [r, i, g]
     dshare = np.divide(vdm, vdm + imp, out=np.zeros_like(vdm), where=(vdm + imp) > 0)
-    from cge.elasticities import resolve
-    el = resolve(J, None, data=b.elasticities)
+    from cge.elasticities import for_benchmark
+    el = for_benchmark(b)  # the dataset's own table (if any), then the values its data carry
     tags = {"fossil": b.tags.fossil, "electricity": b.tags.electricity, "resource": b.tags.resource,
             "eite": b.tags.eite, "crude": b.tags.crude, "cbam": b.tags.cbam}
     return GTAPData(
@@ -706,6 +727,7 @@ def from_benchmark(b: Benchmark) -> GTAPData:
         groups={k: list(v) for k, v in b.tags.region_groups.items()},
         co2_process=b.co2p.T.copy() if b.co2p.any() else None,
         cbam_coverage=b.cbam_coverage.T.copy() if b.tags.cbam else None,
+        elasticity_table=el.table,
     )
 
 
@@ -717,8 +739,9 @@ def _records(arr: np.ndarray, axes: list[tuple[str, ...]], mask: np.ndarray | No
 def write_gtap(b: Benchmark, path: str | Path, overwrite: bool = False) -> Path:
     """Write ``b`` as a GTAPinGAMS GDX file (atomically; an existing file is kept unless
     ``overwrite``). Rates are written where their base flow is positive, as GTAPinGAMS does;
-    the package's tags and region groups travel in two extra sets (``cge_tags``,
-    ``cge_groups``) that GTAPinGAMS ignores."""
+    the package's tags, region groups and full elasticity table travel in extra symbols
+    (``cge_tags``, ``cge_groups``, ``cge_elasticity_keys``, ``cge_elasticity``) that GTAPinGAMS
+    ignores, so reading the file back gives the benchmark the package used."""
     path = Path(path)
     if path.exists() and not overwrite:
         raise DataError(f"{path}: exists; choose another file or pass overwrite (--force)")
@@ -767,22 +790,50 @@ def write_gtap_data(d: GTAPData, path: str | Path, producer: str = "cge-bca") ->
     group_rows = [((g, r), None) for g, members in (d.groups or {}).items() for r in members]
     if group_rows:
         syms.append(("cge_groups", "cge-bca region groups", ("*", "r"), group_rows))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".gdx", dir=path.parent)
-    os.close(fd)
+    if d.elasticity_table:
+        cells = [((p, s), v) for p, by in d.elasticity_table.items() for s, v in by.items()]
+        syms.append(("cge_elasticity_keys", "cge-bca elasticity table: parameter, sector or * (economy-wide)",
+                     ("*", "*"), [(k, None) for k, _ in cells]))
+        syms.append(("cge_elasticity", "cge-bca elasticity values (a key without a value is 0)", ("*", "*"),
+                     cells))
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; give the GDX file to write")
     try:
-        write_gdx(tmp, syms, producer=producer)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _new_file_beside(path)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    try:
+        write_gdx(tmp, syms, producer=producer, shown_as=path)
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DataError(f"{path}: cannot write: {exc.strerror or exc}") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _new_file_beside(path: Path) -> Path:
+    """A new, empty, hidden file next to ``path`` with the permissions of any new file (``0666``
+    less the umask; ``tempfile.mkstemp`` would give ``0600`` whatever the umask), to be written
+    and then renamed to ``path``."""
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.gdx")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path))
 
 
 def roundtrip_view(b: Benchmark) -> Benchmark:
     """``b`` as reading its GTAPinGAMS export gives it back: the same benchmark with the
     elasticities the package uses written out as data (GTAPinGAMS needs ``esubdm``/``esubva``)
-    and tags and region groups listed in set order (GDX stores set elements in that order)."""
+    and as the dataset's own table (``metadata['elasticities']``, from the extra symbols), and
+    tags and region groups listed in set order (GDX stores set elements in that order)."""
     from cge.elasticities import for_benchmark
     el = for_benchmark(b, None)
     data = {"sigma_dm": {j: el("sigma_dm", j) for j in b.sectors},
@@ -795,4 +846,4 @@ def roundtrip_view(b: Benchmark) -> Benchmark:
     tags = Tags(ordered(t.fossil, b.sectors), ordered(t.electricity, b.sectors), ordered(t.resource, b.sectors),
                 ordered(t.eite, b.sectors), ordered(t.crude, b.sectors),
                 {g: ordered(m, b.regions) for g, m in t.region_groups.items()}, ordered(t.cbam, b.sectors))
-    return replace(b, elasticities=data, tags=tags)
+    return replace(b, elasticities=data, tags=tags, metadata={**(b.metadata or {}), "elasticities": el.table})

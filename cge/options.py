@@ -23,6 +23,7 @@ only with ``exporter_markup``, allowances only under a cap, ...) are in
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 from cge.errors import ScenarioError
@@ -227,6 +228,8 @@ def _bool(opt, value, w, source, key):
 def number(value, w: str, lo=None, hi=None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ScenarioError(f"{w}: {value!r} is not a number")
+    if not math.isfinite(value):  # NaN passes every comparison: refused here, not mid-solve
+        raise ScenarioError(f"{w}: {value} is not a finite number")
     if lo is not None and value < lo or hi is not None and value > hi:
         raise ScenarioError(f"{w}: {value} must lie in [{lo}, {hi}]")
     return float(value)
@@ -239,6 +242,8 @@ def _number(opt, value, w, source, key):
 def _positive(opt, value, w, source, key):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise ScenarioError(f"{w}: {value!r} must be a positive number")
+    if not math.isfinite(value):
+        raise ScenarioError(f"{w}: {value} is not a finite number")
     return float(value)
 
 
@@ -270,10 +275,22 @@ def _mapping(opt, value, w, source, key):
         return {str(k): number(v, where(source, f"{key}.{k}"), opt.low, opt.high) for k, v in value.items()}
     from cge.elasticities import PARAMETERS
 
-    for k in value:
+    for k, v in value.items():
         if k not in PARAMETERS:
             raise ScenarioError(f"{where(source, f'{key}.{k}')}: unknown elasticity; known: {', '.join(PARAMETERS)}")
+        for s, x in (v.items() if isinstance(v, dict) else [(None, v)]):
+            _elasticity(x, where(source, f"{key}.{k}" if s is None else f"{key}.{k}.{s}"))
     return value
+
+
+def _elasticity(value, w: str) -> None:
+    """An elasticity override: a finite number >= 0 (sector codes are checked with the dataset)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScenarioError(f"{w}: {value!r} is not a number")
+    if not math.isfinite(value):
+        raise ScenarioError(f"{w}: {value} is not a finite number")
+    if value < 0:
+        raise ScenarioError(f"{w}: {value} must be non-negative")
 
 
 def _numeraire(opt, value, w, source, key):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cge.bca_model import BCAModel, resolve_design
+from cge.bca_model import PRICE_FLOOR, BCAModel, resolve_design
 from cge.benchmark import Benchmark
 from cge.decomposition import (
     benchmark_state,
@@ -184,12 +184,35 @@ def solve_warm_then_cold(bm: BCAModel, compiled, warm: bool, **solver) -> tuple[
     or ``"cold-retry"``; raises :class:`~cge.solve.SolveError` if the cold solve fails too."""
     if not warm:
         bm.reset_to_benchmark()
-        return compiled.solve(**solver), "cold"
+        return solve_plausible(bm, compiled, **solver), "cold"
     try:
-        return compiled.solve(**solver), "warm"
+        return solve_plausible(bm, compiled, **solver), "warm"
     except SolveError:
         bm.reset_to_benchmark()
-        return compiled.solve(**solver), "cold-retry"
+        return solve_plausible(bm, compiled, **solver), "cold-retry"
+
+
+def solve_plausible(bm: BCAModel, compiled, **solver) -> SolveResult:
+    """``compiled.solve``, then the economic check every solve of the model passes (compare, the
+    welfare decomposition, sweeps all solve through :func:`solve_warm_then_cold`): a good or factor
+    priced near zero (:meth:`BCAModel.prices_below_floor`) is a degenerate solution, not a result.
+    It raises :class:`~cge.solve.SolveError` naming the prices and their values, with the
+    variables restored, as for any failed solve."""
+    start = [v.value for v in compiled.unknowns]
+    res = compiled.solve(**solver)
+    low = bm.prices_below_floor()
+    if not low:
+        return res
+    for v, x in zip(compiled.unknowns, start):
+        v.set_value(x, skip_validation=True)
+    shown = ", ".join(f"{name} = {x:.2g}" for name, x in low[:6]) + (f" and {len(low) - 6} more" if len(low) > 6
+                                                                   else "")
+    res.success, res.status = False, "prices_below_floor"
+    raise SolveError(f"cge.solve: degenerate solution rejected: {len(low)} price(s) of goods or factors below "
+                     f"{PRICE_FLOOR:g} of the numeraire's ({shown}); the equations hold (max residual "
+                     f"{res.max_residual:.1e}), but an economy whose goods or factors are free is not a result "
+                     "(elasticities too small for the policy?). Pyomo variables were restored to their "
+                     "pre-solve values.", res)
 
 
 def run_scenarios(

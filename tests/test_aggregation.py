@@ -276,6 +276,17 @@ def test_an_unknown_tag_and_a_tag_on_no_sector_are_errors(tmp_path, capsys):
     _bad(tmp_path, capsys, d, "assumptions.labour_share: 'tag:cbam': no target sector carries tag 'cbam'")
 
 
+@pytest.mark.parametrize("assumptions, message", [
+    ({"elasticities": {"sigma_dm": float("inf")}}, "assumptions.elasticities.sigma_dm.*: inf is not a finite number"),
+    ({"elasticities": {"sigma_va": {"c12": float("nan")}}}, "assumptions.elasticities.sigma_va.c12: nan"),
+    ({"labour_share": {"c12": float("nan")}}, "assumptions.labour_share.c12: nan"),
+])
+def test_nan_and_infinity_in_the_assumptions_are_errors_naming_the_key(tmp_path, capsys, assumptions, message):
+    d = _default()
+    d["assumptions"] = {**(d.get("assumptions") or {}), **assumptions}
+    _bad(tmp_path, capsys, d, message)
+
+
 def test_split_shares_that_do_not_sum_to_one_are_an_error(tmp_path, capsys):
     d = yaml.safe_load((EXAMPLES / "cbam.yaml").read_text())
     d["splits"]["c11"] = {"shares": {"cem": 0.3, "onm": 0.6}}

@@ -199,3 +199,42 @@ def test_a_sweep_never_writes_into_its_input_dataset(tmp_path, spec):
     rc, _, err = cli("sweep", spec, "--out", data, "--data", data, "--workers", "0", "--force")
     one_clean_error(rc, err, "an input of this command")
     assert snapshot(data) == before
+
+
+def test_a_sweep_folder_of_one_dataset_refuses_another_dataset_naming_both(tmp_path, spec, done_sweep):
+    """Before: a re-run with another --data warned about nothing, solved every point again and
+    left points of two datasets mixed in one folder (although sweep.json records the dataset)."""
+    from faults import snapshot
+
+    out = done_sweep
+    before = snapshot(out)
+    rc, stdout, err = cli("sweep", spec, "--out", out, "--synthetic", "3x6:2", "--workers", "0")
+    one_clean_error(rc, err, str(out), "synthetic 3x6 (seed 1)", "synthetic 3x6 (seed 2)", "another dataset")
+    assert "solved" not in stdout
+    assert {k: v for k, v in snapshot(out).items() if k != "sweep.log"} == \
+        {k: v for k, v in before.items() if k != "sweep.log"}
+    rc, stdout, err = sweep(spec, out, "--force")                 # --force does not mix datasets either
+    assert rc == 0 and "nothing to do" in stdout, err             # the same dataset resumes as before
+
+
+def test_sweep_summary_missing_points_of_a_quarantined_partition_is_incomplete_and_says_so(done_sweep):
+    """Before: the corrupt partition was quarantined and the summary, silently lacking its points,
+    exited 0. Now: exit 1 (incomplete, as a sweep with lost points), one warning naming the
+    partition and the number of points missing; a second run still counts them (it reads the plan)."""
+    from cge.errors import EXIT_INCOMPLETE
+
+    out = done_sweep
+    part = sorted((out / "parts").glob("part-*.parquet"))[0]
+    lost = [rec["id"] for line in (out / "manifest.jsonl").read_text().splitlines()
+            for rec in json.loads(line)["points"] if json.loads(line)["partition"] == part.name]
+    total = len(set(manifest_ids(out)))
+    part.write_bytes(part.read_bytes()[: len(part.read_bytes()) // 2])
+    for _ in range(2):
+        rc, stdout, err = cli("sweep-summary", out)
+        assert rc == EXIT_INCOMPLETE, err
+        assert "Traceback" not in err
+        assert f"{len(lost)} of {total} points" in err and "cge sweep" in err
+        assert stats(out)["n"].groupby(stats(out)["design"]).max().sum() <= total - 1
+    assert part.name in (out / "quarantine" / "reasons.txt").read_text()
+    rc, _, err = cli("sweep-summary", out)
+    assert part.name in err                                            # named on every run

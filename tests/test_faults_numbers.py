@@ -218,3 +218,47 @@ def test_a_sweep_design_that_applies_to_nobody_is_refused_before_solving(bench):
                             "designs": [{"name": "REF"}, {"name": "alone", "coalition": []}]}, "s.yaml")
     with pytest.raises(ScenarioError, match=r"alone.*apply to nobody"):
         plan_points(spec, bench)
+
+
+# ----------------------------------------------------------------------------- degenerate solutions
+ALL_ELASTICITIES_AT = """
+defaults:
+  coalition: [annex1]
+  policy: {{instrument: coalition_cap, cut: 0.2}}
+  elasticities: {{{values}}}
+scenarios:
+  - name: REF
+"""
+
+
+def _all_elasticities(tmp_path, value: float):
+    from cge.elasticities import PARAMETERS
+    p = tmp_path / "low.yaml"
+    p.write_text(ALL_ELASTICITIES_AT.format(values=", ".join(f"{k}: {value}" for k in PARAMETERS)))
+    return p
+
+
+def test_factor_prices_near_zero_are_a_failed_solve_and_nothing_is_written(tmp_path):
+    """Every elasticity at 0.01 and a 20% cut: the solver converges to wages and capital rentals of
+    about 1e-8 of the numeraire (5e-24 on the shipped dataset), which used to be reported as a
+    result (exit 0, the region losing two thirds of its consumption)."""
+    rc, out, err = cli("compare", "--synthetic", "3x6:1", "--scenarios", _all_elasticities(tmp_path, 0.01),
+                       "--out", tmp_path / "out")
+    assert rc == 2, err
+    assert "Traceback" not in err
+    assert "scenario 'REF' did not solve" in err and "of the numeraire" in err
+    assert "PF[r1,labour]" in err and "PF[r1,capital]" in err
+    assert not (tmp_path / "out").exists()
+    assert "Headline" not in out
+
+
+def test_the_price_floor_leaves_ordinary_solutions_alone(tmp_path, bench):
+    from cge.bca_model import PRICE_FLOOR, BCAModel
+    from cge.run import solve_warm_then_cold
+    from cge.solve import compile_system
+
+    sc = load_scenarios(_all_elasticities(tmp_path, 0.5))[0]
+    bm = BCAModel(bench, sc)
+    solve_warm_then_cold(bm, compile_system(bm.pyomo), warm=False)
+    assert bm.prices_below_floor() == []
+    assert min(v.value for v in bm.d.PF.values()) > 100 * PRICE_FLOOR

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 
@@ -62,16 +63,25 @@ def cmd_sweep_summary(args) -> int:
 
     import pandas as pd
 
-    from cge.errors import CGEError
+    from cge.errors import EXIT_INCOMPLETE, EXIT_OK, CGEError
     from cge.outdir import LOCK_SUFFIX, FolderLock
-    from cge.sweep.summary import write_summary
+    from cge.sweep.summary import missing_points, open_sweep, quarantined_partitions, write_summary
 
     if not Path(args.dir).is_dir():
         raise CGEError(f"{args.dir}: not a sweep folder (it does not exist); run `cge sweep` first")
     with FolderLock(Path(args.dir) / LOCK_SUFFIX, args.dir, args.wait):   # one writer at a time
-        stats = write_summary(args.dir)
+        opened = open_sweep(args.dir)
+        stats = write_summary(opened)
+        missing, total = missing_points(opened)
+        quarantined = quarantined_partitions(opened)
     with pd.option_context("display.width", 200, "display.max_rows", 60, "display.float_format", "{:.3f}".format):
         world = stats[stats["region"] == "ALL"]
         print(world.to_string(index=False) if len(world) else "no solved points")
     print(f"\nwrote {args.dir}/summary_stats.csv, summary.md, summary.tex, summary.xlsx, points.parquet, failed.csv")
-    return 0
+    if not missing:
+        return EXIT_OK
+    damaged = (f"; partitions moved aside: {', '.join(f'quarantine/{q}' for q in quarantined)}"
+               if quarantined else "")
+    print(f"warning: {args.dir}: the summary is INCOMPLETE, {missing} of {total} points are missing (not solved "
+          f"or stored){damaged}; run `cge sweep` on this folder again to solve them", file=sys.stderr)
+    return EXIT_INCOMPLETE

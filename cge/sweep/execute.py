@@ -260,8 +260,9 @@ def _open_folder(s: _Session, out: Path, spec: SweepSpec, points: list[Point], d
     claim_folder(out, "sweep", inputs=[spec.source, *inputs], force=force)
     s.lock = FolderLock(out / LOCK_SUFFIX, str(out), wait).acquire()
     preflight(out, POINT_BYTES * len(distinct) + 1_000_000, out)     # a full disk fails before solving
-    s.handler = _log_to(out)
     fp = dataset_fingerprint(benchmark)
+    _check_same_dataset(out, fp, dataset_label)
+    s.handler = _log_to(out)
     _write_plan(out, spec, points, dataset_label, fp)
     store = Store(out)
     done = store.recover()
@@ -272,6 +273,23 @@ def _open_folder(s: _Session, out: Path, spec: SweepSpec, points: list[Point], d
     log.info("sweep %s: %d points (%d distinct), %d already done, %d to solve", spec.name, len(points),
              len(distinct), len(distinct) - len(todo), len(todo))
     return store, fp, todo
+
+
+def _check_same_dataset(out: Path, fingerprint: str, dataset_label: str) -> None:
+    """A folder holding points of one dataset is never resumed with another (``--force`` included):
+    the points of both would be mixed in one folder and one summary."""
+    try:
+        recorded = json.loads((out / "sweep.json").read_text())
+    except (OSError, ValueError):
+        return                                   # a new folder, or one without a readable record
+    if not isinstance(recorded, dict):
+        return
+    theirs = recorded.get("dataset_fingerprint")
+    if not theirs or theirs == fingerprint or not any((out / "parts").glob("part-*.parquet")):
+        return
+    raise CGEError(f"{out}: holds points of dataset {recorded.get('dataset') or '?'} (fingerprint {theirs[:12]}); "
+                   f"the dataset given, {dataset_label or '?'} (fingerprint {fingerprint[:12]}), is another dataset; "
+                   "use another --out, or the folder's dataset to resume it")
 
 
 @dataclass

@@ -48,6 +48,26 @@ def _open(out) -> tuple[Path, dict, pd.DataFrame, Store]:
     return out, meta, plan, store
 
 
+def open_sweep(out) -> tuple[Path, dict, pd.DataFrame, Store]:
+    """The sweep folder ``out`` opened once (plan read, store recovered) for the functions here."""
+    return _open(out)
+
+
+def missing_points(out) -> tuple[int, int]:
+    """``(points of the plan with no stored record, distinct points of the plan)``: points never
+    solved (an interrupted sweep) or whose partition was quarantined (damaged); the summary
+    leaves them out, and ``cge sweep`` solves them again."""
+    _, _, plan, store = _open(out)
+    planned = set(plan["point_id"])
+    return len(planned - set(store.done())), len(planned)
+
+
+def quarantined_partitions(out) -> list[str]:
+    """Partitions of ``out`` moved to ``quarantine/`` (this run or an earlier one), by name."""
+    folder = _open(out)[0] / "quarantine"
+    return sorted(p.name for p in folder.glob("part-*.parquet")) if folder.is_dir() else []
+
+
 def point_results(out) -> pd.DataFrame:
     """Tidy per-point results of the current plan: design, draw, weight, point_id, measure, region, value."""
     _, _, plan, store = _open(out)
@@ -142,8 +162,12 @@ def write_summary(out) -> pd.DataFrame:
             "quantiles"}.get(design, "no SSA: one point per design")
     note = (f"Cells: mean ± standard deviation [5%, 95%] across SSA draws ({band}). ALL = world; "
             f"{len(failed)} failed point(s) left out (see failed.csv).")
+    missing, total = missing_points(opened)
+    if missing:
+        note = (f"INCOMPLETE: {missing} of {total} points of the plan are missing (not solved, or their partition "
+                f"was quarantined); run `cge sweep` on this folder again. {note}")
     if stats.empty:
-        (out / "summary.md").write_text(f"# Sweep {meta.get('name', '')}\n\nNo solved points.\n")
+        (out / "summary.md").write_text(f"# Sweep {meta.get('name', '')}\n\nNo solved points.\n\n{note}\n")
         return stats
     wide = _wide(stats)
     (out / "summary.md").write_text(f"# Sweep {meta.get('name', '')}\n\n{wide.to_markdown(index=False)}\n\n{note}\n")
