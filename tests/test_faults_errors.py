@@ -277,3 +277,11 @@ def test_ctrl_c_during_a_dask_sweep_stops_cleanly_and_keeps_finished_points(tmp_
     r = child("sweep-summary", out)                 # the saved points are intact and readable ...
     assert r.returncode == EXIT_INCOMPLETE, r.stderr    # ... and the summary says it lacks the others
     assert "points are missing" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("seconds", ["nan", "inf", "-1", "0", "soon"])
+def test_a_connect_timeout_that_is_not_a_positive_finite_number_is_refused(tmp_path, seconds):
+    r = child("sweep", tmp_path / "s.yaml", "--out", tmp_path / "o", "--connect-timeout", seconds)
+    assert r.returncode == EXIT_ERROR
+    assert f"argument --connect-timeout: '{seconds}' is not" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "o").exists()

@@ -7,6 +7,17 @@ import sys
 import time
 
 
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (argparse's ``float`` takes ``nan`` and ``inf``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive, finite number of seconds")
+    return value
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("sweep", help="sweep YAML file (base scenario, designs/grid, ssa)")
     p.add_argument("--out", required=True, help="output folder; re-running resumes where it stopped")
@@ -17,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--route", default="auto", choices=["auto", "casadi", "ipopt", "pounce"],
                    help="solver route (see `cge info`)")
-    p.add_argument("--connect-timeout", type=float, default=5.0, help="seconds to wait for --scheduler (default 5)")
+    p.add_argument("--connect-timeout", type=_seconds, default=5.0, help="seconds to wait for --scheduler (default 5)")
     # --force and --wait are added by cge.cli, as for every command that writes a folder
 
 
