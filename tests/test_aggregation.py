@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from calibration.build import DEFAULT_AGGREGATION, DEFAULT_OUT, DEFAULT_SHARED, BuildConfig, build
-from cge.benchmark import SIGNIFICANT_DIGITS, read_benchmark
+from cge.benchmark import WRITTEN_RTOL, read_benchmark
 from cge.cli import main
 from cge.errors import DataError
 
@@ -81,7 +81,7 @@ def _differs_beyond_the_written_precision(built: Path, shipped: Path) -> bool:
     if not a[labels].equals(b[labels]):
         return True
     return not np.allclose(a[numbers].to_numpy(float), b[numbers].to_numpy(float),
-                           rtol=10.0 ** (1 - SIGNIFICANT_DIGITS), atol=0)
+                           rtol=WRITTEN_RTOL, atol=0)
 
 
 def test_calibrate_with_the_default_aggregation_rebuilds_the_shipped_dataset_to_its_written_precision(tmp_path):

@@ -5,7 +5,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cge.benchmark import SIGNIFICANT_DIGITS, identity_gaps, is_close, read_benchmark, validate, write_benchmark
+from cge.benchmark import (
+    SIGNIFICANT_DIGITS,
+    WRITTEN_RTOL,
+    identity_gaps,
+    is_close,
+    read_benchmark,
+    validate,
+    write_benchmark,
+)
 from cge.errors import DataError
 from cge.synthetic import random_benchmark
 
@@ -35,8 +43,8 @@ def test_written_numbers_are_rounded_to_the_stated_significant_digits_and_pass_e
                for v in pd.read_csv(folder / f"{name}.csv", dtype=str)["value"]]
     assert max(_significant_digits(v) for v in written) == SIGNIFICANT_DIGITS
     back = read_benchmark(folder)                       # every identity and sign gate passes on the rounded data
-    assert is_close(bench, back, rtol=10.0 ** -SIGNIFICANT_DIGITS)
-    assert all(gap < 10.0 ** (1 - SIGNIFICANT_DIGITS) for gap, _ in identity_gaps(back).values())
+    assert is_close(bench, back, rtol=WRITTEN_RTOL)
+    assert all(gap < WRITTEN_RTOL for gap, _ in identity_gaps(back).values())
 
 
 def test_writer_replaces_an_existing_folder_only_when_complete(bench, folder):
