@@ -7,11 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
 from calibration.build import DEFAULT_AGGREGATION, DEFAULT_OUT, DEFAULT_SHARED, BuildConfig, build
-from cge.benchmark import read_benchmark
+from cge.benchmark import WRITTEN_RTOL, read_benchmark
 from cge.cli import main
 from cge.errors import DataError
 
@@ -66,14 +67,30 @@ def jrc_totals():
 
 
 # ----- 1 and 5: one file, one command; the default rebuilds data/wiod2011 --------------------------
-def test_calibrate_with_the_default_aggregation_rebuilds_the_shipped_dataset_byte_for_byte(tmp_path):
+def _differs_beyond_the_written_precision(built: Path, shipped: Path) -> bool:
+    """A benchmark table must have the same columns, rows and labels, and numbers equal to one unit in
+    their last written digit (the BLAS kernel of the CPU moves the calibration's sums by a few 1e-16, which
+    crosses a rounding boundary of the 12th digit only rarely); any other file must have the same text."""
+    if built.suffix != ".csv" or built.parent.name == "mappings":
+        return built.read_text() != shipped.read_text()
+    a, b = pd.read_csv(built), pd.read_csv(shipped)
+    if list(a.columns) != list(b.columns) or len(a) != len(b):
+        return True
+    numbers = [c for c in a.columns if pd.api.types.is_float_dtype(a[c]) or pd.api.types.is_float_dtype(b[c])]
+    labels = [c for c in a.columns if c not in numbers]
+    if not a[labels].equals(b[labels]):
+        return True
+    return not np.allclose(a[numbers].to_numpy(float), b[numbers].to_numpy(float),
+                           rtol=WRITTEN_RTOL, atol=0)
+
+
+def test_calibrate_with_the_default_aggregation_rebuilds_the_shipped_dataset_to_its_written_precision(tmp_path):
     out = tmp_path / "wiod2011"
     assert main(["calibrate", str(DEFAULT_AGGREGATION), "--out", str(out), "--quiet"]) == 0
     shipped = sorted(p.relative_to(DEFAULT_OUT) for p in DEFAULT_OUT.rglob("*") if p.is_file())
     built = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
     assert built == shipped
-    differ = [str(p) for p in shipped if (out / p).read_bytes() != (DEFAULT_OUT / p).read_bytes()]
-    assert differ == []
+    assert [str(p) for p in shipped if _differs_beyond_the_written_precision(out / p, DEFAULT_OUT / p)] == []
 
 
 def test_default_dataset_carries_its_aggregation_and_source_keyed_assumptions():

@@ -7,10 +7,17 @@ from pyomo.environ import value
 
 from cge.bca_model import BCAModel
 from cge.core.model import walras_residual
+from cge.options import solver_default
 from cge.results import collect
 from cge.solve import compile_system, solve_model
 
 FULL_BCA = {"import_charge": True, "export_rebate": True, "basis": "direct+electricity", "coverage": "eite"}
+#: the Newton stop test: converged when max|F| <= tol on the scaled rows
+SOLVER_TOL = solver_default("tol")
+#: how far below the tolerance the benchmark must replicate: the scaled rows carry floating-point noise of a
+#: few 1e-16 that differs between BLAS kernels (SkylakeX, Haswell, ...), so a benchmark residual of the order
+#: of the tolerance itself replicates in 0 iterations on one CPU and needs a Newton step on another
+REPLICATION_MARGIN = 0.1
 
 
 def unknowns(model):
@@ -18,34 +25,49 @@ def unknowns(model):
             for v in (var.values() if var.is_indexed() else [var]) if not v.fixed}
 
 
+@pytest.mark.parametrize("policy", [{"instrument": "coalition_cap", "cut": 0.0},
+                                    {"instrument": "regional_cap", "cut": 0.0},
+                                    {"instrument": "tax", "tax_usd_per_t": 0.0}])
+def test_benchmark_residual_is_far_below_the_solver_tolerance_on_every_row(small_benchmark, policy):
+    solver = Solver(small_benchmark, scenario(policy=policy))
+    solver.model.reset_to_benchmark()
+    compiled = solver.compiled
+    start = np.array([v.value for v in compiled.unknowns])
+    residuals = np.abs(compiled.residuals(start, compiled.param_values()))
+    worst = int(residuals.argmax())
+    assert residuals[worst] <= REPLICATION_MARGIN * SOLVER_TOL, compiled.rows.cons[worst].name
+
+
 def test_benchmark_replicates_with_zero_iterations(cap_model):
     res = cap_model.solve(scenario(policy={"instrument": "coalition_cap", "cut": 0.0}))
     assert res.iterations == 0
-    assert res.max_residual < 1e-8
+    assert res.max_residual <= SOLVER_TOL
     m = cap_model.model
     for name in ("Y", "A", "C", "PY", "PA", "PC", "PF"):
         assert all(abs(v.value - 1) < 1e-12 for v in m.vars[name].values()), name
 
 
 def test_benchmark_flows_rebuilt_from_the_solution_equal_the_data(cap_model, small_benchmark):
+    """A solution accepted by the solver is within the tolerance of the benchmark on the scaled rows
+    (unit prices and activity levels), so the flows it implies equal the data to that relative tolerance."""
     b = small_benchmark
     cap_model.solve(scenario(policy={"instrument": "coalition_cap", "cut": 0.0}))
     flows = dict(cap_model.model.em.flow_values())
     R, J, F = b.regions, b.sectors, b.factors
     for (r, i, j), v in np.ndenumerate(b.vid):
         if v > 0:
-            assert flows[("vid", R[r], J[i], J[j])] == pytest.approx(v, rel=1e-12)
+            assert flows[("vid", R[r], J[i], J[j])] == pytest.approx(v, rel=SOLVER_TOL)
     for (r, f, j), v in np.ndenumerate(b.vfm):
         if v > 0:
-            assert flows[("vfm", R[r], F[f], J[j])] == pytest.approx(v, rel=1e-12)
+            assert flows[("vfm", R[r], F[f], J[j])] == pytest.approx(v, rel=SOLVER_TOL)
     for (i, s, r), v in np.ndenumerate(b.vxmd):
         if v > 0:
-            assert flows[("vxmd", J[i], R[s], R[r])] == pytest.approx(v, rel=1e-12)
+            assert flows[("vxmd", J[i], R[s], R[r])] == pytest.approx(v, rel=SOLVER_TOL)
     for (r, i), v in np.ndenumerate(b.vc):
         if v > 0:
-            assert flows[("vc", R[r], J[i])] == pytest.approx(v, rel=1e-12)
+            assert flows[("vc", R[r], J[i])] == pytest.approx(v, rel=SOLVER_TOL)
     emissions = cap_model.model.emissions()
-    assert [emissions[r] for r in R] == pytest.approx(list(b.emissions), rel=1e-12)
+    assert [emissions[r] for r in R] == pytest.approx(list(b.emissions), rel=SOLVER_TOL)
 
 
 def test_zero_carbon_tax_reproduces_the_benchmark(tax_model):

@@ -5,7 +5,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cge.benchmark import identity_gaps, is_close, read_benchmark, validate, write_benchmark
+from cge.benchmark import (
+    SIGNIFICANT_DIGITS,
+    WRITTEN_RTOL,
+    identity_gaps,
+    is_close,
+    read_benchmark,
+    validate,
+    write_benchmark,
+)
 from cge.errors import DataError
 from cge.synthetic import random_benchmark
 
@@ -20,9 +28,23 @@ def folder(tmp_path, bench):
     return write_benchmark(bench, tmp_path / "b")
 
 
-def test_round_trip_through_the_csv_format_is_lossless(bench, folder):
-    back = read_benchmark(folder)
+def test_round_trip_through_the_csv_format_at_full_precision_is_lossless(bench, tmp_path):
+    back = read_benchmark(write_benchmark(bench, tmp_path / "exact", float_format="%.17g"))
     assert is_close(bench, back, rtol=0)
+
+
+def _significant_digits(text: str) -> int:
+    mantissa = text.lstrip("-").split("e")[0].replace(".", "")
+    return len(mantissa.lstrip("0"))
+
+
+def test_written_numbers_are_rounded_to_the_stated_significant_digits_and_pass_every_gate(bench, folder):
+    written = [v for name in ("vom", "vid", "vfm", "vxmd", "co2")
+               for v in pd.read_csv(folder / f"{name}.csv", dtype=str)["value"]]
+    assert max(_significant_digits(v) for v in written) == SIGNIFICANT_DIGITS
+    back = read_benchmark(folder)                       # every identity and sign gate passes on the rounded data
+    assert is_close(bench, back, rtol=WRITTEN_RTOL)
+    assert all(gap < WRITTEN_RTOL for gap, _ in identity_gaps(back).values())
 
 
 def test_writer_replaces_an_existing_folder_only_when_complete(bench, folder):
