@@ -68,6 +68,7 @@ def cmd_compare(args) -> int:
         comp = run_scenarios(b, scenarios, route=args.route, progress=progress,
                              decomposition_steps=args.decomposition_steps, designs=designs)
         out = write_results(comp, folder, {"dataset_path": label})
+    _mark_kept_reports_out_of_date(out, folder.kept)
     dec = comp.table("decomposition")
     if len(dec):
         print(f"welfare decomposition: {args.decomposition_steps} path step(s); largest |EV - sum of channels| "
@@ -81,6 +82,18 @@ def cmd_compare(args) -> int:
     print(f"\nwrote {out}/ (CSV, Parquet, headline.md/.tex, results.xlsx, run.yaml) "
           f"in {time.perf_counter() - t0:.1f} s")
     return 0
+
+
+def _mark_kept_reports_out_of_date(out: Path, kept: list[str]) -> None:
+    """A report folder a re-run of `cge compare` kept (it never deletes what it did not write) was
+    built from the previous results: its page gets an OUT OF DATE banner until it is rebuilt."""
+    from cge.outdir import read_marker
+    from cge.report.html import mark_out_of_date
+
+    for name in kept:
+        if (read_marker(out / name) or {}).get("kind") == "report":
+            mark_out_of_date(out / name, f"the results in {out.name}/ were computed again after this report was "
+                             f"built; run `cge report` on them again")
 
 
 def _print_phase_in_path(out: Path) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
@@ -212,6 +214,27 @@ PANEL_TITLES = {
     "legitimacy": ("Legitimacy", "Which legal provisions each design choice engages (considerations, not "
                                  "verdicts)."),
 }
+
+
+STALE_ID = "out-of-date"
+
+
+def mark_out_of_date(report_dir: Path, why: str) -> bool:
+    """Put a banner at the top of ``report_dir/report.html`` saying the report no longer matches
+    the results it was built from (``why``); the next `cge report` writes a report without it.
+    Returns False when there is no report page to mark."""
+    page = Path(report_dir) / "report.html"
+    try:
+        text = page.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if f'id="{STALE_ID}"' in text or "<body>" not in text:
+        return f'id="{STALE_ID}"' in text
+    banner = f'<p class="warn" id="{STALE_ID}">OUT OF DATE: {_e(why)}</p>'
+    tmp = page.with_name(f".{page.name}.cge-tmp")
+    tmp.write_text(text.replace("<body>", "<body>\n" + banner, 1), encoding="utf-8")
+    os.replace(tmp, page)
+    return True
 
 
 def render(res: Results, figures: list[tuple[Figure, bytes]], tables: list[Table], legit: Legitimacy | None) -> str:
