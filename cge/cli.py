@@ -35,6 +35,7 @@ def default_scenarios_path() -> Path:
 def cmd_compare(args) -> int:
     import pandas as pd
 
+    from cge.numbers import as_text
     from cge.outdir import OutputFolder
     from cge.output import estimate_bytes, write_results
     from cge.run import check_scenarios, run_scenarios
@@ -74,10 +75,10 @@ def cmd_compare(args) -> int:
         print(f"welfare decomposition: {args.decomposition_steps} path step(s); largest |EV - sum of channels| "
               f"{dec['check_bn_usd'].abs().max():.1e} bn USD")
     head = comp.headline()
-    with pd.option_context("display.width", 250, "display.max_columns", 50, "display.float_format", "{:.2f}".format):
+    with pd.option_context("display.width", 250, "display.max_columns", 50):
         title = f"Headline results{' (SYNTHETIC DATA)' if synthetic else ''}: {b.name}"
         print(f"\n{title}\n{'=' * len(title)}")
-        print(head.to_string(index=False))
+        print(as_text(head, 2).to_string(index=False))
     _print_phase_in_path(out)
     print(f"\nwrote {out}/ (CSV, Parquet, headline.md/.tex, results.xlsx, run.yaml) "
           f"in {time.perf_counter() - t0:.1f} s")

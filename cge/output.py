@@ -18,6 +18,7 @@ import yaml
 
 from cge.files import file_digest
 from cge.latex import tabular
+from cge.numbers import as_text
 from cge.outdir import OutputFolder
 from cge.results_schema import TABLES, units_frame
 from cge.run import Comparison
@@ -69,7 +70,8 @@ def provenance_record(c: Comparison) -> dict:
 
 def headline_markdown(c: Comparison, digits: int = 2, head: pd.DataFrame | None = None) -> str:
     df = c.headline() if head is None else head
-    return df.to_markdown(index=False, floatfmt=f".{digits}f")
+    return as_text(df, digits).to_markdown(index=False, disable_numparse=True,
+                                           colalign=["left"] + ["right"] * (len(df.columns) - 1))
 
 
 def elasticities_record(c: Comparison) -> dict:

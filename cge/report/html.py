@@ -57,9 +57,9 @@ def table_html(t: Table, n: int) -> str:
             v = row[c]
             if t.numeric and k > 0 and isinstance(v, (int, float, np.integer, np.floating)):
                 dv = "" if v is None or not np.isfinite(v) else repr(float(v))
-                cells.append(f'<td data-value="{dv}">{_e(fmt_cell(v, t.digits))}</td>')
+                cells.append(f'<td data-value="{dv}">{_e(fmt_cell(v, t.digits_of(c)))}</td>')
             else:
-                cells.append(f"<td>{_e(fmt_cell(v, t.digits))}</td>")
+                cells.append(f"<td>{_e(fmt_cell(v, t.digits_of(c)))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     units = f" ({_e(t.units)})" if t.units else ""
     note = f'<p class="tnote">{_e(t.note)} <i>Files: tables/{_e(t.key)}.md, .tex; report_tables.xlsx.</i></p>'
