@@ -160,6 +160,27 @@ def test_readme_bound_on_the_decomposition_check_holds_on_the_default_dataset(ru
     assert worst <= float(bound) * 1e-9, f"README.md bounds |check| by {bound}e-9 bn USD; the model gives {worst:.1e}"
 
 
+def test_readme_cbam_coverage_shares_match_the_shipped_dataset(default_dataset):
+    b = default_dataset
+    met_eu, met_max, nmm_eu, nmm_max, chm_lo, chm_hi, ele = quoted(
+        rf"met {NUMBER}% \(EU\) to {NUMBER}% \(RUS\), nmm {NUMBER}% \(EU\) to {NUMBER}% \(IND\), "
+        rf"chm {NUMBER}–{NUMBER}%, ele {NUMBER}\.")
+
+    def share(sector, region=None):
+        col = 100 * b.cbam_coverage[:, b.sectors.index(sector)]
+        return col[b.regions.index(region)] if region else col
+    agrees(met_eu, share("met", "EU27"), "CBAM share of met in the EU, %")
+    agrees(met_max, share("met", "RUS"), "CBAM share of met in RUS, %")
+    for sector, low, high in (("met", "EU27", "RUS"), ("nmm", "EU27", "IND")):      # the README's range ends
+        assert (share(sector).argmin(), share(sector).argmax()) == (b.regions.index(low), b.regions.index(high))
+    agrees(nmm_eu, share("nmm", "EU27"), "CBAM share of nmm in the EU, %")
+    agrees(nmm_max, share("nmm", "IND"), "CBAM share of nmm in IND, %")
+    agrees(chm_lo, share("chm").min(), "lowest CBAM share of chm, %")
+    agrees(chm_hi, share("chm").max(), "highest CBAM share of chm, %")
+    agrees(ele, share("ele").min() / 100, "CBAM share of ele")
+    agrees(ele, share("ele").max() / 100, "CBAM share of ele")
+
+
 # ------------------------------------------------------------------------- other aggregations
 def _calibrated(aggregation: str, tmp_path_factory) -> Path:
     from calibration.build import DEFAULT_SHARED, BuildConfig, run
