@@ -88,11 +88,12 @@ def write_marker(folder: Path, kind: str, files: Iterable[str] | None = None) ->
     (folder / MARKER).write_text(yaml.safe_dump(record))
 
 
-def foreign_entries(folder: Path, kind: str) -> list[str]:
+def foreign_entries(folder: Path, kind: str, writes: Iterable[str] = ()) -> list[str]:
     """The names in ``folder`` (a folder of ``kind``) that its command did not write: not in the
-    marker's ``files`` (markers written before that list existed: not among the names such a
-    command writes, see :func:`_legacy_files`), and any sub-folder that another cge command marked
-    as its own (a report inside results). Empty for a folder of another kind or none."""
+    marker's ``files`` (markers written before that list existed: neither among the names such a
+    command writes, see :func:`_legacy_files`, nor among ``writes``, the names it writes now), and
+    any sub-folder that another cge command marked as its own (a report inside results). Empty for
+    a folder of another kind or none."""
     marker = read_marker(folder)
     if marker is None or marker.get("kind") != kind:
         return []
@@ -103,7 +104,7 @@ def foreign_entries(folder: Path, kind: str) -> list[str]:
         legacy = _legacy_files(kind)
         if legacy is None:
             return []                                  # nothing to tell the command's files from others
-        owned = legacy[0]
+        owned = legacy[0] | set(writes)
     return sorted(p.name for p in folder.iterdir()
                   if p.name != MARKER and (p.name not in owned or (p.is_dir() and read_marker(p) is not None)))
 
@@ -368,7 +369,7 @@ class OutputFolder:
                     self.target.unlink()               # a file replaced with --force
                     os.rename(self.tmp, self.target)
                 else:
-                    keep = foreign_entries(self.target, self.kind)
+                    keep = foreign_entries(self.target, self.kind, writes=[p.name for p in self.tmp.iterdir()])
                     clash = [n for n in keep if os.path.lexists(self.tmp / n)]
                     if clash:
                         raise OutputError(

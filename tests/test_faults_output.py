@@ -188,6 +188,20 @@ def test_a_user_file_with_the_name_of_a_new_output_is_refused_and_nothing_change
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_results_of_an_earlier_cge_with_a_marker_but_no_file_list_keep_only_the_users_files(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / MARKER).write_text("kind: results\nwritten_by: cge 0.1.0\n")     # the marker's earlier form
+    for name in ("run.yaml", "decomposition.md", "summary.csv"):
+        (target / name).write_text("old\n")
+    (target / "my_notes.txt").write_text("mine\n")
+    with atomic_folder(target) as tmp:
+        (tmp / "run.yaml").write_text("new\n")
+        (tmp / "decomposition.md").write_text("new\n")
+    assert sorted(p.name for p in target.iterdir()) == [MARKER, "decomposition.md", "my_notes.txt", "run.yaml"]
+    assert (target / "decomposition.md").read_text() == "new\n"
+
+
 def test_a_kill_before_the_users_files_are_carried_over_is_repaired_by_the_next_run(tmp_path, monkeypatch):
     target = tmp_path / "out"
     with atomic_folder(target) as tmp:
