@@ -77,9 +77,15 @@ def read_marker(folder: Path) -> dict | None:
     return data if isinstance(data, dict) else {"kind": "?"}
 
 
+def written_files(folder: Path) -> list[str]:
+    """Every file under ``folder`` as a relative POSIX path (what a command wrote there)."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if (p.is_file() or p.is_symlink()) and p.name != MARKER)
+
+
 def write_marker(folder: Path, kind: str, files: Iterable[str] | None = None) -> None:
-    """Mark ``folder`` as written by a cge command of ``kind``; ``files`` are the names (top level)
-    that command wrote there: on a re-run it replaces those and keeps everything else."""
+    """Mark ``folder`` as written by a cge command of ``kind``; ``files`` are the paths (relative,
+    see :func:`written_files`) that command wrote there: a re-run replaces those and keeps the rest."""
     import cge
 
     record = {"kind": kind, "written_by": f"cge {cge.__version__}"}
@@ -89,35 +95,50 @@ def write_marker(folder: Path, kind: str, files: Iterable[str] | None = None) ->
 
 
 def foreign_entries(folder: Path, kind: str, writes: Iterable[str] = ()) -> list[str]:
-    """The names in ``folder`` (a folder of ``kind``) that its command did not write: not in the
-    marker's ``files`` (markers written before that list existed: neither among the names such a
-    command writes, see :func:`_legacy_files`, nor among ``writes``, the names it writes now), and
-    any sub-folder that another cge command marked as its own (a report inside results). Empty for
-    a folder of another kind or none."""
+    """The paths in ``folder`` (a folder of ``kind``, relative) that its command did not write: a
+    file not in the marker's ``files``, a sub-folder holding none of them, and any sub-folder that
+    another cge command marked as its own (a report inside results). A marker written before the
+    list existed owns, whole, the top-level names such a command writes (:func:`_legacy_files`) and
+    ``writes``, the names it writes now. Empty for a folder of another kind or none."""
     marker = read_marker(folder)
     if marker is None or marker.get("kind") != kind:
         return []
     listed = marker.get("files")
     if isinstance(listed, list):
-        owned = {str(n) for n in listed}
+        files = {str(n) for n in listed}
+        dirs = {"/".join(f.split("/")[:k]) for f in files for k in range(1, f.count("/") + 1)}
     else:
         legacy = _legacy_files(kind)
         if legacy is None:
             return []                                  # nothing to tell the command's files from others
-        owned = legacy[0] | set(writes)
-    return sorted(p.name for p in folder.iterdir()
-                  if p.name != MARKER and (p.name not in owned or (p.is_dir() and read_marker(p) is not None)))
+        files, dirs = legacy[0] | set(writes), set()
+
+    def walk(here: Path, prefix: str) -> Iterator[str]:
+        for p in sorted(here.iterdir()):
+            rel = f"{prefix}{p.name}"
+            if rel == MARKER:
+                continue
+            if p.is_dir() and not p.is_symlink() and read_marker(p) is not None:
+                yield rel                              # another command's folder: never this one's
+            elif rel in files:
+                continue
+            elif p.is_dir() and not p.is_symlink() and rel in dirs:
+                yield from walk(p, f"{rel}/")
+            else:
+                yield rel
+    return list(walk(folder, ""))
 
 
-def carry_over(old: Path, new: Path, names: Iterable[str]) -> list[str]:
-    """Move the entries ``names`` of ``old`` into ``new`` (one rename each); those that ``new``
-    already has stay where they are. Returns the names moved."""
+def carry_over(old: Path, new: Path, paths: Iterable[str]) -> list[str]:
+    """Move the entries ``paths`` (relative) of ``old`` into ``new`` (one rename each, creating
+    their parent folders); those that ``new`` already has stay where they are. Returns those moved."""
     moved = []
-    for name in names:
-        src = old / name
-        if os.path.lexists(src) and not os.path.lexists(new / name):
-            os.rename(src, new / name)
-            moved.append(name)
+    for rel in paths:
+        src, dst = old / rel, new / rel
+        if os.path.lexists(src) and not os.path.lexists(dst):
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(src, dst)
+            moved.append(rel)
     return moved
 
 
@@ -363,7 +384,7 @@ class OutputFolder:
         note on stderr); a name of such a file that the new output also has is refused."""
         assert self.tmp is not None, "open() first"
         try:
-            write_marker(self.tmp, self.kind, files=[p.name for p in self.tmp.iterdir()])
+            write_marker(self.tmp, self.kind, files=written_files(self.tmp))
             if os.path.lexists(self.target):
                 if not (self.target.is_dir() and not self.target.is_symlink()):
                     self.target.unlink()               # a file replaced with --force

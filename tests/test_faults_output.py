@@ -170,8 +170,11 @@ def test_rerunning_report_keeps_the_files_the_user_added_to_the_report_folder(tm
         rc, _, err = cli("report", out)
         assert rc == 0, err
         (out / "report" / "referee_comments.md").write_text("fig 3 is unclear\n")
+        (out / "report" / "figures" / "my_redrawn_figure.pdf").write_bytes(b"%PDF mine")
     assert (out / "report" / "referee_comments.md").read_text() == "fig 3 is unclear\n"
-    assert "referee_comments.md" in err
+    assert (out / "report" / "figures" / "my_redrawn_figure.pdf").read_bytes() == b"%PDF mine"
+    assert "referee_comments.md" in err and "figures/my_redrawn_figure.pdf" in err
+    assert (out / "report" / "figures" / "validity_leakage.png").exists()       # its own files: new ones
 
 
 def test_a_user_file_with_the_name_of_a_new_output_is_refused_and_nothing_changes(tmp_path):
