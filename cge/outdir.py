@@ -24,6 +24,12 @@ replaced.
   tmpfs), so at every instant the target holds either the old or the new results. Where the file
   system cannot exchange, the old folder is first renamed to ``.<name>.cge-old.<random>``; should
   the process die before the new one is in place, the next run under the lock puts it back.
+* **Files it did not write are kept.** The marker lists every file the command wrote; a re-run
+  replaces those and carries everything else of the old folder into the new one (a user's notes,
+  a file added to a sub-folder, a ``report/`` another command built there): :func:`foreign_entries`,
+  :func:`carry_over`, a note on stderr naming them. A user's file with the name of a new output is
+  refused before the swap. A kill between the swap and the carrying leaves the old folder as debris
+  that the next run empties into the target (:func:`recover`), never deletes with those files in it.
 * **Debris.** Temporary siblings left by a killed run are removed by the next run (under the lock,
   so never those of a live writer).
 * **Permissions** follow the umask (``mkdir`` mode 0o777), not the 0700 of ``mkdtemp``.
