@@ -103,11 +103,12 @@ def _print_phase_in_path(out: Path) -> None:
 
     path = Path(out) / "phase_in_path.csv"
     if path.exists():
+        from cge.numbers import as_text
+
         df = pd.read_csv(path).drop(columns=["cbam_obligation_share"])
-        with pd.option_context("display.width", 250, "display.max_columns", 50,
-                               "display.float_format", "{:.3f}".format):
+        with pd.option_context("display.width", 250, "display.max_columns", 50):
             print(f"\nEU CBAM phase-in path (also {path.name}, phase_in_exporters.csv)")
-            print(df.to_string(index=False))
+            print(as_text(df, 3).to_string(index=False))
 
 
 def cmd_options(args) -> int:
