@@ -83,6 +83,17 @@ def test_a_report_from_a_sweep_folder_names_its_dataset_regions_and_policy(tmp_p
     assert "a carbon tax of 25 USD/t" in html and "/home/someone" not in html
 
 
+@pytest.mark.parametrize("with_bca, reference", [((False, True), "The design without a border measure, <b>A</b>"),
+                                                 ((True, True), "No design has a reference")])
+def test_a_sweep_folder_report_names_the_reference_its_plan_defines(tmp_path, with_bca, reference):
+    folder = _sweep_folder(tmp_path / "sweep", ["A", "B"])
+    scenarios = [scenario_from_dict({"name": d, "coalition": ["annex1"], "bca": {"import_charge": bca}}).to_dict()
+                 for d, bca in zip(["A", "B"], with_bca)]
+    pd.DataFrame({"point_id": ["p1", "p2"], "design": ["A", "B"], "draw": [-1, -1], "weight": [1.0, 1.0],
+                  "scenario": [json.dumps(sc) for sc in scenarios]}).to_parquet(folder / "plan.parquet")
+    assert reference in _html(folder)
+
+
 def test_sweep_bands_matching_no_design_are_a_warning_and_no_caption_promises_whiskers(cap_results, tmp_path,
                                                                                         capsys):
     sweep = _sweep_folder(tmp_path / "sweep", ["other-1", "other-2"])

@@ -83,10 +83,13 @@ class Results:
 
     @property
     def policies(self) -> dict[str, dict]:
-        """Each design's scenario as the run defined it (``run.yaml``); for a sweep folder, the sweep's
-        base scenario (``sweep.yaml``) for every design, its defaults filled in from the schema."""
+        """Each design's scenario as the run defined it (``run.yaml``); for a sweep folder, as its plan
+        resolved it (``plan.parquet``), else the sweep's base scenario (``sweep.yaml``) for every design."""
         if self.scenarios:
             return {d: self.scenarios.get(d, {}) for d in self.designs}
+        planned = self.sweep.get("scenarios") or {}
+        if planned:
+            return {d: planned.get(d, {}) for d in self.designs}
         base = self.sweep.get("base")
         if not isinstance(base, dict):
             return {}
@@ -144,7 +147,7 @@ class Results:
 
         first = None
         for name in self.designs:
-            sc = scenario_from_dict({"name": name, **{k: v for k, v in self.scenarios.get(name, {}).items()
+            sc = scenario_from_dict({"name": name, **{k: v for k, v in self.policies.get(name, {}).items()
                                                       if k != "name"}})
             if not (sc.bca.active or sc.output_based_rebates.enabled or sc.phase_in.active):
                 first = name
@@ -290,6 +293,12 @@ def _sweep_record(folder: Path) -> dict:
         record = {}
     if isinstance(spec, dict) and isinstance(spec.get("base"), dict):
         record["base"] = spec["base"]
+    try:
+        plan = pd.read_parquet(folder / "plan.parquet", columns=["design", "draw", "scenario"])
+        central = plan.sort_values("draw", key=lambda d: d != -1, kind="stable").drop_duplicates("design")
+        record["scenarios"] = {str(d): json.loads(sc) for d, sc in zip(central["design"], central["scenario"])}
+    except Exception:  # noqa: BLE001 - a missing or unreadable plan: the base scenario describes the sweep
+        pass
     return record
 
 
