@@ -35,6 +35,7 @@ def default_scenarios_path() -> Path:
 def cmd_compare(args) -> int:
     import pandas as pd
 
+    from cge.numbers import as_text
     from cge.outdir import OutputFolder
     from cge.output import estimate_bytes, write_results
     from cge.run import check_scenarios, run_scenarios
@@ -68,19 +69,32 @@ def cmd_compare(args) -> int:
         comp = run_scenarios(b, scenarios, route=args.route, progress=progress,
                              decomposition_steps=args.decomposition_steps, designs=designs)
         out = write_results(comp, folder, {"dataset_path": label})
+    _mark_kept_reports_out_of_date(out, folder.kept)
     dec = comp.table("decomposition")
     if len(dec):
         print(f"welfare decomposition: {args.decomposition_steps} path step(s); largest |EV - sum of channels| "
               f"{dec['check_bn_usd'].abs().max():.1e} bn USD")
     head = comp.headline()
-    with pd.option_context("display.width", 250, "display.max_columns", 50, "display.float_format", "{:.2f}".format):
+    with pd.option_context("display.width", 250, "display.max_columns", 50):
         title = f"Headline results{' (SYNTHETIC DATA)' if synthetic else ''}: {b.name}"
         print(f"\n{title}\n{'=' * len(title)}")
-        print(head.to_string(index=False))
+        print(as_text(head, 2).to_string(index=False))
     _print_phase_in_path(out)
     print(f"\nwrote {out}/ (CSV, Parquet, headline.md/.tex, results.xlsx, run.yaml) "
           f"in {time.perf_counter() - t0:.1f} s")
     return 0
+
+
+def _mark_kept_reports_out_of_date(out: Path, kept: list[str]) -> None:
+    """A report folder a re-run of `cge compare` kept (it never deletes what it did not write) was
+    built from the previous results: its page gets an OUT OF DATE banner until it is rebuilt."""
+    from cge.outdir import read_marker
+    from cge.report.html import mark_out_of_date
+
+    for name in kept:
+        if (read_marker(out / name) or {}).get("kind") == "report":
+            mark_out_of_date(out / name, f"the results in {out.name}/ were computed again after this report was "
+                             f"built; run `cge report` on them again")
 
 
 def _print_phase_in_path(out: Path) -> None:
@@ -89,11 +103,12 @@ def _print_phase_in_path(out: Path) -> None:
 
     path = Path(out) / "phase_in_path.csv"
     if path.exists():
+        from cge.numbers import as_text
+
         df = pd.read_csv(path).drop(columns=["cbam_obligation_share"])
-        with pd.option_context("display.width", 250, "display.max_columns", 50,
-                               "display.float_format", "{:.3f}".format):
+        with pd.option_context("display.width", 250, "display.max_columns", 50):
             print(f"\nEU CBAM phase-in path (also {path.name}, phase_in_exporters.csv)")
-            print(df.to_string(index=False))
+            print(as_text(df, 3).to_string(index=False))
 
 
 def cmd_options(args) -> int:

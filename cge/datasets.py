@@ -14,12 +14,17 @@ from cge.errors import CGEError
 DEFAULT_DATASET = "wiod2011"
 
 
+def shipped_dataset_path() -> Path:
+    """``data/wiod2011`` in the source tree the package runs from."""
+    return Path(__file__).resolve().parents[1] / "data" / DEFAULT_DATASET
+
+
 def default_dataset_path() -> Path:
-    """``$CGE_DATA`` if set, else ``data/wiod2011`` in the source tree the package runs from."""
+    """``$CGE_DATA`` if set, else the shipped dataset (:func:`shipped_dataset_path`)."""
     env = os.environ.get("CGE_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[1] / "data" / DEFAULT_DATASET
+    return shipped_dataset_path()
 
 
 def parse_synthetic(text: str) -> tuple[int, int, int]:
@@ -33,9 +38,9 @@ def parse_synthetic(text: str) -> tuple[int, int, int]:
 
 
 def load_benchmark(data: str | os.PathLike | None = None, synthetic: str | None = None):
-    """The benchmark of ``--synthetic`` (if given), else of ``--data``, else the default dataset
-    (or, when that is not built, a synthetic 5x8 one with a note on stderr), with a label for
-    the output: ``(benchmark, label)``."""
+    """The benchmark of ``--synthetic`` (if given), else of ``--data``, else of ``$CGE_DATA`` (an
+    unusable path is an error naming the variable), else the shipped dataset (or, when that is not
+    built, a synthetic 5x8 one with a note on stderr), with a label for the output: ``(benchmark, label)``."""
     from cge.synthetic import random_benchmark
 
     if synthetic:
@@ -44,11 +49,30 @@ def load_benchmark(data: str | os.PathLike | None = None, synthetic: str | None 
             return random_benchmark(n_r, n_j, seed), f"synthetic {n_r}x{n_j} (seed {seed})"
         except ValueError as exc:
             raise CGEError(f"--synthetic {synthetic!r}: {exc}") from None
-    path = Path(data) if data else default_dataset_path()
-    if not data and not path.exists():
+    if data:
+        path = Path(data)
+        return read_dataset(path), str(path)
+    env = os.environ.get("CGE_DATA")
+    if env:
+        return _read_cge_data(env), env
+    path = shipped_dataset_path()
+    if not path.exists():
         print(f"note: default dataset {path} not found; running on a SYNTHETIC 5x8 benchmark", file=sys.stderr)
         return random_benchmark(5, 8, 0), "synthetic 5x8 (seed 0): default dataset not built"
     return read_dataset(path), str(path)
+
+
+def _read_cge_data(env: str):
+    """The dataset ``$CGE_DATA`` names: an unusable path is an error naming the variable (never a
+    silent fall-back to another benchmark)."""
+    path = Path(env)
+    if not path.exists():
+        raise CGEError(f"CGE_DATA={env}: no such dataset folder or .gdx file (fix the path, or unset "
+                       "CGE_DATA to use the shipped dataset)")
+    try:
+        return read_dataset(path)
+    except CGEError as exc:
+        raise type(exc)(f"CGE_DATA={env}: not a usable dataset: {exc}") from None
 
 
 def read_dataset(path: str | os.PathLike):

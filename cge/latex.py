@@ -7,6 +7,8 @@ import re
 
 import pandas as pd
 
+from cge.numbers import is_number, number_text
+
 _SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
@@ -21,8 +23,8 @@ def escape(text: str) -> str:
 
 
 def cell(value, digits: int = 2) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return "--" if pd.isna(value) else f"{value:.{digits}f}"
+    if is_number(value):
+        return number_text(value, digits)
     return escape(value)
 
 

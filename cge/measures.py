@@ -13,6 +13,7 @@ prices deflated by ``PW``, CO2 in Mt):
 * coalition abatement ``−ΔE(coalition)``, in % of its benchmark emissions;
 * leakage rate ``100·ΔE(non-coalition) / (−ΔE(coalition))`` (undefined below :data:`ABATEMENT_NOISE`);
 * burden share ``100·EV(non-coalition) / EV(world)`` when the world loses more than :data:`WELFARE_NOISE`;
+* every region in the coalition: the non-coalition measures (:data:`NON_COALITION_MEASURES`) are undefined;
 * EITE output change: benchmark-output-weighted mean of ``100·(Y − 1)`` over EITE sectors (EITE
   exports and imports likewise, weighted by benchmark exports and imports).
 """
@@ -26,6 +27,10 @@ import pandas as pd
 ABATEMENT_NOISE = 1e-5
 #: a world EV below this share of world consumption is solver noise: no burden share
 WELFARE_NOISE = 1e-7
+#: why the measures of the regions outside the coalition are undefined when every region is in it
+GLOBAL_COALITION = "global coalition"
+NON_COALITION_MEASURES = ("ev_rest_pct", "burden_share_non_coalition_pct", "leakage_rate_pct",
+                          "eite_output_change_non_coalition_pct")
 
 
 def ev_bn_usd(c: float, consumption: float) -> float:
@@ -121,6 +126,10 @@ def summary_row(regions: pd.DataFrame, sectors: pd.DataFrame, consumption: np.nd
     burden, why_burden = burden_share(ev_rest, ev_world, consumption.sum())
     undefined = [(m, why) for m, why in (("leakage_rate_pct", why_leakage),
                                          ("burden_share_non_coalition_pct", why_burden)) if why]
+    rest = ~cl
+    if cl.any() and not rest.any():         # no region outside the coalition: nothing to measure there
+        undefined = [(m, GLOBAL_COALITION) for m in NON_COALITION_MEASURES]
+        leakage = burden = float("nan")
     row = {
         "coalition_abatement_mt": -d_cl,
         "coalition_abatement_pct": -share_pct(d_cl, e0_cl) if cl.any() else 0.0,
@@ -135,12 +144,14 @@ def summary_row(regions: pd.DataFrame, sectors: pd.DataFrame, consumption: np.nd
         "ev_coalition_bn_usd": ev_cl,
         "ev_coalition_pct": share_pct(ev_cl, consumption[cl].sum()) if cl.any() else 0,
         "ev_rest_bn_usd": ev_rest,
-        "ev_rest_pct": share_pct(ev_rest, consumption[~cl].sum()) if (~cl).any() else 0.0,
+        "ev_rest_pct": share_pct(ev_rest, consumption[rest].sum()) if rest.any() else float("nan"),
         "burden_share_non_coalition_pct": burden,
     }
     if "bca_revenue_kept_bn_usd" in regions:   # not in the projection without revenue
         row["bca_revenue_bn_usd"] = (regions["bca_revenue_kept_bn_usd"].sum()
                                      + regions["bca_revenue_returned_received_bn_usd"].sum())
+    if not rest.any():
+        row["eite_output_change_non_coalition_pct"] = float("nan")
     return row, undefined
 
 

@@ -24,6 +24,12 @@ replaced.
   tmpfs), so at every instant the target holds either the old or the new results. Where the file
   system cannot exchange, the old folder is first renamed to ``.<name>.cge-old.<random>``; should
   the process die before the new one is in place, the next run under the lock puts it back.
+* **Files it did not write are kept.** The marker lists every file the command wrote; a re-run
+  replaces those and carries everything else of the old folder into the new one (a user's notes,
+  a file added to a sub-folder, a ``report/`` another command built there): :func:`foreign_entries`,
+  :func:`carry_over`, a note on stderr naming them. A user's file with the name of a new output is
+  refused before the swap. A kill between the swap and the carrying leaves the old folder as debris
+  that the next run empties into the target (:func:`recover`), never deletes with those files in it.
 * **Debris.** Temporary siblings left by a killed run are removed by the next run (under the lock,
   so never those of a live writer).
 * **Permissions** follow the umask (``mkdir`` mode 0o777), not the 0700 of ``mkdtemp``.
@@ -42,6 +48,7 @@ import os
 import resource
 import secrets
 import shutil
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,10 +83,83 @@ def read_marker(folder: Path) -> dict | None:
     return data if isinstance(data, dict) else {"kind": "?"}
 
 
-def write_marker(folder: Path, kind: str) -> None:
+def written_files(folder: Path) -> list[str]:
+    """Every file under ``folder`` as a relative POSIX path (what a command wrote there)."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if (p.is_file() or p.is_symlink()) and p.name != MARKER)
+
+
+def write_marker(folder: Path, kind: str, files: Iterable[str] | None = None) -> None:
+    """Mark ``folder`` as written by a cge command of ``kind``; ``files`` are the paths (relative,
+    see :func:`written_files`) that command wrote there: a re-run replaces those and keeps the rest."""
     import cge
 
-    (folder / MARKER).write_text(yaml.safe_dump({"kind": kind, "written_by": f"cge {cge.__version__}"}))
+    record = {"kind": kind, "written_by": f"cge {cge.__version__}"}
+    if files is not None:
+        record["files"] = sorted(files)
+    (folder / MARKER).write_text(yaml.safe_dump(record))
+
+
+def foreign_entries(folder: Path, kind: str, writes: Iterable[str] = ()) -> list[str]:
+    """The paths in ``folder`` (a folder of ``kind``, relative) that its command did not write: a
+    file not in the marker's ``files``, a sub-folder holding none of them, and any sub-folder that
+    another cge command marked as its own (a report inside results). A marker written before the
+    list existed owns, whole, the top-level names such a command writes (:func:`_legacy_files`) and
+    ``writes``, the names it writes now. Empty for a folder of another kind or none."""
+    marker = read_marker(folder)
+    if marker is None or marker.get("kind") != kind:
+        return []
+    listed = marker.get("files")
+    if isinstance(listed, list):
+        files = {str(n) for n in listed}
+        dirs = {"/".join(f.split("/")[:k]) for f in files for k in range(1, f.count("/") + 1)}
+    else:
+        legacy = _legacy_files(kind)
+        if legacy is None:
+            return []                                  # nothing to tell the command's files from others
+        files, dirs = legacy[0] | set(writes), set()
+
+    def walk(here: Path, prefix: str) -> Iterator[str]:
+        for p in sorted(here.iterdir()):
+            rel = f"{prefix}{p.name}"
+            if rel == MARKER:
+                continue
+            if p.is_dir() and not p.is_symlink() and read_marker(p) is not None:
+                yield rel                              # another command's folder: never this one's
+            elif rel in files:
+                continue
+            elif p.is_dir() and not p.is_symlink() and rel in dirs:
+                yield from walk(p, f"{rel}/")
+            else:
+                yield rel
+    return list(walk(folder, ""))
+
+
+def carry_over(old: Path, new: Path, paths: Iterable[str]) -> list[str]:
+    """Move the entries ``paths`` (relative) of ``old`` into ``new`` (one rename each, creating
+    their parent folders); those that ``new`` already has stay where they are. Returns those moved."""
+    moved = []
+    for rel in paths:
+        src, dst = old / rel, new / rel
+        if os.path.lexists(src) and not os.path.lexists(dst):
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(src, dst)
+            moved.append(rel)
+    return moved
+
+
+def describe_kept(folder: Path, names: Iterable[str]) -> str:
+    """One line naming what a command kept in ``folder`` it had not written (sub-folders with a /)."""
+    parts = []
+    for name in names:
+        path = folder / name
+        label = f"{name}/" if path.is_dir() else name
+        marker = read_marker(path) if path.is_dir() else None
+        if marker is not None:
+            made = KINDS.get(str(marker.get("kind")), "cge output")
+            label += f" ({made} made from what was here before: now out of date, build it again)"
+        parts.append(label)
+    return f"note: kept in {folder}/ what this command did not write: {', '.join(parts)}"
 
 
 def _legacy_files(kind: str) -> tuple[set[str], str] | None:
@@ -231,6 +311,12 @@ def recover(target: Path) -> None:
             debris.remove(old[0])
     for p in debris:
         if p.is_dir() and not p.is_symlink():
+            kind = (read_marker(p) or {}).get("kind")
+            if kind is not None and target.is_dir():
+                foreign = foreign_entries(p, str(kind))   # files a user had added to the old folder
+                carry_over(p, target, foreign)
+                if any(os.path.lexists(p / n) for n in foreign):
+                    continue                            # the target has the same name: keep the debris
             shutil.rmtree(p, ignore_errors=True)
         else:
             p.unlink(missing_ok=True)
@@ -269,6 +355,7 @@ class OutputFolder:
         self.tmp: Path | None = None
         self.lock: FolderLock | None = None
         self.committed = False
+        self.kept: list[str] = []          # what the target held that this command did not write
 
     def open(self) -> OutputFolder:
         check_target(self.target, self.kind, self.inputs, self.force)
@@ -297,20 +384,32 @@ class OutputFolder:
         return self
 
     def commit(self) -> Path:
-        """Replace the target by the temporary folder (see module docstring)."""
+        """Replace the target by the temporary folder (see module docstring). What the target holds
+        that an earlier run of the same command did not write (a user's files, a report built
+        from it) is carried over into the new folder, not deleted (:attr:`kept` names it, and a
+        note on stderr); a name of such a file that the new output also has is refused."""
         assert self.tmp is not None, "open() first"
         try:
-            write_marker(self.tmp, self.kind)
+            write_marker(self.tmp, self.kind, files=written_files(self.tmp))
             if os.path.lexists(self.target):
                 if not (self.target.is_dir() and not self.target.is_symlink()):
                     self.target.unlink()               # a file replaced with --force
                     os.rename(self.tmp, self.target)
-                elif exchange(self.tmp, self.target):
-                    shutil.rmtree(self.tmp, ignore_errors=True)    # now holds the old folder
                 else:
-                    old = self.target.parent / f"{_debris_prefixes(self.target.name)[1]}{secrets.token_hex(6)}"
-                    os.rename(self.target, old)
-                    os.rename(self.tmp, self.target)
+                    keep = foreign_entries(self.target, self.kind, writes=[p.name for p in self.tmp.iterdir()])
+                    clash = [n for n in keep if os.path.lexists(self.tmp / n)]
+                    if clash:
+                        raise OutputError(
+                            f"{self.target}: {', '.join(clash)} was not written by this command but has the name "
+                            "of one of its outputs; move it elsewhere and run again (nothing was changed)")
+                    if exchange(self.tmp, self.target):
+                        old = self.tmp                 # now holds the old folder
+                    else:
+                        old = self.target.parent / f"{_debris_prefixes(self.target.name)[1]}{secrets.token_hex(6)}"
+                        os.rename(self.target, old)
+                        os.rename(self.tmp, self.target)
+                    self.tmp = None      # the old folder is never removed with the user's files in it:
+                    self.kept = carry_over(old, self.target, keep)   # a death here leaves them to recover()
                     shutil.rmtree(old, ignore_errors=True)
             else:
                 os.rename(self.tmp, self.target)
@@ -318,6 +417,8 @@ class OutputFolder:
             raise _translate(exc, self.target) from None
         self.tmp = None
         self.committed = True
+        if self.kept:
+            print(describe_kept(self.target, self.kept), file=sys.stderr)
         return self.target
 
     def abort(self) -> None:

@@ -18,6 +18,7 @@ import yaml
 
 from cge.files import file_digest
 from cge.latex import tabular
+from cge.numbers import as_text
 from cge.outdir import OutputFolder
 from cge.results_schema import TABLES, units_frame
 from cge.run import Comparison
@@ -69,7 +70,12 @@ def provenance_record(c: Comparison) -> dict:
 
 def headline_markdown(c: Comparison, digits: int = 2, head: pd.DataFrame | None = None) -> str:
     df = c.headline() if head is None else head
-    return df.to_markdown(index=False, floatfmt=f".{digits}f")
+    return as_text(df, digits).to_markdown(index=False, disable_numparse=True, colalign=_right_of(df, 1))
+
+
+def _right_of(df: pd.DataFrame, text_columns: int) -> list[str]:
+    """Markdown column alignment: the label columns left, the numbers right."""
+    return ["left"] * text_columns + ["right"] * (len(df.columns) - text_columns)
 
 
 def elasticities_record(c: Comparison) -> dict:
@@ -158,9 +164,9 @@ def _write(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
         tabular(head, f"Welfare impacts and leakage ({c.benchmark.name})", UNITS_NOTE, label="tab:headline"))
     dec = decomposition_summary(c)
     if len(dec):
+        table = as_text(dec, 3).to_markdown(index=False, disable_numparse=True, colalign=_right_of(dec, 3))
         (tmp / "decomposition.md").write_text(
-            f"# Welfare decomposition, bn USD: {c.benchmark.name}\n\n"
-            f"{dec.to_markdown(index=False, floatfmt='.3f')}\n\n{DECOMPOSITION_NOTE} {UNITS_NOTE}\n")
+            f"# Welfare decomposition, bn USD: {c.benchmark.name}\n\n{table}\n\n{DECOMPOSITION_NOTE} {UNITS_NOTE}\n")
         (tmp / "decomposition.tex").write_text(
             tabular(dec, f"Welfare decomposition, bn USD ({c.benchmark.name})", DECOMPOSITION_NOTE, digits=3,
                     label="tab:decomposition", text_columns=3))

@@ -47,10 +47,18 @@ def test_written_numbers_are_rounded_to_the_stated_significant_digits_and_pass_e
     assert all(gap < WRITTEN_RTOL for gap, _ in identity_gaps(back).values())
 
 
-def test_writer_replaces_an_existing_folder_only_when_complete(bench, folder):
-    (folder / "stale.txt").write_text("old")
+def test_writer_replaces_its_own_earlier_files_and_keeps_the_users(bench, folder):
+    import yaml
+
+    from cge.outdir import MARKER
+
+    marker = yaml.safe_load((folder / MARKER).read_text())
+    (folder / MARKER).write_text(yaml.safe_dump({**marker, "files": [*marker["files"], "stale.csv"]}))
+    (folder / "stale.csv").write_text("old")          # written by the earlier run, not by this one
+    (folder / "notes.txt").write_text("mine")         # written by the user
     write_benchmark(bench, folder)
-    assert not (folder / "stale.txt").exists()
+    assert not (folder / "stale.csv").exists()
+    assert (folder / "notes.txt").read_text() == "mine"
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".b")]
 
 

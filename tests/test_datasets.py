@@ -37,11 +37,41 @@ def test_data_folder_reads_the_same_benchmark_as_read_benchmark(tmp_path):
     assert np.array_equal(read_dataset(str(tmp_path / "d")).fd, b.fd)
 
 
-def test_missing_default_dataset_falls_back_to_synthetic_with_a_note(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("CGE_DATA", str(tmp_path / "not-built"))
+def test_missing_shipped_dataset_falls_back_to_synthetic_with_a_note(tmp_path, monkeypatch, capsys):
+    import cge.datasets
+
+    monkeypatch.delenv("CGE_DATA", raising=False)
+    monkeypatch.setattr(cge.datasets, "shipped_dataset_path", lambda: tmp_path / "not-built")
     b, label = load_benchmark()
     assert b.metadata["synthetic"] and "default dataset not built" in label
     assert "not found; running on a SYNTHETIC 5x8 benchmark" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty folder", "a plain file"])
+def test_an_unusable_cge_data_is_an_error_naming_the_variable_and_the_path(tmp_path, monkeypatch, kind):
+    path = tmp_path / "wiod2O11"                       # a typo: letter O for zero
+    if kind == "empty folder":
+        path.mkdir()
+    elif kind == "a plain file":
+        path.write_text("not a dataset\n")
+    monkeypatch.setenv("CGE_DATA", str(path))
+    with pytest.raises(CGEError) as err:
+        load_benchmark()
+    assert str(err.value).startswith(f"CGE_DATA={path}: ")
+
+
+def test_a_mistyped_cge_data_stops_compare_before_writing_anything(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, CGE_DATA=str(tmp_path / "no-such-dataset"))
+    p = subprocess.run([sys.executable, "-m", "cge.cli", "compare", "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert p.returncode == 2
+    assert p.stderr.strip().splitlines() == [p.stderr.strip()]          # one line
+    assert "CGE_DATA=" in p.stderr and "no-such-dataset" in p.stderr and "SYNTHETIC" not in p.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def _dataset_with_elasticity_table(tmp_path, table):

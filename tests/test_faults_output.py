@@ -135,6 +135,98 @@ def test_force_replaces_a_user_folder_and_the_result_is_then_owned(tmp_path, dat
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]   # no lock or temporary left
 
 
+# ----------------------------------------------------------------------------- files the user added
+def test_rerunning_compare_keeps_the_users_files_and_the_report_and_marks_the_report_out_of_date(
+        tmp_path, dataset, scen):
+    out = tmp_path / "repro"
+    rc, _, err = compare(dataset, scen, out)
+    assert rc == 0, err
+    rc, _, err = cli("report", out)
+    assert rc == 0, err
+    (out / "notes.txt").write_text("my thesis notes\n")
+    (out / "sub").mkdir()
+    (out / "sub" / "data.csv").write_text("a,b\n1,2\n")
+    report_files = sorted(p.name for p in (out / "report").iterdir())
+    first_run = (out / "run.yaml").read_text()
+    rc, _, err = compare(dataset, scen, out)
+    assert rc == 0, err
+    assert (out / "run.yaml").read_text() != first_run                 # compare's own files are new
+    assert (out / "notes.txt").read_text() == "my thesis notes\n"
+    assert (out / "sub" / "data.csv").read_text() == "a,b\n1,2\n"
+    assert sorted(p.name for p in (out / "report").iterdir()) == report_files
+    assert "notes.txt" in err and "sub/" in err and "report/" in err and "out of date" in err
+    assert "OUT OF DATE" in (out / "report" / "report.html").read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    rc, _, err = cli("report", out)                   # rebuilding the report clears the mark
+    assert rc == 0, err
+    assert "OUT OF DATE" not in (out / "report" / "report.html").read_text()
+
+
+def test_rerunning_report_keeps_the_files_the_user_added_to_the_report_folder(tmp_path, dataset, scen):
+    out = tmp_path / "res"
+    rc, _, err = compare(dataset, scen, out)
+    assert rc == 0, err
+    for _ in range(2):
+        rc, _, err = cli("report", out)
+        assert rc == 0, err
+        (out / "report" / "referee_comments.md").write_text("fig 3 is unclear\n")
+        (out / "report" / "figures" / "my_redrawn_figure.pdf").write_bytes(b"%PDF mine")
+    assert (out / "report" / "referee_comments.md").read_text() == "fig 3 is unclear\n"
+    assert (out / "report" / "figures" / "my_redrawn_figure.pdf").read_bytes() == b"%PDF mine"
+    assert "referee_comments.md" in err and "figures/my_redrawn_figure.pdf" in err
+    assert (out / "report" / "figures" / "validity_leakage.png").exists()       # its own files: new ones
+
+
+def test_a_user_file_with_the_name_of_a_new_output_is_refused_and_nothing_changes(tmp_path):
+    target = tmp_path / "out"
+    with atomic_folder(target) as tmp:
+        (tmp / "table.csv").write_text("old\n")
+    (target / "extra.csv").write_text("mine\n")
+    before = snapshot(target)
+    with pytest.raises(OutputError, match=r"extra\.csv.*not written by"):
+        with atomic_folder(target) as tmp:
+            (tmp / "table.csv").write_text("new\n")
+            (tmp / "extra.csv").write_text("a new output of the same name\n")
+    assert snapshot(target) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_results_of_an_earlier_cge_with_a_marker_but_no_file_list_keep_only_the_users_files(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / MARKER).write_text("kind: results\nwritten_by: cge 0.1.0\n")     # the marker's earlier form
+    for name in ("run.yaml", "decomposition.md", "summary.csv"):
+        (target / name).write_text("old\n")
+    (target / "my_notes.txt").write_text("mine\n")
+    with atomic_folder(target) as tmp:
+        (tmp / "run.yaml").write_text("new\n")
+        (tmp / "decomposition.md").write_text("new\n")
+    assert sorted(p.name for p in target.iterdir()) == [MARKER, "decomposition.md", "my_notes.txt", "run.yaml"]
+    assert (target / "decomposition.md").read_text() == "new\n"
+
+
+def test_a_kill_before_the_users_files_are_carried_over_is_repaired_by_the_next_run(tmp_path, monkeypatch):
+    target = tmp_path / "out"
+    with atomic_folder(target) as tmp:
+        (tmp / "table.csv").write_text("old\n")
+    (target / "notes.txt").write_text("mine\n")
+    real = os.rename
+
+    def dying_rename(src, dst):
+        if str(src).endswith("notes.txt"):
+            raise KeyboardInterrupt("killed while carrying the user's files over")
+        return real(src, dst)
+    monkeypatch.setattr(outdir.os, "rename", dying_rename)
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_folder(target) as tmp:
+            (tmp / "table.csv").write_text("new\n")
+    monkeypatch.setattr(outdir.os, "rename", real)
+    with OutputFolder(target, "results"):             # the next run, before writing anything
+        assert (target / "notes.txt").read_text() == "mine\n"
+    assert (target / "notes.txt").read_text() == "mine\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
 # ----------------------------------------------------------------------------- crash safety
 def _old_results(tmp_path):
     target = tmp_path / "out"

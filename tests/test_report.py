@@ -166,7 +166,7 @@ def test_numbers_in_html_tables_equal_the_dataframes(results_dir, html_text):
             for k, c in enumerate(t.df.columns[1:], start=1):
                 text, dv = got[k]
                 v = expected[c]
-                assert text == fmt_cell(v, t.digits), (t.key, c)
+                assert text == fmt_cell(v, t.digits_of(c)), (t.key, c)
                 if isinstance(v, str):  # a text cell in a numeric table (e.g. the dominant channel)
                     continue
                 if math.isfinite(v):

@@ -215,3 +215,15 @@ def test_random_ces_system_solves_and_resolves():
     r1 = cs.solve()
     assert r1.iterations > 0 and r1.max_residual < 1e-8
     assert any(abs(m.p[i].value - 1.0) > 1e-3 for i in m.G)
+
+
+def test_ipopt_trial_points_where_the_equations_are_undefined_print_nothing(capfd):
+    """A square root whose Newton step overshoots below zero: Ipopt meets NaN at trial points and
+    backtracks to the root; CasADi's 'NaN detected' warnings must not reach the terminal."""
+    m = pe.ConcreteModel()
+    m.x = pe.Var(initialize=4.0)
+    m.c = pe.Constraint(expr=m.x ** 0.5 == 0.1)
+    res = solve_model(m, route="casadi", method="ipopt")
+    out, err = capfd.readouterr()
+    assert res.status == "Solve_Succeeded" and pe.value(m.x) == pytest.approx(0.01, rel=1e-6)
+    assert "NaN" not in out + err and err == ""

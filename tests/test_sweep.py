@@ -103,6 +103,25 @@ def test_dask_local_cluster_gives_the_numbers_of_the_in_process_run(tmp_path, be
     np.testing.assert_allclose(a["value"], b["value"], rtol=1e-7, atol=1e-9)
 
 
+def test_local_workers_print_no_dask_warning_when_the_dashboard_port_is_taken(tmp_path):
+    import socket
+
+    taken = socket.socket()
+    try:
+        taken.bind(("0.0.0.0", 8787))                  # another program (or cluster) holds Dask's default port
+        taken.listen()
+    except OSError:
+        pass                                           # held by someone else already: the same situation
+    f = tmp_path / "s.yaml"
+    f.write_text(yaml.safe_dump({"name": "t", "base": BASE, "designs": [{"name": "REF"}]}))
+    try:
+        r = _cli("sweep", str(f), "--out", str(tmp_path / "out"), "--synthetic", SYNTH, "--workers", "1")
+    finally:
+        taken.close()
+    assert r.returncode == 0, r.stderr
+    assert "Warning" not in r.stderr and "already in use" not in r.stderr, r.stderr
+
+
 # ----------------------------------------------------------------------------- resuming
 KILL_SWEEP = {
     "name": "kill", "base": BASE, "batch_size": 1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -30,6 +31,8 @@ def build_report(results_dir: str | Path, out: str | Path | None = None,
     inputs = [results_dir, sweep, legitimacy]
     check_target(out, "report", inputs, force)          # a refused --out fails before any reading
     res = load_results(results_dir, sweep=sweep)
+    for warning in res.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     legit = load_legitimacy(legitimacy) if res.has_compare else None
     figs = []
     try:

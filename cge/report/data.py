@@ -33,6 +33,8 @@ TABLES = CORE_TABLES
 COMPARE_FILES = tuple(f"{t}.csv" for t in TABLES) + ("run.yaml",)
 OPTIONAL_TABLES = tuple(t for t in CONTRACT_TABLES if t not in CORE_TABLES)
 STATS_FILE = "summary_stats.csv"
+#: rows of summary_stats.csv that are not a region: the world and the two groups
+GROUP_ROWS = ("ALL", "coalition", "non-coalition")
 STATS_COLUMNS = tuple(SWEEP_STATS.names)
 
 
@@ -56,6 +58,8 @@ class Results:
     run: dict = field(default_factory=dict)
     stats: pd.DataFrame | None = None
     designs: list[str] = field(default_factory=list)
+    sweep: dict = field(default_factory=dict)          # a sweep folder's sweep.json, with its base scenario
+    warnings: list[str] = field(default_factory=list)  # for the user: what the report could not show
 
     @property
     def has_compare(self) -> bool:
@@ -67,7 +71,35 @@ class Results:
 
     @property
     def dataset(self) -> dict:
-        return self.run.get("dataset", {})
+        """``run.yaml``'s dataset record; for a sweep folder, the dataset its ``sweep.json`` names
+        (a folder's name, never the user's full path)."""
+        if self.run.get("dataset"):
+            return self.run["dataset"]
+        label = str(self.sweep.get("dataset") or "")
+        if not label:
+            return {}
+        name = Path(label).name if "/" in label or "\\" in label else label
+        return {"name": name, "synthetic": label.startswith("synthetic")}
+
+    @property
+    def policies(self) -> dict[str, dict]:
+        """Each design's scenario as the run defined it (``run.yaml``); for a sweep folder, as its plan
+        resolved it (``plan.parquet``), else the sweep's base scenario (``sweep.yaml``) for every design."""
+        if self.scenarios:
+            return {d: self.scenarios.get(d, {}) for d in self.designs}
+        planned = self.sweep.get("scenarios") or {}
+        if planned:
+            return {d: planned.get(d, {}) for d in self.designs}
+        base = self.sweep.get("base")
+        if not isinstance(base, dict):
+            return {}
+        from cge.scenario import scenario_from_dict
+
+        try:
+            sc = scenario_from_dict({"name": "base", **{k: v for k, v in base.items() if k != "name"}}).to_dict()
+        except Exception:  # noqa: BLE001 - a sweep file the sweep itself accepted; describe what can be read
+            sc = base
+        return dict.fromkeys(self.designs, sc)
 
     @property
     def synthetic(self) -> bool:
@@ -86,7 +118,11 @@ class Results:
         if self.has_compare:
             reg = self.tables["regions"]
             return reg.loc[reg["scenario"] == self.designs[0], "region"].tolist()
-        return list(self.dataset.get("regions", []))
+        if self.dataset.get("regions"):
+            return list(self.dataset["regions"])
+        if self.stats is not None:               # a sweep folder: the regions its statistics are given for
+            return [r for r in dict.fromkeys(self.stats["region"].astype(str)) if r not in GROUP_ROWS]
+        return []
 
     @property
     def undefined(self) -> pd.DataFrame:
@@ -111,7 +147,7 @@ class Results:
 
         first = None
         for name in self.designs:
-            sc = scenario_from_dict({"name": name, **{k: v for k, v in self.scenarios.get(name, {}).items()
+            sc = scenario_from_dict({"name": name, **{k: v for k, v in self.policies.get(name, {}).items()
                                                       if k != "name"}})
             if not (sc.bca.active or sc.output_based_rebates.enabled or sc.phase_in.active):
                 first = name
@@ -212,6 +248,7 @@ def load_results(folder: str | Path, sweep: str | Path | None = None) -> Results
         # a sweep folder: only the bands are available
         if run_path.exists():
             res.run = _read_yaml(run_path)
+        res.sweep = _sweep_record(folder)
         res.designs = list(dict.fromkeys(res.stats["design"].astype(str)))
         return res
     for f in COMPARE_FILES:
@@ -234,7 +271,53 @@ def load_results(folder: str | Path, sweep: str | Path | None = None) -> Results
     if not res.designs:
         raise DataError(f"{folder / 'summary.csv'}: no scenarios")
     validate_tables(res)
+    if res.stats is not None:
+        _match_bands(res, stats_path)
     return res
+
+
+def _sweep_record(folder: Path) -> dict:
+    """``sweep.json`` of a sweep folder with the ``base`` scenario of its ``sweep.yaml`` (what the
+    report can say of the dataset and the policy); empty where they are missing or unreadable."""
+    import json
+
+    try:
+        record = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    try:
+        spec = load_yaml(folder / "sweep.yaml")
+    except DataError:
+        spec = None
+    if not isinstance(record, dict):
+        record = {}
+    if isinstance(spec, dict) and isinstance(spec.get("base"), dict):
+        record["base"] = spec["base"]
+    try:
+        plan = pd.read_parquet(folder / "plan.parquet", columns=["design", "draw", "scenario"])
+        central = plan.sort_values("draw", key=lambda d: d != -1, kind="stable").drop_duplicates("design")
+        record["scenarios"] = {str(d): json.loads(sc) for d, sc in zip(central["design"], central["scenario"])}
+    except Exception:  # noqa: BLE001 - a missing or unreadable plan: the base scenario describes the sweep
+        pass
+    return record
+
+
+def _match_bands(res: Results, stats_path: Path) -> None:
+    """Keep the SSA statistics of the results' own designs; a design of the results without bands,
+    or bands of no design of the results, is a warning (never a caption promising whiskers that are
+    not drawn)."""
+    names = res.stats["design"].astype(str)
+    matched = [d for d in res.designs if d in set(names)]
+    if not matched:
+        res.warnings.append(f"{stats_path}: none of its designs ({', '.join(dict.fromkeys(names))}) is a design of "
+                            f"{res.folder} ({', '.join(res.designs)}); the report shows no SSA bands")
+        res.stats = None
+        return
+    missing = [d for d in res.designs if d not in matched]
+    if missing:
+        res.warnings.append(f"{stats_path}: has no statistics for {', '.join(missing)}; those designs have no "
+                            "SSA bands in the report")
+    res.stats = res.stats[names.isin(matched)].reset_index(drop=True)
 
 
 def validate_tables(res: Results) -> None:

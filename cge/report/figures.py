@@ -167,10 +167,22 @@ def leakage(res: Results, style: Styles):
                               "Carbon leakage rate by design", "leakage rate, % of coalition abatement", caption)
 
 
+def _price_set_by(res: Results) -> str:
+    """What sets the carbon price in every design, from the designs' own instruments."""
+    policies = [sc.get("policy") or {} for sc in res.policies.values()]
+    instruments = {p.get("instrument") for p in policies}
+    if instruments <= {"coalition_cap", "regional_cap"} and instruments:
+        return ("needed to meet the same cap" if len({p.get("cut") for p in policies}) == 1
+                else "needed to meet each design's cap")
+    if instruments == {"tax"}:
+        return "set by the tax"
+    return "under each design's own carbon policy"
+
+
 def carbon_price(res: Results, style: Styles):
     def caption(vals, band, ref):
         txt = ("Coalition carbon price (USD/t; one price under coalition trading, else weighted by "
-               "benchmark emissions) needed to meet the same cap.")
+               f"benchmark emissions) {_price_set_by(res)}.")
         if ref in vals.index:
             txt += f" {ref}: {fmt(vals[ref], 1)} USD/t;"
         txt += f" range across designs {fmt(vals.min(), 1)}-{fmt(vals.max(), 1)} USD/t."

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
@@ -55,9 +57,9 @@ def table_html(t: Table, n: int) -> str:
             v = row[c]
             if t.numeric and k > 0 and isinstance(v, (int, float, np.integer, np.floating)):
                 dv = "" if v is None or not np.isfinite(v) else repr(float(v))
-                cells.append(f'<td data-value="{dv}">{_e(fmt_cell(v, t.digits))}</td>')
+                cells.append(f'<td data-value="{dv}">{_e(fmt_cell(v, t.digits_of(c)))}</td>')
             else:
-                cells.append(f"<td>{_e(fmt_cell(v, t.digits))}</td>")
+                cells.append(f"<td>{_e(fmt_cell(v, t.digits_of(c)))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     units = f" ({_e(t.units)})" if t.units else ""
     note = f'<p class="tnote">{_e(t.note)} <i>Files: tables/{_e(t.key)}.md, .tex; report_tables.xlsx.</i></p>'
@@ -109,9 +111,22 @@ def legitimacy_html(res: Results, legit: Legitimacy) -> str:
         info = legit.sources[s]
         url = f' <a href="{_e(info["url"])}">{_e(info["url"])}</a>' if info.get("url") else ""
         parts.append(f'<li id="src-{_e(s)}">{_e(info["title"])}.{url}</li>')
-    parts.append(f"</ol><p class=tnote>Considerations file: <code>{_e(legit.path)}</code>"
+    parts.append(f"</ol><p class=tnote>Considerations file: <code>{_e(considerations_file(legit))}</code>"
                  + (f"; status: {_e(legit.reviewed)}" if legit.reviewed else "") + ".</p>")
     return "\n".join(parts)
+
+
+def considerations_file(legit: Legitimacy) -> str:
+    """The considerations file as the report names it: the packaged default by its place in the
+    package, a file of the user's by its name (never the user's full path)."""
+    from cge.report.legitimacy import default_path
+
+    try:
+        if Path(legit.path).resolve() == Path(default_path()).resolve():
+            return "cge/defaults/legitimacy.yaml (packaged)"
+    except OSError:
+        pass
+    return Path(legit.path).name
 
 
 def _consideration(c, legit: Legitimacy) -> str:
@@ -141,41 +156,81 @@ def references_sentence(res: Results) -> str:
     return txt + "."
 
 
+CAPS = ("coalition_cap", "regional_cap")
+
+
+def policy_phrase(policy: dict) -> str:
+    """What the coalition applies under ``policy`` (a scenario's ``policy`` section), in words."""
+    inst = policy.get("instrument", "?")
+    if inst == "tax":
+        return f"a carbon tax of {float(policy.get('tax_usd_per_t', 0)):g} USD/t"
+    if inst in CAPS:
+        what = ("a coalition-wide cap with emissions trading among members" if inst == "coalition_cap"
+                else "a cap in each coalition region")
+        return f"{what}, cutting emissions by {100 * float(policy.get('cut', 0)):g}% from the benchmark"
+    if inst == "none":
+        return "no carbon policy"
+    return str(inst)
+
+
+def held_equal(policies: list[dict]) -> str:
+    """What every design shares, from the designs' own policies: the same cap (the carbon price
+    adjusts), the same tax (emissions adjust), or nothing (the designs differ in the policy)."""
+    kinds = {(p.get("instrument"), p.get("cut") if p.get("instrument") in CAPS else p.get("tax_usd_per_t"))
+             for p in policies}
+    if len(kinds) != 1:
+        return "the designs differ in the carbon policy itself (see the table of designs)"
+    inst = next(iter(kinds))[0]
+    if inst in CAPS:
+        return "every design reaches the same coalition emissions and the carbon price adjusts"
+    if inst == "tax":
+        return "every design faces the same carbon tax and the coalition's emissions adjust"
+    return "no design prices carbon"
+
+
 def intro_html(res: Results) -> str:
     ds = res.dataset
     parts = []
     if res.synthetic:
         parts.append('<p class="warn">SYNTHETIC DATA: this report is built on a randomly generated benchmark, '
                      "not on observed data. Its numbers illustrate the method only.</p>")
-    first = res.scenarios.get(res.designs[0], {}) if res.designs else {}
-    pol = first.get("policy", {})
-    inst = {"coalition_cap": "a coalition-wide cap with emissions trading among members",
-            "regional_cap": "a cap in each coalition region", "tax": "a carbon tax"}.get(pol.get("instrument"),
-                                                                                         pol.get("instrument", "?"))
-    coal = ", ".join(res.coalition) or "n/a"
-    defined = ", ".join(first.get("coalition", [])) if first else ""
-    policy = f"{inst}"
-    if pol.get("instrument") == "tax":
-        policy += f" of {pol.get('tax_usd_per_t', 0):g} USD/t"
-    else:
-        policy += f", cutting emissions by {100 * float(pol.get('cut', 0)):.0f}% from the benchmark"
+    scenarios = [sc for sc in res.policies.values() if sc]
+    first = scenarios[0] if scenarios else {}
+    policies = [sc.get("policy", {}) for sc in scenarios]
+    policy = policy_phrase(policies[0]) if policies else "a carbon policy"
+    if len({policy_phrase(p) for p in policies}) > 1:
+        policy = "the carbon policy of each design (see the table of designs)"
+    coal = ", ".join(res.coalition)
+    defined = ", ".join(first.get("coalition", []))
+    who = f"{defined}: {coal}" if defined and coal and defined != coal else (coal or defined or "as defined")
+    dataset = f"Dataset: <b>{_e(ds['name'])}</b>" if ds.get("name") else "Dataset: not recorded in this folder"
+    regions = f", {len(res.regions)} regions" if res.regions else ""
+    same = held_equal(policies) if policies else ""
     parts.append(
         f"<p>This report compares {len(res.designs)} policy designs in a static multi-region computable general "
-        f"equilibrium model. Dataset: <b>{_e(ds.get('name', '?'))}</b>"
+        f"equilibrium model. {dataset}"
         + (f" ({_e(ds.get('description'))})" if ds.get("description") else "")
-        + f", {len(res.regions)} regions. The coalition ({_e(defined)}: {_e(coal)}) applies {_e(policy)}; "
-        "every design reaches the same coalition emissions and the carbon price adjusts. "
+        + f"{regions}. The coalition ({_e(who)}) applies {_e(policy)}"
+        + (f"; {_e(same)}. " if same else ". ")
         + references_sentence(res) + "</p>"
         "<p>All numbers are <b>model results</b>: they depend on the benchmark data and the elasticities, and "
         "describe a comparison of equilibria, not a forecast. Welfare is Hicksian equivalent variation of "
         "household consumption. The report asks three questions: are the designs <i>valid</i> (do they cut "
         "leakage and protect energy-intensive, trade-exposed industry), <i>fair</i> (who bears the cost) and "
         "<i>legitimate</i> (which legal provisions each design choice engages); a trade panel follows.</p>")
-    rows = "".join(f"<tr><td><b>{_e(d)}</b></td><td>{_e(res.scenarios.get(d, {}).get('description', ''))}</td></tr>"
-                   for d in res.designs)
+    rows = "".join(f"<tr><td><b>{_e(d)}</b></td><td>{_e(_design_text(res, d, len(set(map(str, policies))) > 1))}"
+                   "</td></tr>" for d in res.designs)
     parts.append(f'<table class="text" id="designs"><thead><tr><th>design</th><th>description</th></tr></thead>'
                  f"<tbody>{rows}</tbody></table>")
     return "\n".join(parts)
+
+
+def _design_text(res: Results, design: str, with_policy: bool) -> str:
+    sc = res.policies.get(design, {})
+    text = sc.get("description", "")
+    if with_policy:
+        text = f"{policy_phrase(sc.get('policy', {}))}. {text}".strip()
+    return text
 
 
 def notes_html(res: Results) -> str:
@@ -214,11 +269,32 @@ PANEL_TITLES = {
 }
 
 
+STALE_ID = "out-of-date"
+
+
+def mark_out_of_date(report_dir: Path, why: str) -> bool:
+    """Put a banner at the top of ``report_dir/report.html`` saying the report no longer matches
+    the results it was built from (``why``); the next `cge report` writes a report without it.
+    Returns False when there is no report page to mark."""
+    page = Path(report_dir) / "report.html"
+    try:
+        text = page.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if f'id="{STALE_ID}"' in text or "<body>" not in text:
+        return f'id="{STALE_ID}"' in text
+    banner = f'<p class="warn" id="{STALE_ID}">OUT OF DATE: {_e(why)}</p>'
+    tmp = page.with_name(f".{page.name}.cge-tmp")
+    tmp.write_text(text.replace("<body>", "<body>\n" + banner, 1), encoding="utf-8")
+    os.replace(tmp, page)
+    return True
+
+
 def render(res: Results, figures: list[tuple[Figure, bytes]], tables: list[Table], legit: Legitimacy | None) -> str:
     title = f"Border carbon adjustment assessment: {res.dataset.get('name', res.folder.name)}"
     if res.synthetic:
         title += " (SYNTHETIC DATA)"
-    body = [f"<h1>{_e(title)}</h1><p class=sub>cge-bca report from <code>{_e(res.folder)}</code>, "
+    body = [f"<h1>{_e(title)}</h1><p class=sub>cge-bca report from <code>{_e(res.folder.name)}/</code>, "
             f"built {date.today().isoformat()}</p>", intro_html(res)]
     order = ["validity", "fairness", "trade", "legitimacy"]
     panels = [p for p in order if any(f.panel == p for f, _ in figures) or any(t.panel == p for t in tables)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from cge.latex import escape
+from cge.numbers import is_number, number_text
 from cge.report.data import Results
 from cge.report.figures import bilateral_table, eite_trade_table, flows_tables, group_table
 from cge.report.legitimacy import Legitimacy, design_switches
@@ -29,10 +29,14 @@ class Table:
     note: str = ""
     digits: int = 2
     numeric: bool = True
+    integer_columns: tuple[str, ...] = ()      # counts and ranks: printed without decimals
 
     @property
     def numeric_columns(self) -> list[str]:
         return list(self.df.columns[1:]) if self.numeric else []
+
+    def digits_of(self, column: str) -> int:
+        return 0 if column in self.integer_columns else self.digits
 
 
 def _designs_frame(res: Results, cols: dict[str, pd.Series]) -> pd.DataFrame:
@@ -221,15 +225,15 @@ def all_tables(res: Results, legit: Legitimacy | None) -> list[Table]:
 
 # --------------------------------------------------------------------------------- writers
 def fmt_cell(v, digits: int) -> str:
-    if isinstance(v, (float, np.floating, int, np.integer)) and not isinstance(v, bool):
-        return "--" if not np.isfinite(v) else f"{v:.{digits}f}"
-    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+    if is_number(v):
+        return number_text(v, digits)
+    return "" if v is None or v is pd.NA else str(v)
 
 
 def to_markdown(t: Table) -> str:
     df = t.df.copy()
     for c in t.numeric_columns:
-        df[c] = [fmt_cell(v, t.digits) for v in df[c]]
+        df[c] = [fmt_cell(v, t.digits_of(c)) for v in df[c]]
     head = f"## {t.title}\n\n" + (f"Units: {t.units}.\n\n" if t.units else "")
     body = df.to_markdown(index=False, disable_numparse=True, colalign=["left"] +
                           ["right" if c in t.numeric_columns else "left" for c in df.columns[1:]])
@@ -253,7 +257,7 @@ def to_latex(t: Table) -> str:
              rf"\label{{tab:{t.key}}}", rf"\begin{{{env[0]}}}{{{spec}}}", r"\hline",
              " & ".join(_tex(str(c)) for c in cols) + r" \\", r"\hline"]
     for _, row in t.df.iterrows():
-        cells = [_tex(fmt_cell(row[c], t.digits)) for c in cols]
+        cells = [_tex(fmt_cell(row[c], t.digits_of(c))) for c in cols]
         lines.append(" & ".join(cells) + r" \\")
     lines += [r"\hline", rf"\end{{{env[0]}}}"]
     if t.note:

@@ -177,7 +177,8 @@ def cbdr_tables(res: Results) -> list[Table]:
         out.append(Table("fairness_cbdr", "fairness", "CBDR view: burden of each design on developing regions",
                          "bn USD, %, rank", df,
                          "Rank 1 = the design that leaves developing regions best off (highest EV in bn USD). "
-                         "Developing / developed from the dataset's region groups.", digits=2))
+                         "Developing / developed from the dataset's region groups.", digits=2,
+                         integer_columns=("CBDR rank",)))
     f = res.tables.get("fairness")
     if f is not None and not f.empty:
         first = f[f["scenario"] == res.designs[0]].set_index("region").reindex(res.regions)

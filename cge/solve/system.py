@@ -260,6 +260,10 @@ class CasadiSystem:
             tol, max_iter, extra = opts_key
             opts = {
                 "print_time": False,
+                # Ipopt's line search probes points where a CES term is undefined and backs off; CasADi
+                # would print a "NaN detected" warning for each to stderr, although the solve goes on
+                # (the solve's status and residuals say whether it succeeded)
+                "show_eval_warnings": False,
                 "ipopt.print_level": 0,
                 "ipopt.sb": "yes",
                 "ipopt.tol": tol,

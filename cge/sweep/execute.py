@@ -87,8 +87,10 @@ def _connect(scheduler: str | None, workers: int | None, timeout_s: float):
         return client, None
     n = workers or default_workers()
     with _sigint_ignored_in_children():
+        # no dashboard, and the scheduler's HTTP server (health checks) on a free port: at Dask's default
+        # (8787) it warns "Port 8787 is already in use" whenever another program or cluster holds it
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+                               scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.ERROR)
     return Client(cluster, set_as_default=False), cluster
 
 
