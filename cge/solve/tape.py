@@ -41,6 +41,12 @@ _UNARY_FN = {
     "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
     "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh,
 }
+#: the CasADi operation code (attribute name of the ``casadi`` module) of each unary function
+CASADI_UNARY_OPS = {
+    "exp": "OP_EXP", "log": "OP_LOG", "sqrt": "OP_SQRT", "abs": "OP_FABS", "sin": "OP_SIN", "cos": "OP_COS",
+    "tan": "OP_TAN", "asin": "OP_ASIN", "acos": "OP_ACOS", "atan": "OP_ATAN", "sinh": "OP_SINH",
+    "cosh": "OP_COSH", "tanh": "OP_TANH", "asinh": "OP_ASINH", "acosh": "OP_ACOSH", "atanh": "OP_ATANH",
+}
 _BINARY_FN = {KIND_PRODUCT: np.multiply, KIND_DIVISION: np.divide, KIND_POW: np.power}
 _REDUCE_FN = {KIND_SUM: np.add, KIND_MAX: np.maximum, KIND_MIN: np.minimum}
 
@@ -371,8 +377,6 @@ class Tape:
         dependency order), as :mod:`cge.solve._walker`'s ``named_as_symbols`` gives."""
         import casadi as ca
 
-        from ._walker import UNARY_OPS
-
         n_in = len(self._base)
         is_const = np.isfinite(self._base)  # constants carry their value, leaves NaN
         unknowns, x, params, p, V = self._casadi_inputs(leaf_is_x, leaf_is_p)
@@ -418,7 +422,7 @@ class Tape:
             elif tag == "log10":
                 res = ca.log(V[g[4].tolist()]) / np.log(10.0)
             else:
-                res = ca.SX.unary(UNARY_OPS[tag], V[g[4].tolist()])
+                res = ca.SX.unary(getattr(ca, CASADI_UNARY_OPS[tag]), V[g[4].tolist()])
             named = np.flatnonzero(self._named_slot[a:b])
             if len(named):
                 z = ca.SX.sym(f"z{len(zs)}", len(named))
