@@ -34,7 +34,7 @@ def main(argv=None) -> int:
                             aggregation=args.aggregation or DEFAULT_AGGREGATION))
         else:
             from calibration.report import text
-            from cge.benchmark import read_benchmark
+            from cge.data.benchmark import read_benchmark
 
             print(text(read_benchmark(args.folder)))
         return 0

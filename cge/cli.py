@@ -5,7 +5,7 @@ One error path for every subcommand (:func:`run_guarded`, also used by ``python 
 any failure prints one line ``error: ...`` naming the file, row, key or scenario, with no
 traceback (``--debug`` shows it) and no partial output; the exit codes are those of
 :mod:`cge.errors` (0 ok, 1 incomplete sweep, 2 error, 3 internal error, 130 interrupted).
-Output folders are protected by :mod:`cge.outdir`: ``--out`` must be new or written by the same
+Output folders are protected by :mod:`cge.io.outdir`: ``--out`` must be new or written by the same
 command before (``--force`` replaces anything but an input of the command).
 """
 
@@ -19,11 +19,11 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from cge.datasets import default_dataset_path, load_benchmark, read_dataset
+from cge.data.datasets import default_dataset_path, load_benchmark, read_dataset
 from cge.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, CGEError
-from cge.options import OPTIONS
+from cge.scenarios.options import OPTIONS
 
-#: steps of the welfare-decomposition path in `cge compare` (see cge.decomposition)
+#: steps of the welfare-decomposition path in `cge compare` (see cge.results.decomposition)
 DECOMPOSITION_STEPS = OPTIONS["solver.decomposition_steps"].default
 
 
@@ -35,10 +35,10 @@ def default_scenarios_path() -> Path:
 def cmd_compare(args) -> int:
     import pandas as pd
 
-    from cge.outdir import OutputFolder
-    from cge.output import estimate_bytes, write_results
-    from cge.run import check_scenarios, run_scenarios
-    from cge.scenario import load_scenarios
+    from cge.io.outdir import OutputFolder
+    from cge.results.run import check_scenarios, run_scenarios
+    from cge.results.write import estimate_bytes, write_results
+    from cge.scenarios.spec import load_scenarios
 
     t0 = time.perf_counter()
     scen_path = Path(args.scenarios) if args.scenarios else default_scenarios_path()
@@ -55,7 +55,7 @@ def cmd_compare(args) -> int:
         print(f"dataset: {label}{' [SYNTHETIC DATA]' if synthetic else ''} — {len(b.regions)} regions x "
               f"{len(b.sectors)} sectors")
         print(f"scenarios: {scen_path} ({', '.join(s.name for s in scenarios)})")
-        from cge.elasticities import generic_warning
+        from cge.data.elasticities import generic_warning
 
         warning = generic_warning(b)
         if warning:
@@ -98,7 +98,7 @@ def _print_phase_in_path(out: Path) -> None:
 
 def cmd_options(args) -> int:
     """Print every scenario and solver option of the schema (the README's options table)."""
-    from cge.options import markdown_table
+    from cge.scenarios.options import markdown_table
 
     sys.stdout.write(markdown_table())
     return 0
@@ -127,7 +127,7 @@ def cmd_info(args) -> int:
 def cmd_validate(args) -> int:
     import pandas as pd
 
-    from cge.benchmark import identity_gaps, summary
+    from cge.data.benchmark import identity_gaps, summary
 
     b = read_dataset(args.path)
     print(f"{args.path}: valid benchmark '{b.name}', {len(b.regions)} regions x {len(b.sectors)} sectors")
@@ -156,9 +156,9 @@ def _code_map(path: str | None) -> dict | None:
 
 
 def cmd_gtap_import(args) -> int:
-    from cge.benchmark import identity_gaps, write_benchmark
-    from cge.gtap import read_gtap
-    from cge.outdir import check_target
+    from cge.data.benchmark import identity_gaps, write_benchmark
+    from cge.data.gtap import read_gtap
+    from cge.io.outdir import check_target
 
     out = Path(args.out)
     if args.aggregation and (args.regions or args.sectors):
@@ -178,7 +178,7 @@ def cmd_gtap_import(args) -> int:
 
 
 def cmd_gtap_export(args) -> int:
-    from cge.gtap import write_gtap
+    from cge.data.gtap import write_gtap
 
     if Path(args.gdx).resolve() == Path(args.data).resolve():
         raise CGEError(f"{args.gdx}: is the input of this command; write the export to another file")

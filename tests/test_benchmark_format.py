@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cge.benchmark import identity_gaps, is_close, read_benchmark, validate, write_benchmark
+from cge.data.benchmark import identity_gaps, is_close, read_benchmark, validate, write_benchmark
+from cge.data.synthetic import random_benchmark
 from cge.errors import DataError
-from cge.synthetic import random_benchmark
 
 
 @pytest.fixture()

@@ -1,14 +1,14 @@
-"""Where a benchmark comes from (cge.datasets) and the dataset checks that must name the file."""
+"""Where a benchmark comes from (cge.data.datasets) and the dataset checks that must name the file."""
 
 import numpy as np
 import pytest
 import yaml
 
-from cge.benchmark import read_benchmark, write_benchmark
-from cge.datasets import load_benchmark, parse_synthetic, read_dataset
-from cge.elasticities import PARAMETERS, default_values, for_benchmark
+from cge.data.benchmark import read_benchmark, write_benchmark
+from cge.data.datasets import load_benchmark, parse_synthetic, read_dataset
+from cge.data.elasticities import PARAMETERS, default_values, for_benchmark
+from cge.data.synthetic import random_benchmark
 from cge.errors import CGEError, DataError
-from cge.synthetic import random_benchmark
 
 
 def test_synthetic_option_gives_the_seeded_random_benchmark():

@@ -4,27 +4,27 @@ import numpy as np
 import pytest
 from conftest import scenario
 
-import cge.bca_model
-import cge.design
-import cge.run
-from cge.bca_model import BCAModel
-from cge.design import resolve_design
+import cge.bca.design
+import cge.bca.model
+import cge.results.run
+from cge.bca.design import resolve_design
+from cge.bca.model import BCAModel
+from cge.data.flows import Flows
 from cge.errors import ScenarioError
-from cge.flows import Flows
-from cge.run import run_scenarios
+from cge.results.run import run_scenarios
 
 
 def count_resolutions(monkeypatch) -> dict:
     """Count, per scenario name, every call of ``structure_of`` (the first step of every
     resolution against the dataset), wherever a module bound it."""
     calls: dict[str, int] = {}
-    original = cge.design.structure_of
+    original = cge.bca.design.structure_of
 
     def counting(b, sc):
         calls[sc.name] = calls.get(sc.name, 0) + 1
         return original(b, sc)
 
-    for module in (cge.design, cge.bca_model, cge.run):
+    for module in (cge.bca.design, cge.bca.model, cge.results.run):
         monkeypatch.setattr(module, "structure_of", counting, raising=False)
     return calls
 
@@ -94,7 +94,7 @@ def test_rates_are_read_by_cell_not_iterated(small_benchmark):
 
 
 def test_a_sweep_point_is_resolved_against_the_dataset_once(monkeypatch, small_benchmark):
-    from cge.options import solver_default
+    from cge.scenarios.options import solver_default
     from cge.sweep import worker
 
     monkeypatch.setattr(worker, "_MODELS", type(worker._MODELS)())  # no model cached by other tests
@@ -109,7 +109,7 @@ def test_a_sweep_point_is_resolved_against_the_dataset_once(monkeypatch, small_b
 
 def test_cge_compare_resolves_each_scenario_once(monkeypatch, small_benchmark):
     """The up-front check's designs are the ones the solve uses (``designs=``)."""
-    from cge.run import check_scenarios
+    from cge.results.run import check_scenarios
 
     scs = [scenario(name="REF"), scenario(name="BCA", bca={"import_charge": True})]
     calls = count_resolutions(monkeypatch)

@@ -11,13 +11,13 @@ import pytest
 import yaml
 from faults import cli, one_clean_error, snapshot
 
-from cge.files import file_digest
-from cge.output import write_results
+from cge.data.synthetic import random_benchmark
+from cge.io.files import file_digest
 from cge.report import build_report
-from cge.results import ABATEMENT_NOISE, burden_share, leakage_rate
-from cge.run import run_scenarios
-from cge.scenario import load_scenarios, scenario_from_dict
-from cge.synthetic import random_benchmark
+from cge.results.run import run_scenarios
+from cge.results.tables import ABATEMENT_NOISE, burden_share, leakage_rate
+from cge.results.write import write_results
+from cge.scenarios.spec import load_scenarios, scenario_from_dict
 
 POLICIES = """
 defaults:

@@ -1,4 +1,4 @@
-"""Models are built with the cyclic collector off and frozen afterwards (cge/core/gc_pause.py):
+"""Models are built with the cyclic collector off and frozen afterwards (cge/runtime/gc_pause.py):
 that is only safe if a build leaves no cyclic garbage and a freed model is still collected."""
 
 import gc
@@ -6,10 +6,10 @@ import weakref
 
 import pytest
 
-from cge.bca_model import BCAModel
-from cge.core.gc_pause import gc_paused
-from cge.scenario import load_scenarios
-from cge.synthetic import random_benchmark
+from cge.bca.model import BCAModel
+from cge.data.synthetic import random_benchmark
+from cge.runtime.gc_pause import gc_paused
+from cge.scenarios.spec import load_scenarios
 
 
 @pytest.fixture(scope="module")

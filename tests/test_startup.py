@@ -1,4 +1,4 @@
-"""``import cge`` defers Pyomo's scipy finaliser (cge/startup.py) without breaking Pyomo."""
+"""``import cge`` defers Pyomo's scipy finaliser (cge/runtime/pyomo_compat.py) without breaking Pyomo."""
 
 import subprocess
 import sys
@@ -10,14 +10,14 @@ def _run(code: str) -> str:
 
 
 def test_a_compare_run_imports_no_scipy_stats():
-    out = _run("import sys, cge.cli, cge.run, cge.output, cge.intensity, cge.solve\n"
+    out = _run("import sys, cge.cli, cge.results.run, cge.results.write, cge.data.intensity, cge.solve\n"
                "import scipy.sparse.linalg\n"
                "print('scipy.stats' in sys.modules)")
     assert out == "False"
 
 
 def test_pyomo_still_resolves_scipy_and_runs_its_finaliser_when_it_asks():
-    out = _run("import sys, cge.run\n"
+    out = _run("import sys, cge.results.run\n"
                "from pyomo.common.dependencies import scipy_available\n"
                "print(bool(scipy_available), 'scipy.stats' in sys.modules)")
     assert out == "True True"
@@ -25,6 +25,6 @@ def test_pyomo_still_resolves_scipy_and_runs_its_finaliser_when_it_asks():
 
 def test_deferral_does_nothing_when_scipy_was_imported_first():
     out = _run("import scipy, pyomo.environ\n"
-               "from cge.startup import defer_pyomo_scipy_finaliser\n"
+               "from cge.runtime.pyomo_compat import defer_pyomo_scipy_finaliser\n"
                "print(defer_pyomo_scipy_finaliser())")
     assert out == "False"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from cge.bca import border, carbon, taxes
 from cge.bca.declaration import Declaration
 from cge.core.blocks import TOP, Input, Nest, Output, Production
-from cge.flows import Flows
+from cge.data.flows import Flows
 
 
 def rent_share(fl: Flows, r: str, j: str) -> float:

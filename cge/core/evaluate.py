@@ -62,7 +62,7 @@ class PointEvaluator:
 
 class BatchEvaluator(PointEvaluator):
     """A :class:`PointEvaluator` that knows the values of a fixed list of expressions already,
-    computed together by a numpy tape (:class:`cge.solve.tape.Tape`); any other expression,
+    computed together by a numpy tape (:class:`cge.expr.tape.Tape`); any other expression,
     or one the tape could not evaluate (NaN), is walked as by :class:`PointEvaluator`."""
 
     def __init__(self, exprs, values):
@@ -89,8 +89,8 @@ def build_flow_tape(em, extra=(), extendable: bool = False):
     """``(tape, flow expressions)``: a numpy tape of :func:`flow_expressions` followed by the
     ``extra`` expressions (evaluated in the same pass, sharing subexpressions), or None when it
     does not fit in memory. ``extendable``: the solver may add the model's rows to it."""
-    from cge.core.gc_pause import gc_paused
-    from cge.solve.tape import Tape
+    from cge.expr.tape import Tape
+    from cge.runtime.gc_pause import gc_paused
 
     exprs = flow_expressions(em)
     try:

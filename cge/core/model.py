@@ -40,8 +40,8 @@ from pyomo.environ import (
 from cge.core import ces
 from cge.core.blocks import TOP, AdValorem, Deferred, Demand, Input, Nest, PerUnit, Production
 from cge.core.evaluate import PointEvaluator
-from cge.core.gc_pause import gc_paused
 from cge.errors import CGEError
+from cge.runtime.gc_pause import gc_paused
 
 KINDS = ("sector", "commodity", "consumer", "auxiliary")
 
@@ -521,7 +521,7 @@ class EquilibriumModel:
         result tables) evaluates them together, unless a term depends on an income itself (then
         the incomes are set one after the other, as each needs the ones before)."""
         from cge.core.evaluate import build_flow_tape
-        from cge.solve.tape import attach_base_tape
+        from cge.expr.tape import attach_base_tape
 
         consumers = [v for name, kind in self.kind.items() if kind == "consumer"
                      for v in self.pyomo.component(name).values()]
@@ -668,7 +668,7 @@ class _NestTree:
     """One nest tree being compiled (:meth:`EquilibriumModel._nest_tree`): benchmark values of
     its nodes, the unit-cost index of each nest and the demand factor of each child. A class
     rather than recursive closures, which would hold themselves in reference cycles (models are
-    built with the cyclic collector paused, :mod:`cge.core.gc_pause`)."""
+    built with the cyclic collector paused, :mod:`cge.runtime.gc_pause`)."""
 
     def __init__(self, em: EquilibriumModel, where: tuple, by_name: dict, leaves: list, children: dict):
         self.em, self.where, self.by_name, self.leaves, self.children = em, where, by_name, leaves, children

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from cge.files import atomic_folder
-from cge.outdir import check_target
+from cge.io.files import atomic_folder
+from cge.io.outdir import check_target
 from cge.report.data import load_results
 from cge.report.figures import STYLE, all_figures
 from cge.report.html import render

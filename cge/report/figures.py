@@ -22,8 +22,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 
-from cge.measures import eite_weighted_change  # noqa: E402
 from cge.report.data import Results  # noqa: E402
+from cge.results.measures import eite_weighted_change  # noqa: E402
 
 HATCHES = ("", "///", "\\\\\\", "xx", "..", "oo", "--", "++", "**", "||")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
@@ -586,7 +586,7 @@ def terms_of_trade(res: Results, style: Styles):
 
 def cbam_phase_in(res: Results, style: Styles):
     """The EU CBAM phase-in path by year (scenarios with ``phase_in.year``; at least two)."""
-    from cge.phase_in import exporters_table, path_table
+    from cge.results.phase_in import exporters_table, path_table
 
     if not res.has_compare:
         return None

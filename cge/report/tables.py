@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cge.latex import escape
+from cge.io.latex import escape
 from cge.report.data import Results
 from cge.report.figures import bilateral_table, eite_trade_table, flows_tables, group_table
 from cge.report.legitimacy import Legitimacy, design_switches

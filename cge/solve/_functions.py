@@ -1,6 +1,6 @@
 """Residuals and Jacobian of a square system's rows, made once per compile: two builders.
 
-``TapeFunctions`` (default) walks the Pyomo rows once into a numpy :class:`~cge.solve.tape.Tape`
+``TapeFunctions`` (default) walks the Pyomo rows once into a numpy :class:`~cge.expr.tape.Tape`
 and differentiates it by forward mode (:class:`~cge.solve._tape_jacobian.TapeJacobian`): no CasADi
 graph at all unless the Ipopt fallback needs one (built from the tape on first use).
 ``CasadiFunctions`` converts node by node to CasADi SX (:mod:`cge.solve._walker`, the builder
@@ -40,9 +40,10 @@ class TapeFunctions:
 
     def __init__(self, rows, base=None):
         """``base``: an extendable tape that already holds many of the rows' nodes (the model's
-        flows, :func:`cge.solve.tape.attach_base_tape`); the rows are added to it."""
+        flows, :func:`cge.expr.tape.attach_base_tape`); the rows are added to it."""
+        from cge.expr.tape import Tape
+
         from ._tape_jacobian import TapeJacobian
-        from .tape import Tape
 
         t0 = time.perf_counter()
         self.m = m = len(rows.cons)

@@ -142,7 +142,7 @@ class RowChecker:
 
     def residuals(self) -> np.ndarray:
         if self._tape is None:
-            from .tape import Tape
+            from cge.expr.tape import Tape
 
             bounds = [c.upper if c.upper is not None else c.lower for c in self.rows.cons]
             self._tape = Tape([c.body for c in self.rows.cons] + bounds)

@@ -23,7 +23,7 @@ import math
 import casadi as ca
 from pyomo.core.expr.numvalue import native_numeric_types
 
-from ._kinds import (
+from cge.expr.kinds import (
     COMPOSITE_KINDS,
     KIND_CONST,
     KIND_DIVISION,
@@ -38,7 +38,7 @@ from ._kinds import (
     KIND_VAR,
     classify,
 )
-from .tape import CASADI_UNARY_OPS
+from cge.expr.tape import CASADI_UNARY_OPS
 
 UNARY_OPS = {name: getattr(ca, op) for name, op in CASADI_UNARY_OPS.items()}
 _LN10 = math.log(10.0)

@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..core.gc_pause import gc_paused
+from cge.expr.tape import take_base_tape
+from cge.runtime.gc_pause import gc_paused
+
 from ..errors import CGEError
 from ._functions import BUILDERS, make_functions
 from ._linear import BlockGMRES, part_codes, partition_of
@@ -44,7 +46,6 @@ from ._structure import (
     overall_max,
     residual_table,
 )
-from .tape import take_base_tape
 
 #: how the residual and Jacobian functions are built by default (see :data:`BUILDERS`)
 DEFAULT_BUILDER = "tape"

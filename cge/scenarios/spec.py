@@ -2,7 +2,7 @@
 
 A scenario states the carbon policy of a coalition and every border-carbon-adjustment switch of
 spec section 5. Every option, its default, choices or range and doc is declared once in
-:mod:`cge.options` (the README's options table is generated from it: ``cge options``);
+:mod:`cge.scenarios.options` (the README's options table is generated from it: ``cge options``);
 the dataclasses here take their defaults from it and :func:`scenario_from_dict` validates each
 value by its kind there. Unknown keys and bad values are errors naming the file and the key.
 
@@ -18,7 +18,7 @@ value by its kind there. Unknown keys and bad values are errors naming the file 
                                    # (their welfare decomposition and changes vs REF are relative to it;
                                    # one flag per policy). Default: among those, the one without BCA,
                                    # output-based rebates or phase-in year named REF, else the first;
-                                   # none: NaN changes vs REF (cge.run.reference_scenarios)
+                                   # none: NaN changes vs REF (cge.results.run.reference_scenarios)
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from cge.errors import ScenarioError
-from cge.files import load_yaml
-from cge.options import OPTIONS, SECTIONS, check_value, default, options_in, where
+from cge.io.files import load_yaml
+from cge.scenarios.options import OPTIONS, SECTIONS, check_value, default, options_in, where
 
 INSTRUMENTS = OPTIONS["policy.instrument"].choices
 BASES = OPTIONS["bca.basis"].choices
@@ -115,7 +115,7 @@ class Scenario:
         return replace(self, **changes)
 
 
-#: the dataclass of each scenario section of :data:`cge.options.SECTIONS`
+#: the dataclass of each scenario section of :data:`cge.scenarios.options.SECTIONS`
 SECTION_CLASSES = {"policy": Policy, "bca": BCA, "output_based_rebates": OutputBasedRebates, "phase_in": PhaseIn}
 
 
@@ -139,7 +139,7 @@ def _check_keys(data: dict, allowed: set, source, prefix: str) -> None:
 
 def _section(data, section: str, source) -> dict:
     """The options of one section (``''``: the top level) validated by their kind in
-    :mod:`cge.options`; the schema's default for every option not given."""
+    :mod:`cge.scenarios.options`; the schema's default for every option not given."""
     opts = options_in(section)
     _check_keys(data, {o.key for o in opts} | (set() if section else set(SECTIONS)), source,
                 f"{section}." if section else "")
@@ -169,7 +169,7 @@ def _check_bca(bca: BCA, source) -> None:
 
 
 def _check_combinations(sc: Scenario, source) -> None:
-    """Rules between options of different sections (the ``requires`` of :mod:`cge.options`)."""
+    """Rules between options of different sections (the ``requires`` of :mod:`cge.scenarios.options`)."""
     policy, bca, obr, phase_in = sc.policy, sc.bca, sc.output_based_rebates, sc.phase_in
     if policy.instrument == "none":
         stray = [k for k, v in (("policy.cut", policy.cut), ("policy.tax_usd_per_t", policy.tax_usd_per_t),
@@ -198,7 +198,7 @@ def _check_combinations(sc: Scenario, source) -> None:
 
 def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
     """Validate a mapping (e.g. parsed YAML) and build a :class:`Scenario`: every key and value
-    against :mod:`cge.options`, then the rules that tie options together."""
+    against :mod:`cge.scenarios.options`, then the rules that tie options together."""
     top = _section(data, "", source)
     sections = {name: cls(**_section(data.get(name) or {}, name, source)) for name, cls in SECTION_CLASSES.items()}
     _check_bca(sections["bca"], source)

@@ -1,4 +1,4 @@
-"""File helpers shared by every writer and reader: atomic output folders (:mod:`cge.outdir`) and
+"""File helpers shared by every writer and reader: atomic output folders (:mod:`cge.io.outdir`) and
 YAML loading with errors that name the file."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 import yaml
 
 from cge.errors import DataError
-from cge.outdir import atomic_folder  # noqa: F401 - the shared writer, re-exported for its users
+from cge.io.outdir import atomic_folder  # noqa: F401 - the shared writer, re-exported for its users
 
 
 def file_digest(path: str | Path) -> dict:

@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from cge.benchmark import Benchmark
+from cge.data.benchmark import Benchmark
 
 
 def direct(b: Benchmark) -> np.ndarray:

@@ -1,12 +1,12 @@
 """Each result measure defined once, as a function of solved values or of the tidy result tables.
 
-:func:`cge.results.collect` builds its tables with these functions, the sweep's headline measures
+:func:`cge.results.tables.collect` builds its tables with these functions, the sweep's headline measures
 (:func:`headline_rows`) are a projection of those tables, and the report reads the written
 tables only. Formulas (spec: ``model.md`` section 6, ``checks.md``; money in bn USD at benchmark
 prices deflated by ``PW``, CO2 in Mt):
 
 * equivalent variation ``EV[r] = (C[r] − 1)·Σ_i vc[r,i]·(1 + tpu[r,i])`` (homothetic utility; household
-  consumption at buyer prices, :attr:`cge.benchmark.Benchmark.household_spending`), ``EV%[r] = 100·(C[r] − 1)``;
+  consumption at buyer prices, :attr:`cge.data.benchmark.Benchmark.household_spending`), ``EV%[r] = 100·(C[r] − 1)``;
   a group's EV% is ``100·Σ EV / Σ benchmark consumption``;
 * carbon price ``1000·PCO2[r]/PW`` in USD/t; the coalition's price is the benchmark-emission-weighted
   mean over its members (one price under a tax or coalition trading), 0 without a coalition;

@@ -1,8 +1,8 @@
-"""Write a :class:`~cge.run.Comparison` to a folder: every table as CSV and Parquet, the
+"""Write a :class:`~cge.results.run.Comparison` to a folder: every table as CSV and Parquet, the
 headline welfare-impact table as Markdown, LaTeX and Excel, and a ``run.yaml`` with units,
 dataset provenance, scenarios and solver statistics.
 
-The folder is written atomically (:mod:`cge.outdir`): everything goes to a temporary sibling
+The folder is written atomically (:mod:`cge.io.outdir`): everything goes to a temporary sibling
 first and replaces ``out`` only when complete, so a failed run leaves no partial output (and an
 earlier complete output stays intact); ``out`` must be new or results written before. ``run.yaml``
 records each table's rows and SHA-256 (``tables:``) so that readers can refuse a truncated or
@@ -16,19 +16,19 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from cge.files import file_digest
-from cge.latex import tabular
-from cge.outdir import OutputFolder
-from cge.results_schema import TABLES, units_frame
-from cge.run import Comparison
-from cge.xlsx import MAX_ROWS, write_workbook
+from cge.io.files import file_digest
+from cge.io.latex import tabular
+from cge.io.outdir import OutputFolder
+from cge.io.xlsx import MAX_ROWS, write_workbook
+from cge.results.run import Comparison
+from cge.results.schema import TABLES, units_frame
 
 UNITS_NOTE = ("Money in bn USD at benchmark prices deflated by the world consumer price index PW; "
               "CO2 in Mt; carbon prices in USD/t; *_pct columns are percent changes from the benchmark; "
               "EV is Hicksian equivalent variation of household consumption.")
 
 
-#: what the model holds fixed whatever the scenario (spec sections 3-4; cge/bca_model.py); the
+#: what the model holds fixed whatever the scenario (spec sections 3-4; cge/bca/model.py); the
 #: scenario-dependent part of the closure (numeraire, carbon instrument, priced regions) is per scenario
 FIXED_CLOSURE = {
     "factors": "mobile across sectors, immobile across regions (one price per factor and region)",
@@ -75,7 +75,7 @@ def headline_markdown(c: Comparison, digits: int = 2, head: pd.DataFrame | None 
 def elasticities_record(c: Comparison) -> dict:
     """The elasticities each scenario used: package defaults, then the dataset's own (e.g.
     GTAP's esubdm / esubva), then the scenario's overrides."""
-    from cge.elasticities import for_benchmark
+    from cge.data.elasticities import for_benchmark
 
     b = c.benchmark
     out = {"order": "cge/defaults/elasticities.csv < dataset (elasticities.csv / GDX esubdm, esubva) "
@@ -90,7 +90,7 @@ def elasticities_record(c: Comparison) -> dict:
     return out
 
 
-DECOMPOSITION_NOTE = ("EV decomposed into channels that add up to it (cge/decomposition.py): terms of trade at "
+DECOMPOSITION_NOTE = ("EV decomposed into channels that add up to it (cge/results/decomposition.py): terms of trade at "
                       "border prices by good group, BCA charges paid / kept / returned, rebates, permit trade, "
                       "allocative efficiency (wedge x change in quantity), other transfers, index-number remainder.")
 
@@ -98,7 +98,7 @@ DECOMPOSITION_NOTE = ("EV decomposed into channels that add up to it (cge/decomp
 def decomposition_summary(c: Comparison) -> pd.DataFrame:
     """The ``decomposition`` table in bn USD only (one row per base, scenario and region), for
     Markdown and LaTeX."""
-    from cge.decomposition import CHANNELS
+    from cge.results.decomposition import CHANNELS
 
     d = c.table("decomposition")
     if d.empty:
@@ -113,7 +113,7 @@ def decomposition_summary(c: Comparison) -> pd.DataFrame:
 
 def _write_phase_in_path(c: Comparison, folder: Path) -> None:
     """``phase_in_path.csv`` and ``phase_in_exporters.csv`` when scenarios carry a CBAM phase-in year."""
-    from cge.phase_in import exporters_table, path_table
+    from cge.results.phase_in import exporters_table, path_table
 
     scenarios = {r.scenario.name: r.scenario.to_dict() for r in c.results}
     path = path_table(c.table("summary"), c.table("regions"), scenarios)
@@ -134,7 +134,7 @@ def estimate_bytes(n_regions: int, n_sectors: int, n_scenarios: int) -> int:
 def write_results(c: Comparison, out: str | Path | OutputFolder, extra_metadata: dict | None = None,
                   force: bool = False) -> Path:
     """Write all results of ``c`` to folder ``out`` (atomically); returns the folder. ``out`` may be an
-    :class:`~cge.outdir.OutputFolder` opened before the solve (checks, lock and free space done)."""
+    :class:`~cge.io.outdir.OutputFolder` opened before the solve (checks, lock and free space done)."""
     if isinstance(out, OutputFolder):
         _write(c, out.tmp, extra_metadata)
         return out.commit()
@@ -205,7 +205,7 @@ def _write_meta(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
         "elasticities": elasticities_record(c),
         "tables": {name: file_digest(tmp / f"{name}.csv") for name in TABLES},
     }
-    from cge.elasticities import generic_warning
+    from cge.data.elasticities import generic_warning
 
     warning = generic_warning(c.benchmark)
     if warning:

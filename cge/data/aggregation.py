@@ -1,7 +1,7 @@
 """The source-independent part of an aggregation file: target regions and sectors with their
 members, region groups and sector tags, validated against the codes of whatever source the
 file aggregates (WIOD in :mod:`calibration.aggregation`, a GTAPinGAMS GDX file in
-:mod:`cge.gtap`)::
+:mod:`cge.data.gtap`)::
 
     name: g20_3x4
     description: GTAP in 3 regions x 4 sectors
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cge.errors import DataError
-from cge.files import load_yaml
+from cge.io.files import load_yaml
 
 #: tags a target sector may carry (the benchmark's sector tags)
 SECTOR_TAGS = ("fossil", "electricity", "resource", "eite", "crude", "cbam")

@@ -133,7 +133,7 @@ def _non_negative(v, where: str) -> float:
 
 def dataset_table(sectors, table: dict | None, where: str = "dataset metadata: elasticities"):
     """Validate a dataset's own elasticity table ``{parameter: {sector or '*': value}}``; errors
-    start with ``where`` (:func:`cge.benchmark.read_benchmark` passes the full path of the
+    start with ``where`` (:func:`cge.data.benchmark.read_benchmark` passes the full path of the
     folder's ``metadata.yaml``, so a table on disk is checked, and named, when it is read)."""
     if table is None:
         return None

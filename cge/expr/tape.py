@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from pyomo.core.expr.numvalue import native_numeric_types
 
-from ._kinds import (
+from cge.expr.kinds import (
     KIND_CONST,
     KIND_DIVISION,
     KIND_MAX,

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from cge.benchmark import FINAL_AGENTS, HOUSEHOLD, Benchmark
+from cge.data.benchmark import FINAL_AGENTS, HOUSEHOLD, Benchmark
 
 #: axes of every table (names as in spec section 2, plus ``fd`` final demand by agent and ``evf``
 #: factor endowments; ``exporter``/``importer`` are regions,

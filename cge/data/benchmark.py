@@ -69,10 +69,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from cge.elasticities import PARAMETERS as ELASTICITY_PARAMETERS
-from cge.elasticities import dataset_table
+from cge.data.elasticities import PARAMETERS as ELASTICITY_PARAMETERS
+from cge.data.elasticities import dataset_table
 from cge.errors import DataError
-from cge.files import atomic_folder, dense, load_yaml, read_tidy_table
+from cge.io.files import atomic_folder, dense, load_yaml, read_tidy_table
 
 FINAL_AGENTS = ("household", "government", "investment")
 HOUSEHOLD = "household"
@@ -622,7 +622,7 @@ def write_benchmark_files(b: Benchmark, folder: Path, float_format: str = "%.17g
 
 
 def write_benchmark(b: Benchmark, folder: str | Path, float_format: str = "%.17g", force: bool = False) -> Path:
-    """Write ``b`` in the benchmark format, atomically (see :func:`cge.files.atomic_folder`: ``folder``
+    """Write ``b`` in the benchmark format, atomically (see :func:`cge.io.files.atomic_folder`: ``folder``
     must be new or a benchmark written before, unless ``force``); ``%.17g`` makes the round trip exact."""
     folder = Path(folder)
     with atomic_folder(folder, "benchmark", force=force) as tmp:

@@ -3,8 +3,8 @@
 :func:`resolve_design` runs every dataset-dependent check of a scenario (region codes and groups,
 coverage, exemptions, implementers, numeraire) and returns a :class:`ResolvedDesign`; its
 :class:`Structure` is what fixes the model's equations, so scenarios sharing it re-solve one
-compiled model. :func:`cge.run.run_scenarios` resolves each scenario once and hands the result to
-:class:`cge.bca_model.BCAModel` and :meth:`~cge.bca_model.BCAModel.apply`.
+compiled model. :func:`cge.results.run.run_scenarios` resolves each scenario once and hands the result to
+:class:`cge.bca.model.BCAModel` and :meth:`~cge.bca.model.BCAModel.apply`.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cge.bca.production import rent_share, resource_sigma
-from cge.benchmark import Benchmark
 from cge.core import ces
-from cge.elasticities import Elasticities, for_benchmark
+from cge.data.benchmark import Benchmark
+from cge.data.elasticities import Elasticities, for_benchmark
+from cge.data.flows import Flows
 from cge.errors import ScenarioError
-from cge.flows import Flows
-from cge.options import structural_fields
-from cge.scenario import Scenario, resolve_regions
+from cge.scenarios.options import structural_fields
+from cge.scenarios.spec import Scenario, resolve_regions
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def elasticity_regimes(b: Benchmark, el: Elasticities) -> tuple:
 
 def structure_of(b: Benchmark, sc: Scenario) -> Structure:
     """The model structure a scenario asks for on ``b``: its structural options
-    (:func:`cge.options.structural_fields`) resolved against the dataset's codes."""
+    (:func:`cge.scenarios.options.structural_fields`) resolved against the dataset's codes."""
     coalition = resolve_regions(sc.coalition, b.regions, b.tags.region_groups, "coalition")
     for r in sc.foreign_carbon_prices:
         if r not in b.regions:
@@ -69,7 +69,7 @@ def structure_of(b: Benchmark, sc: Scenario) -> Structure:
             raise ScenarioError(f"foreign_carbon_prices: {r} is a coalition member; its price is set by the policy")
     if sc.numeraire.startswith("PC:") and sc.numeraire[3:] not in b.regions:
         raise ScenarioError(f"numeraire: unknown region {sc.numeraire[3:]!r}")
-    # each Structure field from the structural options of cge.options (structural_fields()):
+    # each Structure field from the structural options of cge.scenarios.options (structural_fields()):
     resolved = {
         "coalition": coalition,
         "instrument": sc.policy.instrument,

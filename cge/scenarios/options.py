@@ -2,12 +2,12 @@
 
 Each :class:`Option` states a dotted name, its kind (which fixes how a value is validated), the
 default, the allowed choices or numeric range, a one-line doc and whether it is *structural*
-(it enters :class:`cge.bca_model.Structure`: a scenario that changes it needs a newly compiled
+(it enters :class:`cge.bca.model.Structure`: a scenario that changes it needs a newly compiled
 model) or *parametric* (a re-solve of the compiled model with new parameter values). From this
-table come the dataclass defaults and the validation of :mod:`cge.scenario`, the structural
+table come the dataclass defaults and the validation of :mod:`cge.scenarios.spec`, the structural
 field list of ``structure_of``, the fields a sweep may vary and its solver block
 (:mod:`cge.sweep.spec`), the BCA switches of the legitimacy panel (:mod:`cge.report.legitimacy`),
-the solver defaults of :func:`cge.run.run_scenarios` and the command line, and the options
+the solver defaults of :func:`cge.results.run.run_scenarios` and the command line, and the options
 table of the README (``cge options`` prints it).
 
 Kinds: ``text``, ``bool``, ``number`` (float in ``[low, high]``; ``optional``: may be null),
@@ -17,7 +17,7 @@ Kinds: ``text``, ``bool``, ``number`` (float in ``[low, high]``; ``optional``: m
 ``numeraire`` (``PW`` or ``PC:<region>``) and ``year`` (a year of the CBAM phase-in schedule,
 ``cge/defaults/cbam_phase_in.yaml``, or null). Rules that tie two options together (a mark-up
 only with ``exporter_markup``, allowances only under a cap, ...) are in
-:func:`cge.scenario.scenario_from_dict`; ``requires`` names them for the README.
+:func:`cge.scenarios.spec.scenario_from_dict`; ``requires`` names them for the README.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Option:
     high: float | None = None
     optional: bool = False             # null is a value (the default)
     required: bool = False             # no default: must be given
-    #: the :class:`cge.bca_model.Structure` field this option feeds (None: parametric)
+    #: the :class:`cge.bca.model.Structure` field this option feeds (None: parametric)
     structure: str | None = None
     #: a sweep may vary it (``grid:`` / ``designs:``); solver options: it belongs in ``solver:``
     sweep: bool = True
@@ -268,7 +268,7 @@ def _mapping(opt, value, w, source, key):
         raise ScenarioError(f"{w}: expected a mapping {what}")
     if opt.keys == "region":
         return {str(k): number(v, where(source, f"{key}.{k}"), opt.low, opt.high) for k, v in value.items()}
-    from cge.elasticities import PARAMETERS
+    from cge.data.elasticities import PARAMETERS
 
     for k in value:
         if k not in PARAMETERS:
@@ -283,7 +283,7 @@ def _numeraire(opt, value, w, source, key):
 
 
 def _year(opt, value, w, source, key):
-    from cge.cbam import phase_in_schedule
+    from cge.scenarios.cbam import phase_in_schedule
 
     schedule = phase_in_schedule()
     if isinstance(value, bool) or not isinstance(value, int) or value not in schedule.free_allocation:
@@ -317,7 +317,7 @@ def _allowed(o: Option) -> str:
         lo = "" if o.low is None else _shown(float(o.low)) if o.kind == "number" else str(o.low)
         return f"[{lo}, {_shown(float(o.high))}]" if o.high is not None else f">= {lo}"
     if o.kind == "year":
-        from cge.cbam import phase_in_schedule
+        from cge.scenarios.cbam import phase_in_schedule
 
         years = phase_in_schedule().free_allocation
         return f"{min(years)}..{max(years)} or null"

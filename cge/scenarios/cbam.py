@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from cge.errors import DataError
-from cge.files import load_yaml
+from cge.io.files import load_yaml
 
 
 @dataclass(frozen=True)

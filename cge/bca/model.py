@@ -1,5 +1,5 @@
 """The multi-region carbon-pricing and border-carbon-adjustment model (spec sections 3–5),
-declared with the blocks of :mod:`cge.core` from any valid :class:`~cge.benchmark.Benchmark`.
+declared with the blocks of :mod:`cge.core` from any valid :class:`~cge.data.benchmark.Benchmark`.
 
 Variables (calibrated share form; benchmark prices and activity levels are 1):
 
@@ -27,7 +27,7 @@ price, the numeraire and each elasticity's CES *regime* (Leontief, Cobb–Dougla
 structure; a scenario that changes any of them needs a new model (:func:`structure_of`).
 
 The blocks are built by :mod:`cge.bca` (one module per block of the spec, reading the benchmark
-through :class:`cge.flows.Flows`); the dataset checks of a scenario live in :mod:`cge.design`
+through :class:`cge.data.flows.Flows`); the dataset checks of a scenario live in :mod:`cge.bca.design`
 (re-exported here, where they used to be).
 """
 
@@ -37,25 +37,19 @@ from collections.abc import Callable
 
 from pyomo.environ import value
 
-from cge import intensity
 from cge.bca import agent, armington, border, carbon, household, production
 from cge.bca.border import CREDIT_SMOOTHING, charge_intensity, coverage_shares, smooth_max0  # noqa: F401 (re-exported)
 from cge.bca.carbon import FB_SMOOTHING, PRICE_SCALE, fischer_burmeister  # noqa: F401 (re-exported)
 from cge.bca.declaration import Declaration
-from cge.benchmark import Benchmark
-from cge.core.gc_pause import freeze_while_alive, gc_paused
+from cge.bca.design import ResolvedDesign, Structure, elasticity_regimes, resolve_design, structure_of  # noqa: F401 (re-exported: the dataset checks used to live here)
 from cge.core.model import EquilibriumModel
-from cge.design import (  # noqa: F401 (re-exported: the dataset checks used to live here)
-    ResolvedDesign,
-    Structure,
-    elasticity_regimes,
-    resolve_design,
-    structure_of,
-)
-from cge.elasticities import Elasticities, for_benchmark
+from cge.data import intensity
+from cge.data.benchmark import Benchmark
+from cge.data.elasticities import Elasticities, for_benchmark
+from cge.data.flows import Flows
 from cge.errors import ScenarioError
-from cge.flows import Flows
-from cge.scenario import Scenario
+from cge.runtime.gc_pause import freeze_while_alive, gc_paused
+from cge.scenarios.spec import Scenario
 from cge.solve import declare_partition
 
 
@@ -75,8 +69,8 @@ class BCAModel:
     """The model of spec sections 3–5 for one benchmark and one :class:`Structure`.
 
     ``BCAModel(b, scenario)`` builds and compiles once; :meth:`apply` sets the parameters of
-    any scenario with the same structure; :mod:`cge.run` solves and reports. ``design`` is the
-    scenario's :func:`~cge.design.resolve_design` result when the caller has it already (it is
+    any scenario with the same structure; :mod:`cge.results.run` solves and reports. ``design`` is the
+    scenario's :func:`~cge.bca.design.resolve_design` result when the caller has it already (it is
     resolved here otherwise).
     """
 
@@ -90,7 +84,7 @@ class BCAModel:
         self.priced = tuple(r for r in self.R if r in self.coalition or r in self.structure.foreign_priced)
         self.em = EquilibriumModel(f"bca[{b.name}]")
         self.theta = {basis: intensity.by_basis(b, basis) for basis in intensity.BASES}
-        with gc_paused():  # millions of live expression objects, no cyclic garbage (cge.core.gc_pause)
+        with gc_paused():  # millions of live expression objects, no cyclic garbage (cge.runtime.gc_pause)
             self.d = self._declare_variables(Flows(b))
             self._declare_parameters()
             self._declare_blocks()
@@ -184,7 +178,7 @@ class BCAModel:
     # ----- scenario parameters ------------------------------------------------------------
     def apply(self, sc: Scenario, design: ResolvedDesign | None = None) -> None:
         """Set every parameter of scenario ``sc`` (which must share this model's structure);
-        ``design`` is its :func:`~cge.design.resolve_design` result (resolved here if not given)."""
+        ``design`` is its :func:`~cge.bca.design.resolve_design` result (resolved here if not given)."""
         design = resolve_design(self.b, sc) if design is None else design
         st = design.structure
         if st != self.structure:

@@ -2,7 +2,7 @@
 
 :func:`run_scenarios` builds and compiles the model once per model structure, then re-solves
 each scenario by changing parameters only, warm-starting from the previous solution, and
-collects the result tables of :mod:`cge.results`.
+collects the result tables of :mod:`cge.results.tables`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cge.bca_model import BCAModel, resolve_design
-from cge.benchmark import Benchmark
-from cge.decomposition import (
+from cge.bca.design import ResolvedDesign
+from cge.bca.model import BCAModel, resolve_design
+from cge.data.benchmark import Benchmark
+from cge.errors import ScenarioError
+from cge.results.decomposition import (
     benchmark_state,
     capture,
     decompose,
@@ -23,12 +25,10 @@ from cge.decomposition import (
     path_decomposition,
     snapshot,
 )
-from cge.design import ResolvedDesign
-from cge.errors import ScenarioError
-from cge.options import solver_default
-from cge.results import collect, fairness_tables
-from cge.results_schema import TABLES  # noqa: F401 - the public tables, defined by the results contract
-from cge.scenario import Scenario, resolve_regions
+from cge.results.schema import TABLES  # noqa: F401 - the public tables, defined by the results contract
+from cge.results.tables import collect, fairness_tables
+from cge.scenarios.options import solver_default
+from cge.scenarios.spec import Scenario, resolve_regions
 from cge.solve import SolveError, SolveResult, compile_system
 
 #: the name that marks the reference scenario (the policy without border adjustment)
@@ -84,7 +84,7 @@ class Comparison:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def undefined(self) -> pd.DataFrame:
-        """``scenario, measure, reason`` of every ratio left undefined (see :mod:`cge.results`)."""
+        """``scenario, measure, reason`` of every ratio left undefined (see :mod:`cge.results.tables`)."""
         frames = [r.tables["undefined"].assign(scenario=r.scenario.name) for r in self.results
                   if len(r.tables.get("undefined", ()))]
         if not frames:
@@ -209,12 +209,12 @@ def run_scenarios(
     ``designs``: the scenarios' resolved designs from :func:`check_scenarios` (each scenario not
     in it is resolved here, once).
 
-    Besides each scenario's own tables (:func:`cge.results.collect`), adds the welfare
+    Besides each scenario's own tables (:func:`cge.results.tables.collect`), adds the welfare
     ``decomposition`` relative to the benchmark and to each scenario's reference
     (:func:`reference_scenarios`: the same policy without border measure), computed along
     ``decomposition_steps`` steps of the policy parameters (1 = the two-point identity; more
     steps re-solve the model along the path and shrink the index-number remainder), and the
-    fairness tables of :func:`cge.results.fairness_tables`."""
+    fairness tables of :func:`cge.results.tables.fairness_tables`."""
     if decomposition_steps < 1:
         raise ValueError(f"decomposition_steps must be at least 1, got {decomposition_steps}")
     refs = reference_scenarios(scenarios, benchmark)  # before any solve: a bad flag costs nothing

@@ -85,7 +85,7 @@ def write_marker(folder: Path, kind: str) -> None:
 def _legacy_files(kind: str) -> tuple[set[str], str] | None:
     """The names a cge command of ``kind`` wrote before markers existed, and its signature file."""
     if kind == "results":
-        from cge.results_schema import TABLES
+        from cge.results.schema import TABLES
 
         names = {f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")}
         return names | {"headline.csv", "headline.md", "headline.tex", "results.xlsx", "run.yaml", "report"}, "run.yaml"

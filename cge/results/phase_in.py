@@ -2,7 +2,7 @@
 one benchmark, read back as a path by year (leakage, the coalition's EITE output, CBAM revenue,
 remaining free allocation, and EV of the exporters to the implementers).
 
-Both functions work on the tidy result tables (as in memory after :func:`cge.run.run_scenarios`
+Both functions work on the tidy result tables (as in memory after :func:`cge.results.run.run_scenarios`
 or as read back from a results folder), so ``cge compare`` and ``cge report`` share them.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cge.cbam import charge_factor, free_allocation_share
+from cge.scenarios.cbam import charge_factor, free_allocation_share
 
 PATH_COLUMNS = ("scenario", "year", "free_allocation_share", "cbam_obligation_share", "leakage_rate_pct",
                 "carbon_price_usd_per_t", "coalition_abatement_pct", "global_emissions_change_mt",

@@ -44,9 +44,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cge.benchmark import Benchmark, Tags, validate
+from cge.data.benchmark import Benchmark, Tags, validate
+from cge.data.gdx import list_symbols, read_symbol, write_gdx
 from cge.errors import DataError
-from cge.gdx import list_symbols, read_symbol, write_gdx
 
 #: GTAPinGAMS final users and the benchmark's final agents
 FINAL_USERS = {"c": "household", "g": "government", "i": "investment"}
@@ -614,10 +614,10 @@ WIOD_ONLY = {
 
 def load_aggregation(path: str | Path, d: GTAPData, source: str):
     """Read the aggregation YAML ``path`` (the WIOD path's schema less ``year``, ``splits``,
-    ``assumptions``) and validate it against the sets of ``d`` (:mod:`cge.aggregation`).
+    ``assumptions``) and validate it against the sets of ``d`` (:mod:`cge.data.aggregation`).
     Beyond the common checks, a target holding CO2 must be tagged ``fossil`` and one tagged
     ``resource`` must hold natural-resource payments; errors name the YAML file and key."""
-    from cge.aggregation import err, read_spec, validate_mapping
+    from cge.data.aggregation import err, read_spec, validate_mapping
 
     m = validate_mapping(path, read_spec(path, refused=WIOD_ONLY), d.regions, d.sectors,
                          listing=f"codes in {source}")
@@ -638,7 +638,7 @@ def read_gtap_aggregated(path: str | Path, aggregation: str | Path,
                          threshold: float = REBALANCE_THRESHOLD) -> Benchmark:
     """Read a GTAPinGAMS GDX file aggregated with an aggregation YAML: members are the file's
     own set elements; the YAML's order, name, tags and region groups become the benchmark's."""
-    from cge.aggregation import read_spec
+    from cge.data.aggregation import read_spec
 
     path, aggregation = Path(path), Path(aggregation)
     read_spec(aggregation, refused=WIOD_ONLY)   # a bad YAML is refused before the GDX file is read
@@ -646,7 +646,7 @@ def read_gtap_aggregated(path: str | Path, aggregation: str | Path,
     m = load_aggregation(aggregation, d, str(path))
     agg = aggregate(d, m.region_map, m.sector_map, source=str(path), region_order=m.region_codes,
                     sector_order=m.sector_codes)
-    from cge.aggregation import SECTOR_TAGS
+    from cge.data.aggregation import SECTOR_TAGS
 
     b = to_benchmark(agg, m.name, str(path), {t: list(m.tagged(t)) for t in SECTOR_TAGS},
                      dict(m.region_groups), threshold)
@@ -688,7 +688,7 @@ def from_benchmark(b: Benchmark) -> GTAPData:
     hh = b.co2[:, :, nJ:]
     co2 = np.concatenate([b.co2[:, :, :nJ], hh, np.zeros_like(hh), np.zeros_like(hh)], axis=2)  # [r, i, g]
     dshare = np.divide(vdm, vdm + imp, out=np.zeros_like(vdm), where=(vdm + imp) > 0)
-    from cge.elasticities import resolve
+    from cge.data.elasticities import resolve
     el = resolve(J, None, data=b.elasticities)
     tags = {"fossil": b.tags.fossil, "electricity": b.tags.electricity, "resource": b.tags.resource,
             "eite": b.tags.eite, "crude": b.tags.crude, "cbam": b.tags.cbam}
@@ -783,7 +783,7 @@ def roundtrip_view(b: Benchmark) -> Benchmark:
     """``b`` as reading its GTAPinGAMS export gives it back: the same benchmark with the
     elasticities the package uses written out as data (GTAPinGAMS needs ``esubdm``/``esubva``)
     and tags and region groups listed in set order (GDX stores set elements in that order)."""
-    from cge.elasticities import for_benchmark
+    from cge.data.elasticities import for_benchmark
     el = for_benchmark(b, None)
     data = {"sigma_dm": {j: el("sigma_dm", j) for j in b.sectors},
             "sigma_va": {j: el("sigma_va", j) for j in b.sectors}}

@@ -1,7 +1,7 @@
 """The results contract: every public result table, its columns, their units and meaning.
 
-One schema shared by :func:`cge.results.collect` (its tables match it exactly, see
-``tests/test_results_contract.py``), :data:`cge.run.TABLES`, the output writer (CSV, Parquet, the
+One schema shared by :func:`cge.results.tables.collect` (its tables match it exactly, see
+``tests/test_results_contract.py``), :data:`cge.results.run.TABLES`, the output writer (CSV, Parquet, the
 Excel ``units`` sheet, ``run.yaml``) and the report's reader (:mod:`cge.report.data`), so a column
 is named, described and given a unit once.
 
@@ -108,7 +108,7 @@ def _cols(*spec) -> tuple[Column, ...]:
 _REGION = ("region", "region code", LABEL)
 _COALITION = ("coalition", "region is a member of the carbon-pricing coalition", FLAG)
 _REFERENCE = ("reference", "the scenario's reference (same policy without border measure), empty if none", LABEL)
-# decomposition channels (cge/decomposition.py: CHANNELS), each in bn USD and in % of consumption
+# decomposition channels (cge/results/decomposition.py: CHANNELS), each in bn USD and in % of consumption
 _CHANNELS = (("tot_fossil", "terms of trade in fossil fuels"), ("tot_eite", "terms of trade in EITE goods"),
              ("tot_other", "terms of trade in other goods"),
              ("bca_charges_paid", "BCA charges levied on the region's exports"),
@@ -221,7 +221,7 @@ CONTRACT: tuple[Table, ...] = (
         ("ev_least_developed_pct", "EV of least-developed regions in % of their consumption, where tagged"),
         ("cbdr_rank", "designs ranked by the burden on developing regions (1 = lightest)", COUNT))),
 )
-#: every public table, in the order written (``cge.run.TABLES``)
+#: every public table, in the order written (``cge.results.run.TABLES``)
 TABLES: tuple[str, ...] = tuple(t.name for t in CONTRACT)
 BY_NAME = {t.name: t for t in CONTRACT}
 #: the table of undefined ratios (kept per scenario, written to run.yaml, not a file)
@@ -229,7 +229,7 @@ UNDEFINED = Table("undefined", "ratios left undefined and why", _cols(
     ("measure", "the undefined measure (a column name)", LABEL), ("reason", "why it is undefined", LABEL)))
 #: a sweep's ``summary_stats.csv`` (cge/sweep/summary.py): one row per design, measure and region
 SWEEP_STATS = Table("summary_stats", "sweep statistics of each headline measure over the SSA draws", _cols(
-    ("design", "design (scenario) name", LABEL), ("measure", "headline measure (cge/measures.py)", LABEL),
+    ("design", "design (scenario) name", LABEL), ("measure", "headline measure (cge/results/measures.py)", LABEL),
     ("region", "region, coalition, non-coalition or ALL", LABEL),
     ("mean", "mean over the draws", "unit of the measure"), ("std", "standard deviation", "unit of the measure"),
     ("p05", "5th percentile", "unit of the measure"), ("p95", "95th percentile", "unit of the measure"),

@@ -191,7 +191,7 @@ def _snapshot_plan(bm) -> _SnapshotPlan:
 
 
 def snapshot(bm) -> Point:
-    """The current point of a :class:`~cge.bca_model.BCAModel` (call after a solve, or at the
+    """The current point of a :class:`~cge.bca.model.BCAModel` (call after a solve, or at the
     benchmark before one)."""
     em, V = bm.em, bm.vars
     plan = _snapshot_plan(bm)
@@ -385,7 +385,7 @@ def set_parameters(bm, values: dict) -> None:
 
 def unknowns(bm) -> list:
     """The model's unknowns: every variable of ``bm.vars`` not fixed (the order is fixed by the
-    model, so value lists line up); the same set :meth:`~cge.bca_model.BCAModel.reset_to_benchmark`
+    model, so value lists line up); the same set :meth:`~cge.bca.model.BCAModel.reset_to_benchmark`
     resets, since which variables are fixed is decided when the model is declared."""
     every = bm.em.derived.get("variables")
     if every is None:

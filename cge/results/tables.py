@@ -1,7 +1,7 @@
 """Results of one solve as tidy DataFrames (spec section 6); units are in the column names.
 
-The tables, their columns and units are the results contract (:mod:`cge.results_schema`); each
-measure is defined once, with its formula, in :mod:`cge.measures` (EV, carbon price, abatement,
+The tables, their columns and units are the results contract (:mod:`cge.results.schema`); each
+measure is defined once, with its formula, in :mod:`cge.results.measures` (EV, carbon price, abatement,
 leakage rate, burden share, EITE output). This module reads the solution through the core's query
 API (:mod:`cge.core.query`) and does the national accounting (benchmark values in bn USD, CO2 in Mt):
 
@@ -19,7 +19,7 @@ API (:mod:`cge.core.query`) and does the national accounting (benchmark values i
   region group, BCA transfers from developing to developed regions, the CBDR ranking.
 
 Undefined ratios (never a number made of rounding noise): the leakage rate and the burden share are
-NaN below the noise levels of :mod:`cge.measures` (``ABATEMENT_NOISE``, ``WELFARE_NOISE``); the
+NaN below the noise levels of :mod:`cge.results.measures` (``ABATEMENT_NOISE``, ``WELFARE_NOISE``); the
 solver's residuals are scaled by benchmark values and checked at 1e-8, so changes below 1e-5
 (emissions) or 1e-7 (EV, from ``C`` solved to 1e-10) of their benchmark scale are noise. The reason
 is in the ``undefined`` table (``measure, reason``), in ``run.yaml`` and in the headline
@@ -34,10 +34,10 @@ import numpy as np
 import pandas as pd
 from pyomo.environ import value
 
-from cge.bca_model import BCAModel
+from cge.bca.model import BCAModel
 from cge.core import query
 from cge.core.evaluate import flow_evaluator
-from cge.measures import (  # noqa: F401 - re-exported: the measures used to live here
+from cge.results.measures import (  # noqa: F401 - re-exported: the measures used to live here
     ABATEMENT_NOISE,
     WELFARE_NOISE,
     burden_share,
@@ -51,7 +51,7 @@ from cge.measures import (  # noqa: F401 - re-exported: the measures used to liv
     summary_row,
     weighted_mean,
 )
-from cge.results_schema import BY_NAME, UNDEFINED
+from cge.results.schema import BY_NAME, UNDEFINED
 
 DOMESTIC_REVENUE = ("output_tax", "carbon", "tariff", "bca_charge", "export_rebate", "output_rebate",
                     "purchase_tax", "factor_tax", "export_tax")  # the last three: GTAP wedges
@@ -64,7 +64,7 @@ def _v(x) -> float:
 
 
 def _frame(name: str, rows: list) -> pd.DataFrame:
-    """A table of the results contract (:mod:`cge.results_schema`) from its rows: tuples of every
+    """A table of the results contract (:mod:`cge.results.schema`) from its rows: tuples of every
     column, or dicts of some (a projection: the contract's columns present, in order)."""
     spec = BY_NAME[name]
     if rows and isinstance(rows[0], dict):
@@ -172,7 +172,7 @@ def _bilateral_table(b, qty: dict) -> pd.DataFrame:
 
 def collect(bm: BCAModel, full: bool = True) -> dict[str, pd.DataFrame]:
     """All result tables for the model's current solution (one scenario), as the results
-    contract (:mod:`cge.results_schema`) names them, plus ``undefined`` (``measure, reason``).
+    contract (:mod:`cge.results.schema`) names them, plus ``undefined`` (``measure, reason``).
 
     ``full=False`` builds only the ``regions``, ``sectors``, ``summary`` and ``undefined`` tables,
     projected on the columns that need no pass over the model's flows (welfare, emissions, carbon
@@ -194,7 +194,7 @@ def collect(bm: BCAModel, full: bool = True) -> dict[str, pd.DataFrame]:
 
 def headline_measures(bm: BCAModel) -> list[tuple[str, str, float]]:
     """The outputs sweeps summarise, as tidy ``(measure, region, value)`` rows: a projection of
-    the result tables (:func:`cge.measures.headline_rows` of ``collect(bm, full=False)``, whose
+    the result tables (:func:`cge.results.measures.headline_rows` of ``collect(bm, full=False)``, whose
     values are those of the full tables; ``tests/test_results_contract.py`` checks it)."""
     return headline_rows(collect(bm, full=False))
 
@@ -315,7 +315,7 @@ def fairness_tables(b, coalition, tables: dict[str, dict[str, pd.DataFrame]],
     """The fairness tables of the BCA debate for every scenario (``tables``: scenario → its
     ``regions`` and ``bca_flows``), relative to the benchmark and to the scenario's reference
     ("REF": ``references``, scenario → the same policy without border measure, see
-    :func:`cge.run.reference_scenarios`; the ``reference`` column names it; no reference: NaN
+    :func:`cge.results.run.reference_scenarios`; the ``reference`` column names it; no reference: NaN
     changes vs REF):
 
     * ``fairness`` (one row per region): EV per capita against benchmark income and emissions per
@@ -370,7 +370,7 @@ class _FairnessBase:
 
     def consumption(self, idx) -> float:
         """Benchmark household consumption at buyer prices (the base of every EV %, as in the
-        ``regions`` and ``groups`` tables: :attr:`cge.benchmark.Benchmark.household_spending`)."""
+        ``regions`` and ``groups`` tables: :attr:`cge.data.benchmark.Benchmark.household_spending`)."""
         return self.b.household_spending[idx].sum()
 
 

@@ -19,7 +19,7 @@ def default_dataset_path() -> Path:
     env = os.environ.get("CGE_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[1] / "data" / DEFAULT_DATASET
+    return Path(__file__).resolve().parents[2] / "data" / DEFAULT_DATASET
 
 
 def parse_synthetic(text: str) -> tuple[int, int, int]:
@@ -36,7 +36,7 @@ def load_benchmark(data: str | os.PathLike | None = None, synthetic: str | None 
     """The benchmark of ``--synthetic`` (if given), else of ``--data``, else the default dataset
     (or, when that is not built, a synthetic 5x8 one with a note on stderr), with a label for
     the output: ``(benchmark, label)``."""
-    from cge.synthetic import random_benchmark
+    from cge.data.synthetic import random_benchmark
 
     if synthetic:
         n_r, n_j, seed = parse_synthetic(synthetic)
@@ -52,12 +52,12 @@ def load_benchmark(data: str | os.PathLike | None = None, synthetic: str | None 
 
 
 def read_dataset(path: str | os.PathLike):
-    """A benchmark folder, or a GTAPinGAMS ``.gdx`` file (read through :mod:`cge.gtap`)."""
-    from cge.benchmark import read_benchmark
+    """A benchmark folder, or a GTAPinGAMS ``.gdx`` file (read through :mod:`cge.data.gtap`)."""
+    from cge.data.benchmark import read_benchmark
 
     path = Path(path)
     if path.suffix.lower() == ".gdx":
-        from cge.gtap import read_gtap
+        from cge.data.gtap import read_gtap
 
         return read_gtap(path)
     return read_benchmark(path)
