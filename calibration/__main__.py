@@ -39,7 +39,7 @@ def main(argv=None) -> int:
             print(text(read_benchmark(args.folder)))
         return 0
 
-    from cge.cli import run_guarded  # one error path and exit-code convention with `cge`
+    from cge.errors import run_guarded  # one error path and exit-code convention with `cge`
 
     return run_guarded(command, args, getattr(args, "debug", False))
 

@@ -1,7 +1,7 @@
 """Command line: ``cge compare``, ``cge info``, ``cge validate``, ``cge report``, ``cge sweep``,
 ``cge calibrate``, ``cge gtap-import``, ``cge gtap-export``.
 
-One error path for every subcommand (:func:`run_guarded`, also used by ``python -m calibration``):
+One error path for every subcommand (:func:`cge.errors.run_guarded`, also used by ``python -m calibration``):
 any failure prints one line ``error: ...`` naming the file, row, key or scenario, with no
 traceback (``--debug`` shows it) and no partial output; the exit codes are those of
 :mod:`cge.errors` (0 ok, 1 incomplete sweep, 2 error, 3 internal error, 130 interrupted).
@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from cge.data.datasets import default_dataset_path, load_benchmark, read_dataset
-from cge.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, CGEError
+from cge.errors import CGEError, run_guarded
 from cge.scenarios.options import OPTIONS
 
 #: steps of the welfare-decomposition path in `cge compare` (see cge.results.decomposition)
@@ -310,43 +310,6 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_report)
     add_calibrate_parser(sub)
     return p
-
-
-def run_guarded(func, args, debug: bool = False) -> int:
-    """Run a command; turn any failure into one line on stderr and an exit code (module docstring)."""
-    try:
-        return func(args)
-    except KeyboardInterrupt:
-        print("interrupted; nothing was written for the unfinished step (a sweep keeps its finished "
-              "points: run it again to resume)", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BaseException as exc:  # noqa: BLE001 - the one place every failure is reported
-        if isinstance(exc, SystemExit):
-            raise
-        if debug:
-            import traceback
-
-            traceback.print_exc()
-        print(f"error: {describe(exc)}", file=sys.stderr)
-        return EXIT_ERROR if _user_error(exc) else EXIT_INTERNAL
-
-
-def _user_error(exc: BaseException) -> bool:
-    return isinstance(exc, (CGEError, OSError, UnicodeError, MemoryError))
-
-
-def describe(exc: BaseException) -> str:
-    """One line for any exception: a :class:`CGEError`'s message; an ``OSError`` with its file."""
-    if isinstance(exc, CGEError):
-        return str(exc)
-    if isinstance(exc, OSError):
-        where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{exc.strerror or exc}"
-    if isinstance(exc, MemoryError):
-        return "out of memory (try fewer regions or sectors, or fewer workers)"
-    text = str(exc).strip().splitlines()
-    return (f"internal error {type(exc).__name__}: {text[0] if text else ''} "
-            "(please report it; --debug shows the traceback)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,10 +13,9 @@ import yaml
 from faults import REPO, SCENARIOS, child, cli, one_clean_error
 
 from calibration.readers.satellites import read_jrc_co2
-from cge.cli import run_guarded
 from cge.data.benchmark import write_benchmark
 from cge.data.synthetic import random_benchmark
-from cge.errors import EXIT_ERROR, EXIT_INTERNAL, DataError
+from cge.errors import EXIT_ERROR, EXIT_INTERNAL, DataError, run_guarded
 
 
 @pytest.fixture(scope="module")

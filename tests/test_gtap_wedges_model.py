@@ -78,7 +78,7 @@ def test_bca_charge_falls_on_the_goods_at_fob_quantity_not_on_margins_or_taxes(w
 
 
 def test_each_gtap_tax_is_collected_by_the_right_agent_at_its_data_value(wedge_model, wedged):
-    from cge.core.evaluate import PointEvaluator
+    from cge.expr.evaluate import PointEvaluator
     b = wedged
     wedge_model.solve(scenario(policy={"instrument": "coalition_cap", "cut": 0.0}))
     ev = PointEvaluator()

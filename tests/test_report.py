@@ -21,10 +21,11 @@ import yaml
 from cge.data.synthetic import random_benchmark
 from cge.errors import DataError
 from cge.report import build_report
+from cge.report.build import all_figures, all_tables
 from cge.report.data import COMPARE_FILES, load_results
-from cge.report.figures import Styles, all_figures
+from cge.report.figures import Styles
 from cge.report.legitimacy import SWITCH_VALUES, default_path, load_legitimacy
-from cge.report.tables import all_tables, fmt_cell
+from cge.report.tables import fmt_cell
 from cge.results.run import run_scenarios
 from cge.results.write import write_results
 from cge.scenarios.spec import scenario_from_dict

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cge.bca.production import rent_share, resource_sigma
+from cge.bca.formulas import rent_share, resource_sigma
 from cge.core import ces
 from cge.data.benchmark import Benchmark
 from cge.data.elasticities import Elasticities, for_benchmark

@@ -39,8 +39,8 @@ from pyomo.environ import (
 
 from cge.core import ces
 from cge.core.blocks import TOP, AdValorem, Deferred, Demand, Input, Nest, PerUnit, Production
-from cge.core.evaluate import PointEvaluator
 from cge.errors import CGEError
+from cge.expr.evaluate import PointEvaluator
 from cge.runtime.gc_pause import gc_paused
 
 KINDS = ("sector", "commodity", "consumer", "auxiliary")
@@ -662,6 +662,10 @@ class EquilibriumModel:
         ev = PointEvaluator()
         return [(f.label, ev(f.quantity)) for f in self.flows
                 if kind_prefix is None or (f.label and f.label[0] == kind_prefix)]
+
+    def walras_residual(self) -> float:
+        """:func:`walras_residual` of this model (what the solver reports after a solve)."""
+        return walras_residual(self)
 
 
 class _NestTree:

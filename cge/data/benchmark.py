@@ -62,6 +62,8 @@ Identities checked by :func:`validate` (spec section 2), each relative to its ow
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -657,3 +659,23 @@ def is_close(a: Benchmark, b: Benchmark, rtol: float = 1e-12) -> bool:
     if a.elasticities != b.elasticities:
         return False
     return bool(np.allclose(np.nan_to_num(a.pop), np.nan_to_num(b.pop), rtol=rtol))
+
+
+def dataset_fingerprint(b: Benchmark) -> str:
+    """Hash of a benchmark's tables (16 hex digits): sweeps record it per point, results folders in
+    ``run.yaml``, so results of two datasets are never mixed."""
+    h = hashlib.sha256()
+    h.update(json.dumps([b.regions, b.sectors, b.factors, repr(b.tags)], sort_keys=True).encode())
+    for name in ("vom", "to", "vid", "vfm", "vrs", "vxmd", "tm", "fd", "co2", "co2p", "pop"):
+        a = np.ascontiguousarray(getattr(b, name), dtype=float)
+        h.update(name.encode())
+        h.update(a.tobytes())
+    # GTAP wedges and data elasticities count only when present (old fingerprints stay valid)
+    for name in ("tx", "vst", "vtwr", "tpd", "tpi", "tpu", "tf"):
+        a = getattr(b, name, None)
+        if a is not None and np.any(a):
+            h.update(name.encode())
+            h.update(np.ascontiguousarray(a, dtype=float).tobytes())
+    if getattr(b, "elasticities", None):
+        h.update(json.dumps(b.elasticities, sort_keys=True).encode())
+    return h.hexdigest()[:16]

@@ -82,12 +82,16 @@ def write_marker(folder: Path, kind: str) -> None:
     (folder / MARKER).write_text(yaml.safe_dump({"kind": kind, "written_by": f"cge {cge.__version__}"}))
 
 
+#: the result tables a ``cge compare`` wrote before markers existed (a fixed fact of those
+#: versions, so this layer needs nothing from :mod:`cge.results`)
+LEGACY_RESULT_TABLES = ("bca_flows", "bca_transfers", "bilateral", "burden_shares", "cbdr", "decomposition",
+                        "fairness", "groups", "regions", "sectors", "summary")
+
+
 def _legacy_files(kind: str) -> tuple[set[str], str] | None:
     """The names a cge command of ``kind`` wrote before markers existed, and its signature file."""
     if kind == "results":
-        from cge.results.schema import TABLES
-
-        names = {f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")}
+        names = {f"{t}.{ext}" for t in LEGACY_RESULT_TABLES for ext in ("csv", "parquet")}
         return names | {"headline.csv", "headline.md", "headline.tex", "results.xlsx", "run.yaml", "report"}, "run.yaml"
     if kind == "report":
         return {"report.html", "figures", "tables"}, "report.html"

@@ -202,23 +202,6 @@ def stats_table(res: Results) -> Table:
                  "From summary_stats.csv: mean, standard deviation, 5th and 95th percentiles over n draws.")
 
 
-def all_tables(res: Results, legit: Legitimacy | None) -> list[Table]:
-    out: list[Table] = []
-    if res.has_compare:
-        out += [validity_table(res), eite_output_table(res), ev_region_table(res), fairness_table(res),
-                ev_group_table(res)]
-        out += bca_tables(res)
-        from cge.report.welfare import cbdr_tables, decomposition_tables  # it builds on this module
-
-        out += decomposition_tables(res) + cbdr_tables(res)
-        out += trade_tables(res)
-        if legit is not None:
-            out.append(legitimacy_table(res, legit))
-    if res.stats is not None:
-        out.append(stats_table(res))
-    return out
-
-
 # --------------------------------------------------------------------------------- writers
 def fmt_cell(v, digits: int) -> str:
     if isinstance(v, (float, np.floating, int, np.integer)) and not isinstance(v, bool):

@@ -55,7 +55,7 @@ def provenance_record(c: Comparison) -> dict:
     """The dataset (name, codes, fingerprint: hash of its benchmark tables, as sweeps use), the
     package version and the solver settings the results were computed with."""
     import cge
-    from cge.sweep.spec import dataset_fingerprint
+    from cge.data.benchmark import dataset_fingerprint
 
     b = c.benchmark
     return {

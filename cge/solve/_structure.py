@@ -12,7 +12,8 @@ from pyomo.core.base.constraint import Constraint
 from pyomo.core.expr.visitor import identify_variables
 from pyomo.environ import value
 
-from ..core.evaluate import PointEvaluator
+from cge.expr.evaluate import PointEvaluator
+
 from ..errors import CGEError
 
 RESIDUAL_COLUMNS = ["block", "max_abs_residual", "worst_index", "n_rows"]

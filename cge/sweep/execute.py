@@ -29,8 +29,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from cge.data.benchmark import dataset_fingerprint
 from cge.errors import CGEError
-from cge.sweep.spec import Point, SweepSpec, dataset_fingerprint, plan_points
+from cge.sweep.spec import Point, SweepSpec, plan_points
 from cge.sweep.store import Store
 
 log = logging.getLogger("cge.sweep")

@@ -55,6 +55,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cge.data.benchmark import dataset_fingerprint
 from cge.errors import ScenarioError
 from cge.io.files import load_yaml
 from cge.scenarios.options import (
@@ -356,24 +357,6 @@ def design_overrides(spec: SweepSpec) -> list[tuple[str, dict]]:
 
 
 # ----------------------------------------------------------------------------- planning
-def dataset_fingerprint(b) -> str:
-    h = hashlib.sha256()
-    h.update(json.dumps([b.regions, b.sectors, b.factors, repr(b.tags)], sort_keys=True).encode())
-    for name in ("vom", "to", "vid", "vfm", "vrs", "vxmd", "tm", "fd", "co2", "co2p", "pop"):
-        a = np.ascontiguousarray(getattr(b, name), dtype=float)
-        h.update(name.encode())
-        h.update(a.tobytes())
-    # GTAP wedges and data elasticities count only when present (old fingerprints stay valid)
-    for name in ("tx", "vst", "vtwr", "tpd", "tpi", "tpu", "tf"):
-        a = getattr(b, name, None)
-        if a is not None and np.any(a):
-            h.update(name.encode())
-            h.update(np.ascontiguousarray(a, dtype=float).tobytes())
-    if getattr(b, "elasticities", None):
-        h.update(json.dumps(b.elasticities, sort_keys=True).encode())
-    return h.hexdigest()[:16]
-
-
 @lru_cache(maxsize=1)
 def _defaults_fingerprint() -> str:
     """Hash of the packaged elasticity defaults (read once per process)."""
