@@ -28,7 +28,7 @@ structure; a scenario that changes any of them needs a new model (:func:`structu
 
 The blocks are built by :mod:`cge.bca` (one module per block of the spec, reading the benchmark
 through :class:`cge.data.flows.Flows`); the dataset checks of a scenario live in :mod:`cge.bca.design`
-(re-exported here, where they used to be).
+(re-exported here; see CHANGELOG.md).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from cge.bca import agent, armington, border, carbon, household, production
 from cge.bca.border import CREDIT_SMOOTHING, charge_intensity, coverage_shares, smooth_max0  # noqa: F401 (re-exported)
 from cge.bca.carbon import FB_SMOOTHING, PRICE_SCALE, fischer_burmeister  # noqa: F401 (re-exported)
 from cge.bca.declaration import Declaration
-from cge.bca.design import ResolvedDesign, Structure, elasticity_regimes, resolve_design, structure_of  # noqa: F401 (re-exported: the dataset checks used to live here)
+from cge.bca.design import ResolvedDesign, Structure, elasticity_regimes, resolve_design, structure_of  # noqa: F401 (re-exported, see CHANGELOG.md)
 from cge.core.model import EquilibriumModel
 from cge.data import intensity
 from cge.data.benchmark import Benchmark

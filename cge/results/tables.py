@@ -37,7 +37,7 @@ from pyomo.environ import value
 from cge.bca.model import BCAModel
 from cge.core import query
 from cge.core.evaluate import flow_evaluator
-from cge.results.measures import (  # noqa: F401 - re-exported: the measures used to live here
+from cge.results.measures import (  # noqa: F401 - re-exported, see CHANGELOG.md
     ABATEMENT_NOISE,
     WELFARE_NOISE,
     burden_share,

@@ -3,8 +3,8 @@
 ``TapeFunctions`` (default) walks the Pyomo rows once into a numpy :class:`~cge.expr.tape.Tape`
 and differentiates it by forward mode (:class:`~cge.solve._tape_jacobian.TapeJacobian`): no CasADi
 graph at all unless the Ipopt fallback needs one (built from the tape on first use).
-``CasadiFunctions`` converts node by node to CasADi SX (:mod:`cge.solve._walker`, the builder
-before issue 11) and takes CasADi's symbolic Jacobian per equation block.
+``CasadiFunctions`` converts node by node to CasADi SX (:mod:`cge.solve._walker`; see
+CHANGELOG.md) and takes CasADi's symbolic Jacobian per equation block.
 
 Both name every named Expression as an intermediate ``z_k = h_k(x, z_<k, p)`` and assemble the
 Newton Jacobian by the chain rule ``J = Gx + Gz (I - Hz)^-1 Hx``.

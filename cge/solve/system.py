@@ -137,7 +137,7 @@ def _finish(route, algorithm, status, ok, iterations, rows, unknowns, saved, tim
 #: How the casadi route computes a Newton step (same iterates, same solution):
 #: ``block_gmres`` GMRES preconditioned by the sparse LU of the Jacobian's within-part blocks
 #:                 (:mod:`cge.solve._linear`; needs :func:`declare_partition`);
-#: ``lu``          direct sparse LU, dense LU once SuperLU's fill passes 15% (before issue 11);
+#: ``lu``          direct sparse LU, dense LU once SuperLU's fill passes 15%;
 #: ``auto``        ``block_gmres`` when the model declares a partition, else ``lu``.
 LINEAR_SOLVERS = ("auto", "block_gmres", "lu")
 
