@@ -109,8 +109,8 @@ def main(argv=None) -> int:
     ap.add_argument("--data", default=None)
     ap.add_argument("--no-inprocess", action="store_true")
     args = ap.parse_args(argv)
-    from cge.cli import default_dataset_path
     from cge.data.benchmark import read_benchmark
+    from cge.data.datasets import default_dataset_path
     from cge.scenarios.spec import scenario_from_dict
 
     b = read_benchmark(args.data or default_dataset_path())

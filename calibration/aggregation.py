@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from calibration import sources
-from cge.data.aggregation import COMMON_KEYS, SECTOR_TAGS, Mapping, Target, read_spec, validate_mapping  # noqa: F401
+from cge.data.aggregation import COMMON_KEYS, Mapping, read_spec, validate_mapping
 from cge.data.aggregation import err as _err
 
 ASSUMPTIONS = ("labour_share", "rent_share", "energy_parameters", "fuel_price_benchmarks", "elasticities")

@@ -37,7 +37,7 @@ from calibration.split import split_sector
 from calibration.value_added import factor_split
 from cge.data.benchmark import FINAL_AGENTS, Benchmark, Tags, validate, write_benchmark_files
 from cge.errors import DataError
-from cge.io.files import atomic_folder
+from cge.io.outdir import atomic_folder
 
 REPO = Path(__file__).resolve().parent.parent
 MAPPINGS = Path(__file__).resolve().parent / "mappings"

@@ -321,7 +321,7 @@ def test_cli_stops_on_dataset_mismatches_naming_the_file_and_key_and_writes_noth
 
 
 def test_shipped_cbam_scenario_files_validate_against_the_default_dataset():
-    from cge.cli import default_dataset_path
+    from cge.data.datasets import default_dataset_path
     from cge.results.run import check_scenarios
 
     path = default_dataset_path()

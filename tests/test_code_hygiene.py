@@ -323,6 +323,43 @@ def names_defined_twice(root: Path = ROOT, folders=CHECKED, shared=SHARED_NAMES)
     return [f"{name}: {', '.join(ms)}" for name, ms in sorted(where.items()) if len(ms) > 1]
 
 
+def _top_level_names(path: Path) -> set[str]:
+    names = set()
+    for n in ast.parse(path.read_text(), str(path)).body:
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(n.name)
+        elif isinstance(n, (ast.Assign, ast.AnnAssign)):
+            for t in n.targets if isinstance(n, ast.Assign) else [n.target]:
+                names |= {e.id for e in ast.walk(t) if isinstance(e, ast.Name)}
+    return names
+
+
+def second_home_imports(root: Path = ROOT, folders=CHECKED + ("tests",)) -> list[str]:
+    """``module:line from M import name`` where module ``M`` does not define ``name`` but imports it
+    (a re-export: a second home). Names come from the module that defines them; a package's
+    ``__init__`` may gather its own modules' names (``cge/__init__.py`` is the public API)."""
+    modules = _modules(root, folders)
+    defined = {m: _top_level_names(p) for m, p in modules.items()}
+    out = []
+    for me, path in modules.items():
+        _, package = _module_parts(path, root)
+        for n in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(n, ast.ImportFrom):
+                continue
+            base = (package[:len(package) - (n.level - 1)] if n.level else []) + (n.module or "").split(".")
+            base = ".".join(b for b in base if b)
+            if base not in modules or modules[base].name == "__init__.py":
+                continue
+            out += [f"{me}:{n.lineno} from {base} import {a.name}" for a in n.names
+                    if a.name not in defined[base] and f"{base}.{a.name}" not in modules]
+    return out
+
+
+def test_names_are_imported_from_the_module_that_defines_them():
+    offenders = second_home_imports()
+    assert not offenders, "import from the defining module (no re-exports):\n" + "\n".join(offenders)
+
+
 def test_the_package_has_no_import_circle():
     circles = import_circles(import_graph())
     assert not circles, "break the circle (move the shared part down a stage):\n" + "\n".join(map(str, circles))
@@ -347,20 +384,22 @@ PLANTED = {
     "pkg/high.py": "from pkg.low import LIMIT\n\ndef check():\n    return LIMIT\n",
     "pkg/solver.py": "from . import model\n",                       # between independent stages
     "pkg/model.py": "def check():\n    return 2\n",                  # 'check' defined twice
+    "pkg/user.py": "from pkg.high import LIMIT\nfrom pkg.low import LIMIT as L\n",  # LIMIT's second home
 }
 
 
-def test_graph_checks_find_a_planted_circle_an_upward_import_and_a_name_defined_twice(tmp_path):
+def test_graph_checks_find_a_planted_circle_an_upward_import_a_name_defined_twice_and_a_re_export(tmp_path):
     for rel, text in PLANTED.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
     graph = import_graph(tmp_path, ("pkg",))
     assert graph["pkg.low"] == {"pkg.high": 1} and graph["pkg.solver"] == {"pkg.model": 1}
     assert import_circles(graph) == [["pkg.high", "pkg.low"]]
-    stages = ("pkg", "pkg.low", "pkg.model", "pkg.solver", "pkg.high")
+    stages = ("pkg", "pkg.low", "pkg.model", "pkg.solver", "pkg.high", "pkg.user")
     assert upward_imports(graph, stages, independent=(("pkg.model", "pkg.solver"),)) == [
         "pkg.low:1 -> pkg.high", "pkg.solver:1 -> pkg.model"]
     assert upward_imports(graph, stages, independent=()) == ["pkg.low:1 -> pkg.high"]
     assert names_defined_twice(tmp_path, ("pkg",)) == ["check: pkg.high, pkg.model"]
+    assert second_home_imports(tmp_path, ("pkg",)) == ["pkg.user:1 from pkg.high import LIMIT"]
     with pytest.raises(AssertionError, match="no stage"):
         stage_of("other.module", stages)

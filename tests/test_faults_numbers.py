@@ -14,8 +14,8 @@ from faults import cli, one_clean_error, snapshot
 from cge.data.synthetic import random_benchmark
 from cge.io.files import file_digest
 from cge.report import build_report
+from cge.results.measures import ABATEMENT_NOISE, burden_share, leakage_rate
 from cge.results.run import run_scenarios
-from cge.results.tables import ABATEMENT_NOISE, burden_share, leakage_rate
 from cge.results.write import write_results
 from cge.scenarios.spec import load_scenarios, scenario_from_dict
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cge.bca.model import Structure, structure_of
+from cge.bca.design import Structure, structure_of
 from cge.cli import build_parser
 from cge.data import intensity
 from cge.errors import ScenarioError

@@ -419,8 +419,9 @@ def test_design_styles_are_distinct_in_greyscale():
 
 
 def test_report_on_the_default_dataset_states_headline_numbers(tmp_path):
-    from cge.cli import default_dataset_path, default_scenarios_path
+    from cge.cli import default_scenarios_path
     from cge.data.benchmark import read_benchmark
+    from cge.data.datasets import default_dataset_path
     from cge.scenarios.spec import load_scenarios
 
     path = default_dataset_path()

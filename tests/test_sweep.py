@@ -249,7 +249,7 @@ def test_ssa_over_a_household_elasticity_varies_its_single_economy_wide_value(be
         "sigma_dm": {"distribution": "uniform", "low": 0.8, "high": 1.2}}})
     points = plan_points(spec, bench)
     assert len(points) == 4
-    from cge.bca.model import structure_of
+    from cge.bca.design import structure_of
 
     for p in points:
         structure_of(bench, p.scenario)  # resolves: household values are economy-wide
@@ -345,8 +345,8 @@ def test_cli_sweep_and_sweep_summary(tmp_path):
 
 
 def test_example_sweep_files_plan_on_the_default_dataset():
-    from cge.cli import default_dataset_path
     from cge.data.benchmark import read_benchmark
+    from cge.data.datasets import default_dataset_path
 
     examples = REPO / "examples"
     b = read_benchmark(default_dataset_path())

@@ -7,8 +7,8 @@ import pytest
 from conftest import scenario
 
 from cge.bca.model import BCAModel
-from cge.cli import default_dataset_path
 from cge.data.benchmark import read_benchmark
+from cge.data.datasets import default_dataset_path
 from cge.data.synthetic import random_benchmark
 from cge.solve import compile_system
 

@@ -27,8 +27,7 @@ price, the numeraire and each elasticity's CES *regime* (Leontief, Cobb–Dougla
 structure; a scenario that changes any of them needs a new model (:func:`structure_of`).
 
 The blocks are built by :mod:`cge.bca` (one module per block of the spec, reading the benchmark
-through :class:`cge.data.flows.Flows`); the dataset checks of a scenario live in :mod:`cge.bca.design`
-(re-exported here; see CHANGELOG.md).
+through :class:`cge.data.flows.Flows`); the dataset checks of a scenario live in :mod:`cge.bca.design`.
 """
 
 from __future__ import annotations
@@ -38,10 +37,8 @@ from collections.abc import Callable
 from pyomo.environ import value
 
 from cge.bca import agent, armington, border, carbon, household, production
-from cge.bca.border import CREDIT_SMOOTHING, charge_intensity, coverage_shares, smooth_max0  # noqa: F401 (re-exported)
-from cge.bca.carbon import FB_SMOOTHING, PRICE_SCALE, fischer_burmeister  # noqa: F401 (re-exported)
 from cge.bca.declaration import Declaration
-from cge.bca.design import ResolvedDesign, Structure, elasticity_regimes, resolve_design, structure_of  # noqa: F401 (re-exported, see CHANGELOG.md)
+from cge.bca.design import ResolvedDesign, resolve_design
 from cge.core.model import EquilibriumModel
 from cge.data import intensity
 from cge.data.benchmark import Benchmark

@@ -74,7 +74,8 @@ import yaml
 from cge.data.elasticities import PARAMETERS as ELASTICITY_PARAMETERS
 from cge.data.elasticities import dataset_table
 from cge.errors import DataError
-from cge.io.files import atomic_folder, dense, load_yaml, read_tidy_table
+from cge.io.files import dense, load_yaml, read_tidy_table
+from cge.io.outdir import atomic_folder
 
 FINAL_AGENTS = ("household", "government", "investment")
 HOUSEHOLD = "household"
@@ -624,7 +625,7 @@ def write_benchmark_files(b: Benchmark, folder: Path, float_format: str = "%.17g
 
 
 def write_benchmark(b: Benchmark, folder: str | Path, float_format: str = "%.17g", force: bool = False) -> Path:
-    """Write ``b`` in the benchmark format, atomically (see :func:`cge.io.files.atomic_folder`: ``folder``
+    """Write ``b`` in the benchmark format, atomically (see :func:`cge.io.outdir.atomic_folder`: ``folder``
     must be new or a benchmark written before, unless ``force``); ``%.17g`` makes the round trip exact."""
     folder = Path(folder)
     with atomic_folder(folder, "benchmark", force=force) as tmp:

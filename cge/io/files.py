@@ -11,7 +11,6 @@ import pandas as pd
 import yaml
 
 from cge.errors import DataError
-from cge.io.outdir import atomic_folder  # noqa: F401 - the shared writer, re-exported for its users
 
 
 def file_digest(path: str | Path) -> dict:

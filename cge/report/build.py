@@ -7,8 +7,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from cge.io.files import atomic_folder
-from cge.io.outdir import check_target
+from cge.io.outdir import atomic_folder, check_target
 from cge.report import figures as fg
 from cge.report import tables as tb
 from cge.report.data import Results, load_results

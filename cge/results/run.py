@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cge.bca.design import ResolvedDesign
-from cge.bca.model import BCAModel, resolve_design
+from cge.bca.design import ResolvedDesign, resolve_design
+from cge.bca.model import BCAModel
 from cge.data.benchmark import Benchmark
 from cge.errors import ScenarioError
 from cge.results.decomposition import (
@@ -25,7 +25,6 @@ from cge.results.decomposition import (
     path_decomposition,
     snapshot,
 )
-from cge.results.schema import TABLES  # noqa: F401 - the public tables, defined by the results contract
 from cge.results.tables import collect, fairness_tables
 from cge.scenarios.options import solver_default
 from cge.scenarios.spec import Scenario, resolve_regions

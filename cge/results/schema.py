@@ -1,7 +1,7 @@
 """The results contract: every public result table, its columns, their units and meaning.
 
 One schema shared by :func:`cge.results.tables.collect` (its tables match it exactly, see
-``tests/test_results_contract.py``), :data:`cge.results.run.TABLES`, the output writer (CSV, Parquet, the
+``tests/test_results_contract.py``), :data:`cge.results.schema.TABLES`, the output writer (CSV, Parquet, the
 Excel ``units`` sheet, ``run.yaml``) and the report's reader (:mod:`cge.report.data`), so a column
 is named, described and given a unit once.
 
@@ -221,7 +221,7 @@ CONTRACT: tuple[Table, ...] = (
         ("ev_least_developed_pct", "EV of least-developed regions in % of their consumption, where tagged"),
         ("cbdr_rank", "designs ranked by the burden on developing regions (1 = lightest)", COUNT))),
 )
-#: every public table, in the order written (``cge.results.run.TABLES``)
+#: every public table, in the order written (``cge.results.schema.TABLES``)
 TABLES: tuple[str, ...] = tuple(t.name for t in CONTRACT)
 BY_NAME = {t.name: t for t in CONTRACT}
 #: the table of undefined ratios (kept per scenario, written to run.yaml, not a file)

@@ -37,19 +37,12 @@ from pyomo.environ import value
 from cge.bca.model import BCAModel
 from cge.core import query
 from cge.core.evaluate import flow_evaluator
-from cge.results.measures import (  # noqa: F401 - re-exported, see CHANGELOG.md
-    ABATEMENT_NOISE,
-    WELFARE_NOISE,
-    burden_share,
+from cge.results.measures import (
     carbon_price_usd_per_t,
-    eite_output_change,
     ev_bn_usd,
     headline_rows,
-    leakage_rate,
     pct_change,
-    share_pct,
     summary_row,
-    weighted_mean,
 )
 from cge.results.schema import BY_NAME, UNDEFINED
 

@@ -2,7 +2,7 @@
 
 Each :class:`Option` states a dotted name, its kind (which fixes how a value is validated), the
 default, the allowed choices or numeric range, a one-line doc and whether it is *structural*
-(it enters :class:`cge.bca.model.Structure`: a scenario that changes it needs a newly compiled
+(it enters :class:`cge.bca.design.Structure`: a scenario that changes it needs a newly compiled
 model) or *parametric* (a re-solve of the compiled model with new parameter values). From this
 table come the dataclass defaults and the validation of :mod:`cge.scenarios.spec`, the structural
 field list of ``structure_of``, the fields a sweep may vary and its solver block
@@ -41,7 +41,7 @@ class Option:
     high: float | None = None
     optional: bool = False             # null is a value (the default)
     required: bool = False             # no default: must be given
-    #: the :class:`cge.bca.model.Structure` field this option feeds (None: parametric)
+    #: the :class:`cge.bca.design.Structure` field this option feeds (None: parametric)
     structure: str | None = None
     #: a sweep may vary it (``grid:`` / ``designs:``); solver options: it belongs in ``solver:``
     sweep: bool = True

@@ -76,7 +76,7 @@ def is_equality(c) -> bool:
 def row_residual(c, evaluate=value) -> float:
     """Signed residual (body - bound) of an equality row; for an inequality row,
     the bound violation (0 when satisfied). NaN if the body cannot be evaluated.
-    ``evaluate`` may be a :class:`cge.core.evaluate.PointEvaluator`, which evaluates each
+    ``evaluate`` may be a :class:`cge.expr.evaluate.PointEvaluator`, which evaluates each
     named subexpression once for all rows (same arithmetic, linear instead of quadratic time)."""
     try:
         body = evaluate(c.body)

@@ -378,7 +378,7 @@ def point_id(sc: Scenario, coalition: tuple[str, ...], fingerprint: str, solver:
 
 def _check_against(b, sc: Scenario, where: str) -> tuple[str, ...]:
     """Dataset-dependent checks of one scenario (what :class:`BCAModel` would reject later)."""
-    from cge.bca.model import resolve_design
+    from cge.bca.design import resolve_design
 
     try:
         return resolve_design(b, sc, require_coalition=True).structure.coalition
