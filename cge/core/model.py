@@ -41,6 +41,7 @@ from cge.core import ces
 from cge.core.blocks import TOP, AdValorem, Deferred, Demand, Input, Nest, PerUnit, Production
 from cge.errors import CGEError
 from cge.expr.evaluate import PointEvaluator
+from cge.expr.interface import hints_of
 from cge.runtime.gc_pause import gc_paused
 
 KINDS = ("sector", "commodity", "consumer", "auxiliary")
@@ -407,7 +408,7 @@ class EquilibriumModel:
         with gc_paused():
             self._compile(first=True)
         self.built = True
-        self.pyomo._cge_before_solve = self.before_solve
+        hints_of(self.pyomo, create=True).before_solve = self.before_solve
         return self.pyomo
 
     def rebuild(self) -> None:
@@ -521,7 +522,6 @@ class EquilibriumModel:
         result tables) evaluates them together, unless a term depends on an income itself (then
         the incomes are set one after the other, as each needs the ones before)."""
         from cge.core.evaluate import build_flow_tape
-        from cge.expr.tape import attach_base_tape
 
         consumers = [v for name, kind in self.kind.items() if kind == "consumer"
                      for v in self.pyomo.component(name).values()]
@@ -537,7 +537,7 @@ class EquilibriumModel:
                 v.set_value(sum(evaluate(t) for t in ts))
             return
         self.flow_tape = tape
-        attach_base_tape(self.pyomo, tape[0])  # the solver's compile adds the rows to it
+        hints_of(self.pyomo, create=True).base_tape = tape[0]  # the solver's compile adds the rows to it
         values = tape[0].evaluate()[len(tape[1]):].tolist()
         start = 0
         for v, ts in zip(consumers, terms):
@@ -607,7 +607,7 @@ class EquilibriumModel:
 
     # ----- checks before every solve --------------------------------------------------------
     def before_solve(self) -> bool:
-        """Called by every solve route (through the Pyomo model): pair conditions with the
+        """Called by every solve route (the model's :class:`~cge.expr.interface.SolverHints`): pair conditions with the
         variables fixed now, and recompile in place when a mutable elasticity has crossed a CES
         regime since the last build. Returns True when the model was recompiled."""
         self._check_mutable_quantities()

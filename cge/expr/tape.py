@@ -51,24 +51,6 @@ _BINARY_FN = {KIND_PRODUCT: np.multiply, KIND_DIVISION: np.divide, KIND_POW: np.
 _REDUCE_FN = {KIND_SUM: np.add, KIND_MAX: np.maximum, KIND_MIN: np.minimum}
 
 
-_BASE_ATTR = "_cge_base_tape"
-
-
-def attach_base_tape(model, tape) -> None:
-    """Offer an extendable tape that holds many of ``model``'s nodes (e.g. the flows of a
-    :class:`cge.core.model.EquilibriumModel`) to the next compile of ``model``'s rows, which
-    then walks only the nodes it does not hold."""
-    object.__setattr__(model, _BASE_ATTR, tape)
-
-
-def take_base_tape(model):
-    """The tape :func:`attach_base_tape` offered (once; later compiles walk the rows afresh)."""
-    tape = getattr(model, _BASE_ATTR, None)
-    if tape is not None:
-        object.__setattr__(model, _BASE_ATTR, None)
-    return tape
-
-
 class Tape:
     """``Tape(exprs).evaluate()`` -> numpy array of the expressions' current values.
 
@@ -264,7 +246,8 @@ class Tape:
         self.leaves = [x for x in self._inputs if not isinstance(x, float)]
         self._base = np.array([x if isinstance(x, float) else np.nan for x in self._inputs], dtype=float)
         refs = np.array(refs, dtype=np.int64)
-        self._out = np.where(refs >= 0, n_in + rank[np.maximum(refs, 0)], -refs - 1)
+        ranked = rank[np.maximum(refs, 0)] if len(rank) else np.zeros(len(refs), dtype=np.int64)  # no operation
+        self._out = np.where(refs >= 0, n_in + ranked, -refs - 1)
         self._named_slot = np.zeros(n_in + n_op, dtype=bool)
         if self._named_ops:
             self._named_slot[n_in + rank[np.fromiter(self._named_ops, dtype=np.int64)]] = True

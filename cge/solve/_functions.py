@@ -40,7 +40,7 @@ class TapeFunctions:
 
     def __init__(self, rows, base=None):
         """``base``: an extendable tape that already holds many of the rows' nodes (the model's
-        flows, :func:`cge.expr.tape.attach_base_tape`); the rows are added to it."""
+        flows, :class:`cge.expr.interface.SolverHints`); the rows are added to it."""
         from cge.expr.tape import Tape
 
         from ._tape_jacobian import TapeJacobian

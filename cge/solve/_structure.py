@@ -13,6 +13,7 @@ from pyomo.core.expr.visitor import identify_variables
 from pyomo.environ import value
 
 from cge.expr.evaluate import PointEvaluator
+from cge.expr.interface import hints_of
 
 from ..errors import CGEError
 
@@ -43,11 +44,12 @@ def _index_label(c):
 def active_rows(model) -> Rows:
     """All active constraints; raises if any of them is not an equality.
 
-    A model built by :class:`cge.core.model.EquilibriumModel` first runs its pre-solve hook
+    A model with :class:`~cge.expr.interface.SolverHints` (an :class:`cge.core.model.EquilibriumModel`)
+    first runs its ``before_solve``
     (pair conditions with the variables fixed now; recompile after a CES regime change)."""
-    hook = getattr(model, "_cge_before_solve", None)
-    if hook is not None:
-        hook()
+    hints = hints_of(model)
+    if hints is not None and hints.before_solve is not None:
+        hints.before_solve()
     cons = list(model.component_data_objects(Constraint, active=True, descend_into=True))
     blocks = [c.parent_component().name for c in cons]
     bad = [c for c in cons if not is_equality(c)]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cge.expr.tape import take_base_tape
+from cge.expr.interface import hints_of
 from cge.runtime.gc_pause import gc_paused
 
 from ..errors import CGEError
@@ -85,6 +85,11 @@ class SolveError(CGEError, RuntimeError):
     def __init__(self, message: str, result: SolveResult | None = None):
         super().__init__(message)
         self.result = result
+
+
+def _base_tape(model):
+    hints = hints_of(model)
+    return None if hints is None else hints.take_base_tape()
 
 
 def _timings(**kw) -> dict:
@@ -169,7 +174,7 @@ class CasadiSystem:
         and set up the Newton step's linear solver; returns the walk / setup times."""
         rows = rows if rows is not None else active_rows(self.model)
         with gc_paused():
-            funcs = make_functions(rows, self.builder, base=take_base_tape(self.model))
+            funcs = make_functions(rows, self.builder, base=_base_tape(self.model))
         check_square(rows, funcs.unknowns)
         self._funcs = funcs
         self.rows, self.unknowns, self.params = rows, funcs.unknowns, funcs.params
