@@ -51,3 +51,31 @@ def test_gc_paused_switches_the_collector_back_on_also_after_an_error():
         assert not gc.isenabled()        # the outer pause still holds
         raise RuntimeError("boom")
     assert gc.isenabled()
+
+
+CACHE_OF_THREE = """
+import gc
+from cge.runtime.gc_pause import freeze_while_alive
+
+class Owner:  # stands for a model: anything with a finaliser
+    pass
+
+cache = [Owner() for _ in range(3)]
+for owner in cache:
+    freeze_while_alive(owner)
+del owner
+cache.pop(0)                             # the LRU cache drops its oldest model
+print(gc.get_freeze_count() > 0)         # the others stay out of the collections
+cache.clear()
+print(gc.get_freeze_count() == 0)        # the last one freed unfreezes
+"""
+
+
+def test_freeing_one_of_several_cached_models_keeps_the_others_frozen():
+    """The sweep worker keeps up to MAX_MODELS models: freeing the oldest must not unfreeze the rest
+    (a fresh process, so that no other model of the test session is frozen)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", CACHE_OF_THREE], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]

@@ -34,10 +34,25 @@ def gc_paused():
             gc.enable()
 
 
+#: owners alive whose objects were frozen (``gc.freeze`` is process-wide: one count for all)
+_frozen_owners = 0
+
+
 def freeze_while_alive(owner) -> None:
     """Leave every object alive now (a model just built) out of later collections
-    (``gc.freeze``) until ``owner`` is freed, then ``gc.unfreeze``: the objects, and any cyclic
-    garbage among them, are collected as usual again. ``owner`` must not sit in a reference
-    cycle itself (its finaliser would then wait for a collection that never walks it)."""
+    (``gc.freeze``) until ``owner`` is freed. Counted per owner: ``gc.unfreeze`` runs when the
+    last frozen owner is freed (the sweep worker caches several models; freeing the oldest
+    must not hand the others back to the collector). The objects, and any cyclic garbage among
+    them, are then collected as usual again. ``owner`` must not sit in a reference cycle itself
+    (its finaliser would then wait for a collection that never walks it)."""
+    global _frozen_owners
     gc.freeze()
-    weakref.finalize(owner, gc.unfreeze)
+    _frozen_owners += 1
+    weakref.finalize(owner, _release)
+
+
+def _release() -> None:
+    global _frozen_owners
+    _frozen_owners -= 1
+    if _frozen_owners == 0:
+        gc.unfreeze()
