@@ -9,6 +9,9 @@ from pathlib import Path
 
 
 def main(argv=None) -> int:
+    from cge.runtime.pyomo_compat import defer_pyomo_scipy_finaliser
+
+    defer_pyomo_scipy_finaliser()  # before anything imports scipy (cge/runtime/pyomo_compat.py)
     from calibration.build import DEFAULT_OUT, DEFAULT_SHARED
 
     p = argparse.ArgumentParser(prog="python -m calibration", description=__doc__)

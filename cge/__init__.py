@@ -15,11 +15,7 @@ first use, so ``import cge`` and ``cge --help`` stay fast)::
 
 from importlib import import_module
 
-from cge.runtime.pyomo_compat import defer_pyomo_scipy_finaliser
-
 __version__ = "0.1.0"
-
-defer_pyomo_scipy_finaliser()  # before any module of the package imports scipy (see cge/runtime/pyomo_compat.py)
 
 #: public name -> the module that defines it, grouped by stage
 API = {

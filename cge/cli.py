@@ -21,6 +21,7 @@ from pathlib import Path
 
 from cge.data.datasets import default_dataset_path, load_benchmark, read_dataset
 from cge.errors import CGEError, run_guarded
+from cge.runtime.pyomo_compat import defer_pyomo_scipy_finaliser
 from cge.scenarios.options import OPTIONS
 
 #: steps of the welfare-decomposition path in `cge compare` (see cge.results.decomposition)
@@ -313,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    defer_pyomo_scipy_finaliser()  # before any command imports scipy (cge/runtime/pyomo_compat.py)
     args = build_parser().parse_args(argv)
     return run_guarded(args.func, args, getattr(args, "debug", False))
 

@@ -149,6 +149,9 @@ def solve_point(entry: _Entry, sc: Scenario, solver: dict, design=None) -> dict:
 def solve_batch(benchmark, fingerprint: str, items: list[tuple[str, Scenario]], solver: dict,
                 route: str = "auto") -> list[dict]:
     """Solve ``(point_id, scenario)`` items; every point returns a record, failures included."""
+    from cge.runtime.pyomo_compat import defer_pyomo_scipy_finaliser
+
+    defer_pyomo_scipy_finaliser()  # a worker process is an entry point (cge/runtime/pyomo_compat.py)
     from cge.bca.design import resolve_design
     from cge.solve import SolveError
 
