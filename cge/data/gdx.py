@@ -26,6 +26,10 @@ from cge.errors import DataError
 
 GMS_DT_SET, GMS_DT_PAR = 0, 1
 GMS_VAL_MAX = 5
+#: the GDX library whose C signatures :func:`_library` declares (checked with polars-gdx 0.6.0, whose
+#: library reports "GDX Library C++ V7 ..."); another one is refused at load, before any call that a
+#: changed signature could turn into a crash of the interpreter
+CHECKED_LIBRARY = "GDX Library C++ V7"
 INSTALL_HINT = 'reading and writing GDX files needs the optional extra: pip install -e ".[gtap]" (polars-gdx)'
 
 
@@ -91,11 +95,49 @@ def _library():
         "c__gdxerrorcount": ([vp], ip),
         "c__gdxgetlasterror": ([vp], ip),
         "c__gdxerrorstr": ([vp, ip, cp], ip),
+        "c__gdxgetdllversion": ([vp, cp], ip),
     }
     for name, (args, res) in sigs.items():
-        fn = getattr(lib, name)
+        fn = getattr(lib, name, None)
+        if fn is None:
+            raise DataError(f"writing GDX: the GDX library {candidates[0].name} has no function {name}; "
+                            f"{_checked_hint()}")
         fn.argtypes, fn.restype = args, res
+    check_library_version(_reported_version(lib))
     return lib
+
+
+def _checked_hint() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("polars-gdx")
+    except PackageNotFoundError:  # pragma: no cover - found above
+        installed = "?"
+    return (f"polars-gdx {installed} is installed; this package was checked with polars-gdx 0.6 "
+            "(pip install 'polars-gdx>=0.6,<0.7')")
+
+
+def _reported_version(lib) -> str:
+    """The version text of the loaded GDX library (``gdxcreate``, ``gdxGetDLLVersion`` and ``gdxfree``
+    keep their signatures across GDX versions, so they are safe to call before the check)."""
+    h = ctypes.c_void_p()
+    msg = ctypes.create_string_buffer(256)
+    if not lib.gdxcreate(ctypes.byref(h), msg, 256):
+        raise DataError(f"writing GDX: cannot start the GDX library ({msg.value.decode(errors='replace')})")
+    try:
+        text = ctypes.create_string_buffer(256)
+        lib.c__gdxgetdllversion(h, text)
+        return text.value.decode(errors="replace")
+    finally:
+        lib.gdxfree(ctypes.byref(h))
+
+
+def check_library_version(reported: str) -> None:
+    """Refuse a GDX library other than :data:`CHECKED_LIBRARY` (its C signatures may differ)."""
+    if not reported.startswith(CHECKED_LIBRARY + " ") and reported != CHECKED_LIBRARY:
+        raise DataError(f"writing GDX: the GDX library reports {reported!r}, not {CHECKED_LIBRARY!r} whose C "
+                        f"signatures this package declares; {_checked_hint()}")
 
 
 def write_gdx(path: str | Path, symbols: list[tuple], producer: str = "cge-bca") -> Path:
