@@ -78,22 +78,24 @@ def cmd_compare(args) -> int:
         title = f"Headline results{' (SYNTHETIC DATA)' if synthetic else ''}: {b.name}"
         print(f"\n{title}\n{'=' * len(title)}")
         print(head.to_string(index=False))
-    _print_phase_in_path(out)
+    _print_phase_in_path(comp)
     print(f"\nwrote {out}/ (CSV, Parquet, headline.md/.tex, results.xlsx, run.yaml) "
           f"in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
-def _print_phase_in_path(out: Path) -> None:
-    """The CBAM phase-in path, when the scenarios carry phase-in years."""
+def _print_phase_in_path(comp) -> None:
+    """The CBAM phase-in path, when the scenarios carry phase-in years (from the comparison in hand)."""
     import pandas as pd
 
-    path = Path(out) / "phase_in_path.csv"
-    if path.exists():
-        df = pd.read_csv(path).drop(columns=["cbam_obligation_share"])
+    from cge.results.write import PHASE_IN_PATH_FILE
+
+    found = comp.phase_in()
+    if found is not None:
+        df = found[0].drop(columns=["cbam_obligation_share"])
         with pd.option_context("display.width", 250, "display.max_columns", 50,
                                "display.float_format", "{:.3f}".format):
-            print(f"\nEU CBAM phase-in path (also {path.name}, phase_in_exporters.csv)")
+            print(f"\nEU CBAM phase-in path (also {PHASE_IN_PATH_FILE}, phase_in_exporters.csv)")
             print(df.to_string(index=False))
 
 

@@ -9,7 +9,7 @@ compiled model. :func:`cge.results.run.run_scenarios` resolves each scenario onc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cge.bca.formulas import rent_share, resource_sigma
 from cge.core import ces
@@ -46,6 +46,9 @@ class ResolvedDesign:
     obr_coverage: frozenset
     #: sectors whose indirect (electricity) emissions count (basis direct+electricity)
     indirect: frozenset = frozenset()
+    #: the scenario's elasticities on this benchmark (defaults, dataset values, overrides), resolved
+    #: once with the design; not part of its identity (the regimes are, in ``structure``)
+    elasticities: Elasticities | None = field(default=None, compare=False, hash=False)
 
 
 def elasticity_regimes(b: Benchmark, el: Elasticities) -> tuple:
@@ -58,9 +61,10 @@ def elasticity_regimes(b: Benchmark, el: Elasticities) -> tuple:
     return tuple(sorted(out))
 
 
-def structure_of(b: Benchmark, sc: Scenario) -> Structure:
+def structure_of(b: Benchmark, sc: Scenario, el: Elasticities | None = None) -> Structure:
     """The model structure a scenario asks for on ``b``: its structural options
-    (:func:`cge.scenarios.options.structural_fields`) resolved against the dataset's codes."""
+    (:func:`cge.scenarios.options.structural_fields`) resolved against the dataset's codes;
+    ``el``: the scenario's elasticities when the caller has resolved them already."""
     coalition = resolve_regions(sc.coalition, b.regions, b.tags.region_groups, "coalition")
     for r in sc.foreign_carbon_prices:
         if r not in b.regions:
@@ -74,7 +78,7 @@ def structure_of(b: Benchmark, sc: Scenario) -> Structure:
         "coalition": coalition,
         "instrument": sc.policy.instrument,
         "foreign_priced": tuple(r for r in b.regions if r in sc.foreign_carbon_prices),
-        "elasticities": elasticity_regimes(b, for_benchmark(b, sc.elasticities)),
+        "elasticities": elasticity_regimes(b, for_benchmark(b, sc.elasticities) if el is None else el),
         "numeraire": sc.numeraire,
         "imports_in_cap": sc.bca.import_charge and sc.bca.instrument == "allowances",
     }
@@ -104,7 +108,8 @@ def resolve_design(b: Benchmark, sc: Scenario, require_coalition: bool = False) 
     that a scenario can be validated before any model is built; raises :class:`ScenarioError`.
     ``require_coalition`` (scenario files, sweeps): a policy that applies to no region is an error
     unless the scenario says ``policy.instrument: none`` (the Python default builds the benchmark)."""
-    st = structure_of(b, sc)
+    el = for_benchmark(b, sc.elasticities)
+    st = structure_of(b, sc, el)
     if require_coalition and not st.coalition and sc.policy.instrument != "none":
         given = f"{list(sc.coalition)} names no region" if sc.coalition else "is missing or empty"
         raise ScenarioError(f"coalition: {given}, so the {sc.policy.instrument} policy would apply to nobody "
@@ -126,4 +131,4 @@ def resolve_design(b: Benchmark, sc: Scenario, require_coalition: bool = False) 
     return ResolvedDesign(st, sector_coverage(b, bca.coverage, "bca.coverage"), frozenset(exempt),
                           frozenset(implementers),
                           sector_coverage(b, sc.output_based_rebates.coverage, "output_based_rebates.coverage"),
-                          indirect)
+                          indirect, el)

@@ -75,7 +75,8 @@ class BCAModel:
         self.b = b = benchmark
         design = resolve_design(b, scenario) if design is None else design
         self.structure = design.structure
-        self.el: Elasticities = for_benchmark(b, scenario.elasticities)
+        self.el: Elasticities = (for_benchmark(b, scenario.elasticities) if design.elasticities is None
+                                 else design.elasticities)
         self.R, self.J, self.F = b.regions, b.sectors, b.factors
         self.coalition = self.structure.coalition
         self.priced = tuple(r for r in self.R if r in self.coalition or r in self.structure.foreign_priced)
@@ -182,7 +183,7 @@ class BCAModel:
             raise ScenarioError(f"scenario {sc.name!r} changes the model structure ({st} vs {self.structure}); "
                                 "build a new BCAModel for it")
         self.scenario = sc
-        self.el = for_benchmark(self.b, sc.elasticities)
+        self.el = for_benchmark(self.b, sc.elasticities) if design.elasticities is None else design.elasticities
         for (p, sector), par in self.elasticity.items():
             par.value = self.el(p, sector)
         self.cut.value = sc.policy.cut if sc.policy.instrument != "tax" else 0.0

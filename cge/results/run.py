@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -55,6 +56,8 @@ class ScenarioResult:
     scenario: Scenario
     tables: dict[str, pd.DataFrame]
     solve: SolveResult
+    #: the scenario resolved against the benchmark (coalition, coverage, elasticities), once
+    design: ResolvedDesign | None = None
 
 
 @dataclass
@@ -69,18 +72,31 @@ class Comparison:
     #: the solver settings every scenario was solved with (route, tol, check_tol, max_iter, compile options)
     solver: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        names = list(self.results[0].tables) if self.results else []
+        #: every result table for all scenarios, stacked once (read-only: :meth:`table` hands out copies)
+        self.tables = MappingProxyType({name: self._stack(name) for name in names})
+        self._headline: pd.DataFrame | None = None
+        self._phase_in: tuple | None = None
+
     @property
     def scenarios(self) -> list[str]:
         return [r.scenario.name for r in self.results]
 
-    def table(self, name: str) -> pd.DataFrame:
-        """One result table for all scenarios, stacked, with a leading ``scenario`` column."""
+    def _stack(self, name: str) -> pd.DataFrame:
         frames = []
         for r in self.results:
             df = r.tables[name].copy()
             df.insert(0, "scenario", r.scenario.name)
             frames.append(df)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One result table for all scenarios, stacked, with a leading ``scenario`` column (a
+        shallow copy of the one stacked table: adding or renaming columns leaves it as it is)."""
+        if not self.results:
+            return pd.DataFrame()
+        return self.tables[name].copy(deep=False)
 
     def undefined(self) -> pd.DataFrame:
         """``scenario, measure, reason`` of every ratio left undefined (see :mod:`cge.results.tables`)."""
@@ -92,7 +108,24 @@ class Comparison:
 
     def headline(self) -> pd.DataFrame:
         """EV % by region, leakage rate, carbon price and EITE output, scenarios side by side; an
-        undefined ratio reads "undefined (<reason>)"."""
+        undefined ratio reads "undefined (<reason>)". Computed once (a copy is returned)."""
+        if self._headline is None:
+            self._headline = self._make_headline()
+        return self._headline.copy()
+
+    def phase_in(self) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """The EU CBAM phase-in path and the exporters' EV by year (:mod:`cge.results.phase_in`),
+        or ``None`` when no scenario carries a phase-in year. Computed once (copies are returned)."""
+        if self._phase_in is None:
+            from cge.results.phase_in import exporters_table, path_table
+
+            scenarios = {r.scenario.name: r.scenario.to_dict() for r in self.results}
+            path = path_table(self.table("summary"), self.table("regions"), scenarios)
+            self._phase_in = ((None,) if path.empty else
+                              (path, exporters_table(self.table("regions"), self.table("bca_flows"), scenarios)))
+        return None if self._phase_in[0] is None else (self._phase_in[0].copy(), self._phase_in[1].copy())
+
+    def _make_headline(self) -> pd.DataFrame:
         rows: dict[str, dict[str, object]] = {}
         for r in self.results:
             name = r.scenario.name
@@ -130,12 +163,14 @@ def without_border_measure(sc: Scenario) -> bool:
     return not (sc.bca.active or sc.output_based_rebates.enabled or sc.phase_in.active)
 
 
-def policy_of(sc: Scenario, benchmark: Benchmark | None = None) -> tuple:
-    """What a design and its reference share: the coalition (its regions, when ``benchmark`` is
-    given), the policy (instrument, cut, tax), the foreign carbon prices, the numeraire and the
-    elasticity overrides."""
+def policy_of(sc: Scenario, benchmark: Benchmark | None = None, design: ResolvedDesign | None = None) -> tuple:
+    """What a design and its reference share: the coalition (its regions: from ``design`` when
+    given, else resolved on ``benchmark`` when given), the policy (instrument, cut, tax), the
+    foreign carbon prices, the numeraire and the elasticity overrides."""
     coalition = tuple(sorted(set(sc.coalition)))
-    if benchmark is not None:
+    if design is not None:
+        coalition = design.structure.coalition
+    elif benchmark is not None:
         try:
             coalition = resolve_regions(sc.coalition, benchmark.regions, benchmark.tags.region_groups, "coalition")
         except ScenarioError:
@@ -144,8 +179,8 @@ def policy_of(sc: Scenario, benchmark: Benchmark | None = None) -> tuple:
     return coalition, sc.policy, fcp, sc.numeraire, json.dumps(sc.elasticities, sort_keys=True)
 
 
-def reference_scenarios(scenarios: list[Scenario], benchmark: Benchmark | None = None
-                        ) -> dict[str, tuple[str | None, str]]:
+def reference_scenarios(scenarios: list[Scenario], benchmark: Benchmark | None = None,
+                        designs: dict[str, ResolvedDesign] | None = None) -> dict[str, tuple[str | None, str]]:
     """Each scenario's reference, ``name -> (reference or None, reason when None)``.
 
     The reference of a design is a scenario with the same :func:`policy_of` (coalition, policy,
@@ -156,7 +191,7 @@ def reference_scenarios(scenarios: list[Scenario], benchmark: Benchmark | None =
     of one policy are a :class:`ScenarioError`."""
     groups: dict[tuple, list[Scenario]] = {}
     for sc in scenarios:
-        groups.setdefault(policy_of(sc, benchmark), []).append(sc)
+        groups.setdefault(policy_of(sc, benchmark, (designs or {}).get(sc.name)), []).append(sc)
     out: dict[str, tuple[str | None, str]] = {}
     for members in groups.values():
         flagged = [sc.name for sc in members if sc.reference]
@@ -216,14 +251,18 @@ def run_scenarios(
     fairness tables of :func:`cge.results.tables.fairness_tables`."""
     if decomposition_steps < 1:
         raise ValueError(f"decomposition_steps must be at least 1, got {decomposition_steps}")
-    refs = reference_scenarios(scenarios, benchmark)  # before any solve: a bad flag costs nothing
-    timings: dict = {"build_s": 0.0, "compile_s": 0.0, "solve_s": 0.0}
+    # each scenario resolved once (coalition, coverage, elasticities), before any solve
+    designs = {sc.name: (designs or {}).get(sc.name) or resolve_design(benchmark, sc) for sc in scenarios}
+    refs = reference_scenarios(scenarios, benchmark, designs)  # before any solve: a bad flag costs nothing
+    solver = dict(tol=tol, max_iter=max_iter, check_tol=check_tol)
+    timings: dict = {"build_s": 0.0, "compile_s": 0.0, "solve_s": 0.0, "decomposition_s": 0.0}
     models: dict = {}
-    results = []
+    solved: dict[str, tuple] = {}      # name -> (solve result, collected tables)
     states: dict = {}
+    decompositions: dict[str, list[pd.DataFrame]] = {}
     bench_point = None
     for sc in scenarios:
-        design = (designs or {}).get(sc.name) or resolve_design(benchmark, sc)  # once per scenario
+        design = designs[sc.name]
         key = design.structure
         if key not in models:
             t0 = time.perf_counter()
@@ -240,53 +279,77 @@ def run_scenarios(
         bm, compiled = models[key]
         t0 = time.perf_counter()
         try:
-            res, _ = solve_warm_then_cold(bm, compiled, warm=True, tol=tol, max_iter=max_iter, check_tol=check_tol)
+            res, _ = solve_warm_then_cold(bm, compiled, warm=True, **solver)
         except SolveError as exc:
             raise SolveError(f"scenario {sc.name!r} did not solve.\n{exc}", getattr(exc, "result", None)) from None
         timings["solve_s"] += time.perf_counter() - t0
-        results.append(ScenarioResult(sc, collect(bm), res))
+        solved[sc.name] = (res, collect(bm))
         states[sc.name] = (key, capture(bm))
+        t0 = time.perf_counter()   # the decomposition, in the same loop (it leaves the model where it is)
+        decompositions[sc.name] = _decomposition(sc.name, benchmark, states, models, bench_point, refs,
+                                                 decomposition_steps, solver)
+        timings["decomposition_s"] += time.perf_counter() - t0
         if progress:
             progress(sc, res)
     t0 = time.perf_counter()
-    _add_decomposition(benchmark, results, states, models, bench_point, refs,
-                       decomposition_steps, dict(tol=tol, max_iter=max_iter, check_tol=check_tol))
-    timings["decomposition_s"] = time.perf_counter() - t0
-    solver = {"route": route, "tol": tol, "check_tol": check_tol, "max_iter": max_iter,
-              "decomposition_steps": decomposition_steps, "linear_solver": solver_default("linear_solver"),
-              **(compile_options or {})}
+    for name, frames in decompositions.items():   # a reference listed after its design: solved only now
+        ref = refs[name][0]
+        if ref is not None and ref != name and len(frames) == 1:
+            frames.append(_versus(name, ref, benchmark, states, models, decomposition_steps, solver))
+    timings["decomposition_s"] += time.perf_counter() - t0
+    results = _results(benchmark, scenarios, designs, solved, decompositions, refs)
+    solver = {"route": route, **solver, "decomposition_steps": decomposition_steps,
+              "linear_solver": solver_default("linear_solver"), **(compile_options or {})}
     return Comparison(benchmark, results, timings, refs, solver)
 
 
-def _add_decomposition(benchmark, results, states, models, bench_point, refs, steps, solver) -> None:
-    """Add the ``decomposition`` and fairness tables to every result (see :func:`run_scenarios`);
-    ``refs`` from :func:`reference_scenarios`. A scenario without a reference gets no rows
-    relative to one, NaN changes vs REF and the reason in its ``undefined`` table."""
-    for r in results:
-        name = r.scenario.name
-        key, state = states[name]
-        bm, compiled = models[key]
+def _solve_again(bm, compiled, solver):
+    def solve():
+        solve_warm_then_cold(bm, compiled, warm=True, **solver)
 
-        def solve(bm=bm, compiled=compiled):
-            solve_warm_then_cold(bm, compiled, warm=True, **solver)
+    return solve
 
-        parts, n = path_decomposition(bm, solve, benchmark_state(bm, state, bench_point), state, steps)
-        frames = [decomposition_frame(parts, benchmark, "benchmark", n)]
-        ref, why = refs[name]
-        if ref is not None and ref != name:
-            ref_key, ref_state = states[ref]
-            if ref_key == key:
-                parts, n = path_decomposition(bm, solve, ref_state, state, steps)
-            else:  # different model structures: no common parameter path, the two-point identity
-                parts, n = decompose(ref_state.point, state.point, benchmark.tags), 1
-            frames.append(decomposition_frame(parts, benchmark, ref, n))
-        r.tables["decomposition"] = pd.concat(frames, ignore_index=True)
+
+def _decomposition(name, benchmark, states, models, bench_point, refs, steps, solver) -> list[pd.DataFrame]:
+    """The ``decomposition`` rows of a scenario just solved: relative to the benchmark, and to its
+    reference when that is solved already (:func:`run_scenarios` adds the others after the loop)."""
+    key, state = states[name]
+    bm, compiled = models[key]
+    parts, n = path_decomposition(bm, _solve_again(bm, compiled, solver), benchmark_state(bm, state, bench_point),
+                                  state, steps)
+    frames = [decomposition_frame(parts, benchmark, "benchmark", n)]
+    ref = refs[name][0]
+    if ref is not None and ref != name and ref in states:
+        frames.append(_versus(name, ref, benchmark, states, models, steps, solver))
+    return frames
+
+
+def _versus(name, ref, benchmark, states, models, steps, solver) -> pd.DataFrame:
+    """The decomposition of scenario ``name`` relative to its reference ``ref`` (both solved)."""
+    key, state = states[name]
+    ref_key, ref_state = states[ref]
+    bm, compiled = models[key]
+    if ref_key == key:
+        parts, n = path_decomposition(bm, _solve_again(bm, compiled, solver), ref_state, state, steps)
+    else:  # different model structures: no common parameter path, the two-point identity
+        parts, n = decompose(ref_state.point, state.point, benchmark.tags), 1
+    return decomposition_frame(parts, benchmark, ref, n)
+
+
+def _results(benchmark, scenarios, designs, solved, decompositions, refs) -> list[ScenarioResult]:
+    """Each scenario's tables, assembled once: those collected from its model, its decomposition,
+    the ratios left undefined without a reference, and the fairness tables (across scenarios)."""
+    tables = {}
+    for sc in scenarios:
+        own = dict(solved[sc.name][1])
+        own["decomposition"] = pd.concat(decompositions[sc.name], ignore_index=True)
+        ref, why = refs[sc.name]
         if ref is None:
             undefined = pd.DataFrame([(m, why) for m in VS_REF_MEASURES], columns=["measure", "reason"])
-            old = r.tables["undefined"]
-            r.tables["undefined"] = pd.concat([old, undefined], ignore_index=True) if len(old) else undefined
-    coalition = results[0].tables["regions"].query("coalition")["region"].tolist() if results else []
-    fair = fairness_tables(benchmark, coalition, {r.scenario.name: r.tables for r in results},
-                           {name: ref for name, (ref, _) in refs.items()})
-    for r in results:
-        r.tables.update(fair[r.scenario.name])
+            old = own["undefined"]
+            own["undefined"] = pd.concat([old, undefined], ignore_index=True) if len(old) else undefined
+        tables[sc.name] = own
+    coalition = tables[scenarios[0].name]["regions"].query("coalition")["region"].tolist() if scenarios else []
+    fair = fairness_tables(benchmark, coalition, tables, {name: ref for name, (ref, _) in refs.items()})
+    return [ScenarioResult(sc, {**tables[sc.name], **fair[sc.name]}, solved[sc.name][0], designs[sc.name])
+            for sc in scenarios]

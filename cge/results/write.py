@@ -39,6 +39,10 @@ FIXED_CLOSURE = {
 }
 
 
+#: the file the CBAM phase-in path is written to
+PHASE_IN_PATH_FILE = "phase_in_path.csv"
+
+
 def closure_record(c: Comparison) -> dict:
     """The closure the results depend on: :data:`FIXED_CLOSURE` and, per scenario, the numeraire,
     the carbon instrument, the coalition and the regions with a foreign carbon price."""
@@ -74,16 +78,14 @@ def headline_markdown(c: Comparison, digits: int = 2, head: pd.DataFrame | None 
 
 def elasticities_record(c: Comparison) -> dict:
     """The elasticities each scenario used: package defaults, then the dataset's own (e.g.
-    GTAP's esubdm / esubva), then the scenario's overrides."""
-    from cge.data.elasticities import for_benchmark
-
+    GTAP's esubdm / esubva), then the scenario's overrides, as resolved with its design."""
     b = c.benchmark
     out = {"order": "cge/defaults/elasticities.csv < dataset (elasticities.csv / GDX esubdm, esubva) "
                     "< scenario elasticities",
            "from_dataset": {p: dict(v) for p, v in b.elasticities.items()}}
     used: dict = {}
     for r in c.results:
-        table = for_benchmark(b, r.scenario.elasticities).table
+        table = r.design.elasticities.table
         key = "scenarios without overrides" if not r.scenario.elasticities else r.scenario.name
         used[key] = {p: {s: float(v) for s, v in by.items()} for p, by in table.items()}
     out["used"] = used
@@ -113,15 +115,12 @@ def decomposition_summary(c: Comparison) -> pd.DataFrame:
 
 def _write_phase_in_path(c: Comparison, folder: Path) -> None:
     """``phase_in_path.csv`` and ``phase_in_exporters.csv`` when scenarios carry a CBAM phase-in year."""
-    from cge.results.phase_in import exporters_table, path_table
-
-    scenarios = {r.scenario.name: r.scenario.to_dict() for r in c.results}
-    path = path_table(c.table("summary"), c.table("regions"), scenarios)
-    if path.empty:
+    found = c.phase_in()
+    if found is None:
         return
-    path.to_csv(folder / "phase_in_path.csv", index=False)
-    exporters_table(c.table("regions"), c.table("bca_flows"), scenarios).to_csv(
-        folder / "phase_in_exporters.csv", index=False)
+    path, exporters = found
+    path.to_csv(folder / PHASE_IN_PATH_FILE, index=False)
+    exporters.to_csv(folder / "phase_in_exporters.csv", index=False)
 
 
 def estimate_bytes(n_regions: int, n_sectors: int, n_scenarios: int) -> int:
