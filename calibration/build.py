@@ -33,6 +33,7 @@ from calibration.mrio import MRIO
 from calibration.readers import satellites as sat
 from calibration.readers.wiod2013 import read_wiod_wide
 from calibration.rebalance import clip_negative_final_demand, rebalance
+from calibration.sources import MAPPINGS
 from calibration.split import split_sector
 from calibration.value_added import factor_split
 from cge.data.benchmark import FINAL_AGENTS, Benchmark, Tags, validate, write_benchmark_files
@@ -40,7 +41,6 @@ from cge.errors import DataError
 from cge.io.outdir import atomic_folder
 
 REPO = Path(__file__).resolve().parent.parent
-MAPPINGS = Path(__file__).resolve().parent / "mappings"
 DEFAULT_SHARED = REPO.parent / "shared" / "data"
 DEFAULT_OUT = REPO / "data" / "wiod2011"
 DEFAULT_AGGREGATION = REPO / "examples" / "aggregations" / "default.yaml"

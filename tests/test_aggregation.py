@@ -54,9 +54,9 @@ def _two_by_two() -> dict:
 def jrc_totals():
     """JRC CO2 by WIOD source region and the world total (Mt), as the build reads them."""
     from calibration.aggregate import read_mapping
-    from calibration.build import MAPPINGS
     from calibration.readers import satellites as sat
     from calibration.readers.wiod2013 import read_wiod_wide
+    from calibration.sources import MAPPINGS
 
     wiod = read_wiod_wide(DEFAULT_SHARED / "wiod2013" / "wiot_2011_wide.csv.gz")
     E = sat.read_jrc_co2(DEFAULT_SHARED / "energy" / "jrc_wiod2016_co2_by_industry_2000_2016.csv.gz",

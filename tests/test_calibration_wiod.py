@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from calibration.build import DEFAULT_OUT, DEFAULT_SHARED, MAPPINGS, BuildConfig, build, run
+from calibration.build import DEFAULT_OUT, DEFAULT_SHARED, BuildConfig, build, run
+from calibration.sources import MAPPINGS
 from cge.data.benchmark import identity_gaps, is_close, read_benchmark
 from cge.errors import DataError
 

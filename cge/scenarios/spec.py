@@ -31,7 +31,6 @@ from cge.io.files import load_yaml
 from cge.scenarios.options import OPTIONS, SECTIONS, check_value, default, options_in, where
 
 INSTRUMENTS = OPTIONS["policy.instrument"].choices
-BASES = OPTIONS["bca.basis"].choices
 BENCHMARKS = OPTIONS["bca.benchmark"].choices
 OBR_BENCHMARKS = OPTIONS["output_based_rebates.benchmark"].choices
 REVENUE = OPTIONS["bca.revenue"].choices
