@@ -11,7 +11,9 @@ Pyomo model has none and is solved as it is):
 * ``base_tape``: an extendable :class:`cge.expr.tape.Tape` holding many of the model's nodes (its
   flows), which the next compile extends with the rows instead of walking them again (taken once);
 * ``partition``: ``part_of(index) -> key`` of every variable and row (e.g. its region; ``None``
-  = global), for the block-GMRES Newton step (:func:`cge.solve.declare_partition`).
+  = global), for the block-GMRES Newton step (:func:`cge.solve.declare_partition`);
+* ``after_solve(check_tol)``: run after a solve whose rows pass the residual check; a text
+  rejects the solution (e.g. an over-fixed model whose dropped conditions fail), ``None`` accepts it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class SolverHints:
     before_solve: Callable[[], Any] | None = None
     base_tape: Any = None
     partition: Callable[[Any], Any] | None = None
+    after_solve: Callable[[float], str | None] | None = None
 
     def take_base_tape(self):
         """The offered base tape, once (later compiles walk the rows afresh)."""
