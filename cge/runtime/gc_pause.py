@@ -36,23 +36,43 @@ def gc_paused():
 
 #: owners alive whose objects were frozen (``gc.freeze`` is process-wide: one count for all)
 _frozen_owners = 0
+#: an owner was freed while others live: its objects wait, frozen, for the next collection
+_freed_while_frozen = False
 
 
 def freeze_while_alive(owner) -> None:
     """Leave every object alive now (a model just built) out of later collections
-    (``gc.freeze``) until ``owner`` is freed. Counted per owner: ``gc.unfreeze`` runs when the
-    last frozen owner is freed (the sweep worker caches several models; freeing the oldest
-    must not hand the others back to the collector). The objects, and any cyclic garbage among
-    them, are then collected as usual again. ``owner`` must not sit in a reference cycle itself
-    (its finaliser would then wait for a collection that never walks it)."""
+    (``gc.freeze``) until ``owner`` is freed. Counted per owner: freeing one of several frozen
+    owners leaves the others frozen (the sweep worker caches several models and drops the
+    oldest); the freed one's objects are collected at the next :func:`freeze_while_alive` (the
+    next build) or :func:`collect_freed`, and when the last owner is freed everything is
+    collected as usual again. ``owner`` must not sit in a reference cycle itself (its finaliser
+    would then wait for a collection that never walks it)."""
     global _frozen_owners
+    if _freed_while_frozen:
+        collect_freed()
     gc.freeze()
     _frozen_owners += 1
     weakref.finalize(owner, _release)
 
 
 def _release() -> None:
-    global _frozen_owners
+    global _frozen_owners, _freed_while_frozen
     _frozen_owners -= 1
     if _frozen_owners == 0:
         gc.unfreeze()
+        _freed_while_frozen = False
+    else:
+        _freed_while_frozen = True
+
+
+def collect_freed() -> int:
+    """Collect the objects of models freed while other frozen models live (one full collection),
+    then freeze what is alive again. Returns the number of objects collected."""
+    global _freed_while_frozen
+    gc.unfreeze()
+    found = gc.collect()
+    _freed_while_frozen = False
+    if _frozen_owners:
+        gc.freeze()
+    return found

@@ -88,6 +88,7 @@ def _worker_name() -> str:
 def _model_for(benchmark, fingerprint: str, sc: Scenario, design, route: str):
     """The compiled model for ``design`` (the point's :func:`cge.bca.design.resolve_design`)."""
     from cge.bca.model import BCAModel
+    from cge.runtime.gc_pause import collect_freed
     from cge.solve import compile_system
 
     key = (fingerprint, design.structure)
@@ -97,8 +98,10 @@ def _model_for(benchmark, fingerprint: str, sc: Scenario, design, route: str):
         bm = BCAModel(benchmark, sc, design=design)
         entry = _Entry(bm, compile_system(bm.pyomo, route=route))
         _MODELS[key] = entry
-        while len(_MODELS) > MAX_MODELS:
-            _MODELS.popitem(last=False)
+        if len(_MODELS) > MAX_MODELS:
+            while len(_MODELS) > MAX_MODELS:
+                _MODELS.popitem(last=False)
+            collect_freed()  # the dropped models' objects; the cached ones stay frozen
         built = True
     _MODELS.move_to_end(key)
     return entry, built
