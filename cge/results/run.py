@@ -298,7 +298,8 @@ def run_scenarios(
             frames.append(_versus(name, ref, benchmark, states, models, decomposition_steps, solver))
     timings["decomposition_s"] += time.perf_counter() - t0
     results = _results(benchmark, scenarios, designs, solved, decompositions, refs)
-    solver = {"route": route, **solver, "decomposition_steps": decomposition_steps,
+    solver = {"route": route, "tol": tol, "check_tol": check_tol, "max_iter": max_iter,
+              "decomposition_steps": decomposition_steps,
               "linear_solver": solver_default("linear_solver"), **(compile_options or {})}
     return Comparison(benchmark, results, timings, refs, solver)
 
