@@ -35,9 +35,9 @@ def _child(args) -> None:
     elif args.step == "size":
         from pyomo.environ import Var
 
-        from cge.bca_model import BCAModel
-        from cge.benchmark import read_benchmark
-        from cge.scenario import scenario_from_dict
+        from cge.bca.model import BCAModel
+        from cge.data.benchmark import read_benchmark
+        from cge.scenarios.spec import scenario_from_dict
 
         b = read_benchmark(args.data)
         m = BCAModel(b, scenario_from_dict({"name": "REF", "coalition": ["annex1"],

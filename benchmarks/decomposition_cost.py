@@ -16,10 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cge.benchmark import read_benchmark  # noqa: E402
-from cge.cli import default_dataset_path, default_scenarios_path  # noqa: E402
-from cge.run import run_scenarios  # noqa: E402
-from cge.scenario import load_scenarios  # noqa: E402
+from cge.cli import default_scenarios_path  # noqa: E402
+from cge.data.benchmark import read_benchmark  # noqa: E402
+from cge.data.datasets import default_dataset_path  # noqa: E402
+from cge.results.run import run_scenarios  # noqa: E402
+from cge.scenarios.spec import load_scenarios  # noqa: E402
 
 
 def main(argv=None) -> int:

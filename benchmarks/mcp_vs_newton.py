@@ -14,10 +14,10 @@ from importlib.resources import files
 
 from pyomo.environ import Var
 
-from cge.bca_model import BCAModel
-from cge.benchmark import read_benchmark
-from cge.cli import default_dataset_path
-from cge.scenario import load_scenarios
+from cge.bca.model import BCAModel
+from cge.data.benchmark import read_benchmark
+from cge.data.datasets import default_dataset_path
+from cge.scenarios.spec import load_scenarios
 from cge.solve import compile_system
 from cge.solve.mcp import solve_mcp
 

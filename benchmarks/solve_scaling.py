@@ -42,12 +42,12 @@ def _stage(size: str, what: str) -> None:
 
 def measure(size: str, route: str, linear_solver: str = "auto") -> dict:
     t_start = time.perf_counter()
-    from cge.bca_model import BCAModel
-    from cge.benchmark import read_benchmark
-    from cge.results import collect
-    from cge.scenario import scenario_from_dict
+    from cge.bca.model import BCAModel
+    from cge.data.benchmark import read_benchmark
+    from cge.data.synthetic import random_benchmark
+    from cge.results.tables import collect
+    from cge.scenarios.spec import scenario_from_dict
     from cge.solve import compile_system
-    from cge.synthetic import random_benchmark
 
     t_import = time.perf_counter() - t_start
     if size == "default":

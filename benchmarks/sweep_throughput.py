@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO))
 
 
 def cold_solve(b, sc, reps=5):
-    from cge.bca_model import BCAModel
+    from cge.bca.model import BCAModel
     from cge.solve import compile_system
 
     t0 = time.perf_counter()
@@ -109,9 +109,9 @@ def main(argv=None) -> int:
     ap.add_argument("--data", default=None)
     ap.add_argument("--no-inprocess", action="store_true")
     args = ap.parse_args(argv)
-    from cge.benchmark import read_benchmark
-    from cge.cli import default_dataset_path
-    from cge.scenario import scenario_from_dict
+    from cge.data.benchmark import read_benchmark
+    from cge.data.datasets import default_dataset_path
+    from cge.scenarios.spec import scenario_from_dict
 
     b = read_benchmark(args.data or default_dataset_path())
     sc = scenario_from_dict({"name": "REF", "coalition": ["annex1"],

@@ -4,7 +4,7 @@ Stages (each a small module, each gated): read (:mod:`calibration.readers`) → 
 (:mod:`calibration.aggregate`) → split sectors (:mod:`calibration.split`) → aggregate sectors and
 final-demand categories → fold inventories and rebalance (:mod:`calibration.rebalance`) → value
 added and rents (:mod:`calibration.value_added`) → emissions (:mod:`calibration.emissions`) →
-benchmark (:mod:`calibration.build`), written with :func:`cge.benchmark.write_benchmark`.
+benchmark (:mod:`calibration.build`), written with :func:`cge.data.benchmark.write_benchmark`.
 
 Which regions and sectors: an aggregation file (:mod:`calibration.aggregation`,
 ``examples/aggregations/*.yaml``); assumptions keyed by source code (:mod:`calibration.assumptions`);

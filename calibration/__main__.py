@@ -9,6 +9,9 @@ from pathlib import Path
 
 
 def main(argv=None) -> int:
+    from cge.runtime.pyomo_compat import defer_pyomo_scipy_finaliser
+
+    defer_pyomo_scipy_finaliser()  # before anything imports scipy (cge/runtime/pyomo_compat.py)
     from calibration.build import DEFAULT_OUT, DEFAULT_SHARED
 
     p = argparse.ArgumentParser(prog="python -m calibration", description=__doc__)
@@ -34,12 +37,12 @@ def main(argv=None) -> int:
                             aggregation=args.aggregation or DEFAULT_AGGREGATION))
         else:
             from calibration.report import text
-            from cge.benchmark import read_benchmark
+            from cge.data.benchmark import read_benchmark
 
             print(text(read_benchmark(args.folder)))
         return 0
 
-    from cge.cli import run_guarded  # one error path and exit-code convention with `cge`
+    from cge.errors import run_guarded  # one error path and exit-code convention with `cge`
 
     return run_guarded(command, args, getattr(args, "debug", False))
 

@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from calibration import sources
-from cge.aggregation import COMMON_KEYS, SECTOR_TAGS, Mapping, Target, read_spec, validate_mapping  # noqa: F401
-from cge.aggregation import err as _err
+from cge.data.aggregation import COMMON_KEYS, Mapping, read_spec, validate_mapping
+from cge.data.aggregation import err as _err
 
 ASSUMPTIONS = ("labour_share", "rent_share", "energy_parameters", "fuel_price_benchmarks", "elasticities")
-#: keys only a WIOD aggregation has (a GTAPinGAMS one refuses them, cge.gtap)
+#: keys only a WIOD aggregation has (a GTAPinGAMS one refuses them, cge.data.gtap)
 WIOD_KEYS = ("year", "splits", "assumptions")
 TOP_KEYS = COMMON_KEYS + WIOD_KEYS
 
@@ -47,7 +47,7 @@ TOP_KEYS = COMMON_KEYS + WIOD_KEYS
 @dataclass
 class Aggregation(Mapping):
     """A validated WIOD aggregation (module docstring); the regions, sectors, groups and tags
-    are validated by :func:`cge.aggregation.validate_mapping`. Maps go from source to target code."""
+    are validated by :func:`cge.data.aggregation.validate_mapping`. Maps go from source to target code."""
 
     year: int = 2011
     splits: dict[str, dict] = field(default_factory=dict)   # parent -> {"shares": {child: share}} or {}
@@ -159,7 +159,7 @@ def _assumptions(path, spec, source_sectors, source_regions, tags_used) -> dict:
             fp[str(r)] = {str(f): str(b) for f, b in fuels.items()}
         out["fuel_price_benchmarks"] = fp
     if "elasticities" in spec:
-        from cge.elasticities import PARAMETERS
+        from cge.data.elasticities import PARAMETERS
 
         d = spec["elasticities"]
         if not isinstance(d, dict):

@@ -33,14 +33,14 @@ from calibration.mrio import MRIO
 from calibration.readers import satellites as sat
 from calibration.readers.wiod2013 import read_wiod_wide
 from calibration.rebalance import clip_negative_final_demand, rebalance
+from calibration.sources import MAPPINGS
 from calibration.split import split_sector
 from calibration.value_added import factor_split
-from cge.benchmark import FINAL_AGENTS, Benchmark, Tags, validate, write_benchmark_files
+from cge.data.benchmark import FINAL_AGENTS, Benchmark, Tags, validate, write_benchmark_files
 from cge.errors import DataError
-from cge.files import atomic_folder
+from cge.io.outdir import atomic_folder
 
 REPO = Path(__file__).resolve().parent.parent
-MAPPINGS = Path(__file__).resolve().parent / "mappings"
 DEFAULT_SHARED = REPO.parent / "shared" / "data"
 DEFAULT_OUT = REPO / "data" / "wiod2011"
 DEFAULT_AGGREGATION = REPO / "examples" / "aggregations" / "default.yaml"
@@ -477,7 +477,7 @@ def run(cfg: BuildConfig, echo=print) -> BuildResult:
     Nothing is written unless every stage succeeds."""
     if not Path(cfg.shared).is_dir():
         raise DataError(f"{cfg.shared}: shared data folder does not exist (pass --shared)")
-    from cge.outdir import check_target
+    from cge.io.outdir import check_target
 
     check_target(cfg.out, "benchmark", inputs=[cfg.shared, cfg.mappings, cfg.aggregation],
                  force=cfg.force)   # before the work

@@ -21,14 +21,12 @@ is *not* split, its coverage share: the share of CBAM goods in the value of its 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
+from calibration.sources import MAPPINGS
 from cge.errors import DataError
 
-MAPPINGS = Path(__file__).resolve().parent / "mappings"
 TABLE = MAPPINGS / "cbam_goods_2011.csv"
 #: good -> (WIOD parent sector, split child)
 GOODS = {"steel": ("c12", "ist"), "aluminium": ("c12", "alu"), "cement": ("c11", "cem"),

@@ -13,7 +13,7 @@ instead of the defaults file, so every sector of the dataset has a documented de
 from __future__ import annotations
 
 from calibration.assumptions import apply_overrides, weighted
-from cge.elasticities import HOUSEHOLD, PARAMETERS, default_values
+from cge.data.elasticities import HOUSEHOLD, PARAMETERS, default_values
 
 
 def dataset_elasticities(agg, source_output: dict[str, float]) -> dict[str, dict[str, float | None]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from calibration.mrio import MRIO, row_gap, totals, value_added_residual  # noqa: F401 (totals re-exported)
+from calibration.mrio import MRIO, row_gap, totals, value_added_residual
 from cge.errors import DataError
 
 

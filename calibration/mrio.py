@@ -38,7 +38,8 @@ import pandas as pd
 import yaml
 
 from cge.errors import DataError
-from cge.files import atomic_folder, dense, load_yaml, read_tidy_table
+from cge.io.files import dense, load_yaml, read_tidy_table
+from cge.io.outdir import atomic_folder
 
 #: file -> (index columns, axis name of each index column, required)
 CSV_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {

@@ -85,7 +85,7 @@ def _header(result, cfg) -> str:
 Built by `cge calibrate` from the aggregation file `mappings/aggregation.yaml` (code in
 `calibration/`; assumption files copied in `mappings/`). Year {cfg.year or agg.year}. Values in billions of
 current USD, CO2 in Mt, population in millions. Identities hold to {1e-9:g} (checked by
-`cge.benchmark.validate`). {agg.description}
+`cge.data.benchmark.validate`). {agg.description}
 
 ## Sources (details, commits and licence notes in `../shared/data/*/README.md`)
 

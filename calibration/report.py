@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cge import intensity
-from cge.benchmark import Benchmark, summary
+from cge.data import intensity
+from cge.data.benchmark import Benchmark, summary
 
 
 def eite_export_intensity(b: Benchmark) -> np.ndarray:

@@ -1,11 +1,11 @@
 """Command line: ``cge compare``, ``cge info``, ``cge validate``, ``cge report``, ``cge sweep``,
 ``cge calibrate``, ``cge gtap-import``, ``cge gtap-export``.
 
-One error path for every subcommand (:func:`run_guarded`, also used by ``python -m calibration``):
+One error path for every subcommand (:func:`cge.errors.run_guarded`, also used by ``python -m calibration``):
 any failure prints one line ``error: ...`` naming the file, row, key or scenario, with no
 traceback (``--debug`` shows it) and no partial output; the exit codes are those of
 :mod:`cge.errors` (0 ok, 1 incomplete sweep, 2 error, 3 internal error, 130 interrupted).
-Output folders are protected by :mod:`cge.outdir`: ``--out`` must be new or written by the same
+Output folders are protected by :mod:`cge.io.outdir`: ``--out`` must be new or written by the same
 command before (``--force`` replaces anything but an input of the command).
 """
 
@@ -19,11 +19,12 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from cge.datasets import default_dataset_path, load_benchmark, read_dataset
-from cge.errors import EXIT_ERROR, EXIT_INTERNAL, EXIT_INTERRUPTED, CGEError
-from cge.options import OPTIONS
+from cge.data.datasets import default_dataset_path, load_benchmark, read_dataset
+from cge.errors import CGEError, run_guarded
+from cge.runtime.pyomo_compat import defer_pyomo_scipy_finaliser
+from cge.scenarios.options import OPTIONS
 
-#: steps of the welfare-decomposition path in `cge compare` (see cge.decomposition)
+#: steps of the welfare-decomposition path in `cge compare` (see cge.results.decomposition)
 DECOMPOSITION_STEPS = OPTIONS["solver.decomposition_steps"].default
 
 
@@ -35,11 +36,11 @@ def default_scenarios_path() -> Path:
 def cmd_compare(args) -> int:
     import pandas as pd
 
-    from cge.numbers import as_text
-    from cge.outdir import OutputFolder
-    from cge.output import estimate_bytes, write_results
-    from cge.run import check_scenarios, run_scenarios
-    from cge.scenario import load_scenarios
+    from cge.io.numbers import as_text
+    from cge.io.outdir import OutputFolder
+    from cge.results.run import check_scenarios, run_scenarios
+    from cge.results.write import estimate_bytes, write_results
+    from cge.scenarios.spec import load_scenarios
 
     t0 = time.perf_counter()
     scen_path = Path(args.scenarios) if args.scenarios else default_scenarios_path()
@@ -56,7 +57,7 @@ def cmd_compare(args) -> int:
         print(f"dataset: {label}{' [SYNTHETIC DATA]' if synthetic else ''} — {len(b.regions)} regions x "
               f"{len(b.sectors)} sectors")
         print(f"scenarios: {scen_path} ({', '.join(s.name for s in scenarios)})")
-        from cge.elasticities import generic_warning
+        from cge.data.elasticities import generic_warning
 
         warning = generic_warning(b)
         if warning:
@@ -79,7 +80,7 @@ def cmd_compare(args) -> int:
         title = f"Headline results{' (SYNTHETIC DATA)' if synthetic else ''}: {b.name}"
         print(f"\n{title}\n{'=' * len(title)}")
         print(as_text(head, 2).to_string(index=False))
-    _print_phase_in_path(out)
+    _print_phase_in_path(comp)
     print(f"\nwrote {out}/ (CSV, Parquet, headline.md/.tex, results.xlsx, run.yaml) "
           f"in {time.perf_counter() - t0:.1f} s")
     return 0
@@ -88,7 +89,7 @@ def cmd_compare(args) -> int:
 def _mark_kept_reports_out_of_date(out: Path, kept: list[str]) -> None:
     """A report folder a re-run of `cge compare` kept (it never deletes what it did not write) was
     built from the previous results: its page gets an OUT OF DATE banner until it is rebuilt."""
-    from cge.outdir import read_marker
+    from cge.io.outdir import read_marker
     from cge.report.html import mark_out_of_date
 
     for name in kept:
@@ -97,23 +98,24 @@ def _mark_kept_reports_out_of_date(out: Path, kept: list[str]) -> None:
                              f"built; run `cge report` on them again")
 
 
-def _print_phase_in_path(out: Path) -> None:
-    """The CBAM phase-in path, when the scenarios carry phase-in years."""
+def _print_phase_in_path(comp) -> None:
+    """The CBAM phase-in path, when the scenarios carry phase-in years (from the comparison in hand)."""
     import pandas as pd
 
-    path = Path(out) / "phase_in_path.csv"
-    if path.exists():
-        from cge.numbers import as_text
+    from cge.io.numbers import as_text
+    from cge.results.write import PHASE_IN_PATH_FILE
 
-        df = pd.read_csv(path).drop(columns=["cbam_obligation_share"])
+    found = comp.phase_in()
+    if found is not None:
+        df = found[0].drop(columns=["cbam_obligation_share"])
         with pd.option_context("display.width", 250, "display.max_columns", 50):
-            print(f"\nEU CBAM phase-in path (also {path.name}, phase_in_exporters.csv)")
+            print(f"\nEU CBAM phase-in path (also {PHASE_IN_PATH_FILE}, phase_in_exporters.csv)")
             print(as_text(df, 3).to_string(index=False))
 
 
 def cmd_options(args) -> int:
     """Print every scenario and solver option of the schema (the README's options table)."""
-    from cge.options import markdown_table
+    from cge.scenarios.options import markdown_table
 
     sys.stdout.write(markdown_table())
     return 0
@@ -142,7 +144,7 @@ def cmd_info(args) -> int:
 def cmd_validate(args) -> int:
     import pandas as pd
 
-    from cge.benchmark import identity_gaps, summary
+    from cge.data.benchmark import identity_gaps, summary
 
     b = read_dataset(args.path)
     print(f"{args.path}: valid benchmark '{b.name}', {len(b.regions)} regions x {len(b.sectors)} sectors")
@@ -171,9 +173,9 @@ def _code_map(path: str | None) -> dict | None:
 
 
 def cmd_gtap_import(args) -> int:
-    from cge.benchmark import identity_gaps, write_benchmark
-    from cge.gtap import read_gtap
-    from cge.outdir import check_target
+    from cge.data.benchmark import identity_gaps, write_benchmark
+    from cge.data.gtap import read_gtap
+    from cge.io.outdir import check_target
 
     out = Path(args.out)
     if args.aggregation and (args.regions or args.sectors):
@@ -193,7 +195,7 @@ def cmd_gtap_import(args) -> int:
 
 
 def cmd_gtap_export(args) -> int:
-    from cge.gtap import write_gtap
+    from cge.data.gtap import write_gtap
 
     target, data = Path(args.gdx).resolve(), Path(args.data).resolve()
     if target == data:
@@ -331,44 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def run_guarded(func, args, debug: bool = False) -> int:
-    """Run a command; turn any failure into one line on stderr and an exit code (module docstring)."""
-    try:
-        return func(args)
-    except KeyboardInterrupt:
-        print("interrupted; nothing was written for the unfinished step (a sweep keeps its finished "
-              "points: run it again to resume)", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BaseException as exc:  # noqa: BLE001 - the one place every failure is reported
-        if isinstance(exc, SystemExit):
-            raise
-        if debug:
-            import traceback
-
-            traceback.print_exc()
-        print(f"error: {describe(exc)}", file=sys.stderr)
-        return EXIT_ERROR if _user_error(exc) else EXIT_INTERNAL
-
-
-def _user_error(exc: BaseException) -> bool:
-    return isinstance(exc, (CGEError, OSError, UnicodeError, MemoryError))
-
-
-def describe(exc: BaseException) -> str:
-    """One line for any exception: a :class:`CGEError`'s message; an ``OSError`` with its file."""
-    if isinstance(exc, CGEError):
-        return str(exc)
-    if isinstance(exc, OSError):
-        where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{exc.strerror or exc}"
-    if isinstance(exc, MemoryError):
-        return "out of memory (try fewer regions or sectors, or fewer workers)"
-    text = str(exc).strip().splitlines()
-    return (f"internal error {type(exc).__name__}: {text[0] if text else ''} "
-            "(please report it; --debug shows the traceback)")
-
-
 def main(argv: list[str] | None = None) -> int:
+    defer_pyomo_scipy_finaliser()  # before any command imports scipy (cge/runtime/pyomo_compat.py)
     args = build_parser().parse_args(argv)
     return run_guarded(args.func, args, getattr(args, "debug", False))
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from cge.bca_model import BCAModel
-from cge.scenario import scenario_from_dict
+from cge.bca.model import BCAModel
+from cge.data.synthetic import random_benchmark
+from cge.scenarios.spec import scenario_from_dict
 from cge.solve import compile_system
-from cge.synthetic import random_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from calibration.build import DEFAULT_AGGREGATION, DEFAULT_OUT, DEFAULT_SHARED, BuildConfig, build
-from cge.benchmark import WRITTEN_RTOL, read_benchmark
 from cge.cli import main
+from cge.data.benchmark import WRITTEN_RTOL, read_benchmark
 from cge.errors import DataError
 
 pytestmark = pytest.mark.skipif(
@@ -55,9 +55,9 @@ def _two_by_two() -> dict:
 def jrc_totals():
     """JRC CO2 by WIOD source region and the world total (Mt), as the build reads them."""
     from calibration.aggregate import read_mapping
-    from calibration.build import MAPPINGS
     from calibration.readers import satellites as sat
     from calibration.readers.wiod2013 import read_wiod_wide
+    from calibration.sources import MAPPINGS
 
     wiod = read_wiod_wide(DEFAULT_SHARED / "wiod2013" / "wiot_2011_wide.csv.gz")
     E = sat.read_jrc_co2(DEFAULT_SHARED / "energy" / "jrc_wiod2016_co2_by_industry_2000_2016.csv.gz",
@@ -229,15 +229,15 @@ def test_elasticities_are_keyed_by_source_sector_whatever_the_target_codes(tmp_p
     assert el["sigma_dm"]["coal"] == 3.05 and el["eta"]["coal"] == 4.0
     assert 2.1 < el["sigma_dm"]["fuels"] < 3.05          # output-weighted mean of refined oil and gas
     assert el["sigma_dm"]["chm"] == 3.5 and el["sigma_mm"]["chm"] is None
-    from cge.elasticities import for_benchmark, generic_warning
+    from cge.data.elasticities import for_benchmark, generic_warning
 
     assert for_benchmark(r.benchmark)("sigma_mm", "coal") == pytest.approx(6.1)
     assert generic_warning(r.benchmark) is None
 
 
 def test_a_dataset_without_its_own_table_warns_naming_the_generic_sectors_and_records_it(tmp_path):
-    from cge.elasticities import generic_warning
-    from cge.synthetic import random_benchmark
+    from cge.data.elasticities import generic_warning
+    from cge.data.synthetic import random_benchmark
 
     b = random_benchmark(3, 8, 0)
     w = generic_warning(b)

@@ -5,10 +5,10 @@ import pytest
 from conftest import Solver, scenario
 from pyomo.environ import value
 
-from cge.bca_model import BCAModel
+from cge.bca.model import BCAModel
 from cge.core.model import walras_residual
-from cge.options import solver_default
-from cge.results import collect
+from cge.results.tables import collect
+from cge.scenarios.options import solver_default
 from cge.solve import compile_system, solve_model
 
 FULL_BCA = {"import_charge": True, "export_rebate": True, "basis": "direct+electricity", "coverage": "eite"}

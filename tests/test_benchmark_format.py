@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cge.benchmark import (
+from cge.data.benchmark import (
     SIGNIFICANT_DIGITS,
     WRITTEN_RTOL,
     identity_gaps,
@@ -14,8 +14,8 @@ from cge.benchmark import (
     validate,
     write_benchmark,
 )
+from cge.data.synthetic import random_benchmark
 from cge.errors import DataError
-from cge.synthetic import random_benchmark
 
 
 @pytest.fixture()
@@ -50,7 +50,7 @@ def test_written_numbers_are_rounded_to_the_stated_significant_digits_and_pass_e
 def test_writer_replaces_its_own_earlier_files_and_keeps_the_users(bench, folder):
     import yaml
 
-    from cge.outdir import MARKER
+    from cge.io.outdir import MARKER
 
     marker = yaml.safe_load((folder / MARKER).read_text())
     (folder / MARKER).write_text(yaml.safe_dump({**marker, "files": [*marker["files"], "stale.csv"]}))

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from calibration.build import DEFAULT_OUT, DEFAULT_SHARED, MAPPINGS, BuildConfig, build, run
-from cge.benchmark import WRITTEN_RTOL, identity_gaps, is_close, read_benchmark
+from calibration.build import DEFAULT_OUT, DEFAULT_SHARED, BuildConfig, build, run
+from calibration.sources import MAPPINGS
+from cge.data.benchmark import WRITTEN_RTOL, identity_gaps, is_close, read_benchmark
 from cge.errors import DataError
 
 pytestmark = pytest.mark.skipif(
@@ -116,11 +117,11 @@ def test_build_is_deterministic_and_the_committed_dataset_is_current(built):
 
 
 def test_default_dataset_replicates_its_benchmark_in_the_model(built):
-    pytest.importorskip("cge.bca_model")
+    pytest.importorskip("cge.bca.model")
     from pyomo.environ import Constraint, value
 
-    from cge.bca_model import BCAModel
-    from cge.scenario import Scenario
+    from cge.bca.model import BCAModel
+    from cge.scenarios.spec import Scenario
 
     model = BCAModel(read_benchmark(built[1]), Scenario(name="benchmark"))
     worst = 0.0

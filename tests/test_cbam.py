@@ -12,14 +12,15 @@ import pytest
 from conftest import Solver, scenario
 from pyomo.environ import value
 
-from cge import cbam, intensity
-from cge.bca_model import BCAModel
-from cge.benchmark import read_benchmark, write_benchmark
+from cge.bca.model import BCAModel
+from cge.data import intensity
+from cge.data.benchmark import read_benchmark, write_benchmark
 from cge.errors import DataError, ScenarioError
-from cge.phase_in import exporters_table, path_table
-from cge.results import collect
-from cge.run import run_scenarios
-from cge.scenario import load_scenarios
+from cge.results.phase_in import exporters_table, path_table
+from cge.results.run import run_scenarios
+from cge.results.tables import collect
+from cge.scenarios import cbam
+from cge.scenarios.spec import load_scenarios
 
 CBAM_SECTORS = ("ele", "eite1", "eite2")
 CBAM = {"import_charge": True, "coverage": "cbam", "basis": "direct+electricity", "benchmark": "exporter"}
@@ -229,9 +230,9 @@ def test_phase_in_path_runs_the_years_as_comparative_statics(cbam_benchmark, tmp
     paid = ex.groupby("year")["cbam_paid_bn_usd"].sum()
     assert paid.values == pytest.approx(path["cbam_revenue_bn_usd"].values, rel=1e-9)
     # written by `cge compare` and drawn by `cge report` from the folder alone
-    from cge.output import write_results
     from cge.report.data import load_results
     from cge.report.figures import Styles, cbam_phase_in
+    from cge.results.write import write_results
 
     out = write_results(comp, tmp_path / "res")
     written = pd.read_csv(out / "phase_in_path.csv")
@@ -320,8 +321,8 @@ def test_cli_stops_on_dataset_mismatches_naming_the_file_and_key_and_writes_noth
 
 
 def test_shipped_cbam_scenario_files_validate_against_the_default_dataset():
-    from cge.cli import default_dataset_path
-    from cge.run import check_scenarios
+    from cge.data.datasets import default_dataset_path
+    from cge.results.run import check_scenarios
 
     path = default_dataset_path()
     if not path.exists():

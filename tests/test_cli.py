@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cge.benchmark import write_benchmark
-from cge.synthetic import random_benchmark
+from cge.data.benchmark import write_benchmark
+from cge.data.synthetic import random_benchmark
 
 SMALL_SCENARIOS = """
 defaults:
@@ -140,7 +140,7 @@ def test_infeasible_target_reports_residuals_by_block_and_keeps_earlier_output(t
 
 
 def test_latex_escaping_is_single_pass():
-    from cge.latex import escape
+    from cge.io.latex import escape
 
     assert escape("a\\b") == r"a\textbackslash{}b"
     assert escape("{x}_1 & 5%") == r"\{x\}\_1 \& 5\%"
@@ -149,7 +149,7 @@ def test_latex_escaping_is_single_pass():
 def test_the_command_exits_fast_only_after_everything_is_printed():
     """``entry`` skips the interpreter's teardown (cge/cli.py), so the pipe must still get the
     whole output and the exit code must be the command's."""
-    from cge.options import markdown_table
+    from cge.scenarios.options import markdown_table
 
     done = cge("options")
     assert done.returncode == 0 and done.stdout == markdown_table()

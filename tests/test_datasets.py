@@ -1,14 +1,14 @@
-"""Where a benchmark comes from (cge.datasets) and the dataset checks that must name the file."""
+"""Where a benchmark comes from (cge.data.datasets) and the dataset checks that must name the file."""
 
 import numpy as np
 import pytest
 import yaml
 
-from cge.benchmark import read_benchmark, write_benchmark
-from cge.datasets import load_benchmark, parse_synthetic, read_dataset
-from cge.elasticities import PARAMETERS, default_values, for_benchmark
+from cge.data.benchmark import read_benchmark, write_benchmark
+from cge.data.datasets import load_benchmark, parse_synthetic, read_dataset
+from cge.data.elasticities import PARAMETERS, default_values, for_benchmark
+from cge.data.synthetic import random_benchmark
 from cge.errors import CGEError, DataError
-from cge.synthetic import random_benchmark
 
 
 def test_synthetic_option_gives_the_seeded_random_benchmark():
@@ -38,10 +38,10 @@ def test_data_folder_reads_the_same_benchmark_as_read_benchmark(tmp_path):
 
 
 def test_missing_shipped_dataset_falls_back_to_synthetic_with_a_note(tmp_path, monkeypatch, capsys):
-    import cge.datasets
+    import cge.data.datasets
 
     monkeypatch.delenv("CGE_DATA", raising=False)
-    monkeypatch.setattr(cge.datasets, "shipped_dataset_path", lambda: tmp_path / "not-built")
+    monkeypatch.setattr(cge.data.datasets, "shipped_dataset_path", lambda: tmp_path / "not-built")
     b, label = load_benchmark()
     assert b.metadata["synthetic"] and "default dataset not built" in label
     assert "not found; running on a SYNTHETIC 5x8 benchmark" in capsys.readouterr().err

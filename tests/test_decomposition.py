@@ -1,4 +1,4 @@
-"""The exact welfare decomposition (cge.decomposition) and the fairness tables (cge.results).
+"""The exact welfare decomposition (cge.results.decomposition) and the fairness tables (cge.results.tables).
 
 Each channel has its own formula; the identity that they add up to the EV computed from the
 consumption level holds only at equilibrium, so the add-up tests are real checks of the derivation.
@@ -13,10 +13,10 @@ import pytest
 import yaml
 from conftest import scenario
 
-from cge.decomposition import CHANNELS, decompose, snapshot
-from cge.run import run_scenarios
-from cge.scenario import scenario_from_dict
-from cge.synthetic import random_benchmark
+from cge.data.synthetic import random_benchmark
+from cge.results.decomposition import CHANNELS, decompose, snapshot
+from cge.results.run import run_scenarios
+from cge.scenarios.spec import scenario_from_dict
 
 BASE = {"coalition": ["annex1"], "policy": {"instrument": "coalition_cap", "cut": 0.2}}
 DESIGNS = [
@@ -292,8 +292,8 @@ scenarios:
 
 
 def test_each_design_is_decomposed_against_the_no_bca_scenario_of_its_own_policy(tmp_path):
-    from cge.output import write_results
-    from cge.scenario import load_scenarios
+    from cge.results.write import write_results
+    from cge.scenarios.spec import load_scenarios
 
     path = tmp_path / "two_policies.yaml"
     path.write_text(TWO_POLICIES)
@@ -330,7 +330,7 @@ def test_each_design_is_decomposed_against_the_no_bca_scenario_of_its_own_policy
 
 
 def test_reference_flags_count_per_policy():
-    from cge.run import reference_scenarios
+    from cge.results.run import reference_scenarios
 
     designs = [{"name": "A", "reference": True}, {"name": "B", "bca": {"import_charge": True}},
                {"name": "C", "policy": {"instrument": "tax", "tax_usd_per_t": 30}},

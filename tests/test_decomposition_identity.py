@@ -1,12 +1,13 @@
-"""The welfare decomposition's array form (cge.decomposition.decompose) is the identity written
+"""The welfare decomposition's array form (cge.results.decomposition.decompose) is the identity written
 flow by flow: the per-flow loop below is the definition, kept here as the reference."""
 
 from collections import defaultdict
 
 import pytest
 
-from cge.bca_model import BCAModel
-from cge.decomposition import (
+from cge.bca.model import BCAModel
+from cge.data.synthetic import random_benchmark
+from cge.results.decomposition import (
     BCA_KINDS,
     CHANNELS,
     PERMIT_TRANSFERS,
@@ -17,9 +18,8 @@ from cge.decomposition import (
     decompose,
     snapshot,
 )
-from cge.scenario import load_scenarios
+from cge.scenarios.spec import load_scenarios
 from cge.solve import compile_system
-from cge.synthetic import random_benchmark
 
 
 def decompose_flow_by_flow(p0, p1, tags) -> dict:
@@ -86,9 +86,9 @@ def decompose_flow_by_flow(p0, p1, tags) -> dict:
 
 @pytest.mark.parametrize("source", ["default", (4, 7)])
 def test_array_decomposition_equals_the_flow_by_flow_identity_for_every_core_design(source):
-    from cge.benchmark import read_benchmark
     from cge.cli import default_scenarios_path
-    from cge.datasets import default_dataset_path
+    from cge.data.benchmark import read_benchmark
+    from cge.data.datasets import default_dataset_path
 
     b = read_benchmark(default_dataset_path()) if source == "default" else random_benchmark(*source, seed=5)
     designs = load_scenarios(default_scenarios_path())

@@ -4,27 +4,27 @@ import numpy as np
 import pytest
 from conftest import scenario
 
-import cge.bca_model
-import cge.design
-import cge.run
-from cge.bca_model import BCAModel
-from cge.design import resolve_design
+import cge.bca.design
+import cge.bca.model
+import cge.results.run
+from cge.bca.design import resolve_design
+from cge.bca.model import BCAModel
+from cge.data.flows import Flows
 from cge.errors import ScenarioError
-from cge.flows import Flows
-from cge.run import run_scenarios
+from cge.results.run import run_scenarios
 
 
 def count_resolutions(monkeypatch) -> dict:
     """Count, per scenario name, every call of ``structure_of`` (the first step of every
     resolution against the dataset), wherever a module bound it."""
     calls: dict[str, int] = {}
-    original = cge.design.structure_of
+    original = cge.bca.design.structure_of
 
-    def counting(b, sc):
+    def counting(b, sc, *rest):
         calls[sc.name] = calls.get(sc.name, 0) + 1
-        return original(b, sc)
+        return original(b, sc, *rest)
 
-    for module in (cge.design, cge.bca_model, cge.run):
+    for module in (cge.bca.design, cge.bca.model, cge.results.run):
         monkeypatch.setattr(module, "structure_of", counting, raising=False)
     return calls
 
@@ -94,7 +94,7 @@ def test_rates_are_read_by_cell_not_iterated(small_benchmark):
 
 
 def test_a_sweep_point_is_resolved_against_the_dataset_once(monkeypatch, small_benchmark):
-    from cge.options import solver_default
+    from cge.scenarios.options import solver_default
     from cge.sweep import worker
 
     monkeypatch.setattr(worker, "_MODELS", type(worker._MODELS)())  # no model cached by other tests
@@ -109,10 +109,64 @@ def test_a_sweep_point_is_resolved_against_the_dataset_once(monkeypatch, small_b
 
 def test_cge_compare_resolves_each_scenario_once(monkeypatch, small_benchmark):
     """The up-front check's designs are the ones the solve uses (``designs=``)."""
-    from cge.run import check_scenarios
+    from cge.results.run import check_scenarios
 
     scs = [scenario(name="REF"), scenario(name="BCA", bca={"import_charge": True})]
     calls = count_resolutions(monkeypatch)
     designs = check_scenarios(small_benchmark, scs)
     run_scenarios(small_benchmark, scs, designs=designs)
     assert calls == {"REF": 1, "BCA": 1}
+
+
+def count_scenario_resolutions(monkeypatch) -> dict:
+    """Count every resolution of a scenario's coalition (``resolve_regions(..., "coalition")``), of
+    its elasticities (``for_benchmark``) and of its design (``resolve_design``), wherever bound."""
+    import cge.data.elasticities
+    import cge.scenarios.spec
+
+    calls = {"coalition": 0, "elasticities": 0, "design": 0}
+
+    def counting(fn, what, when=lambda *a: True):
+        def wrapper(*args, **kw):
+            if when(*args):
+                calls[what] += 1
+            return fn(*args, **kw)
+        return wrapper
+
+    regions = counting(cge.scenarios.spec.resolve_regions, "coalition", lambda *a: a[3] == "coalition")
+    for module in (cge.scenarios.spec, cge.bca.design, cge.results.run):
+        monkeypatch.setattr(module, "resolve_regions", regions)
+    elasticities = counting(cge.data.elasticities.for_benchmark, "elasticities")
+    for module in (cge.data.elasticities, cge.bca.design, cge.bca.model):
+        monkeypatch.setattr(module, "for_benchmark", elasticities)
+    design = counting(cge.bca.design.resolve_design, "design")
+    for module in (cge.bca.design, cge.bca.model, cge.results.run):
+        monkeypatch.setattr(module, "resolve_design", design)
+    return calls
+
+
+def test_a_compare_run_resolves_each_scenario_once_and_the_design_travels_with_the_result(
+        monkeypatch, small_benchmark, tmp_path):
+    from cge.results.run import check_scenarios
+    from cge.results.write import write_results
+
+    scs = [scenario(name="REF"), scenario(name="BCA", bca={"import_charge": True}),
+           scenario(name="LOW_ARMINGTON", elasticities={"sigma_mm": {"*": 2.0}})]
+    calls = count_scenario_resolutions(monkeypatch)
+    designs = check_scenarios(small_benchmark, scs)        # as cge compare does: check, solve, write
+    comp = run_scenarios(small_benchmark, scs, designs=designs)
+    write_results(comp, tmp_path / "out")
+    assert calls == {"coalition": 3, "elasticities": 3, "design": 3}
+    assert [r.design for r in comp.results] == [designs[sc.name] for sc in scs]
+    assert comp.results[2].design.elasticities("sigma_mm", small_benchmark.sectors[0]) == 2.0
+
+
+def test_the_comparison_stacks_each_table_once_and_hands_out_copies(small_benchmark):
+    comp = run_scenarios(small_benchmark, [scenario(name="REF"), scenario(name="BCA", bca={"import_charge": True})])
+    regions = comp.table("regions")
+    regions["ev_pct"] = 0.0                                  # a caller's change stays with the caller
+    regions.insert(0, "extra", 1)
+    again = comp.table("regions")
+    assert "extra" not in again.columns and (again["ev_pct"] != 0).any()
+    assert comp.tables["regions"] is comp.tables["regions"]  # stacked once, held
+    assert comp.headline().equals(comp.headline())

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from faults import REPO, child, cli, one_clean_error
 
-from cge.outdir import LOCK_SUFFIX, MARKER
+from cge.io.outdir import LOCK_SUFFIX, MARKER
 
 SWEEP = """
 name: two-designs
@@ -50,7 +50,7 @@ def manifest_ids(out) -> list[str]:
 
 HOLDER = """
 import sys, time
-from cge.outdir import FolderLock, claim_folder
+from cge.io.outdir import FolderLock, claim_folder
 claim_folder(sys.argv[1], "sweep")
 lock = FolderLock(sys.argv[2], sys.argv[1]).acquire()
 print("LOCKED", flush=True)
@@ -191,8 +191,8 @@ def test_a_sweep_on_a_full_disk_stops_before_solving(tmp_path, spec):
 def test_a_sweep_never_writes_into_its_input_dataset(tmp_path, spec):
     from faults import snapshot
 
-    from cge.benchmark import write_benchmark
-    from cge.synthetic import random_benchmark
+    from cge.data.benchmark import write_benchmark
+    from cge.data.synthetic import random_benchmark
 
     data = write_benchmark(random_benchmark(3, 6, seed=1), tmp_path / "bench")
     before = snapshot(data)

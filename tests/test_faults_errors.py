@@ -13,10 +13,9 @@ import yaml
 from faults import REPO, SCENARIOS, child, cli, one_clean_error
 
 from calibration.readers.satellites import read_jrc_co2
-from cge.benchmark import write_benchmark
-from cge.cli import run_guarded
-from cge.errors import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_INTERNAL, DataError
-from cge.synthetic import random_benchmark
+from cge.data.benchmark import write_benchmark
+from cge.data.synthetic import random_benchmark
+from cge.errors import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_INTERNAL, DataError, run_guarded
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +112,7 @@ def test_a_non_finite_elasticity_in_dataset_metadata_is_refused_naming_the_file_
     b = random_benchmark(3, 6, seed=1)
     folder = write_benchmark(b, tmp_path / "bench")
     meta = yaml.safe_load((folder / "metadata.yaml").read_text())
-    from cge.elasticities import PARAMETERS
+    from cge.data.elasticities import PARAMETERS
     meta["elasticities"] = {p: {"*": 1.0, **{s: 1.0 for s in b.sectors}} for p in PARAMETERS}
     text = yaml.safe_dump(meta).replace("sigma_dm:\n    '*': 1.0", f"sigma_dm:\n    '*': {value}")
     assert value in text
@@ -173,13 +172,13 @@ def test_a_row_with_missing_or_extra_fields_or_a_malformed_number_names_the_file
 # ----------------------------------------------------------------------------- wrong files as YAML
 def test_a_huge_file_as_aggregation_file_is_refused_by_its_size_before_it_is_parsed(tmp_path, monkeypatch):
     """A 50 MB text file took 27-35 s and 825 MB to be refused (parsed in full first)."""
-    import cge.files
+    import cge.io.files
     junk = tmp_path / "junk.yaml"
-    junk.write_bytes(b"QUJD" * (cge.files.MAX_YAML_BYTES // 4 + 1))
+    junk.write_bytes(b"QUJD" * (cge.io.files.MAX_YAML_BYTES // 4 + 1))
 
     def parse(*a, **k):
         raise AssertionError("the file was parsed")
-    monkeypatch.setattr(cge.files.yaml, "safe_load", parse)
+    monkeypatch.setattr(cge.io.files.yaml, "safe_load", parse)
     rc, _, err = cli("calibrate", junk, "--shared", tmp_path, "--out", tmp_path / "out")
     one_clean_error(rc, err, f"{junk}: larger than 5 MB")
     assert not (tmp_path / "out").exists()

@@ -10,10 +10,10 @@ from faults import child, cli, one_clean_error, snapshot, tmpfs
 
 pytest.importorskip("polars_gdx")
 
-from cge import gtap  # noqa: E402
-from cge.benchmark import write_benchmark  # noqa: E402
-from cge.elasticities import for_benchmark, generic_warning  # noqa: E402
-from cge.synthetic import random_benchmark, with_gtap_wedges  # noqa: E402
+from cge.data import gtap  # noqa: E402
+from cge.data.benchmark import write_benchmark  # noqa: E402
+from cge.data.elasticities import for_benchmark, generic_warning  # noqa: E402
+from cge.data.synthetic import random_benchmark, with_gtap_wedges  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def test_gtap_export_to_a_folder_is_refused(tmp_path, dataset):
 
 # ----------------------------------------------------------------------------- elasticities
 def test_a_gdx_file_written_by_gtap_export_reads_back_with_its_elasticities_and_no_warning(dataset, exported):
-    from cge.benchmark import read_benchmark
+    from cge.data.benchmark import read_benchmark
     original, back = read_benchmark(dataset), gtap.read_gtap(exported)
     assert generic_warning(original) is not None    # the synthetic codes get the generic defaults ...
     assert generic_warning(back) is None            # ... which the export records: nothing generic remains
@@ -105,7 +105,7 @@ def test_a_gdx_file_written_by_gtap_export_reads_back_with_its_elasticities_and_
 
 
 def test_the_round_trip_of_the_shipped_dataset_keeps_its_own_elasticity_table(tmp_path):
-    from cge.datasets import default_dataset_path, read_dataset
+    from cge.data.datasets import default_dataset_path, read_dataset
     data = default_dataset_path()
     if not data.exists():
         pytest.skip("shipped dataset not built")

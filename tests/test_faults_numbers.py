@@ -11,13 +11,13 @@ import pytest
 import yaml
 from faults import cli, one_clean_error, snapshot
 
-from cge.files import file_digest
-from cge.output import write_results
+from cge.data.synthetic import random_benchmark
+from cge.io.files import file_digest
 from cge.report import build_report
-from cge.results import ABATEMENT_NOISE, burden_share, leakage_rate
-from cge.run import run_scenarios
-from cge.scenario import load_scenarios, scenario_from_dict
-from cge.synthetic import random_benchmark
+from cge.results.measures import ABATEMENT_NOISE, burden_share, leakage_rate
+from cge.results.run import run_scenarios
+from cge.results.write import write_results
+from cge.scenarios.spec import load_scenarios, scenario_from_dict
 
 POLICIES = """
 defaults:
@@ -232,7 +232,7 @@ scenarios:
 
 
 def _all_elasticities(tmp_path, value: float):
-    from cge.elasticities import PARAMETERS
+    from cge.data.elasticities import PARAMETERS
     p = tmp_path / "low.yaml"
     p.write_text(ALL_ELASTICITIES_AT.format(values=", ".join(f"{k}: {value}" for k in PARAMETERS)))
     return p
@@ -253,8 +253,8 @@ def test_factor_prices_near_zero_are_a_failed_solve_and_nothing_is_written(tmp_p
 
 
 def test_the_price_floor_leaves_ordinary_solutions_alone(tmp_path, bench):
-    from cge.bca_model import PRICE_FLOOR, BCAModel
-    from cge.run import solve_warm_then_cold
+    from cge.bca.model import PRICE_FLOOR, BCAModel
+    from cge.results.run import solve_warm_then_cold
     from cge.solve import compile_system
 
     sc = load_scenarios(_all_elasticities(tmp_path, 0.5))[0]

@@ -12,11 +12,11 @@ import time
 import pytest
 from faults import SCENARIOS, child, cli, one_clean_error, snapshot, tmpfs
 
-from cge import outdir
-from cge.benchmark import write_benchmark
+from cge.data.benchmark import write_benchmark
+from cge.data.synthetic import random_benchmark
 from cge.errors import OutputError
-from cge.outdir import MARKER, OutputFolder, atomic_folder, read_marker
-from cge.synthetic import random_benchmark
+from cge.io import outdir
+from cge.io.outdir import MARKER, OutputFolder, atomic_folder, read_marker
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +237,7 @@ def _old_results(tmp_path):
 
 KILLED_WRITER = """
 import sys, time
-from cge.outdir import OutputFolder
+from cge.io.outdir import OutputFolder
 f = OutputFolder(sys.argv[1], "results").open()
 (f.tmp / "table.csv").write_text("half-written new")
 print("READY", flush=True)
@@ -335,7 +335,7 @@ def test_disk_filling_up_while_writing_keeps_the_old_results(tmp_path, dataset, 
         target = mnt / "out"
         with atomic_folder(target) as tmp:
             (tmp / "summary.csv").write_text("old\n")
-        monkeypatch.setattr("cge.output.estimate_bytes", lambda *a: 0)      # the check passes
+        monkeypatch.setattr("cge.results.write.estimate_bytes", lambda *a: 0)      # the check passes
         (mnt / "filler").write_bytes(b"\0" * 300_000)
         rc, out, err = compare(dataset, scen, target)
         assert (target / "summary.csv").read_text() == "old\n"

@@ -20,11 +20,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cge.benchmark import read_benchmark
-from cge.cli import default_dataset_path, default_scenarios_path
-from cge.run import TABLES, run_scenarios
-from cge.scenario import load_scenarios
-from cge.synthetic import random_benchmark
+from cge.cli import default_scenarios_path
+from cge.data.benchmark import read_benchmark
+from cge.data.datasets import default_dataset_path
+from cge.data.synthetic import random_benchmark
+from cge.results.run import run_scenarios
+from cge.results.schema import TABLES
+from cge.scenarios.spec import load_scenarios
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = {

@@ -10,8 +10,8 @@ import yaml
 
 pytest.importorskip("polars_gdx")
 
-from cge import gtap  # noqa: E402
-from cge.synthetic import random_benchmark  # noqa: E402
+from cge.data import gtap  # noqa: E402
+from cge.data.synthetic import random_benchmark  # noqa: E402
 
 CBAM = ("ele", "eite1", "eite2")
 

@@ -8,10 +8,10 @@ import pytest
 
 pytest.importorskip("polars_gdx")
 
-from cge import gtap  # noqa: E402
-from cge.benchmark import WRITTEN_RTOL, identity_gaps, is_close, read_benchmark  # noqa: E402
+from cge.data import gtap  # noqa: E402
+from cge.data.benchmark import WRITTEN_RTOL, identity_gaps, is_close, read_benchmark  # noqa: E402
+from cge.data.synthetic import random_benchmark, with_gtap_wedges  # noqa: E402
 from cge.errors import DataError  # noqa: E402
-from cge.synthetic import random_benchmark, with_gtap_wedges  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_GTAP9 = ROOT.parent / "shared" / "data" / "gtap9" / "gtap9_2011_g20_10.gdx"
@@ -79,7 +79,7 @@ def test_export_never_overwrites_an_existing_file(tmp_path, wedged):
 
 
 def test_missing_symbols_are_refused(tmp_path):
-    from cge.gdx import write_gdx
+    from cge.data.gdx import write_gdx
     path = write_gdx(tmp_path / "other.gdx", [("r", "regions", ("*",), [(("a",), None)])])
     with pytest.raises(DataError, match="not a GTAPinGAMS dataset: missing symbol"):
         gtap.read_gtap(path)
@@ -100,7 +100,7 @@ def test_negative_flows_and_wrong_domains_are_refused(tmp_path, wedged):
     path = gtap.write_gtap_data(d, tmp_path / "neg.gdx")
     with pytest.raises(DataError, match=r"negative flow vxmd\('coa', 'r1', 'r2'\)"):
         gtap.read_gtap(path)
-    from cge.gdx import write_gdx
+    from cge.data.gdx import write_gdx
     bad = write_gdx(tmp_path / "dom.gdx", [
         ("r", "", ("*",), [(("a",), None)]), ("i", "", ("*",), [(("x",), None)]),
         ("f", "", ("*",), [(("lab",), None)]),
@@ -134,8 +134,8 @@ def test_reader_aggregation_hook_keeps_world_totals_and_rejects_unknown_codes(tm
 
 
 def test_cli_exports_imports_and_refuses_with_one_line_and_exit_code_2(tmp_path, capsys, wedged):
-    from cge.benchmark import write_benchmark
     from cge.cli import main
+    from cge.data.benchmark import write_benchmark
     folder = write_benchmark(wedged, tmp_path / "bench")
     gdx = tmp_path / "w.gdx"
     assert main(["gtap-export", str(folder), str(gdx)]) == 0

@@ -6,8 +6,8 @@ import pytest
 from conftest import Solver, scenario
 
 from cge.core.model import walras_residual
-from cge.results import collect
-from cge.synthetic import random_benchmark, with_gtap_wedges
+from cge.data.synthetic import random_benchmark, with_gtap_wedges
+from cge.results.tables import collect
 
 FULL_BCA = {"import_charge": True, "export_rebate": True, "basis": "direct+electricity", "coverage": "eite"}
 
@@ -78,7 +78,7 @@ def test_bca_charge_falls_on_the_goods_at_fob_quantity_not_on_margins_or_taxes(w
 
 
 def test_each_gtap_tax_is_collected_by_the_right_agent_at_its_data_value(wedge_model, wedged):
-    from cge.core.evaluate import PointEvaluator
+    from cge.expr.evaluate import PointEvaluator
     b = wedged
     wedge_model.solve(scenario(policy={"instrument": "coalition_cap", "cut": 0.0}))
     ev = PointEvaluator()
@@ -116,8 +116,8 @@ def test_elasticities_from_the_data_are_used_unless_the_scenario_overrides_them(
 def test_run_yaml_records_the_elasticities_used(tmp_path, wedged):
     import yaml
 
-    from cge.output import write_results
-    from cge.run import run_scenarios
+    from cge.results.run import run_scenarios
+    from cge.results.write import write_results
     c = run_scenarios(wedged, [scenario(name="REF", policy={"instrument": "coalition_cap", "cut": 0.1}),
                                scenario(name="low", elasticities={"sigma_dm": {"eite1": 2.0}})])
     meta = yaml.safe_load((write_results(c, tmp_path / "out") / "run.yaml").read_text())
@@ -129,7 +129,7 @@ def test_run_yaml_records_the_elasticities_used(tmp_path, wedged):
 
 def test_gtap_export_of_a_wedged_benchmark_reads_back_into_a_model_that_replicates(tmp_path, wedged):
     pytest.importorskip("polars_gdx")
-    from cge import gtap
+    from cge.data import gtap
     back = gtap.read_gtap(gtap.write_gtap(wedged, tmp_path / "w.gdx"), name=wedged.name)
     res = Solver(back, scenario()).solve(scenario(policy={"instrument": "coalition_cap", "cut": 0.0}))
     assert res.iterations == 0 and res.max_residual < 1e-8
@@ -137,7 +137,7 @@ def test_gtap_export_of_a_wedged_benchmark_reads_back_into_a_model_that_replicat
 
 def test_aggregated_gtap_data_with_intra_regional_trade_solve_a_coalition_cut(tmp_path, wedged):
     pytest.importorskip("polars_gdx")
-    from cge import gtap
+    from cge.data import gtap
     path = gtap.write_gtap(wedged, tmp_path / "w.gdx")
     agg = gtap.read_gtap(path, regions={"r1": "n", "r2": "n", "r3": "s", "r4": "s", "r5": "s"},
                          region_groups={"annex1": ["n"]})

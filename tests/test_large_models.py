@@ -3,11 +3,11 @@
 import pytest
 from conftest import scenario
 
-from cge.bca_model import BCAModel
+from cge.bca.model import BCAModel
 from cge.core.model import walras_residual
-from cge.results import collect
+from cge.data.synthetic import random_benchmark
+from cge.results.tables import collect
 from cge.solve import compile_system
-from cge.synthetic import random_benchmark
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""The options schema (cge/options.py) is the one definition of every scenario and solver option:
+"""The options schema (cge/scenarios/options.py) is the one definition of every scenario and solver option:
 defaults, validation, model structure, sweep fields, legal switches, CLI and README derive from it."""
 
 import inspect
@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from cge import intensity
-from cge.bca_model import Structure, structure_of
+from cge.bca.design import Structure, structure_of
 from cge.cli import build_parser
+from cge.data import intensity
 from cge.errors import ScenarioError
-from cge.options import (
+from cge.report.legitimacy import BCA_SWITCHES, BCA_SWITCHES_IF_SET, SWITCH_VALUES
+from cge.results.run import run_scenarios
+from cge.scenarios.options import (
     KINDS,
     OPTIONS,
     SCENARIO_OPTIONS,
@@ -26,9 +28,7 @@ from cge.options import (
     structural_fields,
     top_level_fields,
 )
-from cge.report.legitimacy import BCA_SWITCHES, BCA_SWITCHES_IF_SET, SWITCH_VALUES
-from cge.run import run_scenarios
-from cge.scenario import SECTION_CLASSES, Scenario, deep_merge, scenario_from_dict
+from cge.scenarios.spec import SECTION_CLASSES, Scenario, deep_merge, scenario_from_dict
 from cge.sweep.spec import SOLVER_DEFAULTS, check_field_path, sweep_from_dict
 
 README = Path(__file__).resolve().parents[1] / "README.md"

@@ -5,12 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cge.latex import cell
-from cge.numbers import number_text
+from cge.data.synthetic import random_benchmark
+from cge.io.latex import cell
+from cge.io.numbers import number_text
 from cge.report.tables import Table, to_markdown
-from cge.run import run_scenarios
-from cge.scenario import scenario_from_dict
-from cge.synthetic import random_benchmark
+from cge.results.run import run_scenarios
+from cge.scenarios.spec import scenario_from_dict
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def test_a_global_coalition_leaves_every_non_coalition_measure_undefined_with_th
 
 
 def test_the_headline_files_of_a_global_coalition_show_no_nan_and_no_negative_zero(global_coalition, tmp_path):
-    from cge.output import write_results
+    from cge.results.write import write_results
 
     out = write_results(global_coalition, tmp_path / "out")
     for name in ("headline.md", "headline.tex"):

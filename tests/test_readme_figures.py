@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cge.benchmark import read_benchmark
-from cge.datasets import shipped_dataset_path
-from cge.run import run_scenarios
-from cge.scenario import load_scenarios
+from cge.data.benchmark import read_benchmark
+from cge.data.datasets import shipped_dataset_path
+from cge.results.run import run_scenarios
+from cge.scenarios.spec import load_scenarios
 
 REPO = Path(__file__).resolve().parents[1]
 README = " ".join((REPO / "README.md").read_text(encoding="utf-8").split()).replace("−", "-")

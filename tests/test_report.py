@@ -18,16 +18,17 @@ import pandas as pd
 import pytest
 import yaml
 
+from cge.data.synthetic import random_benchmark
 from cge.errors import DataError
-from cge.output import write_results
 from cge.report import build_report
+from cge.report.build import all_figures, all_tables
 from cge.report.data import COMPARE_FILES, load_results
-from cge.report.figures import Styles, all_figures
+from cge.report.figures import Styles
 from cge.report.legitimacy import SWITCH_VALUES, default_path, load_legitimacy
-from cge.report.tables import all_tables, fmt_cell
-from cge.run import run_scenarios
-from cge.scenario import scenario_from_dict
-from cge.synthetic import random_benchmark
+from cge.report.tables import fmt_cell
+from cge.results.run import run_scenarios
+from cge.results.write import write_results
+from cge.scenarios.spec import scenario_from_dict
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = {"coalition": ["annex1"], "policy": {"instrument": "coalition_cap", "cut": 0.2}}
@@ -418,9 +419,10 @@ def test_design_styles_are_distinct_in_greyscale():
 
 
 def test_report_on_the_default_dataset_states_headline_numbers(tmp_path):
-    from cge.benchmark import read_benchmark
-    from cge.cli import default_dataset_path, default_scenarios_path
-    from cge.scenario import load_scenarios
+    from cge.cli import default_scenarios_path
+    from cge.data.benchmark import read_benchmark
+    from cge.data.datasets import default_dataset_path
+    from cge.scenarios.spec import load_scenarios
 
     path = default_dataset_path()
     if not path.exists():

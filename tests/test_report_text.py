@@ -7,13 +7,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from cge.output import write_results
+from cge.data.synthetic import random_benchmark
 from cge.report import build_report
+from cge.report.build import all_figures
 from cge.report.data import load_results
-from cge.report.figures import all_figures
-from cge.run import run_scenarios
-from cge.scenario import scenario_from_dict
-from cge.synthetic import random_benchmark
+from cge.results.run import run_scenarios
+from cge.results.write import write_results
+from cge.scenarios.spec import scenario_from_dict
 
 DESIGNS = [{"name": "REF"}, {"name": "BCA", "bca": {"import_charge": True}}]
 

@@ -1,6 +1,6 @@
-"""The results contract (cge/results_schema.py): the tables the model produces, the files written
+"""The results contract (cge/results/schema.py): the tables the model produces, the files written
 and what the report reads are the same tables, columns and units; run.yaml records what the results
-depend on; each measure is defined once (cge/measures.py) and the sweep's measures are a projection
+depend on; each measure is defined once (cge/results/measures.py) and the sweep's measures are a projection
 of the full tables."""
 
 import copy
@@ -12,17 +12,17 @@ import pandas as pd
 import pytest
 import yaml
 
-from cge.decomposition import benchmark_values, unknowns
-from cge.measures import headline_rows
-from cge.output import provenance_record, write_results
+from cge.data.synthetic import random_benchmark
 from cge.report import build_report
 from cge.report.data import load_results
 from cge.report.tables import validity_table
-from cge.results import collect, headline_measures
-from cge.results_schema import CONTRACT, TABLES, UNDEFINED, check_tables, units_frame
-from cge.run import run_scenarios
-from cge.scenario import scenario_from_dict
-from cge.synthetic import random_benchmark
+from cge.results.decomposition import benchmark_values, unknowns
+from cge.results.measures import headline_rows
+from cge.results.run import run_scenarios
+from cge.results.schema import CONTRACT, TABLES, UNDEFINED, check_tables, units_frame
+from cge.results.tables import collect, headline_measures
+from cge.results.write import provenance_record, write_results
+from cge.scenarios.spec import scenario_from_dict
 
 CAP = {"coalition": ["annex1"], "policy": {"instrument": "coalition_cap", "cut": 0.2}}
 TAX = {"coalition": ["annex1"], "policy": {"instrument": "tax", "tax_usd_per_t": 40.0}}
@@ -169,9 +169,9 @@ def test_a_groups_ev_percent_has_one_base_in_every_table():
     differ when households pay purchase taxes, as on GTAP data."""
     from conftest import scenario
 
-    from cge.results import fairness_tables
-    from cge.run import run_scenarios
-    from cge.synthetic import random_benchmark
+    from cge.data.synthetic import random_benchmark
+    from cge.results.run import run_scenarios
+    from cge.results.tables import fairness_tables
 
     b = random_benchmark(4, 6, seed=2)
     comp = run_scenarios(b, [scenario(name="REF"), scenario(name="BCA", bca={"import_charge": True})])

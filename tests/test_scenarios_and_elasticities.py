@@ -2,9 +2,9 @@
 
 import pytest
 
-from cge.elasticities import read_elasticity_file, resolve
+from cge.data.elasticities import read_elasticity_file, resolve
 from cge.errors import DataError, ScenarioError
-from cge.scenario import load_scenarios, resolve_regions, scenario_from_dict
+from cge.scenarios.spec import load_scenarios, resolve_regions, scenario_from_dict
 
 SECTORS = ("coa", "cru", "gas", "oil", "ele", "chm")
 

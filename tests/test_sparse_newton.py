@@ -8,14 +8,16 @@ import pytest
 from conftest import scenario
 from pyomo.environ import Var
 
-from cge.bca_model import BCAModel
-from cge.benchmark import read_benchmark
-from cge.cli import default_dataset_path, default_scenarios_path
-from cge.run import TABLES, run_scenarios
-from cge.scenario import load_scenarios
+from cge.bca.model import BCAModel
+from cge.cli import default_scenarios_path
+from cge.data.benchmark import read_benchmark
+from cge.data.datasets import default_dataset_path
+from cge.data.synthetic import random_benchmark
+from cge.results.run import run_scenarios
+from cge.results.schema import TABLES
+from cge.scenarios.spec import load_scenarios
 from cge.solve import SolveError, compile_system
 from cge.solve._structure import RowChecker, active_rows, residual_table
-from cge.synthetic import random_benchmark
 
 
 def _assert_same_results(b, rtol=1e-8, atol=1e-8):

@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from cge.bca_model import BCAModel
+from cge.bca.model import BCAModel
+from cge.data.synthetic import random_benchmark
 from cge.errors import CGEError, ScenarioError
-from cge.results import collect
+from cge.results.tables import collect
 from cge.solve import compile_system
 from cge.sweep import load_sweep, plan_points, run_sweep, stroud_points, summary_stats, sweep_from_dict
 from cge.sweep.ssa import Distribution, stroud_design
 from cge.sweep.store import Store
-from cge.synthetic import random_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -268,7 +268,7 @@ def test_ssa_over_a_household_elasticity_varies_its_single_economy_wide_value(be
         "sigma_dm": {"distribution": "uniform", "low": 0.8, "high": 1.2}}})
     points = plan_points(spec, bench)
     assert len(points) == 4
-    from cge.bca_model import structure_of
+    from cge.bca.design import structure_of
 
     for p in points:
         structure_of(bench, p.scenario)  # resolves: household values are economy-wide
@@ -364,8 +364,8 @@ def test_cli_sweep_and_sweep_summary(tmp_path):
 
 
 def test_example_sweep_files_plan_on_the_default_dataset():
-    from cge.benchmark import read_benchmark
-    from cge.cli import default_dataset_path
+    from cge.data.benchmark import read_benchmark
+    from cge.data.datasets import default_dataset_path
 
     examples = REPO / "examples"
     b = read_benchmark(default_dataset_path())

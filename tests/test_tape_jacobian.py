@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from conftest import scenario
 
-from cge.bca_model import BCAModel
-from cge.benchmark import read_benchmark
-from cge.cli import default_dataset_path
+from cge.bca.model import BCAModel
+from cge.data.benchmark import read_benchmark
+from cge.data.datasets import default_dataset_path
+from cge.data.synthetic import random_benchmark
 from cge.solve import compile_system
-from cge.synthetic import random_benchmark
 
 
 def _system(benchmark):

@@ -1,12 +1,12 @@
-"""The workbook writer (cge/xlsx.py) writes the cells ``DataFrame.to_excel`` would."""
+"""The workbook writer (cge/io/xlsx.py) writes the cells ``DataFrame.to_excel`` would."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import cge.output
-import cge.xlsx
-from cge.xlsx import SheetTooLarge, column_letter, write_workbook
+import cge.io.xlsx
+import cge.results.write
+from cge.io.xlsx import SheetTooLarge, column_letter, write_workbook
 
 
 def _mixed() -> pd.DataFrame:
@@ -38,15 +38,15 @@ def test_header_row_is_bold_and_frozen(tmp_path):
 
 
 def test_a_table_longer_than_an_excel_sheet_is_refused_before_anything_is_written(tmp_path, monkeypatch):
-    monkeypatch.setattr(cge.xlsx, "MAX_ROWS", 3)
+    monkeypatch.setattr(cge.io.xlsx, "MAX_ROWS", 3)
     with pytest.raises(SheetTooLarge, match="'t': 3 rows"):
         write_workbook(tmp_path / "w.xlsx", {"t": pd.DataFrame({"a": [1, 2, 3]})})
     assert not (tmp_path / "w.xlsx").exists()
 
 
 def test_results_workbook_leaves_out_a_table_too_long_for_excel_and_says_where_it_is(monkeypatch):
-    monkeypatch.setattr(cge.output, "MAX_ROWS", 3)
-    sheets = cge.output.workbook_sheets(pd.DataFrame({"h": [1]}),
+    monkeypatch.setattr(cge.results.write, "MAX_ROWS", 3)
+    sheets = cge.results.write.workbook_sheets(pd.DataFrame({"h": [1]}),
                                         {"bilateral": pd.DataFrame({"a": [1, 2, 3]}), "summary": pd.DataFrame()})
     assert "bilateral" not in sheets and "summary" in sheets
     assert "bilateral.csv" in sheets["notes"]["note"].iloc[-1]
@@ -63,7 +63,7 @@ def test_column_letters_follow_excel():
 
 
 def test_a_sheet_written_in_parts_is_the_sheet_written_at_once():
-    from cge.xlsx import sheet_xml
+    from cge.io.xlsx import sheet_xml
 
     df = _mixed()
     assert "".join(sheet_xml(df, rows_per_part=2)) == "".join(sheet_xml(df, rows_per_part=len(df)))

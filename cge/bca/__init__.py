@@ -1,7 +1,7 @@
 """The blocks of the BCA model (``../shared/spec/model.md`` sections 3–5), one module per block.
 
 Each builder returns the :mod:`cge.core.blocks` declaration of one block for one index and
-states the equation it implements; :class:`cge.bca_model.BCAModel` declares the variables and
+states the equation it implements; :class:`cge.bca.model.BCAModel` declares the variables and
 parameters (:class:`~cge.bca.declaration.Declaration`), calls the builders and compiles.
 
 =====================  ==============================================================

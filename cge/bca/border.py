@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pyomo.environ import sqrt
 
-from cge import cbam, intensity
 from cge.bca.declaration import Declaration
-from cge.benchmark import Benchmark
 from cge.core.blocks import PerUnit
-from cge.scenario import Scenario
+from cge.data import intensity
+from cge.data.benchmark import Benchmark
+from cge.scenarios import cbam
+from cge.scenarios.spec import Scenario
 
 if TYPE_CHECKING:
-    from cge.design import ResolvedDesign
+    from cge.bca.design import ResolvedDesign
 
 #: smoothing of max(PCO2[r] − PCO2[s], 0) in credited import charges, bn USD per Mt
 #: (1e-6 bn USD/Mt = 0.001 USD/t); exactly zero at a zero price difference.
@@ -42,7 +43,7 @@ def charge_intensity(b: Benchmark, theta: dict[str, np.ndarray], sc: Scenario, d
     phase-in: ``(flows[i, exporter, importer], own[r, j])``. ``indirect_sectors`` keeps the
     electricity component only for the sectors listed (CBAM Annex II lists the goods for which
     only direct emissions count); CBAM default values replace the exporter's intensity
-    (:func:`cge.cbam.default_values`)."""
+    (:func:`cge.scenarios.cbam.default_values`)."""
     bca = sc.bca
     own = theta[bca.basis]
     if bca.basis == "direct+electricity" and bca.indirect_sectors != "all":
@@ -102,7 +103,7 @@ def output_rebate(d: Declaration, r: str, j: str) -> tuple:
 
 
 def set_design(d: Declaration, sc: Scenario, design: ResolvedDesign, theta: dict[str, np.ndarray]) -> None:
-    """Set the border parameters of scenario ``sc`` (its :class:`~cge.design.ResolvedDesign`
+    """Set the border parameters of scenario ``sc`` (its :class:`~cge.bca.design.ResolvedDesign`
     ``design``; ``theta`` the benchmark intensities by basis). A charge applies when the
     importer implements, the good is covered and the exporter is not exempt; intensities are
     scaled by the CBAM coverage share and the phase-in factor of ``sc.phase_in.year``."""

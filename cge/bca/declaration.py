@@ -1,17 +1,17 @@
 """What every block builder reads: the benchmark by code, the model's variables and its
-policy parameters (declared by :class:`cge.bca_model.BCAModel` before any block)."""
+policy parameters (declared by :class:`cge.bca.model.BCAModel` before any block)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cge.benchmark import Tags
 from cge.core.model import EquilibriumModel
-from cge.flows import Flows
+from cge.data.benchmark import Tags
+from cge.data.flows import Flows
 
 if TYPE_CHECKING:
-    from cge.design import Structure
+    from cge.bca.design import Structure
 
 
 @dataclass

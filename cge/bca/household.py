@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from cge.bca import carbon
 from cge.bca.declaration import Declaration
-from cge.benchmark import HOUSEHOLD
 from cge.core.blocks import TOP, Input, Nest, Output, Production
-from cge.flows import Flows
+from cge.data.benchmark import HOUSEHOLD
+from cge.data.flows import Flows
 
 
 def consumption_value(fl: Flows, r: str) -> float:

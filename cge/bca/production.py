@@ -6,19 +6,8 @@ from __future__ import annotations
 
 from cge.bca import border, carbon, taxes
 from cge.bca.declaration import Declaration
+from cge.bca.formulas import rent_share, resource_sigma
 from cge.core.blocks import TOP, Input, Nest, Output, Production
-from cge.flows import Flows
-
-
-def rent_share(fl: Flows, r: str, j: str) -> float:
-    """``θres = vrs/((1−to)·vom)``, the resource rent's share of sector j's costs."""
-    return fl("vrs", r, j) / ((1 - fl("to", r, j)) * fl("vom", r, j))
-
-
-def resource_sigma(eta, theta: float):
-    """``σres = η·θres/(1−θres)``: the substitution elasticity between the resource and the
-    bundle of other inputs that gives a resource supply elasticity ``η``."""
-    return eta * theta / (1 - theta)
 
 
 def output(d: Declaration, r: str, j: str) -> Output:

@@ -1,83 +1,10 @@
-"""Fast evaluation of Pyomo expressions at the current point, sharing named subexpressions.
-
-``pyomo.environ.value`` re-evaluates a named ``Expression`` every time it is reached, so a
-model whose unit-cost indices appear in hundreds of demand expressions costs quadratic time
-to check. :class:`PointEvaluator` walks the same Pyomo expression trees with each node's own
-``_apply_operation`` (exactly Pyomo's arithmetic) but evaluates each named expression once per
-point. Create a new evaluator (or call :meth:`reset`) after variables or parameters change.
-"""
+"""The compiled flows of an :class:`~cge.core.model.EquilibriumModel` evaluated together: one numpy
+tape (:class:`cge.expr.tape.Tape`) of their quantities and per-unit revenues, read through a
+:class:`~cge.expr.evaluate.BatchEvaluator`."""
 
 from __future__ import annotations
 
-from pyomo.core.expr.numvalue import native_types, value
-
-_NATIVE, _LEAF, _NAMED, _OPERATION = range(4)
-_kind_of_type: dict[type, int] = {}
-
-
-def _kind(node) -> int:
-    t = type(node)
-    k = _kind_of_type.get(t)
-    if k is None:
-        if t in native_types:
-            k = _NATIVE
-        elif not node.is_expression_type():
-            k = _LEAF
-        elif node.is_named_expression_type():
-            k = _NAMED
-        else:
-            k = _OPERATION
-        _kind_of_type[t] = k
-    return k
-
-
-class PointEvaluator:
-    def __init__(self):
-        self._named: dict[int, float] = {}
-
-    def reset(self) -> None:
-        self._named.clear()
-
-    def __call__(self, expr) -> float:
-        return self._eval(expr)
-
-    def _eval(self, node):
-        k = _kind(node)
-        if k == _OPERATION:
-            return node._apply_operation([self._eval(a) for a in node.args])
-        if k == _NATIVE:
-            return node
-        if k == _LEAF:
-            v = node.value  # Var, mutable Param or numeric constant
-            if v is None:
-                return value(node)  # raises Pyomo's own error for an uninitialised value
-            return v
-        key = id(node)
-        cached = self._named.get(key)
-        if cached is None:
-            cached = self._eval(node.expr)
-            self._named[key] = cached
-        return cached
-
-
-class BatchEvaluator(PointEvaluator):
-    """A :class:`PointEvaluator` that knows the values of a fixed list of expressions already,
-    computed together by a numpy tape (:class:`cge.solve.tape.Tape`); any other expression,
-    or one the tape could not evaluate (NaN), is walked as by :class:`PointEvaluator`."""
-
-    def __init__(self, exprs, values):
-        super().__init__()
-        self.exprs, self.values = exprs, values  # for callers that read every value at once
-        self._known: dict[int, float] = {}
-        for e, v in zip(exprs, values):
-            if v == v:  # not NaN
-                self._known[id(e)] = float(v)
-                if _kind(e) == _NAMED:
-                    self._named[id(e)] = float(v)
-
-    def __call__(self, expr) -> float:
-        v = self._known.get(id(expr))
-        return self._eval(expr) if v is None else v
+from cge.expr.evaluate import BatchEvaluator, PointEvaluator
 
 
 def flow_expressions(em) -> list:
@@ -89,8 +16,8 @@ def build_flow_tape(em, extra=(), extendable: bool = False):
     """``(tape, flow expressions)``: a numpy tape of :func:`flow_expressions` followed by the
     ``extra`` expressions (evaluated in the same pass, sharing subexpressions), or None when it
     does not fit in memory. ``extendable``: the solver may add the model's rows to it."""
-    from cge.core.gc_pause import gc_paused
-    from cge.solve.tape import Tape
+    from cge.expr.tape import Tape
+    from cge.runtime.gc_pause import gc_paused
 
     exprs = flow_expressions(em)
     try:

@@ -40,9 +40,10 @@ from pyomo.environ import (
 
 from cge.core import ces
 from cge.core.blocks import TOP, AdValorem, Deferred, Demand, Input, Nest, PerUnit, Production
-from cge.core.evaluate import PointEvaluator
-from cge.core.gc_pause import gc_paused
 from cge.errors import CGEError
+from cge.expr.evaluate import PointEvaluator
+from cge.expr.interface import hints_of
+from cge.runtime.gc_pause import gc_paused
 
 KINDS = ("sector", "commodity", "consumer", "auxiliary")
 
@@ -427,8 +428,8 @@ class EquilibriumModel:
             var.fix(val)
         self._sync_pairs()
         self.built = True
-        self.pyomo._cge_before_solve = self.before_solve
-        self.pyomo._cge_after_solve = self.over_fixing
+        hints_of(self.pyomo, create=True).before_solve = self.before_solve
+        hints_of(self.pyomo, create=True).after_solve = self.over_fixing
         return self.pyomo
 
     def _all_variables(self):
@@ -562,7 +563,6 @@ class EquilibriumModel:
         result tables) evaluates them together, unless a term depends on an income itself (then
         the incomes are set one after the other, as each needs the ones before)."""
         from cge.core.evaluate import build_flow_tape
-        from cge.solve.tape import attach_base_tape
 
         consumers = [v for name, kind in self.kind.items() if kind == "consumer"
                      for v in self.pyomo.component(name).values()]
@@ -578,7 +578,7 @@ class EquilibriumModel:
                 v.set_value(sum(evaluate(t) for t in ts))
             return
         self.flow_tape = tape
-        attach_base_tape(self.pyomo, tape[0])  # the solver's compile adds the rows to it
+        hints_of(self.pyomo, create=True).base_tape = tape[0]  # the solver's compile adds the rows to it
         values = tape[0].evaluate()[len(tape[1]):].tolist()
         start = 0
         for v, ts in zip(consumers, terms):
@@ -648,7 +648,7 @@ class EquilibriumModel:
 
     # ----- checks before every solve --------------------------------------------------------
     def before_solve(self) -> bool:
-        """Called by every solve route (through the Pyomo model): pair conditions with the
+        """Called by every solve route (the model's :class:`~cge.expr.interface.SolverHints`): pair conditions with the
         variables fixed now, and recompile in place when a mutable elasticity has crossed a CES
         regime since the last build. Returns True when the model was recompiled."""
         self._check_mutable_quantities()
@@ -756,12 +756,16 @@ class EquilibriumModel:
         return [(f.label, ev(f.quantity)) for f in self.flows
                 if kind_prefix is None or (f.label and f.label[0] == kind_prefix)]
 
+    def walras_residual(self) -> float:
+        """:func:`walras_residual` of this model (what the solver reports after a solve)."""
+        return walras_residual(self)
+
 
 class _NestTree:
     """One nest tree being compiled (:meth:`EquilibriumModel._nest_tree`): benchmark values of
     its nodes, the unit-cost index of each nest and the demand factor of each child. A class
     rather than recursive closures, which would hold themselves in reference cycles (models are
-    built with the cyclic collector paused, :mod:`cge.core.gc_pause`)."""
+    built with the cyclic collector paused, :mod:`cge.runtime.gc_pause`)."""
 
     def __init__(self, em: EquilibriumModel, where: tuple, by_name: dict, leaves: list, children: dict):
         self.em, self.where, self.by_name, self.leaves, self.children = em, where, by_name, leaves, children

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cge.core.evaluate import BatchEvaluator, PointEvaluator, flow_expressions
+from cge.core.evaluate import flow_expressions
 from cge.core.model import EquilibriumModel, walras_residual
+from cge.expr.evaluate import BatchEvaluator, PointEvaluator
 
 FLOW_COLUMNS = ["block", "role", "commodity", "flow", "quantity", "level", "quantity_per_unit",
                 "price", "value"]

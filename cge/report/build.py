@@ -8,13 +8,51 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from cge.files import atomic_folder
-from cge.outdir import check_target
-from cge.report.data import load_results
-from cge.report.figures import STYLE, all_figures
+from cge.io.outdir import atomic_folder, check_target
+from cge.report import figures as fg
+from cge.report import tables as tb
+from cge.report.data import Results, load_results
+from cge.report.figures import STYLE, Figure, Styles
 from cge.report.html import render
-from cge.report.legitimacy import load_legitimacy
-from cge.report.tables import all_tables, write_tables
+from cge.report.legitimacy import Legitimacy, load_legitimacy
+from cge.report.tables import Table, write_tables
+from cge.report.welfare import cbdr_tables, decomposition_figure, decomposition_tables
+
+#: the report's figures by panel, in order (a figure function returns ``None`` when its data are missing)
+PANELS = {
+    "validity": (fg.leakage, fg.emissions, fg.eite_output, fg.carbon_price, fg.cbam_phase_in),
+    "fairness": (fg.ev_regions, fg.ev_income, fg.burden_share, fg.ev_groups, fg.bca_flows, decomposition_figure),
+    "trade": (fg.eite_trade, fg.bilateral, fg.terms_of_trade),
+}
+
+
+def all_figures(res: Results) -> list[Figure]:
+    style = Styles(res.designs)
+    out = []
+    with plt.rc_context(STYLE):
+        for funcs in PANELS.values():
+            for f in funcs:
+                fig = f(res, style)
+                if fig is not None:
+                    out.append(fig)
+    return out
+
+
+def all_tables(res: Results, legit: Legitimacy | None) -> list[Table]:
+    """The report's tables, in order: validity, fairness (with the welfare decomposition and CBDR),
+    trade, legitimacy, and the SSA statistics of a sweep."""
+    out: list[Table] = []
+    if res.has_compare:
+        out += [tb.validity_table(res), tb.eite_output_table(res), tb.ev_region_table(res),
+                tb.fairness_table(res), tb.ev_group_table(res)]
+        out += tb.bca_tables(res)
+        out += decomposition_tables(res) + cbdr_tables(res)
+        out += tb.trade_tables(res)
+        if legit is not None:
+            out.append(tb.legitimacy_table(res, legit))
+    if res.stats is not None:
+        out.append(tb.stats_table(res))
+    return out
 
 
 def build_report(results_dir: str | Path, out: str | Path | None = None,

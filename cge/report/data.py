@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from cge.errors import DataError
-from cge.files import check_digest, load_yaml
-from cge.results_schema import CORE_TABLES, FLAG, SCENARIO, SWEEP_STATS
-from cge.results_schema import TABLES as CONTRACT_TABLES
-from cge.results_schema import table as contract_table
+from cge.io.files import check_digest, load_yaml
+from cge.results.schema import CORE_TABLES, FLAG, SCENARIO, SWEEP_STATS
+from cge.results.schema import TABLES as CONTRACT_TABLES
+from cge.results.schema import table as contract_table
 
 #: tables every compare folder holds; the other tables of the results contract are read when present
 #: (results folders written before they existed lack them)
@@ -93,7 +93,7 @@ class Results:
         base = self.sweep.get("base")
         if not isinstance(base, dict):
             return {}
-        from cge.scenario import scenario_from_dict
+        from cge.scenarios.spec import scenario_from_dict
 
         try:
             sc = scenario_from_dict({"name": "base", **{k: v for k, v in base.items() if k != "name"}}).to_dict()
@@ -136,14 +136,14 @@ class Results:
 
     def references(self) -> dict[str, str | None]:
         """Each design's reference, as the run mapped them (``run.yaml`` ``references``: the same
-        policy without border measure, :func:`cge.run.reference_scenarios`); folders written before
+        policy without border measure, :func:`cge.results.run.reference_scenarios`); folders written before
         the mapping was recorded: the first design with neither a BCA, output-based rebates nor a
         phase-in year, for every design."""
         recorded = self.run.get("references")
         if recorded:
             return {str(r["scenario"]): (str(r["reference"]) if r.get("reference") is not None else None)
                     for r in recorded}
-        from cge.scenario import scenario_from_dict
+        from cge.scenarios.spec import scenario_from_dict
 
         first = None
         for name in self.designs:

@@ -22,8 +22,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 
-from cge.measures import eite_weighted_change  # noqa: E402
 from cge.report.data import Results  # noqa: E402
+from cge.results.measures import eite_weighted_change  # noqa: E402
 
 HATCHES = ("", "///", "\\\\\\", "xx", "..", "oo", "--", "++", "**", "||")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
@@ -598,7 +598,7 @@ def terms_of_trade(res: Results, style: Styles):
 
 def cbam_phase_in(res: Results, style: Styles):
     """The EU CBAM phase-in path by year (scenarios with ``phase_in.year``; at least two)."""
-    from cge.phase_in import exporters_table, path_table
+    from cge.results.phase_in import exporters_table, path_table
 
     if not res.has_compare:
         return None
@@ -640,28 +640,3 @@ def cbam_phase_in(res: Results, style: Styles):
            f"{fmt(last['cbam_revenue_bn_usd'])} bn USD, coalition EITE output from "
            f"{fmt(first['eite_output_change_coalition_pct'])}% to {fmt(last['eite_output_change_coalition_pct'])}%.")
     return Figure("validity_cbam_phase_in", "validity", "EU CBAM phase-in path", cap, fig, path)
-
-
-def decomposition(res: Results, style: Styles):
-    from cge.report.welfare import decomposition_figure  # it builds on this module
-
-    return decomposition_figure(res, style)
-
-
-PANELS = {
-    "validity": (leakage, emissions, eite_output, carbon_price, cbam_phase_in),
-    "fairness": (ev_regions, ev_income, burden_share, ev_groups, bca_flows, decomposition),
-    "trade": (eite_trade, bilateral, terms_of_trade),
-}
-
-
-def all_figures(res: Results) -> list[Figure]:
-    style = Styles(res.designs)
-    out = []
-    with plt.rc_context(STYLE):
-        for funcs in PANELS.values():
-            for f in funcs:
-                fig = f(res, style)
-                if fig is not None:
-                    out.append(fig)
-    return out

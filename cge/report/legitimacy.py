@@ -13,8 +13,8 @@ from importlib import resources
 from pathlib import Path
 
 from cge.errors import DataError
-from cge.files import load_yaml
-from cge.options import OPTIONS, Option, options_in
+from cge.io.files import load_yaml
+from cge.scenarios.options import OPTIONS, Option, options_in
 
 #: switches of a design as a whole, not of one BCA option: no border measure at all,
 #: output-based rebates, a CBAM phase-in year
@@ -45,7 +45,7 @@ def _switch_values(o: Option) -> tuple[str, ...]:
 
 
 #: the BCA options of a scenario listed for every design with a border adjustment, in display
-#: order (:mod:`cge.options`, ``switch: always``), and those listed when not at their default
+#: order (:mod:`cge.scenarios.options`, ``switch: always``), and those listed when not at their default
 BCA_SWITCHES = tuple(o.key for o in _bca_switches("always"))
 BCA_SWITCHES_IF_SET = tuple(o.key for o in _bca_switches("if_set"))
 #: switch -> its possible values (as strings)
@@ -182,8 +182,8 @@ def load_legitimacy(path: str | Path | None = None) -> Legitimacy:
 
 def design_switches(scenario: dict) -> list[tuple[str, str, str]]:
     """``(switch, value key, value as shown)`` for every switch a scenario definition (as in
-    ``run.yaml``) uses; defaults come from :mod:`cge.scenario`, not from here."""
-    from cge.scenario import scenario_from_dict
+    ``run.yaml``) uses; defaults come from :mod:`cge.scenarios.spec`, not from here."""
+    from cge.scenarios.spec import scenario_from_dict
 
     sc = scenario_from_dict({"name": "design", **{k: v for k, v in scenario.items() if k != "name"}})
     bca, obr = sc.bca, sc.output_based_rebates

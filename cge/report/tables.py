@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from cge.latex import escape
-from cge.numbers import is_number, number_text
+from cge.io.latex import escape
+from cge.io.numbers import is_number, number_text
 from cge.report.data import Results
 from cge.report.figures import bilateral_table, eite_trade_table, flows_tables, group_table
 from cge.report.legitimacy import Legitimacy, design_switches
@@ -204,23 +204,6 @@ def stats_table(res: Results) -> Table:
     return Table("sensitivity", "validity", "Systematic sensitivity analysis: distribution of results",
                  "units of each measure", t.reset_index(drop=True),
                  "From summary_stats.csv: mean, standard deviation, 5th and 95th percentiles over n draws.")
-
-
-def all_tables(res: Results, legit: Legitimacy | None) -> list[Table]:
-    out: list[Table] = []
-    if res.has_compare:
-        out += [validity_table(res), eite_output_table(res), ev_region_table(res), fairness_table(res),
-                ev_group_table(res)]
-        out += bca_tables(res)
-        from cge.report.welfare import cbdr_tables, decomposition_tables  # it builds on this module
-
-        out += decomposition_tables(res) + cbdr_tables(res)
-        out += trade_tables(res)
-        if legit is not None:
-            out.append(legitimacy_table(res, legit))
-    if res.stats is not None:
-        out.append(stats_table(res))
-    return out
 
 
 # --------------------------------------------------------------------------------- writers

@@ -143,7 +143,7 @@ def decomposition_tables(res: Results) -> list[Table]:
     where = "the benchmark" if base == "benchmark" else f"{base} (each design's own policy without border measure)"
     out = [Table("fairness_decomposition", "fairness", f"Welfare decomposition by channel, relative to {where}",
                  "bn USD at benchmark prices", t.reset_index(drop=True),
-                 "Each channel has its own formula (cge/decomposition.py); they add up to the EV to 1e-9. "
+                 "Each channel has its own formula (cge/results/decomposition.py); they add up to the EV to 1e-9. "
                  "Terms of trade at border prices (including BCA charges); BCA charges paid = levied on the "
                  "region's exports; allocative efficiency = wedge x change in quantity (carbon price included); "
                  "remainder = index-number term of the mid-point identity.")]

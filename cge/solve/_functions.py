@@ -1,10 +1,10 @@
 """Residuals and Jacobian of a square system's rows, made once per compile: two builders.
 
-``TapeFunctions`` (default) walks the Pyomo rows once into a numpy :class:`~cge.solve.tape.Tape`
+``TapeFunctions`` (default) walks the Pyomo rows once into a numpy :class:`~cge.expr.tape.Tape`
 and differentiates it by forward mode (:class:`~cge.solve._tape_jacobian.TapeJacobian`): no CasADi
 graph at all unless the Ipopt fallback needs one (built from the tape on first use).
-``CasadiFunctions`` converts node by node to CasADi SX (:mod:`cge.solve._walker`, the builder
-before issue 11) and takes CasADi's symbolic Jacobian per equation block.
+``CasadiFunctions`` converts node by node to CasADi SX (:mod:`cge.solve._walker`; see
+CHANGELOG.md) and takes CasADi's symbolic Jacobian per equation block.
 
 Both name every named Expression as an intermediate ``z_k = h_k(x, z_<k, p)`` and assemble the
 Newton Jacobian by the chain rule ``J = Gx + Gz (I - Hz)^-1 Hx``.
@@ -40,9 +40,10 @@ class TapeFunctions:
 
     def __init__(self, rows, base=None):
         """``base``: an extendable tape that already holds many of the rows' nodes (the model's
-        flows, :func:`cge.solve.tape.attach_base_tape`); the rows are added to it."""
+        flows, :class:`cge.expr.interface.SolverHints`); the rows are added to it."""
+        from cge.expr.tape import Tape
+
         from ._tape_jacobian import TapeJacobian
-        from .tape import Tape
 
         t0 = time.perf_counter()
         self.m = m = len(rows.cons)

@@ -18,30 +18,32 @@ matrix-vector products and one small LU. Newton's iterates are those of the exac
 the 1e-12 linear tolerance), so the solution is the same; if GMRES or the preconditioner fails,
 the step falls back to the direct LU.
 
-Parts come from the model: :func:`declare_partition` attaches ``part_of(index) -> key`` to a
-Pyomo model (``None`` = global); without it the direct LU is used.
+Parts come from the model: :func:`declare_partition` puts ``part_of(index) -> key`` in a Pyomo
+model's :class:`~cge.expr.interface.SolverHints` (``None`` = global); without it the direct LU is used.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from cge.expr.interface import hints_of
+
 #: relative residual at which GMRES stops (the Newton tolerance is about 1e-10 on F)
 GMRES_RTOL = 1e-12
 GMRES_RESTART = 150
 GMRES_CYCLES = 4
-_ATTR = "_cge_partition"
 
 
 def declare_partition(model, part_of) -> None:
     """Tell the casadi route how to split ``model`` into weakly coupled parts (e.g. regions):
     ``part_of(index)`` gets the index of a variable or constraint row and returns a hashable
     part key, or ``None`` for a global unknown / equation."""
-    object.__setattr__(model, _ATTR, part_of)
+    hints_of(model, create=True).partition = part_of
 
 
 def partition_of(model):
-    return getattr(model, _ATTR, None)
+    hints = hints_of(model)
+    return None if hints is None else hints.partition
 
 
 def part_codes(items, part_of) -> np.ndarray:

@@ -12,7 +12,9 @@ from pyomo.core.base.constraint import Constraint
 from pyomo.core.expr.visitor import identify_variables
 from pyomo.environ import value
 
-from ..core.evaluate import PointEvaluator
+from cge.expr.evaluate import PointEvaluator
+from cge.expr.interface import hints_of
+
 from ..errors import CGEError
 
 RESIDUAL_COLUMNS = ["block", "max_abs_residual", "worst_index", "n_rows"]
@@ -42,11 +44,12 @@ def _index_label(c):
 def active_rows(model) -> Rows:
     """All active constraints; raises if any of them is not an equality.
 
-    A model built by :class:`cge.core.model.EquilibriumModel` first runs its pre-solve hook
+    A model with :class:`~cge.expr.interface.SolverHints` (an :class:`cge.core.model.EquilibriumModel`)
+    first runs its ``before_solve``
     (pair conditions with the variables fixed now; recompile after a CES regime change)."""
-    hook = getattr(model, "_cge_before_solve", None)
-    if hook is not None:
-        hook()
+    hints = hints_of(model)
+    if hints is not None and hints.before_solve is not None:
+        hints.before_solve()
     cons = list(model.component_data_objects(Constraint, active=True, descend_into=True))
     blocks = [c.parent_component().name for c in cons]
     bad = [c for c in cons if not is_equality(c)]
@@ -75,7 +78,7 @@ def is_equality(c) -> bool:
 def row_residual(c, evaluate=value) -> float:
     """Signed residual (body - bound) of an equality row; for an inequality row,
     the bound violation (0 when satisfied). NaN if the body cannot be evaluated.
-    ``evaluate`` may be a :class:`cge.core.evaluate.PointEvaluator`, which evaluates each
+    ``evaluate`` may be a :class:`cge.expr.evaluate.PointEvaluator`, which evaluates each
     named subexpression once for all rows (same arithmetic, linear instead of quadratic time)."""
     try:
         body = evaluate(c.body)
@@ -142,7 +145,7 @@ class RowChecker:
 
     def residuals(self) -> np.ndarray:
         if self._tape is None:
-            from .tape import Tape
+            from cge.expr.tape import Tape
 
             bounds = [c.upper if c.upper is not None else c.lower for c in self.rows.cons]
             self._tape = Tape([c.body for c in self.rows.cons] + bounds)

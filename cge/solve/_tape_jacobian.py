@@ -1,4 +1,4 @@
-"""Exact sparse Jacobian of the rows of a numpy :class:`~cge.solve.tape.Tape`, by forward mode.
+"""Exact sparse Jacobian of the rows of a numpy :class:`~cge.expr.tape.Tape`, by forward mode.
 
 CasADi's symbolic Jacobian of the whole graph was the largest cost of compiling a big model
 (12.6 s of 31 s at 30 regions x 40 sectors) and grows faster than the graph. The tape already
@@ -24,7 +24,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ._kinds import KIND_DIVISION, KIND_MAX, KIND_MIN, KIND_NEGATION, KIND_POW, KIND_PRODUCT, KIND_SUM
+from cge.expr.kinds import KIND_DIVISION, KIND_MAX, KIND_MIN, KIND_NEGATION, KIND_POW, KIND_PRODUCT, KIND_SUM
 
 _LN10 = math.log(10.0)
 

@@ -23,7 +23,7 @@ import math
 import casadi as ca
 from pyomo.core.expr.numvalue import native_numeric_types
 
-from ._kinds import (
+from cge.expr.kinds import (
     COMPOSITE_KINDS,
     KIND_CONST,
     KIND_DIVISION,
@@ -38,25 +38,9 @@ from ._kinds import (
     KIND_VAR,
     classify,
 )
+from cge.expr.tape import CASADI_UNARY_OPS
 
-UNARY_OPS = {
-    "exp": ca.OP_EXP,
-    "log": ca.OP_LOG,
-    "sqrt": ca.OP_SQRT,
-    "abs": ca.OP_FABS,
-    "sin": ca.OP_SIN,
-    "cos": ca.OP_COS,
-    "tan": ca.OP_TAN,
-    "asin": ca.OP_ASIN,
-    "acos": ca.OP_ACOS,
-    "atan": ca.OP_ATAN,
-    "sinh": ca.OP_SINH,
-    "cosh": ca.OP_COSH,
-    "tanh": ca.OP_TANH,
-    "asinh": ca.OP_ASINH,
-    "acosh": ca.OP_ACOSH,
-    "atanh": ca.OP_ATANH,
-}
+UNARY_OPS = {name: getattr(ca, op) for name, op in CASADI_UNARY_OPS.items()}
 _LN10 = math.log(10.0)
 
 # SX.binary / SX.unary skip the Python-level operator overloading of casadi's

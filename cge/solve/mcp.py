@@ -344,8 +344,6 @@ class MCPSystem:
         return d if np.all(np.isfinite(d)) else -grad
 
     def _check(self, x, F, j_of, lo, hi, rows, status, it, msg, at_bound_tol, n):
-        from cge.core.model import walras_residual
-
         xs = np.where(j_of >= 0, x[np.maximum(j_of, 0)], 0.0)
         err = np.abs(F).astype(float)
         low, up = np.isfinite(lo), np.isfinite(hi)
@@ -379,7 +377,7 @@ class MCPSystem:
                                                   "condition_residual"])
         max_err = float(err.max()) if len(err) else 0.0
         return MCPResult(status=status, iterations=it, max_residual=max_err,
-                         walras_residual=float(walras_residual(self.em)), at_bounds=at_bounds,
+                         walras_residual=float(self.em.walras_residual()), at_bounds=at_bounds,
                          residuals=table, message=msg, n_unknowns=n)
 
 

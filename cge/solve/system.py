@@ -31,7 +31,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..core.gc_pause import gc_paused
+from cge.expr.interface import hints_of
+from cge.runtime.gc_pause import gc_paused
+
 from ..errors import CGEError
 from ._functions import BUILDERS, make_functions
 from ._linear import BlockGMRES, part_codes, partition_of
@@ -47,7 +49,6 @@ from ._structure import (
     overall_max,
     residual_table,
 )
-from .tape import take_base_tape
 
 #: how the residual and Jacobian functions are built by default (see :data:`BUILDERS`)
 DEFAULT_BUILDER = "tape"
@@ -89,6 +90,11 @@ class SolveError(CGEError, RuntimeError):
         self.result = result
 
 
+def _base_tape(model):
+    hints = hints_of(model)
+    return None if hints is None else hints.take_base_tape()
+
+
 def _timings(**kw) -> dict:
     base = {"walk_s": 0.0, "setup_s": 0.0, "solve_s": 0.0, "check_s": 0.0}
     base.update(kw)
@@ -116,7 +122,8 @@ def _finish(route, algorithm, status, ok, iterations, rows, unknowns, saved, tim
     passed = ok and not math.isnan(worst) and worst <= check_tol
     if ok and not passed:
         status = "residual_check_failed"
-    over_fixed = getattr(model, "_cge_after_solve", None) if passed else None
+    hints = hints_of(model) if passed and model is not None else None
+    over_fixed = hints.after_solve if hints is not None else None
     over_fixed = over_fixed(check_tol) if over_fixed is not None else None
     timings["check_s"] += time.perf_counter() - t0
     if over_fixed:
@@ -146,7 +153,7 @@ def _finish(route, algorithm, status, ok, iterations, rows, unknowns, saved, tim
 #: How the casadi route computes a Newton step (same iterates, same solution):
 #: ``block_gmres`` GMRES preconditioned by the sparse LU of the Jacobian's within-part blocks
 #:                 (:mod:`cge.solve._linear`; needs :func:`declare_partition`);
-#: ``lu``          direct sparse LU, dense LU once SuperLU's fill passes 15% (before issue 11);
+#: ``lu``          direct sparse LU, dense LU once SuperLU's fill passes 15%;
 #: ``auto``        ``block_gmres`` when the model declares a partition, else ``lu``.
 LINEAR_SOLVERS = ("auto", "block_gmres", "lu")
 
@@ -178,7 +185,7 @@ class CasadiSystem:
         and set up the Newton step's linear solver; returns the walk / setup times."""
         rows = rows if rows is not None else active_rows(self.model)
         with gc_paused():
-            funcs = make_functions(rows, self.builder, base=take_base_tape(self.model))
+            funcs = make_functions(rows, self.builder, base=_base_tape(self.model))
         check_square(rows, funcs.unknowns)
         self._funcs = funcs
         self.rows, self.unknowns, self.params = rows, funcs.unknowns, funcs.params

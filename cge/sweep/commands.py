@@ -33,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_sweep(args) -> int:
-    from cge.datasets import load_benchmark
+    from cge.data.datasets import load_benchmark
     from cge.errors import EXIT_INCOMPLETE, EXIT_OK, CGEError
     from cge.sweep.execute import run_sweep
     from cge.sweep.spec import load_sweep, plan_points
@@ -75,7 +75,7 @@ def cmd_sweep_summary(args) -> int:
     import pandas as pd
 
     from cge.errors import EXIT_INCOMPLETE, EXIT_OK, CGEError
-    from cge.outdir import LOCK_SUFFIX, FolderLock
+    from cge.io.outdir import LOCK_SUFFIX, FolderLock
     from cge.sweep.summary import missing_points, open_sweep, quarantined_partitions, write_summary
 
     if not Path(args.dir).is_dir():

@@ -7,7 +7,7 @@ close). Each worker builds and compiles a model once per structure and re-solves
 finished batch (see :mod:`cge.sweep.store`). ``workers=0`` runs in-process without Dask
 (same code path for the points, handy for debugging).
 
-The output folder must be new or a sweep folder (marker of :mod:`cge.outdir`; ``force`` adopts
+The output folder must be new or a sweep folder (marker of :mod:`cge.io.outdir`; ``force`` adopts
 anything else except an input); the driver holds its lock (``DIR/.cge-lock``) for the whole run,
 so a second sweep on the same folder stops with a message (or waits with ``wait``). Ctrl-C stops
 the driver cleanly: Dask workers are started with SIGINT ignored (the driver shuts them down), the
@@ -29,8 +29,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from cge.data.benchmark import dataset_fingerprint
 from cge.errors import CGEError
-from cge.sweep.spec import Point, SweepSpec, dataset_fingerprint, plan_points
+from cge.sweep.spec import Point, SweepSpec, plan_points
 from cge.sweep.store import Store
 
 log = logging.getLogger("cge.sweep")
@@ -257,7 +258,7 @@ def _open_folder(s: _Session, out: Path, spec: SweepSpec, points: list[Point], d
                  benchmark, dataset_label: str, inputs, force: bool, wait: bool, progress_stream):
     """Claim and lock the output folder, check the disk, write the plan, recover the store:
     ``(store, dataset fingerprint, points still to solve)``."""
-    from cge.outdir import LOCK_SUFFIX, FolderLock, claim_folder, preflight
+    from cge.io.outdir import LOCK_SUFFIX, FolderLock, claim_folder, preflight
 
     claim_folder(out, "sweep", inputs=[spec.source, *inputs], force=force)
     s.lock = FolderLock(out / LOCK_SUFFIX, str(out), wait).acquire()

@@ -26,10 +26,10 @@ Designs are ``designs × grid`` (either may be absent; neither means the base al
 fields are dotted scenario fields (``policy.cut``, ``bca.basis``, ``bca.exempt``, ``coalition``,
 ``output_based_rebates.enabled``, ``phase_in.year``, ``elasticities.sigma_dm``,
 ``elasticities.sigma_dm.met``, ``foreign_carbon_prices.CHN``, ...) checked against the options
-schema :mod:`cge.options` (every option but ``name`` and ``description`` may be swept), and each
+schema :mod:`cge.scenarios.options` (every option but ``name`` and ``description`` may be swept), and each
 grid value by its option's kind; every resolved point is validated by
-:func:`cge.scenario.scenario_from_dict` and against the dataset (regions, groups, sectors) before
-any work starts. ``solver:`` takes the options of :mod:`cge.options` marked for sweeps.
+:func:`cge.scenarios.spec.scenario_from_dict` and against the dataset (regions, groups, sectors) before
+any work starts. ``solver:`` takes the options of :mod:`cge.scenarios.options` marked for sweeps.
 
 SSA parameters are ``PARAM`` (all sectors) or ``PARAM.SECTOR`` (one sector). With the default
 ``scale: multiplicative`` a draw is a *factor* on the design's value of that parameter (the
@@ -55,9 +55,10 @@ from pathlib import Path
 
 import numpy as np
 
+from cge.data.benchmark import dataset_fingerprint
 from cge.errors import ScenarioError
-from cge.files import load_yaml
-from cge.options import (
+from cge.io.files import load_yaml
+from cge.scenarios.options import (
     OPTIONS,
     SCENARIO_OPTIONS,
     SECTIONS,
@@ -66,11 +67,11 @@ from cge.options import (
     solver_defaults,
     top_level_fields,
 )
-from cge.scenario import Scenario, deep_merge, scenario_from_dict
+from cge.scenarios.spec import Scenario, deep_merge, scenario_from_dict
 from cge.sweep.ssa import DESIGNS, Distribution, monte_carlo_design, stroud_design
 
 TOP_KEYS = ("name", "description", "dataset", "base", "designs", "grid", "ssa", "solver", "batch_size")
-#: the solver settings a sweep file may give (``solver:``), with their defaults (:mod:`cge.options`)
+#: the solver settings a sweep file may give (``solver:``), with their defaults (:mod:`cge.scenarios.options`)
 SOLVER_DEFAULTS = solver_defaults(sweep=True)
 
 
@@ -120,7 +121,7 @@ def _err(source, key, msg) -> ScenarioError:
 
 
 def check_field_path(path: str, source: str, where: str) -> list[str]:
-    """Validate a dotted scenario field a sweep may vary (:mod:`cge.options`, ``sweep``); return
+    """Validate a dotted scenario field a sweep may vary (:mod:`cge.scenarios.options`, ``sweep``); return
     its parts. A section (``bca``) or a mapping (``elasticities``) may be varied whole, a
     mapping also by key (``elasticities.sigma_dm[.SECTOR]``, ``foreign_carbon_prices.REGION``)."""
     if not isinstance(path, str) or not path:
@@ -137,7 +138,7 @@ def check_field_path(path: str, source: str, where: str) -> list[str]:
         return parts
     opt = OPTIONS[head]
     if opt.keys == "elasticity":
-        from cge.elasticities import PARAMETERS
+        from cge.data.elasticities import PARAMETERS
 
         if len(parts) > 3 or (len(parts) >= 2 and parts[1] not in PARAMETERS):
             raise _err(source, where, f"unknown elasticity in {path!r}; known: {', '.join(PARAMETERS)}")
@@ -317,7 +318,7 @@ def _ssa(s, source) -> SSASpec:
     params = s.get("parameters")
     if not isinstance(params, dict) or not params:
         raise _err(source, "ssa.parameters", "give at least one elasticity and its distribution")
-    from cge.elasticities import PARAMETERS
+    from cge.data.elasticities import PARAMETERS
 
     dists, scale = {}, {}
     for key, spec in params.items():
@@ -356,24 +357,6 @@ def design_overrides(spec: SweepSpec) -> list[tuple[str, dict]]:
 
 
 # ----------------------------------------------------------------------------- planning
-def dataset_fingerprint(b) -> str:
-    h = hashlib.sha256()
-    h.update(json.dumps([b.regions, b.sectors, b.factors, repr(b.tags)], sort_keys=True).encode())
-    for name in ("vom", "to", "vid", "vfm", "vrs", "vxmd", "tm", "fd", "co2", "co2p", "pop"):
-        a = np.ascontiguousarray(getattr(b, name), dtype=float)
-        h.update(name.encode())
-        h.update(a.tobytes())
-    # GTAP wedges and data elasticities count only when present (old fingerprints stay valid)
-    for name in ("tx", "vst", "vtwr", "tpd", "tpi", "tpu", "tf"):
-        a = getattr(b, name, None)
-        if a is not None and np.any(a):
-            h.update(name.encode())
-            h.update(np.ascontiguousarray(a, dtype=float).tobytes())
-    if getattr(b, "elasticities", None):
-        h.update(json.dumps(b.elasticities, sort_keys=True).encode())
-    return h.hexdigest()[:16]
-
-
 @lru_cache(maxsize=1)
 def _defaults_fingerprint() -> str:
     """Hash of the packaged elasticity defaults (read once per process)."""
@@ -395,7 +378,7 @@ def point_id(sc: Scenario, coalition: tuple[str, ...], fingerprint: str, solver:
 
 def _check_against(b, sc: Scenario, where: str) -> tuple[str, ...]:
     """Dataset-dependent checks of one scenario (what :class:`BCAModel` would reject later)."""
-    from cge.bca_model import resolve_design
+    from cge.bca.design import resolve_design
 
     try:
         return resolve_design(b, sc, require_coalition=True).structure.coalition
@@ -405,7 +388,7 @@ def _check_against(b, sc: Scenario, where: str) -> tuple[str, ...]:
 
 def plan_points(spec: SweepSpec, b) -> list[Point]:
     """Every point of the sweep on benchmark ``b``, validated; designs in order, draws within."""
-    from cge.elasticities import HOUSEHOLD, for_benchmark
+    from cge.data.elasticities import HOUSEHOLD, for_benchmark
     from cge.errors import DataError
 
     fp = dataset_fingerprint(b)

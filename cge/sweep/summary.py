@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 
 from cge.errors import CGEError
-from cge.files import file_digest
-from cge.latex import tabular
-from cge.results_schema import SWEEP_STATS
+from cge.io.files import file_digest
+from cge.io.latex import tabular
+from cge.io.xlsx import write_workbook
+from cge.results.schema import SWEEP_STATS
 from cge.sweep.ssa import Z95
 from cge.sweep.store import Store
-from cge.xlsx import write_workbook
 
 #: the outputs of interest summarised in summary_stats.csv
 MEASURES = ("leakage_rate_pct", "ev_pct", "eite_output_change_pct", "carbon_price_usd_per_t")

@@ -3,7 +3,7 @@ warm-starting each from the nearest point this worker has already solved.
 
 The cache lives in the worker process (module state), so a Dask worker keeps its compiled
 models between tasks. Whether a point can reuse a compiled model is decided by
-:func:`cge.design.structure_of` equality only; otherwise a new model is built.
+:func:`cge.bca.design.structure_of` equality only; otherwise a new model is built.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from cge.scenario import Scenario
+from cge.scenarios.spec import Scenario
 
 MAX_MODELS = 4          # compiled models kept per worker (LRU)
 MAX_SOLUTIONS = 256     # solved points kept per model for warm starts
@@ -86,8 +86,9 @@ def _worker_name() -> str:
 
 
 def _model_for(benchmark, fingerprint: str, sc: Scenario, design, route: str):
-    """The compiled model for ``design`` (the point's :func:`cge.design.resolve_design`)."""
-    from cge.bca_model import BCAModel
+    """The compiled model for ``design`` (the point's :func:`cge.bca.design.resolve_design`)."""
+    from cge.bca.model import BCAModel
+    from cge.runtime.gc_pause import collect_freed
     from cge.solve import compile_system
 
     key = (fingerprint, design.structure)
@@ -97,16 +98,18 @@ def _model_for(benchmark, fingerprint: str, sc: Scenario, design, route: str):
         bm = BCAModel(benchmark, sc, design=design)
         entry = _Entry(bm, compile_system(bm.pyomo, route=route))
         _MODELS[key] = entry
-        while len(_MODELS) > MAX_MODELS:
-            _MODELS.popitem(last=False)
+        if len(_MODELS) > MAX_MODELS:
+            while len(_MODELS) > MAX_MODELS:
+                _MODELS.popitem(last=False)
+            collect_freed()  # the dropped models' objects; the cached ones stay frozen
         built = True
     _MODELS.move_to_end(key)
     return entry, built
 
 
 def measures(bm) -> list[tuple[str, str, float]]:
-    """Tidy ``(measure, region, value)`` rows a sweep stores: :func:`cge.results.headline_measures`."""
-    from cge.results import headline_measures
+    """Tidy ``(measure, region, value)`` rows a sweep stores: :func:`cge.results.tables.headline_measures`."""
+    from cge.results.tables import headline_measures
 
     return headline_measures(bm)
 
@@ -126,7 +129,7 @@ def _diagnostics(exc) -> dict:
 def solve_point(entry: _Entry, sc: Scenario, solver: dict, design=None) -> dict:
     """Apply (``design``: the point's resolved design, resolved again if not given), warm-start
     from the nearest solved point, solve (cold retry on failure)."""
-    from cge.run import solve_warm_then_cold
+    from cge.results.run import solve_warm_then_cold
 
     bm, compiled = entry.bm, entry.compiled
     feats = features(sc)
@@ -149,7 +152,10 @@ def solve_point(entry: _Entry, sc: Scenario, solver: dict, design=None) -> dict:
 def solve_batch(benchmark, fingerprint: str, items: list[tuple[str, Scenario]], solver: dict,
                 route: str = "auto") -> list[dict]:
     """Solve ``(point_id, scenario)`` items; every point returns a record, failures included."""
-    from cge.design import resolve_design
+    from cge.runtime.pyomo_compat import defer_pyomo_scipy_finaliser
+
+    defer_pyomo_scipy_finaliser()  # a worker process is an entry point (cge/runtime/pyomo_compat.py)
+    from cge.bca.design import resolve_design
     from cge.solve import SolveError
 
     worker = _worker_name()

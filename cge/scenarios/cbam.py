@@ -1,0 +1,110 @@
+"""The EU Carbon Border Adjustment Mechanism as legislated (Regulation (EU) 2023/956) in the
+model's terms: the phase-in schedule, coverage shares and default values.
+
+* **Phase-in** (ETS Directive Art. 10a(1a) as amended by Directive (EU) 2023/959; CBAM Art. 31):
+  in year ``t`` a share ``fa[t]`` of free allocation for CBAM goods remains. The border charge is
+  ``(1 − fa[t])·PCO2·θ`` per unit of covered imports, and the remaining free allocation is an
+  output-based rebate ``fa[t]·PCO2·θ_direct`` per unit of the implementers' covered output.
+  Electricity has no free allocation (ETS Directive Art. 10a(1), (3)): it is charged in full from
+  2026 and gets no rebate; in the transitional period (to 2025) nothing is charged.
+* **Coverage** (Annex I): where a sector holds CBAM goods only in part, every intensity applied to
+  it (charge, rebate, free allocation) is scaled by the share of CBAM goods in the value of its
+  output, ``cbam_coverage[r, j]`` of the benchmark (the exporter's share for imports). This assumes
+  the covered goods have the sector's average intensity per dollar.
+* **Default values** (Art. 7(2), Annex IV point 4.1): the exporter's average intensity raised by a
+  mark-up, ``θ[s,i]·(1 + markup)``; or the worst performer, the highest intensity over regions with
+  output (the regional analogue of Annex IV's worst-performing installations).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from cge.errors import DataError
+from cge.io.files import load_yaml
+
+
+@dataclass(frozen=True)
+class PhaseInSchedule:
+    free_allocation: dict[int, float]
+    source: dict
+    path: str
+    transitional_until: int | None = None
+
+
+def default_schedule_path() -> Path:
+    with resources.as_file(resources.files("cge") / "defaults" / "cbam_phase_in.yaml") as p:
+        return Path(p)
+
+
+@lru_cache(maxsize=4)
+def phase_in_schedule(path: str | None = None) -> PhaseInSchedule:
+    """The free allocation share by year, validated: years are integers, shares in [0, 1] and
+    not rising over time."""
+    p = Path(path) if path else default_schedule_path()
+    data = load_yaml(p) or {}
+    allowed = {"source", "free_allocation_share", "transitional_period_until"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise DataError(f"{p}: unknown key(s) {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
+    until = data.get("transitional_period_until")
+    if until is not None and (isinstance(until, bool) or not isinstance(until, int)):
+        raise DataError(f"{p}: transitional_period_until: {until!r} is not a year")
+    table = data.get("free_allocation_share")
+    if not isinstance(table, dict) or not table:
+        raise DataError(f"{p}: free_allocation_share: expected a mapping year -> share")
+    out: dict[int, float] = {}
+    for year, share in table.items():
+        if isinstance(year, bool) or not isinstance(year, int):
+            raise DataError(f"{p}: free_allocation_share.{year}: the year must be an integer")
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            raise DataError(f"{p}: free_allocation_share.{year}: {share!r} is not a share in [0, 1]")
+        out[year] = float(share)
+    years = sorted(out)
+    for a, b in zip(years, years[1:]):
+        if out[b] > out[a]:
+            raise DataError(f"{p}: free_allocation_share.{b}: {out[b]} rises above {out[a]} in {a}; "
+                            "free allocation is phased out")
+    return PhaseInSchedule(dict(sorted(out.items())), data.get("source") or {}, str(p), until)
+
+
+def free_allocation_share(year: int | None) -> float:
+    """Share of free allocation left in ``year``; 0 without a phase-in (the full CBAM)."""
+    return 0.0 if year is None else phase_in_schedule().free_allocation[year]
+
+
+def charge_factor(year: int | None, electricity: bool) -> float:
+    """Share of embedded emissions the CBAM charges in ``year`` (1 without a phase-in): 0 in the
+    transitional period; 1 for electricity, which has no free allocation to phase out; else
+    ``1 − free allocation share`` (CBAM Art. 31)."""
+    if year is None:
+        return 1.0
+    sched = phase_in_schedule()
+    if sched.transitional_until is not None and year <= sched.transitional_until:
+        return 0.0
+    return 1.0 if electricity else 1.0 - sched.free_allocation[year]
+
+
+def free_allocation_factor(year: int | None, electricity: bool) -> float:
+    """Share of benchmark direct emissions allocated free in ``year``: none for electricity."""
+    return 0.0 if electricity else free_allocation_share(year)
+
+
+def default_values(theta: np.ndarray, vom: np.ndarray, method: str, markup: float | None = None) -> np.ndarray:
+    """CBAM default intensities ``[exporter, sector]`` from actual ones ``theta[r, j]``:
+    ``exporter_markup`` = ``θ·(1 + markup)``; ``worst`` = the highest intensity over regions with
+    output, for every exporter."""
+    if method == "exporter_markup":
+        if markup is None:
+            raise ValueError("exporter_markup default values need a mark-up")
+        return theta * (1.0 + markup)
+    if method == "worst":
+        worst = np.where(vom > 0, theta, -np.inf).max(axis=0)
+        worst[~np.isfinite(worst)] = 0.0
+        return np.broadcast_to(worst, theta.shape).copy()
+    raise ValueError(f"unknown default-value method {method!r}")

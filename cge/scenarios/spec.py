@@ -1,0 +1,266 @@
+"""Policy scenarios: YAML files validated on load, and the same objects in Python.
+
+A scenario states the carbon policy of a coalition and every border-carbon-adjustment switch of
+spec section 5. Every option, its default, choices or range and doc is declared once in
+:mod:`cge.scenarios.options` (the README's options table is generated from it: ``cge options``);
+the dataclasses here take their defaults from it and :func:`scenario_from_dict` validates each
+value by its kind there. Unknown keys and bad values are errors naming the file and the key.
+
+.. code-block:: yaml
+
+    name: BCA-direct
+    description: import charge on the direct carbon content of EITE imports
+    coalition: annex1              # region codes and/or region-group names
+    policy: {instrument: coalition_cap, cut: 0.20}
+    bca: {import_charge: true, basis: direct, benchmark: exporter, coverage: eite}
+    reference: false               # true: the reference ("REF") of the designs that share this one's
+                                   # coalition, policy, foreign carbon prices, numeraire and elasticities
+                                   # (their welfare decomposition and changes vs REF are relative to it;
+                                   # one flag per policy). Default: among those, the one without BCA,
+                                   # output-based rebates or phase-in year named REF, else the first;
+                                   # none: NaN changes vs REF (cge.results.run.reference_scenarios)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from cge.errors import ScenarioError
+from cge.io.files import load_yaml
+from cge.scenarios.options import OPTIONS, SECTIONS, check_value, default, options_in, where
+
+INSTRUMENTS = OPTIONS["policy.instrument"].choices
+BENCHMARKS = OPTIONS["bca.benchmark"].choices
+OBR_BENCHMARKS = OPTIONS["output_based_rebates.benchmark"].choices
+REVENUE = OPTIONS["bca.revenue"].choices
+#: how importers meet a border adjustment: pay a charge at the carbon price; buy certificates
+#: from a separate pool at the permit price (the CBAM's way; same prices in this static model);
+#: or surrender allowances from the coalition's own cap (embodied emissions count against it)
+BCA_INSTRUMENTS = OPTIONS["bca.instrument"].choices
+
+
+@dataclass(frozen=True)
+class Policy:
+    instrument: str = default("policy.instrument")
+    cut: float = default("policy.cut")
+    tax_usd_per_t: float = default("policy.tax_usd_per_t")
+
+
+@dataclass(frozen=True)
+class BCA:
+    import_charge: bool = default("bca.import_charge")
+    basis: str = default("bca.basis")
+    benchmark: str = default("bca.benchmark")
+    export_rebate: bool = default("bca.export_rebate")
+    credit_foreign_carbon_price: bool = default("bca.credit_foreign_carbon_price")
+    coverage: str | tuple[str, ...] = default("bca.coverage")
+    exempt: tuple[str, ...] = default("bca.exempt")
+    exempt_coalition: bool = default("bca.exempt_coalition")
+    implementers: tuple[str, ...] = default("bca.implementers")
+    revenue: str = default("bca.revenue")
+    default_markup: float | None = default("bca.default_markup")
+    indirect_sectors: str | tuple[str, ...] = default("bca.indirect_sectors")
+    instrument: str = default("bca.instrument")
+
+    @property
+    def active(self) -> bool:
+        return self.import_charge or self.export_rebate
+
+
+@dataclass(frozen=True)
+class OutputBasedRebates:
+    enabled: bool = default("output_based_rebates.enabled")
+    basis: str = default("output_based_rebates.basis")
+    benchmark: str = default("output_based_rebates.benchmark")
+    coverage: str | tuple[str, ...] = default("output_based_rebates.coverage")
+
+
+@dataclass(frozen=True)
+class PhaseIn:
+    """The EU CBAM phase-in: in ``year`` the import charge (and any export rebate) applies to
+    ``1 − free allocation share`` of embedded emissions (Regulation (EU) 2023/956 Art. 31), and,
+    with ``free_allocation``, the share not yet phased out is an output-based rebate to the
+    implementers' producers of covered goods (ETS Directive Art. 10a(1a))."""
+
+    year: int | None = default("phase_in.year")
+    free_allocation: bool = default("phase_in.free_allocation")
+
+    @property
+    def active(self) -> bool:
+        return self.year is not None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str = default("description")
+    coalition: tuple[str, ...] = default("coalition")
+    policy: Policy = field(default_factory=Policy)
+    foreign_carbon_prices: dict = default("foreign_carbon_prices")
+    bca: BCA = field(default_factory=BCA)
+    output_based_rebates: OutputBasedRebates = field(default_factory=OutputBasedRebates)
+    elasticities: dict = default("elasticities")
+    numeraire: str = default("numeraire")
+    phase_in: PhaseIn = field(default_factory=PhaseIn)
+    reference: bool = default("reference")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        return _plain(d)
+
+    def with_(self, **changes) -> Scenario:
+        """A copy with top-level fields replaced (nested ones via :func:`replace`)."""
+        return replace(self, **changes)
+
+
+#: the dataclass of each scenario section of :data:`cge.scenarios.options.SECTIONS`
+SECTION_CLASSES = {"policy": Policy, "bca": BCA, "output_based_rebates": OutputBasedRebates, "phase_in": PhaseIn}
+
+
+def _plain(x):
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    return x
+
+
+def _check_keys(data: dict, allowed: set, source, prefix: str) -> None:
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{where(source, prefix or 'scenario')}: expected a mapping, got {type(data).__name__}")
+    for k in data:
+        if k not in allowed:
+            raise ScenarioError(
+                f"{where(source, prefix + str(k))}: unknown key; allowed keys: {', '.join(sorted(allowed))}"
+            )
+
+
+def _section(data, section: str, source) -> dict:
+    """The options of one section (``''``: the top level) validated by their kind in
+    :mod:`cge.scenarios.options`; the schema's default for every option not given."""
+    opts = options_in(section)
+    _check_keys(data, {o.key for o in opts} | (set() if section else set(SECTIONS)), source,
+                f"{section}." if section else "")
+    out = {}
+    for o in opts:
+        if o.key in data:
+            out[o.key] = check_value(o, data[o.key], source)
+        elif o.required:
+            raise ScenarioError(f"{where(source, o.name)}: every scenario needs a non-empty {o.key}")
+        else:
+            out[o.key] = dict(o.default) if isinstance(o.default, dict) else o.default
+    return out
+
+
+def _check_bca(bca: BCA, source) -> None:
+    """Rules between BCA options: the CBAM default-value mark-up, indirect sectors."""
+    if bca.benchmark == "exporter_markup" and bca.default_markup is None:
+        raise ScenarioError(f"{where(source, 'bca.default_markup')}: required when bca.benchmark is "
+                            "exporter_markup (CBAM default value = the exporter's average intensity raised "
+                            "by this mark-up, e.g. 0.1 for 10%)")
+    if bca.benchmark != "exporter_markup" and bca.default_markup is not None:
+        raise ScenarioError(f"{where(source, 'bca.default_markup')}: applies only with bca.benchmark: "
+                            f"exporter_markup (here {bca.benchmark})")
+    if bca.indirect_sectors != "all" and bca.basis != "direct+electricity":
+        raise ScenarioError(f"{where(source, 'bca.indirect_sectors')}: a list of sectors with indirect "
+                            f"emissions needs bca.basis: direct+electricity (here {bca.basis})")
+
+
+def _check_combinations(sc: Scenario, source) -> None:
+    """Rules between options of different sections (the ``requires`` of :mod:`cge.scenarios.options`)."""
+    policy, bca, obr, phase_in = sc.policy, sc.bca, sc.output_based_rebates, sc.phase_in
+    if policy.instrument == "none":
+        stray = [k for k, v in (("policy.cut", policy.cut), ("policy.tax_usd_per_t", policy.tax_usd_per_t),
+                                ("coalition", sc.coalition), ("bca", bca.active)) if v]
+        if stray:
+            raise ScenarioError(f"{where(source, stray[0])}: policy.instrument is none (no carbon policy), "
+                                "so there is no coalition, cut, tax or border adjustment to set")
+    if phase_in.active and bca.coverage in ("eite", "all"):
+        raise ScenarioError(f"{where(source, 'phase_in.year')}: the CBAM phase-in applies to CBAM goods, but "
+                            f"bca.coverage is {bca.coverage!r}, so free allocation and charges would cover every "
+                            f"{'EITE' if bca.coverage == 'eite' else ''} sector; set bca.coverage: cbam (or list "
+                            "the covered sectors)")
+    if phase_in.active and phase_in.free_allocation and obr.enabled:
+        raise ScenarioError(f"{where(source, 'phase_in.free_allocation')}: the remaining free allocation is "
+                            "modelled as output-based rebates; set output_based_rebates.enabled: false or "
+                            "phase_in.free_allocation: false")
+    if bca.instrument == "allowances":
+        if policy.instrument == "tax":
+            raise ScenarioError(f"{where(source, 'bca.instrument')}: allowances are surrendered under a cap; "
+                                "policy.instrument is tax (use charge or certificates)")
+        if bca.revenue != "importer" or bca.credit_foreign_carbon_price or bca.export_rebate:
+            raise ScenarioError(f"{where(source, 'bca.instrument')}: allowances are modelled without "
+                                "returned revenue, crediting or export rebates (set bca.revenue: importer, "
+                                "credit_foreign_carbon_price: false, export_rebate: false)")
+
+
+def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
+    """Validate a mapping (e.g. parsed YAML) and build a :class:`Scenario`: every key and value
+    against :mod:`cge.scenarios.options`, then the rules that tie options together."""
+    top = _section(data, "", source)
+    sections = {name: cls(**_section(data.get(name) or {}, name, source)) for name, cls in SECTION_CLASSES.items()}
+    _check_bca(sections["bca"], source)
+    sc = Scenario(**top, **sections)
+    _check_combinations(sc, source)
+    return sc
+
+
+def load_scenarios(path: str | Path) -> list[Scenario]:
+    """Load one scenario, a list of scenarios, or ``{scenarios: [...]}`` from a YAML file.
+
+    A file may also give ``defaults:`` merged (deeply) under every scenario in it."""
+    path = Path(path)
+    data = load_yaml(path, ScenarioError)
+    if data is None:
+        raise ScenarioError(f"{path}: the file is empty; it must define at least one scenario")
+    defaults = {}
+    if isinstance(data, dict) and "scenarios" in data:
+        extra = set(data) - {"scenarios", "defaults"}
+        if extra:
+            raise ScenarioError(f"{path}: unknown top-level key(s) {sorted(extra)}; allowed: scenarios, defaults")
+        defaults = data.get("defaults") or {}
+        data = data["scenarios"] if data["scenarios"] is not None else []
+    if not isinstance(defaults, dict):
+        raise ScenarioError(f"{path}: defaults: expected a mapping of scenario keys")
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise ScenarioError(f"{path}: scenarios: the list is empty; nothing would be solved (and an "
+                            "earlier results folder would be replaced by empty tables)")
+    out = []
+    for k, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ScenarioError(f"{path}: scenario #{k + 1} is not a mapping")
+        merged = deep_merge(defaults, item)
+        out.append(scenario_from_dict(merged, source=f"{path} [{merged.get('name', '#' + str(k + 1))}]"))
+    names = [s.name for s in out]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise ScenarioError(f"{path}: scenario name(s) used twice: {sorted(dup)}")
+    return out
+
+
+def deep_merge(base: dict, over: dict) -> dict:
+    """``over`` merged into ``base``: nested mappings merge key by key, anything else replaces."""
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def resolve_regions(codes: tuple[str, ...], regions: tuple[str, ...], groups: dict, what: str) -> tuple[str, ...]:
+    """Expand region codes and group names against a benchmark; unknown names are errors."""
+    out: list[str] = []
+    for c in codes:
+        if c in regions:
+            members = (c,)
+        elif c in groups:
+            members = groups[c]
+        else:
+            raise ScenarioError(f"{what}: {c!r} is neither a region ({', '.join(regions)}) nor a region "
+                                f"group ({', '.join(sorted(groups)) or 'none defined'})")
+        out.extend(m for m in members if m not in out)
+    return tuple(r for r in regions if r in out)
