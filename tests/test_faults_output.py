@@ -205,22 +205,29 @@ def test_results_of_an_earlier_cge_with_a_marker_but_no_file_list_keep_only_the_
     assert (target / "decomposition.md").read_text() == "new\n"
 
 
-def test_a_kill_before_the_users_files_are_carried_over_is_repaired_by_the_next_run(tmp_path, monkeypatch):
-    target = tmp_path / "out"
-    with atomic_folder(target) as tmp:
-        (tmp / "table.csv").write_text("old\n")
-    (target / "notes.txt").write_text("mine\n")
-    real = os.rename
+def _write_killed_at_a_rename(monkeypatch, target, dies) -> None:
+    """A new ``table.csv`` written into ``target``, the process killed at the first ``os.rename(src, ...)``,
+    the ``n``-th of the write, for which ``dies(src, n)`` holds; renames work again afterwards."""
+    real, calls = os.rename, []
 
     def dying_rename(src, dst):
-        if str(src).endswith("notes.txt"):
-            raise KeyboardInterrupt("killed while carrying the user's files over")
+        calls.append(src)
+        if dies(src, len(calls)):
+            raise KeyboardInterrupt(f"killed at rename {len(calls)} ({src})")
         return real(src, dst)
     monkeypatch.setattr(outdir.os, "rename", dying_rename)
     with pytest.raises(KeyboardInterrupt):
         with atomic_folder(target) as tmp:
             (tmp / "table.csv").write_text("new\n")
     monkeypatch.setattr(outdir.os, "rename", real)
+
+
+def test_a_kill_before_the_users_files_are_carried_over_is_repaired_by_the_next_run(tmp_path, monkeypatch):
+    target = tmp_path / "out"
+    with atomic_folder(target) as tmp:
+        (tmp / "table.csv").write_text("old\n")
+    (target / "notes.txt").write_text("mine\n")
+    _write_killed_at_a_rename(monkeypatch, target, lambda src, n: str(src).endswith("notes.txt"))
     with OutputFolder(target, "results"):             # the next run, before writing anything
         assert (target / "notes.txt").read_text() == "mine\n"
     assert (target / "notes.txt").read_text() == "mine\n"
@@ -282,18 +289,7 @@ def test_a_kill_between_the_two_renames_is_repaired_by_the_next_run(tmp_path, mo
     leaves no `out` (the issue's case). The next run puts the old results back."""
     target = _old_results(tmp_path)
     monkeypatch.setattr(outdir, "exchange", lambda a, b: False)
-    real, calls = os.rename, []
-
-    def dying_rename(src, dst):
-        calls.append(src)
-        if len(calls) == 2:
-            raise KeyboardInterrupt("killed between the renames")
-        return real(src, dst)
-    monkeypatch.setattr(outdir.os, "rename", dying_rename)
-    with pytest.raises(KeyboardInterrupt):
-        with atomic_folder(target) as tmp:
-            (tmp / "table.csv").write_text("new\n")
-    monkeypatch.setattr(outdir.os, "rename", real)
+    _write_killed_at_a_rename(monkeypatch, target, lambda src, n: n == 2)   # between the two renames
     assert not target.exists() and [x for x in tmp_path.iterdir() if ".cge-old." in x.name]
     with OutputFolder(target, "results"):          # the next run, before writing anything
         assert (target / "table.csv").read_text() == "old\n"
