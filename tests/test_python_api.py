@@ -261,16 +261,24 @@ def test_import_cge_reads_no_metadata_and_loads_no_stage():
 
 
 # ----------------------------------------------------------------------------- API = CLI
-def test_the_readme_example_writes_the_tables_cge_compare_writes_for_the_same_scenarios(tmp_path):
-    """The block of README "Python API" (EU-50 and EU-50-CBAM on the default dataset) against
-    ``cge compare --scenarios`` with the same two scenarios: every table, to RTOL."""
-    data = cge.load_dataset()
-    ref = cge.Scenario(name="EU-50", coalition=["EU27"], policy={"instrument": "tax", "tax_usd_per_t": 50})
-    cbam = ref.replace(name="EU-50-CBAM", bca={"import_charge": True, "coverage": "cbam"})
-    run = cge.compare(data, [ref, cbam], progress=False)
-    api = run.write(tmp_path / "api")
+def _readme_api_block() -> str:
+    from test_readme_examples import BLOCKS
+
+    found = [source for _line, source in BLOCKS if "cge.compare(" in source]
+    assert len(found) == 1, "README.md has no (or two) Python API examples"
+    return found[0]
+
+
+def test_the_readme_example_writes_the_tables_cge_compare_writes_for_the_same_scenarios(tmp_path, monkeypatch):
+    """The block of README "Python API", run as pasted (it writes ``results/``), against
+    ``cge compare --scenarios`` with the block's scenarios: every table equal to RTOL, the same files."""
+    monkeypatch.chdir(tmp_path)
+    pasted: dict = {}
+    exec(compile(_readme_api_block(), "README.md (Python API)", "exec"), pasted)
+    run, api = pasted["run"], tmp_path / "results"
+    assert run.scenarios == ["EU-50", "EU-50-CBAM"]
     scenarios = tmp_path / "s.yaml"
-    scenarios.write_text(yaml.safe_dump({"scenarios": [ref.to_dict(), cbam.to_dict()]}, sort_keys=False))
+    scenarios.write_text(yaml.safe_dump({"scenarios": [r.scenario.to_dict() for r in run]}, sort_keys=False))
     done = subprocess.run([sys.executable, "-m", "cge.cli", "compare", "--scenarios", str(scenarios),
                            "--out", str(tmp_path / "cli")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
