@@ -645,6 +645,7 @@ WIOD_ONLY = {
               "it cannot be split (remove it)",
     "assumptions": "is for a WIOD source only (the calibration's shares and overrides); a GDX file carries its "
                    "own values; override elasticities in the scenario file (remove it)",
+    "co2": "is for an MRIO source only; a GDX file carries its own CO2 (eco2d, eco2i) (remove it)",
 }
 
 
