@@ -23,6 +23,14 @@ and sector tags, chooses optional splits and overrides documented assumptions::
       energy_parameters: {water_share_of_utilities: 0.10}
       fuel_price_benchmarks: {AUS: {coal: Asian marker price}}
       elasticities: {sigma_dm: {ist: 4.0, "tag:cbam": 3.0}}
+    co2: {table: my_co2.csv}        # optional: where the CO2 comes from (see below)
+
+``co2``: ``{source: satellite | table | gcb_by_fuel, table: FILE}``. The CO2 sources, in order:
+the source's own satellite rows (WIOD: the JRC table), a ``table`` the user supplies (CSV
+``region, <source industries...>, household`` in Mt, a path relative to this file; given, it is
+used), GCB national CO2 by fuel allocated to fuel purchases (:mod:`calibration.emissions`).
+Without ``source`` the build takes the table if given, else the satellite if the source has one,
+else GCB; any route but the satellite is printed and recorded in the provenance.
 
 Every source code must be mapped exactly once; every code, group member, tag and share is
 checked on load and an error names the file and the key.
@@ -40,7 +48,7 @@ from cge.data.aggregation import err as _err
 
 ASSUMPTIONS = ("labour_share", "rent_share", "energy_parameters", "fuel_price_benchmarks", "elasticities")
 #: keys only a WIOD aggregation has (a GTAPinGAMS one refuses them, cge.data.gtap)
-WIOD_KEYS = ("year", "splits", "assumptions")
+WIOD_KEYS = ("year", "splits", "assumptions", "co2")
 TOP_KEYS = COMMON_KEYS + WIOD_KEYS
 
 
@@ -52,6 +60,7 @@ class Aggregation(Mapping):
     year: int = 2011
     splits: dict[str, dict] = field(default_factory=dict)   # parent -> {"shares": {child: share}} or {}
     assumptions: dict = field(default_factory=dict)
+    co2: dict = field(default_factory=dict)    # {"source": route or None, "table": Path or None}
 
     @property
     def rest_of_world(self) -> str:
@@ -99,6 +108,26 @@ def _splits(path, spec) -> dict[str, dict]:
         else:
             out[parent] = {}
     return out
+
+
+def _co2(path, spec) -> dict:
+    from calibration.emissions import CO2_ROUTES
+
+    if spec is None:
+        return {"source": None, "table": None}
+    if not isinstance(spec, dict) or set(spec) - {"source", "table", "note"}:
+        raise _err(path, "co2", f"expected {{source: {' | '.join(CO2_ROUTES)}, table: FILE}}")
+    source = spec.get("source")
+    if source is not None and source not in CO2_ROUTES:
+        raise _err(path, "co2.source", f"{source!r} is not one of {', '.join(CO2_ROUTES)}")
+    table = spec.get("table")
+    if table is not None:
+        table = Path(path).parent / str(table)
+        if not table.is_file():
+            raise _err(path, "co2.table", f"{table} does not exist")
+    if source == "table" and table is None:
+        raise _err(path, "co2.table", "source 'table' needs a table: FILE")
+    return {"source": source, "table": table}
 
 
 def _number(path, key, v, lo=0.0, hi=None) -> float:
@@ -187,4 +216,5 @@ def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
     tags_used = {t for s in m.sectors for t in s.tags}
     assumptions = _assumptions(path, spec.get("assumptions"), source_sectors, source_regions, tags_used)
     return Aggregation(path=m.path, name=m.name, description=m.description, regions=m.regions, sectors=m.sectors,
-                       region_groups=m.region_groups, year=year, splits=splits, assumptions=assumptions)
+                       region_groups=m.region_groups, year=year, splits=splits, assumptions=assumptions,
+                       co2=_co2(path, spec.get("co2")))

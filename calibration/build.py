@@ -22,9 +22,12 @@ from calibration.aggregate import aggregate, check_mapping, read_mapping
 from calibration.aggregation import Aggregation, load_aggregation
 from calibration.emissions import (
     allocate,
+    allocate_fuel_totals,
     fuel_targets,
+    gcb_gate,
     per_dollar_factors,
     process_first_shares,
+    read_co2_table,
     target_factors,
     target_fuel_totals,
 )
@@ -46,6 +49,9 @@ DEFAULT_OUT = REPO / "data" / "wiod2011"
 DEFAULT_AGGREGATION = REPO / "examples" / "aggregations" / "default.yaml"
 TOLERANCE = 1e-9
 CO2 = "CO2"
+#: GCB 2019 national CO2 by fuel (the third CO2 route) and the ISO3 codes of its country names
+GCP_BY_FUEL = ("emissions", "gcp2019_co2_by_fuel_1960_2018.csv.gz")
+GCP_COUNTRIES = "gcp_countries.csv"
 #: the split child whose CO2 includes the calcination (process) CO2 of OWID ``cement_co2``
 PROCESS_CHILD = "cem"
 #: assumption and concordance files copied into every dataset's ``mappings/``
@@ -114,7 +120,8 @@ def _process_first(m: MRIO, parent: str, children, phi, cfg, y, cmap, fb) -> np.
     capped at c11's JRC CO2, and its share of the combustion rest (:func:`process_first_shares`);
     a region where the cap binds is recorded as a fallback."""
     T = m.E[0, :, m.sectors.index(parent)]
-    cement = sat.read_owid_co2(cfg.path("emissions", "owid_co2_2020.csv.gz"), y, cmap, m.regions)["cement_co2"]
+    cement = sat.read_owid_co2(cfg.path("emissions", "owid_co2_2020.csv.gz"), y, cmap, m.regions,
+                               fallbacks=fb)["cement_co2"]
     cement = cement.to_numpy()
     for r in np.nonzero(cement > T)[0]:
         fb.add(m.regions[r], PROCESS_CHILD, f"cement calcination CO2 (OWID {cement[r]:,.6g} Mt) exceeds the JRC CO2 "
@@ -134,17 +141,18 @@ def build(cfg: BuildConfig, echo=print) -> BuildResult:
     check_tags_up_front(agg)           # a wrong tag fails in a second, not after the rebalancing
     y = cfg.year or agg.year
     fb = Fallbacks(echo)
-    wiod, m0 = _read_sources(cfg, y, echo)
+    route = co2_route(agg, has_satellite=True, fallbacks=fb)    # WIOD's satellite: the JRC table
+    wiod, m0 = _read_sources(cfg, y, echo, agg, route)
     m1, clipped = _aggregate_regions(m0, wiod, agg, cfg.mappings, echo)
     t_prev = gates.totals(m1)
-    inputs = _split_inputs(cfg, agg, m0, m1, y)
+    inputs = _split_inputs(cfg, agg, m0, m1, y, fb, route)
     m2, shares, cbam_parent_shares = _split_sectors(m1, inputs, cfg, y, fb, agg)
     gates.check_totals(t_prev, gates.print_stage("split sectors", m1, m2, echo), "split sectors",
                        keys=("output", "intermediate", "final_demand", f"{CO2} (Mt)"))
     gates.check_mrio(m2, "split sectors")
     m3, source_output = _aggregate_sectors(m2, agg, t_prev, echo)
     m5, moves = _rebalance(m3, agg, cfg, echo)
-    b, diag, comparison = to_benchmark(m5, cfg, agg, inputs.price, inputs.cmap, source_output, fb)
+    b, diag, comparison = to_benchmark(m5, cfg, agg, inputs.price, inputs.cmap, source_output, fb, route)
     validate(b, TOLERANCE, source="calibration stage 'benchmark'")
     _record_adjustments(b, moves, clipped, fb)
     cov = _cbam_coverage(b, agg, source_output, cbam_parent_shares)
@@ -169,18 +177,55 @@ def check_tags_up_front(agg: Aggregation) -> None:
         cbam.check_tags(agg, agg.splits)
 
 
-def _read_sources(cfg: BuildConfig, y: int, echo):
-    """Stage 1: the WIOD table of year ``y`` with the JRC CO2 by industry and household attached."""
+def co2_route(agg: Aggregation, has_satellite: bool, fallbacks: Fallbacks) -> str:
+    """Where the CO2 comes from (:data:`calibration.emissions.CO2_ROUTES`): the aggregation file's
+    ``co2.source`` (a ``co2.table`` alone chooses the table: a table the user supplies is meant
+    to be used), else the first available of the source's satellite and GCB national CO2 by
+    fuel. Any route other than the source's own satellite is printed and
+    recorded (a fallback, or the file's choice)."""
+    chosen = agg.co2.get("source") or ("table" if agg.co2.get("table") else None)
+    route = chosen or ("satellite" if has_satellite else "gcb_by_fuel")
+    why = f"chosen by {Path(agg.path).name} co2" if chosen else "the source has no CO2 satellite"
+    if route == "table":
+        fallbacks.add("all regions", CO2, f"CO2 by industry and household from the user's table "
+                      f"{Path(agg.co2['table']).name} ({why})", 0, "-")
+    elif route == "gcb_by_fuel":
+        fallbacks.add("all regions", CO2, "CO2 from GCB 2019 national CO2 by fuel, allocated to fuel purchases "
+                      f"by emission factors; cement CO2 as process CO2 ({why})", 0, "-")
+    elif not has_satellite:
+        raise DataError(f"{agg.path}: co2.source: the source has no CO2 satellite; use 'table' or 'gcb_by_fuel'")
+    return route
+
+
+def _source_co2(cfg: BuildConfig, y: int, agg: Aggregation, route: str, wiod) -> np.ndarray:
+    """``E[r, u]`` (Mt) over WIOD's regions and users (sectors, then final-demand categories):
+    the JRC table (WIOD's satellite), the user's table (households to ``CONS_h``) or zeros (GCB by
+    fuel is allocated after the rebalancing, :func:`_emissions`)."""
     M = cfg.mappings
+    if route == "satellite":
+        jrc_conc = read_mapping(M / "jrc56_to_wiod35.csv", what="JRC sector")
+        jrc_reg = read_mapping(M / "jrc_regions.csv", what="JRC region")
+        return sat.read_jrc_co2(cfg.path("energy", "jrc_wiod2016_co2_by_industry_2000_2016.csv.gz"), jrc_conc, y,
+                                wiod.regions, wiod.sectors, wiod.categories, jrc_reg, "CONS_h")
+    nJ = len(wiod.sectors)
+    E = np.zeros((len(wiod.regions), nJ + len(wiod.categories)))
+    if route == "table":
+        T = read_co2_table(agg.co2["table"], wiod.regions, wiod.sectors)
+        E[:, :nJ] = T[:, :nJ]
+        E[:, nJ + list(wiod.categories).index("CONS_h")] = T[:, nJ]
+    return E
+
+
+def _read_sources(cfg: BuildConfig, y: int, echo, agg: Aggregation, route: str = "satellite"):
+    """Stage 1: the WIOD table of year ``y`` with its CO2 by industry and household attached
+    (:func:`_source_co2`)."""
     wiod = read_wiod_wide(cfg.path("wiod2013", f"wiot_{y}_wide.csv.gz"))
-    jrc_conc = read_mapping(M / "jrc56_to_wiod35.csv", what="JRC sector")
-    jrc_reg = read_mapping(M / "jrc_regions.csv", what="JRC region")
-    E = sat.read_jrc_co2(cfg.path("energy", "jrc_wiod2016_co2_by_industry_2000_2016.csv.gz"), jrc_conc, y,
-                         wiod.regions, wiod.sectors, wiod.categories, jrc_reg, "CONS_h")
+    E = _source_co2(cfg, y, agg, route, wiod)
     m0 = MRIO(wiod.regions, wiod.sectors, wiod.categories, wiod.Z, wiod.Y, wiod.x, stressors=(CO2,),
               E=E[None], unit="M USD", stressor_units={CO2: "Mt"}, metadata=wiod.metadata)
     gates.check_mrio(m0, "read WIOD")
-    gates.print_stage("read WIOD + JRC CO2", None, m0, echo)
+    gates.print_stage({"satellite": "read WIOD + JRC CO2", "table": "read WIOD + the user's CO2 table",
+                       "gcb_by_fuel": "read WIOD (CO2 from GCB by fuel after the rebalancing)"}[route], None, m0, echo)
     return wiod, m0
 
 
@@ -213,19 +258,24 @@ class _SplitInputs:
     bp: pd.DataFrame
     price: object
     par: dict
+    co2_route: str = "satellite"
 
 
-def _split_inputs(cfg: BuildConfig, agg: Aggregation, m0: MRIO, m1: MRIO, y: int) -> _SplitInputs:
+def _split_inputs(cfg: BuildConfig, agg: Aggregation, m0: MRIO, m1: MRIO, y: int, fb: Fallbacks | None = None,
+                  route: str = "satellite") -> _SplitInputs:
+    """Energy statistics and prices of the table's year ``y`` (the nearest year the files have
+    outside their years, a recorded fallback)."""
     M = cfg.mappings
     rest = agg.rest_of_world
     cmap = sat.country_map(cfg.path("wiod2013", "regions.csv"), agg.region_map, rest)
-    bp = sat.read_bp_energy(cfg.path("energy", "bp2021_fossil_fuels_electricity.csv.gz"), y, cmap, m1.regions, rest)
-    prices = sat.read_prices(cfg.path("energy", "bp2021_fossil_fuel_prices.csv"), y)
+    bp = sat.read_bp_energy(cfg.path("energy", "bp2021_fossil_fuels_electricity.csv.gz"), y, cmap, m1.regions, rest,
+                            fallbacks=fb)
+    prices = sat.read_prices(cfg.path("energy", "bp2021_fossil_fuel_prices.csv"), y, fallbacks=fb)
     c2 = m0.x[:, m0.sectors.index("c2")]
     price = assumptions.fuel_prices(M / "fuel_price_benchmarks.csv", prices, agg, dict(zip(m0.regions, c2)))
     par = energy_splits.read_parameters(M / "energy_parameters.csv")
     par.update(agg.assumptions.get("energy_parameters", {}))
-    return _SplitInputs(cmap, bp, price, par)
+    return _SplitInputs(cmap, bp, price, par, route)
 
 
 def _split_sectors(m1: MRIO, inputs: _SplitInputs, cfg: BuildConfig, y: int, fb: Fallbacks,
@@ -251,7 +301,7 @@ def _split_sectors(m1: MRIO, inputs: _SplitInputs, cfg: BuildConfig, y: int, fb:
         children = list(sources.OPTIONAL_SPLITS[parent])
         th = cbam_parent_shares[parent][children].to_numpy()
         phi = _emission_shares(ch, parent, children, th)
-        if PROCESS_CHILD in children:
+        if PROCESS_CHILD in children and inputs.co2_route != "gcb_by_fuel":   # GCB: cement CO2 booked later
             phi = _process_first(m2, parent, children, phi, cfg, y, inputs.cmap, fb)
         m2 = split_sector(m2, parent, children, th, weights, phi, where=f"split {parent}")
         shares[f"CBAM goods ({parent})"] = cbam_parent_shares[parent]
@@ -323,7 +373,7 @@ def _cbam_shares(agg, m1: MRIO, cmap, rest, par, fb) -> dict[str, pd.DataFrame]:
 
 
 def to_benchmark(m: MRIO, cfg: BuildConfig, agg: Aggregation, price, cmap, source_output: pd.DataFrame,
-                 fb: Fallbacks | None = None):
+                 fb: Fallbacks | None = None, route: str = "satellite"):
     """Model-ready arrays in bn USD from a rebalanced MRIO (aggregated codes):
 
     ``vom = x``, ``vid[s,i,j] = Σ_r Z[r,i,s,j]``, ``fd[s,i,a] = Σ_r Y[r,i,s,a]``,
@@ -335,9 +385,13 @@ def to_benchmark(m: MRIO, cfg: BuildConfig, agg: Aggregation, price, cmap, sourc
     vom, vid, fd, vxmd = _flows_bn_usd(m)
     world_out = source_output.sum(axis=0).to_dict()
     vfm, vrs = _factor_payments(vom, vid, cfg.mappings, agg, source_output, world_out)
-    owid = sat.read_owid_co2(cfg.path("emissions", "owid_co2_2020.csv.gz"), y, cmap, R)
-    co2, co2p, diag = _emissions(m, vid, fd, agg, cfg.mappings, price, owid, fb)
-    comparison = _co2_comparison(m, cfg, y, cmap)
+    owid = sat.read_owid_co2(cfg.path("emissions", "owid_co2_2020.csv.gz"), y, cmap, R, fallbacks=fb)
+    if route == "gcb_by_fuel":
+        gcp = sat.read_gcp_co2_by_fuel(cfg.path(*GCP_BY_FUEL), cfg.mappings / GCP_COUNTRIES, y, cmap, R, fallbacks=fb)
+        co2, co2p, diag = _emissions_from_fuel_totals(m, vid, fd, agg, cfg.mappings, price, gcp, fb)
+    else:
+        co2, co2p, diag = _emissions(m, vid, fd, agg, cfg.mappings, price, owid, fb)
+    comparison = _co2_comparison(m, cfg, y, cmap, fb, route, co2.sum(axis=(1, 2)) + co2p.sum(axis=1))
     b = Benchmark(
         name=agg.name, regions=R, sectors=J, factors=("labour", "capital"),
         tags=Tags(fossil=agg.tagged("fossil"), electricity=agg.tagged("electricity"),
@@ -399,16 +453,48 @@ def _emissions(m: MRIO, vid, fd, agg: Aggregation, M: Path, price, owid: pd.Data
     return co2, co2p, diag
 
 
-def _co2_comparison(m: MRIO, cfg: BuildConfig, y: int, cmap) -> pd.DataFrame:
-    """JRC CO2 by region next to GCB territorial and EDGAR CO2 and World Bank GDP (for PROVENANCE.md)."""
+def _emissions_from_fuel_totals(m: MRIO, vid, fd, agg: Aggregation, M: Path, price, gcp: pd.DataFrame,
+                                fb: Fallbacks | None):
+    """The third CO2 route: GCB national CO2 by fuel (coal; oil; gas + flaring) allocated to each
+    user's fuel purchases by emission factors (:func:`calibration.emissions.allocate_fuel_totals`;
+    totals by region and fuel exact) and GCB's cement CO2 as process CO2 of the sector holding
+    cement (per unit of its output)."""
     R, J = m.regions, m.sectors
-    gcb = sat.read_gcb_territorial(cfg.path("emissions", "gcb2019_national_co2.csv.gz"), y, cmap, R)
+    users = J + ("household",)
+    fuels = fuel_targets(agg.sector_map, J)
+    fuel_idx = [J.index(f) for f in fuels]
+    U = np.concatenate([vid[:, fuel_idx, :], fd[:, fuel_idx, 0][:, :, None]], axis=2)
+    eps = target_factors(per_dollar_factors(M / "emission_factors.csv", price), gcp, fuels)
+    totals = target_fuel_totals(gcp, fuels, eps * U.sum(axis=2))
+    co2f = allocate_fuel_totals(U, eps, totals, R, users, tuple(fuels), fb)
+    co2 = np.zeros((len(R), len(J), len(users)))
+    co2[:, fuel_idx, :] = co2f
+    co2p = np.zeros((len(R), len(J)))
+    process = agg.sector_map[PROCESS_CHILD if PROCESS_CHILD in agg.sector_map else "c11"]
+    co2p[:, J.index(process)] = gcp["cement_co2"].to_numpy()
+    diag = pd.DataFrame([(R[r], f, float(totals[r, k]), float(totals[r, k]), float(co2f[r, k].sum()))
+                         for r in range(len(R)) for k, f in enumerate(fuels)],
+                        columns=["region", "fuel", "seed_mt", "owid_mix_target_mt", "allocated_mt"])
+    return co2, co2p, diag
+
+
+def _co2_comparison(m: MRIO, cfg: BuildConfig, y: int, cmap, fb: Fallbacks | None = None, route: str = "satellite",
+                    totals: np.ndarray | None = None) -> pd.DataFrame:
+    """The source's CO2 by region (JRC on WIOD's satellite route; the benchmark's total on the
+    others) next to GCB territorial and EDGAR CO2 and World Bank GDP (for PROVENANCE.md); the
+    gate prints a warning for each region more than 10% off GCB of the same year."""
+    R, J = m.regions, m.sectors
+    gcb = sat.read_gcb_territorial(cfg.path("emissions", "gcb2019_national_co2.csv.gz"), y, cmap, R, fallbacks=fb)
     edgar = sat.read_edgar(cfg.path("emissions", "edgar_v50_co2_by_sector.csv.gz"), y, cmap, R)
     wb = sat.read_wb_gdp(cfg.path("emissions", "wb_gdp_current_usd.csv.gz"), y, cmap, R)
     T = np.concatenate([m.E[0, :, : len(J)], m.E[0, :, len(J):len(J) + 1]], axis=1)   # sectors and the household
-    jrc_total = T.sum(axis=1)
+    source_total = T.sum(axis=1) if route == "satellite" or totals is None else totals
+    echo = fb.echo if fb is not None else print
+    for line in gcb_gate(source_total if totals is None else totals, gcb.to_numpy(), R):
+        echo(f"[warning] CO2 gate: {line}")
     return pd.DataFrame({
-        "region": list(R), "co2_jrc_mt": jrc_total, "co2_gcb_territorial_mt": gcb.to_numpy(),
+        "region": list(R), "co2_jrc_mt" if route == "satellite" else f"co2_{route}_mt": source_total,
+        "co2_gcb_territorial_mt": gcb.to_numpy(),
         "co2_edgar_mt": edgar.to_numpy(), "gdp_world_bank_bn_usd": wb.to_numpy(),
     })
 

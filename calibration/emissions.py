@@ -184,3 +184,90 @@ def allocate(T: np.ndarray, U: np.ndarray, eps: np.ndarray, owid_fuel: np.ndarra
             rows.append((regions[r], fuels[f], float(seed[f].sum()), float(mix[f] * t.sum()), float(e[f].sum())))
     diag = pd.DataFrame(rows, columns=["region", "fuel", "seed_mt", "owid_mix_target_mt", "allocated_mt"])
     return co2, co2p, diag
+
+
+# ----- where the CO2 comes from ------------------------------------------------------------------
+#: the routes, in the order a build takes them when the aggregation file does not name one
+CO2_ROUTES = ("satellite", "table", "gcb_by_fuel")
+#: the column of a CO2 frame that holds the households' own combustion
+HOUSEHOLD_COLUMN = "household"
+
+
+def co2_from_frame(frame: pd.DataFrame, regions, sectors, where: str) -> np.ndarray:
+    """``T[r, u]`` (Mt; users ``u`` = ``sectors`` then households) from a frame region × industry
+    plus a ``household`` column in Mt: the interface of every CO2 source keyed by user (a
+    source's own satellite rows, :attr:`calibration.mrio.MRIO`'s optional CO2 attribute, or a
+    table the user supplies). Rows and columns must be exactly the source's ``regions`` and
+    ``sectors`` (any order) and ``household``; a missing or unknown label is one error naming
+    ``where`` and the label. Values must be finite and ≥ 0."""
+    rows = [str(r) for r in frame.index]
+    cols = [str(c) for c in frame.columns]
+    for what, have, want in (("region", rows, list(regions)), ("column", cols, list(sectors) + [HOUSEHOLD_COLUMN])):
+        unknown = [c for c in have if c not in want]
+        if unknown:
+            raise DataError(f"{where}: {what} {unknown[0]!r} is not in the source table "
+                            f"({'regions' if what == 'region' else 'industries and household'}: {', '.join(want)})")
+        missing = [c for c in want if c not in have]
+        if missing:
+            raise DataError(f"{where}: {what} {missing[0]!r} of the source table is missing")
+        dup = [c for c in have if have.count(c) > 1]
+        if dup:
+            raise DataError(f"{where}: {what} {dup[0]!r} appears twice")
+    f = frame.copy()
+    f.index, f.columns = rows, cols
+    values = f.apply(pd.to_numeric, errors="coerce").reindex(index=list(regions),
+                                                              columns=list(sectors) + [HOUSEHOLD_COLUMN])
+    bad = ~np.isfinite(values.to_numpy(float)) | (values.to_numpy(float) < 0)
+    if bad.any():
+        r, c = (int(k[0]) for k in np.nonzero(bad))
+        raise DataError(f"{where}: {regions[r]}/{values.columns[c]}: {f.loc[regions[r], values.columns[c]]!r} "
+                        "is not a CO2 quantity (a finite number >= 0, Mt)")
+    return values.to_numpy(float)
+
+
+def read_co2_table(path, regions, sectors) -> np.ndarray:
+    """A user's CO2 table (CSV: ``region``, one column per industry of the source, ``household``;
+    Mt) as ``T[r, u]`` (:func:`co2_from_frame`)."""
+    from calibration.readers.satellites import load_csv, require_columns
+
+    df = load_csv(path, dtype={"region": str})
+    require_columns(df, ["region"], path)
+    return co2_from_frame(df.set_index("region"), regions, sectors, str(path))
+
+
+def allocate_fuel_totals(U: np.ndarray, seed_factors: np.ndarray, fuel_totals: np.ndarray, regions, users,
+                         fuels, fallbacks=None) -> np.ndarray:
+    """National combustion CO2 by fuel allocated to the users' fuel purchases: ``co2[r,f,u]``
+    (Mt) with ``Σ_u co2[r,f,u] = fuel_totals[r,f]`` exactly.
+
+    ``U[r,f,u]`` fuel purchases (bn USD), ``seed_factors[r,f]`` emissions per dollar (Mt per bn
+    USD), ``fuel_totals[r,f]`` the national CO2 of each fuel. Each user gets the share of the
+    fuel's CO2 that its purchases times the emission factor are of the region's:
+    ``co2[r,f,u] = fuel_totals[r,f]·ε[r,f]·U[r,f,u] / Σ_v ε[r,f]·U[r,f,v]`` (one factor per region
+    and fuel, so within a fuel the shares are those of the purchases). A fuel with CO2 but no
+    purchase in a region goes to the region's other fuels' users in proportion to their
+    allocation (the region total is kept; recorded as a fallback)."""
+    seed = seed_factors[:, :, None] * U
+    tot = seed.sum(axis=2, keepdims=True)
+    co2 = np.divide(seed, tot, out=np.zeros_like(seed), where=tot > 0) * fuel_totals[:, :, None]
+    for r, f in zip(*np.nonzero((tot[:, :, 0] <= 0) & (fuel_totals > 0))):
+        rest = co2[r].sum()
+        if rest <= 0:
+            raise DataError(f"emissions: {regions[r]} buys no coal, refined oil or gas, but GCB gives it "
+                            f"{fuel_totals[r].sum():.6g} Mt CO2 from fuel combustion")
+        if fallbacks is not None:
+            fallbacks.add(regions[r], fuels[f], "national CO2 of a fuel nobody in the region buys moved to the users "
+                          "of its other fuels (in proportion to their CO2)", float(fuel_totals[r, f]), "Mt CO2")
+        co2[r] *= 1 + fuel_totals[r, f] / rest
+    return co2
+
+
+def gcb_gate(totals: np.ndarray, gcb: np.ndarray, regions, tolerance: float = 0.10) -> list[str]:
+    """One warning per region whose CO2 total differs from GCB territorial CO2 of the same year
+    by more than ``tolerance`` (relative)."""
+    out = []
+    for r, (t, g) in enumerate(zip(totals, gcb)):
+        if g > 0 and abs(t / g - 1) > tolerance:
+            out.append(f"{regions[r]}: CO2 {t:,.1f} Mt differs from GCB territorial {g:,.1f} Mt by "
+                       f"{100 * (t / g - 1):+.1f}% (more than {100 * tolerance:g}%)")
+    return out

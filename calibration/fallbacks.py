@@ -14,8 +14,11 @@ class Fallbacks:
     rows: list = field(default_factory=list)
 
     def add(self, region: str, sector: str, what: str, amount: float, unit: str) -> None:
-        self.rows.append({"region": str(region), "sector": str(sector), "what": what,
-                          "amount": round(float(amount), 6), "unit": unit})
+        row = {"region": str(region), "sector": str(sector), "what": what, "amount": round(float(amount), 6),
+               "unit": unit}
+        if row in self.rows:       # the same source read twice (e.g. the nearest year): recorded once
+            return
+        self.rows.append(row)
         self.echo(f"[fallback] {region} / {sector}: {what} ({amount:,.6g} {unit})")
 
     def table(self) -> pd.DataFrame:

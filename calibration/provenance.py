@@ -179,6 +179,25 @@ of c17 go entirely to electricity; those of c2 are shared in proportion to outpu
 """
 
 
+def _co2_route(result) -> str:
+    """A paragraph for a build whose CO2 is not WIOD's JRC satellite (empty otherwise: the text
+    below describes the JRC route)."""
+    cols = set(result.comparison.columns)
+    if "co2_gcb_by_fuel_mt" in cols:
+        return ("**This dataset's CO2 is not JRC's**: GCB 2019 national CO2 by fuel "
+                "(`gcp2019_co2_by_fuel_1960_2018.csv.gz`, countries by name mapped to ISO3 by "
+                "`calibration/mappings/gcp_countries.csv`) is allocated to each user's purchases of the fuel "
+                "in proportion to purchases × per-dollar emission factors, so totals by region and fuel equal "
+                "GCB exactly (coal; oil; gas + flaring); GCB's cement CO2 is the process CO2 of the sector "
+                "holding cement. The description of the JRC route below does not apply to this dataset; "
+                "its comparison table compares the GCB allocation (column `co2_mt`) with GCB territorial CO2 "
+                "and EDGAR.\n\n")
+    if "co2_table_mt" in cols:
+        return ("**This dataset's CO2 is the user's table** (aggregation file `co2.table`, region × WIOD industry "
+                "plus household, Mt) in place of JRC's; everything below applies to it as to the JRC table.\n\n")
+    return ""
+
+
 def _value_added_and_emissions(result, cfg) -> str:
     """Value added, rents and taxes; the emission allocation and its check against GCB/EDGAR."""
     from calibration import report
@@ -194,7 +213,7 @@ GTAP-like order of magnitude, not measurements.
 
 ## Emissions
 
-JRC CO2 by country × industry (56 NACE sectors) is concorded to WIOD c1..c35 by the approximate map
+{_co2_route(result)}JRC CO2 by country × industry (56 NACE sectors) is concorded to WIOD c1..c35 by the approximate map
 `mappings/jrc56_to_wiod35.csv` (sector U dropped; FC_HH = household), and JRC's extra countries go to
 WIOD's RoW (`mappings/jrc_regions.csv`). Region totals equal JRC totals exactly. Cement calcination CO2 (OWID
 `cement_co2`) becomes process emissions of the sector holding cement (`co2p`) and is subtracted from

@@ -61,5 +61,5 @@ def text(b: Benchmark) -> str:
     df = table(b)
     fmt = {c: (lambda v: f"{v:,.2f}") if "kg_per" in c else (lambda v: f"{v:,.1f}") for c in df.columns[1:]}
     head = (f"Data report: {b.name} ({len(b.regions)} regions x {len(b.sectors)} sectors; bn USD, Mt CO2; "
-            "CO2 = JRC combustion + cement process; GCB/EDGAR territorial exclude bunkers)")
+            "CO2 = combustion + cement process; GCB/EDGAR territorial exclude bunkers)")
     return head + "\n" + df.to_string(index=False, formatters=fmt, na_rep="-")

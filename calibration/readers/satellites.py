@@ -46,6 +46,26 @@ def numeric_column(df: pd.DataFrame, col: str, path) -> pd.Series:
     return values.astype(float)
 
 
+def rows_of_year(df: pd.DataFrame, year: int, path, fallbacks=None, what: str = "data",
+                 column: str = "year") -> pd.DataFrame:
+    """The rows of ``df`` for ``year``; a year outside those the file covers takes the nearest
+    year it has (the later one on a tie), printed and recorded as a fallback (``fallbacks``, a
+    :class:`calibration.fallbacks.Fallbacks`; without one the substitution is an error)."""
+    years = pd.to_numeric(df[column], errors="coerce")
+    rows = df[years == year]
+    if len(rows):
+        return rows
+    have = sorted(set(years.dropna().astype(int)))
+    if not have:
+        raise DataError(f"{path}: no {column} values")
+    nearest = min(have, key=lambda y: (abs(y - year), -y))
+    if fallbacks is None:
+        raise DataError(f"{path}: no rows for {year} (the file covers {have[0]}-{have[-1]})")
+    fallbacks.add("all regions", what, f"{Path(path).name} has no {year} (covers {have[0]}-{have[-1]}): "
+                  f"nearest year {nearest} used", nearest, "year")
+    return df[years == nearest]
+
+
 def country_map(wiod_regions_csv: str | Path, region_map: dict[str, str], rest: str) -> dict[str, str]:
     """ISO3 country code → target region, from WIOD's ``regions.csv`` (``code, iso3``) and the WIOD
     region mapping. Countries not listed map to ``rest`` (see :func:`region_of`)."""
@@ -105,23 +125,26 @@ def read_jrc_co2(path, concordance: dict[str, str], year: int, regions, sectors,
     return E
 
 
-def read_owid_co2(path, year: int, cmap, regions) -> pd.DataFrame:
-    """OWID CO2 by fuel, cement and flaring (Mt) and population (millions) by target region."""
+def read_owid_co2(path, year: int, cmap, regions, fallbacks=None) -> pd.DataFrame:
+    """OWID CO2 by fuel, cement and flaring (Mt) and population (millions) by target region
+    (the nearest year the file has outside its years, :func:`rows_of_year`)."""
     df = load_csv(path)
     cols = ["co2", "coal_co2", "oil_co2", "gas_co2", "cement_co2", "flaring_co2", "population"]
     require_columns(df, ["iso_code", "year"] + cols, path)
-    df = df[(df["year"] == year) & df["iso_code"].notna()]
+    df = rows_of_year(df, year, path, fallbacks, "OWID CO2 by fuel and population")
+    df = df[df["iso_code"].notna()]
     df = df[~df["iso_code"].str.startswith("OWID_") | (df["iso_code"] == "OWID_KOS")]
     out = _by_region(df, "iso_code", cols, cmap, regions)
     out["population"] = out["population"] / 1e6
     return out
 
 
-def read_gcb_territorial(path, year: int, cmap, regions) -> pd.Series:
+def read_gcb_territorial(path, year: int, cmap, regions, fallbacks=None) -> pd.Series:
     """GCB 2019 territorial CO2 (Mt) by target region, countries only (bunkers excluded)."""
     df = load_csv(path)
     require_columns(df, ["code", "is_country", "year", "territorial_mtco2"], path)
-    df = df[(df["year"] == year) & (df["is_country"] == 1)]
+    df = rows_of_year(df, year, path, fallbacks, "GCB territorial CO2")
+    df = df[df["is_country"] == 1]
     return _by_region(df, "code", ["territorial_mtco2"], cmap, regions)["territorial_mtco2"]
 
 
@@ -141,14 +164,15 @@ def read_wb_gdp(path, year: int, cmap, regions) -> pd.Series:
     return _by_region(df, "code", ["gdp_current_usd"], cmap, regions)["gdp_current_usd"] / 1e9
 
 
-def read_bp_energy(path, year: int, cmap, regions, rest: str) -> pd.DataFrame:
+def read_bp_energy(path, year: int, cmap, regions, rest: str, fallbacks=None) -> pd.DataFrame:
     """BP 2021 production (coal Mt, oil Mt, gas bcm), gas consumption (bcm) and electricity
-    generation (TWh) by target region; ``rest`` = World − named regions."""
+    generation (TWh) by target region; ``rest`` = World − named regions (the nearest year the
+    file has outside its years, :func:`rows_of_year`)."""
     df = load_csv(path)
     cols = ["coal_production_mt", "oil_production_mt", "gas_production_bcm", "gas_consumption_bcm",
             "electricity_generation_twh"]
     require_columns(df, ["iso3", "entity", "year"] + cols, path)
-    df = df[df["year"] == year]
+    df = rows_of_year(df, year, path, fallbacks, "BP energy statistics")
     world = df[df["entity"] == "World"]
     if len(world) != 1:
         raise DataError(f"{path}: no single World row for {year}")
@@ -161,9 +185,40 @@ def read_bp_energy(path, year: int, cmap, regions, rest: str) -> pd.DataFrame:
     return out
 
 
-def read_prices(path, year: int) -> dict[str, float]:
-    """BP benchmark prices for one year: ``{benchmark: price}`` (units as in the file)."""
+def read_prices(path, year: int, fallbacks=None) -> dict[str, float]:
+    """BP benchmark prices for one year: ``{benchmark: price}`` (units as in the file; the
+    nearest year the file has outside its years, :func:`rows_of_year`)."""
     df = load_csv(path)
     require_columns(df, ["fuel", "benchmark", "year", "price", "unit"], path)
-    df = df[df["year"] == year]
+    df = rows_of_year(df, year, path, fallbacks, "BP fuel prices")
     return dict(zip(df["benchmark"], df["price"].astype(float)))
+
+
+#: GCB fuels → the OWID-style columns :mod:`calibration.emissions` reads
+GCP_FUEL_COLUMNS = {"coal": "coal_co2", "oil": "oil_co2", "gas": "gas_co2", "flaring": "flaring_co2",
+                    "cement": "cement_co2"}
+
+
+def read_gcp_co2_by_fuel(path, countries_csv, year: int, cmap, regions, fallbacks=None) -> pd.DataFrame:
+    """GCB 2019 national CO2 by fuel (Mt; ``country, year, fuel, co2_mt``, countries by name) by
+    target region, as the columns ``coal_co2, oil_co2, gas_co2, flaring_co2, cement_co2``.
+    Country names go to ISO3 by ``countries_csv`` (``country, iso3``); a name it lacks is an error."""
+    df = load_csv(path)
+    require_columns(df, ["country", "year", "fuel", "co2_mt"], path)
+    names = load_csv(countries_csv, dtype=str)
+    require_columns(names, ["country", "iso3"], countries_csv)
+    iso = dict(zip(names["country"], names["iso3"]))
+    df = rows_of_year(df, year, path, fallbacks, "GCB CO2 by fuel")
+    unknown = sorted(set(df["country"]) - set(iso))
+    if unknown:
+        raise DataError(f"{countries_csv}: country {unknown[0]!r} of {Path(path).name} has no ISO3 code")
+    bad = sorted(set(df["fuel"]) - set(GCP_FUEL_COLUMNS))
+    if bad:
+        raise DataError(f"{path}: unknown fuel {bad[0]!r}; expected one of {list(GCP_FUEL_COLUMNS)}")
+    df = df.assign(iso3=df["country"].map(iso), co2_mt=numeric_column(df, "co2_mt", path))
+    wide = df.pivot_table(index="iso3", columns="fuel", values="co2_mt", aggfunc="sum").reset_index()
+    wide = wide.rename(columns=GCP_FUEL_COLUMNS)
+    for c in GCP_FUEL_COLUMNS.values():
+        if c not in wide:
+            wide[c] = 0.0
+    return _by_region(wide, "iso3", list(GCP_FUEL_COLUMNS.values()), cmap, regions)

@@ -58,7 +58,8 @@ def production(d: Declaration, r: str, j: str) -> Production:
 
 def resource_sector(d: Declaration, r: str, j: str) -> Production:
     """``Y = CES_σres( resource PR[r,j] ; bundle: Leontief(all other inputs) )`` with
-    ``σres = η·θres/(1−θres)`` (:func:`resource_sigma`; ``η`` the mutable ``eta`` of sector j)."""
+    ``σres = η·θ'/(1−θ')``, ``θ' = max(θres, 5%)`` (:func:`resource_sigma`, which says why the floor;
+    ``η`` the mutable ``eta`` of sector j)."""
     inputs = intermediate_inputs(d, r, j, lambda i: "bundle") + factor_inputs(d, r, j, "bundle")
     inputs.append(Input(d.PR[r, j], d.fl("vrs", r, j), TOP, label=("vrs", r, j)))
     sigma_res = d.el("eta", j) * resource_sigma(1.0, rent_share(d.fl, r, j))

@@ -423,6 +423,21 @@ def gates(d: GTAPData, source: str, threshold: float = REBALANCE_THRESHOLD) -> d
     return out
 
 
+def without_export_subsidies(d: GTAPData) -> GTAPData:
+    """``d`` with its export taxes and subsidies set to zero and rebalanced: each flow keeps its
+    fob value, ``vxmd' = vxmd·(1 − rtxs)``, so the import side is unchanged, and the output tax
+    absorbs each sector's change in sales, ``rto' = 1 − cost/vom_sales'`` (cost net of the old
+    output tax). A repair for testing the model on real GTAP bytes whose ``rtxs`` the gates refuse
+    (``shared/data/gtap9``): the output taxes it implies are not data; never publish results from it."""
+    from dataclasses import replace
+
+    cost = d.vom_cost() * (1 - d.rto)
+    out = replace(d, vxmd=d.vxmd * (1 - d.rtxs), rtxs=np.zeros_like(d.rtxs))
+    sales = out.vom_sales()
+    out.rto = np.where(sales > 0, 1 - cost / np.where(sales > 0, sales, 1.0), d.rto)
+    return out
+
+
 # ----- GTAP -> benchmark -------------------------------------------------------------------
 
 
@@ -630,6 +645,7 @@ WIOD_ONLY = {
               "it cannot be split (remove it)",
     "assumptions": "is for a WIOD source only (the calibration's shares and overrides); a GDX file carries its "
                    "own values; override elasticities in the scenario file (remove it)",
+    "co2": "is for an MRIO source only; a GDX file carries its own CO2 (eco2d, eco2i) (remove it)",
 }
 
 
