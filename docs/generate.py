@@ -52,7 +52,8 @@ def results_page() -> str:
     out += [f"| `{suffix}` | {_cell(unit)} |\n" for suffix, unit in SUFFIX_UNITS]
     for t in (*CONTRACT, UNDEFINED, SWEEP_STATS):
         text = _cell(t.description)
-        out.append(f"\n## `{t.name}`\n\n{text[:1].upper()}{text[1:]}.\n\n| column | unit | description |\n|---|---|---|\n")
+        out.append(f"\n## `{t.name}`\n\n{text[:1].upper()}{text[1:]}.\n\n")
+        out.append("| column | unit | description |\n|---|---|---|\n")
         out += [f"| `{c.name}` | {_cell(c.units)} | {_cell(c.description)} |\n" for c in t.columns]
         if t.dynamic is not None:
             out.append(f"| `{t.dynamic.name}<name>` | {_cell(t.dynamic.units)} | {_cell(t.dynamic.description)} |\n")
@@ -117,7 +118,8 @@ def api_page() -> str:
 
 
 #: page (relative to docs/) -> its generator
-PAGES = {"reference/api.md": api_page, "reference/options.md": options_page, "reference/results.md": results_page, "reference/cli.md": cli_page}
+PAGES = {"reference/api.md": api_page, "reference/options.md": options_page, "reference/results.md": results_page,
+         "reference/cli.md": cli_page}
 
 
 def stale_pages() -> list[str]:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from test_readme_examples import python_blocks
 
 REPO = Path(__file__).resolve().parents[1]
@@ -105,9 +105,9 @@ def test_every_page_is_in_the_navigation_and_the_navigation_names_existing_pages
 
 
 def _build(root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(root / "mkdocs.yml"),
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"),
                            "-d", str(root / "site")], capture_output=True, text=True,
-                          env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"})
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
 
 
 def _copy_site_sources(tmp_path: Path) -> Path:
