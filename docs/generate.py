@@ -113,7 +113,8 @@ def api_page() -> str:
         module = module or getattr(cge, "API", {}).get(name)
         if module is None:
             raise ValueError(f"cge.{name}: cannot tell which module defines it")
-        out.append(f"## `cge.{name}`\n\n::: {module}.{name}\n    options:\n      show_root_heading: false\n      show_root_toc_entry: false\n\n")
+        out.append(f"## `cge.{name}`\n\n::: {module}.{name}\n    options:\n"
+                   "      show_root_heading: false\n      show_root_toc_entry: false\n\n")
     return "".join(out)
 
 
