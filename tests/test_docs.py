@@ -1,7 +1,8 @@
 """The documentation site (docs/, mkdocs.yml) is tested like the code.
 
 - Each tutorial is a program: its ```python blocks run in order in one namespace, in a fresh folder, as a
-  reader pasting them into a notebook would (slow: they solve the model; `.ci/run` runs them once).
+  reader pasting them into a notebook would (in the default suite: together they take about 10 s, and so
+  they run with the oldest allowed versions too).
   The Python blocks of the other pages run one by one in tests/test_readme_examples.py.
 - The reference pages made from the code (options, results contract, command line, API) are current.
 - Every page is in the navigation, and the navigation names no missing page (data-source pages excepted:
@@ -52,7 +53,6 @@ def test_the_six_tutorials_are_there():
         assert python_blocks(page.read_text(encoding="utf-8")), f"{page.name} has no Python block"
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("page", TUTORIALS, ids=[p.stem for p in TUTORIALS])
 def test_tutorial_runs_in_order_as_pasted(page, tmp_path, monkeypatch):
     text = page.read_text(encoding="utf-8")
