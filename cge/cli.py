@@ -34,19 +34,22 @@ def default_scenarios_path() -> Path:
 
 
 def cmd_compare(args) -> int:
+    """``cge compare``: :func:`cge.results.compare.compare` on the scenario file and dataset given,
+    its results written (``Comparison.write``) and its headline printed."""
     import pandas as pd
 
     from cge.io.numbers import as_text
     from cge.io.outdir import OutputFolder
-    from cge.results.run import check_scenarios, run_scenarios
-    from cge.results.write import estimate_bytes, write_results
+    from cge.results.compare import compare
+    from cge.results.run import check_scenarios
+    from cge.results.write import estimate_bytes
     from cge.scenarios.spec import load_scenarios
 
     t0 = time.perf_counter()
     scen_path = Path(args.scenarios) if args.scenarios else default_scenarios_path()
     scenarios = load_scenarios(scen_path)
     b, label = load_benchmark(args.data, args.synthetic)
-    designs = check_scenarios(b, scenarios, scen_path)  # resolved once, reused by the solve
+    check_scenarios(b, scenarios, scen_path)  # errors name the file, before the output folder is touched
     if args.decomposition_steps < 1:
         raise CGEError(f"--decomposition-steps {args.decomposition_steps}: must be at least 1")
     synthetic = bool(b.metadata.get("synthetic"))
@@ -67,9 +70,8 @@ def cmd_compare(args) -> int:
             its = f"{res.iterations:>3}" if res.iterations >= 0 else "n/a"  # NL-file routes do not report them
             print(f"  solved {sc.name:<18} route={res.route} iterations={its} max residual={res.max_residual:.1e}")
 
-        comp = run_scenarios(b, scenarios, route=args.route, progress=progress,
-                             decomposition_steps=args.decomposition_steps, designs=designs)
-        out = write_results(comp, folder, {"dataset_path": label})
+        comp = compare(b, scenarios, route=args.route, progress=progress, decomposition_steps=args.decomposition_steps)
+        out = comp.write(folder)
     _mark_kept_reports_out_of_date(out, folder.kept)
     dec = comp.table("decomposition")
     if len(dec):
@@ -270,9 +272,24 @@ def add_calibrate_parser(sub) -> None:
     k.set_defaults(func=cmd_calibrate)
 
 
+class PrintVersion(argparse.Action):
+    """``cge --version``: ``cge <version>`` (``cge.__version__``, read from the package metadata only
+    when asked) on stdout, then exit."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import cge
+
+        print(f"cge {cge.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cge", description="Multi-region CGE analysis of carbon pricing "
                                 "and border carbon adjustments.", parents=[debug_parent()])
+    p.add_argument("--version", action=PrintVersion, help="print the installed version of cge-bca and exit")
     sub = p.add_subparsers(dest="command", required=True)
     dbg = [debug_parent()]
     c = sub.add_parser("compare", parents=dbg, help="solve REF and the BCA designs and compare them side by side")

@@ -30,3 +30,10 @@ def test_an_unknown_name_is_an_attribute_error():
         assert "no_such_name" in str(exc)
     else:
         raise AssertionError("cge.no_such_name did not raise")
+
+
+def test_the_docstring_lists_every_public_name_in_its_group():
+    """The grouped listing of ``cge.__doc__`` (what ``help(cge)`` shows) is the API, no more, no less."""
+    listing = cge.__doc__.split("The public API, by stage of the flow")[1].split("\n\n")[1]
+    listed = [name.strip() for line in listing.splitlines() for name in line.split(None, 1)[1].split(",")]
+    assert sorted(listed) == sorted(cge.API)

@@ -38,9 +38,10 @@ def test_docs_have_the_core_examples():
         assert needle in sources, f"the docs lost the example using {needle}"
 
 
-def test_readme_has_a_python_example_of_the_bca_model():
+def test_readme_has_the_python_api_example():
     readme = "\n".join(src for where, src in BLOCKS if where.startswith("README.md:"))
-    assert "import cge" in readme and ".table(" in readme
+    for needle in ("import cge", "cge.compare(", ".replace(", ".table(", ".write("):
+        assert needle in readme, f"README lost the Python API example using {needle}"
 
 
 def test_block_extraction_reads_indented_fences():

@@ -184,6 +184,9 @@ class Benchmark:
     tpu: np.ndarray | None = None
     tf: np.ndarray | None = None
     elasticities: dict = field(default_factory=dict)
+    #: where the benchmark was loaded from (a folder, a .gdx file, ``synthetic RxJ (seed S)``), as
+    #: :func:`cge.data.datasets.load_dataset` records it for ``run.yaml``; not part of the data
+    origin: str = field(default="", compare=False)
 
     def __post_init__(self):
         nR, nJ, nF = len(self.regions), len(self.sectors), len(self.factors)

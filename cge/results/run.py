@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
 import pandas as pd
 
 from cge.bca.design import ResolvedDesign, resolve_design
 from cge.bca.model import PRICE_FLOOR, BCAModel
+from cge.core.evaluate import flow_evaluator
 from cge.data.benchmark import Benchmark
-from cge.errors import ScenarioError
+from cge.errors import CGEError, ScenarioError
 from cge.results.decomposition import (
     benchmark_state,
     capture,
@@ -26,6 +28,7 @@ from cge.results.decomposition import (
     path_decomposition,
     snapshot,
 )
+from cge.results.state import SolvedState, capture_state
 from cge.results.tables import collect, fairness_tables
 from cge.scenarios.options import solver_default
 from cge.scenarios.spec import Scenario, resolve_regions
@@ -53,11 +56,65 @@ HEADLINE_SUMMARY = (
 
 @dataclass
 class ScenarioResult:
+    """One solved scenario: its result tables (the results contract, :mod:`cge.results.schema`),
+    the solver's record and the solved state (:mod:`cge.results.state`): ``prices()``,
+    ``quantities()``, ``flows()`` and ``variables()`` as tidy DataFrames, units in the column names."""
+
     scenario: Scenario
     tables: dict[str, pd.DataFrame]
     solve: SolveResult
     #: the scenario resolved against the benchmark (coalition, coverage, elasticities), once
     design: ResolvedDesign | None = None
+    #: the solved point, as arrays (not the Pyomo model)
+    state: SolvedState | None = None
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One result table of this scenario (a copy)."""
+        if name not in self.tables:
+            raise KeyError(f"no result table {name!r}; tables: {', '.join(self.tables)}")
+        return self.tables[name].copy()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.table("summary")
+
+    @property
+    def regions(self) -> pd.DataFrame:
+        return self.table("regions")
+
+    def headline(self) -> pd.DataFrame:
+        """The headline measures of this scenario (:meth:`Comparison.headline`, one column)."""
+        return headline_table([self])
+
+    def _solved(self) -> SolvedState:
+        if self.state is None:
+            raise CGEError(f"scenario {self.name!r}: no solved state was kept for it")
+        return self.state
+
+    def prices(self) -> pd.DataFrame:
+        """Prices of goods, factors, resources and transport (:meth:`SolvedState.prices`)."""
+        return self._solved().prices()
+
+    def quantities(self) -> pd.DataFrame:
+        """Activity levels (:meth:`SolvedState.quantities`)."""
+        return self._solved().quantities()
+
+    def flows(self) -> pd.DataFrame:
+        """Every input and output of every block (:meth:`SolvedState.flows`)."""
+        return self._solved().flows()
+
+    def variables(self) -> pd.DataFrame:
+        """Every variable as solved, in model units (:meth:`SolvedState.variables`)."""
+        return self._solved().variables()
+
+    def _repr_html_(self) -> str:
+        from cge.results.display import scenario_html
+
+        return scenario_html(self)
 
 
 @dataclass
@@ -82,6 +139,42 @@ class Comparison:
     @property
     def scenarios(self) -> list[str]:
         return [r.scenario.name for r in self.results]
+
+    def __getitem__(self, name: str) -> ScenarioResult:
+        """The result of scenario ``name``: its tables and solved state."""
+        for r in self.results:
+            if r.scenario.name == name:
+                return r
+        raise KeyError(f"no scenario {name!r} in this comparison; scenarios: {', '.join(self.scenarios)}")
+
+    def __iter__(self):
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The ``summary`` table: one row per scenario (:meth:`table`)."""
+        return self.table("summary")
+
+    @property
+    def regions(self) -> pd.DataFrame:
+        """The ``regions`` table: one row per scenario and region (:meth:`table`)."""
+        return self.table("regions")
+
+    def write(self, out, force: bool = False) -> Path:
+        """Write every table, the headline (Markdown, LaTeX, Excel) and ``run.yaml`` to the folder
+        ``out``, the files of ``cge compare --out`` (:func:`cge.results.write.write_results`);
+        ``out`` must be new or earlier results (``force=True`` replaces anything but an input)."""
+        from cge.results.write import write_results
+
+        return write_results(self, out, force=force)
+
+    def _repr_html_(self) -> str:
+        from cge.results.display import comparison_html
+
+        return comparison_html(self)
 
     def _stack(self, name: str) -> pd.DataFrame:
         frames = []
@@ -126,19 +219,25 @@ class Comparison:
         return None if self._phase_in[0] is None else (self._phase_in[0].copy(), self._phase_in[1].copy())
 
     def _make_headline(self) -> pd.DataFrame:
-        rows: dict[str, dict[str, object]] = {}
-        for r in self.results:
-            name = r.scenario.name
-            reg, summ = r.tables["regions"], r.tables["summary"].iloc[0]
-            why = dict(zip(r.tables["undefined"]["measure"], r.tables["undefined"]["reason"])) \
-                if "undefined" in r.tables else {}
-            for _, row in reg.iterrows():
-                rows.setdefault(f"EV, % of consumption: {row['region']}", {})[name] = row["ev_pct"]
-            for label, column in HEADLINE_SUMMARY:
-                rows.setdefault(label, {})[name] = f"undefined ({why[column]})" if column in why else summ[column]
-        df = pd.DataFrame.from_dict(rows, orient="index")[self.scenarios]
-        df.index.name = "measure"
-        return df.reset_index()
+        return headline_table(self.results)
+
+
+def headline_table(results: list[ScenarioResult]) -> pd.DataFrame:
+    """EV % by region, then the :data:`HEADLINE_SUMMARY` rows, one column per scenario; an
+    undefined ratio reads "undefined (<reason>)"."""
+    rows: dict[str, dict[str, object]] = {}
+    for r in results:
+        name = r.scenario.name
+        reg, summ = r.tables["regions"], r.tables["summary"].iloc[0]
+        why = dict(zip(r.tables["undefined"]["measure"], r.tables["undefined"]["reason"])) \
+            if "undefined" in r.tables else {}
+        for _, row in reg.iterrows():
+            rows.setdefault(f"EV, % of consumption: {row['region']}", {})[name] = row["ev_pct"]
+        for label, column in HEADLINE_SUMMARY:
+            rows.setdefault(label, {})[name] = f"undefined ({why[column]})" if column in why else summ[column]
+    df = pd.DataFrame.from_dict(rows, orient="index")[[r.scenario.name for r in results]]
+    df.index.name = "measure"
+    return df.reset_index()
 
 
 def check_scenarios(benchmark: Benchmark, scenarios: list[Scenario], source=None,
@@ -280,7 +379,7 @@ def run_scenarios(
     solver = dict(tol=tol, max_iter=max_iter, check_tol=check_tol)
     timings: dict = {"build_s": 0.0, "compile_s": 0.0, "solve_s": 0.0, "decomposition_s": 0.0}
     models: dict = {}
-    solved: dict[str, tuple] = {}      # name -> (solve result, collected tables)
+    solved: dict[str, tuple] = {}      # name -> (solve result, collected tables, solved state)
     states: dict = {}
     decompositions: dict[str, list[pd.DataFrame]] = {}
     bench_point = None
@@ -306,7 +405,8 @@ def run_scenarios(
         except SolveError as exc:
             raise SolveError(f"scenario {sc.name!r} did not solve.\n{exc}", getattr(exc, "result", None)) from None
         timings["solve_s"] += time.perf_counter() - t0
-        solved[sc.name] = (res, collect(bm))
+        at_solution = flow_evaluator(bm.em)
+        solved[sc.name] = (res, collect(bm, evaluate=at_solution), capture_state(bm, at_solution))
         states[sc.name] = (key, capture(bm))
         t0 = time.perf_counter()   # the decomposition, in the same loop (it leaves the model where it is)
         decompositions[sc.name] = _decomposition(sc.name, benchmark, states, models, bench_point, refs,
@@ -375,5 +475,5 @@ def _results(benchmark, scenarios, designs, solved, decompositions, refs) -> lis
         tables[sc.name] = own
     coalition = tables[scenarios[0].name]["regions"].query("coalition")["region"].tolist() if scenarios else []
     fair = fairness_tables(benchmark, coalition, tables, {name: ref for name, (ref, _) in refs.items()})
-    return [ScenarioResult(sc, {**tables[sc.name], **fair[sc.name]}, solved[sc.name][0], designs[sc.name])
-            for sc in scenarios]
+    return [ScenarioResult(sc, {**tables[sc.name], **fair[sc.name]}, solved[sc.name][0], designs[sc.name],
+                           solved[sc.name][2]) for sc in scenarios]

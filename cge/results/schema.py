@@ -234,6 +234,39 @@ SWEEP_STATS = Table("summary_stats", "sweep statistics of each headline measure 
     ("mean", "mean over the draws", "unit of the measure"), ("std", "standard deviation", "unit of the measure"),
     ("p05", "5th percentile", "unit of the measure"), ("p95", "95th percentile", "unit of the measure"),
     ("n", "points that solved", COUNT)))
+#: the solved state of one scenario (cge/results/state.py: ``run[name].prices()`` and the like), kept in
+#: memory after a run, not written to the results folder
+_VARIABLE = (("variable", "variable family (e.g. PY: output price)", LABEL),
+             ("name", "variable with its index, e.g. PY[EU27,ele]", LABEL))
+_WHERE = (("region", "region of the index, empty for world-wide variables", LABEL),
+          ("item", "sector, good, factor or transport margin of the index (comma separated), or empty", LABEL),
+          ("description", "what the variable is", LABEL))
+_PRICE_INDEX = "index, benchmark = 1, deflated by the world consumer price index PW"
+_LEVEL_INDEX = "index, benchmark = 1"
+STATE: tuple[Table, ...] = (
+    Table("prices", "one row per price of a good, factor, resource or transport service", _cols(
+        *_VARIABLE, *_WHERE, ("price_index", "the solved price over PW", _PRICE_INDEX),
+        ("price_change_pct", "100·(price_index − 1)"))),
+    Table("quantities", "one row per activity level: production, Armington aggregation, consumption, transport",
+          _cols(*_VARIABLE, *_WHERE, ("level_index", "the solved activity level", _LEVEL_INDEX),
+                ("level_change_pct", "100·(level_index − 1)"))),
+    Table("flows", "one row per input and output of every block (cge.core.query.flows)", _cols(
+        ("block", "the block, e.g. Y[EU27,ele] (production), A[..] (Armington), C[..], RA[..]", LABEL),
+        ("role", "input, output, fixed_demand, final_demand or endowment", LABEL),
+        ("commodity", "the price of the flow's commodity, e.g. PA[EU27,coa]", LABEL),
+        ("flow", "the benchmark flow it is calibrated to, e.g. vid[EU27,coa,ele]", LABEL),
+        ("quantity_bn_usd_at_benchmark_prices", "quantity"),
+        ("level_index", "activity level of the block", _LEVEL_INDEX),
+        ("quantity_per_unit_level", "quantity per unit of the level (empty where the level is 0)",
+         "bn USD at benchmark prices per unit of level_index"),
+        ("price_index", "market price of the commodity over PW", _PRICE_INDEX),
+        ("value_bn_usd", "quantity × price_index"))),
+    Table("variables", "one row per variable of the model, as solved", _cols(
+        *_VARIABLE, ("kind", "sector (activity), commodity (price), consumer (income) or auxiliary", LABEL),
+        *_WHERE, ("value", "the solved value, in the row's unit", "see the unit column"),
+        ("unit", "unit of value", LABEL), ("fixed", "fixed in this scenario (e.g. an unpriced carbon price)", FLAG))),
+)
+STATE_BY_NAME = {t.name: t for t in STATE}
 #: tables every results folder holds (written since the first release); the others may be absent in old folders
 CORE_TABLES = ("summary", "regions", "groups", "sectors", "bilateral", "bca_flows")
 

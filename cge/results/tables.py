@@ -163,15 +163,16 @@ def _bilateral_table(b, qty: dict) -> pd.DataFrame:
     return _frame("bilateral", rows)
 
 
-def collect(bm: BCAModel, full: bool = True) -> dict[str, pd.DataFrame]:
+def collect(bm: BCAModel, full: bool = True, evaluate=None) -> dict[str, pd.DataFrame]:
     """All result tables for the model's current solution (one scenario), as the results
     contract (:mod:`cge.results.schema`) names them, plus ``undefined`` (``measure, reason``).
 
     ``full=False`` builds only the ``regions``, ``sectors``, ``summary`` and ``undefined`` tables,
     projected on the columns that need no pass over the model's flows (welfare, emissions, carbon
     prices, output; not revenue, trade, terms of trade or GDP): what a sweep's
-    :func:`headline_measures` read, at a fraction of the cost. Every value is the one of the full tables."""
-    evaluate = flow_evaluator(bm.em)
+    :func:`headline_measures` read, at a fraction of the cost. Every value is the one of the full tables.
+    ``evaluate``: the model's :func:`~cge.core.evaluate.flow_evaluator` at this point, when the caller has one."""
+    evaluate = flow_evaluator(bm.em) if evaluate is None else evaluate
     pw = _v(bm.vars["PW"])
     s = _Solution(bm, evaluate, pw) if full else None
     regions = _regions_table(bm, bm.emissions(evaluate), pw, s)

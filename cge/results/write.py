@@ -16,12 +16,12 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+import cge
 from cge.io.files import file_digest
 from cge.io.latex import tabular
 from cge.io.numbers import as_text
 from cge.io.outdir import OutputFolder
 from cge.io.xlsx import MAX_ROWS, write_workbook
-from cge.results.run import Comparison
 from cge.results.schema import TABLES, units_frame
 
 UNITS_NOTE = ("Money in bn USD at benchmark prices deflated by the world consumer price index PW; "
@@ -44,7 +44,7 @@ FIXED_CLOSURE = {
 PHASE_IN_PATH_FILE = "phase_in_path.csv"
 
 
-def closure_record(c: Comparison) -> dict:
+def closure_record(c: cge.Comparison) -> dict:
     """The closure the results depend on: :data:`FIXED_CLOSURE` and, per scenario, the numeraire,
     the carbon instrument, the coalition and the regions with a foreign carbon price."""
     per = {}
@@ -56,10 +56,9 @@ def closure_record(c: Comparison) -> dict:
     return {**FIXED_CLOSURE, "scenarios": per}
 
 
-def provenance_record(c: Comparison) -> dict:
+def provenance_record(c: cge.Comparison) -> dict:
     """The dataset (name, codes, fingerprint: hash of its benchmark tables, as sweeps use), the
     package version and the solver settings the results were computed with."""
-    import cge
     from cge.data.benchmark import dataset_fingerprint
 
     b = c.benchmark
@@ -72,7 +71,7 @@ def provenance_record(c: Comparison) -> dict:
     }
 
 
-def headline_markdown(c: Comparison, digits: int = 2, head: pd.DataFrame | None = None) -> str:
+def headline_markdown(c: cge.Comparison, digits: int = 2, head: pd.DataFrame | None = None) -> str:
     df = c.headline() if head is None else head
     return as_text(df, digits).to_markdown(index=False, disable_numparse=True, colalign=_right_of(df, 1))
 
@@ -82,7 +81,7 @@ def _right_of(df: pd.DataFrame, text_columns: int) -> list[str]:
     return ["left"] * text_columns + ["right"] * (len(df.columns) - text_columns)
 
 
-def elasticities_record(c: Comparison) -> dict:
+def elasticities_record(c: cge.Comparison) -> dict:
     """The elasticities each scenario used: package defaults, then the dataset's own (e.g.
     GTAP's esubdm / esubva), then the scenario's overrides, as resolved with its design."""
     b = c.benchmark
@@ -103,7 +102,7 @@ DECOMPOSITION_NOTE = ("EV decomposed into channels that add up to it (cge/result
                       "allocative efficiency (wedge x change in quantity), other transfers, index-number remainder.")
 
 
-def decomposition_summary(c: Comparison) -> pd.DataFrame:
+def decomposition_summary(c: cge.Comparison) -> pd.DataFrame:
     """The ``decomposition`` table in bn USD only (one row per base, scenario and region), for
     Markdown and LaTeX."""
     from cge.results.decomposition import CHANNELS
@@ -119,7 +118,7 @@ def decomposition_summary(c: Comparison) -> pd.DataFrame:
     return out
 
 
-def _write_phase_in_path(c: Comparison, folder: Path) -> None:
+def _write_phase_in_path(c: cge.Comparison, folder: Path) -> None:
     """``phase_in_path.csv`` and ``phase_in_exporters.csv`` when scenarios carry a CBAM phase-in year."""
     found = c.phase_in()
     if found is None:
@@ -136,7 +135,7 @@ def estimate_bytes(n_regions: int, n_sectors: int, n_scenarios: int) -> int:
     return n_scenarios * rows * 150 + 256_000
 
 
-def write_results(c: Comparison, out: str | Path | OutputFolder, extra_metadata: dict | None = None,
+def write_results(c: cge.Comparison, out: str | Path | OutputFolder, extra_metadata: dict | None = None,
                   force: bool = False) -> Path:
     """Write all results of ``c`` to folder ``out`` (atomically); returns the folder. ``out`` may be an
     :class:`~cge.io.outdir.OutputFolder` opened before the solve (checks, lock and free space done)."""
@@ -149,7 +148,7 @@ def write_results(c: Comparison, out: str | Path | OutputFolder, extra_metadata:
         return folder.commit()
 
 
-def _write(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
+def _write(c: cge.Comparison, tmp: Path, extra_metadata: dict | None) -> None:
     frames = {name: c.table(name) for name in TABLES}
     for name, df in frames.items():
         df.to_csv(tmp / f"{name}.csv", index=False)
@@ -188,7 +187,7 @@ def workbook_sheets(head: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> dict
     return {**sheets, "units": units_frame(), "notes": pd.DataFrame({"note": notes})}
 
 
-def _write_meta(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
+def _write_meta(c: cge.Comparison, tmp: Path, extra_metadata: dict | None) -> None:
     """``run.yaml``: provenance, units, scenarios, solves, undefined ratios, references, closure,
     elasticities and each table's digest (see the module docstring)."""
     prov = provenance_record(c)
@@ -219,6 +218,8 @@ def _write_meta(c: Comparison, tmp: Path, extra_metadata: dict | None) -> None:
     if len(dec):
         meta["decomposition"] = {"path_steps": sorted({int(n) for n in dec["path_steps"]}),
                                  "max_abs_check_bn_usd": float(dec["check_bn_usd"].abs().max())}
+    if c.benchmark.origin:
+        meta["dataset_path"] = c.benchmark.origin
     if extra_metadata:
         meta.update(extra_metadata)
     (tmp / "run.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))

@@ -3,8 +3,18 @@
 A scenario states the carbon policy of a coalition and every border-carbon-adjustment switch of
 spec section 5. Every option, its default, choices or range and doc is declared once in
 :mod:`cge.scenarios.options` (the README's options table is generated from it: ``cge options``);
-the dataclasses here take their defaults from it and :func:`scenario_from_dict` validates each
-value by its kind there. Unknown keys and bad values are errors naming the file and the key.
+the dataclasses here take their defaults from it and validate every value by its kind there
+when they are made (``__post_init__``), so every route to a scenario is checked the same way:
+a YAML file (:func:`load_scenarios`), a mapping (:func:`scenario_from_dict`), the constructor
+(sections as objects or mappings), :meth:`Scenario.replace` and :func:`dataclasses.replace`.
+Unknown keys and bad values are one-line :class:`~cge.errors.ScenarioError` s naming the key
+(and the file, for a file). Codes that name regions are checked when a scenario meets a dataset
+(:func:`resolve_regions`).
+
+.. code-block:: python
+
+    ref = Scenario(name="EU-50", coalition=["EU27"], policy={"instrument": "tax", "tax_usd_per_t": 50})
+    cbam = ref.replace(name="EU-50-CBAM", bca={"import_charge": True, "coverage": "cbam"})
 
 .. code-block:: yaml
 
@@ -23,12 +33,14 @@ value by its kind there. Unknown keys and bad values are errors naming the file 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from cge.errors import ScenarioError
 from cge.io.files import load_yaml
-from cge.scenarios.options import OPTIONS, SECTIONS, check_value, default, options_in, where
+from cge.scenarios.options import OPTIONS, check_value, default, options_in, top_level_fields, where
 
 INSTRUMENTS = OPTIONS["policy.instrument"].choices
 BENCHMARKS = OPTIONS["bca.benchmark"].choices
@@ -45,6 +57,9 @@ class Policy:
     instrument: str = default("policy.instrument")
     cut: float = default("policy.cut")
     tax_usd_per_t: float = default("policy.tax_usd_per_t")
+
+    def __post_init__(self):
+        validate_fields(self, "policy")
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,10 @@ class BCA:
     indirect_sectors: str | tuple[str, ...] = default("bca.indirect_sectors")
     instrument: str = default("bca.instrument")
 
+    def __post_init__(self):
+        validate_fields(self, "bca")
+        _check_bca(self, None)
+
     @property
     def active(self) -> bool:
         return self.import_charge or self.export_rebate
@@ -75,6 +94,9 @@ class OutputBasedRebates:
     benchmark: str = default("output_based_rebates.benchmark")
     coverage: str | tuple[str, ...] = default("output_based_rebates.coverage")
 
+    def __post_init__(self):
+        validate_fields(self, "output_based_rebates")
+
 
 @dataclass(frozen=True)
 class PhaseIn:
@@ -86,6 +108,9 @@ class PhaseIn:
     year: int | None = default("phase_in.year")
     free_allocation: bool = default("phase_in.free_allocation")
 
+    def __post_init__(self):
+        validate_fields(self, "phase_in")
+
     @property
     def active(self) -> bool:
         return self.year is not None
@@ -93,6 +118,10 @@ class PhaseIn:
 
 @dataclass(frozen=True)
 class Scenario:
+    """One policy scenario, validated when it is made (module docstring). The sections
+    (``policy``, ``bca``, ``output_based_rebates``, ``phase_in``) may be given as their objects or
+    as mappings of their options; codes as a list or, for one code, a string (as in YAML)."""
+
     name: str
     description: str = default("description")
     coalition: tuple[str, ...] = default("coalition")
@@ -105,13 +134,27 @@ class Scenario:
     phase_in: PhaseIn = field(default_factory=PhaseIn)
     reference: bool = default("reference")
 
+    def __post_init__(self):
+        validate_fields(self, "")
+        for name, cls in SECTION_CLASSES.items():
+            object.__setattr__(self, name, _as_section(getattr(self, name), name, cls))
+        _check_combinations(self, None)
+
     def to_dict(self) -> dict:
         d = asdict(self)
         return _plain(d)
 
-    def with_(self, **changes) -> Scenario:
-        """A copy with top-level fields replaced (nested ones via :func:`replace`)."""
-        return replace(self, **changes)
+    def replace(self, **changes) -> Scenario:
+        """A copy with ``changes``, validated like any new scenario. A section given as a mapping
+        changes only the options it names (``ref.replace(policy={"tax_usd_per_t": 100})`` keeps
+        the instrument), as a scenario file's ``defaults:`` merge; a section object, and any
+        other field, is replaced whole."""
+        _check_keys(changes, set(top_level_fields()), None, "")
+        for name, value in changes.items():
+            if name in SECTION_CLASSES and isinstance(value, Mapping):
+                _check_keys(value, {o.key for o in options_in(name)}, None, f"{name}.")
+                changes[name] = dataclasses.replace(getattr(self, name), **value)
+        return dataclasses.replace(self, **changes)
 
 
 #: the dataclass of each scenario section of :data:`cge.scenarios.options.SECTIONS`
@@ -126,9 +169,10 @@ def _plain(x):
     return x
 
 
-def _check_keys(data: dict, allowed: set, source, prefix: str) -> None:
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{where(source, prefix or 'scenario')}: expected a mapping, got {type(data).__name__}")
+def _check_keys(data, allowed: set, source, prefix: str) -> None:
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{where(source, prefix.rstrip('.') or 'scenario')}: expected a mapping, "
+                            f"got {type(data).__name__}")
     for k in data:
         if k not in allowed:
             raise ScenarioError(
@@ -136,21 +180,21 @@ def _check_keys(data: dict, allowed: set, source, prefix: str) -> None:
             )
 
 
-def _section(data, section: str, source) -> dict:
-    """The options of one section (``''``: the top level) validated by their kind in
-    :mod:`cge.scenarios.options`; the schema's default for every option not given."""
-    opts = options_in(section)
-    _check_keys(data, {o.key for o in opts} | (set() if section else set(SECTIONS)), source,
-                f"{section}." if section else "")
-    out = {}
-    for o in opts:
-        if o.key in data:
-            out[o.key] = check_value(o, data[o.key], source)
-        elif o.required:
-            raise ScenarioError(f"{where(source, o.name)}: every scenario needs a non-empty {o.key}")
-        else:
-            out[o.key] = dict(o.default) if isinstance(o.default, dict) else o.default
-    return out
+def validate_fields(obj, section: str) -> None:
+    """Check and normalise (numbers as floats, codes as tuples) every field of a scenario
+    dataclass by its option of ``section`` ('' = the top level) in :mod:`cge.scenarios.options`."""
+    for o in options_in(section):
+        object.__setattr__(obj, o.key, check_value(o, getattr(obj, o.key)))
+
+
+def _as_section(value, name: str, cls):
+    """A section of a scenario from its object, a mapping of its options, or None (the defaults)."""
+    if isinstance(value, cls):
+        return value
+    if value is None:
+        return cls()
+    _check_keys(value, {o.key for o in options_in(name)}, None, f"{name}.")
+    return cls(**value)
 
 
 def _check_bca(bca: BCA, source) -> None:
@@ -197,13 +241,18 @@ def _check_combinations(sc: Scenario, source) -> None:
 
 def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
     """Validate a mapping (e.g. parsed YAML) and build a :class:`Scenario`: every key and value
-    against :mod:`cge.scenarios.options`, then the rules that tie options together."""
-    top = _section(data, "", source)
-    sections = {name: cls(**_section(data.get(name) or {}, name, source)) for name, cls in SECTION_CLASSES.items()}
-    _check_bca(sections["bca"], source)
-    sc = Scenario(**top, **sections)
-    _check_combinations(sc, source)
-    return sc
+    against :mod:`cge.scenarios.options`, then the rules that tie options together; an error
+    names ``source`` (a file and scenario) before the key."""
+    try:
+        _check_keys(data, set(top_level_fields()), None, "")
+        for o in options_in(""):
+            if o.required and o.key not in data:
+                raise ScenarioError(f"{o.name}: every scenario needs a non-empty {o.key}")
+        return Scenario(**data)
+    except ScenarioError as exc:
+        if source is None:
+            raise
+        raise ScenarioError(f"{source}: {exc}") from None
 
 
 def load_scenarios(path: str | Path) -> list[Scenario]:
