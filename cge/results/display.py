@@ -14,8 +14,8 @@ import pandas as pd
 from cge.io.numbers import as_text
 
 #: the style of the headline tables: numbers right-aligned, labels left
-_STYLE = ("<style>.cge-headline td{text-align:right}.cge-headline td:first-child{text-align:left}"
-          ".cge-headline th{text-align:center}</style>")
+_STYLE = ("<style>.cge-headline td{text-align:right;padding:0 0.8em}.cge-headline td:first-child{text-align:left}"
+          ".cge-headline th{text-align:right;padding:0 0.8em}.cge-headline th:first-child{text-align:left}</style>")
 
 
 def _table(df: pd.DataFrame) -> str:

@@ -54,6 +54,9 @@ BCA_INSTRUMENTS = OPTIONS["bca.instrument"].choices
 
 @dataclass(frozen=True)
 class Policy:
+    """The carbon policy of the coalition: ``instrument`` (tax, regional_cap, coalition_cap or
+    none), the ``cut`` of a cap, or the tax in USD/t (options ``policy.*``, ``cge options``)."""
+
     instrument: str = default("policy.instrument")
     cut: float = default("policy.cut")
     tax_usd_per_t: float = default("policy.tax_usd_per_t")
@@ -64,6 +67,8 @@ class Policy:
 
 @dataclass(frozen=True)
 class BCA:
+    """The border carbon adjustment, every design switch of spec section 5 (options ``bca.*``)."""
+
     import_charge: bool = default("bca.import_charge")
     basis: str = default("bca.basis")
     benchmark: str = default("bca.benchmark")
@@ -89,6 +94,8 @@ class BCA:
 
 @dataclass(frozen=True)
 class OutputBasedRebates:
+    """Output-based rebates of carbon costs to the coalition's producers (options ``output_based_rebates.*``)."""
+
     enabled: bool = default("output_based_rebates.enabled")
     basis: str = default("output_based_rebates.basis")
     benchmark: str = default("output_based_rebates.benchmark")
@@ -141,6 +148,7 @@ class Scenario:
         _check_combinations(self, None)
 
     def to_dict(self) -> dict:
+        """The scenario as a plain mapping (lists, not tuples), as a YAML file would give it."""
         d = asdict(self)
         return _plain(d)
 
