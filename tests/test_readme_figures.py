@@ -1,9 +1,10 @@
-"""Every result figure README.md quotes is checked against the model, at the precision it is printed.
+"""Every result figure the README and the documentation site (docs/) quote is checked against the model,
+at the precision it is printed.
 
-Each check finds its sentence in the README (so a reworded sentence fails here until its check is
-updated), reads the numbers the README prints and compares them with a fresh run: a figure agrees
-when the model's value rounds to it (half a unit of the last printed digit, e.g. 5.5 covers
-5.45..5.55). A stale figure fails, naming the README's number and the model's. The default dataset's
+Each check finds its sentence on a page (so a reworded sentence fails here until its check is updated;
+a figure is quoted on one page only), reads the numbers the page prints and compares them with a fresh
+run: a figure agrees when the model's value rounds to it (half a unit of the last printed digit, e.g. 5.5
+covers 5.45..5.55). A stale figure fails, naming the page's number and the model's. The default dataset's
 figures run in the default suite (seconds); the figures of other aggregations need the shared WIOD
 data and run with `pytest -m slow`.
 """
@@ -23,31 +24,34 @@ from cge.results.run import run_scenarios
 from cge.scenarios.spec import load_scenarios
 
 REPO = Path(__file__).resolve().parents[1]
-README = " ".join((REPO / "README.md").read_text(encoding="utf-8").split()).replace("−", "-")
+#: the README and every page of the site, each collapsed to single spaces (a sentence never spans two pages)
+PAGES = {str(p.relative_to(REPO)): " ".join(p.read_text(encoding="utf-8").split()).replace("−", "-")
+         for p in [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]}
 SCENARIOS = REPO / "cge" / "scenarios"
 NUMBER = r"([+-]?\d+(?:\.\d+)?)"
 
 
 def quoted(pattern: str) -> tuple[str, ...]:
-    """The numbers of the README sentence ``pattern`` (a regex whose groups are :data:`NUMBER`s;
-    whitespace in the README is collapsed to single spaces)."""
-    m = re.search(pattern, README)
-    assert m, f"README.md no longer has the sentence /{pattern}/: update this test with the README"
-    return m.groups()
+    """The numbers of the sentence ``pattern`` (a regex whose groups are :data:`NUMBER`s; whitespace in the
+    pages is collapsed to single spaces), found on exactly one page of the README and the site."""
+    found = [(page, m) for page, text in PAGES.items() if (m := re.search(pattern, text))]
+    assert found, f"no page has the sentence /{pattern}/ any more: update this test with the docs"
+    assert len(found) == 1, f"the sentence /{pattern}/ is on {[p for p, _ in found]}: quote a figure once"
+    return found[0][1].groups()
 
 
 def agrees(printed: str, value: float, what: str) -> None:
-    """``value`` rounds to the README's ``printed`` figure (see the module docstring)."""
+    """``value`` rounds to the page's ``printed`` figure (see the module docstring)."""
     decimals = len(printed.split(".")[1]) if "." in printed else 0
     assert abs(value - float(printed)) <= 0.5 * 10 ** -decimals * (1 + 1e-9), (
-        f"README.md says {printed} for {what}; the model gives {value:.{decimals + 2}f}")
+        f"the docs say {printed} for {what}; the model gives {value:.{decimals + 2}f}")
 
 
 def within(printed: str, value: float, what: str) -> None:
-    """``value`` is at most the README's bound ``printed``, at the precision it is printed."""
+    """``value`` is at most the page's bound ``printed``, at the precision it is printed."""
     decimals = len(printed.split(".")[1]) if "." in printed else 0
     assert value <= float(printed) + 0.5 * 10 ** -decimals, (
-        f"README.md bounds {what} by {printed}; the model gives {value}")
+        f"the docs bound {what} by {printed}; the model gives {value}")
 
 
 def summary(comparison) -> pd.DataFrame:
@@ -157,7 +161,7 @@ def test_readme_welfare_figures_of_the_reference_choice_match_the_model(runs):
 def test_readme_bound_on_the_decomposition_check_holds_on_the_default_dataset(runs):
     (bound,) = quoted(rf"\|check\| < 1e-9 bn USD on the test economies, ≤ {NUMBER}e-8 on the default dataset")
     worst = runs("core").table("decomposition")["check_bn_usd"].abs().max()
-    assert worst <= float(bound) * 1e-8, f"README.md bounds |check| by {bound}e-8 bn USD; the model gives {worst:.1e}"
+    assert worst <= float(bound) * 1e-8, f"the docs bound |check| by {bound}e-8 bn USD; the model gives {worst:.1e}"
 
 
 def test_readme_cbam_coverage_shares_match_the_shipped_dataset(default_dataset):
@@ -171,7 +175,7 @@ def test_readme_cbam_coverage_shares_match_the_shipped_dataset(default_dataset):
         return col[b.regions.index(region)] if region else col
     agrees(met_eu, share("met", "EU27"), "CBAM share of met in the EU, %")
     agrees(met_max, share("met", "RUS"), "CBAM share of met in RUS, %")
-    for sector, low, high in (("met", "EU27", "RUS"), ("nmm", "EU27", "IND")):      # the README's range ends
+    for sector, low, high in (("met", "EU27", "RUS"), ("nmm", "EU27", "IND")):      # the page's range ends
         assert (share(sector).argmin(), share(sector).argmax()) == (b.regions.index(low), b.regions.index(high))
     agrees(nmm_eu, share("nmm", "EU27"), "CBAM share of nmm in the EU, %")
     agrees(nmm_max, share("nmm", "IND"), "CBAM share of nmm in IND, %")
