@@ -30,8 +30,8 @@ from calibration.emissions import (
 )
 from calibration.fallbacks import Fallbacks
 from calibration.mrio import MRIO
+from calibration.readers import read_source
 from calibration.readers import satellites as sat
-from calibration.readers.wiod2013 import read_wiod_wide
 from calibration.rebalance import clip_negative_final_demand, rebalance
 from calibration.sources import MAPPINGS
 from calibration.split import split_sector
@@ -134,7 +134,7 @@ def build(cfg: BuildConfig, echo=print) -> BuildResult:
     check_tags_up_front(agg)           # a wrong tag fails in a second, not after the rebalancing
     y = cfg.year or agg.year
     fb = Fallbacks(echo)
-    wiod, m0 = _read_sources(cfg, y, echo)
+    wiod, m0 = _read_sources(cfg, agg, y, echo)
     m1, clipped = _aggregate_regions(m0, wiod, agg, cfg.mappings, echo)
     t_prev = gates.totals(m1)
     inputs = _split_inputs(cfg, agg, m0, m1, y)
@@ -169,18 +169,20 @@ def check_tags_up_front(agg: Aggregation) -> None:
         cbam.check_tags(agg, agg.splits)
 
 
-def _read_sources(cfg: BuildConfig, y: int, echo):
-    """Stage 1: the WIOD table of year ``y`` with the JRC CO2 by industry and household attached."""
+def _read_sources(cfg: BuildConfig, agg: Aggregation, y: int, echo):
+    """Stage 1: the source table of year ``y`` (the aggregation file's ``source``, by its reader, on
+    WIOD 2013's classification) with the JRC CO2 by industry and household attached."""
     M = cfg.mappings
-    wiod = read_wiod_wide(cfg.path("wiod2013", f"wiot_{y}_wide.csv.gz"))
+    src = agg.source
+    wiod = read_source(src.format, src.path, y, cfg.shared)
     jrc_conc = read_mapping(M / "jrc56_to_wiod35.csv", what="JRC sector")
     jrc_reg = read_mapping(M / "jrc_regions.csv", what="JRC region")
     E = sat.read_jrc_co2(cfg.path("energy", "jrc_wiod2016_co2_by_industry_2000_2016.csv.gz"), jrc_conc, y,
                          wiod.regions, wiod.sectors, wiod.categories, jrc_reg, "CONS_h")
     m0 = MRIO(wiod.regions, wiod.sectors, wiod.categories, wiod.Z, wiod.Y, wiod.x, stressors=(CO2,),
               E=E[None], unit="M USD", stressor_units={CO2: "Mt"}, metadata=wiod.metadata)
-    gates.check_mrio(m0, "read WIOD")
-    gates.print_stage("read WIOD + JRC CO2", None, m0, echo)
+    gates.check_mrio(m0, f"read {src.format}")
+    gates.print_stage(f"read {src.format} ({wiod.metadata.get('source', src.path)}) + JRC CO2", None, m0, echo)
     return wiod, m0
 
 

@@ -1,1 +1,81 @@
-"""Readers from source formats into :class:`calibration.mrio.MRIO`."""
+"""Readers from source formats into :class:`calibration.mrio.MRIO`, and the one entry point of the
+calibration: :func:`read_source` reads the table an aggregation file's ``source:`` names and puts it
+on the pipeline's classification (:mod:`calibration.concordance`). Nothing after it knows the format.
+
+======================  ================================================================
+format                  path
+======================  ================================================================
+``wiod2013``            the folder of ``wiot_{year}_wide.csv.gz`` (default ``shared/data/wiod2013``)
+``oecd-icio``           an ICIO CSV, a zip of them or a folder (:mod:`.oecd_icio`)
+``figaro``              a FIGARO industry-by-industry CSV, zip or folder (:mod:`.figaro`)
+``csv``                 a folder in the package's own layout (:mod:`calibration.mrio`)
+======================  ================================================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+FORMATS = ("wiod2013", "oecd-icio", "figaro", "csv")
+
+
+def read_native(fmt: str, path, year: int):
+    """The source table in its own classification."""
+    from cge.errors import DataError
+
+    path = Path(path)
+    if fmt == "wiod2013":
+        from calibration.readers.wiod2013 import read_wiod_wide
+
+        f = path / f"wiot_{year}_wide.csv.gz" if path.is_dir() else path
+        if path.is_dir() and not f.exists():
+            years = sorted(p.name[5:9] for p in path.glob("wiot_*_wide.csv.gz"))
+            raise DataError(f"{path}: has no WIOD table for year {year} (years found: {', '.join(years) or 'none'})")
+        m = read_wiod_wide(f)
+        m.metadata["classification"] = "wiod2013"
+        return m
+    if fmt == "oecd-icio":
+        from calibration.readers.oecd_icio import read_oecd_icio
+
+        return read_oecd_icio(path, year)
+    if fmt == "figaro":
+        from calibration.readers.figaro import read_figaro
+
+        return read_figaro(path, year)
+    if fmt == "csv":
+        from calibration.mrio import read_csv
+
+        m = read_csv(path)
+        m.metadata.setdefault("classification", "wiod2013")
+        return m
+    raise DataError(f"source format {fmt!r} is not known (formats: {', '.join(FORMATS)})")
+
+
+def read_source(fmt: str, path, year: int, shared):
+    """The source table on the pipeline's classification: WIOD 2013's sectors, regions (by ISO3)
+    and final-demand categories."""
+    from calibration import concordance as cc
+    from calibration.mrio import MRIO
+
+    m = read_native(fmt, path, year)
+    name = m.metadata.get("classification", "wiod2013")
+    wiod = cc.wiod_regions(shared)
+    if set(m.regions) <= set(wiod["code"]) and name == cc.MODEL_CLASSIFICATION:
+        return m
+    regions = m.regions
+    if fmt == "figaro":
+        iso = cc.figaro_iso3()
+        unknown = [r for r in regions if r not in iso]
+        if unknown:
+            from cge.errors import DataError
+
+            raise DataError(f"{path}: FIGARO region {unknown[0]!r} is not in "
+                            f"{cc.CLASSIFICATIONS / 'figaro_regions.csv'}")
+        regions = [iso[r] for r in regions]
+    iso_map = cc.region_map_by_iso3(regions, shared)
+    rmap = {r: iso_map[r2] for r, r2 in zip(m.regions, regions)}
+    if fmt != "csv":
+        m = cc.categories_to_model(m, fmt)
+    out = cc.to_model(m, name, rmap, shared)
+    return MRIO(out.regions, out.sectors, out.categories, out.Z, out.Y, out.x, unit=out.unit,
+                metadata=out.metadata, co2=out.co2)
