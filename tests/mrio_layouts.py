@@ -31,6 +31,20 @@ def wiod(year: int = 2011):
     return read_wiod_wide(SHARED / "wiod2013" / f"wiot_{year}_wide.csv.gz")
 
 
+def wiod_rows_balanced(year: int = 2011):
+    """WIOD with each row's discrepancy ``x − Σ Z − Σ Y`` added to its own region's inventories:
+    FIGARO has no output column (gross output is the row sum), so the FIGARO fixture is written
+    from this table."""
+    from calibration.mrio import row_gap
+
+    m = wiod(year).copy()
+    gap = row_gap(m)
+    k = m.categories.index("INVEN")
+    for r in range(len(m.regions)):
+        m.Y[r, :, r, k] += gap[r]
+    return m
+
+
 def spread(name: str, wiod_sectors) -> tuple[list[str], np.ndarray]:
     """``D[w, i]``: the part of WIOD sector ``w`` written to source code ``i``."""
     df = cc.classification(name)
@@ -99,7 +113,7 @@ def write_figaro(out: Path, year: int = 2011) -> Path:
     """``matrix_eu-ic-io_ind-ind_{year}.csv`` in million EUR."""
     from calibration.readers.figaro import FINAL_DEMAND, usd_per_eur
 
-    m = wiod(year)
+    m = wiod_rows_balanced(year)
     regions = _regions(m, "figaro")
     rows, ycols, Z, Y, x = _matrix(m, "figaro", "figaro", FINAL_DEMAND, regions)
     va = x - Z.sum(axis=0)

@@ -28,9 +28,6 @@ def read_native(fmt: str, path, year: int):
         from calibration.readers.wiod2013 import read_wiod_wide
 
         f = path / f"wiot_{year}_wide.csv.gz" if path.is_dir() else path
-        if path.is_dir() and not f.exists():
-            years = sorted(p.name[5:9] for p in path.glob("wiot_*_wide.csv.gz"))
-            raise DataError(f"{path}: has no WIOD table for year {year} (years found: {', '.join(years) or 'none'})")
         m = read_wiod_wide(f)
         m.metadata["classification"] = "wiod2013"
         return m
