@@ -111,11 +111,11 @@ def write_oecd_icio(out: Path, edition: int = 2023, year: int = 2011) -> Path:
 
 def write_figaro(out: Path, year: int = 2011) -> Path:
     """``matrix_eu-ic-io_ind-ind_{year}.csv`` in million EUR."""
-    from calibration.readers.figaro import FINAL_DEMAND, usd_per_eur
+    from calibration.readers.figaro import FIGARO_FINAL_DEMAND, usd_per_eur
 
     m = wiod_rows_balanced(year)
     regions = _regions(m, "figaro")
-    rows, ycols, Z, Y, x = _matrix(m, "figaro", "figaro", FINAL_DEMAND, regions)
+    rows, ycols, Z, Y, x = _matrix(m, "figaro", "figaro", FIGARO_FINAL_DEMAND, regions)
     va = x - Z.sum(axis=0)
     w2 = ["W2_D21X31", "W2_OP_RES", "W2_OP_NRES", "W2_D1", "W2_D29X39", "W2_B2A3G"]
     extra = np.zeros((len(w2), Z.shape[1] + Y.shape[1]))
@@ -129,8 +129,39 @@ def write_figaro(out: Path, year: int = 2011) -> Path:
     return path
 
 
+def write_package_csv(out: Path, year: int = 2011) -> Path:
+    from calibration.mrio import write_csv
+
+    return write_csv(wiod(year), out) / "mrio.yaml"
+
+
+def write_pymrio(out: Path, year: int = 2011) -> Path:
+    """WIOD as a pymrio ``IOSystem`` saved with ``save_all``."""
+    from calibration.readers.pymrio_reader import to_pymrio
+
+    to_pymrio(wiod(year), name=f"WIOD {year}").save_all(out)
+    return out / "file_parameters.json"
+
+
 WRITERS = {"oecd-icio-2021": lambda o: write_oecd_icio(o, 2021), "oecd-icio-2023": lambda o: write_oecd_icio(o, 2023),
-           "oecd-icio-2025": lambda o: write_oecd_icio(o, 2025), "figaro": write_figaro}
+           "oecd-icio-2025": lambda o: write_oecd_icio(o, 2025), "figaro": write_figaro, "csv": write_package_csv,
+           "pymrio": write_pymrio}
+#: the writer of each source example (examples/aggregations/<format>.yaml)
+EXAMPLE_WRITERS = {"oecd-icio": "oecd-icio-2023", "figaro": "figaro", "csv": "csv", "pymrio": "pymrio"}
+
+
+def ensure_example_data(example: Path) -> Path | None:
+    """Write the table a source example names (``examples/data/<format>``) when it is not there."""
+    import yaml
+
+    spec = yaml.safe_load(Path(example).read_text())
+    source = spec.get("source")
+    if not source or source["format"] not in EXAMPLE_WRITERS:
+        return None
+    out = (Path(example).parent / source["path"]).resolve()
+    if not out.exists():
+        WRITERS[EXAMPLE_WRITERS[source["format"]]](out)
+    return out
 
 if __name__ == "__main__":
     print(WRITERS[sys.argv[1]](Path(sys.argv[2])))

@@ -183,3 +183,21 @@ def test_a_year_absent_from_the_source_is_refused_naming_the_years_found(tmp_pat
 def test_an_unknown_source_format_is_refused_naming_the_key(tmp_path, capsys):
     _refused(tmp_path, capsys, {"format": "gloria", "path": ".", "year": 2011},
              "agg.yaml: source.format: 'gloria' is not a known format")
+
+
+def test_wiod_saved_by_pymrio_save_all_calibrates_to_the_wiod2013_benchmark(tmp_path, wiod_benchmark):
+    pytest.importorskip("pymrio")
+    mrio_layouts.write_pymrio(tmp_path / "wiod_pymrio")
+    got = benchmark(aggregation(tmp_path, {"format": "pymrio", "path": "wiod_pymrio", "year": 2011}))
+    assert_same_benchmark(got, wiod_benchmark)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", sorted(mrio_layouts.EXAMPLE_WRITERS))
+def test_every_source_example_calibrates_and_compares(tmp_path, fmt):
+    example = DEFAULT_AGGREGATION.parent / f"{fmt}.yaml"
+    mrio_layouts.ensure_example_data(example)
+    data = tmp_path / "data"
+    assert main(["calibrate", str(example), "--out", str(data)]) == 0
+    assert main(["compare", "--data", str(data), "--out", str(tmp_path / "results")]) == 0
+    assert (tmp_path / "results").is_dir()

@@ -9,20 +9,27 @@ format                  path
 ``oecd-icio``           an ICIO CSV, a zip of them or a folder (:mod:`.oecd_icio`)
 ``figaro``              a FIGARO industry-by-industry CSV, zip or folder (:mod:`.figaro`)
 ``csv``                 a folder in the package's own layout (:mod:`calibration.mrio`)
+``pymrio``              a folder written by ``IOSystem.save_all`` (or an ``IOSystem`` from Python;
+                        extra ``calibration``, pymrio is GPL)
 ======================  ================================================================
+
+A table whose regions are WIOD's and whose sectors are ``c1``..``c35`` (``csv``, ``pymrio``) is
+taken as it is; ``metadata.classification`` names another concordance.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-FORMATS = ("wiod2013", "oecd-icio", "figaro", "csv")
+FORMATS = ("wiod2013", "oecd-icio", "figaro", "csv", "pymrio")
 
 
 def read_native(fmt: str, path, year: int):
     """The source table in its own classification."""
     from cge.errors import DataError
 
+    if fmt == "pymrio":
+        return _read_pymrio(path)
     path = Path(path)
     if fmt == "wiod2013":
         from calibration.readers.wiod2013 import read_wiod_wide
@@ -46,6 +53,31 @@ def read_native(fmt: str, path, year: int):
         m.metadata.setdefault("classification", "wiod2013")
         return m
     raise DataError(f"source format {fmt!r} is not known (formats: {', '.join(FORMATS)})")
+
+
+def _read_pymrio(source):
+    """A pymrio ``IOSystem``, or the folder ``IOSystem.save_all`` wrote (Z, Y, x and unit files)."""
+    from cge.errors import DataError
+
+    try:
+        import pymrio
+    except ImportError:
+        raise DataError("source format 'pymrio' needs pymrio: pip install 'cge-bca[calibration]'") from None
+    from calibration.readers.pymrio_reader import from_pymrio
+
+    io = source
+    if not hasattr(source, "get_regions"):
+        path = Path(source)
+        if not (path / "file_parameters.json").exists():
+            raise DataError(f"{path}: is not a folder written by pymrio's IOSystem.save_all "
+                            "(file_parameters.json is missing)")
+        try:
+            io = pymrio.load_all(path)
+        except Exception as exc:
+            raise DataError(f"{path}: pymrio cannot load it ({exc})") from None
+    m = from_pymrio(io, value_added=None)
+    m.metadata.setdefault("classification", "wiod2013")
+    return m
 
 
 def read_source(fmt: str, path, year: int, shared):

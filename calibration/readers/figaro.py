@@ -23,10 +23,10 @@ from calibration.mrio import MRIO
 from calibration.readers.tables import check_output, numbers, open_table
 from cge.errors import DataError
 
-FINAL_DEMAND = ("P3_S13", "P3_S14", "P3_S15", "P51G", "P5M")
+FIGARO_FINAL_DEMAND = ("P3_S13", "P3_S14", "P3_S15", "P51G", "P5M")
 VALUE_ADDED_PREFIX = "W2_"
 REST = "FIGW1"
-YEAR_PATTERNS = (r"ind-ind_(\d{4})\.csv", r"_(\d{4})\.csv$")
+FIGARO_FILE_NAMES = (r"ind-ind_(\d{4})\.csv", r"_(\d{4})\.csv$")
 
 
 def usd_per_eur(year: int) -> float:
@@ -42,13 +42,13 @@ def usd_per_eur(year: int) -> float:
 
 def read_figaro(path: str | Path, year: int) -> MRIO:
     """The FIGARO industry-by-industry table of ``year`` (module docstring) as an MRIO in million USD."""
-    df, name = open_table(path, year, YEAR_PATTERNS, "FIGARO")
+    df, name = open_table(path, year, FIGARO_FILE_NAMES, "FIGARO")
     if df.columns[0] != "rowLabels":
         raise DataError(f"{name}: first header cell is {df.columns[0]!r}, expected 'rowLabels' (FIGARO matrix)")
     labels = [str(v) for v in df.iloc[:, 0]]
     cols = [str(c) for c in df.columns[1:]]
     industries = list(source_codes("figaro"))
-    ipos, kpos = {c: n for n, c in enumerate(industries)}, {c: n for n, c in enumerate(FINAL_DEMAND)}
+    ipos, kpos = {c: n for n, c in enumerate(industries)}, {c: n for n, c in enumerate(FIGARO_FINAL_DEMAND)}
     ind_rows = [k for k, lab in enumerate(labels) if not lab.startswith(VALUE_ADDED_PREFIX)]
     va_rows = [k for k, lab in enumerate(labels) if lab.startswith(VALUE_ADDED_PREFIX)]
     keys = []
@@ -60,7 +60,7 @@ def read_figaro(path: str | Path, year: int) -> MRIO:
         keys.append((reg, ind))
     regions = list(dict.fromkeys(r for r, _ in keys))
     rpos = {r: n for n, r in enumerate(regions)}
-    R, J, K = len(regions), len(industries), len(FINAL_DEMAND)
+    R, J, K = len(regions), len(industries), len(FIGARO_FINAL_DEMAND)
     vals = numbers(df, name) * usd_per_eur(year)
     Z, Y, VA = np.zeros((R, J, R, J)), np.zeros((R, J, R, K)), np.zeros((1, R, J))
     ri = np.array([rpos[r] for r, _ in keys])
@@ -78,6 +78,6 @@ def read_figaro(path: str | Path, year: int) -> MRIO:
                             "of a region in the rows")
     x = Z.sum(axis=(2, 3)) + Y.sum(axis=(2, 3))
     check_output(x, regions, industries, name, lambda r, i: f"{r}_{i}")
-    return MRIO(regions, industries, FINAL_DEMAND, Z, Y, x, ("value_added",), VA, unit="M USD",
+    return MRIO(regions, industries, FIGARO_FINAL_DEMAND, Z, Y, x, ("value_added",), VA, unit="M USD",
                 metadata={"source": f"FIGARO industry-by-industry, {Path(name).name} (EUR → USD at "
                                     f"{usd_per_eur(year)})", "classification": "figaro"})

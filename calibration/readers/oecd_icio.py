@@ -26,11 +26,11 @@ from calibration.readers.tables import check_output, numbers, open_table
 from cge.errors import DataError
 
 EDITIONS = (2021, 2023, 2025)
-FINAL_DEMAND = ("HFCE", "NPISH", "GGFC", "GFCF", "INVNT", "DPABR")
+ICIO_FINAL_DEMAND = ("HFCE", "NPISH", "GGFC", "GFCF", "INVNT", "DPABR")
 TOTALS = ("OUT", "OUTPUT", "TOTAL")
 VALUE_ADDED_ROWS = ("TLS", "VA", "VALU", "TAXSUB")
 SUBTABLES = {"CN1": "CHN", "CN2": "CHN", "MX1": "MEX", "MX2": "MEX"}
-YEAR_PATTERNS = (r"^ICIO20\d\d_(\d{4})\.csv", r"^(\d{4})_SML\.csv", r"^(\d{4})\.csv")
+ICIO_FILE_NAMES = (r"^ICIO20\d\d_(\d{4})\.csv", r"^(\d{4})_SML\.csv", r"^(\d{4})\.csv")
 
 
 def edition_of(industries, name: str) -> int:
@@ -58,7 +58,7 @@ def _split(label: str) -> tuple[str, str]:
 
 def read_oecd_icio(path: str | Path, year: int | None = None) -> MRIO:
     """The ICIO table of ``year`` at ``path`` (module docstring) as an MRIO in million USD."""
-    df, name = open_table(path, year, YEAR_PATTERNS, "OECD ICIO")
+    df, name = open_table(path, year, ICIO_FILE_NAMES, "OECD ICIO")
     labels = [str(v) for v in df.iloc[:, 0]]
     cols = [str(c) for c in df.columns[1:]]
     vals = numbers(df, name)
@@ -73,8 +73,8 @@ def read_oecd_icio(path: str | Path, year: int | None = None) -> MRIO:
     edition = edition_of(industries, name)
     industries = list(source_codes(f"oecd-icio-{edition}"))
     regions = list(dict.fromkeys(SUBTABLES.get(r, r) for r, _ in row_keys))
-    R, J, K = len(regions), len(industries), len(FINAL_DEMAND)
-    rpos, ipos, kpos = ({c: n for n, c in enumerate(s)} for s in (regions, industries, FINAL_DEMAND))
+    R, J, K = len(regions), len(industries), len(ICIO_FINAL_DEMAND)
+    rpos, ipos, kpos = ({c: n for n, c in enumerate(s)} for s in (regions, industries, ICIO_FINAL_DEMAND))
     col_ind, col_fd, col_total = [], [], None
     for c, lab in enumerate(cols):
         reg, item = _split(lab)
@@ -111,6 +111,6 @@ def read_oecd_icio(path: str | Path, year: int | None = None) -> MRIO:
     VA = np.zeros((1, R, J))
     for c, s, j in col_ind:
         VA[0, s, j] += vals[va_rows, c].sum()
-    return MRIO(regions, industries, FINAL_DEMAND, Z, Y, x, ("value_added",), VA, unit="M USD",
+    return MRIO(regions, industries, ICIO_FINAL_DEMAND, Z, Y, x, ("value_added",), VA, unit="M USD",
                 metadata={"source": f"OECD ICIO {edition} edition, {Path(name).name}", "edition": edition,
                           "classification": f"oecd-icio-{edition}"})
