@@ -64,7 +64,7 @@ def open_table(path: str | Path, year: int | None, year_patterns, what: str) -> 
 
 def _read_csv(source, name: str) -> pd.DataFrame:
     try:
-        df = pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""])
+        df = pd.read_csv(source, dtype={0: str}, keep_default_na=False, na_values=[""], low_memory=False)
     except (zipfile.BadZipFile, EOFError) as exc:
         raise DataError(f"{name}: is truncated or damaged ({exc})") from None
     except Exception as exc:
@@ -77,14 +77,20 @@ def _read_csv(source, name: str) -> pd.DataFrame:
 def numbers(df: pd.DataFrame, name: str) -> np.ndarray:
     """The value cells (all but the first column) as floats; an empty cell is 0, a cell that is not
     a finite number is an error naming the row label and the column."""
-    vals = df.iloc[:, 1:].apply(pd.to_numeric, errors="coerce")
     raw = df.iloc[:, 1:]
-    bad = (vals.isna() & raw.notna()).to_numpy() | ~np.isfinite(vals.fillna(0.0).to_numpy())
+    text = [c for c in raw.columns if raw[c].dtype == object]
+    vals = raw.assign(**{c: pd.to_numeric(raw[c], errors="coerce") for c in text}) if text else raw
+    arr = vals.to_numpy(dtype=float)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        empty = raw.isna().to_numpy()
+        arr[bad & empty] = 0.0
+        bad &= ~empty
     if bad.any():
         k, c = (int(a[0]) for a in np.nonzero(bad))
         raise DataError(f"{name}, row {k + 2} ({df.iloc[k, 0]}), column {raw.columns[c]}: "
                         f"{raw.iloc[k, c]!r} is not a number")
-    return vals.fillna(0.0).to_numpy(dtype=float)
+    return arr
 
 
 def check_output(x: np.ndarray, regions, sectors, name: str, label) -> None:
