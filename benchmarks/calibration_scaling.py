@@ -105,7 +105,8 @@ def write_icio_2025_sized(folder: Path, seed: int = 0) -> Path:
     Z = rng.lognormal(0.0, 2.0, (n, n)) * (rng.random((n, n)) < 0.3)
     Y = rng.lognormal(2.0, 2.0, (n, len(regions) * len(fd)))
     Y[:, 5::6] = 0.0
-    Y *= (Z.sum(axis=1) / Y.sum(axis=1))[:, None]          # final demand as large as intermediate use
+    target = np.maximum(Z.sum(axis=1), 2.0 * Z.sum(axis=0))   # value added x - Σ_i Z > 0 in every column
+    Y *= (target / Y.sum(axis=1))[:, None]
     x = Z.sum(axis=1) + Y.sum(axis=1)
     rows = [f"{r}_{c}" for r in regions for c in codes]
     extra = np.zeros((3, n + Y.shape[1] + 1))

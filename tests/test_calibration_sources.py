@@ -201,3 +201,60 @@ def test_every_source_example_calibrates_and_compares(tmp_path, fmt):
     assert main(["calibrate", str(example), "--out", str(data)]) == 0
     assert main(["compare", "--data", str(data), "--out", str(tmp_path / "results")]) == 0
     assert (tmp_path / "results").is_dir()
+
+
+# ----- EXIOBASE 3: the Zenodo layout (pymrio's text files, a ``satellite`` extension) ------------
+
+def exiobase_zip(folder: Path, year: int = 2011) -> tuple[Path, object]:
+    """``pymrio.load_test()`` laid out as an EXIOBASE 3 release zip (``IOT_{year}_ixi.zip`` with
+    ``IOT_{year}_ixi/`` holding Z, Y, x, unit and ``satellite/``), its CO2 rows named as EXIOBASE's."""
+    import pandas as pd
+    import pymrio
+
+    io = pymrio.load_test()
+    em = io.emissions
+    F = pd.DataFrame(em.F.to_numpy()[[0, 0]] * [[0.9], [0.1]], columns=em.F.columns,
+                     index=pd.Index(["CO2 - combustion - air", "CO2 - non combustion - Cement production - air"],
+                                    name="stressor"))
+    FY = pd.DataFrame(em.F_Y.to_numpy()[[0, 0]] * [[1.0], [0.0]], columns=em.F_Y.columns, index=F.index)
+    del io.emissions
+    io.satellite = pymrio.Extension("satellite", F=F, F_Y=FY,
+                                    unit=pd.DataFrame({"unit": ["kg", "kg"]}, index=F.index))
+    src = folder / f"IOT_{year}_ixi"
+    io.save_all(src)
+    z = folder / f"IOT_{year}_ixi.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(src.rglob("*")):
+            zf.write(p, p.relative_to(folder))
+    return z, pymrio.load_test()
+
+
+def test_exiobase_zip_gives_its_co2_accounts_on_the_mrio_in_mt(tmp_path):
+    pytest.importorskip("pymrio")
+    from calibration.readers import read_native
+
+    z, io = exiobase_zip(tmp_path)
+    m = read_native("exiobase3", tmp_path, 2011)
+    assert m.metadata["classification"] == "exiobase3-ixi"
+    assert np.abs(m.Z.sum() - io.Z.to_numpy().sum()) <= 1e-12 * io.Z.to_numpy().sum()
+    industry = io.emissions.F.iloc[0].to_numpy().reshape(len(m.regions), len(m.sectors)).T / 1e9
+    households = io.emissions.F_Y.iloc[0].to_numpy().reshape(len(m.regions), -1)[:, 0] / 1e9
+    assert np.allclose(m.co2.loc[list(m.sectors)].to_numpy(), industry, rtol=1e-12, atol=0)
+    assert np.allclose(m.co2.loc["household"].to_numpy(), households, rtol=1e-12, atol=0)
+
+
+def test_a_truncated_exiobase_zip_is_refused_naming_the_file(tmp_path, capsys):
+    pytest.importorskip("pymrio")
+    z, _ = exiobase_zip(tmp_path)
+    z.write_bytes(z.read_bytes()[:-300])
+    _refused(tmp_path, capsys, {"format": "exiobase3", "path": str(z), "year": 2011},
+             f"{z}: is not a readable zip archive (truncated or damaged")
+
+
+def test_an_exiobase_year_absent_from_the_folder_is_refused_naming_the_years_found(tmp_path):
+    pytest.importorskip("pymrio")
+    from calibration.readers import read_native
+
+    exiobase_zip(tmp_path)
+    with pytest.raises(DataError, match=r"has no EXIOBASE table for year 2019 \(years found: \['2011'\]\)"):
+        read_native("exiobase3", tmp_path, 2019)

@@ -9,6 +9,8 @@ format                  path
 ``oecd-icio``           an ICIO CSV, a zip of them or a folder (:mod:`.oecd_icio`)
 ``figaro``              a FIGARO industry-by-industry CSV, zip or folder (:mod:`.figaro`)
 ``csv``                 a folder in the package's own layout (:mod:`calibration.mrio`)
+``exiobase3``           the Zenodo zip ``IOT_{year}_ixi.zip``/``_pxp.zip``, its folder, or a folder of
+                        zips (:mod:`.exiobase3`; extra ``calibration``); carries its own CO2
 ``pymrio``              a folder written by ``IOSystem.save_all`` (or an ``IOSystem`` from Python;
                         extra ``calibration``, pymrio is GPL)
 ======================  ================================================================
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-FORMATS = ("wiod2013", "oecd-icio", "figaro", "csv", "pymrio")
+FORMATS = ("wiod2013", "oecd-icio", "figaro", "exiobase3", "csv", "pymrio")
 
 
 def read_native(fmt: str, path, year: int):
@@ -30,6 +32,10 @@ def read_native(fmt: str, path, year: int):
 
     if fmt == "pymrio":
         return _read_pymrio(path)
+    if fmt == "exiobase3":
+        from calibration.readers.exiobase3 import read_exiobase3
+
+        return read_exiobase3(path, year)
     path = Path(path)
     if fmt == "wiod2013":
         from calibration.readers.wiod2013 import read_wiod_wide
