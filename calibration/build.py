@@ -1,7 +1,9 @@
 """Build a benchmark from ``shared/data`` at the resolution an aggregation file asks for.
 
-read WIOD + attach JRC CO2 → aggregate regions (aggregation file) → split c17 and c2 (and the
-optional CBAM splits of c9, c11, c12) → aggregate sectors and final-demand categories → clip
+read the aggregation file's source (its reader, then the concordance onto WIOD 2013's classification,
+:func:`calibration.readers.read_source`; the only source-specific step) + attach JRC CO2 →
+aggregate regions (aggregation file) → split c17 and c2 (and the optional CBAM splits of c9, c11,
+c12) → aggregate sectors and final-demand categories → clip
 negative investment → rebalance → benchmark (value added, rents, emissions) → validate (1e-9) →
 write the dataset atomically with PROVENANCE.md, the aggregation file and the assumption files.
 The default aggregation ``examples/aggregations/default.yaml`` rebuilds ``data/wiod2011``.
@@ -421,11 +423,13 @@ def _metadata(agg: Aggregation, cfg: BuildConfig, y: int, comparison: pd.DataFra
     from calibration.elasticity_defaults import dataset_elasticities
 
     R, J = agg.region_codes, agg.sector_codes
+    fmt = agg.source.format if agg.source else "wiod2013"
+    source = "WIOD 2013 release" if fmt == "wiod2013" else f"{fmt} table on WIOD 2013's classification"
     return {
         "year": y,
-        "description": agg.description or f"WIOD 2013 release ({y}) aggregated to {len(R)} regions x "
+        "description": agg.description or f"{source} ({y}) aggregated to {len(R)} regions x "
                                           f"{len(J)} sectors; see PROVENANCE.md",
-        "currency": f"billions of current USD (WIOD basic prices, {y})",
+        "currency": f"billions of current USD ({'WIOD' if fmt == 'wiod2013' else fmt} basic prices, {y})",
         "output_taxes": "zero: the stored WIOD 2013 tables have no tax rows (value added is a residual that "
                         "includes net product taxes and margins)",
         "tariffs": "zero: WIOD has no separate tariff or cif/fob information",

@@ -37,7 +37,8 @@ def quiet(*a, **k):
 @pytest.fixture(scope="module")
 def layouts(tmp_path_factory):
     root = tmp_path_factory.mktemp("layouts")
-    return {name: write(root / name).parent for name, write in mrio_layouts.WRITERS.items()}
+    published = ("oecd-icio-2021", "oecd-icio-2023", "oecd-icio-2025", "figaro")
+    return {name: mrio_layouts.WRITERS[name](root / name).parent for name in published}
 
 
 def lumped_wiod(name: str) -> MRIO:
@@ -258,3 +259,15 @@ def test_an_exiobase_year_absent_from_the_folder_is_refused_naming_the_years_fou
     exiobase_zip(tmp_path)
     with pytest.raises(DataError, match=r"has no EXIOBASE table for year 2019 \(years found: \['2011'\]\)"):
         read_native("exiobase3", tmp_path, 2019)
+
+
+def test_a_cell_that_is_not_a_number_is_refused_naming_row_label_and_column(tmp_path, layouts):
+    src = layouts["figaro"] / "matrix_eu-ic-io_ind-ind_2011.csv"
+    lines = src.read_text().splitlines()
+    cells = lines[3].split(",")
+    cells[5] = "n/a"
+    lines[3] = ",".join(cells)
+    bad = tmp_path / src.name
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"ind-ind_2011.csv, row 4 \(AU_A03\), column AU_C10T12: 'n/a' is not a number"):
+        read_source("figaro", bad, 2011, DEFAULT_SHARED)

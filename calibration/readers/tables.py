@@ -78,7 +78,7 @@ def numbers(df: pd.DataFrame, name: str) -> np.ndarray:
     """The value cells (all but the first column) as floats; an empty cell is 0, a cell that is not
     a finite number is an error naming the row label and the column."""
     raw = df.iloc[:, 1:]
-    text = [c for c in raw.columns if raw[c].dtype == object]
+    text = [c for c in raw.columns if not pd.api.types.is_numeric_dtype(raw[c])]
     vals = raw.assign(**{c: pd.to_numeric(raw[c], errors="coerce") for c in text}) if text else raw
     arr = vals.to_numpy(dtype=float)
     bad = ~np.isfinite(arr)
