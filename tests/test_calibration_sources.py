@@ -55,6 +55,7 @@ def aggregation(tmp_path, source: dict | None, name="agg.yaml") -> Path:
     d = yaml.safe_load(DEFAULT_AGGREGATION.read_text())
     if source:
         d["source"] = source
+        d["year"] = source.get("year", d["year"])
     p = tmp_path / name
     p.write_text(yaml.safe_dump(d, sort_keys=False))
     return p
