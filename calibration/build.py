@@ -455,7 +455,8 @@ def write_dataset(result: BuildResult, out: Path, cfg: BuildConfig, provenance: 
     """Write the benchmark, PROVENANCE.md, ``cbam_coverage.csv`` (when sectors are tagged ``cbam``),
     the aggregation file and the assumption files; the folder appears all at once."""
     out = Path(out)
-    with atomic_folder(out, "benchmark", inputs=[cfg.shared, cfg.mappings, cfg.aggregation], force=cfg.force,
+    source = result.aggregation.source.path if result.aggregation is not None else None
+    with atomic_folder(out, "benchmark", inputs=[cfg.shared, cfg.mappings, cfg.aggregation, source], force=cfg.force,
                        wait=cfg.wait, need_bytes=20_000_000) as stage:
         write_benchmark_files(result.benchmark, stage)   # cbam_coverage.csv included where tagged
         (stage / "PROVENANCE.md").write_text(provenance)
@@ -485,7 +486,8 @@ def run(cfg: BuildConfig, echo=print) -> BuildResult:
         raise DataError(f"{cfg.shared}: shared data folder does not exist (pass --shared)")
     from cge.io.outdir import check_target
 
-    check_target(cfg.out, "benchmark", inputs=[cfg.shared, cfg.mappings, cfg.aggregation],
+    source = _aggregation(cfg).source     # the table the aggregation names is an input too
+    check_target(cfg.out, "benchmark", inputs=[cfg.shared, cfg.mappings, cfg.aggregation, source.path],
                  force=cfg.force)   # before the work
     protect_default_dataset(cfg)
     result = build(cfg, echo)

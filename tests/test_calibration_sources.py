@@ -272,3 +272,12 @@ def test_a_cell_that_is_not_a_number_is_refused_naming_row_label_and_column(tmp_
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError, match=r"ind-ind_2011.csv, row 4 \(AU_A03\), column AU_C10T12: 'n/a' is not a number"):
         read_source("figaro", bad, 2011, DEFAULT_SHARED)
+
+
+def test_the_source_table_is_never_the_output_even_with_force(tmp_path, capsys):
+    write_csv(mrio_layouts.wiod(), tmp_path / "wiod_csv")
+    before = sorted(p.name for p in (tmp_path / "wiod_csv").iterdir())
+    agg = aggregation(tmp_path, {"format": "csv", "path": "wiod_csv", "year": 2011})
+    assert main(["calibrate", str(agg), "--out", str(tmp_path / "wiod_csv"), "--force"]) == 2
+    assert "is an input of this command" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "wiod_csv").iterdir()) == before
