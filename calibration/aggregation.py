@@ -7,6 +7,7 @@ and sector tags, chooses optional splits and overrides documented assumptions::
     name: wiod2011
     year: 2011
     description: WIOD 2011 in 8 regions x 12 sectors
+    source: {format: wiod2013, path: ../../../shared/data/wiod2013, year: 2011}   # optional (this default)
     regions:                        # target: {name, members: [source regions]}, in output order
       EU27: {name: European Union, members: [AUT, BEL, ...]}
       ROW:  {name: Rest of world, members: [RoW]}
@@ -32,6 +33,11 @@ used), GCB national CO2 by fuel allocated to fuel purchases (:mod:`calibration.e
 Without ``source`` the build takes the table if given, else the satellite if the source has one,
 else GCB; any route but the satellite is printed and recorded in the provenance.
 
+``source`` names the table (``format``: one of :data:`calibration.readers.FORMATS`; ``path``: a file
+or folder, relative to the aggregation file; ``year``); every format is put on WIOD 2013's regions
+and sectors by the concordances of :mod:`calibration.concordance`, so the codes below are the same
+whatever the source. Without ``source`` the table is WIOD 2013's in ``shared/data/wiod2013``.
+
 Every source code must be mapped exactly once; every code, group member, tag and share is
 checked on load and an error names the file and the key.
 """
@@ -48,8 +54,42 @@ from cge.data.aggregation import err as _err
 
 ASSUMPTIONS = ("labour_share", "rent_share", "energy_parameters", "fuel_price_benchmarks", "elasticities")
 #: keys only a WIOD aggregation has (a GTAPinGAMS one refuses them, cge.data.gtap)
-WIOD_KEYS = ("year", "splits", "assumptions", "co2")
+WIOD_KEYS = ("year", "source", "splits", "assumptions", "co2")
 TOP_KEYS = COMMON_KEYS + WIOD_KEYS
+
+
+@dataclass(frozen=True)
+class Source:
+    """The table a calibration reads: its format, file or folder, and year."""
+
+    format: str
+    path: Path
+    year: int
+
+
+def _source(path: Path, spec, shared, year: int) -> Source:
+    from calibration.readers import FORMATS
+
+    if spec is None:
+        return Source("wiod2013", Path(shared) / "wiod2013", year)
+    if not isinstance(spec, dict):
+        raise _err(path, "source", "expected {format: <name>, path: <file or folder>, year: <int>}")
+    unknown = set(spec) - {"format", "path", "year"}
+    if unknown:
+        raise _err(path, "source", f"unknown key(s) {sorted(unknown)}; known: format, path, year")
+    fmt = spec.get("format")
+    if fmt not in FORMATS:
+        raise _err(path, "source.format", f"{fmt!r} is not a known format ({', '.join(FORMATS)})")
+    if not isinstance(spec.get("path"), str) or not spec["path"].strip():
+        raise _err(path, "source.path", "give the file or folder of the table (relative to this file)")
+    where = Path(spec["path"]).expanduser()
+    where = where if where.is_absolute() else path.parent / where
+    if not where.exists():
+        raise _err(path, "source.path", f"{where} does not exist")
+    y = spec.get("year", year)
+    if isinstance(y, bool) or not isinstance(y, int):
+        raise _err(path, "source.year", f"{y!r} is not a year")
+    return Source(str(fmt), where, int(y))
 
 
 @dataclass
@@ -58,6 +98,7 @@ class Aggregation(Mapping):
     are validated by :func:`cge.data.aggregation.validate_mapping`. Maps go from source to target code."""
 
     year: int = 2011
+    source: Source | None = None
     splits: dict[str, dict] = field(default_factory=dict)   # parent -> {"shares": {child: share}} or {}
     assumptions: dict = field(default_factory=dict)
     co2: dict = field(default_factory=dict)    # {"source": route or None, "table": Path or None}
@@ -209,6 +250,10 @@ def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
     path = Path(path)
     spec = read_spec(path, TOP_KEYS)
     year = int(_number(path, "year", spec.get("year", 2011), 1995, 2100))
+    source = _source(path, spec.get("source"), shared, year)
+    if "year" in spec and source.year != year:
+        raise _err(path, "source.year", f"{source.year} differs from year: {year}; give the year once")
+    year = source.year
     splits = _splits(path, spec.get("splits"))
     source_regions = sources.source_regions(shared)
     source_sectors = sources.source_sectors(shared, splits)
@@ -216,5 +261,5 @@ def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
     tags_used = {t for s in m.sectors for t in s.tags}
     assumptions = _assumptions(path, spec.get("assumptions"), source_sectors, source_regions, tags_used)
     return Aggregation(path=m.path, name=m.name, description=m.description, regions=m.regions, sectors=m.sectors,
-                       region_groups=m.region_groups, year=year, splits=splits, assumptions=assumptions,
+                       region_groups=m.region_groups, year=year, source=source, splits=splits, assumptions=assumptions,
                        co2=_co2(path, spec.get("co2")))

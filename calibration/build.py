@@ -1,7 +1,9 @@
 """Build a benchmark from ``shared/data`` at the resolution an aggregation file asks for.
 
-read WIOD + attach JRC CO2 → aggregate regions (aggregation file) → split c17 and c2 (and the
-optional CBAM splits of c9, c11, c12) → aggregate sectors and final-demand categories → clip
+read the aggregation file's source (its reader, then the concordance onto WIOD 2013's classification,
+:func:`calibration.readers.read_source`; the only source-specific step) + attach JRC CO2 →
+aggregate regions (aggregation file) → split c17 and c2 (and the optional CBAM splits of c9, c11,
+c12) → aggregate sectors and final-demand categories → clip
 negative investment → rebalance → benchmark (value added, rents, emissions) → validate (1e-9) →
 write the dataset atomically with PROVENANCE.md, the aggregation file and the assumption files.
 The default aggregation ``examples/aggregations/default.yaml`` rebuilds ``data/wiod2011``.
@@ -23,6 +25,7 @@ from calibration.aggregation import Aggregation, load_aggregation
 from calibration.emissions import (
     allocate,
     allocate_fuel_totals,
+    co2_from_frame,
     fuel_targets,
     gcb_gate,
     per_dollar_factors,
@@ -33,8 +36,8 @@ from calibration.emissions import (
 )
 from calibration.fallbacks import Fallbacks
 from calibration.mrio import MRIO
+from calibration.readers import read_source
 from calibration.readers import satellites as sat
-from calibration.readers.wiod2013 import read_wiod_wide
 from calibration.rebalance import clip_negative_final_demand, rebalance
 from calibration.sources import MAPPINGS
 from calibration.split import split_sector
@@ -141,8 +144,10 @@ def build(cfg: BuildConfig, echo=print) -> BuildResult:
     check_tags_up_front(agg)           # a wrong tag fails in a second, not after the rebalancing
     y = cfg.year or agg.year
     fb = Fallbacks(echo)
-    route = co2_route(agg, has_satellite=True, fallbacks=fb)    # WIOD's satellite: the JRC table
-    wiod, m0 = _read_sources(cfg, y, echo, agg, route)
+    # every source is put on WIOD 2013's classification, so JRC's CO2 by WIOD industry is its satellite
+    # unless the source carries CO2 accounts of its own (MRIO.co2, e.g. EXIOBASE's)
+    route = co2_route(agg, has_satellite=True, fallbacks=fb)
+    wiod, m0 = _read_sources(cfg, agg, y, echo, route)
     m1, clipped = _aggregate_regions(m0, wiod, agg, cfg.mappings, echo)
     t_prev = gates.totals(m1)
     inputs = _split_inputs(cfg, agg, m0, m1, y, fb, route)
@@ -202,6 +207,12 @@ def _source_co2(cfg: BuildConfig, y: int, agg: Aggregation, route: str, wiod) ->
     the JRC table (WIOD's satellite), the user's table (households to ``CONS_h``) or zeros (GCB by
     fuel is allocated after the rebalancing, :func:`_emissions`)."""
     M = cfg.mappings
+    if route == "satellite" and getattr(wiod, "co2", None) is not None:    # the source's own CO2 accounts
+        T = co2_from_frame(wiod.co2.T, wiod.regions, wiod.sectors, f"{agg.source.path}: CO2 accounts")
+        E = np.zeros((len(wiod.regions), len(wiod.sectors) + len(wiod.categories)))
+        E[:, :len(wiod.sectors)] = T[:, :-1]
+        E[:, len(wiod.sectors) + list(wiod.categories).index("CONS_h")] = T[:, -1]
+        return E
     if route == "satellite":
         jrc_conc = read_mapping(M / "jrc56_to_wiod35.csv", what="JRC sector")
         jrc_reg = read_mapping(M / "jrc_regions.csv", what="JRC region")
@@ -216,16 +227,19 @@ def _source_co2(cfg: BuildConfig, y: int, agg: Aggregation, route: str, wiod) ->
     return E
 
 
-def _read_sources(cfg: BuildConfig, y: int, echo, agg: Aggregation, route: str = "satellite"):
-    """Stage 1: the WIOD table of year ``y`` with its CO2 by industry and household attached
-    (:func:`_source_co2`)."""
-    wiod = read_wiod_wide(cfg.path("wiod2013", f"wiot_{y}_wide.csv.gz"))
+def _read_sources(cfg: BuildConfig, agg: Aggregation, y: int, echo, route: str = "satellite"):
+    """Stage 1: the source table of year ``y`` (the aggregation file's ``source``, by its reader, on
+    WIOD 2013's classification) with its CO2 by industry and household attached (:func:`_source_co2`)."""
+    src = agg.source
+    wiod = read_source(src.format, src.path, y, cfg.shared)
     E = _source_co2(cfg, y, agg, route, wiod)
     m0 = MRIO(wiod.regions, wiod.sectors, wiod.categories, wiod.Z, wiod.Y, wiod.x, stressors=(CO2,),
               E=E[None], unit="M USD", stressor_units={CO2: "Mt"}, metadata=wiod.metadata)
-    gates.check_mrio(m0, "read WIOD")
-    gates.print_stage({"satellite": "read WIOD + JRC CO2", "table": "read WIOD + the user's CO2 table",
-                       "gcb_by_fuel": "read WIOD (CO2 from GCB by fuel after the rebalancing)"}[route], None, m0, echo)
+    gates.check_mrio(m0, f"read {src.format}")
+    own = "its own CO2 accounts" if getattr(wiod, "co2", None) is not None else "JRC CO2"
+    co2 = {"satellite": f"+ {own}", "table": "+ the user's CO2 table",
+           "gcb_by_fuel": "(CO2 from GCB by fuel after the rebalancing)"}[route]
+    gates.print_stage(f"read {src.format} ({wiod.metadata.get('source', src.path)}) {co2}", None, m0, echo)
     return wiod, m0
 
 
@@ -505,11 +519,13 @@ def _metadata(agg: Aggregation, cfg: BuildConfig, y: int, comparison: pd.DataFra
     from calibration.elasticity_defaults import dataset_elasticities
 
     R, J = agg.region_codes, agg.sector_codes
+    fmt = agg.source.format if agg.source else "wiod2013"
+    source = "WIOD 2013 release" if fmt == "wiod2013" else f"{fmt} table on WIOD 2013's classification"
     return {
         "year": y,
-        "description": agg.description or f"WIOD 2013 release ({y}) aggregated to {len(R)} regions x "
+        "description": agg.description or f"{source} ({y}) aggregated to {len(R)} regions x "
                                           f"{len(J)} sectors; see PROVENANCE.md",
-        "currency": f"billions of current USD (WIOD basic prices, {y})",
+        "currency": f"billions of current USD ({'WIOD' if fmt == 'wiod2013' else fmt} basic prices, {y})",
         "output_taxes": "zero: the stored WIOD 2013 tables have no tax rows (value added is a residual that "
                         "includes net product taxes and margins)",
         "tariffs": "zero: WIOD has no separate tariff or cif/fob information",
@@ -535,7 +551,8 @@ def write_dataset(result: BuildResult, out: Path, cfg: BuildConfig, provenance: 
     """Write the benchmark, PROVENANCE.md, ``cbam_coverage.csv`` (when sectors are tagged ``cbam``),
     the aggregation file and the assumption files; the folder appears all at once."""
     out = Path(out)
-    with atomic_folder(out, "benchmark", inputs=[cfg.shared, cfg.mappings, cfg.aggregation], force=cfg.force,
+    source = result.aggregation.source.path if result.aggregation is not None else None
+    with atomic_folder(out, "benchmark", inputs=[cfg.shared, cfg.mappings, cfg.aggregation, source], force=cfg.force,
                        wait=cfg.wait, need_bytes=20_000_000) as stage:
         write_benchmark_files(result.benchmark, stage)   # cbam_coverage.csv included where tagged
         (stage / "PROVENANCE.md").write_text(provenance)
@@ -565,7 +582,8 @@ def run(cfg: BuildConfig, echo=print) -> BuildResult:
         raise DataError(f"{cfg.shared}: shared data folder does not exist (pass --shared)")
     from cge.io.outdir import check_target
 
-    check_target(cfg.out, "benchmark", inputs=[cfg.shared, cfg.mappings, cfg.aggregation],
+    source = _aggregation(cfg).source     # the table the aggregation names is an input too
+    check_target(cfg.out, "benchmark", inputs=[cfg.shared, cfg.mappings, cfg.aggregation, source.path],
                  force=cfg.force)   # before the work
     protect_default_dataset(cfg)
     result = build(cfg, echo)

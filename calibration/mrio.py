@@ -70,6 +70,10 @@ class MRIO:
     unit: str = "M USD"
     stressor_units: dict[str, str] = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
+    #: CO2 the source itself carries (EXIOBASE's satellite accounts), in Mt, or None when it has
+    #: none: a DataFrame indexed by user (the sectors, then ``household``) with one column per
+    #: region, combustion and process CO2 summed. The CO2 step uses it before any other source.
+    co2: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         self.regions, self.sectors = tuple(self.regions), tuple(self.sectors)
@@ -101,7 +105,8 @@ class MRIO:
     def copy(self) -> MRIO:
         return MRIO(self.regions, self.sectors, self.categories, self.Z.copy(), self.Y.copy(), self.x.copy(),
                     self.va_components, self.VA.copy(), self.stressors, self.E.copy(), self.unit,
-                    dict(self.stressor_units), dict(self.metadata))
+                    dict(self.stressor_units), dict(self.metadata),
+                    None if self.co2 is None else self.co2.copy())
 
 
 # ----- pure functions on the arrays -------------------------------------------------------

@@ -1,1 +1,116 @@
-"""Readers from source formats into :class:`calibration.mrio.MRIO`."""
+"""Readers from source formats into :class:`calibration.mrio.MRIO`, and the one entry point of the
+calibration: :func:`read_source` reads the table an aggregation file's ``source:`` names and puts it
+on the pipeline's classification (:mod:`calibration.concordance`). Nothing after it knows the format.
+
+======================  ================================================================
+format                  path
+======================  ================================================================
+``wiod2013``            the folder of ``wiot_{year}_wide.csv.gz`` (default ``shared/data/wiod2013``)
+``oecd-icio``           an ICIO CSV, a zip of them or a folder (:mod:`.oecd_icio`)
+``figaro``              a FIGARO industry-by-industry CSV, zip or folder (:mod:`.figaro`)
+``csv``                 a folder in the package's own layout (:mod:`calibration.mrio`)
+``exiobase3``           the Zenodo zip ``IOT_{year}_ixi.zip``/``_pxp.zip``, its folder, or a folder of
+                        zips (:mod:`.exiobase3`; extra ``calibration``); carries its own CO2
+``pymrio``              a folder written by ``IOSystem.save_all`` (or an ``IOSystem`` from Python;
+                        extra ``calibration``, pymrio is GPL)
+======================  ================================================================
+
+A table whose regions are WIOD's and whose sectors are ``c1``..``c35`` (``csv``, ``pymrio``) is
+taken as it is; ``metadata.classification`` names another concordance.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+FORMATS = ("wiod2013", "oecd-icio", "figaro", "exiobase3", "csv", "pymrio")
+
+
+def read_native(fmt: str, path, year: int):
+    """The source table in its own classification."""
+    from cge.errors import DataError
+
+    if fmt == "pymrio":
+        return _read_pymrio(path)
+    if fmt == "exiobase3":
+        from calibration.readers.exiobase3 import read_exiobase3
+
+        return read_exiobase3(path, year)
+    path = Path(path)
+    if fmt == "wiod2013":
+        from calibration.readers.wiod2013 import read_wiod_wide
+
+        f = path / f"wiot_{year}_wide.csv.gz" if path.is_dir() else path
+        m = read_wiod_wide(f)
+        m.metadata["classification"] = "wiod2013"
+        return m
+    if fmt == "oecd-icio":
+        from calibration.readers.oecd_icio import read_oecd_icio
+
+        return read_oecd_icio(path, year)
+    if fmt == "figaro":
+        from calibration.readers.figaro import read_figaro
+
+        return read_figaro(path, year)
+    if fmt == "csv":
+        from calibration.mrio import read_csv
+
+        m = read_csv(path)
+        m.metadata.setdefault("classification", "wiod2013")
+        return m
+    raise DataError(f"source format {fmt!r} is not known (formats: {', '.join(FORMATS)})")
+
+
+def _read_pymrio(source):
+    """A pymrio ``IOSystem``, or the folder ``IOSystem.save_all`` wrote (Z, Y, x and unit files)."""
+    from cge.errors import DataError
+
+    try:
+        import pymrio
+    except ImportError:
+        raise DataError("source format 'pymrio' needs pymrio: pip install 'cge-bca[calibration]'") from None
+    from calibration.readers.pymrio_reader import from_pymrio
+
+    io = source
+    if not hasattr(source, "get_regions"):
+        path = Path(source)
+        if not (path / "file_parameters.json").exists():
+            raise DataError(f"{path}: is not a folder written by pymrio's IOSystem.save_all "
+                            "(file_parameters.json is missing)")
+        try:
+            io = pymrio.load_all(path)
+        except Exception as exc:
+            raise DataError(f"{path}: pymrio cannot load it ({exc})") from None
+    m = from_pymrio(io, value_added=None)
+    m.metadata.setdefault("classification", "wiod2013")
+    return m
+
+
+def read_source(fmt: str, path, year: int, shared):
+    """The source table on the pipeline's classification: WIOD 2013's sectors, regions (by ISO3)
+    and final-demand categories."""
+    from calibration import concordance as cc
+    from calibration.mrio import MRIO
+
+    m = read_native(fmt, path, year)
+    name = m.metadata.get("classification", "wiod2013")
+    wiod = cc.wiod_regions(shared)
+    if set(m.regions) <= set(wiod["code"]) and name == cc.MODEL_CLASSIFICATION:
+        return m
+    regions = m.regions
+    if fmt == "figaro":
+        iso = cc.figaro_iso3()
+        unknown = [r for r in regions if r not in iso]
+        if unknown:
+            from cge.errors import DataError
+
+            raise DataError(f"{path}: FIGARO region {unknown[0]!r} is not in "
+                            f"{cc.CLASSIFICATIONS / 'figaro_regions.csv'}")
+        regions = [iso[r] for r in regions]
+    iso_map = cc.region_map_by_iso3(regions, shared)
+    rmap = {r: iso_map[r2] for r, r2 in zip(m.regions, regions)}
+    if fmt != "csv":
+        m = cc.categories_to_model(m, fmt)
+    out = cc.to_model(m, name, rmap, shared)
+    return MRIO(out.regions, out.sectors, out.categories, out.Z, out.Y, out.x, unit=out.unit,
+                metadata=out.metadata, co2=out.co2)

@@ -1,0 +1,160 @@
+"""Classifications as data: each source's industry codes mapped to the pipeline's sectors.
+
+The calibration pipeline (splits, CO2, value added and rents, CBAM goods, elasticities) is keyed by
+one *model classification*: WIOD 2013's 35 industries ``c1``..``c35`` and its 41 regions. A reader
+returns an :class:`~calibration.mrio.MRIO` in its source's own codes; :func:`to_model` maps it onto
+the model classification with the table ``calibration/classifications/<classification>.csv``::
+
+    code,model_code,share,note
+    C13T15,c4,0.839811212417998,WIOD 2011 world output shares of c4 and c5
+    C13T15,c5,0.160188787582002,...
+    B05_06,c2,1,
+
+A code goes whole (share 1) to one model sector, or is split by fixed shares where the source lumps
+together sectors the model keeps apart (rows and columns alike, so every total is kept). The tags,
+the splits of ``c2`` (coal, crude oil, gas, other mining) and ``c17`` (electricity, gas distribution,
+water) and the assumptions (labour shares, resource rents) follow from the model code, so an
+aggregation file never repeats them. Regions go to WIOD's regions by ISO3 code; a country WIOD does
+not list separately belongs to WIOD's rest of the world ``RoW``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calibration.mrio import MRIO
+from cge.errors import DataError
+
+CLASSIFICATIONS = Path(__file__).resolve().parent / "classifications"
+MODEL_CLASSIFICATION = "wiod2013"
+MODEL_REST = "RoW"
+
+
+def _read(path: Path) -> pd.DataFrame:
+    from calibration.readers.satellites import load_csv, require_columns
+
+    df = load_csv(path, dtype=str, comment="#")
+    require_columns(df, ["code", "model_code", "share"], path)
+    return df
+
+
+@lru_cache(maxsize=16)
+def classification(name: str) -> pd.DataFrame:
+    """The validated concordance ``name`` (``code, model_code, share``): every share in (0, 1],
+    the shares of a code sum to 1, every model code is a model sector."""
+    path = CLASSIFICATIONS / f"{name}.csv"
+    if not path.exists():
+        known = sorted(p.stem for p in CLASSIFICATIONS.glob("*.csv") if "_" not in p.stem)
+        raise DataError(f"{path}: no concordance for classification {name!r} (known: {', '.join(known)})")
+    df = _read(path)
+    model = set(_read(CLASSIFICATIONS / f"{MODEL_CLASSIFICATION}.csv")["code"])
+    share = pd.to_numeric(df["share"], errors="coerce")
+    for k in range(len(df)):
+        row = f"{path}, row {k + 2} ({df['code'].iloc[k]})"
+        if df["model_code"].iloc[k] not in model:
+            raise DataError(f"{row}: model_code {df['model_code'].iloc[k]!r} is not a model sector (c1..c35)")
+        if not 0 < share.iloc[k] <= 1:
+            raise DataError(f"{row}: share {df['share'].iloc[k]!r} must be a number in (0, 1]")
+    sums = share.groupby(df["code"]).sum()
+    bad = sums[(sums - 1).abs() > 1e-9]
+    if len(bad):
+        raise DataError(f"{path}: shares of code {bad.index[0]!r} sum to {bad.iloc[0]:.12g}, not 1")
+    return df.assign(share=share)
+
+
+def source_codes(name: str) -> tuple[str, ...]:
+    """The source's industry codes in the concordance's order."""
+    return tuple(dict.fromkeys(classification(name)["code"]))
+
+
+def model_sectors() -> tuple[str, ...]:
+    return tuple(_read(CLASSIFICATIONS / f"{MODEL_CLASSIFICATION}.csv")["code"])
+
+
+def sector_matrix(name: str, sectors) -> np.ndarray:
+    """``W[i, k]``: the share of source sector ``i`` that goes to model sector ``k``. A source
+    sector missing from the concordance is an error naming the code and the file."""
+    df = classification(name)
+    model = model_sectors()
+    W = np.zeros((len(sectors), len(model)))
+    known = set(df["code"])
+    for s in sectors:
+        if s not in known:
+            raise DataError(f"{CLASSIFICATIONS / (name + '.csv')}: industry {s!r} of the source is not in the "
+                            "concordance")
+    pos = {s: i for i, s in enumerate(sectors)}
+    for code, tgt, sh in zip(df["code"], df["model_code"], df["share"]):
+        if code in pos:
+            W[pos[code], model.index(tgt)] += sh
+    return W
+
+
+def wiod_regions(shared) -> pd.DataFrame:
+    from calibration.readers.satellites import load_csv, require_columns
+
+    path = Path(shared) / "wiod2013" / "regions.csv"
+    df = load_csv(path, dtype=str)
+    require_columns(df, ["code", "iso3"], path)
+    return df
+
+
+def region_map_by_iso3(regions, shared) -> dict[str, str]:
+    """Source region (ISO3, or ``ROW``) → WIOD region; a country WIOD does not list is in ``RoW``."""
+    df = wiod_regions(shared)
+    by_iso = {i: c for c, i in zip(df["code"], df["iso3"]) if isinstance(i, str) and i}
+    return {r: by_iso.get(r, MODEL_REST) for r in regions}
+
+
+def to_model(m: MRIO, name: str, region_map: dict[str, str], shared) -> MRIO:
+    """``m`` (source codes) on the model classification: ``Z' = Wᵀ Z W`` within each region pair,
+    ``Y' = Wᵀ Y``, ``x' = x W``, regions summed by ``region_map`` into WIOD's region order.
+    Totals are kept exactly (every code's shares sum to 1)."""
+    W = sector_matrix(name, m.sectors)
+    targets = list(wiod_regions(shared)["code"])
+    R = np.zeros((len(m.regions), len(targets)))
+    for a, r in enumerate(m.regions):
+        R[a, targets.index(region_map[r])] = 1.0
+    Z = np.einsum("risj,ik,sp,jl,ra->akpl", m.Z, W, R, W, R, optimize=True)
+    Y = np.einsum("risc,ik,sp,ra->akpc", m.Y, W, R, R, optimize=True)
+    x = np.einsum("ri,ik,ra->ak", m.x, W, R, optimize=True)
+    VA = np.einsum("csj,jl,sp->cpl", m.VA, W, R, optimize=True)
+    meta = dict(m.metadata, classification=name)
+    co2 = None
+    if m.co2 is not None:
+        J = len(m.sectors)
+        C = m.co2.reindex(index=list(m.sectors) + ["household"], columns=list(m.regions)).fillna(0.0).to_numpy()
+        co2 = pd.DataFrame(np.vstack([W.T @ C[:J] @ R, C[J:] @ R]), index=list(model_sectors()) + ["household"],
+                           columns=targets)
+    return MRIO(targets, model_sectors(), m.categories, Z, Y, x, m.va_components, VA, unit=m.unit,
+                metadata=meta, co2=co2)
+
+
+def figaro_iso3() -> dict[str, str]:
+    from calibration.readers.satellites import load_csv
+
+    df = load_csv(CLASSIFICATIONS / "figaro_regions.csv", dtype=str, comment="#")
+    return dict(zip(df["code"], df["iso3"]))
+
+
+def categories_to_model(m: MRIO, source: str) -> MRIO:
+    """Final-demand columns summed onto WIOD's categories (``classifications/final_demand.csv``)."""
+    from calibration.readers.satellites import load_csv
+
+    path = CLASSIFICATIONS / "final_demand.csv"
+    df = load_csv(path, dtype=str, comment="#")
+    df = df[df["source"] == source]
+    cmap = dict(zip(df["code"], df["model_code"]))
+    missing = [c for c in m.categories if c not in cmap]
+    if missing:
+        raise DataError(f"{path}: final-demand column {missing[0]!r} of {source} has no model_code")
+    targets = list(dict.fromkeys(cmap[c] for c in m.categories))
+    order = [c for c in ("CONS_h", "CONS_np", "CONS_g", "GFCF", "INVEN") if c in targets]
+    Y = np.zeros(m.Y.shape[:3] + (len(order),))
+    for k, c in enumerate(m.categories):
+        Y[..., order.index(cmap[c])] += m.Y[..., k]
+    return MRIO(m.regions, m.sectors, order, m.Z, Y, m.x, m.va_components, m.VA,
+                unit=m.unit, metadata=m.metadata, co2=m.co2)

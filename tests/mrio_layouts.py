@@ -1,0 +1,167 @@
+"""WIOD 2011 written in the published layouts of other sources (test fixtures; WIOD is CC-BY 4.0,
+Timmer et al. 2015). ``python tests/mrio_layouts.py FORMAT OUT`` writes one.
+
+Each WIOD sector's rows and columns are spread evenly over the source codes the concordance maps to
+it (``calibration/classifications/``); codes that lump several WIOD sectors together hold their sum.
+Regions take the source's codes (ISO3 for ICIO, ``ROU`` for WIOD's ``ROM``; two letters for
+FIGARO), WIOD's rest of the world the source's (``ROW``, ``FIGW1``). Value added is the column
+residual; FIGARO values are in million EUR at the ECB rate, as Eurostat publishes them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from calibration import concordance as cc  # noqa: E402
+from calibration.readers.wiod2013 import read_wiod_wide  # noqa: E402
+
+SHARED = REPO.parent / "shared" / "data"
+WIOD_FD = ("CONS_h", "CONS_np", "CONS_g", "GFCF", "INVEN")
+
+
+def wiod(year: int = 2011):
+    return read_wiod_wide(SHARED / "wiod2013" / f"wiot_{year}_wide.csv.gz")
+
+
+def wiod_rows_balanced(year: int = 2011):
+    """WIOD with each row's discrepancy ``x − Σ Z − Σ Y`` added to its own region's inventories:
+    FIGARO has no output column (gross output is the row sum), so the FIGARO fixture is written
+    from this table."""
+    from calibration.mrio import row_gap
+
+    m = wiod(year).copy()
+    gap = row_gap(m)
+    k = m.categories.index("INVEN")
+    for r in range(len(m.regions)):
+        m.Y[r, :, r, k] += gap[r]
+    return m
+
+
+def spread(name: str, wiod_sectors) -> tuple[list[str], np.ndarray]:
+    """``D[w, i]``: the part of WIOD sector ``w`` written to source code ``i``."""
+    df = cc.classification(name)
+    codes = list(cc.source_codes(name))
+    D = np.zeros((len(wiod_sectors), len(codes)))
+    for w, s in enumerate(wiod_sectors):
+        targets = sorted({codes.index(c) for c, t in zip(df["code"], df["model_code"]) if t == s})
+        D[w, targets] = 1.0 / len(targets)
+    return codes, D
+
+
+def _regions(m, fmt: str) -> list[str]:
+    iso = dict(zip(cc.wiod_regions(SHARED)["code"], cc.wiod_regions(SHARED)["iso3"]))
+    if fmt == "figaro":
+        to2 = {v: k for k, v in cc.figaro_iso3().items()}
+        return [to2.get(iso.get(r) if isinstance(iso.get(r), str) else "ROW") for r in m.regions]
+    return [iso[r] if isinstance(iso.get(r), str) else "ROW" for r in m.regions]
+
+
+def _matrix(m, name: str, fmt: str, fd_codes, regions):
+    codes, D = spread(name, m.sectors)
+    R, J = len(m.regions), len(codes)
+    Z = np.einsum("risj,ia,jb->rasb", m.Z, D, D).reshape(R * J, R * J)
+    fd = {"oecd-icio": dict(zip(WIOD_FD, ("HFCE", "NPISH", "GGFC", "GFCF", "INVNT"))),
+          "figaro": dict(zip(WIOD_FD, ("P3_S14", "P3_S15", "P3_S13", "P51G", "P5M")))}[fmt]
+    Y = np.zeros((R, J, R, len(fd_codes)))
+    Yw = np.einsum("risk,ia->rask", m.Y, D)
+    for k, c in enumerate(m.categories):
+        Y[..., fd_codes.index(fd[c])] += Yw[..., k]
+    Y = Y.reshape(R * J, R * len(fd_codes))
+    x = (m.x @ D).reshape(-1)
+    rows = [f"{r}_{c}" for r in regions for c in codes]
+    ycols = [f"{r}_{k}" for r in regions for k in fd_codes]
+    return rows, ycols, Z, Y, x
+
+
+def write_oecd_icio(out: Path, edition: int = 2023, year: int = 2011) -> Path:
+    """The 2021 edition's ``ICIO2021_{year}.csv``, or the 2023/2025 editions' ``{year}_SML.csv``."""
+    m = wiod(year)
+    fd = ("HFCE", "NPISH", "GGFC", "GFCF", "INVNT", "DPABR")
+    regions = _regions(m, "oecd-icio")
+    rows, ycols, Z, Y, x = _matrix(m, f"oecd-icio-{edition}", "oecd-icio", fd, regions)
+    va = x - Z.sum(axis=0)
+    body = np.hstack([Z, Y, x[:, None]])
+    if edition == 2021:
+        tax = [f"{r}_TAXSUB" for r in regions]
+        extra_rows = tax + ["VALU", "OUTPUT"]
+        extra = np.zeros((len(tax) + 2, body.shape[1]))
+        extra[len(tax), : len(x)] = va
+        extra[len(tax) + 1, : len(x)] = x
+        total, first, fname = "TOTAL", "", f"ICIO2021_{year}.csv"
+    else:
+        extra_rows = ["TLS", "VA", "OUT"]
+        extra = np.zeros((3, body.shape[1]))
+        extra[1, : len(x)] = va
+        extra[2, : len(x)] = x
+        total, first, fname = "OUT", "V1", f"{year}_SML.csv"
+    df = pd.DataFrame(np.vstack([body, extra]), columns=rows + ycols + [total])
+    df.insert(0, first, rows + extra_rows)
+    out.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out / fname, index=False, float_format="%.17g")
+    return out / fname
+
+
+def write_figaro(out: Path, year: int = 2011) -> Path:
+    """``matrix_eu-ic-io_ind-ind_{year}.csv`` in million EUR."""
+    from calibration.readers.figaro import FIGARO_FINAL_DEMAND, usd_per_eur
+
+    m = wiod_rows_balanced(year)
+    regions = _regions(m, "figaro")
+    rows, ycols, Z, Y, x = _matrix(m, "figaro", "figaro", FIGARO_FINAL_DEMAND, regions)
+    va = x - Z.sum(axis=0)
+    w2 = ["W2_D21X31", "W2_OP_RES", "W2_OP_NRES", "W2_D1", "W2_D29X39", "W2_B2A3G"]
+    extra = np.zeros((len(w2), Z.shape[1] + Y.shape[1]))
+    extra[5, : len(x)] = va
+    rate = usd_per_eur(year)
+    df = pd.DataFrame(np.vstack([np.hstack([Z, Y]), extra]) / rate, columns=rows + ycols)
+    df.insert(0, "rowLabels", rows + w2)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"matrix_eu-ic-io_ind-ind_{year}.csv"
+    df.to_csv(path, index=False, float_format="%.17g")
+    return path
+
+
+def write_package_csv(out: Path, year: int = 2011) -> Path:
+    from calibration.mrio import write_csv
+
+    return write_csv(wiod(year), out) / "mrio.yaml"
+
+
+def write_pymrio(out: Path, year: int = 2011) -> Path:
+    """WIOD as a pymrio ``IOSystem`` saved with ``save_all``."""
+    from calibration.readers.pymrio_reader import to_pymrio
+
+    to_pymrio(wiod(year), name=f"WIOD {year}").save_all(out)
+    return out / "file_parameters.json"
+
+
+WRITERS = {"oecd-icio-2021": lambda o: write_oecd_icio(o, 2021), "oecd-icio-2023": lambda o: write_oecd_icio(o, 2023),
+           "oecd-icio-2025": lambda o: write_oecd_icio(o, 2025), "figaro": write_figaro, "csv": write_package_csv,
+           "pymrio": write_pymrio}
+#: the writer of each source example (examples/aggregations/<format>.yaml)
+EXAMPLE_WRITERS = {"oecd-icio": "oecd-icio-2023", "figaro": "figaro", "csv": "csv", "pymrio": "pymrio"}
+
+
+def ensure_example_data(example: Path) -> Path | None:
+    """Write the table a source example names (``examples/data/<format>``) when it is not there."""
+    import yaml
+
+    spec = yaml.safe_load(Path(example).read_text())
+    source = spec.get("source")
+    if not source or source["format"] not in EXAMPLE_WRITERS:
+        return None
+    out = (Path(example).parent / source["path"]).resolve()
+    if not out.exists():
+        WRITERS[EXAMPLE_WRITERS[source["format"]]](out)
+    return out
+
+if __name__ == "__main__":
+    print(WRITERS[sys.argv[1]](Path(sys.argv[2])))
