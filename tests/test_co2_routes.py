@@ -223,3 +223,22 @@ def test_a_build_whose_year_the_energy_files_lack_uses_the_nearest_year_and_says
     text = (out / "PROVENANCE.md").read_text()
     assert "bp2021_fossil_fuel_prices.csv has no 2011 (covers 2009-2017): nearest year 2012 used" in text
     assert "bp2021_fossil_fuels_electricity.csv.gz has no 2011" in text
+
+
+def test_a_sources_own_co2_accounts_are_its_satellite_ahead_of_jrc(tmp_path, monkeypatch):
+    """A source carrying CO2 accounts (``MRIO.co2``, EXIOBASE's) has them used as its satellite: here the
+    JRC table scaled by 1.5 as the source's accounts gives 1.5 times the JRC benchmark's CO2."""
+    import calibration.build as calibration_build
+
+    read = calibration_build.read_source
+
+    def with_accounts(*args, **kwargs):
+        m = read(*args, **kwargs)
+        m.co2 = 1.5 * _jrc_frame().T          # industries and household x regions, Mt
+        return m
+    monkeypatch.setattr(calibration_build, "read_source", with_accounts)
+    r = build(BuildConfig(aggregation=_agg(tmp_path)), echo=quiet)
+    default = read_benchmark(DEFAULT_OUT)
+    assert r.benchmark.co2.sum() + r.benchmark.co2p.sum() == pytest.approx(
+        1.5 * (default.co2.sum() + default.co2p.sum()), rel=1e-9)
+    assert not r.benchmark.metadata["calibration"].get("fallbacks")      # the satellite route: no CO2 fallback
