@@ -54,8 +54,22 @@ HEADLINE_SUMMARY = (
 )
 
 
+class _SummaryAndRegions:
+    """``summary`` and ``regions``, the tables read first, as properties over ``table(name)``."""
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The ``summary`` table: one row per scenario (a copy)."""
+        return self.table("summary")
+
+    @property
+    def regions(self) -> pd.DataFrame:
+        """The ``regions`` table: one row per scenario and region (a copy)."""
+        return self.table("regions")
+
+
 @dataclass
-class ScenarioResult:
+class ScenarioResult(_SummaryAndRegions):
     """One solved scenario: its result tables (the results contract, :mod:`cge.results.schema`),
     the solver's record and the solved state (:mod:`cge.results.state`): ``prices()``,
     ``quantities()``, ``flows()`` and ``variables()`` as tidy DataFrames, units in the column names."""
@@ -77,14 +91,6 @@ class ScenarioResult:
         if name not in self.tables:
             raise KeyError(f"no result table {name!r}; tables: {', '.join(self.tables)}")
         return self.tables[name].copy()
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        return self.table("summary")
-
-    @property
-    def regions(self) -> pd.DataFrame:
-        return self.table("regions")
 
     def headline(self) -> pd.DataFrame:
         """The headline measures of this scenario (:meth:`Comparison.headline`, one column)."""
@@ -118,7 +124,7 @@ class ScenarioResult:
 
 
 @dataclass
-class Comparison:
+class Comparison(_SummaryAndRegions):
     """Results of several scenarios on one benchmark."""
 
     benchmark: Benchmark
@@ -152,16 +158,6 @@ class Comparison:
 
     def __len__(self) -> int:
         return len(self.results)
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """The ``summary`` table: one row per scenario (:meth:`table`)."""
-        return self.table("summary")
-
-    @property
-    def regions(self) -> pd.DataFrame:
-        """The ``regions`` table: one row per scenario and region (:meth:`table`)."""
-        return self.table("regions")
 
     def write(self, out, force: bool = False) -> Path:
         """Write every table, the headline (Markdown, LaTeX, Excel) and ``run.yaml`` to the folder
