@@ -582,9 +582,10 @@ def run(cfg: BuildConfig, echo=print) -> BuildResult:
         raise DataError(f"{cfg.shared}: shared data folder does not exist (pass --shared)")
     from cge.io.outdir import check_target
 
+    inputs = [cfg.shared, cfg.mappings, cfg.aggregation]
+    check_target(cfg.out, "benchmark", inputs=inputs, force=cfg.force)   # before reading anything
     source = _aggregation(cfg).source     # the table the aggregation names is an input too
-    check_target(cfg.out, "benchmark", inputs=[cfg.shared, cfg.mappings, cfg.aggregation, source.path],
-                 force=cfg.force)   # before the work
+    check_target(cfg.out, "benchmark", inputs=[*inputs, source.path], force=cfg.force)
     protect_default_dataset(cfg)
     result = build(cfg, echo)
     from calibration.provenance import provenance_text
