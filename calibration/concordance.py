@@ -133,10 +133,21 @@ def to_model(m: MRIO, name: str, region_map: dict[str, str], shared) -> MRIO:
                 metadata=meta, co2=co2)
 
 
-def figaro_iso3() -> dict[str, str]:
-    from calibration.readers.satellites import load_csv
+#: source formats whose regions are not ISO3 codes: ``classifications/<format>_regions.csv`` (``code, iso3``)
+REGION_TABLES = {"figaro": "FIGARO", "exiobase3": "EXIOBASE 3"}
 
-    df = load_csv(CLASSIFICATIONS / "figaro_regions.csv", dtype=str, comment="#")
+
+def region_table(fmt: str) -> Path:
+    return CLASSIFICATIONS / f"{fmt}_regions.csv"
+
+
+def source_iso3(fmt: str) -> dict[str, str]:
+    """The source's region codes (FIGARO's and EXIOBASE's ISO alpha-2) → ISO3 (``ROW``: WIOD's rest of world)."""
+    from calibration.readers.satellites import load_csv, require_columns
+
+    path = region_table(fmt)
+    df = load_csv(path, dtype=str, comment="#")
+    require_columns(df, ["code", "iso3"], path)
     return dict(zip(df["code"], df["iso3"]))
 
 

@@ -59,7 +59,7 @@ def spread(name: str, wiod_sectors) -> tuple[list[str], np.ndarray]:
 def _regions(m, fmt: str) -> list[str]:
     iso = dict(zip(cc.wiod_regions(SHARED)["code"], cc.wiod_regions(SHARED)["iso3"]))
     if fmt == "figaro":
-        to2 = {v: k for k, v in cc.figaro_iso3().items()}
+        to2 = {v: k for k, v in cc.source_iso3("figaro").items()}
         return [to2.get(iso.get(r) if isinstance(iso.get(r), str) else "ROW") for r in m.regions]
     return [iso[r] if isinstance(iso.get(r), str) else "ROW" for r in m.regions]
 

@@ -281,3 +281,129 @@ def test_the_source_table_is_never_the_output_even_with_force(tmp_path, capsys):
     assert main(["calibrate", str(agg), "--out", str(tmp_path / "wiod_csv"), "--force"]) == 2
     assert "is an input of this command" in capsys.readouterr().err
     assert sorted(p.name for p in (tmp_path / "wiod_csv").iterdir()) == before
+
+
+# ----- EXIOBASE 3 ixi on the model classification: the concordance and the region codes ---------
+
+EXIOBASE_COUNTRIES = ("DE", "GB", "TW", "CH")
+EXIOBASE_REST = ("WA", "WE", "WF", "WL", "WM")
+EXIOBASE_FINAL_DEMAND = (
+    "Final consumption expenditure by households",
+    "Final consumption expenditure by non-profit organisations serving households (NPISH)",
+    "Final consumption expenditure by government", "Gross fixed capital formation", "Changes in inventories",
+    "Changes in valuables", "Exports: Total (fob)")
+
+
+def exiobase3_industries() -> list[str]:
+    """EXIOBASE 3's 163 industries as pymrio ships them (``mrio_models/exio3_ixi/sectors.tsv``)."""
+    import pandas as pd
+    import pymrio
+
+    path = Path(pymrio.__file__).parent / "mrio_models" / "exio3_ixi" / "sectors.tsv"
+    return list(pd.read_csv(path, sep="\t")["ExioName"])
+
+
+def exiobase_ixi_release(folder: Path, year: int = 2011, regions=EXIOBASE_COUNTRIES + EXIOBASE_REST):
+    """A small EXIOBASE 3 ixi release zip (the Zenodo layout of :func:`exiobase_zip`) with the real
+    163 industry names and final-demand columns, four countries and the five rest-of-world regions,
+    random positive flows (million EUR) and CO2 accounts (kg) by industry and household."""
+    import pandas as pd
+    import pymrio
+
+    rng = np.random.default_rng(22)
+    sectors = exiobase3_industries()
+    rows = pd.MultiIndex.from_product([regions, sectors], names=["region", "sector"])
+    cols = pd.MultiIndex.from_product([regions, EXIOBASE_FINAL_DEMAND], names=["region", "category"])
+    Z = pd.DataFrame(rng.uniform(0.0, 1.0, (len(rows), len(rows))), index=rows, columns=rows)
+    Y = pd.DataFrame(rng.uniform(1.0, 50.0, (len(rows), len(cols))), index=rows, columns=cols)
+    x = pd.DataFrame({"indout": Z.sum(axis=1) + Y.sum(axis=1)})
+    stressors = pd.Index(["CO2 - combustion - air", "CO2 - non combustion - Cement production - air"], name="stressor")
+    F = pd.DataFrame(rng.uniform(0.0, 1e9, (2, len(rows))), index=stressors, columns=rows)
+    FY = pd.DataFrame(0.0, index=stressors, columns=cols)
+    FY.loc["CO2 - combustion - air", (slice(None), EXIOBASE_FINAL_DEMAND[0])] = rng.uniform(1e9, 5e9, len(regions))
+    io = pymrio.IOSystem(Z=Z, Y=Y, x=x, unit=pd.DataFrame({"unit": "M.EUR"}, index=rows), name="EXIOBASE-shaped")
+    io.satellite = pymrio.Extension("satellite", F=F, F_Y=FY,
+                                    unit=pd.DataFrame({"unit": ["kg", "kg"]}, index=stressors))
+    src = folder / f"IOT_{year}_ixi"
+    io.save_all(src)
+    z = folder / f"IOT_{year}_ixi.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(src.rglob("*")):
+            zf.write(p, p.relative_to(folder))
+    return z, io
+
+
+def test_the_exiobase3_concordance_maps_every_exiobase_industry_once_onto_model_sectors():
+    pytest.importorskip("pymrio")
+    industries = exiobase3_industries()
+    table = cc.classification("exiobase3-ixi")  # validated: model codes c1..c35, shares in (0, 1] summing to 1
+    assert len(industries) == 163
+    assert sorted(cc.source_codes("exiobase3-ixi")) == sorted(industries)
+    assert table.groupby("code")["share"].sum().sub(1).abs().max() <= 1e-12
+    assert set(table["model_code"]) == set(cc.model_sectors())
+    to = dict(zip(table["code"], table["model_code"]))
+    assert {to[s] for s in industries if s.startswith("Production of electricity")} == {"c17"}
+    assert to["Mining of coal and lignite; extraction of peat (10)"] == to[
+        "Extraction of crude petroleum and services related to crude oil extraction, excluding surveying"] == to[
+        "Extraction of natural gas and services related to natural gas extraction, excluding surveying"] == "c2"
+    assert to["Petroleum Refinery"] == to["Manufacture of coke oven products"] == "c8"
+    assert to["Manufacture of basic iron and steel and of ferro-alloys and first products thereof"] == to[
+        "Re-processing of secondary steel into new steel"] == to["Aluminium production"] == "c12"
+    assert to["Manufacture of cement, lime and plaster"] == "c11"
+    assert to["N-fertiliser"] == to["Chemicals nec"] == "c9"
+
+
+def test_exiobase_regions_go_to_wiod_regions_by_iso3_and_its_rest_of_world_to_row():
+    iso = cc.source_iso3("exiobase3")
+    assert len(iso) == 49
+    rmap = cc.region_map_by_iso3([iso[r] for r in iso], DEFAULT_SHARED)
+    wiod = dict(zip(iso, (rmap[iso[r]] for r in iso)))
+    assert (wiod["DE"], wiod["GB"], wiod["TW"], wiod["RO"], wiod["GR"]) == ("DEU", "GBR", "TWN", "ROM", "GRC")
+    assert {wiod[r] for r in EXIOBASE_REST + ("CH", "HR", "NO", "ZA")} == {"RoW"}
+    assert sum(v != "RoW" for v in wiod.values()) == 40
+
+
+def test_an_exiobase_ixi_release_is_read_onto_the_model_classification_keeping_totals_and_co2(tmp_path):
+    pytest.importorskip("pymrio")
+    z, io = exiobase_ixi_release(tmp_path)
+    m = read_source("exiobase3", z, 2011, DEFAULT_SHARED)
+    assert m.sectors == cc.model_sectors() and m.regions == tuple(cc.wiod_regions(DEFAULT_SHARED)["code"])
+    for ours, theirs in ((m.Z, io.Z), (m.Y, io.Y), (m.x, io.x)):
+        assert abs(ours.sum() - theirs.to_numpy().sum()) <= 1e-12 * theirs.to_numpy().sum()
+    de = io.x.loc["DE", "indout"]
+    assert abs(m.x[m.regions.index("DEU")].sum() - de.sum()) <= 1e-12 * de.sum()
+    rest = io.x.loc[list(EXIOBASE_REST + ("CH",)), "indout"].sum()
+    assert abs(m.x[m.regions.index("RoW")].sum() - rest) <= 1e-12 * rest
+    F = io.satellite.F.sum(axis=0)
+    table = cc.classification("exiobase3-ixi")
+    utilities = list(table["code"][table["model_code"] == "c17"])  # every source of power, gas, steam, water
+    assert len(utilities) == 17
+    de_c17 = F.loc[[("DE", s) for s in utilities]].sum() / 1e9
+    assert abs(m.co2.loc["c17", "DEU"] - de_c17) <= 1e-12 * de_c17
+    total = (F.sum() + io.satellite.F_Y.to_numpy().sum()) / 1e9
+    assert abs(m.co2.to_numpy().sum() - total) <= 1e-12 * total
+
+
+def test_cge_calibrate_on_an_exiobase_release_passes_the_gates_and_keeps_its_co2_accounts(tmp_path):
+    pytest.importorskip("pymrio")
+    z, io = exiobase_ixi_release(tmp_path)
+    agg = yaml.safe_load(DEFAULT_AGGREGATION.read_text())
+    others = [r for r in cc.wiod_regions(DEFAULT_SHARED)["code"] if r not in ("DEU", "GBR")]
+    agg.update(source={"format": "exiobase3", "path": str(z), "year": 2011},
+               regions={"DEU": {"name": "Germany", "members": ["DEU"]},
+                        "GBR": {"name": "United Kingdom", "members": ["GBR"]},
+                        "ROW": {"name": "Rest of world (TW, CH and EXIOBASE's WA, WE, WF, WL, WM)", "members": others}})
+    agg.pop("region_groups", None)
+    path = tmp_path / "exiobase.yaml"
+    path.write_text(yaml.safe_dump(agg, sort_keys=False))
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "data")]) == 0
+    b = benchmark(path)
+    total = (io.satellite.F.to_numpy().sum() + io.satellite.F_Y.to_numpy().sum()) / 1e9
+    assert abs(b.co2.sum() + b.co2p.sum() - total) <= 1e-9 * total
+
+
+def test_an_exiobase_region_code_missing_from_its_region_table_is_refused_naming_it(tmp_path, capsys):
+    pytest.importorskip("pymrio")
+    z, _ = exiobase_ixi_release(tmp_path, regions=("DE", "XX"))
+    _refused(tmp_path, capsys, {"format": "exiobase3", "path": str(z), "year": 2011},
+             f"{z}: EXIOBASE 3 region 'XX' is not in {cc.region_table('exiobase3')}")

@@ -98,14 +98,13 @@ def read_source(fmt: str, path, year: int, shared):
     if set(m.regions) <= set(wiod["code"]) and name == cc.MODEL_CLASSIFICATION:
         return m
     regions = m.regions
-    if fmt == "figaro":
-        iso = cc.figaro_iso3()
+    if fmt in cc.REGION_TABLES:
+        iso = cc.source_iso3(fmt)
         unknown = [r for r in regions if r not in iso]
         if unknown:
             from cge.errors import DataError
 
-            raise DataError(f"{path}: FIGARO region {unknown[0]!r} is not in "
-                            f"{cc.CLASSIFICATIONS / 'figaro_regions.csv'}")
+            raise DataError(f"{path}: {cc.REGION_TABLES[fmt]} region {unknown[0]!r} is not in {cc.region_table(fmt)}")
         regions = [iso[r] for r in regions]
     iso_map = cc.region_map_by_iso3(regions, shared)
     rmap = {r: iso_map[r2] for r, r2 in zip(m.regions, regions)}
