@@ -6,13 +6,15 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pandas as pd
 import pytest
 from faults import REPO, child, cli, one_clean_error
 
-from cge.io.outdir import LOCK_SUFFIX, MARKER
+from cge.errors import OutputError
+from cge.io.outdir import LOCK_SUFFIX, MARKER, claim_folder, read_marker
 
 SWEEP = """
 name: two-designs
@@ -104,6 +106,29 @@ def test_two_concurrent_sweeps_store_every_point_once(tmp_path, spec):
     assert len(ids) == len(set(ids)) == 4
     assert set(stats(out)["n"]) == {1}                    # one point per design, not two
     assert any("nothing to do" in o for o, _ in results)  # the second found the work done
+
+
+def test_commands_claiming_one_new_folder_together_all_find_it_theirs(tmp_path):
+    """Before: one of two sweeps started together on a new folder could read the other's marker
+    while it was being written (empty, or not there yet in a folder no longer empty) and refuse the
+    folder as not written by cge. Claiming now runs under a lock beside the folder."""
+    errors = []
+
+    def claim(target):
+        try:
+            claim_folder(target, "sweep")
+        except OutputError as exc:
+            errors.append(str(exc))
+
+    for trial in range(40):
+        target = tmp_path / f"sw{trial}"
+        threads = [threading.Thread(target=claim, args=(target,)) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert read_marker(target)["kind"] == "sweep"
+    assert errors == []
 
 
 def test_sweep_out_that_is_a_file_is_refused(tmp_path, spec):

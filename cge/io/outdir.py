@@ -459,14 +459,23 @@ def atomic_folder(target: str | Path, kind: str = "results", inputs: Iterable = 
 
 def claim_folder(target: str | Path, kind: str, inputs: Iterable = (), force: bool = False) -> Path:
     """Make ``target`` a folder of ``kind`` to add files to in place (a sweep folder): checks
-    ownership like :func:`check_target`, creates it and writes the marker."""
-    target = check_target(target, kind, inputs, force)
+    ownership like :func:`check_target`, creates it and writes the marker.
+
+    The check and the creation run under the lock beside the folder (``.<name>.cge-lock``, waited
+    for: it is held only for these few file operations), so two commands started together on a new
+    folder cannot see each other's half-written marker: the second finds a complete one. (Creating
+    the parent first refuses nothing that the check would have refused: a missing folder holds no input.)
+    """
+    target = Path(target).absolute()
     try:
-        if os.path.lexists(target) and not target.is_dir():
-            target.unlink()                            # a file, replaced with --force
-        target.mkdir(parents=True, exist_ok=True)
-        if read_marker(target) is None or force:
-            write_marker(target, kind)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with FolderLock(target.parent / f".{target.name}{LOCK_SUFFIX}", str(target), wait=True):
+            target = check_target(target, kind, inputs, force)
+            if os.path.lexists(target) and not target.is_dir():
+                target.unlink()                        # a file, replaced with --force
+            target.mkdir(parents=True, exist_ok=True)
+            if read_marker(target) is None or force:
+                write_marker(target, kind)
     except OSError as exc:
         raise _translate(exc, target) from None
     return target
