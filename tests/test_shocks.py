@@ -242,3 +242,47 @@ def test_shock_codes_unknown_to_the_dataset_are_one_line_naming_the_key(economy,
         resolve_design(economy, sc)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_a_sweep_varies_one_field_of_a_named_shock_and_rejects_an_unknown_field():
+    from cge.sweep.spec import sweep_from_dict
+
+    base = {"coalition": ["annex1"], "policy": {"instrument": "tax", "tax_usd_per_t": 50},
+            "shocks": {"t": {"type": "import_tariff", "importer": "annex1", "change": 0.0}}}
+    spec = sweep_from_dict({"base": base, "grid": {"shocks.t.change": [0.0, 0.1, 0.2]}})
+    assert spec.grid == [("shocks.t.change", [0.0, 0.1, 0.2])]
+    with pytest.raises(ScenarioError, match=r"grid.shocks.t.chnage: .*FIELD one of"):
+        sweep_from_dict({"base": base, "grid": {"shocks.t.chnage": [0.1]}})
+    with pytest.raises(ScenarioError, match=r"shocks.t: a import_tariff shock takes exactly one rate or change"):
+        sweep_from_dict({"base": base, "grid": {"shocks.t.rate": [0.1]}})
+
+
+def test_the_shipped_retaliation_scenarios_resolve_on_the_default_dataset_and_share_one_model():
+    from cge.cli import default_scenarios_path
+    from cge.data.benchmark import read_benchmark
+    from cge.data.datasets import default_dataset_path
+    from cge.scenarios.spec import load_scenarios
+
+    b = read_benchmark(default_dataset_path())
+    path = default_scenarios_path().parent / "eu_cbam_retaliation.yaml"
+    designs = {sc.name: resolve_design(b, sc) for sc in load_scenarios(path)}
+    assert len({d.structure for d in designs.values()}) == 1
+    cells = designs["EU-CBAM-retaliation-25"].shocks.as_dict()
+    hit = {(param, cell[1], cell[2]) for (param, cell) in cells}
+    assert hit == {("rate_tm", "EU27", "CHN"), ("rate_tm", "EU27", "IND")}
+    assert {cell[0] for (_p, cell) in cells} == set(b.tags.eite) and set(cells.values()) == {0.25}
+    assert set(designs["EU-REF"].shocks.as_dict().values()) == {0.0}   # change 0 on WIOD's zero tariffs
+
+
+def test_a_scenario_file_with_a_shock_on_an_unknown_region_stops_with_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    p = tmp_path / "bad.yaml"
+    p.write_text("name: x\ncoalition: [EU27]\nshocks: {t: {type: import_tariff, importer: CHINA, rate: 0.1}}\n")
+    r = subprocess.run([sys.executable, "-m", "cge.cli", "compare", "--scenarios", str(p), "--out",
+                        str(tmp_path / "out")], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2, r.stdout
+    assert "shocks.t.importer: 'CHINA' is neither a region" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
