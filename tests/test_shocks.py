@@ -218,6 +218,8 @@ def test_a_tariff_set_back_to_zero_in_the_same_compiled_model_restores_the_solut
     ({"type": "endowment", "regions": "H", "rate": 0.1}, "shocks.s.rate: unknown key for a endowment shock"),
     ({"type": "output_tax", "regions": "H", "rate": 1.5}, "shocks.s.rate: 1.5 must lie in [-0.9, 0.9]"),
     ({"type": "productivity", "regions": "H", "secters": "x", "change": 0.1}, "shocks.s.secters: unknown key"),
+    ({"type": "endowment", "regions": "H", "factors": "labour", "sectors": "x", "change": 0.1},
+     "shocks.s.sectors: endowments of labour are not by sector"),
 ])
 def test_a_bad_shock_is_one_line_naming_its_key(shock, message):
     with pytest.raises(ScenarioError) as err:

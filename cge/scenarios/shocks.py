@@ -115,6 +115,11 @@ def check_shock(shock, w: str) -> dict:
             out[field] = ALL
         else:
             out[field] = _codes(shock[field], f"{w}.{field}")
+    factors = out.get("factors", ALL)
+    factors = (factors,) if isinstance(factors, str) else factors
+    if kind == "endowment" and out["sectors"] != ALL and ALL not in factors and "resource" not in factors:
+        raise ScenarioError(f"{w}.sectors: endowments of {', '.join(factors)} are not by sector (a factor is "
+                            "mobile across sectors); sectors names the resource rents scaled with factor resource")
     given = [v for v in spec["values"] if shock.get(v) is not None]
     if len(given) != 1:
         what = " or ".join(spec["values"])
