@@ -144,6 +144,20 @@ def test_readme_eu_cap_figures_match_the_model(runs):
     agrees(abate_allow, s.loc["EU-CAP-CBAM-allowances", "coalition_abatement_pct"], "EU abatement, allowances, %")
 
 
+def test_readme_cbam_retaliation_figures_match_the_model(runs):
+    ev_cbam, ev_retal, leak_cbam, leak_retal = quoted(
+        rf"the EU's welfare change goes from {NUMBER}% of consumption under the CBAM alone to {NUMBER}% under 25% "
+        rf"retaliation, and the leakage rate from {NUMBER}% to {NUMBER}%")
+    c = runs("eu_cbam_retaliation")
+    ev = c.table("regions").set_index(["scenario", "region"])["ev_pct"]
+    agrees(ev_cbam, ev["EU-CBAM", "EU27"], "eu_cbam_retaliation: EU EV under the CBAM, %")
+    agrees(ev_retal, ev["EU-CBAM-retaliation-25", "EU27"], "eu_cbam_retaliation: EU EV, 25% retaliation, %")
+    s = summary(c)
+    agrees(leak_cbam, s.loc["EU-CBAM", "leakage_rate_pct"], "eu_cbam_retaliation: leakage under the CBAM, %")
+    agrees(leak_retal, s.loc["EU-CBAM-retaliation-25", "leakage_rate_pct"],
+           "eu_cbam_retaliation: leakage, 25% retaliation, %")
+
+
 def test_readme_welfare_figures_of_the_reference_choice_match_the_model(runs):
     c = runs("eu_cbam")
     own, other, cap = quoted(
