@@ -151,6 +151,14 @@ def source_iso3(fmt: str) -> dict[str, str]:
     return dict(zip(df["code"], df["iso3"]))
 
 
+def has_final_demand(source: str) -> bool:
+    """Whether ``classifications/final_demand.csv`` has rows for ``source`` (a format or a classification)."""
+    from calibration.readers.satellites import load_csv
+
+    df = load_csv(CLASSIFICATIONS / "final_demand.csv", dtype=str, comment="#")
+    return bool((df["source"] == source).any())
+
+
 def categories_to_model(m: MRIO, source: str) -> MRIO:
     """Final-demand columns summed onto WIOD's categories (``classifications/final_demand.csv``)."""
     from calibration.readers.satellites import load_csv
