@@ -160,9 +160,12 @@ def has_final_demand(source: str) -> bool:
 
 
 def categories_to_model(m: MRIO, source: str) -> MRIO:
-    """Final-demand columns summed onto WIOD's categories (``classifications/final_demand.csv``)."""
+    """Final-demand columns summed onto WIOD's categories (``classifications/final_demand.csv``);
+    a table whose columns are WIOD's categories already is returned as it is."""
     from calibration.readers.satellites import load_csv
 
+    if set(m.categories) <= {"CONS_h", "CONS_np", "CONS_g", "GFCF", "INVEN"}:
+        return m
     path = CLASSIFICATIONS / "final_demand.csv"
     df = load_csv(path, dtype=str, comment="#")
     df = df[df["source"] == source]

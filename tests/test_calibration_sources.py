@@ -532,3 +532,17 @@ def test_without_pymrio_its_formats_say_in_one_line_that_the_optional_extra_is_n
     (tmp_path / "src").mkdir()
     _refused(tmp_path, capsys, {"format": fmt, "path": "src", "year": 2011},
              f"source format '{fmt}' needs pymrio: pip install 'cge-bca[calibration]'")
+
+
+def test_a_pymrio_system_in_wiods_sectors_with_iso3_region_codes_is_read_onto_wiods_regions(tmp_path):
+    """Romania as ROU (its ISO3 code) rather than WIOD's ROM: the regions go to WIOD's by ISO3 and
+    the final-demand columns, WIOD's already, are kept."""
+    pytest.importorskip("pymrio")
+    from calibration.readers.pymrio_reader import to_pymrio
+
+    w = mrio_layouts.wiod()
+    iso = MRIO([("ROU" if r == "ROM" else r) for r in w.regions], w.sectors, w.categories, w.Z, w.Y, w.x)
+    to_pymrio(iso).save_all(tmp_path / "iso")
+    m = read_source("pymrio", tmp_path / "iso", 2011, DEFAULT_SHARED)
+    assert m.regions == w.regions and m.categories == w.categories
+    assert np.abs(m.x - w.x).max() <= 1e-9 * np.abs(w.x).max()
