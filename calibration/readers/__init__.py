@@ -121,10 +121,9 @@ def read_source(fmt: str, path, year: int, shared, classification: str | None = 
         regions = [iso[r] for r in regions]
     iso_map = cc.region_map_by_iso3(regions, shared)
     rmap = {r: iso_map[r2] for r, r2 in zip(m.regions, regions)}
-    if fmt != "csv" and name != cc.MODEL_CLASSIFICATION:
-        m = cc.categories_to_model(m, name if cc.has_final_demand(name) else fmt)
-    elif fmt != "csv":
-        m = cc.categories_to_model(m, fmt)
+    if fmt != "csv":     # final-demand rows of the classification (e.g. pymrio-test), else of the format
+        own = name != cc.MODEL_CLASSIFICATION and cc.has_final_demand(name)
+        m = cc.categories_to_model(m, name if own else fmt)
     out = cc.to_model(m, name, rmap, shared)
     return MRIO(out.regions, out.sectors, out.categories, out.Z, out.Y, out.x, unit=out.unit,
                 metadata=out.metadata, co2=out.co2)
