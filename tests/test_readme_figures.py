@@ -225,6 +225,32 @@ def test_readme_core_figures_of_other_aggregations_match_the_model(tmp_path_fact
     agrees(price, s.loc["REF", "carbon_price_usd_per_t"], f"{aggregation}: REF carbon price, USD/t")
 
 
+SOURCE_TABLE_COLUMNS = ("leakage_rate_pct", "carbon_price_usd_per_t", "ev_world_pct", "ev_coalition_pct",
+                        "ev_rest_pct")
+
+
+@pytest.mark.slow
+def test_results_of_pymrios_test_system_beside_the_wiod_default_match_the_model(runs, tmp_path_factory):
+    """The table of docs/sources/pymrio.md: leakage, carbon price and EV of the core REF and BCA-full
+    on the default dataset and on pymrio.load_test() calibrated by examples/aggregations/pymrio.yaml."""
+    pytest.importorskip("pymrio")
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests"))
+    import mrio_layouts
+
+    mrio_layouts.ensure_example_data(REPO / "examples" / "aggregations" / "pymrio.yaml")
+    test_system = read_benchmark(_calibrated("pymrio", tmp_path_factory))
+    chosen = [sc for sc in load_scenarios(SCENARIOS / "core.yaml") if sc.name in ("REF", "BCA-full")]
+    tables = {"WIOD 2011 default (8 × 12)": summary(runs("core")),
+              "pymrio test system (6 × 12)": summary(run_scenarios(test_system, chosen))}
+    for label, s in tables.items():
+        for name in ("REF", "BCA-full"):
+            row = quoted(rf"\| {re.escape(label)} \| {name} \| " + r" \| ".join([NUMBER] * 5) + r" \|")
+            for printed, column in zip(row, SOURCE_TABLE_COLUMNS):
+                agrees(printed, s.loc[name, column], f"{label} {name}: {column}")
+
+
 @pytest.mark.slow
 def test_readme_cbam_goods_figures_match_the_model(tmp_path_factory):
     leak_all, leak_goods, rev_all, rev_goods = quoted(
