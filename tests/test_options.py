@@ -144,6 +144,16 @@ CHANGES = {
     "phase_in.year": ({"bca": {"coverage": ["eite1"]}}, {"phase_in": {"year": 2030}}),
     "phase_in.free_allocation": ({"bca": {"coverage": ["eite1"]}, "phase_in": {"year": 2030}},
                                  {"phase_in": {"free_allocation": False}}),
+    "closure.current_account": ({}, {"closure": {"current_account": "flexible"}}),
+    "closure.capital": ({}, {"closure": {"capital": "sector_specific"}}),
+    "closure.capital_cet": ({"closure": {"capital": "sector_specific"}}, {"closure": {"capital_cet": 5.0}}),
+    "closure.labour": ({}, {"closure": {"labour": "fixed_real_wage"}}),
+    "recycling.domestic": ({}, {"recycling": {"domestic": "labour_tax"}}),
+    "recycling.transfer_share": ({"recycling": {"transfer_to": ["ldc"]}}, {"recycling": {"transfer_share": 0.5}}),
+    "recycling.transfer_of": ({"recycling": {"transfer_to": ["ldc"]}}, {"recycling": {"transfer_of": "carbon"}}),
+    "recycling.transfer_to": ({}, {"recycling": {"transfer_to": ["ldc"]}}),
+    "recycling.transfer_weights": ({"recycling": {"transfer_to": ["developing"]}},
+                                   {"recycling": {"transfer_weights": "equal"}}),
     "reference": ({}, {"reference": True}),
 }
 

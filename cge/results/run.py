@@ -253,15 +253,17 @@ def check_scenarios(benchmark: Benchmark, scenarios: list[Scenario], source=None
 
 
 def without_border_measure(sc: Scenario) -> bool:
-    """True for a scenario with neither a border adjustment, output-based rebates nor a CBAM
-    phase-in year: a candidate reference."""
-    return not (sc.bca.active or sc.output_based_rebates.enabled or sc.phase_in.active)
+    """True for a scenario with neither a border adjustment, output-based rebates, a CBAM
+    phase-in year nor an international revenue transfer: a candidate reference."""
+    return not (sc.bca.active or sc.output_based_rebates.enabled or sc.phase_in.active
+                or sc.recycling.transfer_share > 0)
 
 
 def policy_of(sc: Scenario, benchmark: Benchmark | None = None, design: ResolvedDesign | None = None) -> tuple:
     """What a design and its reference share: the coalition (its regions: from ``design`` when
     given, else resolved on ``benchmark`` when given), the policy (instrument, cut, tax), the
-    foreign carbon prices, the numeraire and the elasticity overrides."""
+    foreign carbon prices, the numeraire, the elasticity overrides, the closure (``closure.*``) and
+    domestic revenue recycling (``recycling.domestic``; an international transfer is a design)."""
     coalition = tuple(sorted(set(sc.coalition)))
     if design is not None:
         coalition = design.structure.coalition
@@ -271,7 +273,8 @@ def policy_of(sc: Scenario, benchmark: Benchmark | None = None, design: Resolved
         except ScenarioError:
             pass  # reported by check_scenarios / the model build
     fcp = tuple(sorted((k, v) for k, v in sc.foreign_carbon_prices.items() if v))
-    return coalition, sc.policy, fcp, sc.numeraire, json.dumps(sc.elasticities, sort_keys=True)
+    return (coalition, sc.policy, fcp, sc.numeraire, json.dumps(sc.elasticities, sort_keys=True), sc.closure,
+            sc.recycling.domestic)
 
 
 def reference_scenarios(scenarios: list[Scenario], benchmark: Benchmark | None = None,
@@ -299,8 +302,9 @@ def reference_scenarios(scenarios: list[Scenario], benchmark: Benchmark | None =
         p = members[0].policy
         what = f"{p.instrument}" + (f", tax {p.tax_usd_per_t:g} USD/t" if p.instrument == "tax"
                                     else f", cut {p.cut:g}" if p.instrument != "none" else "")
-        reason = ("no scenario without border adjustment, output-based rebates or phase-in year shares its "
-                  f"coalition, policy ({what}), foreign carbon prices, numeraire and elasticities")
+        reason = ("no scenario without border adjustment, output-based rebates, phase-in year or revenue "
+                  f"transfer shares its coalition, policy ({what}), foreign carbon prices, numeraire, elasticities, "
+                  "closure and domestic recycling")
         for sc in members:
             out[sc.name] = (ref, "") if ref is not None else (None, reason)
     return out
