@@ -123,3 +123,31 @@ def test_labour_tax_recycling_raises_employment_under_a_fixed_real_wage(small_be
     labour.solve(cut)
     for r in labour.model.coalition:
         assert value(labour.model.d.EMP[r]) > value(lump.model.d.EMP[r]) + 1e-4
+
+
+# ----------------------------------------------------------------------------- the shipped example
+def test_cbam_climate_finance_example_pays_the_eus_cbam_revenue_to_developing_regions():
+    from importlib import resources
+
+    from cge.data.benchmark import read_benchmark
+    from cge.data.datasets import default_dataset_path
+    from cge.results.run import check_scenarios
+    from cge.scenarios.spec import load_scenarios
+    from cge.sweep.spec import load_sweep, plan_points
+
+    b = read_benchmark(default_dataset_path())
+    with resources.as_file(resources.files("cge") / "scenarios" / "cbam_climate_finance.yaml") as f:
+        scs = {sc.name: sc for sc in load_scenarios(f)}
+        check_scenarios(b, list(scs.values()), f)
+    runs = run_scenarios(b, [scs["EU-REF"], scs["EU-CBAM"], scs["EU-CBAM-finance100"]])
+    closures = runs.table("closures").query("scenario == 'EU-CBAM-finance100'").set_index("region")
+    regions = runs.table("regions").query("scenario == 'EU-CBAM-finance100'").set_index("region")
+    assert closures.loc["EU27", "transfer_paid_bn_usd"] == pytest.approx(regions.loc["EU27", "bca_revenue_kept_bn_usd"],
+                                                                        rel=1e-9)
+    developing = list(b.tags.region_groups["developing"])
+    assert closures.loc[developing, "transfer_received_bn_usd"].sum() == pytest.approx(
+        closures["transfer_paid_bn_usd"].sum(), rel=1e-9)
+    cbdr = runs.table("cbdr").set_index("scenario")["ev_developing_bn_usd"]
+    assert cbdr["EU-CBAM-finance100"] > cbdr["EU-CBAM"]
+    examples = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples"
+    assert len(plan_points(load_sweep(examples / "sweep_cbam_finance.yaml"), b)) == 20
