@@ -3,6 +3,8 @@ regions and show in the fairness tables; labour-tax recycling keeps its stated b
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from conftest import Solver, scenario
@@ -126,28 +128,56 @@ def test_labour_tax_recycling_raises_employment_under_a_fixed_real_wage(small_be
 
 
 # ----------------------------------------------------------------------------- the shipped example
-def test_cbam_climate_finance_example_pays_the_eus_cbam_revenue_to_developing_regions():
-    from importlib import resources
+NUMBER = r"([+-]?\d+(?:\.\d+)?)"
+FINANCE = ("EU-REF", "EU-CBAM", "EU-CBAM-finance100")
 
+
+@pytest.fixture(scope="module")
+def wiod():
     from cge.data.benchmark import read_benchmark
     from cge.data.datasets import default_dataset_path
+
+    return read_benchmark(default_dataset_path())
+
+
+@pytest.fixture(scope="module")
+def finance(wiod):
+    """REF, the CBAM and the CBAM with all its revenue paid to developing regions, from the shipped example."""
+    from importlib import resources
+
     from cge.results.run import check_scenarios
     from cge.scenarios.spec import load_scenarios
-    from cge.sweep.spec import load_sweep, plan_points
 
-    b = read_benchmark(default_dataset_path())
     with resources.as_file(resources.files("cge") / "scenarios" / "cbam_climate_finance.yaml") as f:
         scs = {sc.name: sc for sc in load_scenarios(f)}
-        check_scenarios(b, list(scs.values()), f)
-    runs = run_scenarios(b, [scs["EU-REF"], scs["EU-CBAM"], scs["EU-CBAM-finance100"]])
-    closures = runs.table("closures").query("scenario == 'EU-CBAM-finance100'").set_index("region")
-    regions = runs.table("regions").query("scenario == 'EU-CBAM-finance100'").set_index("region")
+        check_scenarios(wiod, list(scs.values()), f)
+    return run_scenarios(wiod, [scs[name] for name in FINANCE])
+
+
+def test_cbam_climate_finance_example_pays_the_eus_cbam_revenue_to_developing_regions(finance, wiod):
+    from cge.sweep.spec import load_sweep, plan_points
+
+    closures = finance.table("closures").query("scenario == 'EU-CBAM-finance100'").set_index("region")
+    regions = finance.table("regions").query("scenario == 'EU-CBAM-finance100'").set_index("region")
     assert closures.loc["EU27", "transfer_paid_bn_usd"] == pytest.approx(regions.loc["EU27", "bca_revenue_kept_bn_usd"],
                                                                         rel=1e-9)
-    developing = list(b.tags.region_groups["developing"])
+    developing = list(wiod.tags.region_groups["developing"])
     assert closures.loc[developing, "transfer_received_bn_usd"].sum() == pytest.approx(
         closures["transfer_paid_bn_usd"].sum(), rel=1e-9)
-    cbdr = runs.table("cbdr").set_index("scenario")["ev_developing_bn_usd"]
+    cbdr = finance.table("cbdr").set_index("scenario")["ev_developing_bn_usd"]
     assert cbdr["EU-CBAM-finance100"] > cbdr["EU-CBAM"]
-    examples = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples"
-    assert len(plan_points(load_sweep(examples / "sweep_cbam_finance.yaml"), b)) == 20
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    assert len(plan_points(load_sweep(examples / "sweep_cbam_finance.yaml"), wiod)) == 20
+
+
+def test_the_climate_finance_figures_of_the_closures_page_are_the_models(finance):
+    from test_readme_figures import agrees, quoted
+
+    dev0, dev1, eu0, eu1 = quoted(r"moves their EV from " + NUMBER + " to " + NUMBER + r" bn USD and the EU27's from "
+                                  + NUMBER + " to " + NUMBER + " bn USD")
+    cbdr = finance.table("cbdr").set_index("scenario")["ev_developing_bn_usd"]
+    ev = finance.table("regions").query("region == 'EU27'").set_index("scenario")["ev_bn_usd"]
+    agrees(dev0, cbdr["EU-CBAM"], "developing EV under EU-CBAM")
+    agrees(dev1, cbdr["EU-CBAM-finance100"], "developing EV under EU-CBAM-finance100")
+    agrees(eu0, ev["EU-CBAM"], "EU27 EV under EU-CBAM")
+    agrees(eu1, ev["EU-CBAM-finance100"], "EU27 EV under EU-CBAM-finance100")
