@@ -119,3 +119,18 @@ def test_a_closure_on_a_factor_the_dataset_lacks_is_an_error_naming_the_option(s
     b = dataclasses.replace(small_benchmark, factors=("labour", "land"))
     with pytest.raises(ScenarioError, match=r"^closure\.capital: sector_specific needs a capital factor"):
         Solver(b, scenario(closure={"capital": "sector_specific"}))
+
+
+def test_welfare_decomposition_adds_up_under_every_new_closure_and_a_transfer(small_benchmark):
+    from cge.results.run import run_scenarios
+
+    every = {"closure": {"labour": "fixed_real_wage", "current_account": "flexible", "capital": "sector_specific"}}
+    runs = run_scenarios(small_benchmark, [
+        scenario(name="REF", **every),
+        scenario(name="CBAM", bca={"import_charge": True}, **every,
+                 recycling={"domestic": "labour_tax", "transfer_share": 0.3, "transfer_to": ["ldc"]})])
+    d = runs.table("decomposition")
+    ev = d["ev_bn_usd"].abs().max()
+    assert d["check_bn_usd"].abs().max() < 1e-8 * ev
+    employment = d[(d["relative_to"] == "benchmark")].set_index(["scenario", "region"])["endowments_bn_usd"]
+    assert employment.abs().max() > 1     # unemployment is its own channel, not lost in the check

@@ -382,7 +382,7 @@ def run_scenarios(
     solved: dict[str, tuple] = {}      # name -> (solve result, collected tables, solved state)
     states: dict = {}
     decompositions: dict[str, list[pd.DataFrame]] = {}
-    bench_point = None
+    bench_points: dict = {}            # structure -> the benchmark point of its model (its flows)
     for sc in scenarios:
         design = designs[sc.name]
         key = design.structure
@@ -394,8 +394,7 @@ def run_scenarios(
             timings["build_s"] += t1 - t0
             timings["compile_s"] += time.perf_counter() - t1
             models[key] = (bm, compiled)
-            if bench_point is None:
-                bench_point = snapshot(bm)  # a fresh model sits at the benchmark
+            bench_points[key] = snapshot(bm)  # a fresh model sits at the benchmark
         else:
             models[key][0].apply(sc, design=design)
         bm, compiled = models[key]
@@ -409,7 +408,7 @@ def run_scenarios(
         solved[sc.name] = (res, collect(bm, evaluate=at_solution), capture_state(bm, at_solution))
         states[sc.name] = (key, capture(bm))
         t0 = time.perf_counter()   # the decomposition, in the same loop (it leaves the model where it is)
-        decompositions[sc.name] = _decomposition(sc.name, benchmark, states, models, bench_point, refs,
+        decompositions[sc.name] = _decomposition(sc.name, benchmark, states, models, bench_points[key], refs,
                                                  decomposition_steps, solver)
         timings["decomposition_s"] += time.perf_counter() - t0
         if progress:

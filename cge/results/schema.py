@@ -118,7 +118,8 @@ _CHANNELS = (("tot_fossil", "terms of trade in fossil fuels"), ("tot_eite", "ter
              ("permit_trade", "allowance sales to (purchases from) partners"),
              ("efficiency_carbon", "allocative efficiency of carbon charges"),
              ("efficiency_other", "allocative efficiency of every other wedge"),
-             ("transfers_other", "other transfers (balance of payments)"),
+             ("endowments", "endowment quantities (employment under a fixed real wage)"),
+             ("transfers_other", "other transfers (balance of payments, revenue transfers)"),
              ("remainder", "index-number remainder"))
 
 CONTRACT: tuple[Table, ...] = (
