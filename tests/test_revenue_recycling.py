@@ -181,3 +181,22 @@ def test_the_climate_finance_figures_of_the_closures_page_are_the_models(finance
     agrees(dev1, cbdr["EU-CBAM-finance100"], "developing EV under EU-CBAM-finance100")
     agrees(eu0, ev["EU-CBAM"], "EU27 EV under EU-CBAM")
     agrees(eu1, ev["EU-CBAM-finance100"], "EU27 EV under EU-CBAM-finance100")
+
+
+@pytest.mark.parametrize("of", ["carbon", "carbon_and_bca"])
+def test_carbon_revenue_transfers_under_a_coalition_cap_count_permit_sales_and_add_up(small_benchmark, of):
+    from cge.results.closures import closure_table
+
+    sc = scenario(**CBAM, recycling={"transfer_share": 0.2, "transfer_of": of, "transfer_to": ["ldc"],
+                                     "transfer_weights": "equal"})
+    s = Solver(small_benchmark, sc)
+    assert s.solve(sc).status == "converged"
+    d, pw = s.model.d, value(s.model.d.PW)
+    t = closure_table(s.model, pw).set_index("region")
+    regions = {r: i for i, r in enumerate(small_benchmark.regions)}
+    for r in s.model.coalition:   # charges plus permit sales = the carbon price on the region's allowances
+        carbon = value(d.PCO2[r]) * (1 - value(d.cut)) * small_benchmark.emissions[regions[r]]
+        bca = 0.0 if of == "carbon" else value(d.em.collected(d.RA[r], ("bca_charge",)))
+        assert t.loc[r, "transfer_paid_bn_usd"] == pytest.approx(0.2 * (carbon + bca) / pw, rel=1e-9)
+    assert t["transfer_received_bn_usd"].sum() == pytest.approx(t["transfer_paid_bn_usd"].sum(), rel=1e-9)
+    assert t.loc["r4", "transfer_received_bn_usd"] == pytest.approx(t["transfer_paid_bn_usd"].sum(), rel=1e-9)
