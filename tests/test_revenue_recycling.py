@@ -129,7 +129,7 @@ def test_labour_tax_recycling_raises_employment_under_a_fixed_real_wage(small_be
 
 # ----------------------------------------------------------------------------- the shipped example
 NUMBER = r"([+-]?\d+(?:\.\d+)?)"
-FINANCE = ("EU-REF", "EU-CBAM", "EU-CBAM-finance100")
+FINANCE = ("EU-REF", "EU-CBAM", "EU-CBAM-finance50", "EU-CBAM-finance100")
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +181,22 @@ def test_the_climate_finance_figures_of_the_closures_page_are_the_models(finance
     agrees(dev1, cbdr["EU-CBAM-finance100"], "developing EV under EU-CBAM-finance100")
     agrees(eu0, ev["EU-CBAM"], "EU27 EV under EU-CBAM")
     agrees(eu1, ev["EU-CBAM-finance100"], "EU27 EV under EU-CBAM-finance100")
+
+
+def test_the_climate_finance_table_of_the_closures_page_is_the_models(finance):
+    from test_readme_figures import agrees
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "explanation" / "closures.md").read_text(encoding="utf-8")
+    ev = finance.table("regions").pivot(index="region", columns="scenario", values="ev_bn_usd")
+    net = finance.table("closures").pivot(index="region", columns="scenario", values="net_transfer_bn_usd")
+    rows = [line.strip("|").split("|") for line in page.splitlines() if line.startswith("| ") and
+            line.split("|")[1].strip() in ev.index]
+    assert len(rows) == len(ev)
+    for region, *cells in rows:
+        region = region.strip()
+        want = [*(ev.loc[region, s] for s in FINANCE), net.loc[region, "EU-CBAM-finance100"]]
+        for printed, value_ in zip(cells, want, strict=True):
+            agrees(printed.strip(), value_, f"{region} on the closures page")
 
 
 @pytest.mark.parametrize("of", ["carbon", "carbon_and_bca"])
