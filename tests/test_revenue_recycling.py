@@ -216,3 +216,18 @@ def test_carbon_revenue_transfers_under_a_coalition_cap_count_permit_sales_and_a
         assert t.loc[r, "transfer_paid_bn_usd"] == pytest.approx(0.2 * (carbon + bca) / pw, rel=1e-9)
     assert t["transfer_received_bn_usd"].sum() == pytest.approx(t["transfer_paid_bn_usd"].sum(), rel=1e-9)
     assert t.loc["r4", "transfer_received_bn_usd"] == pytest.approx(t["transfer_paid_bn_usd"].sum(), rel=1e-9)
+
+
+def test_recipients_split_the_pool_by_population_when_asked(small_benchmark):
+    from cge.results.closures import closure_table
+
+    sc = scenario(**CBAM, recycling={"transfer_share": 1.0, "transfer_to": ["developing"],
+                                     "transfer_weights": "population"})
+    s = Solver(small_benchmark, sc)
+    assert s.solve(sc).status == "converged"
+    t = closure_table(s.model, value(s.model.d.PW)).set_index("region")
+    poor = small_benchmark.tags.region_groups["developing"]
+    pop = {r: small_benchmark.pop[small_benchmark.regions.index(r)] for r in poor}
+    pool = t["transfer_paid_bn_usd"].sum()
+    for r in poor:
+        assert t.loc[r, "transfer_received_bn_usd"] == pytest.approx(pool * pop[r] / sum(pop.values()), rel=1e-9)

@@ -6,7 +6,7 @@ section 3). Two options change where it goes:
 
 * ``recycling.transfer_share`` / ``transfer_of`` / ``transfer_to``: each region pays the share
   ``τ`` of its revenue ``REV[r]`` (BCA charges kept, carbon revenue, or both) into a pool that the
-  recipients split by weights ``w[r]`` (benchmark household consumption, or equal; 0 outside the
+  recipients split by weights ``w[r]`` (benchmark household consumption, population, or equal; 0 outside the
   recipients, ``Σ w = 1``): ``paid[r] = τ·REV[r]``, ``received[r] = w[r]·τ·Σ_s REV[s]``, so
   ``Σ paid = Σ received`` by construction (:func:`revenue_transfer`).
 * ``recycling.domestic: labour_tax``: in each priced region a change ``TL[r]`` of the labour-tax
@@ -22,6 +22,7 @@ from __future__ import annotations
 from cge.bca import carbon, closures, taxes
 from cge.bca.declaration import Declaration
 from cge.core.blocks import AdValorem, Deferred, Transfer
+from cge.errors import ScenarioError
 
 #: wedge kinds counted as BCA revenue (charges kept by the collecting importer)
 SHARED_BCA_KINDS = ("bca_charge",)
@@ -56,15 +57,29 @@ def declare_parameters(d: Declaration) -> None:
 
 
 def set_transfer(d: Declaration, share: float, weights: str) -> None:
-    """Set τ and the recipients' weights: benchmark household consumption shares among the
-    recipients (``consumption``) or ``1/n`` (``equal``); 0 for every other region."""
+    """Set τ and the recipients' weights: their shares among the recipients of benchmark household
+    consumption (``consumption``) or of population (``population``), or ``1/n`` (``equal``); 0 for
+    every other region."""
     recipients = d.structure.transfer[1]
-    spending = {r: d.fl("household_spending", r) for r in recipients}
-    total = sum(spending.values())
+    size = {r: transfer_base(d, r, weights) for r in recipients}
+    total = sum(size.values())
     d.transfer_share.value = share
     for r in d.fl.b.regions:
-        w = 0.0 if r not in recipients else (spending[r] / total if weights == "consumption" else 1 / len(recipients))
-        d.transfer_weight[r].value = w
+        d.transfer_weight[r].value = size[r] / total if r in recipients else 0.0
+
+
+def transfer_base(d: Declaration, r: str, weights: str) -> float:
+    """What region r's weight is proportional to (``recycling.transfer_weights``)."""
+    if weights == "equal":
+        return 1.0
+    if weights == "consumption":
+        return d.fl("household_spending", r)
+    b = d.fl.b
+    pop = float(b.pop[b.regions.index(r)])
+    if not (pop == pop and pop > 0):
+        raise ScenarioError(f"recycling.transfer_weights: population, but the dataset has no population of {r} "
+                            "(population.csv)")
+    return pop
 
 
 def revenue_transfer(d: Declaration, r: str) -> tuple:

@@ -159,7 +159,8 @@ SCENARIO_OPTIONS = (
     Option("recycling.transfer_to", "codes", (), "region codes and/or group names receiving the transfer",
            structure="transfer"),
     Option("recycling.transfer_weights", "choice", "consumption", "how recipients split the pool: by benchmark "
-           "household consumption, or equally", choices=("consumption", "equal")),
+           "household consumption, by population (population.csv), or equally",
+           choices=("consumption", "population", "equal")),
     Option("reference", "bool", False, "this scenario is the reference of the designs sharing its policy"),
 )
 
