@@ -134,3 +134,45 @@ def test_welfare_decomposition_adds_up_under_every_new_closure_and_a_transfer(sm
     assert d["check_bn_usd"].abs().max() < 1e-8 * ev
     employment = d[(d["relative_to"] == "benchmark")].set_index(["scenario", "region"])["endowments_bn_usd"]
     assert employment.abs().max() > 1     # unemployment is its own channel, not lost in the check
+
+
+def test_a_real_wage_floor_binds_where_labour_demand_falls_and_is_slack_where_it_rises(small_benchmark, mobile):
+    falls = [r for r in mobile.R if value(mobile.d.PF[r, "labour"]) < value(mobile.d.PC[r])]
+    assert falls and len(falls) < len(mobile.R)
+    model = _solved(small_benchmark, closure={"labour": "real_wage_floor"})
+    table = closure_table(model, value(model.d.PW)).set_index("region")
+    for r in model.R:
+        if r in falls:   # at the floor, with unemployment
+            assert table.loc[r, "real_wage_index"] == pytest.approx(1.0, abs=1e-9)
+            assert table.loc[r, "unemployment_rate_pct"] > 1
+        else:            # full employment, the wage above its floor
+            assert table.loc[r, "real_wage_index"] > 1 + 1e-4
+            assert table.loc[r, "unemployment_rate_pct"] == pytest.approx(0.0, abs=1e-8)
+
+
+def test_a_labour_tax_cut_out_of_carbon_revenue_removes_the_unemployment_of_a_real_wage_floor(small_benchmark):
+    floor = {"closure": {"labour": "real_wage_floor"}}
+    lump = _solved(small_benchmark, **floor)
+    cut = _solved(small_benchmark, **floor, recycling={"domestic": "labour_tax"})
+    before = closure_table(lump, value(lump.d.PW))["unemployment_rate_pct"]
+    after = closure_table(cut, value(cut.d.PW))["unemployment_rate_pct"]
+    assert before.max() > 1
+    assert after.abs().max() < 1e-6
+
+
+def test_closures_example_compares_each_bca_design_with_the_reference_under_its_own_closure():
+    from importlib import resources
+
+    from cge.data.benchmark import read_benchmark
+    from cge.data.datasets import default_dataset_path
+    from cge.results.run import check_scenarios, reference_scenarios
+    from cge.scenarios.spec import load_scenarios
+
+    b = read_benchmark(default_dataset_path())
+    with resources.as_file(resources.files("cge") / "scenarios" / "closures_wiod.yaml") as f:
+        scs = load_scenarios(f)
+        check_scenarios(b, scs, f)
+    refs = reference_scenarios(scs, b)
+    designs = [sc.name for sc in scs if sc.name.startswith("BCA")]
+    assert len(designs) == 5
+    assert {name: refs[name][0] for name in designs} == {name: "REF" + name[3:] for name in designs}

@@ -10,6 +10,8 @@ sector_specific``           (CET ``closure.capital_cet``), one rent ``PK[r,j]`` 
 ``labour: full_employment`` (default) the wage clears a fixed labour supply
 ``labour:                   the wage over the consumer price stays at its benchmark and employment
 fixed_real_wage``           ``EMP[r]`` adjusts; unemployment (% of the benchmark labour force) ``100·(1−EMP)``
+``labour:                   the real wage cannot fall below its benchmark; employment cannot exceed the
+real_wage_floor``           benchmark labour force (unemployment when labour demand falls, else full employment)
 ==========================  ===============================================================
 
 Each closure is a short builder whose docstring states its equation; :class:`cge.bca.model.BCAModel`
@@ -19,6 +21,7 @@ exactly as before.
 
 from __future__ import annotations
 
+from cge.bca.carbon import fischer_burmeister
 from cge.bca.declaration import Declaration
 from cge.bca.household import consumption_value
 from cge.core.blocks import Endowment, Input, Output, Production, Transfer
@@ -128,7 +131,7 @@ def capital_price(d: Declaration, r: str, f: str, j: str):
 def labour_endowment(d: Declaration, r: str, f: str, q: float) -> Endowment:
     """The agent's endowment of factor f: ``q`` units, or ``q·EMP[r]`` of labour under a fixed real
     wage (employment relative to the benchmark)."""
-    if d.structure.labour == "fixed_real_wage" and f == labour_factors(d.fl.b.factors)[0]:
+    if d.structure.labour != "full_employment" and f == labour_factors(d.fl.b.factors)[0]:
         return Endowment(d.PF[r, f], q * d.EMP[r])
     return Endowment(d.PF[r, f], q)
 
@@ -141,6 +144,17 @@ def fixed_real_wage(d: Declaration) -> None:
     negative when employment rises above it, drawing on the benchmark's unemployed)."""
     f = labour_factors(d.fl.b.factors)[0]
     d.em.equation("real_wage", employing_regions(d), lambda r: d.PF[r, f] - d.PC[r], pair=d.EMP)
+
+
+def real_wage_floor(d: Declaration) -> None:
+    """A floor on the real wage, one complementarity per region (paired with ``EMP[r]``):
+    ``EMP[r] ≤ 1  ⟂  PF[r,L]/PC[r] ≥ 1`` (Fischer–Burmeister, as the carbon cap): employment stays
+    at most the benchmark labour force; when labour demand falls the wage stops at its benchmark
+    real value and unemployment ``100·(1 − EMP)`` absorbs the rest, when it rises the wage rises
+    with full employment (downward real-wage rigidity)."""
+    f = labour_factors(d.fl.b.factors)[0]
+    d.em.equation("real_wage_floor", employing_regions(d),
+                  lambda r: fischer_burmeister(1 - d.EMP[r], (d.PF[r, f] - d.PC[r]) / d.PC[r]), pair=d.EMP)
 
 
 def employing_regions(d: Declaration) -> list[str]:

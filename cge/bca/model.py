@@ -145,7 +145,7 @@ class BCAModel:
                               doc="capital transformation between sectors")
             d.PK = em.commodities("PK", [(r, j) for r, j in self.ykeys if fl("vfm", r, k, j) > 0],
                                   doc="sector-specific capital rent")
-        if st.labour == "fixed_real_wage":
+        if st.labour != "full_employment":
             d.EMP = em.auxiliaries("EMP", closures.employing_regions(d), start=1.0, lower=0.0,
                                    doc="employment relative to the benchmark")
         if st.recycling == "labour_tax":
@@ -202,6 +202,8 @@ class BCAModel:
             closures.fixed_savings_rate(d)
         if st.labour == "fixed_real_wage":
             closures.fixed_real_wage(d)
+        if st.labour == "real_wage_floor":
+            closures.real_wage_floor(d)
         if st.recycling == "labour_tax" and d.TL is not None and len(d.TL):
             recycling.labour_tax_budget(d)
 

@@ -146,8 +146,9 @@ SCENARIO_OPTIONS = (
     Option("closure.capital_cet", "number", 1.0, "sector_specific: CET elasticity of capital between sectors "
            "(0 = fixed by sector, large = mobile)", low=0.0, high=1e4),
     Option("closure.labour", "choice", "full_employment", "full_employment: the wage clears the labour market; "
-           "fixed_real_wage: the wage over the consumer price stays at its benchmark and employment adjusts",
-           choices=("full_employment", "fixed_real_wage"), structure="labour"),
+           "fixed_real_wage: the wage over the consumer price stays at its benchmark and employment adjusts; "
+           "real_wage_floor: the real wage cannot fall below its benchmark nor employment rise above it",
+           choices=("full_employment", "fixed_real_wage", "real_wage_floor"), structure="labour"),
     Option("recycling.domestic", "choice", "lump_sum", "carbon and BCA revenue kept at home: lump_sum to the "
            "regional agent, or labour_tax: a labour-tax change in each priced region keeps its real budget "
            "(labour-tax + net climate revenue, deflated by PC) at the benchmark", choices=("lump_sum", "labour_tax"),
