@@ -23,8 +23,11 @@ import-charge intensity of each flow ``bca_theta[i,s,r]`` (zero where not charge
 ``bca_credit``, ``bca_return``, export-rebate intensities ``xr_theta`` and output-based rebate
 intensities ``obr_theta``, and the elasticities (``elasticity[parameter, sector]``, ``*`` for the
 household nests). The coalition, the instrument (tax / caps), the regions with a foreign carbon
-price, the numeraire and each elasticity's CES *regime* (Leontief, Cobb–Douglas, general) define the
-structure; a scenario that changes any of them needs a new model (:func:`structure_of`).
+price, the numeraire, each elasticity's CES *regime* (Leontief, Cobb–Douglas, general), the closures
+(:mod:`cge.bca.closures`: ``CA``, ``INV``, ``KT``, ``PK``, ``EMP`` where asked for), labour-tax recycling
+(``TL``) and the recipients of a revenue transfer (:mod:`cge.bca.recycling`) define the structure; a
+scenario that changes any of them needs a new model (:func:`structure_of`). The CET of sector-specific
+capital and the transfer's share and weights are parameters.
 
 The blocks are built by :mod:`cge.bca` (one module per block of the spec, reading the benchmark
 through :class:`cge.data.flows.Flows`); the dataset checks of a scenario live in :mod:`cge.bca.design`.
