@@ -100,7 +100,7 @@ def test_replace_updates_the_options_a_section_mapping_names_and_validates_the_r
         ref.replace(policy={"tax_usd_per_t": -1})
     with pytest.raises(ScenarioError, match=r"^bca\.basis: 'indirect' is not one of"):
         cbam.replace(bca={"basis": "indirect"})
-    with pytest.raises(ScenarioError, match=r"^polcy: unknown key; allowed keys: bca, coalition"):
+    with pytest.raises(ScenarioError, match=r"^polcy: unknown key; allowed keys: bca, closure, coalition"):
         ref.replace(polcy={"cut": 0.1})
     with pytest.raises(ScenarioError, match=r"^bca\.charge: unknown key"):
         ref.replace(bca={"charge": True})

@@ -12,5 +12,7 @@ parameters (:class:`~cge.bca.declaration.Declaration`), calls the builders and c
 :mod:`.carbon`         carbon charges on fuels and process emissions; tax, caps, permit trade
 :mod:`.border`         import charges, export rebates, output-based rebates and their intensities
 :mod:`.taxes`          the benchmark's taxes (output, factor, purchase, export taxes, tariffs)
+:mod:`.closures`       closures as options: current account, capital mobility, labour market
+:mod:`.recycling`      where carbon and BCA revenue goes: labour-tax cuts, transfers abroad
 =====================  ==============================================================
 """

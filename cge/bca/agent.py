@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from cge.bca import carbon, taxes
+from cge.bca import carbon, closures, recycling, taxes
 from cge.bca.declaration import Declaration
 from cge.bca.household import consumption_value
-from cge.core.blocks import Demand, Endowment, Input, Transfer
+from cge.core.blocks import Demand, Endowment, Input
 
 #: benchmark table of each fixed final demand agent
 FIXED_DEMAND = {"government": "vg", "investment": "vi"}
@@ -18,14 +18,20 @@ def regional_agent(d: Declaration, r: str) -> Demand:
     """``RA[r] = Σ_f PF·evf + Σ_j PR·vrs`` (each endowment times its mutable multiplier,
     :mod:`cge.bca.shocks`) ``+ tax, carbon and BCA revenue + bop[r]·PW
     (+ permit sales)``; it buys government and investment demand ``vg, vi`` at benchmark
-    quantities (with their purchase taxes) and spends the rest on ``C[r]`` at ``PC[r]``."""
+    quantities (with their purchase taxes) and spends the rest on ``C[r]`` at ``PC[r]``.
+    The closures (:mod:`cge.bca.closures`) may make the capital inflow ``CA[r]``, investment
+    ``vi·INV`` and employment ``evf·EMP[r]``; an international transfer of revenue
+    (:mod:`cge.bca.recycling`) adds ``received[r] − paid[r]``."""
     fl = d.fl
-    fixed = [Input(d.PA[r, i], q, wedges=taxes.purchase_tax(d, r, i, agent), label=(FIXED_DEMAND[agent], r, i))
+    scale = {"government": 1.0, "investment": closures.investment_scale(d)}
+    fixed = [Input(d.PA[r, i], q * scale[agent], wedges=taxes.purchase_tax(d, r, i, agent),
+                   label=(FIXED_DEMAND[agent], r, i))
              for (i, agent), q in fl.nonzero("fd", region=r) if agent in FIXED_DEMAND]
-    endowments = [Endowment(d.PF[r, f], q * d.shocks["endowment"][r, f]) for f, q in fl.nonzero("evf", region=r)]
+    endowments = [closures.labour_endowment(d, r, f, q * d.shocks["endowment"][r, f])
+                  for f, q in fl.nonzero("evf", region=r)]
     endowments += [Endowment(d.PR[r, j], q * d.shocks["resource_endowment"][r, j])
                    for j, q in fl.nonzero("vrs", region=r)]
-    transfers = [Transfer(fl("bop", r) * d.PW, "balance_of_payments"), *carbon.permit_sales(d, r)]
+    transfers = [closures.capital_inflow(d, r), *carbon.permit_sales(d, r), *recycling.revenue_transfer(d, r)]
     return Demand(d.RA[r], inputs=[Input(d.PC[r], consumption_value(fl, r), label=("cons", r))],
                   fixed=fixed, endowments=endowments, transfers=transfers, label=("RA", r))
 

@@ -55,6 +55,18 @@ class Declaration:
     # international transport (only when the benchmark has margins)
     T: Any = None
     PT: Any = None
+    # closures and recycling (cge.bca.closures, cge.bca.recycling), declared only when asked for
+    CA: Any = None
+    INV: Any = None
+    KT: Any = None
+    PK: Any = None
+    EMP: Any = None
+    TL: Any = None
+    capital_cet: Any = None
+    transfer_share: Any = None
+    transfer_weight: Any = None
+    #: the transfer paid and received by each region, as built at the last compile
+    transfers: Any = None
 
     @property
     def coalition(self) -> tuple[str, ...]:

@@ -37,6 +37,15 @@ class Structure:
     #: the kinds of tax a scenario shocks (:func:`cge.bca.shocks.tax_kinds`): their rates are
     #: mutable parameters on every flow of the kind
     taxes_shocked: tuple[str, ...] = ()
+    #: ``closure.*`` (:mod:`cge.bca.closures`): fixed / flexible current account, mobile /
+    #: sector-specific capital, full employment / fixed real wage
+    current_account: str = "fixed"
+    capital: str = "mobile"
+    labour: str = "full_employment"
+    #: ``recycling.domestic`` (:mod:`cge.bca.recycling`): lump_sum or labour_tax
+    recycling: str = "lump_sum"
+    #: ``(revenue shared, recipient regions)`` of an international transfer, ``()`` without one
+    transfer: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -88,8 +97,23 @@ def structure_of(b: Benchmark, sc: Scenario, el: Elasticities | None = None) -> 
         "numeraire": sc.numeraire,
         "imports_in_cap": sc.bca.import_charge and sc.bca.instrument == "allowances",
         "taxes_shocked": tax_kinds(sc),
+        "current_account": sc.closure.current_account,
+        "capital": sc.closure.capital,
+        "labour": sc.closure.labour,
+        "recycling": sc.recycling.domestic,
+        "transfer": transfer_structure(b, sc),
     }
     return Structure(**{name: resolved[name] for name in structural_fields()})
+
+
+def transfer_structure(b: Benchmark, sc: Scenario) -> tuple:
+    """``(revenue shared, recipient regions)`` of the scenario's international transfer, or ``()``
+    when it names no recipient (``recycling.transfer_to``, codes and groups resolved on ``b``)."""
+    rec = sc.recycling
+    if not rec.transfer_to:
+        return ()
+    return (rec.transfer_of, resolve_regions(rec.transfer_to, b.regions, b.tags.region_groups,
+                                             "recycling.transfer_to"))
 
 
 def sector_coverage(b: Benchmark, coverage, what: str) -> frozenset:

@@ -24,8 +24,11 @@ import-charge intensity of each flow ``bca_theta[i,s,r]`` (zero where not charge
 intensities ``obr_theta``, the tax rates, endowments and productivities a scenario may shock
 (:mod:`cge.bca.shocks`), and the elasticities (``elasticity[parameter, sector]``, ``*`` for the
 household nests). The coalition, the instrument (tax / caps), the regions with a foreign carbon
-price, the numeraire and each elasticity's CES *regime* (Leontief, Cobb–Douglas, general) define the
-structure; a scenario that changes any of them needs a new model (:func:`structure_of`).
+price, the numeraire, each elasticity's CES *regime* (Leontief, Cobb–Douglas, general), the closures
+(:mod:`cge.bca.closures`: ``CA``, ``INV``, ``KT``, ``PK``, ``EMP`` where asked for), labour-tax recycling
+(``TL``) and the recipients of a revenue transfer (:mod:`cge.bca.recycling`) define the structure; a
+scenario that changes any of them needs a new model (:func:`structure_of`). The CET of sector-specific
+capital and the transfer's share and weights are parameters.
 
 The blocks are built by :mod:`cge.bca` (one module per block of the spec, reading the benchmark
 through :class:`cge.data.flows.Flows`); the dataset checks of a scenario live in :mod:`cge.bca.design`.
@@ -37,7 +40,7 @@ from collections.abc import Callable
 
 from pyomo.environ import value
 
-from cge.bca import agent, armington, border, carbon, household, production, shocks
+from cge.bca import agent, armington, border, carbon, closures, household, production, recycling, shocks
 from cge.bca.declaration import Declaration
 from cge.bca.design import ResolvedDesign, resolve_design
 from cge.core.model import EquilibriumModel
@@ -129,7 +132,31 @@ class BCAModel:
         for r in R:
             if r not in self.priced:
                 d.PCO2[r].fix(0.0)
+        self._declare_closure_variables(d)
         return d
+
+    def _declare_closure_variables(self, d: Declaration) -> None:
+        """The unknowns of the closures and of labour-tax recycling that the structure asks for
+        (:mod:`cge.bca.closures`, :mod:`cge.bca.recycling`); none in the default model."""
+        em, st, fl = self.em, self.structure, d.fl
+        closures.check_factors(self.F, st)
+        if st.current_account == "flexible":
+            d.CA = em.auxiliaries("CA", self.R, start=lambda r: fl("bop", r), doc="capital inflow, bn USD")
+            d.INV = em.auxiliaries("INV", start=1.0, lower=0.0, doc="world investment scale")
+        if st.capital == "sector_specific":
+            k = closures.capital_factors(self.F)[0]
+            d.KT = em.sectors("KT", [r for r in self.R if fl.total("evf", region=r, factor=k) > 0],
+                              doc="capital transformation between sectors")
+            d.PK = em.commodities("PK", [(r, j) for r, j in self.ykeys if fl("vfm", r, k, j) > 0],
+                                  doc="sector-specific capital rent")
+        if st.labour != "full_employment":
+            d.EMP = em.auxiliaries("EMP", closures.employing_regions(d), start=1.0, lower=0.0,
+                                   doc="employment relative to the benchmark")
+        if st.recycling == "labour_tax":
+            regions = recycling.recycling_regions(d)
+            d.TL = em.auxiliaries("TL", regions, start=0.0, doc="labour-tax change (rate on the gross wage)")
+        self.vars.update({k: getattr(d, k) for k in ("CA", "INV", "KT", "PK", "EMP", "TL")
+                          if getattr(d, k) is not None})
 
     def _declare_parameters(self) -> None:
         """The mutable parameters: the policy (:func:`cge.bca.carbon.declare_parameters`), the
@@ -146,6 +173,10 @@ class BCAModel:
         self.bca_theta, self.xr_theta, self.obr_theta = d.bca_theta, d.xr_theta, d.obr_theta
         self.bca_keys, self.xr_keys, self.obr_keys = d.bca_keys, d.xr_keys, d.obr_keys
         self.elasticity = d.elasticity
+        if self.structure.capital == "sector_specific":
+            d.capital_cet = self.em.parameter("capital_cet", values=1.0, doc="CET elasticity of capital")
+        if self.structure.transfer:
+            recycling.declare_parameters(d)
 
     def _declare_blocks(self) -> None:
         """One block per index, spec section 3 in order: production and resource sectors,
@@ -163,7 +194,23 @@ class BCAModel:
             em.add(agent.regional_agent(d, r))
         agent.price_index(d)
         carbon.carbon_market(d)
+        self._declare_closures()
         agent.numeraire(d)
+
+    def _declare_closures(self) -> None:
+        """The blocks and equations of the closures and recycling the structure asks for."""
+        d, em, st = self.d, self.em, self.structure
+        if st.capital == "sector_specific":
+            for r in d.KT:
+                em.add(closures.capital_transformation(d, r))
+        if st.current_account == "flexible":
+            closures.fixed_savings_rate(d)
+        if st.labour == "fixed_real_wage":
+            closures.fixed_real_wage(d)
+        if st.labour == "real_wage_floor":
+            closures.real_wage_floor(d)
+        if st.recycling == "labour_tax" and d.TL is not None and len(d.TL):
+            recycling.labour_tax_budget(d)
 
     def _declare_transport(self) -> None:
         """International transport ``T[m]``, ``PT[m]`` for every margin sector m with sales to
@@ -203,6 +250,10 @@ class BCAModel:
                 self.tax[r].value = sc.foreign_carbon_prices.get(r, 0.0)
         border.set_design(self.d, sc, design, self.theta)
         shocks.set_shocks(self.d, design.shocks)
+        if self.d.capital_cet is not None:
+            self.d.capital_cet.value = sc.closure.capital_cet
+        if self.structure.transfer:
+            recycling.set_transfer(self.d, sc.recycling.transfer_share, sc.recycling.transfer_weights)
 
     def reset_to_benchmark(self) -> None:
         """Put every unknown back at its benchmark value (a cold start)."""

@@ -4,7 +4,7 @@ resource rent and a Leontief bundle for resource sectors. Zero profit of each bl
 
 from __future__ import annotations
 
-from cge.bca import border, carbon, taxes
+from cge.bca import border, carbon, closures, recycling, taxes
 from cge.bca.declaration import Declaration
 from cge.bca.formulas import rent_share, resource_sigma
 from cge.core.blocks import TOP, Input, Nest, Output, Production
@@ -27,13 +27,15 @@ def intermediate_inputs(d: Declaration, r: str, j: str, nest_of) -> list[Input]:
 
 
 def factor_inputs(d: Declaration, r: str, j: str, nest: str) -> list[Input]:
-    """Sector j's factor payments ``vfm[r,f,j]`` at ``(1+tf)·PF[r,f]``, in nest ``nest``; with
-    factor-augmenting productivity ``λ`` (``factor_productivity``) the physical quantity is
-    ``vfm/λ`` at the reference price ``(1+tf⁰)·λ``: the effective price is ``(1+tf)·PF/λ``."""
+    """Sector j's factor payments ``vfm[r,f,j]`` at ``(1+tf)·PF[r,f]``, in nest ``nest`` (capital at its
+    sector's rent ``PK[r,j]`` when sector-specific; labour with the labour-tax change of revenue
+    recycling: :func:`cge.bca.closures.capital_price`, :func:`cge.bca.recycling.factor_wedges`). With
+    factor-augmenting productivity ``λ`` (``factor_productivity``) the physical quantity is ``vfm/λ``
+    at the reference price ``(1+tf⁰)·λ``: the effective price is ``(1+tf)·PF/λ``."""
     out = []
     for f, q in d.fl.nonzero("vfm", region=r, sector=j):
         lam = d.shocks["factor_productivity"][r, f, j]
-        out.append(Input(d.PF[r, f], q / lam, nest, taxes.factor_tax(d, r, f, j),
+        out.append(Input(closures.capital_price(d, r, f, j), q / lam, nest, recycling.factor_wedges(d, r, f, j),
                          reference_price=(1 + d.fl("tf", r, f, j)) * lam, label=("vfm", r, f, j)))
     return out
 

@@ -211,6 +211,16 @@ class EquilibriumModel:
         terms = self.accounts.get((name, *key), [])
         return sum(c * q for c, q in terms) if terms else 0.0
 
+    def collected(self, agent, kinds, label=None):
+        """Revenue ``Σ per_unit·quantity`` of the wedges of ``kinds`` that ``agent`` collects on the
+        flows compiled so far (optionally those whose label passes ``label``): for terms built while
+        the model compiles (a :class:`~cge.core.blocks.Deferred` transfer or an :meth:`equation`
+        rule); every production block is compiled before any demand block."""
+        kinds = set(kinds)
+        terms = [per_unit * f.quantity for f in self.flows if label is None or label(f.label)
+                 for who, per_unit, kind in f.revenue if kind in kinds and who is agent]
+        return sum(terms) if terms else 0.0
+
     # ----- compilation --------------------------------------------------------------------
     def _key(self, var) -> tuple:
         """``(family, index)`` of a variable (family names cached: Pyomo's ``name`` is slow)."""

@@ -29,7 +29,7 @@ DISPLAY = (
     ("export and output rebates", ("export_rebates", "output_rebates")),
     ("permit trade", ("permit_trade",)),
     ("allocative efficiency", ("efficiency_carbon", "efficiency_other")),
-    ("remainder and other transfers", ("remainder", "transfers_other")),
+    ("remainder, other transfers, employment", ("remainder", "transfers_other", "endowments")),
 )
 COLORS = ("#1b4f72", "#5dade2", "#aed6f1", "#922b21", "#f1948a", "#7d6608", "#f7dc6f", "#555555", "#dddddd")
 HATCHES = ("", "", "", "///", "\\\\\\", "..", "xx", "", "--")

@@ -52,7 +52,10 @@ are equilibria):
                             paid by r's own buyers and recycled, so only the distortion remains)
 ``efficiency_other``        ``τ̄·Δq`` of every other wedge kind (output taxes, tariffs, and any kind
                             a dataset adds: purchase / factor / export taxes, margins)
-``transfers_other``         ``ΔT`` of the other transfers (the balance of payments ``bop·PW/PW``)
+``endowments``              ``p̄·Δq`` of the agent's endowments: employment under a fixed real wage
+                            (``closure.labour``; zero when endowments are fixed)
+``transfers_other``         ``ΔT`` of the other transfers (the balance of payments ``bop·PW/PW``, a
+                            flexible current account, international revenue transfers)
 ``remainder``               ``−ρ_r − Σ b̄·Δq`` of fixed demands: the index-number term, shown
 ==========================  ======================================================================
 
@@ -85,7 +88,7 @@ PERMIT_TRANSFERS = ("permit_sales",)
 TOT_GROUPS = ("fossil", "eite", "other")
 CHANNELS = ("tot_fossil", "tot_eite", "tot_other", "bca_charges_paid", "bca_charges_received",
             "bca_revenue_returned", "export_rebates", "output_rebates", "permit_trade",
-            "efficiency_carbon", "efficiency_other", "transfers_other", "remainder")
+            "efficiency_carbon", "efficiency_other", "endowments", "transfers_other", "remainder")
 
 
 class DecompositionError(CGEError):
@@ -112,6 +115,7 @@ class Point:
     flows: dict = field(default_factory=dict)          # label -> FlowPoint
     wedges: dict = field(default_factory=dict)         # (label, kind, collector, n) -> tau
     transfers: dict = field(default_factory=dict)      # (region, transfer label) -> value
+    endowments: dict = field(default_factory=dict)     # (region, price) -> (quantity, price / PW)
     welfare: dict = field(default_factory=dict)        # region -> W = C·Σ vc (bn USD, benchmark prices)
     consumer_price: dict = field(default_factory=dict)  # region -> PC/PW
 
@@ -139,6 +143,7 @@ class _SnapshotPlan:
     wedge: np.ndarray
     wedge_keys: list         # (label, kind, collector, n)
     transfers: list          # ((region, label, n), amount expression)
+    endowments: list = field(default_factory=list)     # ((region, price name), position in em.flows)
 
 
 def _snapshot_plan(bm) -> _SnapshotPlan:
@@ -165,12 +170,13 @@ def _snapshot_plan(bm) -> _SnapshotPlan:
                 amount = t.amount.build() if isinstance(t.amount, Deferred) else t.amount
                 transfers.append(((reg, t.label, counts[t.label]), amount))
                 counts[t.label] += 1
-    keep, labels, attributes, wedge, wedge_keys = [], [], [], [], []
+    keep, labels, attributes, wedge, wedge_keys, endowments = [], [], [], [], [], []
     seen: set = set()
     position = 0   # of the flow's first wedge among all per-unit revenues
     for k, f in enumerate(em.flows):
         first, position = position, position + len(f.revenue)
-        if f.role == "endowment":   # endowment income enters through the factor markets' flows
+        if f.role == "endowment":   # endowment income enters through the factor markets' flows, but
+            endowments.append(((_region(f.price), f.price.name), k))   # its quantity may change
             continue
         if not f.label or f.label in seen or f.label not in role:
             raise DecompositionError(f"flow {f.label!r}: every flow needs a unique label of a declared block")
@@ -186,7 +192,7 @@ def _snapshot_plan(bm) -> _SnapshotPlan:
             wedge_keys.append((*key, counts[key]))
             counts[key] += 1
     plan = _SnapshotPlan(np.array(keep, dtype=np.int64), labels, attributes, np.array(wedge, dtype=np.int64),
-                         wedge_keys, transfers)
+                         wedge_keys, transfers, endowments)
     em.derived["snapshot_plan"] = plan
     return plan
 
@@ -206,6 +212,7 @@ def snapshot(bm) -> Point:
     qs, ps = q[plan.flow].tolist(), (price[plan.flow] / pw).tolist()
     pt.flows = {lab: FlowPoint(qk, pk, *attrs) for lab, qk, pk, attrs in zip(plan.labels, qs, ps, plan.attributes)}
     pt.wedges = dict(zip(plan.wedge_keys, (per_unit[plan.wedge] / pw).tolist()))
+    pt.endowments = {key: (float(q[k]), float(price[k]) / pw) for key, k in plan.endowments}
     cons0 = bm.b.vc.sum(axis=1)
     for k, r in enumerate(bm.b.regions):
         pt.welfare[r] = ev(V["C"][r]) * float(cons0[k])
@@ -283,6 +290,10 @@ def decompose(p0: Point, p1: Point, tags) -> dict[str, dict[str, float]]:
     fixed = f.fixed & ~f.production
     add(f.beta[fixed], "remainder", -(((f.p0 + wsum0 + f.p1 + wsum1) / 2) * f.dq)[fixed])
     _add_transfers(raw, col, f.agent_of, p0, p1)
+    for (r, name), (q0, e0) in p0.endowments.items():     # the value of endowment changes
+        q1, e1 = p1.endowments.get((r, name), (q0, e0))
+        if r in f.agent_of:
+            raw[f.agent_of[r], col["endowments"]] += (e0 + e1) / 2 * (q1 - q0)
     out = {}
     for r in p0.regions:
         pc = (p0.consumer_price[r] + p1.consumer_price[r]) / 2

@@ -256,15 +256,17 @@ def check_scenarios(benchmark: Benchmark, scenarios: list[Scenario], source=None
 
 
 def without_border_measure(sc: Scenario) -> bool:
-    """True for a scenario with neither a border adjustment, output-based rebates nor a CBAM
-    phase-in year: a candidate reference."""
-    return not (sc.bca.active or sc.output_based_rebates.enabled or sc.phase_in.active)
+    """True for a scenario with neither a border adjustment, output-based rebates, a CBAM
+    phase-in year nor an international revenue transfer: a candidate reference."""
+    return not (sc.bca.active or sc.output_based_rebates.enabled or sc.phase_in.active
+                or sc.recycling.transfer_share > 0)
 
 
 def policy_of(sc: Scenario, benchmark: Benchmark | None = None, design: ResolvedDesign | None = None) -> tuple:
     """What a design and its reference share: the coalition (its regions: from ``design`` when
     given, else resolved on ``benchmark`` when given), the policy (instrument, cut, tax), the
-    foreign carbon prices, the numeraire and the elasticity overrides."""
+    foreign carbon prices, the numeraire, the elasticity overrides, the closure (``closure.*``) and
+    domestic revenue recycling (``recycling.domestic``; an international transfer is a design)."""
     coalition = tuple(sorted(set(sc.coalition)))
     if design is not None:
         coalition = design.structure.coalition
@@ -274,7 +276,8 @@ def policy_of(sc: Scenario, benchmark: Benchmark | None = None, design: Resolved
         except ScenarioError:
             pass  # reported by check_scenarios / the model build
     fcp = tuple(sorted((k, v) for k, v in sc.foreign_carbon_prices.items() if v))
-    return coalition, sc.policy, fcp, sc.numeraire, json.dumps(sc.elasticities, sort_keys=True)
+    return (coalition, sc.policy, fcp, sc.numeraire, json.dumps(sc.elasticities, sort_keys=True), sc.closure,
+            sc.recycling.domestic)
 
 
 def reference_scenarios(scenarios: list[Scenario], benchmark: Benchmark | None = None,
@@ -302,8 +305,9 @@ def reference_scenarios(scenarios: list[Scenario], benchmark: Benchmark | None =
         p = members[0].policy
         what = f"{p.instrument}" + (f", tax {p.tax_usd_per_t:g} USD/t" if p.instrument == "tax"
                                     else f", cut {p.cut:g}" if p.instrument != "none" else "")
-        reason = ("no scenario without border adjustment, output-based rebates or phase-in year shares its "
-                  f"coalition, policy ({what}), foreign carbon prices, numeraire and elasticities")
+        reason = ("no scenario without border adjustment, output-based rebates, phase-in year or revenue "
+                  f"transfer shares its coalition, policy ({what}), foreign carbon prices, numeraire, elasticities, "
+                  "closure and domestic recycling")
         for sc in members:
             out[sc.name] = (ref, "") if ref is not None else (None, reason)
     return out
@@ -381,7 +385,7 @@ def run_scenarios(
     solved: dict[str, tuple] = {}      # name -> (solve result, collected tables, solved state)
     states: dict = {}
     decompositions: dict[str, list[pd.DataFrame]] = {}
-    bench_point = None
+    bench_points: dict = {}            # structure -> the benchmark point of its model (its flows)
     for sc in scenarios:
         design = designs[sc.name]
         key = design.structure
@@ -393,8 +397,7 @@ def run_scenarios(
             timings["build_s"] += t1 - t0
             timings["compile_s"] += time.perf_counter() - t1
             models[key] = (bm, compiled)
-            if bench_point is None:
-                bench_point = snapshot(bm)  # a fresh model sits at the benchmark
+            bench_points[key] = snapshot(bm)  # a fresh model sits at the benchmark
         else:
             models[key][0].apply(sc, design=design)
         bm, compiled = models[key]
@@ -408,7 +411,7 @@ def run_scenarios(
         solved[sc.name] = (res, collect(bm, evaluate=at_solution), capture_state(bm, at_solution))
         states[sc.name] = (key, capture(bm))
         t0 = time.perf_counter()   # the decomposition, in the same loop (it leaves the model where it is)
-        decompositions[sc.name] = _decomposition(sc.name, benchmark, states, models, bench_point, refs,
+        decompositions[sc.name] = _decomposition(sc.name, benchmark, states, models, bench_points[key], refs,
                                                  decomposition_steps, solver)
         timings["decomposition_s"] += time.perf_counter() - t0
         if progress:

@@ -118,7 +118,8 @@ _CHANNELS = (("tot_fossil", "terms of trade in fossil fuels"), ("tot_eite", "ter
              ("permit_trade", "allowance sales to (purchases from) partners"),
              ("efficiency_carbon", "allocative efficiency of carbon charges"),
              ("efficiency_other", "allocative efficiency of every other wedge"),
-             ("transfers_other", "other transfers (balance of payments)"),
+             ("endowments", "endowment quantities (employment under a fixed real wage)"),
+             ("transfers_other", "other transfers (balance of payments, revenue transfers)"),
              ("remainder", "index-number remainder"))
 
 CONTRACT: tuple[Table, ...] = (
@@ -187,6 +188,19 @@ CONTRACT: tuple[Table, ...] = (
         ("ev_bn_usd", "EV (from the welfare level)"), ("ev_pct", "EV in % of benchmark consumption"),
         *((f"{k}_bn_usd", d) for k, d in _CHANNELS), *((f"{k}_pct", f"{d}, % of consumption") for k, d in _CHANNELS),
         ("check_bn_usd", "EV − Σ channels (zero at equilibrium)"))),
+    Table("closures", "one row per region: what the closures and revenue recycling hold or let move", _cols(
+        _REGION, ("capital_inflow_bn_usd", "capital inflow (current-account deficit); bop under a fixed current "
+                  "account"),
+        ("savings_rate_pct", "savings (investment less the inflow) in % of the regional agent's income"),
+        ("real_wage_index", "wage over the consumer price (first labour factor)", "index, benchmark = 1"),
+        ("unemployment_rate_pct", "unemployment in % of the benchmark labour force (fixed real wage; else 0)"),
+        ("labour_tax_change_pct_points", "change of the labour-tax rate (labour-tax recycling; else 0)",
+         "percentage points"),
+        ("capital_rent_spread_pct", "highest over lowest sector capital rent, minus 1 (sector-specific "
+         "capital; else 0)"),
+        ("transfer_paid_bn_usd", "revenue paid abroad (recycling.transfer_share)"),
+        ("transfer_received_bn_usd", "transfers received from abroad"),
+        ("net_transfer_bn_usd", "received − paid"))),
     Table("fairness", "one row per region: per-capita welfare and emissions", _cols(
         _REGION, _COALITION, ("developing", "region counted as developing", FLAG),
         ("population_million", "population"),
@@ -196,7 +210,10 @@ CONTRACT: tuple[Table, ...] = (
         ("ev_bn_usd", "EV"), ("ev_pct", "EV in % of benchmark consumption"), ("ev_per_capita_usd", "EV per person"),
         ("ev_pct_of_income", "EV in % of benchmark income"), _REFERENCE,
         ("ev_vs_ref_bn_usd", "EV change relative to the reference"),
-        ("ev_vs_ref_per_capita_usd", "EV change relative to the reference, per person"))),
+        ("ev_vs_ref_per_capita_usd", "EV change relative to the reference, per person"),
+        ("transfer_received_bn_usd", "revenue transfers received (recycling.transfer_to)"),
+        ("transfer_paid_bn_usd", "revenue transfers paid (recycling.transfer_share)"),
+        ("net_transfer_bn_usd", "received − paid"))),
     Table("burden_shares", "one row per region group: share of the global welfare cost", _cols(
         ("group", "region group", LABEL), ("regions", "member regions", LABEL),
         ("population_share_pct", "share of world population"), ("income_share_pct", "share of world income"),
@@ -204,13 +221,15 @@ CONTRACT: tuple[Table, ...] = (
         ("ev_bn_usd", "EV of the group"), ("ev_pct", "EV in % of the group's benchmark consumption"),
         ("burden_share_pct", "100·EV(group)/EV(world) when the world loses"), _REFERENCE,
         ("ev_vs_ref_bn_usd", "EV change relative to the reference"),
-        ("burden_share_vs_ref_pct", "share of the world's EV change relative to the reference"))),
+        ("burden_share_vs_ref_pct", "share of the world's EV change relative to the reference"),
+        ("net_transfer_bn_usd", "revenue transfers received less paid by the group"))),
     Table("bca_transfers", "one row per developing exporter and a total: BCA charges paid to developed regions",
           _cols(("payer", "exporting (developing) region, or the total", LABEL),
                 ("to_developed_bn_usd", "charges kept by developed importers"),
                 ("returned_bn_usd", "charges returned to the payer"),
                 ("payer_gdp_bn_usd", "payer's GDP by income"),
-                ("to_developed_pct_of_payer_gdp", "charges kept by developed importers"))),
+                ("to_developed_pct_of_payer_gdp", "charges kept by developed importers"),
+                ("transfer_received_bn_usd", "revenue transfers received (recycling.transfer_to)"))),
     Table("cbdr", "one row per scenario: burden on developing regions", _cols(
         ("developing_group", "the group counted as developing", LABEL),
         ("ev_developing_bn_usd", "EV of developing regions"),
@@ -219,6 +238,7 @@ CONTRACT: tuple[Table, ...] = (
         ("burden_share_developing_pct", "share of the global welfare cost borne by developing regions"),
         ("bca_to_developed_bn_usd", "BCA charges developing regions pay to developed ones"),
         ("ev_least_developed_pct", "EV of least-developed regions in % of their consumption, where tagged"),
+        ("net_transfer_to_developing_bn_usd", "revenue transfers received less paid by developing regions"),
         ("cbdr_rank", "designs ranked by the burden on developing regions (1 = lightest)", COUNT))),
 )
 #: every public table, in the order written (``cge.results.schema.TABLES``)

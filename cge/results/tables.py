@@ -37,6 +37,7 @@ from pyomo.environ import value
 from cge.bca.model import BCAModel
 from cge.core import query
 from cge.core.evaluate import flow_evaluator
+from cge.results.closures import closure_table, employment
 from cge.results.measures import (
     carbon_price_usd_per_t,
     ev_bn_usd,
@@ -184,7 +185,7 @@ def collect(bm: BCAModel, full: bool = True, evaluate=None) -> dict[str, pd.Data
            "undefined": pd.DataFrame(undefined, columns=UNDEFINED.names)}
     if s is not None:
         out.update({"groups": _groups(bm.b, regions), "bilateral": _bilateral_table(bm.b, s.qty),
-                    "bca_flows": _frame("bca_flows", s.bca_rows)})
+                    "bca_flows": _frame("bca_flows", s.bca_rows), "closures": closure_table(bm, pw)})
     return {name: out[name] for name in (*BY_NAME, UNDEFINED.name) if name in out}
 
 
@@ -258,7 +259,8 @@ def _gdp(bm: BCAModel, qty: dict, revenue: dict, world_price: dict):
         elif label[0] == "vtwr":
             imports_val[label[4]] += _v(V["PT"][label[1]]) * q
     for k, r in enumerate(R):
-        factor = sum(_v(V["PF"][r, f]) * b.vfm[k, fi].sum() for fi, f in enumerate(F) if b.vfm[k, fi].sum() > 0)
+        factor = sum(_v(V["PF"][r, f]) * b.vfm[k, fi].sum() * employment(bm, r, f)
+                     for fi, f in enumerate(F) if b.vfm[k, fi].sum() > 0)
         rent = sum(_v(V["PR"][r, j]) * b.vrs[k, ji] for ji, j in enumerate(J) if b.vrs[k, ji] > 0)
         taxes = sum(revenue[(r, kind)] for kind in DOMESTIC_REVENUE) + revenue[(r, "bca_charge_returned")]
         inc[r] = factor + rent + taxes
@@ -338,10 +340,12 @@ def fairness_tables(b, coalition, tables: dict[str, dict[str, pd.DataFrame]],
         ev = reg["ev_bn_usd"].to_numpy(dtype=float)
         d_ev = (ev - ref_ev.reindex(base.R).to_numpy(dtype=float) if ref_ev is not None
                 else np.full(len(base.R), np.nan))
-        transfers = _transfers_frame(t, poor, rich, poor_label)
-        out[name] = {"fairness": _fairness_frame(base, reg, ev, d_ev, reference),
-                     "burden_shares": _burden_frame(base, ev, d_ev, reference), "bca_transfers": transfers}
-        cbdr_rows.append(_cbdr_row(base, name, poor, poor_label, ev, d_ev, reference, transfers))
+        paid, received = _revenue_transfers(t, base.R)
+        transfers = _transfers_frame(t, poor, rich, poor_label, received)
+        out[name] = {"fairness": _fairness_frame(base, reg, ev, d_ev, reference, paid, received),
+                     "burden_shares": _burden_frame(base, ev, d_ev, reference, received - paid),
+                     "bca_transfers": transfers}
+        cbdr_rows.append(_cbdr_row(base, name, poor, poor_label, ev, d_ev, reference, transfers, received - paid))
     cbdr = pd.DataFrame(cbdr_rows, columns=["scenario", *BY_NAME["cbdr"].names[:-1]])
     # designs whose developing-region EV differs by solver noise only (e.g. two designs that coincide on
     # this dataset) share a rank: the key is rounded to RANK_RESOLUTION_BN_USD before ranking
@@ -350,6 +354,14 @@ def fairness_tables(b, coalition, tables: dict[str, dict[str, pd.DataFrame]],
     for name in tables:
         out[name]["cbdr"] = cbdr[cbdr["scenario"] == name].drop(columns="scenario").reset_index(drop=True)
     return out
+
+
+def _revenue_transfers(t: dict, R: list) -> tuple[np.ndarray, np.ndarray]:
+    """Revenue transfers paid and received by region (the ``closures`` table; zeros without it)."""
+    if "closures" not in t:
+        return np.zeros(len(R)), np.zeros(len(R))
+    c = t["closures"].set_index("region").reindex(R)
+    return (c["transfer_paid_bn_usd"].to_numpy(dtype=float), c["transfer_received_bn_usd"].to_numpy(dtype=float))
 
 
 class _FairnessBase:
@@ -370,7 +382,7 @@ class _FairnessBase:
         return self.b.household_spending[idx].sum()
 
 
-def _fairness_frame(base: _FairnessBase, reg: pd.DataFrame, ev, d_ev, reference) -> pd.DataFrame:
+def _fairness_frame(base: _FairnessBase, reg: pd.DataFrame, ev, d_ev, reference, paid, received) -> pd.DataFrame:
     R, pop, income = base.R, base.pop, base.income
     return pd.DataFrame({
         "region": R, "coalition": reg["coalition"].to_numpy(), "developing": [r in base.poor for r in R],
@@ -380,10 +392,11 @@ def _fairness_frame(base: _FairnessBase, reg: pd.DataFrame, ev, d_ev, reference)
         "ev_bn_usd": ev, "ev_pct": reg["ev_pct"].to_numpy(dtype=float), "ev_per_capita_usd": ev * 1000 / pop,
         "ev_pct_of_income": np.where(income > 0, 100 * ev / np.where(income > 0, income, 1), np.nan),
         "reference": reference, "ev_vs_ref_bn_usd": d_ev, "ev_vs_ref_per_capita_usd": d_ev * 1000 / pop,
+        "transfer_received_bn_usd": received, "transfer_paid_bn_usd": paid, "net_transfer_bn_usd": received - paid,
     }, columns=BY_NAME["fairness"].names)
 
 
-def _burden_frame(base: _FairnessBase, ev, d_ev, reference) -> pd.DataFrame:
+def _burden_frame(base: _FairnessBase, ev, d_ev, reference, net) -> pd.DataFrame:
     pop, income, E0 = base.pop, base.income, base.E0
     world, d_world = ev.sum(), d_ev.sum()
     rows = []
@@ -392,31 +405,34 @@ def _burden_frame(base: _FairnessBase, ev, d_ev, reference) -> pd.DataFrame:
         rows.append((g, " ".join(members), 100 * np.nansum(pop[idx]) / np.nansum(pop),
                      100 * income[idx].sum() / income.sum(), 100 * E0[idx].sum() / E0.sum(),
                      ev[idx].sum(), 100 * ev[idx].sum() / base.consumption(idx), _cost_share(ev[idx].sum(), world),
-                     reference, d_ev[idx].sum(), _cost_share(d_ev[idx].sum(), d_world)))
+                     reference, d_ev[idx].sum(), _cost_share(d_ev[idx].sum(), d_world), net[idx].sum()))
     return _frame("burden_shares", rows)
 
 
-def _transfers_frame(t: dict, poor, rich, poor_label: str) -> pd.DataFrame:
-    """BCA charges each developing exporter pays to developed importers (and gets back), and a total."""
+def _transfers_frame(t: dict, poor, rich, poor_label: str, received) -> pd.DataFrame:
+    """BCA charges each developing exporter pays to developed importers (and gets back), and the
+    revenue transfers it receives (``received``, by region of the benchmark); and a total."""
     flows = t["bca_flows"]
     gdp = t["regions"].set_index("region")["gdp_income_bn_usd"]
     rows = []
+    got = dict(zip(gdp.index, received)) if len(received) == len(gdp) else {}
     for payer in poor:
         mine = flows[flows["exporter"] == payer]
         kept = float(mine.loc[mine["collected_by"].isin(rich), "charge_bn_usd"].sum())
         back = float(mine.loc[mine["collected_by"] == payer, "charge_bn_usd"].sum())
         paid = float(gdp[payer])
-        rows.append((payer, kept, back, paid, 100 * kept / paid if paid > 0 else np.nan))
+        rows.append((payer, kept, back, paid, 100 * kept / paid if paid > 0 else np.nan, got.get(payer, 0.0)))
     transfers = _frame("bca_transfers", rows)
     if len(transfers):
-        tot = transfers[["to_developed_bn_usd", "returned_bn_usd", "payer_gdp_bn_usd"]].sum()
+        tot = transfers[["to_developed_bn_usd", "returned_bn_usd", "payer_gdp_bn_usd",
+                         "transfer_received_bn_usd"]].sum()
         transfers.loc[len(transfers)] = {"payer": f"all {poor_label}", **tot.to_dict(),
                                          "to_developed_pct_of_payer_gdp": 100 * tot["to_developed_bn_usd"]
                                          / tot["payer_gdp_bn_usd"] if tot["payer_gdp_bn_usd"] > 0 else np.nan}
     return transfers
 
 
-def _cbdr_row(base: _FairnessBase, name, poor, poor_label, ev, d_ev, reference, transfers) -> dict:
+def _cbdr_row(base: _FairnessBase, name, poor, poor_label, ev, d_ev, reference, transfers, net) -> dict:
     ip = [base.R.index(r) for r in poor]
     ldc = base.ldc
     return {
@@ -427,4 +443,5 @@ def _cbdr_row(base: _FairnessBase, name, poor, poor_label, ev, d_ev, reference, 
         "bca_to_developed_bn_usd": float(transfers["to_developed_bn_usd"].iloc[:-1].sum()) if len(transfers) else 0.0,
         "ev_least_developed_pct": (100 * ev[[base.R.index(r) for r in ldc]].sum()
                                    / base.consumption([base.R.index(r) for r in ldc])) if ldc else np.nan,
+        "net_transfer_to_developing_bn_usd": float(net[ip].sum()),
     }

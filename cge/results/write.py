@@ -11,6 +11,7 @@ edited folder, and every undefined ratio with its reason (``undefined:``).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -29,13 +30,18 @@ UNITS_NOTE = ("Money in bn USD at benchmark prices deflated by the world consume
               "EV is Hicksian equivalent variation of household consumption.")
 
 
-#: what the model holds fixed whatever the scenario (spec sections 3-4; cge/bca/model.py); the
-#: scenario-dependent part of the closure (numeraire, carbon instrument, priced regions) is per scenario
+#: the closure of the default options (spec sections 3-4; cge/bca/model.py); what a scenario's
+#: ``closure.*`` and ``recycling.*`` options choose (cge/bca/closures.py, cge/bca/recycling.py), the
+#: numeraire, carbon instrument and priced regions are recorded per scenario
 FIXED_CLOSURE = {
-    "factors": "mobile across sectors, immobile across regions (one price per factor and region)",
+    "factors": "immobile across regions; within a region labour and (closure.capital: mobile) capital are "
+               "mobile across sectors, one price per factor and region",
     "resources": "sector-specific (one rent per resource sector and region)",
-    "government_and_investment": "fixed at benchmark quantities, paid out of regional income",
-    "balance_of_payments": "fixed transfer bop[r] valued at PW",
+    "government_and_investment": "government fixed at benchmark quantities, investment too (scaled by one "
+                                 "world investment scale under closure.current_account: flexible), paid out of "
+                                 "regional income",
+    "balance_of_payments": "closure.current_account: fixed: the transfer bop[r] valued at PW; flexible: a fixed "
+                           "savings rate and endogenous capital inflows adding up to the benchmark's",
     "walras": "with the PW numeraire the consumer-good market of the largest region is dropped",
 }
 
@@ -46,13 +52,15 @@ PHASE_IN_PATH_FILE = "phase_in_path.csv"
 
 def closure_record(c: cge.Comparison) -> dict:
     """The closure the results depend on: :data:`FIXED_CLOSURE` and, per scenario, the numeraire,
-    the carbon instrument, the coalition and the regions with a foreign carbon price."""
+    the carbon instrument, the coalition, the regions with a foreign carbon price, its closure
+    options (``closure.*``) and where its revenue goes (``recycling.*``)."""
     per = {}
     for r in c.results:
         sc, reg = r.scenario, r.tables["regions"]
         per[sc.name] = {"numeraire": sc.numeraire, "instrument": sc.policy.instrument,
                         "coalition": reg.loc[reg["coalition"].astype(bool), "region"].tolist(),
-                        "foreign_carbon_prices": {k: float(v) for k, v in sc.foreign_carbon_prices.items()}}
+                        "foreign_carbon_prices": {k: float(v) for k, v in sc.foreign_carbon_prices.items()},
+                        "closure": dataclasses.asdict(sc.closure), "recycling": sc.to_dict()["recycling"]}
     return {**FIXED_CLOSURE, "scenarios": per}
 
 

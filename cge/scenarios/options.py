@@ -80,6 +80,8 @@ SECTIONS = {
     "bca": "the border carbon adjustment (spec section 5)",
     "output_based_rebates": "output-based rebates to the coalition's producers",
     "phase_in": "the EU CBAM phase-in (Regulation (EU) 2023/956 Art. 31)",
+    "closure": "who adjusts: current account, capital mobility, labour market (cge/bca/closures.py)",
+    "recycling": "where carbon and BCA revenue goes: at home, and abroad as transfers (cge/bca/recycling.py)",
 }
 
 SCENARIO_OPTIONS = (
@@ -141,6 +143,31 @@ SCENARIO_OPTIONS = (
            "rate or a change), endowments, Hicks-neutral or factor-augmenting productivity; each "
            "{type: ..., codes ..., rate or change} (docs/howto/shocks.md); the kinds of tax shocked fix the "
            "model, values and cells do not", structure="taxes_shocked"),
+    Option("closure.current_account", "choice", "fixed", "fixed: the benchmark capital inflow bop[r] (at PW); "
+           "flexible: each region saves a fixed share of its income and one world investment scale clears "
+           "world savings", choices=("fixed", "flexible"), structure="current_account"),
+    Option("closure.capital", "choice", "mobile", "mobile: one capital rent per region; sector_specific: "
+           "capital is transformed between sectors with a CET (closure.capital_cet), one rent per sector",
+           choices=("mobile", "sector_specific"), structure="capital"),
+    Option("closure.capital_cet", "number", 1.0, "sector_specific: CET elasticity of capital between sectors "
+           "(0 = fixed by sector, large = mobile)", low=0.0, high=1e4),
+    Option("closure.labour", "choice", "full_employment", "full_employment: the wage clears the labour market; "
+           "fixed_real_wage: the wage over the consumer price stays at its benchmark and employment adjusts; "
+           "real_wage_floor: the real wage cannot fall below its benchmark nor employment rise above it",
+           choices=("full_employment", "fixed_real_wage", "real_wage_floor"), structure="labour"),
+    Option("recycling.domestic", "choice", "lump_sum", "carbon and BCA revenue kept at home: lump_sum to the "
+           "regional agent, or labour_tax: a labour-tax change in each priced region keeps its real budget "
+           "(labour-tax + net climate revenue, deflated by PC) at the benchmark", choices=("lump_sum", "labour_tax"),
+           structure="recycling"),
+    Option("recycling.transfer_share", "number", 0.0, "share of each region's revenue (recycling.transfer_of) "
+           "paid to the recipients", low=0.0, high=1.0, requires="above 0 needs recycling.transfer_to"),
+    Option("recycling.transfer_of", "choice", "bca", "revenue shared: BCA charges kept, carbon revenue "
+           "(charges and permit sales), or both", choices=("bca", "carbon", "carbon_and_bca"), structure="transfer"),
+    Option("recycling.transfer_to", "codes", (), "region codes and/or group names receiving the transfer",
+           structure="transfer"),
+    Option("recycling.transfer_weights", "choice", "consumption", "how recipients split the pool: by benchmark "
+           "household consumption, by population (population.csv), or equally",
+           choices=("consumption", "population", "equal")),
     Option("reference", "bool", False, "this scenario is the reference of the designs sharing its policy"),
 )
 

@@ -124,6 +124,38 @@ class PhaseIn:
 
 
 @dataclass(frozen=True)
+class Closure:
+    """Who adjusts (options ``closure.*``): the current account, capital mobility between sectors and
+    the labour market; the defaults are the model of spec section 3 (:mod:`cge.bca.closures`)."""
+
+    current_account: str = default("closure.current_account")
+    capital: str = default("closure.capital")
+    capital_cet: float = default("closure.capital_cet")
+    labour: str = default("closure.labour")
+
+    def __post_init__(self):
+        validate_fields(self, "closure")
+
+
+@dataclass(frozen=True)
+class Recycling:
+    """Where carbon and BCA revenue goes (options ``recycling.*``): kept at home lump-sum or through a
+    labour-tax cut, and a share paid abroad to named regions or groups (:mod:`cge.bca.recycling`)."""
+
+    domestic: str = default("recycling.domestic")
+    transfer_share: float = default("recycling.transfer_share")
+    transfer_of: str = default("recycling.transfer_of")
+    transfer_to: tuple[str, ...] = default("recycling.transfer_to")
+    transfer_weights: str = default("recycling.transfer_weights")
+
+    def __post_init__(self):
+        validate_fields(self, "recycling")
+        if self.transfer_share > 0 and not self.transfer_to:
+            raise ScenarioError("recycling.transfer_share: a share above 0 needs recycling.transfer_to "
+                                "(the regions or groups that receive it)")
+
+
+@dataclass(frozen=True)
 class Scenario:
     """One policy scenario, validated when it is made (module docstring). The sections
     (``policy``, ``bca``, ``output_based_rebates``, ``phase_in``) may be given as their objects or
@@ -141,6 +173,8 @@ class Scenario:
     phase_in: PhaseIn = field(default_factory=PhaseIn)
     #: named tariff, tax, endowment and productivity shocks (:mod:`cge.scenarios.shocks`)
     shocks: dict = default("shocks")
+    closure: Closure = field(default_factory=Closure)
+    recycling: Recycling = field(default_factory=Recycling)
     reference: bool = default("reference")
 
     def __post_init__(self):
@@ -168,7 +202,8 @@ class Scenario:
 
 
 #: the dataclass of each scenario section of :data:`cge.scenarios.options.SECTIONS`
-SECTION_CLASSES = {"policy": Policy, "bca": BCA, "output_based_rebates": OutputBasedRebates, "phase_in": PhaseIn}
+SECTION_CLASSES = {"policy": Policy, "bca": BCA, "output_based_rebates": OutputBasedRebates, "phase_in": PhaseIn,
+                   "closure": Closure, "recycling": Recycling}
 
 
 def _plain(x):
