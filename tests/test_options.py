@@ -145,6 +145,10 @@ CHANGES = {
     "phase_in.free_allocation": ({"bca": {"coverage": ["eite1"]}, "phase_in": {"year": 2030}},
                                  {"phase_in": {"free_allocation": False}}),
     "reference": ({}, {"reference": True}),
+    "diagnostics.ev_pct": ({}, {"diagnostics": {"ev_pct": 5.0}}),
+    "diagnostics.change_pct": ({}, {"diagnostics": {"change_pct": 50.0}}),
+    "diagnostics.transfer_pct": ({}, {"diagnostics": {"transfer_pct": 5.0}}),
+    "diagnostics.price_factor": ({}, {"diagnostics": {"price_factor": 3.0}}),
 }
 
 
