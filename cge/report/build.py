@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -36,6 +37,60 @@ def all_figures(res: Results) -> list[Figure]:
                 if fig is not None:
                     out.append(fig)
     return out
+
+
+#: the figures being saved (read by forked workers, which inherit them: figures are not pickled)
+_PENDING: list[Figure] = []
+
+
+def _save_figure(k: int, folder: str) -> bytes:
+    """Save figure ``k`` of :data:`_PENDING` as ``KEY.png`` and ``KEY.svg`` in ``folder`` and return
+    the PNG bytes (embedded in the HTML page as they are). The tight bounding box is computed once
+    and passed to both files, so each is drawn once."""
+    f = _PENDING[k]
+    with plt.rc_context(STYLE):
+        fig = f.fig
+        bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(STYLE["savefig.pad_inches"])
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", bbox_inches=bbox)
+        png = buf.getvalue()
+        (Path(folder) / f"{f.key}.png").write_bytes(png)
+        fig.savefig(Path(folder) / f"{f.key}.svg", bbox_inches=bbox)
+    return png
+
+
+def _workers(n_figures: int) -> int:
+    """Processes to save figures with: the CPUs this process may use, when it can fork safely (a
+    POSIX fork start method and no other thread running), else 1."""
+    import multiprocessing
+    import threading
+
+    if n_figures < 2 or "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cpus, n_figures, MAX_FIGURE_WORKERS))
+
+
+#: at most this many processes save figures (drawing is CPU-bound; more rarely pays off)
+MAX_FIGURE_WORKERS = 4
+
+
+def save_figures(figs: list[Figure], folder: Path) -> list[bytes]:
+    """Save every figure as PNG and SVG in ``folder``; returns the PNG bytes in order. Drawing is the
+    slow step of a report (matplotlib draws each file anew), so each figure is drawn once per
+    format, and figures are drawn in parallel by forked processes where the CPUs allow
+    (:func:`_workers`); the files are the same either way."""
+    _PENDING[:] = figs
+    try:
+        n = _workers(len(figs))
+        if n == 1:
+            return [_save_figure(k, str(folder)) for k in range(len(figs))]
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(n) as pool:
+            return pool.starmap(_save_figure, [(k, str(folder)) for k in range(len(figs))], chunksize=1)
+    finally:
+        _PENDING.clear()
 
 
 def all_tables(res: Results, legit: Legitimacy | None) -> list[Table]:
@@ -78,15 +133,7 @@ def build_report(results_dir: str | Path, out: str | Path | None = None,
                            need_bytes=4_000_000) as tmp:
             figs = all_figures(res)
             (tmp / "figures").mkdir()
-            rendered = []
-            with plt.rc_context(STYLE):
-                for f in figs:
-                    f.fig.savefig(tmp / "figures" / f"{f.key}.png")
-                    f.fig.savefig(tmp / "figures" / f"{f.key}.svg")
-                    buf = io.BytesIO()
-                    f.fig.savefig(buf, format="png", dpi=140)
-                    plt.close(f.fig)
-                    rendered.append((f, buf.getvalue()))
+            rendered = list(zip(figs, save_figures(figs, tmp / "figures")))
             tables = all_tables(res, legit)
             write_tables(tables, tmp / "tables", res.run.get("units", ""))
             (tmp / "report.html").write_text(render(res, rendered, tables, legit), encoding="utf-8")

@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.collections  # noqa: E402
 import matplotlib.patches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
@@ -76,9 +77,30 @@ class RegionStyles(Styles):
         self.color = {r: cmap(0.92 - 0.8 * k / (n - 1)) for k, r in enumerate(regions)}
 
 
-def _bars(ax, x, heights, style: Styles, d: str, width: float, **kw):
-    return ax.bar(x, heights, width, color=style.color[d], edgecolor="#222222", linewidth=0.5,
-                  hatch=style.hatch[d], hatchcolor=style.hatch_color(d), label=d, **kw)
+def rects(ax, left, bottom, width, height, *, label=None, color, hatch="", hatchcolor="#ffffff",
+          edgecolor="#222222", linewidth=0.5, zorder=2.0):
+    """Rectangles (bars) as one collection: drawn in one call, not one patch each (a report draws
+    thousands of bars; as patches they were a fifth of its time). Returns the collection, which
+    gives its legend entry under ``label``; the axis limits take the rectangles in."""
+    left, bottom, width, height = np.broadcast_arrays(*(np.asarray(a, dtype=float)
+                                                        for a in (left, bottom, width, height)))
+    x0, x1, y0, y1 = left.ravel(), (left + width).ravel(), bottom.ravel(), (bottom + height).ravel()
+    verts = np.stack([np.c_[x0, y0], np.c_[x0, y1], np.c_[x1, y1], np.c_[x1, y0]], axis=1)
+    coll = matplotlib.collections.PolyCollection(verts, facecolors=[color], edgecolors=[edgecolor],
+                                                 linewidths=linewidth, hatch=hatch or None, label=label,
+                                                 zorder=zorder)
+    if hatch:
+        coll.set_hatchcolor(hatchcolor)
+    ax.add_collection(coll, autolim=True)
+    ax.autoscale_view()
+    return coll
+
+
+def _bars(ax, x, heights, style: Styles, d: str, width: float):
+    """Vertical bars of design ``d`` centred on ``x``, from zero."""
+    x = np.asarray(x, dtype=float)
+    return rects(ax, x - width / 2, 0.0, width, heights, label=d, color=style.color[d], hatch=style.hatch[d],
+                 hatchcolor=style.hatch_color(d))
 
 
 def _band(ax, x, lo, hi):
@@ -476,8 +498,8 @@ def bca_flows(res: Results, style: Styles):
         left = np.zeros(len(y))
         for r in t.index:
             v = t.loc[r].to_numpy(dtype=float)
-            ax.barh(y, v, left=left, color=rstyle.color[r], hatch=rstyle.hatch[r], edgecolor="#222222",
-                    hatchcolor=rstyle.hatch_color(r), linewidth=0.5, label=r, height=0.65)
+            rects(ax, left, y - 0.325, v, 0.65, color=rstyle.color[r], hatch=rstyle.hatch[r],
+                  hatchcolor=rstyle.hatch_color(r), label=r)
             left += v
         for k, tot in enumerate(left):
             ax.annotate(f"{tot:.1f}", (tot, y[k]), xytext=(3, 0), textcoords="offset points", va="center",
