@@ -46,7 +46,7 @@ class Figure:
     panel: str
     title: str
     caption: str
-    fig: plt.Figure
+    fig: plt.Figure | None  # None once drawn and closed (cge.report.build.draw_figures)
     data: pd.DataFrame
 
 
@@ -266,7 +266,7 @@ def emissions(res: Results, style: Styles):
     return Figure("validity_emissions", "validity", "Emissions change by region", cap, fig, data)
 
 
-def _heatmap(ax, table: pd.DataFrame, fmt="{:.1f}", cmap="RdBu", label=""):
+def heatmap(ax, table: pd.DataFrame, fmt="{:.1f}", cmap="RdBu", label=""):
     vals = table.to_numpy(dtype=float)
     finite = vals[np.isfinite(vals)]
     m = max(float(np.abs(finite).max()) if finite.size else 1.0, 1e-9)
@@ -300,7 +300,7 @@ def eite_output(res: Results, style: Styles):
     t = e.pivot(index="row", columns="scenario", values="output_change_pct").reindex(
         index=[o for o in order if o in set(e["row"])], columns=res.designs)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.9 + 0.22 * len(t)))
-    _heatmap(ax, t, label="output, % change")
+    heatmap(ax, t, label="output, % change")
     ncl = sum(1 for o in t.index if o.split(" · ")[0] in res.coalition)
     if 0 < ncl < len(t):
         ax.axhline(ncl - 0.5, color="#000000", linewidth=1.2)
@@ -584,7 +584,7 @@ def bilateral(res: Results, style: Styles):
         return None
     t.index = [f"{r} (coalition)" if r in res.coalition else r for r in t.index]
     fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.3 * len(t)))
-    _heatmap(ax, t, label="% change")
+    heatmap(ax, t, label="% change")
     ax.set_title("EITE exports into coalition markets by exporter, % change", loc="left")
     fig.tight_layout()
     ref = res.reference() or t.columns[0]
@@ -607,7 +607,7 @@ def terms_of_trade(res: Results, style: Styles):
     t = _region_design(res, "terms_of_trade_pct")
     t.index = [f"{r} (coalition)" if r in res.coalition else r for r in t.index]
     fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.3 * len(t)))
-    _heatmap(ax, t, fmt="{:.2f}", label="% change")
+    heatmap(ax, t, fmt="{:.2f}", label="% change")
     ax.set_title("Terms of trade, % change", loc="left")
     fig.tight_layout()
     ref = res.reference() or t.columns[0]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pyomo.environ import value
 
 from cge.results.schema import BY_NAME
 
@@ -82,5 +81,18 @@ def price_indices(bm, pw: float) -> dict[str, float]:
             continue
         for v in var.values():
             if v.value is not None:
-                out[v.name] = float(value(v)) / pw
+                out[v.name] = float(v.value) / pw
+    return out
+
+
+def diagnostics_lines(table: pd.DataFrame | None) -> list[str]:
+    """One line per scenario with flagged results in a stacked ``diagnostics`` table (for the printed
+    summary): how many, by check, and the first message."""
+    if table is None or table.empty:
+        return []
+    out = []
+    for name, rows in table.groupby("scenario", sort=False):
+        checks = ", ".join(f"{n} {c}" for c, n in rows["check"].value_counts(sort=False).items())
+        out.append(f"{name}: {len(rows)} result(s) outside the trusted range ({checks}), e.g. "
+                   f"{rows['message'].iloc[0]}; see diagnostics.csv")
     return out
