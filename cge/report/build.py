@@ -31,6 +31,9 @@ PANELS = {
 
 
 FIGURE_FUNCTIONS = tuple(f for funcs in PANELS.values() for f in funcs)
+#: the figures that take longest to draw (many panels or heat-map cells): handed to the workers first, so
+#: that no worker is left drawing a slow figure while the others are idle
+SLOW_FIGURES = (decomposition_figure, fg.eite_output, dfg.prices, fg.terms_of_trade, fg.eite_trade, fg.bilateral)
 
 
 def all_figures(res: Results) -> list[Figure]:
@@ -112,8 +115,12 @@ def draw_figures(res: Results, folder: Path) -> list[tuple[Figure, bytes]]:
         else:
             import multiprocessing
 
+            order = sorted(range(len(jobs)), key=lambda k: FIGURE_FUNCTIONS[k] not in SLOW_FIGURES)
             with multiprocessing.get_context("fork").Pool(n) as pool:
-                done = pool.starmap(_draw_figure, jobs, chunksize=1)
+                drawn = pool.starmap(_draw_figure, [jobs[k] for k in order], chunksize=1)
+            done = [None] * len(jobs)
+            for k, d in zip(order, drawn):
+                done[k] = d
     finally:
         _RESULTS.clear()
     return [d for d in done if d is not None]
