@@ -76,7 +76,7 @@ def test_every_default_passes_its_own_validation(opt):
 
 # ----------------------------------------------------------------------------- validation
 BAD = {"text": 5, "bool": "yes", "number": "much", "positive": -1.0, "int": 0, "choice": "nope",
-       "codes": 5, "mapping": [1], "numeraire": "PY", "year": 1999}
+       "codes": 5, "mapping": [1], "numeraire": "PY", "year": 1999, "shocks": [1]}
 
 
 def _nested(name: str, value) -> dict:
@@ -149,6 +149,8 @@ CHANGES = {
     "diagnostics.change_pct": ({}, {"diagnostics": {"change_pct": 50.0}}),
     "diagnostics.transfer_pct": ({}, {"diagnostics": {"transfer_pct": 5.0}}),
     "diagnostics.price_factor": ({}, {"diagnostics": {"price_factor": 3.0}}),
+    # a new kind of tax shocked is structural (its rates become parameters); a new value is not
+    "shocks": ({}, {"shocks": {"t": {"type": "import_tariff", "importer": "CHN", "rate": 0.1}}}),
 }
 
 

@@ -15,14 +15,16 @@ FIXED_DEMAND = {"government": "vg", "investment": "vi"}
 
 
 def regional_agent(d: Declaration, r: str) -> Demand:
-    """``RA[r] = Σ_f PF·evf + Σ_j PR·vrs + tax, carbon and BCA revenue + bop[r]·PW
+    """``RA[r] = Σ_f PF·evf + Σ_j PR·vrs`` (each endowment times its mutable multiplier,
+    :mod:`cge.bca.shocks`) ``+ tax, carbon and BCA revenue + bop[r]·PW
     (+ permit sales)``; it buys government and investment demand ``vg, vi`` at benchmark
     quantities (with their purchase taxes) and spends the rest on ``C[r]`` at ``PC[r]``."""
     fl = d.fl
     fixed = [Input(d.PA[r, i], q, wedges=taxes.purchase_tax(d, r, i, agent), label=(FIXED_DEMAND[agent], r, i))
              for (i, agent), q in fl.nonzero("fd", region=r) if agent in FIXED_DEMAND]
-    endowments = [Endowment(d.PF[r, f], q) for f, q in fl.nonzero("evf", region=r)]
-    endowments += [Endowment(d.PR[r, j], q) for j, q in fl.nonzero("vrs", region=r)]
+    endowments = [Endowment(d.PF[r, f], q * d.shocks["endowment"][r, f]) for f, q in fl.nonzero("evf", region=r)]
+    endowments += [Endowment(d.PR[r, j], q * d.shocks["resource_endowment"][r, j])
+                   for j, q in fl.nonzero("vrs", region=r)]
     transfers = [Transfer(fl("bop", r) * d.PW, "balance_of_payments"), *carbon.permit_sales(d, r)]
     return Demand(d.RA[r], inputs=[Input(d.PC[r], consumption_value(fl, r), label=("cons", r))],
                   fixed=fixed, endowments=endowments, transfers=transfers, label=("RA", r))

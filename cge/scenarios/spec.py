@@ -153,6 +153,8 @@ class Scenario:
     elasticities: dict = default("elasticities")
     numeraire: str = default("numeraire")
     phase_in: PhaseIn = field(default_factory=PhaseIn)
+    #: named tariff, tax, endowment and productivity shocks (:mod:`cge.scenarios.shocks`)
+    shocks: dict = default("shocks")
     reference: bool = default("reference")
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
 
