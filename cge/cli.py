@@ -83,6 +83,13 @@ def cmd_compare(args) -> int:
         print(f"\n{title}\n{'=' * len(title)}")
         print(as_text(head, 2).to_string(index=False))
     _print_phase_in_path(comp)
+    from cge.results.diagnostics import diagnostics_lines
+
+    flagged = diagnostics_lines(comp.table("diagnostics"))
+    if flagged:
+        print("\nPlausibility diagnostics (warnings; thresholds: scenario diagnostics.*)")
+        for line in flagged:
+            print(f"  warning: {line}")
     print(f"\nwrote {out}/ (CSV, Parquet, headline.md/.tex, results.xlsx, run.yaml) "
           f"in {time.perf_counter() - t0:.1f} s")
     return 0

@@ -155,6 +155,10 @@ CHANGES = {
     "recycling.transfer_weights": ({"recycling": {"transfer_to": ["developing"]}},
                                    {"recycling": {"transfer_weights": "equal"}}),
     "reference": ({}, {"reference": True}),
+    "diagnostics.ev_pct": ({}, {"diagnostics": {"ev_pct": 5.0}}),
+    "diagnostics.change_pct": ({}, {"diagnostics": {"change_pct": 50.0}}),
+    "diagnostics.transfer_pct": ({}, {"diagnostics": {"transfer_pct": 5.0}}),
+    "diagnostics.price_factor": ({}, {"diagnostics": {"price_factor": 3.0}}),
     # a new kind of tax shocked is structural (its rates become parameters); a new value is not
     "shocks": ({}, {"shocks": {"t": {"type": "import_tariff", "importer": "CHN", "rate": 0.1}}}),
 }

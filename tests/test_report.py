@@ -40,10 +40,11 @@ DESIGNS = [
                                  "coverage": "all", "basis": "total"}},
     {"name": "OBR", "output_based_rebates": {"enabled": True}},
 ]
-FIGURES = ("validity_leakage", "validity_emissions", "validity_eite_output", "validity_carbon_price",
+FIGURES = ("validity_leakage", "validity_leakage_channels", "validity_emissions", "validity_eite_output",
+           "validity_carbon_price",
            "fairness_ev_regions", "fairness_ev_income", "fairness_burden_share", "fairness_ev_groups",
            "fairness_bca_flows", "fairness_decomposition", "trade_eite_trade", "trade_bilateral",
-           "trade_terms_of_trade")
+           "trade_terms_of_trade", "trade_prices")
 
 
 @pytest.fixture(scope="session")

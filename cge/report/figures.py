@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.collections  # noqa: E402
 import matplotlib.patches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
@@ -45,7 +46,7 @@ class Figure:
     panel: str
     title: str
     caption: str
-    fig: plt.Figure
+    fig: plt.Figure | None  # None once drawn and closed (cge.report.build.draw_figures)
     data: pd.DataFrame
 
 
@@ -76,9 +77,30 @@ class RegionStyles(Styles):
         self.color = {r: cmap(0.92 - 0.8 * k / (n - 1)) for k, r in enumerate(regions)}
 
 
-def _bars(ax, x, heights, style: Styles, d: str, width: float, **kw):
-    return ax.bar(x, heights, width, color=style.color[d], edgecolor="#222222", linewidth=0.5,
-                  hatch=style.hatch[d], hatchcolor=style.hatch_color(d), label=d, **kw)
+def rects(ax, left, bottom, width, height, *, label=None, color, hatch="", hatchcolor="#ffffff",
+          edgecolor="#222222", linewidth=0.5, zorder=2.0):
+    """Rectangles (bars) as one collection: drawn in one call, not one patch each (a report draws
+    thousands of bars; as patches they were a fifth of its time). Returns the collection, which
+    gives its legend entry under ``label``; the axis limits take the rectangles in."""
+    left, bottom, width, height = np.broadcast_arrays(*(np.asarray(a, dtype=float)
+                                                        for a in (left, bottom, width, height)))
+    x0, x1, y0, y1 = left.ravel(), (left + width).ravel(), bottom.ravel(), (bottom + height).ravel()
+    verts = np.stack([np.c_[x0, y0], np.c_[x0, y1], np.c_[x1, y1], np.c_[x1, y0]], axis=1)
+    coll = matplotlib.collections.PolyCollection(verts, facecolors=[color], edgecolors=[edgecolor],
+                                                 linewidths=linewidth, hatch=hatch or None, label=label,
+                                                 zorder=zorder)
+    if hatch:
+        coll.set_hatchcolor(hatchcolor)
+    ax.add_collection(coll, autolim=True)
+    ax.autoscale_view()
+    return coll
+
+
+def _bars(ax, x, heights, style: Styles, d: str, width: float):
+    """Vertical bars of design ``d`` centred on ``x``, from zero."""
+    x = np.asarray(x, dtype=float)
+    return rects(ax, x - width / 2, 0.0, width, heights, label=d, color=style.color[d], hatch=style.hatch[d],
+                 hatchcolor=style.hatch_color(d))
 
 
 def _band(ax, x, lo, hi):
@@ -244,7 +266,7 @@ def emissions(res: Results, style: Styles):
     return Figure("validity_emissions", "validity", "Emissions change by region", cap, fig, data)
 
 
-def _heatmap(ax, table: pd.DataFrame, fmt="{:.1f}", cmap="RdBu", label=""):
+def heatmap(ax, table: pd.DataFrame, fmt="{:.1f}", cmap="RdBu", label=""):
     vals = table.to_numpy(dtype=float)
     finite = vals[np.isfinite(vals)]
     m = max(float(np.abs(finite).max()) if finite.size else 1.0, 1e-9)
@@ -278,7 +300,7 @@ def eite_output(res: Results, style: Styles):
     t = e.pivot(index="row", columns="scenario", values="output_change_pct").reindex(
         index=[o for o in order if o in set(e["row"])], columns=res.designs)
     fig, ax = plt.subplots(figsize=(WIDTH, 0.9 + 0.22 * len(t)))
-    _heatmap(ax, t, label="output, % change")
+    heatmap(ax, t, label="output, % change")
     ncl = sum(1 for o in t.index if o.split(" · ")[0] in res.coalition)
     if 0 < ncl < len(t):
         ax.axhline(ncl - 0.5, color="#000000", linewidth=1.2)
@@ -476,8 +498,8 @@ def bca_flows(res: Results, style: Styles):
         left = np.zeros(len(y))
         for r in t.index:
             v = t.loc[r].to_numpy(dtype=float)
-            ax.barh(y, v, left=left, color=rstyle.color[r], hatch=rstyle.hatch[r], edgecolor="#222222",
-                    hatchcolor=rstyle.hatch_color(r), linewidth=0.5, label=r, height=0.65)
+            rects(ax, left, y - 0.325, v, 0.65, color=rstyle.color[r], hatch=rstyle.hatch[r],
+                  hatchcolor=rstyle.hatch_color(r), label=r)
             left += v
         for k, tot in enumerate(left):
             ax.annotate(f"{tot:.1f}", (tot, y[k]), xytext=(3, 0), textcoords="offset points", va="center",
@@ -562,7 +584,7 @@ def bilateral(res: Results, style: Styles):
         return None
     t.index = [f"{r} (coalition)" if r in res.coalition else r for r in t.index]
     fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.3 * len(t)))
-    _heatmap(ax, t, label="% change")
+    heatmap(ax, t, label="% change")
     ax.set_title("EITE exports into coalition markets by exporter, % change", loc="left")
     fig.tight_layout()
     ref = res.reference() or t.columns[0]
@@ -585,7 +607,7 @@ def terms_of_trade(res: Results, style: Styles):
     t = _region_design(res, "terms_of_trade_pct")
     t.index = [f"{r} (coalition)" if r in res.coalition else r for r in t.index]
     fig, ax = plt.subplots(figsize=(WIDTH, 1.0 + 0.3 * len(t)))
-    _heatmap(ax, t, fmt="{:.2f}", label="% change")
+    heatmap(ax, t, fmt="{:.2f}", label="% change")
     ax.set_title("Terms of trade, % change", loc="left")
     fig.tight_layout()
     ref = res.reference() or t.columns[0]

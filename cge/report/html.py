@@ -259,7 +259,23 @@ def notes_html(res: Results) -> str:
     return "<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items if i) + "</ul>"
 
 
+def diagnostics_html(res: Results) -> str:
+    """A box at the top of the report: the designs with results outside the trusted range (the
+    ``diagnostics`` table, shown in full in its own section), or that none has any."""
+    d = res.tables.get("diagnostics")
+    if d is None:
+        return ""
+    if d.empty:
+        return ('<p class="box" id="diagnostics-box">Plausibility diagnostics: no result of any design lies outside '
+                "the trusted range (EV, output and trade changes, transfers, price indices).</p>")
+    counts = d.groupby("scenario", sort=False).size()
+    which = "; ".join(f"{_e(s)}: {n}" for s, n in counts.items())
+    return (f'<p class="warn" id="diagnostics-box">Plausibility diagnostics: {len(d)} result(s) outside the trusted '
+            f'range ({which}). Read these designs with care; see <a href="#diagnostics">the list</a>.</p>')
+
+
 PANEL_TITLES = {
+    "diagnostics": ("Plausibility diagnostics", "Which results lie outside the range a careful modeller trusts?"),
     "validity": ("Validity", "Do the designs cut leakage and protect energy-intensive, trade-exposed industry?"),
     "fairness": ("Fairness", "Who bears the cost: the coalition or the rest of the world, richer or poorer "
                              "regions?"),
@@ -296,7 +312,8 @@ def render(res: Results, figures: list[tuple[Figure, bytes]], tables: list[Table
         title += " (SYNTHETIC DATA)"
     body = [f"<h1>{_e(title)}</h1><p class=sub>cge-bca report from <code>{_e(res.folder.name)}/</code>, "
             f"built {date.today().isoformat()}</p>", intro_html(res)]
-    order = ["validity", "fairness", "trade", "legitimacy"]
+    body.append(diagnostics_html(res))
+    order = ["diagnostics", "validity", "fairness", "trade", "legitimacy"]
     panels = [p for p in order if any(f.panel == p for f, _ in figures) or any(t.panel == p for t in tables)
               or (p == "legitimacy" and legit is not None)]
     body.append("<nav><b>Contents</b><ol>" + "".join(

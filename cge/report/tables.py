@@ -158,6 +158,32 @@ def eite_output_table(res: Results) -> Table:
                  label_first(t, "region sector"), "EITE sectors as tagged in the dataset.", digits=2)
 
 
+#: at most this many diagnostics are listed in the report (all are in diagnostics.csv)
+DIAGNOSTICS_SHOWN = 40
+
+
+def diagnostics_rows(res: Results) -> pd.DataFrame | None:
+    """The ``diagnostics`` table of the folder (None when the folder predates it)."""
+    return res.tables.get("diagnostics")
+
+
+def diagnostics_report_table(res: Results) -> list[Table]:
+    """The results outside the trusted range, by design (:mod:`cge.results.diagnostics`); none when all
+    lie inside it."""
+    d = diagnostics_rows(res)
+    if d is None or d.empty:
+        return []
+    shown = d.head(DIAGNOSTICS_SHOWN)[["scenario", "check", "message"]].rename(columns={"scenario": "design"})
+    note = ("Each row is a result beyond the thresholds of the scenario's diagnostics.* options: a region's EV "
+            "beyond ±10% of consumption, a sector's output or trade change beyond ±100%, a transfer above 10% of "
+            "consumption, a price index off by a factor of 2 (the defaults). They are warnings: the model solved, "
+            "but a careful modeller would not trust these numbers without a closer look.")
+    if len(d) > len(shown):
+        note += f" The first {len(shown)} of {len(d)} are listed; all are in diagnostics.csv."
+    return [Table("diagnostics", "diagnostics", "Results outside the trusted range", "", shown.reset_index(drop=True),
+                  note=note, numeric=False)]
+
+
 def trade_tables(res: Results) -> list[Table]:
     out = []
     if res.tables["sectors"]["eite"].any():

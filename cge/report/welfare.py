@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cge.report.data import Results
-from cge.report.figures import WIDTH, Figure, Styles, fmt
+from cge.report.figures import WIDTH, Figure, Styles, fmt, rects
 from cge.report.tables import Table, label_first
 
 #: display groups of the decomposition channels (label, channels of decomposition.csv)
@@ -87,8 +87,8 @@ def decomposition_figure(res: Results, style: Styles):
         for k, (label, _c) in enumerate(DISPLAY):
             v = rows[label].fillna(0).to_numpy(dtype=float)
             left = np.where(v >= 0, pos, neg)
-            ax.barh(y, v, left=left, height=0.7, color=COLORS[k], hatch=HATCHES[k], edgecolor="#222222",
-                    linewidth=0.3)
+            rects(ax, left, y - 0.35, v, 0.7, color=COLORS[k], hatch=HATCHES[k],
+                  linewidth=0.3)
             pos, neg = pos + np.maximum(v, 0), neg + np.minimum(v, 0)
         ax.plot(rows["ev_bn_usd"].to_numpy(dtype=float), y, "D", color="#000000", markerfacecolor="#ffffff",
                 markersize=3.5, zorder=5)

@@ -15,7 +15,14 @@ prices deflated by ``PW``, CO2 in Mt):
 * burden share ``100·EV(non-coalition) / EV(world)`` when the world loses more than :data:`WELFARE_NOISE`;
 * every region in the coalition: the non-coalition measures (:data:`NON_COALITION_MEASURES`) are undefined;
 * EITE output change: benchmark-output-weighted mean of ``100·(Y − 1)`` over EITE sectors (EITE
-  exports and imports likewise, weighted by benchmark exports and imports).
+  exports and imports likewise, weighted by benchmark exports and imports);
+* leakage channels (:func:`leakage_split`): the emission change of each activity ``a`` (a sector's
+  output ``Y``, or household consumption ``C``) of a non-coalition region, ``E = Y·I`` with
+  intensity ``I = E/Y``, split by the logarithmic mean Divisia index (LMDI-I) into an activity effect
+  ``L(E1, E0)·ln(Y1/Y0)`` and an intensity effect ``ΔE − L(E1, E0)·ln(Y1/Y0) = L(E1, E0)·ln(I1/I0)``,
+  ``L(a, b) = (a − b)/(ln a − ln b)`` (``L(a, a) = a``); the activity effects of EITE sectors are the
+  relocation (competitiveness) channel, the intensity effects of every activity the fuel-price
+  channel, the activity effects of other sectors and households the rest. The three sum to ΔE exactly.
 """
 
 from __future__ import annotations
@@ -99,6 +106,30 @@ def eite_weighted_change(sectors: pd.DataFrame, value: str, weight: str, by: lis
     e = e[np.isfinite(e[value]) & (e[weight] > 0)]
     g = e.assign(_wx=e[weight] * e[value]).groupby(by, sort=False)[["_wx", weight]].sum()
     return g["_wx"] / g[weight]
+
+
+def log_mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The logarithmic mean ``L(a, b) = (a − b)/(ln a − ln b)``, ``L(a, a) = a`` (a, b > 0)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    same = np.abs(a - b) <= 1e-12 * np.maximum(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(same, a, (a - b) / np.where(same, 1.0, np.log(a) - np.log(b)))
+
+
+def leakage_split(e0, e1, level, eite) -> tuple[float, float, float]:
+    """``(EITE relocation, fuel price, other activity)`` in Mt, summing to ``Σ(e1 − e0)`` (module
+    docstring): per activity with benchmark emissions ``e0``, emissions ``e1`` and activity level
+    ``level`` (benchmark 1), the LMDI-I activity effect ``L(e1, e0)·ln(level)``, summed over the EITE
+    activities (``eite``) and over the others; the fuel-price (intensity) channel is the rest,
+    ``Σ L(e1, e0)·ln(I1/I0)``. An activity that stops (``e1 = 0`` or ``level = 0``) counts whole as activity."""
+    e0, e1 = np.asarray(e0, dtype=float), np.asarray(e1, dtype=float)
+    level, eite = np.asarray(level, dtype=float), np.asarray(eite, dtype=bool)
+    live = (e0 > 0) & (e1 > 0) & (level > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        activity = np.where(live, log_mean(np.where(live, e1, 1.0), np.where(live, e0, 1.0))
+                            * np.log(np.where(live, level, 1.0)), e1 - e0)
+    eite_output, other = float(activity[eite].sum()), float(activity[~eite].sum())
+    return eite_output, float((e1 - e0).sum()) - eite_output - other, other
 
 
 def coalition_carbon_price(regions: pd.DataFrame) -> float:

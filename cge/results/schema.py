@@ -240,6 +240,55 @@ CONTRACT: tuple[Table, ...] = (
         ("ev_least_developed_pct", "EV of least-developed regions in % of their consumption, where tagged"),
         ("net_transfer_to_developing_bn_usd", "revenue transfers received less paid by developing regions"),
         ("cbdr_rank", "designs ranked by the burden on developing regions (1 = lightest)", COUNT))),
+    # the detail tables (cge/results/detail.py): prices, factor prices, value added, employment, consumption,
+    # emissions by sector and fuel, leakage channels; then the plausibility diagnostics (cge/results/diagnostics.py)
+    Table("prices", "one row per region and good: price changes (benchmark = 1, deflated by PW)", _cols(
+        _REGION, ("good", "good (commodity) code", LABEL),
+        ("supply_price_change_pct", "producer (supply) price PY"),
+        ("armington_price_change_pct", "Armington (domestic-import composite) price PA"),
+        ("consumer_price_change_pct", "household buyer price ((1 + tpu)·PA + PCO2·ef)/(1 + tpu), carbon charge "
+                                      "included; empty where households do not buy the good"))),
+    Table("factor_prices", "one row per region and factor, resource rent and CO2 (prices deflated by PW)", _cols(
+        _REGION, ("item", "factor code (e.g. labour: the wage, capital: the rental), resource sector code, or CO2",
+                  LABEL),
+        ("kind", "factor, resource_rent or carbon", LABEL),
+        ("benchmark_bn_usd", "benchmark factor income or rent; empty for CO2"),
+        ("price_change_pct", "factor price PF or resource rent PR; empty for CO2"),
+        ("carbon_price_usd_per_t", "carbon price 1000·PCO2/PW (CO2 row only)"))),
+    Table("value_added", "one row per region and sector: value added at factor cost (factors and resource rents)",
+          _cols(_REGION, ("sector", "sector code", LABEL),
+                ("benchmark_bn_usd", "benchmark value added Σ_f vfm + vrs"),
+                ("quantity_bn_usd_at_benchmark_prices", "factor and resource inputs"),
+                ("value_bn_usd", "Σ PF·q + PR·q (current prices)"),
+                ("change_pct", "change of the quantity"))),
+    Table("employment", "one row per region, sector and labour factor: labour demand", _cols(
+        _REGION, ("sector", "sector code", LABEL), ("factor", "labour factor code", LABEL),
+        ("benchmark_bn_usd", "benchmark wage bill vfm"),
+        ("quantity_bn_usd_at_benchmark_prices", "labour demand at benchmark wages"),
+        ("change_pct", "employment change"))),
+    Table("consumption", "one row per region and good: household demand", _cols(
+        _REGION, ("good", "good code", LABEL), ("benchmark_bn_usd", "benchmark household demand vc"),
+        ("quantity_bn_usd_at_benchmark_prices", "household demand"), ("change_pct", "demand change"))),
+    Table("emissions", "one row per region, emitting user and fuel: CO2 emissions", _cols(
+        _REGION, ("user", "emitting sector code, or household", LABEL),
+        ("fuel", "fossil fuel burnt (a fossil sector's code), or process", LABEL),
+        ("emissions_benchmark_mt", "benchmark emissions"), ("emissions_mt", "emissions"),
+        ("emissions_change_mt", "emissions change"), ("emissions_change_pct", "emissions change in % of benchmark"))),
+    Table("leakage_channels", "one row per non-coalition region and their total: the emission change by channel "
+          "(LMDI-I; they sum to emissions_change_mt)", _cols(
+              _REGION, ("emissions_benchmark_mt", "benchmark emissions"),
+              ("emissions_change_mt", "emissions change (leakage)"),
+              ("eite_relocation_mt", "relocated EITE output: activity effect of EITE sectors, Σ L(E1,E0)·ln Y"),
+              ("fuel_price_mt", "world fuel prices: change of emissions per unit of activity (intensity effect) "
+                                "of every sector and the household, Σ L(E1,E0)·ln(I1/I0)"),
+              ("other_activity_mt", "activity effect of the other sectors and of household consumption"))),
+    Table("diagnostics", "one row per result outside the plausible range (thresholds: scenario diagnostics.*)",
+          _cols(("check", "what is checked: ev, output, exports, imports, transfer, price", LABEL),
+                ("region", "region", LABEL),
+                ("item", "sector, transfer kind or price (e.g. PY[EU27,ele]); empty for EV", LABEL),
+                ("value", "the result", "see the unit column"),
+                ("limit", "the threshold it passes", "see the unit column"),
+                ("unit", "unit of value and limit", LABEL), ("message", "the warning, one line", LABEL))),
 )
 #: every public table, in the order written (``cge.results.schema.TABLES``)
 TABLES: tuple[str, ...] = tuple(t.name for t in CONTRACT)

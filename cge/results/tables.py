@@ -38,6 +38,8 @@ from cge.bca.model import BCAModel
 from cge.core import query
 from cge.core.evaluate import flow_evaluator
 from cge.results.closures import closure_table, employment
+from cge.results.detail import detail_tables
+from cge.results.diagnostics import diagnostics_table, price_indices
 from cge.results.measures import (
     carbon_price_usd_per_t,
     ev_bn_usd,
@@ -170,6 +172,9 @@ def collect(bm: BCAModel, full: bool = True, evaluate=None) -> dict[str, pd.Data
     """All result tables for the model's current solution (one scenario), as the results
     contract (:mod:`cge.results.schema`) names them, plus ``undefined`` (``measure, reason``).
 
+    With ``full`` also the detail tables (:mod:`cge.results.detail`: prices, factor prices, value added,
+    employment, consumption, emissions by sector and fuel, leakage channels) and the plausibility
+    ``diagnostics`` (:mod:`cge.results.diagnostics`, thresholds from the scenario's ``diagnostics.*``).
     ``full=False`` builds only the ``regions``, ``sectors``, ``summary`` and ``undefined`` tables,
     projected on the columns that need no pass over the model's flows (welfare, emissions, carbon
     prices, output; not revenue, trade, terms of trade or GDP): what a sweep's
@@ -186,6 +191,9 @@ def collect(bm: BCAModel, full: bool = True, evaluate=None) -> dict[str, pd.Data
     if s is not None:
         out.update({"groups": _groups(bm.b, regions), "bilateral": _bilateral_table(bm.b, s.qty),
                     "bca_flows": _frame("bca_flows", s.bca_rows), "closures": closure_table(bm, pw)})
+        out.update(detail_tables(bm, s.qty, pw))
+        out["diagnostics"] = diagnostics_table(bm.scenario.diagnostics, regions, sectors, out["bca_flows"],
+                                               bm.b.household_spending, price_indices(bm, pw))
     return {name: out[name] for name in (*BY_NAME, UNDEFINED.name) if name in out}
 
 

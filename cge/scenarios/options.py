@@ -82,6 +82,7 @@ SECTIONS = {
     "phase_in": "the EU CBAM phase-in (Regulation (EU) 2023/956 Art. 31)",
     "closure": "who adjusts: current account, capital mobility, labour market (cge/bca/closures.py)",
     "recycling": "where carbon and BCA revenue goes: at home, and abroad as transfers (cge/bca/recycling.py)",
+    "diagnostics": "the plausibility thresholds: results beyond them are flagged (warnings, not errors)",
 }
 
 SCENARIO_OPTIONS = (
@@ -169,6 +170,14 @@ SCENARIO_OPTIONS = (
            "household consumption, by population (population.csv), or equally",
            choices=("consumption", "population", "equal")),
     Option("reference", "bool", False, "this scenario is the reference of the designs sharing its policy"),
+    Option("diagnostics.ev_pct", "number", 10.0, "flag a region's EV beyond ± this % of its consumption",
+           low=0.0, high=1e4),
+    Option("diagnostics.change_pct", "number", 100.0, "flag a sector's output, export or import change beyond "
+           "± this %", low=0.0, high=1e6),
+    Option("diagnostics.transfer_pct", "number", 10.0, "flag a transfer (export or output rebates, BCA revenue "
+           "kept, returned or paid) above this % of the region's consumption", low=0.0, high=1e4),
+    Option("diagnostics.price_factor", "number", 2.0, "flag a price index (over PW) above this factor or below "
+           "its inverse", low=1.0, high=1e6),
 )
 
 SOLVER_OPTIONS = (

@@ -156,9 +156,23 @@ class Recycling:
 
 
 @dataclass(frozen=True)
+class Diagnostics:
+    """The plausibility thresholds of the ``diagnostics`` table (options ``diagnostics.*``,
+    :mod:`cge.results.diagnostics`): results beyond them are flagged, never refused."""
+
+    ev_pct: float = default("diagnostics.ev_pct")
+    change_pct: float = default("diagnostics.change_pct")
+    transfer_pct: float = default("diagnostics.transfer_pct")
+    price_factor: float = default("diagnostics.price_factor")
+
+    def __post_init__(self):
+        validate_fields(self, "diagnostics")
+
+
+@dataclass(frozen=True)
 class Scenario:
     """One policy scenario, validated when it is made (module docstring). The sections
-    (``policy``, ``bca``, ``output_based_rebates``, ``phase_in``) may be given as their objects or
+    (``policy``, ``bca``, ``output_based_rebates``, ``phase_in``, ``diagnostics``) may be given as their objects or
     as mappings of their options; codes as a list or, for one code, a string (as in YAML)."""
 
     name: str
@@ -176,6 +190,7 @@ class Scenario:
     closure: Closure = field(default_factory=Closure)
     recycling: Recycling = field(default_factory=Recycling)
     reference: bool = default("reference")
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
 
     def __post_init__(self):
         validate_fields(self, "")
@@ -203,7 +218,7 @@ class Scenario:
 
 #: the dataclass of each scenario section of :data:`cge.scenarios.options.SECTIONS`
 SECTION_CLASSES = {"policy": Policy, "bca": BCA, "output_based_rebates": OutputBasedRebates, "phase_in": PhaseIn,
-                   "closure": Closure, "recycling": Recycling}
+                   "closure": Closure, "recycling": Recycling, "diagnostics": Diagnostics}
 
 
 def _plain(x):
