@@ -7,7 +7,8 @@ import pytest
 
 import cge
 from cge.data.benchmark import HOUSEHOLD
-from cge.results.detail import PROCESS, TOTAL, labour_factors
+from cge.data.factors import labour_factors
+from cge.results.detail import PROCESS, TOTAL
 from cge.results.measures import leakage_split, log_mean
 from cge.results.schema import BY_NAME
 

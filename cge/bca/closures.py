@@ -25,23 +25,12 @@ from cge.bca.carbon import fischer_burmeister
 from cge.bca.declaration import Declaration
 from cge.bca.household import consumption_value
 from cge.core.blocks import Endowment, Input, Output, Production, Transfer
+from cge.data.factors import CAPITAL_CODES, capital_factors, labour_factors
 from cge.errors import ScenarioError
+
 
 #: factor codes read as capital (WIOD and synthetic data: ``capital``; GTAP: ``cap``); every other
 #: factor is labour (``labour``; GTAP's ``lab`` or skilled / unskilled labour)
-CAPITAL_CODES = ("capital", "cap")
-
-
-def capital_factors(factors) -> tuple[str, ...]:
-    """The capital factor(s) among a benchmark's factor codes."""
-    return tuple(f for f in factors if f.lower() in CAPITAL_CODES)
-
-
-def labour_factors(factors) -> tuple[str, ...]:
-    """The labour factors: every factor that is not capital."""
-    return tuple(f for f in factors if f.lower() not in CAPITAL_CODES)
-
-
 def check_factors(factors, structure) -> None:
     """A closure on capital or labour needs the dataset to have that factor."""
     if structure.capital != "mobile" and not capital_factors(factors):

@@ -47,6 +47,7 @@ from cge.core.model import EquilibriumModel
 from cge.data import intensity
 from cge.data.benchmark import Benchmark
 from cge.data.elasticities import Elasticities, for_benchmark
+from cge.data.factors import capital_factors
 from cge.data.flows import Flows
 from cge.errors import ScenarioError
 from cge.runtime.gc_pause import freeze_while_alive, gc_paused
@@ -144,7 +145,7 @@ class BCAModel:
             d.CA = em.auxiliaries("CA", self.R, start=lambda r: fl("bop", r), doc="capital inflow, bn USD")
             d.INV = em.auxiliaries("INV", start=1.0, lower=0.0, doc="world investment scale")
         if st.capital == "sector_specific":
-            k = closures.capital_factors(self.F)[0]
+            k = capital_factors(self.F)[0]
             d.KT = em.sectors("KT", [r for r in self.R if fl.total("evf", region=r, factor=k) > 0],
                               doc="capital transformation between sectors")
             d.PK = em.commodities("PK", [(r, j) for r, j in self.ykeys if fl("vfm", r, k, j) > 0],

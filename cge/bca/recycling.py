@@ -19,9 +19,10 @@ the same revenue the result tables report.
 
 from __future__ import annotations
 
-from cge.bca import carbon, closures, taxes
+from cge.bca import carbon, taxes
 from cge.bca.declaration import Declaration
 from cge.core.blocks import AdValorem, Deferred, Transfer
+from cge.data.factors import labour_factors
 from cge.errors import ScenarioError
 
 #: wedge kinds counted as BCA revenue (charges kept by the collecting importer)
@@ -104,14 +105,14 @@ def revenue_transfer(d: Declaration, r: str) -> tuple:
 
 def recycling_regions(d: Declaration) -> list[str]:
     """The regions recycling through the labour tax: the priced ones with a labour endowment."""
-    f = closures.labour_factors(d.fl.b.factors)[0]
+    f = labour_factors(d.fl.b.factors)[0]
     return [r for r in d.priced if d.fl.total("evf", region=r, factor=f) > 0]
 
 
 def labour_tax_wedge(d: Declaration, r: str, f: str) -> tuple:
     """Labour-tax recycling: the endogenous change ``TL[r]`` of region r's labour tax, a wedge on the
     tax-inclusive wage collected by its agent (kind ``factor_tax``); ``()`` elsewhere."""
-    if d.structure.recycling != "labour_tax" or r not in d.TL or f != closures.labour_factors(d.fl.b.factors)[0]:
+    if d.structure.recycling != "labour_tax" or r not in d.TL or f != labour_factors(d.fl.b.factors)[0]:
         return ()
     return (AdValorem(d.RA[r], d.TL[r], kind="factor_tax"),)
 
@@ -124,7 +125,7 @@ def factor_wedges(d: Declaration, r: str, f: str, j: str) -> tuple:
 
 def labour_tax_revenue(d: Declaration, r: str):
     """Revenue of every tax on region r's (first) labour factor, benchmark rate and change."""
-    f = closures.labour_factors(d.fl.b.factors)[0]
+    f = labour_factors(d.fl.b.factors)[0]
     return d.em.collected(d.RA[r], ("factor_tax",), label=lambda lab: lab[:3] == ("vfm", r, f))
 
 
@@ -149,7 +150,7 @@ def labour_tax_budget(d: Declaration) -> None:
     the real (PC-deflated) revenue of labour and climate taxes together stays at its benchmark, so
     every dollar of carbon and BCA revenue cuts the labour tax (a subsidy where the benchmark has
     none). Other taxes move with their bases, as under lump-sum recycling."""
-    f = closures.labour_factors(d.fl.b.factors)[0]
+    f = labour_factors(d.fl.b.factors)[0]
     regions = recycling_regions(d)
     lt0 = {r: sum(d.fl("tf", r, f, j) * q for j, q in d.fl.nonzero("vfm", region=r, factor=f)) for r in regions}
     d.em.equation("labour_tax_budget", regions,

@@ -11,6 +11,7 @@ from pyomo.environ import value
 
 from cge.bca import closures
 from cge.bca.model import BCAModel
+from cge.data.factors import labour_factors
 from cge.results.schema import BY_NAME
 
 
@@ -22,7 +23,7 @@ def employment(bm: BCAModel, r: str, f: str) -> float:
     """Employment of factor f in region r relative to its endowment: ``EMP[r]`` for the labour factor
     under a fixed real wage, else 1."""
     d = bm.d
-    if d.EMP is None or r not in d.EMP or f != closures.labour_factors(bm.b.factors)[0]:
+    if d.EMP is None or r not in d.EMP or f != labour_factors(bm.b.factors)[0]:
         return 1.0
     return _v(d.EMP[r])
 
@@ -32,7 +33,7 @@ def closure_table(bm: BCAModel, pw: float) -> pd.DataFrame:
     unemployment, labour-tax change, spread of capital rents across sectors, transfers paid and
     received."""
     d, b = bm.d, bm.b
-    lab = closures.labour_factors(b.factors)
+    lab = labour_factors(b.factors)
     rows = []
     for r in b.regions:
         inflow = _v(d.CA[r]) if d.CA is not None else b.bop[b.regions.index(r)] * pw

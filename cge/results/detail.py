@@ -31,21 +31,14 @@ from pyomo.environ import value
 
 from cge.bca.model import BCAModel
 from cge.data.benchmark import HOUSEHOLD
+from cge.data.factors import labour_factors
 from cge.results.measures import carbon_price_usd_per_t, leakage_split
 from cge.results.schema import BY_NAME
 
-#: factors read as capital or land, not labour, in :func:`labour_factors` (WIOD, synthetic and GTAP names)
-NON_LABOUR_FACTORS = ("capital", "cap", "land", "lnd", "res", "natres")
 #: the fuel label of process emissions in the ``emissions`` table
 PROCESS = "process"
 #: the ``leakage_channels`` row that sums the non-coalition regions
 TOTAL = "non-coalition"
-
-
-def labour_factors(factors) -> tuple[str, ...]:
-    """The labour factors of a dataset: every factor not named as capital, land or a natural
-    resource (:data:`NON_LABOUR_FACTORS`), e.g. ``labour`` (WIOD) or ``skl``, ``unsk`` (GTAP)."""
-    return tuple(f for f in factors if f.lower() not in NON_LABOUR_FACTORS)
 
 
 def _frame(name: str, rows: list) -> pd.DataFrame:
