@@ -64,6 +64,7 @@ A region that does not trade has zero terms-of-trade channels by construction.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -113,6 +114,8 @@ class Point:
     transfers: dict = field(default_factory=dict)      # (region, transfer label) -> value
     welfare: dict = field(default_factory=dict)        # region -> W = C·Σ vc (bn USD, benchmark prices)
     consumer_price: dict = field(default_factory=dict)  # region -> PC/PW
+    #: the plan :func:`snapshot` read it with (``flows`` and ``wedges`` in the plan's order; None if made otherwise)
+    plan: object = field(default=None, repr=False, compare=False)
 
 
 def _region(var):
@@ -138,6 +141,8 @@ class _SnapshotPlan:
     wedge: np.ndarray
     wedge_keys: list         # (label, kind, collector, n)
     transfers: list          # ((region, label, n), amount expression)
+    #: the decomposition's arrays of what does not change between points (:func:`_static_arrays`), per tags
+    static: dict = field(default_factory=dict)
 
 
 def _snapshot_plan(bm) -> _SnapshotPlan:
@@ -205,6 +210,7 @@ def snapshot(bm) -> Point:
     qs, ps = q[plan.flow].tolist(), (price[plan.flow] / pw).tolist()
     pt.flows = {lab: FlowPoint(qk, pk, *attrs) for lab, qk, pk, attrs in zip(plan.labels, qs, ps, plan.attributes)}
     pt.wedges = dict(zip(plan.wedge_keys, (per_unit[plan.wedge] / pw).tolist()))
+    pt.plan = plan
     cons0 = bm.b.vc.sum(axis=1)
     for k, r in enumerate(bm.b.regions):
         pt.welfare[r] = ev(V["C"][r]) * float(cons0[k])
@@ -244,8 +250,12 @@ def decompose(p0: Point, p1: Point, tags) -> dict[str, dict[str, float]]:
         missing = sorted(set(p0.flows) ^ set(p1.flows), key=str)[:3]
         raise DecompositionError(f"the two points have different flows (e.g. {missing}); they come from "
                                  "different benchmarks")
-    f = _FlowArrays(p0, p1, tags)
-    w = _WedgeArrays(p0, p1, f)
+    static = _static_arrays(p0, p1, tags)
+    if static is None:
+        f = _FlowArrays(p0, p1, tags)
+        w = _WedgeArrays(p0, p1, f)
+    else:
+        f, w = static[0].at(p0, p1), static[1].at(p0, p1)
     raw = np.zeros((len(f.agent_of), len(CHANNELS)))
     col = {k: i for i, k in enumerate(CHANNELS)}
 
@@ -293,6 +303,24 @@ def decompose(p0: Point, p1: Point, tags) -> dict[str, dict[str, float]]:
     return out
 
 
+def _static_arrays(p0: Point, p1: Point, tags):
+    """The flow and wedge arrays of two points that :func:`snapshot` read with the same plan and
+    that still hold exactly the plan's flows and wedges (in its order), built once per plan and
+    tags: only the values are read from the points then. None otherwise (points made or edited
+    by hand: everything is read from them)."""
+    plan = p0.plan
+    if plan is None or p1.plan is not plan:
+        return None
+    for p in (p0, p1):
+        if list(p.flows) != plan.labels or list(p.wedges) != plan.wedge_keys:
+            return None
+    key = id(tags)
+    if key not in plan.static:
+        f = _FlowArrays(p0, p1, tags)
+        plan.static[key] = (f, _WedgeArrays(p0, p1, f), tags)   # tags kept: their id stays theirs
+    return plan.static[key][:2]
+
+
 class _FlowArrays:
     """The flows of two points as arrays (in ``p0``'s order), with every agent numbered:
     regions first, then any other block, price or collecting agent (an international pool)."""
@@ -314,6 +342,18 @@ class _FlowArrays:
         self.production = np.array([x.production for x in a], dtype=bool)
         self.fixed = np.array([x.fixed for x in a], dtype=bool)
         self.group = np.array([CHANNELS.index("tot_" + _group_of(x.good, tags)) for x in a], dtype=np.int64)
+
+    def at(self, p0: Point, p1: Point) -> _FlowArrays:
+        """These arrays with the values of ``p0`` and ``p1`` (points of the same plan, see
+        :func:`_static_arrays`; their flows in this order)."""
+        new = copy.copy(self)
+        n = len(self.labels)
+        new.q0 = np.fromiter((x.q for x in p0.flows.values()), float, n)
+        new.q1 = np.fromiter((x.q for x in p1.flows.values()), float, n)
+        new.p0 = np.fromiter((x.p for x in p0.flows.values()), float, n)
+        new.p1 = np.fromiter((x.p for x in p1.flows.values()), float, n)
+        new.qbar, new.dq = (new.q0 + new.q1) / 2, new.q1 - new.q0
+        return new
 
     def agent(self, key) -> int:
         i = self.agent_of.get(key)
@@ -341,6 +381,17 @@ class _WedgeArrays:
                                       dtype=bool)
         self.channel = np.array([CHANNELS.index("bca_charges_received" if k[1] in BCA_KINDS else _channel_of(k[1]))
                                  for k in keys], dtype=np.int64)
+        self.order = np.array(sorted(range(len(p0.wedges)), key=lambda i, k=list(p0.wedges): str(k[i])),
+                              dtype=np.int64) if len(keys) == len(p0.wedges) else None
+
+    def at(self, p0: Point, p1: Point) -> _WedgeArrays:
+        """These arrays with the rates of ``p0`` and ``p1`` (points of the same plan, see
+        :func:`_static_arrays`: the same wedges, in the plan's order, which :attr:`order` sorts)."""
+        new = copy.copy(self)
+        n = len(p0.wedges)
+        new.t0 = np.fromiter(p0.wedges.values(), float, n)[self.order]
+        new.t1 = np.fromiter(p1.wedges.values(), float, n)[self.order]
+        return new
 
 
 def _add_transfers(raw: np.ndarray, col: dict, agent_of: dict, p0: Point, p1: Point) -> None:
@@ -429,6 +480,21 @@ def _restore(bm, state: Solved) -> None:
         v.set_value(x)
 
 
+def _sum_of_steps(points: list, tags) -> dict[str, dict[str, float]]:
+    """The decomposition summed over the steps between consecutive ``points``."""
+    total: dict[str, dict[str, float]] = {}
+    for a, b in zip(points, points[1:]):
+        for r, ch in decompose(a, b, tags).items():
+            acc = total.setdefault(r, dict.fromkeys(ch, 0.0))
+            for k, v in ch.items():
+                acc[k] += v
+    return total
+
+
+def _path_parameters(start: Solved, end: Solved, t: float) -> dict:
+    return {key: v + t * (end.parameters[key] - v) for key, v in start.parameters.items()}
+
+
 def path_decomposition(bm, solve, start: Solved, end: Solved, steps: int) -> tuple[dict, int]:
     """The decomposition from ``start`` to ``end`` summed over ``steps`` equal steps of the
     parameters (``θ(t) = θ⁰ + t·(θ¹ − θ⁰)``, re-solving the compiled model at each interior
@@ -444,21 +510,95 @@ def path_decomposition(bm, solve, start: Solved, end: Solved, steps: int) -> tup
         _restore(bm, start)
         try:
             for k in range(1, steps):
-                t = k / steps
-                set_parameters(bm, {key: v + t * (end.parameters[key] - v) for key, v in start.parameters.items()})
+                set_parameters(bm, _path_parameters(start, end, k / steps))
                 solve()
                 points.append(snapshot(bm))
         except SolveError:
             points = [start.point]
         _restore(bm, end)
     points.append(end.point)
-    total: dict[str, dict[str, float]] = {}
-    for a, b in zip(points, points[1:]):
-        for r, ch in decompose(a, b, bm.b.tags).items():
-            acc = total.setdefault(r, dict.fromkeys(ch, 0.0))
-            for k, v in ch.items():
-                acc[k] += v
-    return total, len(points) - 1
+    return _sum_of_steps(points, bm.b.tags), len(points) - 1
+
+
+#: the exact decomposition's target, per region: ``|remainder| ≤ max(REMAINDER_TOL·|EV|, REMAINDER_FLOOR_BN_USD)``
+REMAINDER_TOL = 0.01
+REMAINDER_FLOOR_BN_USD = 0.01
+#: the finest path the exact decomposition tries: ``2**MAX_HALVINGS`` equal steps
+MAX_HALVINGS = 4
+
+
+def remainder_within_tolerance(parts: dict) -> bool:
+    """Whether every region's remainder is within the exact decomposition's target
+    (:data:`REMAINDER_TOL` of its |EV|, or :data:`REMAINDER_FLOOR_BN_USD`, whichever is larger)."""
+    return all(abs(ch["remainder"]) <= max(REMAINDER_TOL * abs(ch["ev"]), REMAINDER_FLOOR_BN_USD)
+               for ch in parts.values())
+
+
+def _richardson(fine: dict, coarse: dict, order: int) -> dict:
+    """``fine + (fine − coarse)/(4^order − 1)``, channel by channel: removes the ``h^(2·order)``
+    term of the error of a path sum whose step ``h`` was halved from ``coarse`` to ``fine``."""
+    f = 4.0 ** order - 1.0
+    return {r: {k: v + (v - coarse[r][k]) / f for k, v in ch.items()} for r, ch in fine.items()}
+
+
+def _predictor(values: list, j: int) -> np.ndarray:
+    """The start of the solve half-way between solved points ``j − 1`` and ``j`` (equally spaced):
+    the quadratic through them and a third neighbour when there is one, else their average."""
+    if len(values) < 3:
+        return (values[j - 1] + values[j]) / 2
+    if j + 1 < len(values):
+        return 0.375 * values[j - 1] + 0.75 * values[j] - 0.125 * values[j + 1]
+    return -0.125 * values[j - 2] + 0.75 * values[j - 1] + 0.375 * values[j]
+
+
+def exact_path_decomposition(bm, solve, start: Solved, end: Solved) -> tuple[dict, int]:
+    """The path integral of the decomposition from ``start`` to ``end`` (the default): Romberg
+    integration of the path sums of :func:`path_decomposition` over 1, 2, 4, … equal steps.
+
+    A path sum over ``N`` steps differs from the path integral by ``a/N² + b/N⁴ + …`` (the
+    mid-point weights are a symmetric rule, so only even powers appear); Richardson
+    extrapolation of the sums over ``N`` and ``2N`` steps removes the terms one by one. The
+    index-number remainder of the integral is zero (Shephard's lemma holds at every point of the
+    path), so the extrapolated remainder measures how far the result is from it: halving stops
+    once it is within :func:`remainder_within_tolerance` for every region (at ``N = 1`` when it
+    already is: no extra solve), or at ``2**MAX_HALVINGS`` steps. Each extrapolation is a linear
+    combination of path sums with weights adding up to one, and each sum adds up to the EV, so
+    the channels (with the remainder) still add up to the EV. Each interior point is solved from
+    the interpolation of its solved neighbours (:func:`_predictor`: a warm start a few Newton
+    steps away). Returns
+    ``({region: channels}, steps of the finest path)``; if an interior solve fails, the last
+    complete level is returned. The model is left at ``end``."""
+    from cge.solve import SolveError
+
+    tags = bm.b.tags
+    points, values = [start.point, end.point], [np.asarray(start.unknowns, float), np.asarray(end.unknowns, float)]
+    row = [_sum_of_steps(points, tags)]   # the last row of the Romberg table
+    best, steps = row[0], 1
+    if remainder_within_tolerance(best):
+        return best, steps
+    xs = unknowns(bm)
+    try:
+        for level in range(1, MAX_HALVINGS + 1):
+            n = 2 ** level
+            finer_points, finer_values = [points[0]], [values[0]]
+            for j in range(1, len(points)):
+                set_parameters(bm, _path_parameters(start, end, (2 * j - 1) / n))
+                for v, x in zip(xs, _predictor(values, j).tolist()):
+                    v.set_value(x, skip_validation=True)
+                solve()
+                finer_points += [snapshot(bm), points[j]]
+                finer_values += [np.fromiter((v.value for v in xs), float, len(xs)), values[j]]
+            points, values = finer_points, finer_values
+            new = [_sum_of_steps(points, tags)]
+            for order in range(1, level + 1):
+                new.append(_richardson(new[-1], row[order - 1], order))
+            row, best, steps = new, new[-1], n
+            if remainder_within_tolerance(best):
+                break
+    except SolveError:
+        pass   # the last complete level stands
+    _restore(bm, end)
+    return best, steps
 
 
 def decomposition_frame(parts: dict, benchmark, relative_to: str, steps: int) -> pd.DataFrame:
