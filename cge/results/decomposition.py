@@ -430,8 +430,13 @@ def parameter_values(bm) -> dict:
 
 
 def set_parameters(bm, values: dict) -> None:
-    for (name, k), v in values.items():
-        bm.pyomo.component(name)[k].value = v
+    """Set mutable parameters of the compiled model from ``{(component, index): value}``."""
+    data = bm.em.derived.get("parameter_data")
+    if data is None:
+        parameter_values(bm)
+        data = bm.em.derived["parameter_data"] = dict(bm.em.derived["parameters"])
+    for key, v in values.items():
+        data[key].value = v
 
 
 def unknowns(bm) -> list:
@@ -523,80 +528,113 @@ def path_decomposition(bm, solve, start: Solved, end: Solved, steps: int) -> tup
 #: the exact decomposition's target, per region: ``|remainder| ≤ max(REMAINDER_TOL·|EV|, REMAINDER_FLOOR_BN_USD)``
 REMAINDER_TOL = 0.01
 REMAINDER_FLOOR_BN_USD = 0.01
-#: the finest path the exact decomposition tries: ``2**MAX_HALVINGS`` equal steps
-MAX_HALVINGS = 4
+#: the most interior equilibria the exact decomposition solves along one path
+MAX_PATH_SOLVES = 31
 
 
-def remainder_within_tolerance(parts: dict) -> bool:
-    """Whether every region's remainder is within the exact decomposition's target
-    (:data:`REMAINDER_TOL` of its |EV|, or :data:`REMAINDER_FLOOR_BN_USD`, whichever is larger)."""
-    return all(abs(ch["remainder"]) <= max(REMAINDER_TOL * abs(ch["ev"]), REMAINDER_FLOOR_BN_USD)
-               for ch in parts.values())
+def remainder_targets(parts: dict) -> dict:
+    """Each region's target for the remainder of the exact decomposition: :data:`REMAINDER_TOL`
+    of its |EV|, or :data:`REMAINDER_FLOOR_BN_USD`, whichever is larger."""
+    return {r: max(REMAINDER_TOL * abs(ch["ev"]), REMAINDER_FLOOR_BN_USD) for r, ch in parts.items()}
 
 
-def _richardson(fine: dict, coarse: dict, order: int) -> dict:
-    """``fine + (fine − coarse)/(4^order − 1)``, channel by channel: removes the ``h^(2·order)``
-    term of the error of a path sum whose step ``h`` was halved from ``coarse`` to ``fine``."""
-    f = 4.0 ** order - 1.0
-    return {r: {k: v + (v - coarse[r][k]) / f for k, v in ch.items()} for r, ch in fine.items()}
+def _add(*parts: tuple) -> dict:
+    """``Σ weight·parts`` channel by channel, from ``(weight, {region: channels})`` pairs."""
+    first = parts[0][1]
+    return {r: {k: sum(w * p[r][k] for w, p in parts) for k in first[r]} for r in first}
 
 
-def _predictor(values: list, j: int) -> np.ndarray:
-    """The start of the solve half-way between solved points ``j − 1`` and ``j`` (equally spaced):
-    the quadratic through them and a third neighbour when there is one, else their average."""
-    if len(values) < 3:
-        return (values[j - 1] + values[j]) / 2
-    if j + 1 < len(values):
-        return 0.375 * values[j - 1] + 0.75 * values[j] - 0.125 * values[j + 1]
-    return -0.125 * values[j - 2] + 0.75 * values[j - 1] + 0.375 * values[j]
+def _predictor(values: list, target: int) -> np.ndarray:
+    """The start of the solve at ``target`` (0 or 1: a quarter or three quarters of the way along a
+    segment whose start, middle and end ``values`` are solved): the quadratic through the three."""
+    a, m, b = values
+    return 0.375 * a + 0.75 * m - 0.125 * b if target == 0 else -0.125 * a + 0.75 * m + 0.375 * b
+
+
+class _Path:
+    """The solved points of one path (``t`` ↦ point, unknowns) and the decomposition of each step
+    between two of them, computed once."""
+
+    def __init__(self, bm, solve, start: Solved, end: Solved):
+        self.bm, self.solve, self.start, self.end = bm, solve, start, end
+        self.xs = unknowns(bm)
+        self.points = {0.0: (start.point, np.asarray(start.unknowns, float)),
+                       1.0: (end.point, np.asarray(end.unknowns, float))}
+        self.steps: dict = {}
+        self.solves = 0
+        #: the parameters that move along the path (the others are set to ``end``'s before the first solve)
+        self.moving = {key: (v, end.parameters[key]) for key, v in start.parameters.items()
+                       if v != end.parameters[key]}
+
+    def step(self, a: float, b: float) -> dict:
+        if (a, b) not in self.steps:
+            self.steps[a, b] = decompose(self.points[a][0], self.points[b][0], self.bm.b.tags)
+        return self.steps[a, b]
+
+    def solve_at(self, t: float, guess: np.ndarray) -> None:
+        if not self.solves:
+            set_parameters(self.bm, self.end.parameters)
+        set_parameters(self.bm, {key: a + t * (b - a) for key, (a, b) in self.moving.items()})
+        for v, x in zip(self.xs, guess.tolist()):
+            v.set_value(x, skip_validation=True)
+        self.solve()
+        self.solves += 1
+        self.points[t] = (snapshot(self.bm), np.fromiter((v.value for v in self.xs), float, len(self.xs)))
+
+    def extrapolated(self, a: float, b: float) -> dict:
+        """Richardson's extrapolation on segment ``[a, b]`` (its middle solved): the two half steps
+        plus a third of their difference from the whole step, which removes the ``h²`` error term."""
+        m = (a + b) / 2
+        halves = _add((1.0, self.step(a, m)), (1.0, self.step(m, b)))
+        return _add((4 / 3, halves), (-1 / 3, self.step(a, b)))
 
 
 def exact_path_decomposition(bm, solve, start: Solved, end: Solved) -> tuple[dict, int]:
-    """The path integral of the decomposition from ``start`` to ``end`` (the default): Romberg
-    integration of the path sums of :func:`path_decomposition` over 1, 2, 4, … equal steps.
+    """The path integral of the decomposition from ``start`` to ``end`` (the default), by adaptive
+    Richardson extrapolation of the path sums of :func:`path_decomposition`.
 
-    A path sum over ``N`` steps differs from the path integral by ``a/N² + b/N⁴ + …`` (the
-    mid-point weights are a symmetric rule, so only even powers appear); Richardson
-    extrapolation of the sums over ``N`` and ``2N`` steps removes the terms one by one. The
+    On a segment of the path, the sum over two half steps differs from the integral by about a
+    quarter of the one-step sum's error (mid-point weights are a symmetric rule: the error of a
+    step ``h`` is ``c·h³ + O(h⁵)``), so ``(4·halves − whole)/3`` removes the leading term. The
     index-number remainder of the integral is zero (Shephard's lemma holds at every point of the
-    path), so the extrapolated remainder measures how far the result is from it: halving stops
-    once it is within :func:`remainder_within_tolerance` for every region (at ``N = 1`` when it
-    already is: no extra solve), or at ``2**MAX_HALVINGS`` steps. Each extrapolation is a linear
-    combination of path sums with weights adding up to one, and each sum adds up to the EV, so
-    the channels (with the remainder) still add up to the EV. Each interior point is solved from
-    the interpolation of its solved neighbours (:func:`_predictor`: a warm start a few Newton
-    steps away). Returns
-    ``({region: channels}, steps of the finest path)``; if an interior solve fails, the last
-    complete level is returned. The model is left at ``end``."""
+    path), so each segment's extrapolated remainder measures its error. Starting from the whole
+    path (no solve at all when the two-point remainder is already within
+    :func:`remainder_targets`: a zero shock, most comparisons with a reference), the segment
+    furthest from the target is halved (two more solves) until the sum over segments of each
+    region's |remainder| is within its target, or :data:`MAX_PATH_SOLVES` interior equilibria are
+    solved. Halving where the error is, not everywhere, keeps the cost small where the path bends
+    sharply at one end (a high carbon tax: most of the curvature lies in the first dollars). Each
+    extrapolation has weights adding up to one and each step adds up to the EV, so the channels
+    (with the remainder) still add up to the EV. Interior points are solved from the quadratic
+    through their solved neighbours (:func:`_predictor`). Returns ``({region: channels}, steps of
+    the finest sums)``; if an interior solve fails the last complete result is returned. The
+    model is left at ``end``."""
     from cge.solve import SolveError
 
-    tags = bm.b.tags
-    points, values = [start.point, end.point], [np.asarray(start.unknowns, float), np.asarray(end.unknowns, float)]
-    row = [_sum_of_steps(points, tags)]   # the last row of the Romberg table
-    best, steps = row[0], 1
-    if remainder_within_tolerance(best):
+    path = _Path(bm, solve, start, end)
+    best, steps = path.step(0.0, 1.0), 1
+    target = remainder_targets(best)
+    if all(abs(best[r]["remainder"]) <= target[r] for r in target):
         return best, steps
-    xs = unknowns(bm)
+    segments = [(0.0, 1.0)]
     try:
-        for level in range(1, MAX_HALVINGS + 1):
-            n = 2 ** level
-            finer_points, finer_values = [points[0]], [values[0]]
-            for j in range(1, len(points)):
-                set_parameters(bm, _path_parameters(start, end, (2 * j - 1) / n))
-                for v, x in zip(xs, _predictor(values, j).tolist()):
-                    v.set_value(x, skip_validation=True)
-                solve()
-                finer_points += [snapshot(bm), points[j]]
-                finer_values += [np.fromiter((v.value for v in xs), float, len(xs)), values[j]]
-            points, values = finer_points, finer_values
-            new = [_sum_of_steps(points, tags)]
-            for order in range(1, level + 1):
-                new.append(_richardson(new[-1], row[order - 1], order))
-            row, best, steps = new, new[-1], n
-            if remainder_within_tolerance(best):
+        path.solve_at(0.5, (path.points[0.0][1] + path.points[1.0][1]) / 2)
+        while True:
+            parts = {seg: path.extrapolated(*seg) for seg in segments}
+            best, steps = _add(*((1.0, p) for p in parts.values())), 2 * len(segments)
+            worst = {seg: max(abs(p[r]["remainder"]) / target[r] for r in target) for seg, p in parts.items()}
+            if (all(sum(abs(p[r]["remainder"]) for p in parts.values()) <= target[r] for r in target)
+                    or path.solves + 2 > MAX_PATH_SOLVES):
                 break
+            a, b = max(segments, key=worst.get)
+            m = (a + b) / 2
+            values = [path.points[t][1] for t in (a, m, b)]
+            for k, t in enumerate(((a + m) / 2, (m + b) / 2)):
+                path.solve_at(t, _predictor(values, k))
+            i = segments.index((a, b))
+            segments[i:i + 1] = [(a, m), (m, b)]
     except SolveError:
-        pass   # the last complete level stands
+        pass   # the last complete result stands
     _restore(bm, end)
     return best, steps
 
