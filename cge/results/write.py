@@ -97,8 +97,9 @@ def elasticities_record(c: cge.Comparison) -> dict:
     return out
 
 
-DECOMPOSITION_NOTE = ("EV decomposed into channels that add up to it (cge/results/decomposition.py): terms of trade at "
-                      "border prices by good group, BCA charges paid / kept / returned, rebates, permit trade, "
+DECOMPOSITION_NOTE = ("EV decomposed into channels that add up to it (cge/results/decomposition.py), integrated "
+                      "along the policy path (remainder within 1% of |EV| or 0.01 bn USD by default): terms of trade "
+                      "at border prices by good group, BCA charges paid / kept / returned, rebates, permit trade, "
                       "allocative efficiency (wedge x change in quantity), other transfers, index-number remainder.")
 
 
