@@ -123,6 +123,8 @@ class Point:
     consumer_price: dict = field(default_factory=dict)  # region -> PC/PW
     #: the plan :func:`snapshot` read it with (``flows`` and ``wedges`` in the plan's order; None if made otherwise)
     plan: object = field(default=None, repr=False, compare=False)
+    #: ``flows``' quantities and prices and ``wedges``' rates as arrays, in the plan's order (set by :func:`snapshot`)
+    arrays: tuple = field(default=(), repr=False, compare=False)
 
 
 def _region(var):
@@ -214,9 +216,11 @@ def snapshot(bm) -> Point:
     price = query.node_values(cat.price_nodes, cat.price_of, ev)
     pt = Point(tuple(bm.b.regions))
     pt.transfers = {key: ev(amount) / pw for key, amount in plan.transfers}
-    qs, ps = q[plan.flow].tolist(), (price[plan.flow] / pw).tolist()
-    pt.flows = {lab: FlowPoint(qk, pk, *attrs) for lab, qk, pk, attrs in zip(plan.labels, qs, ps, plan.attributes)}
-    pt.wedges = dict(zip(plan.wedge_keys, (per_unit[plan.wedge] / pw).tolist()))
+    qa, pa, ta = q[plan.flow], price[plan.flow] / pw, per_unit[plan.wedge] / pw
+    pt.flows = {lab: FlowPoint(qk, pk, *attrs)
+                for lab, qk, pk, attrs in zip(plan.labels, qa.tolist(), pa.tolist(), plan.attributes)}
+    pt.wedges = dict(zip(plan.wedge_keys, ta.tolist()))
+    pt.arrays = (qa, pa, ta)
     pt.plan = plan
     cons0 = bm.b.vc.sum(axis=1)
     for k, r in enumerate(bm.b.regions):
@@ -313,10 +317,11 @@ def decompose(p0: Point, p1: Point, tags) -> dict[str, dict[str, float]]:
 def _static_arrays(p0: Point, p1: Point, tags):
     """The flow and wedge arrays of two points that :func:`snapshot` read with the same plan and
     that still hold exactly the plan's flows and wedges (in its order), built once per plan and
-    tags: only the values are read from the points then. None otherwise (points made or edited
-    by hand: everything is read from them)."""
+    tags: only the values are read from the points then (their :attr:`Point.arrays`, the same
+    numbers as their ``flows`` and ``wedges``). None otherwise (points made or re-keyed by hand:
+    everything is read from their dicts)."""
     plan = p0.plan
-    if plan is None or p1.plan is not plan:
+    if plan is None or p1.plan is not plan or not p0.arrays or not p1.arrays:
         return None
     for p in (p0, p1):
         if list(p.flows) != plan.labels or list(p.wedges) != plan.wedge_keys:
@@ -354,11 +359,7 @@ class _FlowArrays:
         """These arrays with the values of ``p0`` and ``p1`` (points of the same plan, see
         :func:`_static_arrays`; their flows in this order)."""
         new = copy.copy(self)
-        n = len(self.labels)
-        new.q0 = np.fromiter((x.q for x in p0.flows.values()), float, n)
-        new.q1 = np.fromiter((x.q for x in p1.flows.values()), float, n)
-        new.p0 = np.fromiter((x.p for x in p0.flows.values()), float, n)
-        new.p1 = np.fromiter((x.p for x in p1.flows.values()), float, n)
+        (new.q0, new.p0, _), (new.q1, new.p1, _) = p0.arrays, p1.arrays
         new.qbar, new.dq = (new.q0 + new.q1) / 2, new.q1 - new.q0
         return new
 
@@ -395,9 +396,7 @@ class _WedgeArrays:
         """These arrays with the rates of ``p0`` and ``p1`` (points of the same plan, see
         :func:`_static_arrays`: the same wedges, in the plan's order, which :attr:`order` sorts)."""
         new = copy.copy(self)
-        n = len(p0.wedges)
-        new.t0 = np.fromiter(p0.wedges.values(), float, n)[self.order]
-        new.t1 = np.fromiter(p1.wedges.values(), float, n)[self.order]
+        new.t0, new.t1 = p0.arrays[2][self.order], p1.arrays[2][self.order]
         return new
 
 
