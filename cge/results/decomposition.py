@@ -550,11 +550,17 @@ def _add(*parts: tuple) -> dict:
     return {r: {k: sum(w * p[r][k] for w, p in parts) for k in first[r]} for r in first}
 
 
-def _predictor(values: list, target: int) -> np.ndarray:
-    """The start of the solve at ``target`` (0 or 1: a quarter or three quarters of the way along a
-    segment whose start, middle and end ``values`` are solved): the quadratic through the three."""
-    a, m, b = values
-    return 0.375 * a + 0.75 * m - 0.125 * b if target == 0 else -0.125 * a + 0.75 * m + 0.375 * b
+def _predictor(a: float, m: float, b: float, target: int) -> tuple:
+    """The interpolation of the unknowns at a quarter (``target`` 0) or three quarters (1) of the
+    way along segment ``[a, b]`` with middle ``m``, all three solved: the quadratic through them,
+    as ``((weight, t), …)``."""
+    return ((0.375, a), (0.75, m), (-0.125, b)) if target == 0 else ((-0.125, a), (0.75, m), (0.375, b))
+
+
+#: where a compiled model keeps the unknowns along its last decomposed paths, by start (``{start: {t: values}}``)
+GUIDE = "decomposition_paths"
+#: the most paths (distinct starts) it keeps
+MAX_GUIDES = 8
 
 
 class _Path:
@@ -571,16 +577,34 @@ class _Path:
         #: the parameters that move along the path (the others are set to ``end``'s before the first solve)
         self.moving = {key: (v, end.parameters[key]) for key, v in start.parameters.items()
                        if v != end.parameters[key]}
+        self.guide = bm.em.derived.setdefault(GUIDE, {}).get(self.points[0.0][1].tobytes())
+
+    def keep_as_guide(self) -> None:
+        """Keep this path's unknowns (``t`` ↦ values) for the next path from the same start."""
+        if self.solves:
+            guides = self.bm.em.derived.setdefault(GUIDE, {})
+            guides[self.points[0.0][1].tobytes()] = {t: x for t, (_, x) in self.points.items()}
+            while len(guides) > MAX_GUIDES:
+                del guides[next(iter(guides))]
 
     def step(self, a: float, b: float) -> dict:
         if (a, b) not in self.steps:
             self.steps[a, b] = decompose(self.points[a][0], self.points[b][0], self.bm.b.tags)
         return self.steps[a, b]
 
-    def solve_at(self, t: float, guess: np.ndarray) -> None:
+    def solve_at(self, t: float, weights: tuple) -> None:
+        """Solve the equilibrium at ``t`` from ``Σ weight·x(t_k)`` over the solved points of
+        ``weights`` (``((weight, t_k), …)``), plus the amount by which the last path of this model
+        from the same start (kept under :data:`GUIDE`, if it has these points) differed from that
+        interpolation at ``t``: paths from one start (the benchmark, or a reference) bend alike,
+        so the warm start is a Newton step or two closer."""
         if not self.solves:
             set_parameters(self.bm, self.end.parameters)
         set_parameters(self.bm, {key: a + t * (b - a) for key, (a, b) in self.moving.items()})
+        guess = sum(w * self.points[tk][1] for w, tk in weights)
+        guide = self.guide
+        if guide is not None and t in guide and all(tk in guide for _, tk in weights):
+            guess = guess + guide[t] - sum(w * guide[tk] for w, tk in weights)
         for v, x in zip(self.xs, guess.tolist()):
             v.set_value(x, skip_validation=True)
         self.solve()
@@ -612,7 +636,8 @@ def exact_path_decomposition(bm, solve, start: Solved, end: Solved) -> tuple[dic
     sharply at one end (a high carbon tax: most of the curvature lies in the first dollars). Each
     extrapolation has weights adding up to one and each step adds up to the EV, so the channels
     (with the remainder) still add up to the EV. Interior points are solved from the quadratic
-    through their solved neighbours (:func:`_predictor`). Returns ``({region: channels}, steps of
+    through their solved neighbours (:func:`_predictor`), bent like the model's last path from the
+    same start (:meth:`_Path.solve_at`). Returns ``({region: channels}, steps of
     the finest sums)``; if an interior solve fails the last complete result is returned. The
     model is left at ``end``."""
     from cge.solve import SolveError
@@ -624,7 +649,7 @@ def exact_path_decomposition(bm, solve, start: Solved, end: Solved) -> tuple[dic
         return best, steps
     segments = [(0.0, 1.0)]
     try:
-        path.solve_at(0.5, (path.points[0.0][1] + path.points[1.0][1]) / 2)
+        path.solve_at(0.5, ((0.5, 0.0), (0.5, 1.0)))
         while True:
             parts = {seg: path.extrapolated(*seg) for seg in segments}
             best, steps = _add(*((1.0, p) for p in parts.values())), 2 * len(segments)
@@ -634,13 +659,13 @@ def exact_path_decomposition(bm, solve, start: Solved, end: Solved) -> tuple[dic
                 break
             a, b = max(segments, key=worst.get)
             m = (a + b) / 2
-            values = [path.points[t][1] for t in (a, m, b)]
             for k, t in enumerate(((a + m) / 2, (m + b) / 2)):
-                path.solve_at(t, _predictor(values, k))
+                path.solve_at(t, _predictor(a, m, b, k))
             i = segments.index((a, b))
             segments[i:i + 1] = [(a, m), (m, b)]
     except SolveError:
         pass   # the last complete result stands
+    path.keep_as_guide()
     _restore(bm, end)
     return best, steps
 
