@@ -72,6 +72,7 @@ A region that does not trade has zero terms-of-trade channels by construction.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -204,9 +205,11 @@ def _snapshot_plan(bm) -> _SnapshotPlan:
     return plan
 
 
-def snapshot(bm) -> Point:
+def snapshot(bm, dicts: bool = True) -> Point:
     """The current point of a :class:`~cge.bca.model.BCAModel` (call after a solve, or at the
-    benchmark before one)."""
+    benchmark before one). ``dicts=False``: its flows and wedges as :attr:`Point.arrays` only
+    (``flows`` and ``wedges`` left empty; enough for :func:`decompose` with another snapshot of
+    the same model, as along a path)."""
     em, V = bm.em, bm.vars
     plan = _snapshot_plan(bm)
     ev = flow_evaluator(em)   # one numpy pass over the flows (tape kept on the model)
@@ -217,11 +220,9 @@ def snapshot(bm) -> Point:
     pt = Point(tuple(bm.b.regions))
     pt.transfers = {key: ev(amount) / pw for key, amount in plan.transfers}
     qa, pa, ta = q[plan.flow], price[plan.flow] / pw, per_unit[plan.wedge] / pw
-    pt.flows = {lab: FlowPoint(qk, pk, *attrs)
-                for lab, qk, pk, attrs in zip(plan.labels, qa.tolist(), pa.tolist(), plan.attributes)}
-    pt.wedges = dict(zip(plan.wedge_keys, ta.tolist()))
-    pt.arrays = (qa, pa, ta)
-    pt.plan = plan
+    pt.arrays, pt.plan = (qa, pa, ta), plan
+    if dicts:
+        pt = _with_dicts(pt)
     cons0 = bm.b.vc.sum(axis=1)
     for k, r in enumerate(bm.b.regions):
         pt.welfare[r] = ev(V["C"][r]) * float(cons0[k])
@@ -257,12 +258,13 @@ def decompose(p0: Point, p1: Point, tags) -> dict[str, dict[str, float]]:
     Every flow and wedge adds its terms (module docstring) to a (collector, channel) table, as
     arrays: ``tests/test_decomposition_identity.py`` checks the result against the same identity
     written flow by flow."""
-    if set(p0.flows) != set(p1.flows):
-        missing = sorted(set(p0.flows) ^ set(p1.flows), key=str)[:3]
-        raise DecompositionError(f"the two points have different flows (e.g. {missing}); they come from "
-                                 "different benchmarks")
     static = _static_arrays(p0, p1, tags)
     if static is None:
+        p0, p1 = _with_dicts(p0), _with_dicts(p1)
+        if set(p0.flows) != set(p1.flows):
+            missing = sorted(set(p0.flows) ^ set(p1.flows), key=str)[:3]
+            raise DecompositionError(f"the two points have different flows (e.g. {missing}); they come from "
+                                     "different benchmarks")
         f = _FlowArrays(p0, p1, tags)
         w = _WedgeArrays(p0, p1, f)
     else:
@@ -314,6 +316,16 @@ def decompose(p0: Point, p1: Point, tags) -> dict[str, dict[str, float]]:
     return out
 
 
+def _with_dicts(p: Point) -> Point:
+    """``p`` with its ``flows`` and ``wedges`` (a snapshot taken with ``dicts=False`` has only arrays)."""
+    if p.flows or not p.arrays:
+        return p
+    plan, (q, price, tau) = p.plan, p.arrays
+    flows = {lab: FlowPoint(qk, pk, *attrs)
+             for lab, qk, pk, attrs in zip(plan.labels, q.tolist(), price.tolist(), plan.attributes)}
+    return dataclasses.replace(p, flows=flows, wedges=dict(zip(plan.wedge_keys, tau.tolist())))
+
+
 def _static_arrays(p0: Point, p1: Point, tags):
     """The flow and wedge arrays of two points that :func:`snapshot` read with the same plan and
     that still hold exactly the plan's flows and wedges (in its order), built once per plan and
@@ -324,12 +336,16 @@ def _static_arrays(p0: Point, p1: Point, tags):
     if plan is None or p1.plan is not plan or not p0.arrays or not p1.arrays:
         return None
     for p in (p0, p1):
-        if list(p.flows) != plan.labels or list(p.wedges) != plan.wedge_keys:
+        arrays_only = not p.flows and not p.wedges
+        if not arrays_only and (list(p.flows) != plan.labels or list(p.wedges) != plan.wedge_keys):
             return None
     key = id(tags)
     if key not in plan.static:
-        f = _FlowArrays(p0, p1, tags)
-        plan.static[key] = (f, _WedgeArrays(p0, p1, f), tags)   # tags kept: their id stays theirs
+        full = [p for p in (p0, p1) if p.flows]
+        if not full:
+            return None   # built from a snapshot with its dicts (every path starts at one)
+        f = _FlowArrays(full[0], full[0], tags)
+        plan.static[key] = (f, _WedgeArrays(full[0], full[0], f), tags)   # tags kept: their id stays theirs
     return plan.static[key][:2]
 
 
@@ -609,7 +625,7 @@ class _Path:
             v.set_value(x, skip_validation=True)
         self.solve()
         self.solves += 1
-        self.points[t] = (snapshot(self.bm), np.fromiter((v.value for v in self.xs), float, len(self.xs)))
+        self.points[t] = (snapshot(self.bm, dicts=False), np.fromiter((v.value for v in self.xs), float, len(self.xs)))
 
     def extrapolated(self, a: float, b: float) -> dict:
         """Richardson's extrapolation on segment ``[a, b]`` (its middle solved): the two half steps
