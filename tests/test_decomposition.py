@@ -417,3 +417,25 @@ def test_reference_flags_count_per_policy():
                 "bca": {"import_charge": True, "coverage": "cbam"}}]
     refs = reference_scenarios(_scenarios(designs))
     assert {k: v[0] for k, v in refs.items()} == {"A": "A", "B": "A", "C": "D", "D": "D", "E": "D"}
+
+
+def test_a_path_whose_interior_equilibrium_fails_to_solve_keeps_the_two_point_identity(monkeypatch):
+    """The exact decomposition never returns numbers from an unsolved point: if a solve along the
+    path fails, the rows are those of the last complete result (here the two-point identity)."""
+    import cge.results.run as run
+    from cge.solve import SolveError
+
+    def failing(bm, compiled, solver):
+        def solve():
+            raise SolveError("interior point did not solve")
+        return solve
+
+    b = random_benchmark(4, 7, seed=3)
+    designs = _scenarios(DESIGNS[:2])
+    one = run_scenarios(b, designs, decomposition_steps=1).table("decomposition")
+    assert (run_scenarios(b, designs).table("decomposition")["path_steps"] > 1).any()   # a path needs solves
+    monkeypatch.setattr(run, "_solve_again", failing)
+    failed = run_scenarios(b, designs).table("decomposition")
+    assert (failed["path_steps"] == 1).all()
+    np.testing.assert_allclose(failed[CHANNEL_COLUMNS + ["ev_bn_usd"]], one[CHANNEL_COLUMNS + ["ev_bn_usd"]],
+                               atol=1e-12)
