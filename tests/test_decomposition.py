@@ -6,6 +6,7 @@ consumption level holds only at equilibrium, so the add-up tests are real checks
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,10 +14,14 @@ import pytest
 import yaml
 from conftest import scenario
 
+from cge.data.benchmark import read_benchmark
+from cge.data.datasets import default_dataset_path
 from cge.data.synthetic import random_benchmark
-from cge.results.decomposition import CHANNELS, decompose, snapshot
+from cge.results.decomposition import CHANNELS, REMAINDER_FLOOR_BN_USD, REMAINDER_TOL, decompose, snapshot
 from cge.results.run import run_scenarios
-from cge.scenarios.spec import scenario_from_dict
+from cge.scenarios.spec import load_scenarios, scenario_from_dict
+
+CORE = Path(__file__).resolve().parents[1] / "cge" / "scenarios" / "core.yaml"
 
 BASE = {"coalition": ["annex1"], "policy": {"instrument": "coalition_cap", "cut": 0.2}}
 DESIGNS = [
@@ -134,6 +139,60 @@ def test_a_scenario_without_a_policy_has_an_all_zero_decomposition():
     values = d[CHANNEL_COLUMNS + ["ev_bn_usd", "ev_pct"] + [f"{c}_pct" for c in CHANNELS]].to_numpy()
     assert np.isfinite(values).all()
     assert np.abs(values).max() < 1e-9
+    assert (d["path_steps"] == 1).all()   # nothing to integrate: no solve along the path
+
+
+def _remainders_within_target(d: pd.DataFrame) -> pd.Series:
+    """Whether each row's |remainder| is within 1% of |EV| (REMAINDER_TOL) or the floor in bn USD."""
+    target = np.maximum(REMAINDER_TOL * d["ev_bn_usd"].abs(), REMAINDER_FLOOR_BN_USD)
+    return d["remainder_bn_usd"].abs() <= target
+
+
+def test_the_default_decomposition_leaves_a_remainder_within_one_percent_of_ev(comparison):
+    d = comparison.table("decomposition")
+    assert REMAINDER_TOL == 0.01 and REMAINDER_FLOOR_BN_USD == 0.01   # the target the docs state
+    assert _remainders_within_target(d).all()
+    one = run_scenarios(random_benchmark(5, 8, seed=1), _scenarios(DESIGNS), decomposition_steps=1)
+    assert not _remainders_within_target(one.table("decomposition")).all()   # the two-point identity is not
+
+
+def test_the_exact_decomposition_is_the_limit_of_ever_finer_paths():
+    """Channel by channel, the default agrees with a 32-step path far better than the two-point
+    identity does: it is the path integral, not a re-labelled remainder."""
+    b = random_benchmark(4, 7, seed=3)
+    designs = _scenarios(DESIGNS[:2])
+    exact, one, fine = (run_scenarios(b, designs, decomposition_steps=n).table("decomposition")
+                        for n in (None, 1, 32))
+    err_exact = (exact[CHANNEL_COLUMNS] - fine[CHANNEL_COLUMNS]).abs().to_numpy().max()
+    err_one = (one[CHANNEL_COLUMNS] - fine[CHANNEL_COLUMNS]).abs().to_numpy().max()
+    assert err_exact < 0.05 * err_one
+    assert (fine["remainder_bn_usd"].abs() < one["remainder_bn_usd"].abs() + 1e-12).all()
+
+
+def _core_decomposition(policy=None, names=None) -> pd.DataFrame:
+    path = default_dataset_path()
+    if not path.exists():
+        pytest.skip(f"default dataset {path} not built")
+    scenarios = [s for s in load_scenarios(CORE) if names is None or s.name in names]
+    if policy:
+        scenarios = [s.replace(policy=policy) for s in scenarios]
+    return run_scenarios(read_benchmark(path), scenarios).table("decomposition")
+
+
+@pytest.mark.parametrize("policy, names", [
+    (None, None),
+    ({"instrument": "tax", "tax_usd_per_t": 500.0}, ("REF", "BCA-full", "OBR")),
+], ids=["core-designs", "tax-500-usd-per-t"])
+def test_every_core_design_decomposes_with_a_remainder_within_one_percent_of_ev(policy, names):
+    """The core experiment on the default dataset (its 20% cut; and at a 500 USD/t tax, where the
+    two-point remainder is as large as the EV, REF and the designs with export and output-based
+    rebates): every region, relative to the benchmark and to REF, within the target; the channels
+    with the remainder add up to the EV."""
+    d = _core_decomposition(policy, names)
+    assert set(d["relative_to"]) == {"benchmark", "REF"}
+    assert _remainders_within_target(d).all(), d.loc[~_remainders_within_target(d),
+                                                     ["scenario", "relative_to", "region", "remainder_bn_usd"]]
+    assert np.max(np.abs(d[CHANNEL_COLUMNS].sum(axis=1) - d["ev_bn_usd"])) < 1e-6
 
 
 def test_a_region_without_trade_has_zero_terms_of_trade_channels(cap_model):
@@ -242,6 +301,25 @@ def test_compare_writes_the_decomposition_and_fairness_tables(tmp_path):
     assert "bca_charges_paid" in (out / "decomposition.md").read_text()
     meta = yaml.safe_load((out / "run.yaml").read_text())
     assert meta["decomposition"]["path_steps"] == [2] and meta["decomposition"]["max_abs_check_bn_usd"] < 1e-9
+    assert meta["decomposition"]["method"] == "2 equal path step(s)" and meta["decomposition"]["seconds"] >= 0
+
+
+def test_compare_reports_the_exact_decomposition_and_its_cost(tmp_path):
+    scen = tmp_path / "s.yaml"
+    scen.write_text("defaults: {coalition: [annex1], policy: {instrument: coalition_cap, cut: 0.2}}\n"
+                    "scenarios:\n  - name: REF\n  - name: BCA\n    bca: {import_charge: true}\n")
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "cge.cli", "compare", "--synthetic", "4x7:2", "--scenarios", str(scen),
+                        "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "welfare decomposition: exact path integral (" in r.stdout and " s; largest |remainder| " in r.stdout
+    meta = yaml.safe_load((out / "run.yaml").read_text())
+    dec = meta["decomposition"]
+    assert dec["method"].startswith("exact path integral") and "0.01 x |EV|" in dec["target"]
+    assert dec["seconds"] == meta["timings_s"]["decomposition_s"]
+    d = pd.read_csv(out / "decomposition.csv")
+    assert dec["max_abs_remainder_bn_usd"] == pytest.approx(d["remainder_bn_usd"].abs().max(), rel=1e-12)
+    assert meta["solver"]["decomposition_steps"] is None
 
 
 def test_compare_rejects_a_path_of_zero_steps_with_one_line(tmp_path):
@@ -339,3 +417,25 @@ def test_reference_flags_count_per_policy():
                 "bca": {"import_charge": True, "coverage": "cbam"}}]
     refs = reference_scenarios(_scenarios(designs))
     assert {k: v[0] for k, v in refs.items()} == {"A": "A", "B": "A", "C": "D", "D": "D", "E": "D"}
+
+
+def test_a_path_whose_interior_equilibrium_fails_to_solve_keeps_the_two_point_identity(monkeypatch):
+    """The exact decomposition never returns numbers from an unsolved point: if a solve along the
+    path fails, the rows are those of the last complete result (here the two-point identity)."""
+    import cge.results.run as run
+    from cge.solve import SolveError
+
+    def failing(bm, compiled, solver):
+        def solve():
+            raise SolveError("interior point did not solve")
+        return solve
+
+    b = random_benchmark(4, 7, seed=3)
+    designs = _scenarios(DESIGNS[:2])
+    one = run_scenarios(b, designs, decomposition_steps=1).table("decomposition")
+    assert (run_scenarios(b, designs).table("decomposition")["path_steps"] > 1).any()   # a path needs solves
+    monkeypatch.setattr(run, "_solve_again", failing)
+    failed = run_scenarios(b, designs).table("decomposition")
+    assert (failed["path_steps"] == 1).all()
+    np.testing.assert_allclose(failed[CHANNEL_COLUMNS + ["ev_bn_usd"]], one[CHANNEL_COLUMNS + ["ev_bn_usd"]],
+                               atol=1e-12)

@@ -277,3 +277,47 @@ def test_readme_decomposition_remainders_by_path_steps_match_the_model(default_d
         if steps == 1:
             outside = ~dec.index.isin(default_dataset.tags.region_groups["annex1"])
             within(rest, dec.loc[outside, "remainder_bn_usd"].abs().max(), "the non-coalition remainders at N = 1")
+
+
+def _remainder_share(dec: pd.DataFrame) -> float:
+    """The summed |remainder| over the summed |EV| relative to the benchmark, in %."""
+    x = dec[dec["relative_to"] == "benchmark"]
+    return 100 * x["remainder_bn_usd"].abs().sum() / x["ev_bn_usd"].abs().sum()
+
+
+def test_docs_exact_decomposition_remainders_before_and_after_match_the_model(default_dataset):
+    before, rem_before, ev_sum, after, rem_after, usa_before, usa_ev, usa_after, largest, share = quoted(
+        rf"the summed \|remainder\| falls from {NUMBER}% of the summed \|EV\| \({NUMBER} of {NUMBER} bn USD\) with "
+        rf"the two-point identity to {NUMBER}% \({NUMBER} bn USD\); the USA under output-based rebates from {NUMBER} "
+        rf"bn USD \(against an EV of {NUMBER}\) to {NUMBER}, and the largest remainder of any region, design and base "
+        rf"is {NUMBER} bn USD; relative to the benchmark none is above {NUMBER}% of its region's \|EV\|")
+    scenarios = load_scenarios(SCENARIOS / "core.yaml")
+    one = run_scenarios(default_dataset, scenarios, decomposition_steps=1).table("decomposition")
+    exact = run_scenarios(default_dataset, scenarios).table("decomposition")
+    bench = exact[exact["relative_to"] == "benchmark"]
+    agrees(before, _remainder_share(one), "the two-point remainder, % of summed |EV|")
+    agrees(rem_before, one.loc[one["relative_to"] == "benchmark", "remainder_bn_usd"].abs().sum(),
+           "the summed two-point |remainder|, bn USD")
+    agrees(ev_sum, bench["ev_bn_usd"].abs().sum(), "the summed |EV|, bn USD")
+    agrees(after, _remainder_share(exact), "the exact remainder, % of summed |EV|")
+    agrees(rem_after, bench["remainder_bn_usd"].abs().sum(), "the summed exact |remainder|, bn USD")
+    usa = {name: d[(d["scenario"] == "OBR") & (d["relative_to"] == "benchmark")].set_index("region").loc["USA"]
+           for name, d in (("one", one), ("exact", exact))}
+    agrees(usa_before, abs(usa["one"]["remainder_bn_usd"]), "|remainder| of USA in OBR, two-point")
+    agrees(usa_ev, usa["one"]["ev_bn_usd"], "EV of USA in OBR")
+    agrees(usa_after, abs(usa["exact"]["remainder_bn_usd"]), "|remainder| of USA in OBR, exact")
+    agrees(largest, exact["remainder_bn_usd"].abs().max(), "the largest exact |remainder|")
+    within(share, 100 * (bench["remainder_bn_usd"].abs() / bench["ev_bn_usd"].abs()).max(),
+           "the largest exact |remainder| in % of |EV| relative to the benchmark")
+
+
+@pytest.mark.slow
+def test_docs_exact_decomposition_remainders_at_500_usd_per_t_match_the_model(default_dataset):
+    before, after = quoted(rf"At 500 USD/t \(the same designs with `policy: {{instrument: tax, tax_usd_per_t: 500}}`\) "
+                           rf"it falls from {NUMBER}% to {NUMBER}%")
+    scenarios = [s.replace(policy={"instrument": "tax", "tax_usd_per_t": 500.0})
+                 for s in load_scenarios(SCENARIOS / "core.yaml")]
+    agrees(before, _remainder_share(run_scenarios(default_dataset, scenarios, decomposition_steps=1)
+                                    .table("decomposition")), "the two-point remainder at 500 USD/t, %")
+    agrees(after, _remainder_share(run_scenarios(default_dataset, scenarios).table("decomposition")),
+           "the exact remainder at 500 USD/t, %")

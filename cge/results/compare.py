@@ -46,7 +46,7 @@ def compare(
     check_tol: float = solver_default("check_tol"),
     max_iter: int = solver_default("max_iter"),
     linear_solver: str = solver_default("linear_solver"),
-    decomposition_steps: int = solver_default("decomposition_steps"),
+    decomposition_steps: int | None = solver_default("decomposition_steps"),
 ) -> Comparison:
     """Solve ``scenarios`` on ``data`` and compare them.
 

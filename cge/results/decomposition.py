@@ -59,6 +59,13 @@ are equilibria):
 ``remainder``               ``−ρ_r − Σ b̄·Δq`` of fixed demands: the index-number term, shown
 ==========================  ======================================================================
 
+**Along the path** (the default, :func:`exact_path_decomposition`): the identity summed over steps of the
+policy path between two equilibria of one compiled model is a mid-point rule for the path integral of the
+channels, whose remainder is zero (Shephard's lemma at every point); adaptive Richardson extrapolation of
+those sums brings every region's remainder within ``max(1% of |EV|, 0.01 bn USD)``
+(:data:`REMAINDER_TOL`, :data:`REMAINDER_FLOOR_BN_USD`), and the channels with the remainder still add
+up to the EV. :func:`path_decomposition` sums over a given number of equal steps, without extrapolation.
+
 A wedge kind the model adds later falls into ``efficiency_other`` (own wedges), the border price
 (export-side wedges) or the paid/collected-abroad terms by the rules above; only the kinds named
 in :data:`BCA_KINDS`, :data:`REBATE_KINDS` and :data:`CARBON_KINDS` have channels of their own.
@@ -67,6 +74,8 @@ A region that does not trade has zero terms-of-trade channels by construction.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -118,6 +127,10 @@ class Point:
     endowments: dict = field(default_factory=dict)     # (region, price) -> (quantity, price / PW)
     welfare: dict = field(default_factory=dict)        # region -> W = C·Σ vc (bn USD, benchmark prices)
     consumer_price: dict = field(default_factory=dict)  # region -> PC/PW
+    #: the plan :func:`snapshot` read it with (``flows`` and ``wedges`` in the plan's order; None if made otherwise)
+    plan: object = field(default=None, repr=False, compare=False)
+    #: ``flows``' quantities and prices and ``wedges``' rates as arrays, in the plan's order (set by :func:`snapshot`)
+    arrays: tuple = field(default=(), repr=False, compare=False)
 
 
 def _region(var):
@@ -144,6 +157,8 @@ class _SnapshotPlan:
     wedge_keys: list         # (label, kind, collector, n)
     transfers: list          # ((region, label, n), amount expression)
     endowments: list = field(default_factory=list)     # ((region, price name), position in em.flows)
+    #: the decomposition's arrays of what does not change between points (:func:`_static_arrays`), per tags
+    static: dict = field(default_factory=dict)
 
 
 def _snapshot_plan(bm) -> _SnapshotPlan:
@@ -197,9 +212,11 @@ def _snapshot_plan(bm) -> _SnapshotPlan:
     return plan
 
 
-def snapshot(bm) -> Point:
+def snapshot(bm, dicts: bool = True) -> Point:
     """The current point of a :class:`~cge.bca.model.BCAModel` (call after a solve, or at the
-    benchmark before one)."""
+    benchmark before one). ``dicts=False``: its flows and wedges as :attr:`Point.arrays` only
+    (``flows`` and ``wedges`` left empty; enough for :func:`decompose` with another snapshot of
+    the same model, as along a path)."""
     em, V = bm.em, bm.vars
     plan = _snapshot_plan(bm)
     ev = flow_evaluator(em)   # one numpy pass over the flows (tape kept on the model)
@@ -209,10 +226,11 @@ def snapshot(bm) -> Point:
     price = query.node_values(cat.price_nodes, cat.price_of, ev)
     pt = Point(tuple(bm.b.regions))
     pt.transfers = {key: ev(amount) / pw for key, amount in plan.transfers}
-    qs, ps = q[plan.flow].tolist(), (price[plan.flow] / pw).tolist()
-    pt.flows = {lab: FlowPoint(qk, pk, *attrs) for lab, qk, pk, attrs in zip(plan.labels, qs, ps, plan.attributes)}
-    pt.wedges = dict(zip(plan.wedge_keys, (per_unit[plan.wedge] / pw).tolist()))
+    qa, pa, ta = q[plan.flow], price[plan.flow] / pw, per_unit[plan.wedge] / pw
+    pt.arrays, pt.plan = (qa, pa, ta), plan
     pt.endowments = {key: (float(q[k]), float(price[k]) / pw) for key, k in plan.endowments}
+    if dicts:
+        pt = _with_dicts(pt)
     cons0 = bm.b.vc.sum(axis=1)
     for k, r in enumerate(bm.b.regions):
         pt.welfare[r] = ev(V["C"][r]) * float(cons0[k])
@@ -248,12 +266,17 @@ def decompose(p0: Point, p1: Point, tags) -> dict[str, dict[str, float]]:
     Every flow and wedge adds its terms (module docstring) to a (collector, channel) table, as
     arrays: ``tests/test_decomposition_identity.py`` checks the result against the same identity
     written flow by flow."""
-    if set(p0.flows) != set(p1.flows):
-        missing = sorted(set(p0.flows) ^ set(p1.flows), key=str)[:3]
-        raise DecompositionError(f"the two points have different flows (e.g. {missing}); they come from "
-                                 "different benchmarks")
-    f = _FlowArrays(p0, p1, tags)
-    w = _WedgeArrays(p0, p1, f)
+    static = _static_arrays(p0, p1, tags)
+    if static is None:
+        p0, p1 = _with_dicts(p0), _with_dicts(p1)
+        if set(p0.flows) != set(p1.flows):
+            missing = sorted(set(p0.flows) ^ set(p1.flows), key=str)[:3]
+            raise DecompositionError(f"the two points have different flows (e.g. {missing}); they come from "
+                                     "different benchmarks")
+        f = _FlowArrays(p0, p1, tags)
+        w = _WedgeArrays(p0, p1, f)
+    else:
+        f, w = static[0].at(p0, p1), static[1].at(p0, p1)
     raw = np.zeros((len(f.agent_of), len(CHANNELS)))
     col = {k: i for i, k in enumerate(CHANNELS)}
 
@@ -305,6 +328,39 @@ def decompose(p0: Point, p1: Point, tags) -> dict[str, dict[str, float]]:
     return out
 
 
+def _with_dicts(p: Point) -> Point:
+    """``p`` with its ``flows`` and ``wedges`` (a snapshot taken with ``dicts=False`` has only arrays)."""
+    if p.flows or not p.arrays:
+        return p
+    plan, (q, price, tau) = p.plan, p.arrays
+    flows = {lab: FlowPoint(qk, pk, *attrs)
+             for lab, qk, pk, attrs in zip(plan.labels, q.tolist(), price.tolist(), plan.attributes)}
+    return dataclasses.replace(p, flows=flows, wedges=dict(zip(plan.wedge_keys, tau.tolist())))
+
+
+def _static_arrays(p0: Point, p1: Point, tags):
+    """The flow and wedge arrays of two points that :func:`snapshot` read with the same plan and
+    that still hold exactly the plan's flows and wedges (in its order), built once per plan and
+    tags: only the values are read from the points then (their :attr:`Point.arrays`, the same
+    numbers as their ``flows`` and ``wedges``). None otherwise (points made or re-keyed by hand:
+    everything is read from their dicts)."""
+    plan = p0.plan
+    if plan is None or p1.plan is not plan or not p0.arrays or not p1.arrays:
+        return None
+    for p in (p0, p1):
+        arrays_only = not p.flows and not p.wedges
+        if not arrays_only and (list(p.flows) != plan.labels or list(p.wedges) != plan.wedge_keys):
+            return None
+    key = id(tags)
+    if key not in plan.static:
+        full = [p for p in (p0, p1) if p.flows]
+        if not full:
+            return None   # built from a snapshot with its dicts (every path starts at one)
+        f = _FlowArrays(full[0], full[0], tags)
+        plan.static[key] = (f, _WedgeArrays(full[0], full[0], f), tags)   # tags kept: their id stays theirs
+    return plan.static[key][:2]
+
+
 class _FlowArrays:
     """The flows of two points as arrays (in ``p0``'s order), with every agent numbered:
     regions first, then any other block, price or collecting agent (an international pool)."""
@@ -326,6 +382,14 @@ class _FlowArrays:
         self.production = np.array([x.production for x in a], dtype=bool)
         self.fixed = np.array([x.fixed for x in a], dtype=bool)
         self.group = np.array([CHANNELS.index("tot_" + _group_of(x.good, tags)) for x in a], dtype=np.int64)
+
+    def at(self, p0: Point, p1: Point) -> _FlowArrays:
+        """These arrays with the values of ``p0`` and ``p1`` (points of the same plan, see
+        :func:`_static_arrays`; their flows in this order)."""
+        new = copy.copy(self)
+        (new.q0, new.p0, _), (new.q1, new.p1, _) = p0.arrays, p1.arrays
+        new.qbar, new.dq = (new.q0 + new.q1) / 2, new.q1 - new.q0
+        return new
 
     def agent(self, key) -> int:
         i = self.agent_of.get(key)
@@ -353,6 +417,15 @@ class _WedgeArrays:
                                       dtype=bool)
         self.channel = np.array([CHANNELS.index("bca_charges_received" if k[1] in BCA_KINDS else _channel_of(k[1]))
                                  for k in keys], dtype=np.int64)
+        self.order = np.array(sorted(range(len(p0.wedges)), key=lambda i, k=list(p0.wedges): str(k[i])),
+                              dtype=np.int64) if len(keys) == len(p0.wedges) else None
+
+    def at(self, p0: Point, p1: Point) -> _WedgeArrays:
+        """These arrays with the rates of ``p0`` and ``p1`` (points of the same plan, see
+        :func:`_static_arrays`: the same wedges, in the plan's order, which :attr:`order` sorts)."""
+        new = copy.copy(self)
+        new.t0, new.t1 = p0.arrays[2][self.order], p1.arrays[2][self.order]
+        return new
 
 
 def _add_transfers(raw: np.ndarray, col: dict, agent_of: dict, p0: Point, p1: Point) -> None:
@@ -391,8 +464,13 @@ def parameter_values(bm) -> dict:
 
 
 def set_parameters(bm, values: dict) -> None:
-    for (name, k), v in values.items():
-        bm.pyomo.component(name)[k].value = v
+    """Set mutable parameters of the compiled model from ``{(component, index): value}``."""
+    data = bm.em.derived.get("parameter_data")
+    if data is None:
+        parameter_values(bm)
+        data = bm.em.derived["parameter_data"] = dict(bm.em.derived["parameters"])
+    for key, v in values.items():
+        data[key].value = v
 
 
 def unknowns(bm) -> list:
@@ -443,6 +521,21 @@ def _restore(bm, state: Solved) -> None:
         v.set_value(x)
 
 
+def _sum_of_steps(points: list, tags) -> dict[str, dict[str, float]]:
+    """The decomposition summed over the steps between consecutive ``points``."""
+    total: dict[str, dict[str, float]] = {}
+    for a, b in zip(points, points[1:]):
+        for r, ch in decompose(a, b, tags).items():
+            acc = total.setdefault(r, dict.fromkeys(ch, 0.0))
+            for k, v in ch.items():
+                acc[k] += v
+    return total
+
+
+def _path_parameters(start: Solved, end: Solved, t: float) -> dict:
+    return {key: v + t * (end.parameters[key] - v) for key, v in start.parameters.items()}
+
+
 def path_decomposition(bm, solve, start: Solved, end: Solved, steps: int) -> tuple[dict, int]:
     """The decomposition from ``start`` to ``end`` summed over ``steps`` equal steps of the
     parameters (``θ(t) = θ⁰ + t·(θ¹ − θ⁰)``, re-solving the compiled model at each interior
@@ -458,21 +551,153 @@ def path_decomposition(bm, solve, start: Solved, end: Solved, steps: int) -> tup
         _restore(bm, start)
         try:
             for k in range(1, steps):
-                t = k / steps
-                set_parameters(bm, {key: v + t * (end.parameters[key] - v) for key, v in start.parameters.items()})
+                set_parameters(bm, _path_parameters(start, end, k / steps))
                 solve()
                 points.append(snapshot(bm))
         except SolveError:
             points = [start.point]
         _restore(bm, end)
     points.append(end.point)
-    total: dict[str, dict[str, float]] = {}
-    for a, b in zip(points, points[1:]):
-        for r, ch in decompose(a, b, bm.b.tags).items():
-            acc = total.setdefault(r, dict.fromkeys(ch, 0.0))
-            for k, v in ch.items():
-                acc[k] += v
-    return total, len(points) - 1
+    return _sum_of_steps(points, bm.b.tags), len(points) - 1
+
+
+#: the exact decomposition's target, per region: ``|remainder| ≤ max(REMAINDER_TOL·|EV|, REMAINDER_FLOOR_BN_USD)``
+REMAINDER_TOL = 0.01
+REMAINDER_FLOOR_BN_USD = 0.01
+#: the most interior equilibria the exact decomposition solves along one path
+MAX_PATH_SOLVES = 31
+
+
+def remainder_targets(parts: dict) -> dict:
+    """Each region's target for the remainder of the exact decomposition: :data:`REMAINDER_TOL`
+    of its |EV|, or :data:`REMAINDER_FLOOR_BN_USD`, whichever is larger."""
+    return {r: max(REMAINDER_TOL * abs(ch["ev"]), REMAINDER_FLOOR_BN_USD) for r, ch in parts.items()}
+
+
+def _add(*parts: tuple) -> dict:
+    """``Σ weight·parts`` channel by channel, from ``(weight, {region: channels})`` pairs."""
+    first = parts[0][1]
+    return {r: {k: sum(w * p[r][k] for w, p in parts) for k in first[r]} for r in first}
+
+
+def _predictor(a: float, m: float, b: float, target: int) -> tuple:
+    """The interpolation of the unknowns at a quarter (``target`` 0) or three quarters (1) of the
+    way along segment ``[a, b]`` with middle ``m``, all three solved: the quadratic through them,
+    as ``((weight, t), …)``."""
+    return ((0.375, a), (0.75, m), (-0.125, b)) if target == 0 else ((-0.125, a), (0.75, m), (0.375, b))
+
+
+#: where a compiled model keeps the unknowns along its last decomposed paths, by start (``{start: {t: values}}``)
+GUIDE = "decomposition_paths"
+#: the most paths (distinct starts) it keeps
+MAX_GUIDES = 8
+
+
+class _Path:
+    """The solved points of one path (``t`` ↦ point, unknowns) and the decomposition of each step
+    between two of them, computed once."""
+
+    def __init__(self, bm, solve, start: Solved, end: Solved):
+        self.bm, self.solve, self.start, self.end = bm, solve, start, end
+        self.xs = unknowns(bm)
+        self.points = {0.0: (start.point, np.asarray(start.unknowns, float)),
+                       1.0: (end.point, np.asarray(end.unknowns, float))}
+        self.steps: dict = {}
+        self.solves = 0
+        #: the parameters that move along the path (the others are set to ``end``'s before the first solve)
+        self.moving = {key: (v, end.parameters[key]) for key, v in start.parameters.items()
+                       if v != end.parameters[key]}
+        self.guide = bm.em.derived.setdefault(GUIDE, {}).get(self.points[0.0][1].tobytes())
+
+    def keep_as_guide(self) -> None:
+        """Keep this path's unknowns (``t`` ↦ values) for the next path from the same start."""
+        if self.solves:
+            guides = self.bm.em.derived.setdefault(GUIDE, {})
+            guides[self.points[0.0][1].tobytes()] = {t: x for t, (_, x) in self.points.items()}
+            while len(guides) > MAX_GUIDES:
+                del guides[next(iter(guides))]
+
+    def step(self, a: float, b: float) -> dict:
+        if (a, b) not in self.steps:
+            self.steps[a, b] = decompose(self.points[a][0], self.points[b][0], self.bm.b.tags)
+        return self.steps[a, b]
+
+    def solve_at(self, t: float, weights: tuple) -> None:
+        """Solve the equilibrium at ``t`` from ``Σ weight·x(t_k)`` over the solved points of
+        ``weights`` (``((weight, t_k), …)``), plus the amount by which the last path of this model
+        from the same start (kept under :data:`GUIDE`, if it has these points) differed from that
+        interpolation at ``t``: paths from one start (the benchmark, or a reference) bend alike,
+        so the warm start is a Newton step or two closer."""
+        if not self.solves:
+            set_parameters(self.bm, self.end.parameters)
+        set_parameters(self.bm, {key: a + t * (b - a) for key, (a, b) in self.moving.items()})
+        guess = sum(w * self.points[tk][1] for w, tk in weights)
+        guide = self.guide
+        if guide is not None and t in guide and all(tk in guide for _, tk in weights):
+            guess = guess + guide[t] - sum(w * guide[tk] for w, tk in weights)
+        for v, x in zip(self.xs, guess.tolist()):
+            v.set_value(x, skip_validation=True)
+        self.solve()
+        self.solves += 1
+        self.points[t] = (snapshot(self.bm, dicts=False), np.fromiter((v.value for v in self.xs), float, len(self.xs)))
+
+    def extrapolated(self, a: float, b: float) -> dict:
+        """Richardson's extrapolation on segment ``[a, b]`` (its middle solved): the two half steps
+        plus a third of their difference from the whole step, which removes the ``h²`` error term."""
+        m = (a + b) / 2
+        halves = _add((1.0, self.step(a, m)), (1.0, self.step(m, b)))
+        return _add((4 / 3, halves), (-1 / 3, self.step(a, b)))
+
+
+def exact_path_decomposition(bm, solve, start: Solved, end: Solved) -> tuple[dict, int]:
+    """The path integral of the decomposition from ``start`` to ``end`` (the default), by adaptive
+    Richardson extrapolation of the path sums of :func:`path_decomposition`.
+
+    On a segment of the path, the sum over two half steps differs from the integral by about a
+    quarter of the one-step sum's error (mid-point weights are a symmetric rule: the error of a
+    step ``h`` is ``c·h³ + O(h⁵)``), so ``(4·halves − whole)/3`` removes the leading term. The
+    index-number remainder of the integral is zero (Shephard's lemma holds at every point of the
+    path), so each segment's extrapolated remainder measures its error. Starting from the whole
+    path (no solve at all when the two-point remainder is already within
+    :func:`remainder_targets`: a zero shock, most comparisons with a reference), the segment
+    furthest from the target is halved (two more solves) until the sum over segments of each
+    region's |remainder| is within its target, or :data:`MAX_PATH_SOLVES` interior equilibria are
+    solved. Halving where the error is, not everywhere, keeps the cost small where the path bends
+    sharply at one end (a high carbon tax: most of the curvature lies in the first dollars). Each
+    extrapolation has weights adding up to one and each step adds up to the EV, so the channels
+    (with the remainder) still add up to the EV. Interior points are solved from the quadratic
+    through their solved neighbours (:func:`_predictor`), bent like the model's last path from the
+    same start (:meth:`_Path.solve_at`). Returns ``({region: channels}, steps of
+    the finest sums)``; if an interior solve fails the last complete result is returned. The
+    model is left at ``end``."""
+    from cge.solve import SolveError
+
+    path = _Path(bm, solve, start, end)
+    best, steps = path.step(0.0, 1.0), 1
+    target = remainder_targets(best)
+    if all(abs(best[r]["remainder"]) <= target[r] for r in target):
+        return best, steps
+    segments = [(0.0, 1.0)]
+    try:
+        path.solve_at(0.5, ((0.5, 0.0), (0.5, 1.0)))
+        while True:
+            parts = {seg: path.extrapolated(*seg) for seg in segments}
+            best, steps = _add(*((1.0, p) for p in parts.values())), 2 * len(segments)
+            worst = {seg: max(abs(p[r]["remainder"]) / target[r] for r in target) for seg, p in parts.items()}
+            if (all(sum(abs(p[r]["remainder"]) for p in parts.values()) <= target[r] for r in target)
+                    or path.solves + 2 > MAX_PATH_SOLVES):
+                break
+            a, b = max(segments, key=worst.get)
+            m = (a + b) / 2
+            for k, t in enumerate(((a + m) / 2, (m + b) / 2)):
+                path.solve_at(t, _predictor(a, m, b, k))
+            i = segments.index((a, b))
+            segments[i:i + 1] = [(a, m), (m, b)]
+    except SolveError:
+        pass   # the last complete result stands
+    path.keep_as_guide()
+    _restore(bm, end)
+    return best, steps
 
 
 def decomposition_frame(parts: dict, benchmark, relative_to: str, steps: int) -> pd.DataFrame:

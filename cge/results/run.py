@@ -25,6 +25,7 @@ from cge.results.decomposition import (
     capture,
     decompose,
     decomposition_frame,
+    exact_path_decomposition,
     path_decomposition,
     snapshot,
 )
@@ -359,7 +360,7 @@ def run_scenarios(
     check_tol: float = solver_default("check_tol"),
     max_iter: int = solver_default("max_iter"),
     progress=None,
-    decomposition_steps: int = solver_default("decomposition_steps"),
+    decomposition_steps: int | None = solver_default("decomposition_steps"),
     compile_options: dict | None = None,
     designs: dict[str, ResolvedDesign] | None = None,
 ) -> Comparison:
@@ -370,12 +371,15 @@ def run_scenarios(
 
     Besides each scenario's own tables (:func:`cge.results.tables.collect`), adds the welfare
     ``decomposition`` relative to the benchmark and to each scenario's reference
-    (:func:`reference_scenarios`: the same policy without border measure), computed along
-    ``decomposition_steps`` steps of the policy parameters (1 = the two-point identity; more
-    steps re-solve the model along the path and shrink the index-number remainder), and the
-    fairness tables of :func:`cge.results.tables.fairness_tables`."""
-    if decomposition_steps < 1:
-        raise ValueError(f"decomposition_steps must be at least 1, got {decomposition_steps}")
+    (:func:`reference_scenarios`: the same policy without border measure), integrated along the
+    path of the policy parameters (``decomposition_steps=None``, the default: Romberg-extrapolated
+    until the remainder is within 1% of |EV| or 0.01 bn USD,
+    :func:`cge.results.decomposition.exact_path_decomposition`) or summed over
+    ``decomposition_steps`` equal steps (1 = the two-point identity, no extra solve; more steps
+    re-solve the model along the path and shrink the index-number remainder), and the fairness
+    tables of :func:`cge.results.tables.fairness_tables`. ``timings["decomposition_s"]`` is the
+    decomposition's cost (recorded in ``run.yaml``)."""
+    _check_steps(decomposition_steps)
     # each scenario resolved once (coalition, coverage, elasticities), before any solve
     designs = {sc.name: (designs or {}).get(sc.name) or resolve_design(benchmark, sc) for sc in scenarios}
     refs = reference_scenarios(scenarios, benchmark, designs)  # before any solve: a bad flag costs nothing
@@ -429,6 +433,11 @@ def run_scenarios(
     return Comparison(benchmark, results, timings, refs, solver)
 
 
+def _check_steps(steps: int | None) -> None:
+    if steps is not None and steps < 1:
+        raise ValueError(f"decomposition_steps must be at least 1 (or None: exact), got {steps}")
+
+
 def _solve_again(bm, compiled, solver):
     def solve():
         solve_warm_then_cold(bm, compiled, warm=True, **solver)
@@ -441,13 +450,20 @@ def _decomposition(name, benchmark, states, models, bench_point, refs, steps, so
     reference when that is solved already (:func:`run_scenarios` adds the others after the loop)."""
     key, state = states[name]
     bm, compiled = models[key]
-    parts, n = path_decomposition(bm, _solve_again(bm, compiled, solver), benchmark_state(bm, state, bench_point),
-                                  state, steps)
+    parts, n = _along_path(bm, _solve_again(bm, compiled, solver), benchmark_state(bm, state, bench_point), state,
+                           steps)
     frames = [decomposition_frame(parts, benchmark, "benchmark", n)]
     ref = refs[name][0]
     if ref is not None and ref != name and ref in states:
         frames.append(_versus(name, ref, benchmark, states, models, steps, solver))
     return frames
+
+
+def _along_path(bm, solve, start, end, steps):
+    """The exact path decomposition (``steps`` None) or the sum over ``steps`` equal steps."""
+    if steps is None:
+        return exact_path_decomposition(bm, solve, start, end)
+    return path_decomposition(bm, solve, start, end, steps)
 
 
 def _versus(name, ref, benchmark, states, models, steps, solver) -> pd.DataFrame:
@@ -456,7 +472,7 @@ def _versus(name, ref, benchmark, states, models, steps, solver) -> pd.DataFrame
     ref_key, ref_state = states[ref]
     bm, compiled = models[key]
     if ref_key == key:
-        parts, n = path_decomposition(bm, _solve_again(bm, compiled, solver), ref_state, state, steps)
+        parts, n = _along_path(bm, _solve_again(bm, compiled, solver), ref_state, state, steps)
     else:  # different model structures: no common parameter path, the two-point identity
         parts, n = decompose(ref_state.point, state.point, benchmark.tags), 1
     return decomposition_frame(parts, benchmark, ref, n)

@@ -184,7 +184,8 @@ CONTRACT: tuple[Table, ...] = (
         ("charge_bn_usd", "BCA charge revenue"))),
     Table("decomposition", "EV by channel, relative to the benchmark and to the reference", _cols(
         ("relative_to", "base of the comparison: benchmark or the reference scenario", LABEL), _REGION,
-        ("path_steps", "steps of the parameter path", COUNT),
+        ("path_steps", "steps of the finest path sums (1 = two-point identity; the exact default halves the path "
+                       "where its remainder is largest)", COUNT),
         ("ev_bn_usd", "EV (from the welfare level)"), ("ev_pct", "EV in % of benchmark consumption"),
         *((f"{k}_bn_usd", d) for k, d in _CHANNELS), *((f"{k}_pct", f"{d}, % of consumption") for k, d in _CHANNELS),
         ("check_bn_usd", "EV − Σ channels (zero at equilibrium)"))),

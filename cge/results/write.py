@@ -105,8 +105,9 @@ def elasticities_record(c: cge.Comparison) -> dict:
     return out
 
 
-DECOMPOSITION_NOTE = ("EV decomposed into channels that add up to it (cge/results/decomposition.py): terms of trade at "
-                      "border prices by good group, BCA charges paid / kept / returned, rebates, permit trade, "
+DECOMPOSITION_NOTE = ("EV decomposed into channels that add up to it (cge/results/decomposition.py), integrated "
+                      "along the policy path (remainder within 1% of |EV| or 0.01 bn USD by default): terms of trade "
+                      "at border prices by good group, BCA charges paid / kept / returned, rebates, permit trade, "
                       "allocative efficiency (wedge x change in quantity), other transfers, index-number remainder.")
 
 
@@ -195,6 +196,21 @@ def workbook_sheets(head: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> dict
     return {**sheets, "units": units_frame(), "notes": pd.DataFrame({"note": notes})}
 
 
+def decomposition_record(c: cge.Comparison, dec: pd.DataFrame) -> dict:
+    """``decomposition:`` of ``run.yaml``: the method (exact path integral or N equal steps), its
+    target, the path steps used, its cost in seconds, the largest remainder and |EV − Σ channels|."""
+    from cge.results.decomposition import REMAINDER_FLOOR_BN_USD, REMAINDER_TOL
+
+    steps = c.solver.get("decomposition_steps")
+    method = ({"method": "exact path integral (Romberg-extrapolated)",
+               "target": f"|remainder| <= max({REMAINDER_TOL:g} x |EV|, {REMAINDER_FLOOR_BN_USD:g} bn USD) per region"}
+              if steps is None else {"method": f"{steps} equal path step(s)"})
+    return {**method, "path_steps": sorted({int(n) for n in dec["path_steps"]}),
+            "seconds": round(float(c.timings.get("decomposition_s", 0.0)), 3),
+            "max_abs_remainder_bn_usd": float(dec["remainder_bn_usd"].abs().max()),
+            "max_abs_check_bn_usd": float(dec["check_bn_usd"].abs().max())}
+
+
 def _write_meta(c: cge.Comparison, tmp: Path, extra_metadata: dict | None) -> None:
     """``run.yaml``: provenance, units, scenarios, solves, undefined ratios, references, closure,
     elasticities and each table's digest (see the module docstring)."""
@@ -224,8 +240,7 @@ def _write_meta(c: cge.Comparison, tmp: Path, extra_metadata: dict | None) -> No
         meta["elasticity_warning"] = warning
     dec = c.table("decomposition")
     if len(dec):
-        meta["decomposition"] = {"path_steps": sorted({int(n) for n in dec["path_steps"]}),
-                                 "max_abs_check_bn_usd": float(dec["check_bn_usd"].abs().max())}
+        meta["decomposition"] = decomposition_record(c, dec)
     if c.benchmark.origin:
         meta["dataset_path"] = c.benchmark.origin
     if extra_metadata:

@@ -189,8 +189,9 @@ SOLVER_OPTIONS = (
            used_by=("run",)),
     Option("solver.linear_solver", "choice", "auto", "how Newton steps are solved (casadi route)",
            choices=("auto", "block_gmres", "lu"), sweep=False, used_by=("run",)),
-    Option("solver.decomposition_steps", "int", 1, "steps of the welfare-decomposition path (1 = two-point "
-           "identity, no extra solves)", low=1, sweep=False, used_by=("run", "cli")),
+    Option("solver.decomposition_steps", "int", None, "steps of the welfare-decomposition path: null = exact "
+           "(Romberg-extrapolated path, remainder within 1% of |EV| or 0.01 bn USD), N = N equal steps (1 = "
+           "two-point identity, no extra solves)", low=1, optional=True, sweep=False, used_by=("run", "cli")),
 )
 
 OPTIONS: dict[str, Option] = {o.name: o for o in SCENARIO_OPTIONS + SOLVER_OPTIONS}
