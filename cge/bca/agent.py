@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cge.bca import carbon, taxes
+from cge.bca import carbon, growth, taxes
 from cge.bca.declaration import Declaration
 from cge.bca.household import consumption_value
 from cge.core.blocks import Demand, Endowment, Input, Transfer
@@ -15,15 +15,18 @@ FIXED_DEMAND = {"government": "vg", "investment": "vi"}
 
 
 def regional_agent(d: Declaration, r: str) -> Demand:
-    """``RA[r] = Σ_f PF·evf + Σ_j PR·vrs + tax, carbon and BCA revenue + bop[r]·PW
-    (+ permit sales)``; it buys government and investment demand ``vg, vi`` at benchmark
-    quantities (with their purchase taxes) and spends the rest on ``C[r]`` at ``PC[r]``."""
+    """``RA[r] = Σ_f PF·evf·endow + Σ_j PR·vrs·rent + tax, carbon and BCA revenue + bop[r]·PW
+    (+ permit sales)``; it buys government and investment demand ``vg·final, vi·final`` (with
+    their purchase taxes) and spends the rest on ``C[r]`` at ``PC[r]``. The growth multipliers
+    ``endow, rent, final`` and ``bop`` (:mod:`cge.bca.growth`) are 1 and the benchmark's in the
+    static model; energy bought by G and I is scaled by ``aeei`` like every other user's."""
     fl = d.fl
-    fixed = [Input(d.PA[r, i], q, wedges=taxes.purchase_tax(d, r, i, agent), label=(FIXED_DEMAND[agent], r, i))
+    fixed = [Input(d.PA[r, i], growth.energy_quantity(d, r, i, q) * d.final[r],
+                   wedges=taxes.purchase_tax(d, r, i, agent), label=(FIXED_DEMAND[agent], r, i))
              for (i, agent), q in fl.nonzero("fd", region=r) if agent in FIXED_DEMAND]
-    endowments = [Endowment(d.PF[r, f], q) for f, q in fl.nonzero("evf", region=r)]
-    endowments += [Endowment(d.PR[r, j], q) for j, q in fl.nonzero("vrs", region=r)]
-    transfers = [Transfer(fl("bop", r) * d.PW, "balance_of_payments"), *carbon.permit_sales(d, r)]
+    endowments = [Endowment(d.PF[r, f], q * d.endow[r, f]) for f, q in fl.nonzero("evf", region=r)]
+    endowments += [Endowment(d.PR[r, j], q * d.rent[r, j]) for j, q in fl.nonzero("vrs", region=r)]
+    transfers = [Transfer(d.bop[r] * d.PW, "balance_of_payments"), *carbon.permit_sales(d, r)]
     return Demand(d.RA[r], inputs=[Input(d.PC[r], consumption_value(fl, r), label=("cons", r))],
                   fixed=fixed, endowments=endowments, transfers=transfers, label=("RA", r))
 
