@@ -24,6 +24,7 @@ share that substitution acts on, the usual simplification of recursive-dynamic C
 from __future__ import annotations
 
 from cge.bca.declaration import Declaration
+from cge.data.benchmark import Benchmark
 
 
 def declare_parameters(d: Declaration) -> None:
@@ -36,15 +37,14 @@ def declare_parameters(d: Declaration) -> None:
     d.final = em.parameter("growth_final", b.regions, 1.0, doc="government and investment demand multiplier")
     d.bop = em.parameter("growth_bop", b.regions, {r: fl("bop", r) for r in b.regions},
                          doc="current account transfer, bn USD at PW")
-    energy = energy_goods(d)
+    energy = energy_goods(b)
     d.aeei = em.parameter("growth_aeei", [(r, i) for r in b.regions for i in energy], 1.0,
                           doc="energy input per unit of activity (AEEI multiplier)")
 
 
-def energy_goods(d: Declaration) -> tuple[str, ...]:
+def energy_goods(b: Benchmark) -> tuple[str, ...]:
     """The goods AEEI acts on: fossil fuels and electricity (crude oil, a refinery feedstock, is not)."""
-    tags = d.tags
-    return tuple(i for i in d.fl.b.sectors if i in tags.fossil or i in tags.electricity)
+    return tuple(i for i in b.sectors if i in b.tags.fossil or i in b.tags.electricity)
 
 
 def energy_quantity(d: Declaration, r: str, i: str, q: float):
