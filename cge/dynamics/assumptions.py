@@ -22,12 +22,14 @@ from cge.io.files import load_yaml
 
 KEYS = {"ssp", "wpp_variant", "labour", "capital", "current_account", "resources", "government_investment",
         "aeei_file"}
-ASSUMPTION_SECTIONS = {"capital": {"depreciation_rate", "net_rate_of_return"}, "current_account": {"rule", "zero_by"},
-            "resources": {"rule", "elasticity"}}
+ASSUMPTION_SECTIONS = {"capital": {"rule", "depreciation_rate", "net_rate_of_return"},
+                       "current_account": {"rule", "zero_by"}, "resources": {"rule", "elasticity"}}
 AEEI_BOUND_PCT = 10.0
 #: ``linear_to_zero``: imbalances (scaled with world GDP) shrink linearly to 0 by ``zero_by``;
 #: ``constant_share``: they stay at their base-year share of world GDP (``zero_by`` unused)
 CURRENT_ACCOUNT_RULES = ("linear_to_zero", "constant_share")
+#: ``accumulate``: K from investment and depreciation; ``with_gdp``: K/Y constant (a balanced growth path)
+CAPITAL_RULES = ("accumulate", "with_gdp")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Assumptions:
     net_rate_of_return: float
     current_account_zero_by: int
     current_account_rule: str
+    capital_rule: str
     resource_elasticity: float
     aeei: pd.DataFrame            # region, fuel, rate_pct_per_year, source (regions may be "*")
     sources: dict = field(default_factory=dict)
@@ -104,6 +107,8 @@ def load(override: Path | dict | None = None, regions=None, energy_goods=None) -
     if data.get("government_investment") != "gdp":
         raise DataError(f"{where}: government_investment: only gdp is implemented")
     cap, ca, res = data["capital"], data["current_account"], data["resources"]
+    if cap.get("rule") not in CAPITAL_RULES:
+        raise DataError(f"{where}: capital.rule: {cap.get('rule')!r} must be one of {', '.join(CAPITAL_RULES)}")
     zero_by = ca.get("zero_by")
     if isinstance(zero_by, bool) or not isinstance(zero_by, int):
         raise DataError(f"{where}: current_account.zero_by: {zero_by!r} is not a year")
@@ -112,7 +117,7 @@ def load(override: Path | dict | None = None, regions=None, energy_goods=None) -
         ssp=data["ssp"], wpp_variant=data["wpp_variant"],
         depreciation_rate=_number(where, "capital.depreciation_rate", cap.get("depreciation_rate"), 0.0, 0.5),
         net_rate_of_return=_number(where, "capital.net_rate_of_return", cap.get("net_rate_of_return"), 0.001, 0.5),
-        current_account_zero_by=zero_by, current_account_rule=rule,
+        current_account_zero_by=zero_by, current_account_rule=rule, capital_rule=cap["rule"],
         resource_elasticity=_number(where, "resources.elasticity", res.get("elasticity"), 0.0, 3.0),
         aeei=read_aeei(aeei_path, regions, energy_goods), sources={"assumptions": where, "aeei": str(aeei_path)})
 

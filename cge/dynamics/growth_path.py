@@ -7,7 +7,8 @@ For region r and year t (base year 0, step n years):
 
 * real GDP target ``g[t] = GDP_SSP[r,t] / GDP_SSP[r,0]`` (SSP v3.1, constant 2017 PPP);
 * capital ``K[t+n] = (1−δ)^n·K[t] + I[t]·Σ_{s<n}(1−δ)^s``, ``K[0] = capital income/(ρ+δ)``,
-  ``I[t] = vi[r]·g[t]`` (investment at benchmark prices); ``endow[r,capital] = K[t]/K[0]``;
+  ``I[t] = vi[r]·g[t]`` (investment at benchmark prices); ``endow[r,capital] = K[t]/K[0]`` (rule
+  ``accumulate``; rule ``with_gdp`` sets it to ``g[t]``, K/Y constant);
 * fossil resources and other non-labour, non-capital factors: ``g[t]^ε`` (ε the resource elasticity);
 * labour in efficiency units, from real GDP at constant benchmark factor prices (real value added),
   ``g·VA0 = wL0·endow_L + rK0·endow_K + R0·endow_R``, so ``endow_L`` makes the region's real value added
@@ -54,14 +55,15 @@ class YearGrowth:
 
 
 def years_of(base: int, end: int, step: int) -> list[int]:
-    """``base, base+step, …, end`` (the end must lie on the grid)."""
+    """The base year, then every calendar year divisible by ``step`` up to ``end`` (on that grid):
+    2011, 2015, 2020, … with 5-year steps; every year with 1-year steps."""
     if step not in (1, 5):
         raise DataError(f"path step {step}: must be 1 or 5 years")
-    if end < base:
-        raise DataError(f"path end year {end} is before the base year {base}")
-    if (end - base) % step:
-        raise DataError(f"path end year {end} is not base year {base} plus a multiple of {step} years")
-    return list(range(base, end + 1, step))
+    if end <= base:
+        raise DataError(f"path end year {end} must come after the base year {base}")
+    if end % step:
+        raise DataError(f"path end year {end} is not on the {step}-year grid (a multiple of {step})")
+    return [base] + [y for y in range(base + 1, end + 1) if y % step == 0]
 
 
 def growth_path(fl: Flows, gdp: pd.DataFrame, pop: pd.DataFrame, world_gdp: pd.Series, a: Assumptions,
@@ -96,7 +98,8 @@ def growth_path(fl: Flows, gdp: pd.DataFrame, pop: pd.DataFrame, world_gdp: pd.S
         endow, rent, gi, ki, lp = {}, {}, {}, {}, {}
         for r in b.regions:
             g = float(gdp.at[t, r])
-            kidx = k_stock[r] / (cap0[r] / (rho + delta)) if cap0[r] > 0 else 1.0
+            kidx = (g if a.capital_rule == "with_gdp"
+                    else k_stock[r] / (cap0[r] / (rho + delta)) if cap0[r] > 0 else 1.0)
             ridx = g ** a.resource_elasticity
             lab = (g * (lab0[r] + cap0[r] + other0[r]) - cap0[r] * kidx - other0[r] * ridx) / lab0[r]
             if not lab > 0:

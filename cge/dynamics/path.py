@@ -12,8 +12,8 @@ policy year, from that year's baseline. Results are relative to the **same year'
   EITE output change and world EV;
 * ``path_regions``: by design, year and region, EV (bn USD at base-year prices, ``(C − C_base)·c0``)
   and EV %, emissions and their change, EITE output change;
-* ``path_welfare``: by design and region, EV summed over the path (each solved year stands for
-  ``step`` years) and discounted to the base year at ``discount_rate_pct``.
+* ``path_welfare``: by design and region, EV summed over the path (each solved year stands for the
+  years to the next one) and discounted to the base year at ``discount_rate_pct``.
 
 A year whose solve fails stops the path: :class:`PathSolveError` names the design and year (the
 solver's message names the worst equations) and carries the tables of the years already solved.
@@ -236,15 +236,20 @@ def _tables(b, rows_base, base_obs, pol_rows, years, step, rate) -> dict[str, pd
 
 
 def welfare_over_path(regions: pd.DataFrame, base_year: int, step: int, rate_pct: float) -> pd.DataFrame:
-    """EV summed over the path (each solved year counts ``step`` years) and discounted to the base year:
-    ``Σ_t step·EV[t]`` and ``Σ_t step·EV[t]/(1 + ρ)^(t − base)``, by design and region."""
+    """EV summed over the path and discounted to the base year, by design and region:
+    ``Σ_t n_t·EV[t]`` and ``Σ_t n_t·EV[t]/(1 + ρ)^(t − base)``, where a solved year stands for the
+    ``n_t`` years to the next solved year (the last one for ``step`` years)."""
     cols = ["design", "region", "years", "ev_cumulative_bn_usd", "ev_discounted_bn_usd", "discount_rate_pct"]
     if regions.empty:
         return pd.DataFrame(columns=cols)
-    df = regions.assign(w=step / (1 + rate_pct / 100.0) ** (regions["year"] - base_year))
+    solved = sorted(set(regions["year"]))
+    span = {y: (solved[k + 1] - y if k + 1 < len(solved) else step) for k, y in enumerate(solved)}
+    n = regions["year"].map(span)
+    df = regions.assign(n=n, w=n / (1 + rate_pct / 100.0) ** (regions["year"] - base_year))
     g = df.groupby(["design", "region"], sort=False)
     out = pd.DataFrame({"years": g["year"].apply(lambda s: f"{s.min()}-{s.max()}"),
-                        "ev_cumulative_bn_usd": g["ev_bn_usd"].sum() * step,
+                        "ev_cumulative_bn_usd": g.apply(lambda x: float((x["ev_bn_usd"] * x["n"]).sum()),
+                                                        include_groups=False),
                         "ev_discounted_bn_usd": g.apply(lambda x: float((x["ev_bn_usd"] * x["w"]).sum()),
                                                         include_groups=False)}).reset_index()
     out["discount_rate_pct"] = rate_pct

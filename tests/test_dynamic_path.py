@@ -1,0 +1,148 @@
+"""The recursive-dynamic path (issue 26): a path without growth is the static model, a policy at a zero
+carbon price is that year's baseline, and bad drivers or years are one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cge.data.benchmark import read_benchmark
+from cge.data.datasets import shipped_dataset_path
+from cge.data.flows import Flows
+from cge.dynamics import assumptions
+from cge.dynamics.countries import Membership, check_matched, membership
+from cge.dynamics.drivers import derive, read_drivers, shared_projections, shipped_path
+from cge.dynamics.growth_path import growth_path
+from cge.dynamics.path import run_path, welfare_over_path
+from cge.dynamics.setup import energy_goods, path_growth
+from cge.errors import DataError
+from cge.results.run import run_scenarios
+from cge.scenarios.spec import Scenario, load_scenarios
+
+CBAM_FILE = Path(__file__).resolve().parents[1] / "cge" / "scenarios" / "eu_cbam_phase_in.yaml"
+
+
+@pytest.fixture(scope="module")
+def wiod():
+    return read_benchmark(shipped_dataset_path())
+
+
+def zero_growth(b, tmp_path, years):
+    """Every driver index 1, no AEEI, current accounts at their base-year share and capital with GDP
+    (the benchmark is not a steady state: accumulating from its investment would move capital)."""
+    aeei = tmp_path / "aeei0.csv"
+    aeei.write_text("region,fuel,rate_pct_per_year,source\n*,coa,0,test\n")
+    a = assumptions.load({"current_account": {"rule": "constant_share"}, "capital": {"rule": "with_gdp"},
+                          "aeei_file": str(aeei)})
+    ones = pd.DataFrame(1.0, index=years, columns=list(b.regions))
+    return growth_path(Flows(b), ones, ones, pd.Series(1.0, index=years), a, energy_goods(b), years)
+
+
+def test_zero_growth_path_reproduces_the_static_model(wiod, tmp_path):
+    cbam = load_scenarios(CBAM_FILE)
+    sc = next(s for s in cbam if s.phase_in.year == 2030)
+    static = run_scenarios(wiod, [sc]).table("regions").set_index("region")
+    path = run_path(wiod, zero_growth(wiod, tmp_path, [2011, 2012, 2013]), {"CBAM": {2011: sc}})
+    base = path.tables["path_baseline"]
+    assert np.allclose(base["emissions_mt"], np.tile(wiod.emissions, 3), rtol=1e-9, atol=0)
+    assert np.allclose(base["consumption_index"], 1.0, rtol=0, atol=1e-9)
+    for year, got in path.tables["path_regions"].groupby("year"):
+        got = got.set_index("region").loc[static.index]
+        assert np.allclose(got["emissions_mt"], static["emissions_mt"], rtol=1e-9, atol=0), year
+        assert np.allclose(got["ev_bn_usd"], static["ev_bn_usd"], rtol=0, atol=1e-9 * wiod.household_spending.max())
+
+
+def test_policy_at_zero_carbon_price_equals_that_years_baseline(wiod):
+    growth, _a, _t = path_growth(wiod, 2020, step=5)
+    sc = next(s for s in load_scenarios(CBAM_FILE) if s.phase_in.year == 2030)
+    free = sc.replace(name="CBAM-at-0", policy={"tax_usd_per_t": 0.0})
+    res = run_path(wiod, growth, {"zero": {2015: free}})
+    reg = res.tables["path_regions"]
+    assert sorted(set(reg["year"])) == [2015, 2020]
+    assert np.allclose(reg["emissions_mt"], reg["emissions_baseline_mt"], rtol=1e-9, atol=0)
+    assert np.allclose(reg["ev_bn_usd"], 0.0, atol=1e-9 * wiod.household_spending.max())
+
+
+def test_baseline_follows_the_ssp_gdp_and_grows_emissions(wiod):
+    growth, a, table = path_growth(wiod, 2015, step=5)
+    assert a.ssp == "SSP2"
+    ssp = table[table["ssp"] == "SSP2"].pivot(index="year", columns="region", values="gdp_bn_usd2017_ppp")
+    for r in wiod.regions:   # real value added at base-year factor prices follows the SSP by construction
+        assert growth[-1].gdp_index[r] == pytest.approx(ssp.at[2015, r] / ssp.at[2011, r], rel=1e-12)
+    res = run_path(wiod, growth)
+    base = res.tables["path_baseline"].set_index(["year", "region"])
+    assert base.at[(2015, "CHN"), "emissions_mt"] > base.at[(2011, "CHN"), "emissions_mt"]
+    assert base.at[(2015, "CHN"), "consumption_index"] > 1.2
+
+
+def test_current_accounts_sum_to_zero_on_the_path(wiod):
+    growth, _a, _t = path_growth(wiod, 2035, step=5)
+    for yg in growth:
+        assert abs(sum(yg.bop.values())) < 1e-9 * sum(abs(v) for v in growth[0].bop.values())
+    later = path_growth(wiod, 2050, step=5)[0][-1]
+    assert all(abs(v) < 1e-12 for v in later.bop.values())    # zero by 2050
+    assert any(abs(v) > 1 for v in growth[-1].bop.values())   # not yet in 2035
+
+
+def test_year_outside_the_drivers_is_a_clear_error(wiod):
+    with pytest.raises(DataError, match="year 2101 is outside the data"):
+        path_growth(wiod, 2101, step=1)
+
+
+def test_end_year_off_the_step_grid_is_refused(wiod):
+    with pytest.raises(DataError, match="not on the 5-year grid"):
+        path_growth(wiod, 2033, step=5)
+
+
+def test_region_whose_members_have_no_match_is_named_with_them():
+    m = Membership({"EU27": ("DEU", "FRA"), "XYZ": ("ATL", "DEU", "QQQ")}, None, "regions.yaml")
+    with pytest.raises(DataError, match=r"^region XYZ \(regions.yaml\): member\(s\) ATL, QQQ have no match in UN WPP"):
+        check_matched(m, "wpp_code", "UN WPP 2024")
+
+
+def test_membership_of_the_shipped_dataset_has_the_rest_of_world_as_complement():
+    b = read_benchmark(shipped_dataset_path())
+    m = membership(shipped_dataset_path(), tuple(b.regions))
+    assert m.complement == "ROW" and "ROU" in m.members["EU27"] and m.members["ROW"] == ()
+
+
+@pytest.mark.skipif(not shared_projections().exists(), reason="needs ../shared/data/projections")
+def test_shipped_drivers_are_those_derived_from_the_shared_files(wiod):
+    shipped = read_drivers(shipped_path("wiod2011"), tuple(wiod.regions))
+    got = derive(membership(shipped_dataset_path(), tuple(wiod.regions)), ssps=("SSP2",))
+    want = shipped[shipped["ssp"] == "SSP2"].reset_index(drop=True)
+    assert np.allclose(got["gdp_bn_usd2017_ppp"], want["gdp_bn_usd2017_ppp"], rtol=1e-9)
+    assert np.allclose(got["population_million"], want["population_million"], rtol=1e-9)
+    china = want[(want["region"] == "CHN") & (want["year"] == 2035)].iloc[0]   # the README's check values
+    assert china["gdp_bn_usd2017_ppp"] == pytest.approx(41754.9, abs=0.05)
+    assert china["population_million"] == pytest.approx(1370.6, abs=0.05)
+
+
+def test_an_aeei_rate_outside_its_bounds_names_the_file_and_row(tmp_path):
+    bad = tmp_path / "aeei.csv"
+    bad.write_text("region,fuel,rate_pct_per_year,source\n*,coa,1,x\nCHN,oil,25,y\n")
+    with pytest.raises(DataError, match=r"aeei.csv: row 3 \(CHN, oil\): rate_pct_per_year 25"):
+        assumptions.read_aeei(bad)
+
+
+def test_an_unknown_assumption_key_is_refused():
+    with pytest.raises(DataError, match="unknown key"):
+        assumptions.load({"capitl": {}})
+
+
+def test_discounted_welfare_weights_each_year_by_its_step_and_discount_factor():
+    reg = pd.DataFrame({"design": "d", "region": "A", "year": [2011, 2015, 2020], "ev_bn_usd": [1.0, 2.0, 3.0]})
+    out = welfare_over_path(reg, 2011, 5, 10.0).iloc[0]
+    assert out["ev_cumulative_bn_usd"] == pytest.approx(4 * 1 + 5 * 2 + 5 * 3)
+    assert out["ev_discounted_bn_usd"] == pytest.approx(4 + 5 * 2 / 1.1 ** 4 + 5 * 3 / 1.1 ** 9)
+
+
+def test_a_scenario_can_start_in_a_later_year(wiod):
+    growth, _a, _t = path_growth(wiod, 2020, step=5)
+    tax = Scenario(name="EU-44", coalition=["EU27"], policy={"instrument": "tax", "tax_usd_per_t": 44})
+    res = run_path(wiod, growth, {"tax": {2015: tax}})
+    assert sorted(set(res.tables["path_summary"]["year"])) == [2015, 2020]
+    assert list(res.tables["path_summary"]["carbon_price_usd_per_t"]) == pytest.approx([44.0, 44.0], rel=1e-9)
