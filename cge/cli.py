@@ -1,5 +1,5 @@
 """Command line: ``cge compare``, ``cge info``, ``cge validate``, ``cge report``, ``cge sweep``,
-``cge calibrate``, ``cge gtap-import``, ``cge gtap-export``.
+``cge calibrate``, ``cge gtap-import``, ``cge gtap-export``, ``cge baseline``.
 
 One error path for every subcommand (:func:`cge.errors.run_guarded`, also used by ``python -m calibration``):
 any failure prints one line ``error: ...`` naming the file, row, key or scenario, with no
@@ -347,6 +347,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_output_arguments(r)
     r.set_defaults(func=cmd_report)
     add_calibrate_parser(sub)
+    from cge.dynamics.commands import add_baseline_arguments, cmd_baseline
+
+    bl = sub.add_parser("baseline", parents=dbg, help="a recursive-dynamic baseline path to an end year (UN WPP "
+                        "population, SSP GDP) and policy designs solved on it year by year")
+    add_baseline_arguments(bl)
+    add_output_arguments(bl)
+    bl.set_defaults(func=cmd_baseline)
     return p
 
 

@@ -17,9 +17,11 @@ from cge.dynamics.countries import Membership, check_matched, membership
 from cge.dynamics.drivers import derive, read_drivers, shared_projections, shipped_path
 from cge.dynamics.growth_path import growth_path
 from cge.dynamics.path import run_path, welfare_over_path
-from cge.dynamics.setup import energy_goods, path_growth
+from cge.bca.growth import energy_goods
+from cge.dynamics.setup import path_growth
 from cge.errors import DataError
 from cge.results.run import run_scenarios
+from cge.results.schema import PATH_BY_NAME
 from cge.scenarios.spec import Scenario, load_scenarios
 
 CBAM_FILE = Path(__file__).resolve().parents[1] / "cge" / "scenarios" / "eu_cbam_phase_in.yaml"
@@ -146,3 +148,20 @@ def test_a_scenario_can_start_in_a_later_year(wiod):
     res = run_path(wiod, growth, {"tax": {2015: tax}})
     assert sorted(set(res.tables["path_summary"]["year"])) == [2015, 2020]
     assert list(res.tables["path_summary"]["carbon_price_usd_per_t"]) == pytest.approx([44.0, 44.0], rel=1e-9)
+    for name, df in res.tables.items():   # the path tables are those of the results contract
+        assert PATH_BY_NAME[name].check(df) == [], name
+
+
+def test_cge_baseline_writes_the_path_tables_and_never_a_user_folder(tmp_path, capsys):
+    from cge.cli import main
+
+    out = tmp_path / "path"
+    assert main(["baseline", "--end", "2015", "--step", "5", "--out", str(out)]) == 0
+    assert {p.name for p in out.iterdir()} >= {"path_baseline.csv", "path_summary.csv", "run.yaml"}
+    assert sorted(set(pd.read_csv(out / "path_baseline.csv")["year"])) == [2011, 2015]
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    assert main(["baseline", "--end", "2015", "--step", "5", "--out", str(mine)]) != 0
+    assert (mine / "notes.txt").read_text() == "keep me"
+    assert "error:" in capsys.readouterr().err

@@ -36,6 +36,7 @@ from cge.data.flows import Flows
 from cge.dynamics.growth_path import YearGrowth, check_finite, set_year
 from cge.results.measures import carbon_price_usd_per_t, leakage_rate
 from cge.results.run import solve_warm_then_cold
+from cge.results.schema import PATH_BY_NAME
 from cge.scenarios.options import solver_default
 from cge.scenarios.spec import Scenario
 from cge.solve import SolveError, compile_system
@@ -223,14 +224,11 @@ def _tables(b, rows_base, base_obs, pol_rows, years, step, rate) -> dict[str, pd
                             "emissions_change_pct": 100 * (row["E"][r] / base["E"][r] - 1),
                             "eite_output_change_pct": 100 * (row["eite"][r] / e_base - 1) if e_base else float("nan"),
                             "carbon_price_usd_per_t": row["price"][r]})
-    reg = pd.DataFrame(regions, columns=["design", "year", "region", "coalition", "ev_bn_usd", "ev_pct",
-                                         "emissions_mt", "emissions_baseline_mt", "emissions_change_pct",
-                                         "eite_output_change_pct", "carbon_price_usd_per_t"])
-    return {"path_baseline": pd.DataFrame(rows_base),
-            "path_summary": pd.DataFrame(summary, columns=["design", "scenario", "year", "carbon_price_usd_per_t",
-                                                           "coalition_emissions_change_pct",
-                                                           "global_emissions_change_mt", "leakage_rate_pct",
-                                                           "eite_output_change_coalition_pct", "ev_world_bn_usd"]),
+    reg = pd.DataFrame(regions, columns=PATH_BY_NAME["path_regions"].names)
+    base_cols = PATH_BY_NAME["path_baseline"].names
+    extra = [c for c in (rows_base[0] if rows_base else {}) if c not in base_cols]
+    return {"path_baseline": pd.DataFrame(rows_base, columns=base_cols + extra),
+            "path_summary": pd.DataFrame(summary, columns=PATH_BY_NAME["path_summary"].names),
             "path_regions": reg,
             "path_welfare": welfare_over_path(reg, years[0], step, rate)}
 
@@ -239,7 +237,7 @@ def welfare_over_path(regions: pd.DataFrame, base_year: int, step: int, rate_pct
     """EV summed over the path and discounted to the base year, by design and region:
     ``Σ_t n_t·EV[t]`` and ``Σ_t n_t·EV[t]/(1 + ρ)^(t − base)``, where a solved year stands for the
     ``n_t`` years to the next solved year (the last one for ``step`` years)."""
-    cols = ["design", "region", "years", "ev_cumulative_bn_usd", "ev_discounted_bn_usd", "discount_rate_pct"]
+    cols = PATH_BY_NAME["path_welfare"].names
     if regions.empty:
         return pd.DataFrame(columns=cols)
     solved = sorted(set(regions["year"]))
