@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cge.bca.growth import energy_goods
 from cge.data.benchmark import read_benchmark
 from cge.data.datasets import shipped_dataset_path
 from cge.data.flows import Flows
@@ -17,7 +18,6 @@ from cge.dynamics.countries import Membership, check_matched, membership
 from cge.dynamics.drivers import derive, read_drivers, shared_projections, shipped_path
 from cge.dynamics.growth_path import growth_path
 from cge.dynamics.path import run_path, welfare_over_path
-from cge.bca.growth import energy_goods
 from cge.dynamics.setup import path_growth
 from cge.errors import DataError
 from cge.results.run import run_scenarios
