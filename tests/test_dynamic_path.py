@@ -174,3 +174,22 @@ def test_cbam_default_value_markup_rises_to_30_pct_from_2028_and_fertilisers_kee
     assert default_value_markup(2030, fertilisers=True) == 0.01
     with pytest.raises(DataError, match="no default-value mark-up for 2025"):
         default_value_markup(2025)
+
+
+GCB = shared_projections().parent / "emissions" / "gcp2019_co2_by_fuel_1960_2018.csv.gz"
+
+
+@pytest.mark.skipif(not GCB.exists(), reason="needs ../shared/data/emissions")
+def test_aeei_calibrated_on_2011_2015_matches_gcb_in_sample_and_is_the_shipped_table(wiod):
+    from cge.dynamics.backcast import backcast_table, calibrate_aeei
+
+    a = assumptions.load(dataset_name="wiod2011")
+    shipped = pd.read_csv(Path(a.sources["aeei_dataset"])).set_index(["region", "fuel"])["rate_pct_per_year"]
+    rates = calibrate_aeei(wiod, shipped_dataset_path(), a)
+    for key, rate in rates.items():
+        assert rate == pytest.approx(shipped[key], abs=1e-3), key
+    table = backcast_table(wiod, shipped_dataset_path(), a)
+    in_sample = table[(table["year"] == 2015) & (table["measure"] == "co2_fossil")]
+    assert in_sample["error_pct"].abs().max() < 2.0    # fitted by fuel, so the total within 2% (measured 1.7%)
+    gdp = table[table["measure"] == "gdp"]
+    assert np.allclose(gdp["error_pct"], 0.0, atol=1e-9)   # GDP follows the SSP history by construction

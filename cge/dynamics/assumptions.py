@@ -73,9 +73,12 @@ def _number(p, key, v, lo, hi) -> float:
     return float(v)
 
 
-def load(override: Path | dict | None = None, regions=None, energy_goods=None) -> Assumptions:
+def load(override: Path | dict | None = None, regions=None, energy_goods=None,
+         dataset_name: str | None = None) -> Assumptions:
     """The default assumptions, with ``override`` (a YAML file or a mapping) merged over them; the
-    AEEI table checked against ``regions`` and ``energy_goods`` when given."""
+    AEEI table checked against ``regions`` and ``energy_goods`` when given. Unless the override names
+    its own ``aeei_file``, the rows of ``aeei_<dataset_name>.csv`` beside the default file (rates
+    calibrated for that dataset's regions, :mod:`cge.dynamics.backcast`) come before its ``*`` rows."""
     p = default_assumptions_path()
     data, aeei_dir, where = load_yaml(p) or {}, p.parent, str(p)
     if override is not None:
@@ -113,13 +116,19 @@ def load(override: Path | dict | None = None, regions=None, energy_goods=None) -
     if isinstance(zero_by, bool) or not isinstance(zero_by, int):
         raise DataError(f"{where}: current_account.zero_by: {zero_by!r} is not a year")
     aeei_path = aeei_dir / str(data.get("aeei_file") or "")
+    aeei = read_aeei(aeei_path, regions, energy_goods)
+    sources = {"assumptions": where, "aeei": str(aeei_path)}
+    own = p.parent / f"aeei_{dataset_name}.csv"
+    if dataset_name and aeei_dir == p.parent and own.is_file():
+        aeei = pd.concat([read_aeei(own, regions, energy_goods), aeei], ignore_index=True)
+        sources["aeei_dataset"] = str(own)
     return Assumptions(
         ssp=data["ssp"], wpp_variant=data["wpp_variant"],
         depreciation_rate=_number(where, "capital.depreciation_rate", cap.get("depreciation_rate"), 0.0, 0.5),
         net_rate_of_return=_number(where, "capital.net_rate_of_return", cap.get("net_rate_of_return"), 0.001, 0.5),
         current_account_zero_by=zero_by, current_account_rule=rule, capital_rule=cap["rule"],
         resource_elasticity=_number(where, "resources.elasticity", res.get("elasticity"), 0.0, 3.0),
-        aeei=read_aeei(aeei_path, regions, energy_goods), sources={"assumptions": where, "aeei": str(aeei_path)})
+        aeei=aeei, sources=sources)
 
 
 def read_aeei(path: Path, regions=None, energy_goods=None) -> pd.DataFrame:

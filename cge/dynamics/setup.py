@@ -50,7 +50,7 @@ def path_growth(b: Benchmark, end: int, step: int = 1, dataset: Path | None = No
     """The growth multipliers of every year from the base year to ``end``, the assumptions used and
     the drivers table."""
     base = base_year(b)
-    a = assumptions_mod.load(override, regions=tuple(b.regions), energy_goods=energy_goods(b))
+    a = assumptions_mod.load(override, regions=tuple(b.regions), energy_goods=energy_goods(b), dataset_name=b.name)
     years = years_of(base, end, step)
     table = drivers_for(b, dataset, a.ssp, a.wpp_variant, projections)
     gdp = index(table, a.ssp, base, years, "gdp_bn_usd2017_ppp")
