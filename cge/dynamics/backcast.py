@@ -20,7 +20,6 @@ gap between the SSP's history and its own projection only where they differ (non
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +58,8 @@ def gcb_by_region(m: Membership, path: Path | None = None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _assumptions_with(a, rates: dict):
+def assumptions_with(a, rates: dict):
+    """``a`` with AEEI rates ``{(region, fuel): % a year}`` before its own rows."""
     from dataclasses import replace
 
     rows = [{"region": r, "fuel": f, "rate_pct_per_year": v, "source": "calibrated"} for (r, f), v in rates.items()]
@@ -112,7 +112,7 @@ def calibrate_aeei(b: Benchmark, dataset: Path, a, passes: int = 2) -> dict[tupl
     obs = _observed(gcb, end, base)
     rates = {(r, f): 0.0 for r in b.regions for f in FUELS}
     for _ in range(passes):
-        model = _ratios(_path(b, table, _assumptions_with(a, rates), [base, end]), end, base)
+        model = _ratios(_path(b, table, assumptions_with(a, rates), [base, end]), end, base)
         for k in rates:
             if np.isfinite(obs[k]) and model[k] > 0:
                 keep = (1 - rates[k] / 100) * (obs[k] / model[k]) ** (1 / (end - base))
@@ -139,37 +139,3 @@ def backcast_table(b: Benchmark, dataset: Path, a, end: int = 2018) -> pd.DataFr
     df = pd.DataFrame(rows, columns=["region", "year", "measure", "model_index", "observed_index"])
     df["error_pct"] = 100 * (df["model_index"] / df["observed_index"] - 1)
     return df
-
-
-def main(argv=None) -> int:
-    from cge.data.benchmark import read_benchmark
-    from cge.data.datasets import shipped_dataset_path
-    from cge.dynamics import assumptions
-
-    p = argparse.ArgumentParser(description="2011-2018 backcast against GCB 2019; AEEI calibrated on 2011-2015")
-    p.add_argument("--data", default=str(shipped_dataset_path()))
-    p.add_argument("--write-aeei", help="write the calibrated AEEI table (CSV) here")
-    args = p.parse_args(argv)
-    data = Path(args.data)
-    b = read_benchmark(data)
-    a0 = assumptions.load(dataset_name=b.name)
-    rates = calibrate_aeei(b, data, a0)
-    a = _assumptions_with(a0, rates)
-    before = backcast_table(b, data, _assumptions_with(a0, {(r, f): 0.0 for (r, f) in rates}))
-    after = backcast_table(b, data, a)
-    if args.write_aeei:
-        src = ("calibrated on GCB 2019 CO2 by fuel, 2011-2015 (2018 kept out), python -m cge.dynamics.backcast; "
-               "Friedlingstein et al. (2019)")
-        rows = [{"region": r, "fuel": f, "rate_pct_per_year": round(v, 3), "source": src}
-                for (r, f), v in rates.items()]
-        pd.DataFrame(rows).to_csv(args.write_aeei, index=False)
-    print("AEEI % a year (calibrated 2011-2015):")
-    print(pd.Series(rates).unstack().round(2).to_string())
-    both = after.merge(before[["region", "year", "measure", "error_pct"]], on=["region", "year", "measure"],
-                       suffixes=("", "_no_aeei"))
-    print(both.round(3).to_string(index=False))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
