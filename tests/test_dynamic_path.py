@@ -193,3 +193,24 @@ def test_aeei_calibrated_on_2011_2015_matches_gcb_in_sample_and_is_the_shipped_t
     assert in_sample["error_pct"].abs().max() < 2.0    # fitted by fuel, so the total within 2% (measured 1.7%)
     gdp = table[table["measure"] == "gdp"]
     assert np.allclose(gdp["error_pct"], 0.0, atol=1e-9)   # GDP follows the SSP history by construction
+
+
+def test_a_year_that_does_not_solve_stops_the_path_naming_it_and_keeps_the_years_before(wiod, monkeypatch):
+    import cge.dynamics.path as path_mod
+    from cge.dynamics.path import PathSolveError
+    from cge.solve import SolveError
+
+    real, calls = path_mod.solve_warm_then_cold, []
+
+    def failing_third(bm, compiled, warm, **solver):
+        calls.append(1)
+        if len(calls) == 3:
+            raise SolveError("cge.solve: did not converge; worst equations: market[PA,CHN,ele] = 1e-2")
+        return real(bm, compiled, warm=warm, **solver)
+
+    monkeypatch.setattr(path_mod, "solve_warm_then_cold", failing_third)
+    growth, _a, _t = path_growth(wiod, 2020, step=5)
+    named = r"path baseline: year 2020 did not solve(.|\n)*market\[PA,CHN,ele\]"
+    with pytest.raises(PathSolveError, match=named) as exc:
+        run_path(wiod, growth)
+    assert sorted(set(exc.value.partial.tables["path_baseline"]["year"])) == [2011, 2015]
