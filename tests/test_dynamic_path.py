@@ -214,3 +214,25 @@ def test_a_year_that_does_not_solve_stops_the_path_naming_it_and_keeps_the_years
     with pytest.raises(PathSolveError, match=named) as exc:
         run_path(wiod, growth)
     assert sorted(set(exc.value.partial.tables["path_baseline"]["year"])) == [2011, 2015]
+
+
+def test_cge_baseline_on_a_dataset_with_an_unmatched_member_names_it_and_solves_nothing(tmp_path, capsys):
+    import shutil
+
+    import yaml
+
+    from cge.cli import main
+
+    data = tmp_path / "mydata"
+    shutil.copytree(shipped_dataset_path(), data, ignore=shutil.ignore_patterns("mappings"))
+    meta = yaml.safe_load((data / "metadata.yaml").read_text())
+    meta["name"] = "mydata"              # not the shipped dataset: its drivers are derived from its members
+    (data / "metadata.yaml").write_text(yaml.safe_dump(meta))
+    members = {"EU27": ["DEU", "FRA"], "USA": ["USA"], "OAI": ["JPN"], "RUS": ["RUS"], "CHN": ["CHN"],
+               "IND": ["IND"], "EME": ["BRA", "XKX", "ZZZ"], "ROW": ["RoW"]}
+    (data / "regions.yaml").write_text(yaml.safe_dump(members))
+    out = tmp_path / "out"
+    assert main(["baseline", "--data", str(data), "--end", "2015", "--step", "5", "--out", str(out)]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "region EME" in err[0] and "XKX, ZZZ" in err[0] and "nothing was solved" in err[0]
+    assert not out.exists()

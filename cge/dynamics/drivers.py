@@ -109,13 +109,13 @@ def _gdp(m: Membership, ssp: str, folder: Path) -> dict[str, dict[int, float]]:
 
 def derive(m: Membership, ssps=SSPS, variant: str = "med", folder: Path | None = None) -> pd.DataFrame:
     """The drivers table of the regions of ``m`` (module docstring), every year 2000–2100."""
+    check_matched(m, "wpp_code", "UN WPP 2024")
+    check_matched(m, "ssp_name", "SSP v3.1 GDP")
     folder = folder or shared_projections()
     if not folder.exists():
         raise DataError(f"{folder}: the shared projections folder is missing (set CGE_SHARED_DATA)")
     if variant not in WPP_VARIANTS:
         raise DataError(f"WPP variant {variant!r}: expected one of {', '.join(WPP_VARIANTS)}")
-    check_matched(m, "wpp_code", "UN WPP 2024")
-    check_matched(m, "ssp_name", "SSP v3.1 GDP")
     pops = _population(m, variant, folder)
     rows = []
     for ssp in ssps:
