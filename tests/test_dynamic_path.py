@@ -236,3 +236,18 @@ def test_cge_baseline_on_a_dataset_with_an_unmatched_member_names_it_and_solves_
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "region EME" in err[0] and "XKX, ZZZ" in err[0] and "nothing was solved" in err[0]
     assert not out.exists()
+
+
+def test_vary_makes_one_override_per_value_and_an_own_aeei_file_replaces_the_calibrated_one():
+    from cge.dynamics.commands import variants_of
+
+    aeei = str(Path(assumptions.default_assumptions_path()).parent / "aeei.csv")
+    got = variants_of(["ssp=SSP1,SSP3", "resources.elasticity=0,0.5", f"aeei_file={aeei}"],
+                      {"resources": {"rule": "gdp_elasticity"}})
+    assert list(got) == ["ssp=SSP1", "ssp=SSP3", "resources.elasticity=0", "resources.elasticity=0.5",
+                         f"aeei_file={aeei}"]
+    assert got["resources.elasticity=0.5"]["resources"] == {"rule": "gdp_elasticity", "elasticity": 0.5}
+    uniform = assumptions.load(got[f"aeei_file={aeei}"], dataset_name="wiod2011")
+    assert "aeei_dataset" not in uniform.sources and uniform.aeei_rate("CHN", "coa") == 1.0
+    calibrated = assumptions.load(dataset_name="wiod2011")
+    assert calibrated.aeei_rate("CHN", "coa") > 5.0

@@ -81,8 +81,10 @@ def load(override: Path | dict | None = None, regions=None, energy_goods=None,
     calibrated for that dataset's regions, :mod:`cge.dynamics.backcast`) come before its ``*`` rows."""
     p = default_assumptions_path()
     data, aeei_dir, where = load_yaml(p) or {}, p.parent, str(p)
+    own_aeei = False
     if override is not None:
         extra = load_yaml(override) if isinstance(override, Path) else dict(override)
+        own_aeei = "aeei_file" in (extra or {})
         if isinstance(override, Path):
             where = f"{override}"
             if "aeei_file" in (extra or {}):
@@ -119,7 +121,7 @@ def load(override: Path | dict | None = None, regions=None, energy_goods=None,
     aeei = read_aeei(aeei_path, regions, energy_goods)
     sources = {"assumptions": where, "aeei": str(aeei_path)}
     own = p.parent / f"aeei_{dataset_name}.csv"
-    if dataset_name and aeei_dir == p.parent and own.is_file():
+    if dataset_name and not own_aeei and own.is_file():
         aeei = pd.concat([read_aeei(own, regions, energy_goods), aeei], ignore_index=True)
         sources["aeei_dataset"] = str(own)
     return Assumptions(

@@ -300,6 +300,15 @@ PATH: tuple[Table, ...] = (
         ("emissions_change_pct", "vs the same year's baseline"),
         ("eite_output_change_pct", "EITE output vs the same year's baseline"),
         ("carbon_price_usd_per_t", "the region's carbon price"))),
+    Table("path_variants", "the path_summary rows of every variant of the assumptions (cge baseline --vary)", _cols(
+        ("variant", "the assumption varied and its value (KEY=VALUE), or default", LABEL),
+        _DESIGN, ("scenario", "the scenario that applies in the year", LABEL), _YEAR,
+        ("carbon_price_usd_per_t", "mean carbon price of the coalition"),
+        ("coalition_emissions_change_pct", "coalition emissions vs the same year's baseline"),
+        ("global_emissions_change_mt", "world emissions vs the same year's baseline"),
+        ("leakage_rate_pct", "100·ΔE(rest)/−ΔE(coalition), vs the same year's baseline"),
+        ("eite_output_change_coalition_pct", "coalition EITE output vs the same year's baseline"),
+        ("ev_world_bn_usd", "sum of the regions' EV"))),
     Table("path_welfare", "one row per design and region: EV over the path", _cols(
         _DESIGN, _REGION, ("years", "first and last policy year", LABEL),
         ("ev_cumulative_bn_usd", "Σ_t n_t·EV[t] (n_t: years a solved year stands for)"),
