@@ -251,3 +251,25 @@ def test_vary_makes_one_override_per_value_and_an_own_aeei_file_replaces_the_cal
     assert "aeei_dataset" not in uniform.sources and uniform.aeei_rate("CHN", "coa") == 1.0
     calibrated = assumptions.load(dataset_name="wiod2011")
     assert calibrated.aeei_rate("CHN", "coa") > 5.0
+
+
+def test_the_report_gets_a_path_panel_from_a_baseline_folder(tmp_path):
+    from cge.cli import main
+    from cge.data.synthetic import random_benchmark
+    from cge.report import build_report
+    from cge.results.write import write_results
+
+    path = tmp_path / "path"
+    tax = tmp_path / "tax.yaml"
+    tax.write_text("scenarios:\n  - {name: EU-44, coalition: [EU27], policy: {instrument: tax, tax_usd_per_t: 44}}\n")
+    assert main(["baseline", "--end", "2020", "--step", "5", "--scenarios", str(tax), "--policy-from", "2015",
+                 "--out", str(path)]) == 0
+    b = random_benchmark(3, 6, seed=1)
+    sc = Scenario(name="S", coalition=[b.regions[0]], policy={"instrument": "tax", "tax_usd_per_t": 20})
+    results = write_results(run_scenarios(b, [sc]), tmp_path / "results")
+    report = build_report(results, path=path)
+    assert (report / "figures" / "validity_dynamic_path.png").exists()
+    assert "Recursive-dynamic path" in (report / "report.html").read_text(encoding="utf-8")
+    (path / "path_regions.csv").unlink()
+    with pytest.raises(DataError, match="path_regions.csv: missing"):
+        build_report(results, out=tmp_path / "again", path=path)
