@@ -1,6 +1,6 @@
 """Calibration time, model size, `cge compare` time and peak memory for each shipped aggregation.
 
-    python benchmarks/calibration_scaling.py                          # every examples/aggregations/*.yaml
+    python benchmarks/calibration_scaling.py                  # every examples/aggregations/*.yaml but *_scenarios
     python benchmarks/calibration_scaling.py --examples default cbam --no-compare
     python benchmarks/calibration_scaling.py --compare-timeout 900    # stop a compare after 15 min
     python benchmarks/calibration_scaling.py --icio-2025-size         # an 81 x 50 ICIO 2025-layout table
@@ -160,7 +160,7 @@ def main() -> None:
     if args.icio_2025_size:
         icio_2025_size()
         return
-    names = args.examples or sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
+    names = args.examples or sorted(p.stem for p in EXAMPLES.glob("*.yaml") if not p.stem.endswith("_scenarios"))
     rows = []
     with tempfile.TemporaryDirectory(prefix="cal-scaling-") as tmp:
         for name in names:

@@ -37,6 +37,10 @@ else GCB; any route but the satellite is printed and recorded in the provenance.
 or folder, relative to the aggregation file; ``year``); every format is put on WIOD 2013's regions
 and sectors by the concordances of :mod:`calibration.concordance`, so the codes below are the same
 whatever the source. Without ``source`` the table is WIOD 2013's in ``shared/data/wiod2013``.
+Two more keys for the formats without a fixed classification: ``classification`` (``csv``,
+``pymrio``) names the concordance ``calibration/classifications/<name>.csv`` the table's codes are in
+(with ``<name>_regions.csv`` for region codes that are not ISO3), and ``co2: {extension, rows}``
+(``pymrio``) the extension rows that hold the table's own CO2 (the satellite route).
 
 Every source code must be mapped exactly once; every code, group member, tag and share is
 checked on load and an error names the file and the key.
@@ -60,11 +64,16 @@ TOP_KEYS = COMMON_KEYS + WIOD_KEYS
 
 @dataclass(frozen=True)
 class Source:
-    """The table a calibration reads: its format, file or folder, and year."""
+    """The table a calibration reads: its format, file or folder, and year; for the formats without
+    a fixed classification (``csv``, ``pymrio``) the concordance its codes are in
+    (``calibration/classifications/<classification>.csv``, default ``wiod2013``), and for ``pymrio``
+    the rows of one extension that hold CO2 (``co2: {extension, rows}``, in the extension's unit)."""
 
     format: str
     path: Path
     year: int
+    classification: str | None = None
+    co2: dict | None = None
 
 
 def _source(path: Path, spec, shared, year: int) -> Source:
@@ -74,9 +83,10 @@ def _source(path: Path, spec, shared, year: int) -> Source:
         return Source("wiod2013", Path(shared) / "wiod2013", year)
     if not isinstance(spec, dict):
         raise _err(path, "source", "expected {format: <name>, path: <file or folder>, year: <int>}")
-    unknown = set(spec) - {"format", "path", "year"}
+    unknown = set(spec) - {"format", "path", "year", "classification", "co2"}
     if unknown:
-        raise _err(path, "source", f"unknown key(s) {sorted(unknown)}; known: format, path, year")
+        raise _err(path, "source", f"unknown key(s) {sorted(unknown)}; known: format, path, year, "
+                   "classification, co2")
     fmt = spec.get("format")
     if fmt not in FORMATS:
         raise _err(path, "source.format", f"{fmt!r} is not a known format ({', '.join(FORMATS)})")
@@ -89,7 +99,35 @@ def _source(path: Path, spec, shared, year: int) -> Source:
     y = spec.get("year", year)
     if isinstance(y, bool) or not isinstance(y, int):
         raise _err(path, "source.year", f"{y!r} is not a year")
-    return Source(str(fmt), where, int(y))
+    return Source(str(fmt), where, int(y), _classification(path, fmt, spec.get("classification")),
+                  _source_co2(path, fmt, spec.get("co2")))
+
+
+def _classification(path: Path, fmt: str, name) -> str | None:
+    from calibration.concordance import CLASSIFICATIONS
+
+    if name is None:
+        return None
+    if fmt not in ("csv", "pymrio"):
+        raise _err(path, "source.classification", f"only for formats csv and pymrio ({fmt} has its own)")
+    if not isinstance(name, str) or not (CLASSIFICATIONS / f"{name}.csv").exists():
+        known = sorted(p.stem for p in CLASSIFICATIONS.glob("*.csv") if "_" not in p.stem)
+        raise _err(path, "source.classification", f"{name!r} has no concordance in {CLASSIFICATIONS} "
+                   f"(known: {', '.join(known)})")
+    return name
+
+
+def _source_co2(path: Path, fmt: str, spec) -> dict | None:
+    if spec is None:
+        return None
+    if fmt != "pymrio":
+        raise _err(path, "source.co2", f"only for format pymrio ({fmt} carries its CO2 rows, if any, by itself)")
+    rows = spec.get("rows") if isinstance(spec, dict) else None
+    if (not isinstance(spec, dict) or set(spec) - {"extension", "rows"} or not isinstance(spec.get("extension"), str)
+            or not isinstance(rows, list) or not rows or not all(isinstance(r, str) for r in rows)):
+        raise _err(path, "source.co2", "expected {extension: <name>, rows: [<stressor row>, ...]} (a row of a "
+                   "multi-level index joined with ' | ')")
+    return {"extension": spec["extension"], "rows": list(rows)}
 
 
 @dataclass

@@ -231,7 +231,7 @@ def _read_sources(cfg: BuildConfig, agg: Aggregation, y: int, echo, route: str =
     """Stage 1: the source table of year ``y`` (the aggregation file's ``source``, by its reader, on
     WIOD 2013's classification) with its CO2 by industry and household attached (:func:`_source_co2`)."""
     src = agg.source
-    wiod = read_source(src.format, src.path, y, cfg.shared)
+    wiod = read_source(src.format, src.path, y, cfg.shared, src.classification, src.co2)
     E = _source_co2(cfg, y, agg, route, wiod)
     m0 = MRIO(wiod.regions, wiod.sectors, wiod.categories, wiod.Z, wiod.Y, wiod.x, stressors=(CO2,),
               E=E[None], unit="M USD", stressor_units={CO2: "Mt"}, metadata=wiod.metadata)

@@ -151,10 +151,21 @@ def source_iso3(fmt: str) -> dict[str, str]:
     return dict(zip(df["code"], df["iso3"]))
 
 
-def categories_to_model(m: MRIO, source: str) -> MRIO:
-    """Final-demand columns summed onto WIOD's categories (``classifications/final_demand.csv``)."""
+def has_final_demand(source: str) -> bool:
+    """Whether ``classifications/final_demand.csv`` has rows for ``source`` (a format or a classification)."""
     from calibration.readers.satellites import load_csv
 
+    df = load_csv(CLASSIFICATIONS / "final_demand.csv", dtype=str, comment="#")
+    return bool((df["source"] == source).any())
+
+
+def categories_to_model(m: MRIO, source: str) -> MRIO:
+    """Final-demand columns summed onto WIOD's categories (``classifications/final_demand.csv``);
+    a table whose columns are WIOD's categories already is returned as it is."""
+    from calibration.readers.satellites import load_csv
+
+    if set(m.categories) <= {"CONS_h", "CONS_np", "CONS_g", "GFCF", "INVEN"}:
+        return m
     path = CLASSIFICATIONS / "final_demand.csv"
     df = load_csv(path, dtype=str, comment="#")
     df = df[df["source"] == source]

@@ -81,9 +81,10 @@ def _matrix(m, name: str, fmt: str, fd_codes, regions):
     return rows, ycols, Z, Y, x
 
 
-def write_oecd_icio(out: Path, edition: int = 2023, year: int = 2011) -> Path:
-    """The 2021 edition's ``ICIO2021_{year}.csv``, or the 2023/2025 editions' ``{year}_SML.csv``."""
-    m = wiod(year)
+def write_oecd_icio(out: Path, edition: int = 2023, year: int = 2011, m=None) -> Path:
+    """The 2021 edition's ``ICIO2021_{year}.csv``, or the 2023/2025 editions' ``{year}_SML.csv``
+    (of ``m``, default WIOD ``year``)."""
+    m = wiod(year) if m is None else m
     fd = ("HFCE", "NPISH", "GGFC", "GFCF", "INVNT", "DPABR")
     regions = _regions(m, "oecd-icio")
     rows, ycols, Z, Y, x = _matrix(m, f"oecd-icio-{edition}", "oecd-icio", fd, regions)
@@ -109,11 +110,12 @@ def write_oecd_icio(out: Path, edition: int = 2023, year: int = 2011) -> Path:
     return out / fname
 
 
-def write_figaro(out: Path, year: int = 2011) -> Path:
-    """``matrix_eu-ic-io_ind-ind_{year}.csv`` in million EUR."""
+def write_figaro(out: Path, year: int = 2011, m=None) -> Path:
+    """``matrix_eu-ic-io_ind-ind_{year}.csv`` in million EUR (of ``m``, whose rows must add up to
+    gross output; default WIOD ``year`` with its row gaps in inventories)."""
     from calibration.readers.figaro import FIGARO_FINAL_DEMAND, usd_per_eur
 
-    m = wiod_rows_balanced(year)
+    m = wiod_rows_balanced(year) if m is None else m
     regions = _regions(m, "figaro")
     rows, ycols, Z, Y, x = _matrix(m, "figaro", "figaro", FIGARO_FINAL_DEMAND, regions)
     va = x - Z.sum(axis=0)
@@ -127,6 +129,112 @@ def write_figaro(out: Path, year: int = 2011) -> Path:
     path = out / f"matrix_eu-ic-io_ind-ind_{year}.csv"
     df.to_csv(path, index=False, float_format="%.17g")
     return path
+
+
+def write_wiod_wide(m, out: Path, year: int = 2011) -> Path:
+    """``m`` (WIOD's regions and sectors) in WIOD 2013's own wide layout, ``wiot_{year}_wide.csv.gz``."""
+    R, J, K = len(m.regions), len(m.sectors), len(m.categories)
+    cols = ([f"{r}.{s}" for r in m.regions for s in m.sectors] + [f"{r}.{k}" for r in m.regions for k in m.categories]
+            + ["GO"])
+    body = np.hstack([m.Z.reshape(R * J, R * J), m.Y.reshape(R * J, R * K), m.x.reshape(R * J, 1)])
+    df = pd.DataFrame(body, columns=cols)
+    df.insert(0, "row_sector", [s for _ in m.regions for s in m.sectors])
+    df.insert(0, "row_region", [r for r in m.regions for _ in m.sectors])
+    out.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out / f"wiot_{year}_wide.csv.gz", index=False, float_format="%.17g")
+    return out / f"wiot_{year}_wide.csv.gz"
+
+
+#: the WIOD regions the EXIOBASE fixture keeps apart (EXIOBASE codes); every other WIOD region is
+#: written into EXIOBASE's five rest-of-world regions (evenly), which map back to WIOD's ``RoW``
+EXIOBASE_KEPT = {"DEU": "DE", "USA": "US", "CHN": "CN"}
+EXIOBASE_REST = ("WA", "WE", "WF", "WL", "WM")
+EXIOBASE_FD = {"CONS_h": "Final consumption expenditure by households",
+               "CONS_np": "Final consumption expenditure by non-profit organisations serving households (NPISH)",
+               "CONS_g": "Final consumption expenditure by government", "GFCF": "Gross fixed capital formation",
+               "INVEN": "Changes in inventories"}
+EXIOBASE_FD_ALL = tuple(EXIOBASE_FD.values()) + ("Changes in valuables", "Exports: Total (fob)")
+
+
+def wiod_on_exiobase_regions(year: int = 2011):
+    """WIOD ``year`` at the resolution the EXIOBASE fixture carries: every region other than DEU,
+    USA and CHN summed into ``RoW`` (rows and columns), their rows and columns left as zeros."""
+    m = wiod(year).copy()
+    rest = [k for k, r in enumerate(m.regions) if r not in EXIOBASE_KEPT]
+    k = m.regions.index("RoW")
+    P = np.eye(len(m.regions))
+    for a in rest:
+        P[a] = 0.0
+        P[a, k] = 1.0
+    return type(m)(m.regions, m.sectors, m.categories, np.einsum("risj,ra,sb->aibj", m.Z, P, P),
+                   np.einsum("risc,ra,sb->aibc", m.Y, P, P), P.T @ m.x, unit=m.unit, metadata=m.metadata)
+
+
+def wiod_co2(year: int = 2011):
+    """JRC's CO2 (Mt) by WIOD region × (sectors, then final-demand categories): WIOD's satellite."""
+    from calibration.build import BuildConfig, _source_co2
+
+    w = wiod(year)
+    return _source_co2(BuildConfig(), year, None, "satellite", w)
+
+
+def write_exiobase3(out: Path, year: int = 2011) -> Path:
+    """WIOD ``year`` with JRC's CO2 as an EXIOBASE 3 ixi release zip ``IOT_{year}_ixi.zip``
+    (pymrio's text files in ``IOT_{year}_ixi/``, million EUR at the ECB rate, CO2 in kg in the
+    ``satellite`` extension as ``CO2 - combustion - air``): EXIOBASE's 163 industries (each WIOD
+    sector spread evenly over the industries the concordance maps to it) and the final-demand
+    columns of a release. To keep the file small, only DE, US and CN are written as countries;
+    the other 38 WIOD regions go (summed, then evenly) to the five rest-of-world regions
+    WA, WE, WF, WL, WM, so the table reads back onto WIOD's regions as DEU, USA, CHN and RoW."""
+    import zipfile
+
+    import pymrio
+
+    from calibration.readers.figaro import usd_per_eur
+
+    m = wiod(year)
+    E = wiod_co2(year)
+    codes, D = spread("exiobase3-ixi", m.sectors)
+    regions = list(EXIOBASE_KEPT.values()) + list(EXIOBASE_REST)
+    G = np.zeros((len(m.regions), len(regions)))
+    for a, r in enumerate(m.regions):
+        if r in EXIOBASE_KEPT:
+            G[a, regions.index(EXIOBASE_KEPT[r])] = 1.0
+        else:
+            G[a, len(EXIOBASE_KEPT):] = 1.0 / len(EXIOBASE_REST)
+    rate = usd_per_eur(year)
+    Z = np.einsum("risj,ra,ib,sc,jd->abcd", m.Z, G, D, G, D, optimize=True) / rate
+    Yw = np.einsum("risk,ra,ib,sc->abck", m.Y, G, D, G, optimize=True) / rate
+    Y = np.zeros(Yw.shape[:3] + (len(EXIOBASE_FD_ALL),))
+    for k, c in enumerate(m.categories):
+        Y[..., EXIOBASE_FD_ALL.index(EXIOBASE_FD[c])] += Yw[..., k]
+    x = np.einsum("ri,ra,ib->ab", m.x, G, D) / rate
+    J = len(m.sectors)
+    F = np.einsum("ri,ra,ib->ab", E[:, :J], G, D) * 1e9
+    FY = np.zeros((len(regions), len(EXIOBASE_FD_ALL)))
+    FY[:, 0] = (E[:, J + list(m.categories).index("CONS_h")] @ G) * 1e9
+    R, n = len(regions), len(codes)
+    rows = pd.MultiIndex.from_product([regions, codes], names=["region", "sector"])
+    ycols = pd.MultiIndex.from_product([regions, EXIOBASE_FD_ALL], names=["region", "category"])
+    io = pymrio.IOSystem(Z=pd.DataFrame(Z.reshape(R * n, R * n), index=rows, columns=rows),
+                         Y=pd.DataFrame(Y.reshape(R * n, -1), index=rows, columns=ycols),
+                         x=pd.DataFrame({"indout": x.reshape(-1)}, index=rows),
+                         unit=pd.DataFrame({"unit": "M.EUR"}, index=rows), name=f"EXIOBASE-shaped WIOD {year}")
+    st = pd.Index(["CO2 - combustion - air"], name="stressor")
+    io.satellite = pymrio.Extension("satellite", F=pd.DataFrame(F.reshape(1, -1), index=st, columns=rows),
+                                    F_Y=pd.DataFrame(FY.reshape(1, -1), index=st, columns=ycols),
+                                    unit=pd.DataFrame({"unit": "kg"}, index=st))
+    out.mkdir(parents=True, exist_ok=True)
+    src = out / f"IOT_{year}_ixi"
+    io.save_all(src)
+    z = out / f"IOT_{year}_ixi.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(src.rglob("*")):
+            zf.write(p, p.relative_to(out))
+    import shutil
+
+    shutil.rmtree(src)
+    return z
 
 
 def write_package_csv(out: Path, year: int = 2011) -> Path:
@@ -143,11 +251,24 @@ def write_pymrio(out: Path, year: int = 2011) -> Path:
     return out / "file_parameters.json"
 
 
+def write_pymrio_test(out: Path, year: int = 2011) -> Path:
+    """``pymrio.load_test()`` (6 fictional regions x 8 sectors, with emissions; an MRIO nobody here
+    wrote) saved with ``save_all``, gross output ``x`` included."""
+    import pymrio
+
+    io = pymrio.load_test()
+    io.calc_system()
+    io.save_all(out)
+    return out / "file_parameters.json"
+
+
 WRITERS = {"oecd-icio-2021": lambda o: write_oecd_icio(o, 2021), "oecd-icio-2023": lambda o: write_oecd_icio(o, 2023),
            "oecd-icio-2025": lambda o: write_oecd_icio(o, 2025), "figaro": write_figaro, "csv": write_package_csv,
-           "pymrio": write_pymrio}
+           "pymrio": write_pymrio, "pymrio-test": write_pymrio_test,
+           "exiobase3": write_exiobase3}
 #: the writer of each source example (examples/aggregations/<format>.yaml)
-EXAMPLE_WRITERS = {"oecd-icio": "oecd-icio-2023", "figaro": "figaro", "csv": "csv", "pymrio": "pymrio"}
+EXAMPLE_WRITERS = {"oecd-icio": "oecd-icio-2023", "figaro": "figaro", "csv": "csv", "pymrio": "pymrio-test",
+                   "exiobase3": "exiobase3"}
 
 
 def ensure_example_data(example: Path) -> Path | None:

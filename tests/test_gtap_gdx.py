@@ -252,6 +252,9 @@ def test_aggregation_yaml_tags_become_the_benchmark_tags(tmp_path, default_gdx):
     (lambda d: d.update(splits={"c12": {}}), "agg.yaml: splits: is for a WIOD source only"),
     (lambda d: d.update(assumptions={"labour_share": {"met": 0.5}}),
      "agg.yaml: assumptions: is for a WIOD source only"),
+    (lambda d: d.update(source={"format": "oecd-icio", "path": ".", "year": 2011}),
+     "agg.yaml: source: is for an MRIO source only"),
+    (lambda d: d.update(co2={"source": "gcb_by_fuel"}), "agg.yaml: co2: is for an MRIO source only"),
 ])
 def test_a_bad_gdx_aggregation_is_one_error_naming_the_yaml_key_and_nothing_is_written(
         tmp_path, capsys, default_gdx, edit, message):
@@ -264,3 +267,12 @@ def test_a_bad_gdx_aggregation_is_one_error_naming_the_yaml_key_and_nothing_is_w
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and err.count("\n") == 1, err
     assert not (tmp_path / "out").exists()
+
+
+def test_gtap_import_refuses_with_a_reason_every_key_only_an_mrio_aggregation_has():
+    """One aggregation schema: ``cge gtap-import`` accepts the keys common to both paths and refuses
+    each key of the MRIO path (``cge calibrate``) with a reason, not as an unknown key."""
+    from calibration.aggregation import WIOD_KEYS
+    from cge.data.gtap import WIOD_ONLY
+
+    assert set(WIOD_ONLY) == set(WIOD_KEYS)

@@ -76,7 +76,7 @@ def test_every_default_passes_its_own_validation(opt):
 
 # ----------------------------------------------------------------------------- validation
 BAD = {"text": 5, "bool": "yes", "number": "much", "positive": -1.0, "int": 0, "choice": "nope",
-       "codes": 5, "mapping": [1], "numeraire": "PY", "year": 1999}
+       "codes": 5, "mapping": [1], "numeraire": "PY", "year": 1999, "shocks": [1]}
 
 
 def _nested(name: str, value) -> dict:
@@ -145,6 +145,8 @@ CHANGES = {
     "phase_in.free_allocation": ({"bca": {"coverage": ["eite1"]}, "phase_in": {"year": 2030}},
                                  {"phase_in": {"free_allocation": False}}),
     "reference": ({}, {"reference": True}),
+    # a new kind of tax shocked is structural (its rates become parameters); a new value is not
+    "shocks": ({}, {"shocks": {"t": {"type": "import_tariff", "importer": "CHN", "rate": 0.1}}}),
 }
 
 

@@ -144,6 +144,20 @@ def test_readme_eu_cap_figures_match_the_model(runs):
     agrees(abate_allow, s.loc["EU-CAP-CBAM-allowances", "coalition_abatement_pct"], "EU abatement, allowances, %")
 
 
+def test_readme_cbam_retaliation_figures_match_the_model(runs):
+    ev_cbam, ev_retal, leak_cbam, leak_retal = quoted(
+        rf"the EU's welfare change goes from {NUMBER}% of consumption under the CBAM alone to {NUMBER}% under 25% "
+        rf"retaliation, and the leakage rate from {NUMBER}% to {NUMBER}%")
+    c = runs("eu_cbam_retaliation")
+    ev = c.table("regions").set_index(["scenario", "region"])["ev_pct"]
+    agrees(ev_cbam, ev["EU-CBAM", "EU27"], "eu_cbam_retaliation: EU EV under the CBAM, %")
+    agrees(ev_retal, ev["EU-CBAM-retaliation-25", "EU27"], "eu_cbam_retaliation: EU EV, 25% retaliation, %")
+    s = summary(c)
+    agrees(leak_cbam, s.loc["EU-CBAM", "leakage_rate_pct"], "eu_cbam_retaliation: leakage under the CBAM, %")
+    agrees(leak_retal, s.loc["EU-CBAM-retaliation-25", "leakage_rate_pct"],
+           "eu_cbam_retaliation: leakage, 25% retaliation, %")
+
+
 def test_readme_welfare_figures_of_the_reference_choice_match_the_model(runs):
     c = runs("eu_cbam")
     own, other, cap = quoted(
@@ -209,6 +223,32 @@ def test_readme_core_figures_of_other_aggregations_match_the_model(tmp_path_fact
     s = summary(run_scenarios(b, [sc for sc in load_scenarios(SCENARIOS / "core.yaml") if sc.name == "REF"]))
     agrees(leak, s.loc["REF", "leakage_rate_pct"], f"{aggregation}: REF leakage, %")
     agrees(price, s.loc["REF", "carbon_price_usd_per_t"], f"{aggregation}: REF carbon price, USD/t")
+
+
+SOURCE_TABLE_COLUMNS = ("leakage_rate_pct", "carbon_price_usd_per_t", "ev_world_pct", "ev_coalition_pct",
+                        "ev_rest_pct")
+
+
+@pytest.mark.slow
+def test_results_of_pymrios_test_system_beside_the_wiod_default_match_the_model(runs, tmp_path_factory):
+    """The table of docs/sources/pymrio.md: leakage, carbon price and EV of the core REF and BCA-full
+    on the default dataset and on pymrio.load_test() calibrated by examples/aggregations/pymrio.yaml."""
+    pytest.importorskip("pymrio")
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests"))
+    import mrio_layouts
+
+    mrio_layouts.ensure_example_data(REPO / "examples" / "aggregations" / "pymrio.yaml")
+    test_system = read_benchmark(_calibrated("pymrio", tmp_path_factory))
+    chosen = [sc for sc in load_scenarios(SCENARIOS / "core.yaml") if sc.name in ("REF", "BCA-full")]
+    tables = {"WIOD 2011 default (8 × 12)": summary(runs("core")),
+              "pymrio test system (6 × 12)": summary(run_scenarios(test_system, chosen))}
+    for label, s in tables.items():
+        for name in ("REF", "BCA-full"):
+            row = quoted(rf"\| {re.escape(label)} \| {name} \| " + r" \| ".join([NUMBER] * 5) + r" \|")
+            for printed, column in zip(row, SOURCE_TABLE_COLUMNS):
+                agrees(printed, s.loc[name, column], f"{label} {name}: {column}")
 
 
 @pytest.mark.slow

@@ -60,6 +60,15 @@ def test_every_table_of_every_scenario_matches_the_results_contract_exactly(comp
     assert check_tables({name: comparison.table(name) for name in TABLES}, stacked=True) == []
 
 
+def test_a_stacked_money_column_stays_numeric_when_the_first_design_has_no_rows(comparison):
+    """NO-CUT and REF have no BCA flows: their empty tables must not turn the stacked charges into
+    objects (pandas 3 keeps empty frames in the dtype choice, pandas 2 did not)."""
+    assert len(comparison["NO-CUT"].tables["bca_flows"]) == 0 < len(comparison["BCA"].tables["bca_flows"])
+    stacked = comparison.table("bca_flows")
+    assert pd.api.types.is_float_dtype(stacked["charge_bn_usd"])
+    assert set(stacked["scenario"]) == {"TAX-BCA", "BCA", "BCA-returned"}
+
+
 def test_a_column_outside_the_contract_is_reported(comparison):
     regions = comparison.results[0].tables["regions"].assign(surprise_pct=1.0)
     summary = comparison.results[0].tables["summary"].drop(columns="leakage_rate_pct")

@@ -16,7 +16,9 @@ format                  path
 ======================  ================================================================
 
 A table whose regions are WIOD's and whose sectors are ``c1``..``c35`` (``csv``, ``pymrio``) is
-taken as it is; ``metadata.classification`` names another concordance.
+taken as it is; another classification is named by the aggregation file's ``source.classification``
+(``csv``, ``pymrio``; e.g. ``pymrio-test`` for ``pymrio.load_test()``) or set by the reader
+(``metadata.classification``). ``source.co2`` names the CO2 rows of a pymrio extension.
 """
 
 from __future__ import annotations
@@ -26,12 +28,15 @@ from pathlib import Path
 FORMATS = ("wiod2013", "oecd-icio", "figaro", "exiobase3", "csv", "pymrio")
 
 
-def read_native(fmt: str, path, year: int):
-    """The source table in its own classification."""
+def read_native(fmt: str, path, year: int, classification: str | None = None, co2: dict | None = None):
+    """The source table in its own classification (``classification`` names it for ``csv`` and
+    ``pymrio``, default ``wiod2013``; ``co2`` the CO2 rows of a pymrio extension)."""
     from cge.errors import DataError
 
     if fmt == "pymrio":
-        return _read_pymrio(path)
+        m = _read_pymrio(path, co2)
+        m.metadata["classification"] = classification or m.metadata.get("classification", "wiod2013")
+        return m
     if fmt == "exiobase3":
         from calibration.readers.exiobase3 import read_exiobase3
 
@@ -56,13 +61,16 @@ def read_native(fmt: str, path, year: int):
         from calibration.mrio import read_csv
 
         m = read_csv(path)
+        if classification:
+            m.metadata["classification"] = classification
         m.metadata.setdefault("classification", "wiod2013")
         return m
     raise DataError(f"source format {fmt!r} is not known (formats: {', '.join(FORMATS)})")
 
 
-def _read_pymrio(source):
-    """A pymrio ``IOSystem``, or the folder ``IOSystem.save_all`` wrote (Z, Y, x and unit files)."""
+def _read_pymrio(source, co2: dict | None = None):
+    """A pymrio ``IOSystem``, or the folder ``IOSystem.save_all`` wrote (Z, Y, x and unit files);
+    ``co2`` (``{extension, rows}``) names the rows of an extension summed into its CO2 accounts."""
     from cge.errors import DataError
 
     try:
@@ -81,35 +89,41 @@ def _read_pymrio(source):
             io = pymrio.load_all(path)
         except Exception as exc:
             raise DataError(f"{path}: pymrio cannot load it ({exc})") from None
+    from calibration.readers.pymrio_reader import co2_accounts
+
     m = from_pymrio(io, value_added=None)
-    m.metadata.setdefault("classification", "wiod2013")
+    if co2:
+        m.co2 = co2_accounts(io, co2["extension"], co2["rows"])
     return m
 
 
-def read_source(fmt: str, path, year: int, shared):
+def read_source(fmt: str, path, year: int, shared, classification: str | None = None, co2: dict | None = None):
     """The source table on the pipeline's classification: WIOD 2013's sectors, regions (by ISO3)
     and final-demand categories."""
     from calibration import concordance as cc
     from calibration.mrio import MRIO
 
-    m = read_native(fmt, path, year)
+    m = read_native(fmt, path, year, classification, co2)
     name = m.metadata.get("classification", "wiod2013")
     wiod = cc.wiod_regions(shared)
     if set(m.regions) <= set(wiod["code"]) and name == cc.MODEL_CLASSIFICATION:
         return m
     regions = m.regions
-    if fmt in cc.REGION_TABLES:
-        iso = cc.source_iso3(fmt)
+    table = fmt if fmt in cc.REGION_TABLES else name if cc.region_table(name).exists() else None
+    if table is not None:
+        iso = cc.source_iso3(table)
         unknown = [r for r in regions if r not in iso]
         if unknown:
             from cge.errors import DataError
 
-            raise DataError(f"{path}: {cc.REGION_TABLES[fmt]} region {unknown[0]!r} is not in {cc.region_table(fmt)}")
+            what = cc.REGION_TABLES.get(table, name)
+            raise DataError(f"{path}: {what} region {unknown[0]!r} is not in {cc.region_table(table)}")
         regions = [iso[r] for r in regions]
     iso_map = cc.region_map_by_iso3(regions, shared)
     rmap = {r: iso_map[r2] for r, r2 in zip(m.regions, regions)}
-    if fmt != "csv":
-        m = cc.categories_to_model(m, fmt)
+    if fmt != "csv":     # final-demand rows of the classification (e.g. pymrio-test), else of the format
+        own = name != cc.MODEL_CLASSIFICATION and cc.has_final_demand(name)
+        m = cc.categories_to_model(m, name if own else fmt)
     out = cc.to_model(m, name, rmap, shared)
     return MRIO(out.regions, out.sectors, out.categories, out.Z, out.Y, out.x, unit=out.unit,
                 metadata=out.metadata, co2=out.co2)

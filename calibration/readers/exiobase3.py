@@ -1,5 +1,6 @@
 """Reader for EXIOBASE 3 as distributed on Zenodo: ``IOT_{year}_ixi.zip`` (163 industries) or
-``IOT_{year}_pxp.zip`` (200 products), 49 regions, million EUR, parsed by pymrio (GPL; the
+``IOT_{year}_pxp.zip`` (200 products), 49 regions, million EUR (converted to million USD at the
+year's ECB rate, ``classifications/eur_usd.csv``, as for FIGARO), parsed by pymrio (GPL; the
 ``calibration`` extra). ``path`` is the zip, the extracted folder, or a folder holding the zips.
 
 The source's CO2 accounts become :attr:`calibration.mrio.MRIO.co2` (Mt): the ``satellite``
@@ -83,6 +84,12 @@ def read_exiobase3(path: str | Path, year: int) -> MRIO:
     except Exception as exc:
         raise DataError(f"{path}: pymrio cannot parse it as EXIOBASE 3 ({exc})") from None
     m = from_pymrio(io, value_added=None)
+    if m.unit.replace(" ", "").upper() in ("M.EUR", "MEUR", "MILLIONEUR"):    # EXIOBASE's unit; the pipeline's is M USD
+        from calibration.readers.figaro import usd_per_eur
+
+        rate = usd_per_eur(year)
+        m = MRIO(m.regions, m.sectors, m.categories, m.Z * rate, m.Y * rate, m.x * rate, unit="M USD",
+                 metadata=m.metadata)
     system = mt.group(2) if mt else "ixi"
     m.co2 = co2_of(io)
     m.metadata.update(source=f"EXIOBASE 3 {system}, {path.name}", classification=f"exiobase3-{system}")

@@ -114,3 +114,37 @@ def to_pymrio(m: MRIO, name: str = "mrio"):
             name="emissions", F=F, F_Y=FY,
             unit=pd.DataFrame({"unit": [m.stressor_units.get(s, "") for s in m.stressors]}, index=idx))
     return io
+
+
+#: Mt per unit of a CO2 extension row (pymrio's systems give kg, t, Gg or Mt)
+MT_PER_UNIT = {"kg": 1e-9, "t": 1e-6, "tonnes": 1e-6, "kt": 1e-3, "gg": 1e-3, "mt": 1.0, "tg": 1.0}
+
+
+def co2_accounts(io, extension: str, rows: list) -> pd.DataFrame:
+    """CO2 (Mt) by user (the sectors, then ``household``) × region: the sum of the extension's
+    ``rows`` (names as in :func:`from_pymrio`, multi-level labels joined with ``" | "``) of ``F``
+    by sector and of ``F_Y`` over all final-demand categories (the household is the model's only
+    emitting final user), converted from the rows' unit (:data:`MT_PER_UNIT`)."""
+    ext = _extension(io, extension)
+    if ext is None or ext.F is None:
+        raise DataError(f"pymrio IOSystem: extension {extension!r} has no F")
+    names = {_name(k): k for k in ext.F.index}
+    missing = [r for r in rows if r not in names]
+    if missing:
+        raise DataError(f"pymrio IOSystem: extension {extension!r} has no row {missing[0]!r}; it has {list(names)}")
+    keys = [names[r] for r in rows]
+    units = set()
+    if getattr(ext, "unit", None) is not None:
+        units = {str(u).strip().lower() for u in ext.unit.reindex(keys).iloc[:, 0]}
+    if len(units) != 1 or next(iter(units)) not in MT_PER_UNIT:
+        raise DataError(f"pymrio IOSystem: extension {extension!r} rows {rows} have unit(s) {sorted(units) or 'none'}; "
+                        f"need one of {', '.join(MT_PER_UNIT)}")
+    k = MT_PER_UNIT[units.pop()]
+    regions, sectors = list(io.get_regions()), list(io.get_sectors())
+    F = ext.F.loc[keys].sum(axis=0)
+    ind = np.array([[F.get((r, s), 0.0) for r in regions] for s in sectors]) * k
+    hh = np.zeros(len(regions))
+    if ext.F_Y is not None:
+        FY = ext.F_Y.loc[keys].sum(axis=0).groupby(level=0).sum()
+        hh = FY.reindex(regions).fillna(0.0).to_numpy(dtype=float) * k
+    return pd.DataFrame(np.vstack([ind, hh]), index=sectors + ["household"], columns=regions)

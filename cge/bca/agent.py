@@ -16,16 +16,19 @@ FIXED_DEMAND = {"government": "vg", "investment": "vi"}
 
 def regional_agent(d: Declaration, r: str) -> Demand:
     """``RA[r] = Σ_f PF·evf·endow + Σ_j PR·vrs·rent + tax, carbon and BCA revenue + bop[r]·PW
-    (+ permit sales)``; it buys government and investment demand ``vg·final, vi·final`` (with
-    their purchase taxes) and spends the rest on ``C[r]`` at ``PC[r]``. The growth multipliers
-    ``endow, rent, final`` and ``bop`` (:mod:`cge.bca.growth`) are 1 and the benchmark's in the
-    static model; energy bought by G and I is scaled by ``aeei`` like every other user's."""
+    (+ permit sales)``, each endowment also times its scenario shock (:mod:`cge.bca.shocks`); it buys
+    government and investment demand ``vg·final, vi·final`` (with their purchase taxes) and spends the
+    rest on ``C[r]`` at ``PC[r]``. The growth multipliers ``endow, rent, final`` and ``bop`` of a
+    baseline path (:mod:`cge.bca.growth`) are 1 and the benchmark's in the static model; energy bought
+    by G and I is scaled by ``aeei`` like every other user's."""
     fl = d.fl
     fixed = [Input(d.PA[r, i], growth.energy_quantity(d, r, i, q) * d.final[r],
                    wedges=taxes.purchase_tax(d, r, i, agent), label=(FIXED_DEMAND[agent], r, i))
              for (i, agent), q in fl.nonzero("fd", region=r) if agent in FIXED_DEMAND]
-    endowments = [Endowment(d.PF[r, f], q * d.endow[r, f]) for f, q in fl.nonzero("evf", region=r)]
-    endowments += [Endowment(d.PR[r, j], q * d.rent[r, j]) for j, q in fl.nonzero("vrs", region=r)]
+    endowments = [Endowment(d.PF[r, f], q * d.shocks["endowment"][r, f] * d.endow[r, f])
+                  for f, q in fl.nonzero("evf", region=r)]
+    endowments += [Endowment(d.PR[r, j], q * d.shocks["resource_endowment"][r, j] * d.rent[r, j])
+                   for j, q in fl.nonzero("vrs", region=r)]
     transfers = [Transfer(d.bop[r] * d.PW, "balance_of_payments"), *carbon.permit_sales(d, r)]
     return Demand(d.RA[r], inputs=[Input(d.PC[r], consumption_value(fl, r), label=("cons", r))],
                   fixed=fixed, endowments=endowments, transfers=transfers, label=("RA", r))

@@ -54,6 +54,10 @@ class Declaration:
     bca_keys: set = field(default_factory=set)
     xr_keys: set = field(default_factory=set)
     obr_keys: set = field(default_factory=set)
+    #: the shockable rates, endowments and productivities by name, and the cells the current
+    #: scenario shocks with their benchmark values (:mod:`cge.bca.shocks`)
+    shocks: Any = None
+    shocked: dict = field(default_factory=dict)
     # international transport (only when the benchmark has margins)
     T: Any = None
     PT: Any = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cge.bca.formulas import rent_share, resource_sigma
+from cge.bca.shock_cells import ShockCells, resolve_shocks, tax_kinds
 from cge.core import ces
 from cge.data.benchmark import Benchmark
 from cge.data.elasticities import Elasticities, for_benchmark
@@ -33,6 +34,9 @@ class Structure:
     #: border adjustments met by surrendering the coalition's allowances (``bca.instrument:
     #: allowances``): embodied emissions of charged imports count against the cap
     imports_in_cap: bool = False
+    #: the kinds of tax a scenario shocks (:func:`cge.bca.shocks.tax_kinds`): their rates are
+    #: mutable parameters on every flow of the kind
+    taxes_shocked: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class ResolvedDesign:
     #: the scenario's elasticities on this benchmark (defaults, dataset values, overrides), resolved
     #: once with the design; not part of its identity (the regimes are, in ``structure``)
     elasticities: Elasticities | None = field(default=None, compare=False, hash=False)
+    #: the scenario's shocks on this benchmark: the parameter cells they move (:mod:`cge.bca.shocks`)
+    shocks: ShockCells = ShockCells()
 
 
 def elasticity_regimes(b: Benchmark, el: Elasticities) -> tuple:
@@ -81,6 +87,7 @@ def structure_of(b: Benchmark, sc: Scenario, el: Elasticities | None = None) -> 
         "elasticities": elasticity_regimes(b, for_benchmark(b, sc.elasticities) if el is None else el),
         "numeraire": sc.numeraire,
         "imports_in_cap": sc.bca.import_charge and sc.bca.instrument == "allowances",
+        "taxes_shocked": tax_kinds(sc),
     }
     return Structure(**{name: resolved[name] for name in structural_fields()})
 
@@ -131,4 +138,4 @@ def resolve_design(b: Benchmark, sc: Scenario, require_coalition: bool = False) 
     return ResolvedDesign(st, sector_coverage(b, bca.coverage, "bca.coverage"), frozenset(exempt),
                           frozenset(implementers),
                           sector_coverage(b, sc.output_based_rebates.coverage, "output_based_rebates.coverage"),
-                          indirect, el)
+                          indirect, el, resolve_shocks(b, sc))

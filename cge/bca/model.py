@@ -21,7 +21,8 @@ Policy switches that do not change the model's structure are mutable parameters,
 compiled model re-solves REF and every BCA design: the cap ``cut``, carbon taxes, the
 import-charge intensity of each flow ``bca_theta[i,s,r]`` (zero where not charged),
 ``bca_credit``, ``bca_return``, export-rebate intensities ``xr_theta`` and output-based rebate
-intensities ``obr_theta``, and the elasticities (``elasticity[parameter, sector]``, ``*`` for the
+intensities ``obr_theta``, the tax rates, endowments and productivities a scenario may shock
+(:mod:`cge.bca.shocks`), and the elasticities (``elasticity[parameter, sector]``, ``*`` for the
 household nests). The coalition, the instrument (tax / caps), the regions with a foreign carbon
 price, the numeraire and each elasticity's CES *regime* (Leontief, Cobb–Douglas, general) define the
 structure; a scenario that changes any of them needs a new model (:func:`structure_of`).
@@ -36,7 +37,7 @@ from collections.abc import Callable
 
 from pyomo.environ import value
 
-from cge.bca import agent, armington, border, carbon, growth, household, production
+from cge.bca import agent, armington, border, carbon, growth, household, production, shocks
 from cge.bca.declaration import Declaration
 from cge.bca.design import ResolvedDesign, resolve_design
 from cge.core.model import EquilibriumModel
@@ -139,6 +140,7 @@ class BCAModel:
         carbon.declare_parameters(d)
         border.declare_parameters(d, self.ykeys)
         growth.declare_parameters(d)
+        shocks.declare_shock_parameters(d, self.ykeys, self.rkeys)
         keys = [(p, s) for p, by_sector in self.el.table.items() for s in by_sector]
         d.elasticity = self.em.parameter("elasticity", keys, {k: self.el(*k) for k in keys},
                                          doc="elasticities (parameter, sector or *)")
@@ -202,6 +204,7 @@ class BCAModel:
             else:
                 self.tax[r].value = sc.foreign_carbon_prices.get(r, 0.0)
         border.set_design(self.d, sc, design, self.theta)
+        shocks.set_shocks(self.d, design.shocks)
 
     def reset_to_benchmark(self) -> None:
         """Put every unknown back at its benchmark value (a cold start)."""

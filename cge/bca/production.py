@@ -11,10 +11,12 @@ from cge.core.blocks import TOP, Input, Nest, Output, Production
 
 
 def output(d: Declaration, r: str, j: str) -> Output:
-    """Sales ``vom[r,j]`` at ``PY[r,j]`` net of the output tax, the carbon price on process
-    emissions and (a border measure) the output-based rebate."""
+    """Sales ``vom[r,j]·λ[r,j]`` per unit of activity at ``PY[r,j]`` net of the output tax, the
+    carbon price on process emissions and (a border measure) the output-based rebate; ``λ`` is
+    the Hicks-neutral ``productivity`` (1 at the benchmark, :mod:`cge.bca.shocks`)."""
     wedges = taxes.output_tax(d, r, j) + carbon.process_charge(d, r, j) + border.output_rebate(d, r, j)
-    return Output(d.PY[r, j], d.fl("vom", r, j), wedges=wedges, label=("vom", r, j))
+    return Output(d.PY[r, j], d.fl("vom", r, j) * d.shocks["productivity"][r, j], wedges=wedges,
+                  label=("vom", r, j))
 
 
 def intermediate_inputs(d: Declaration, r: str, j: str, nest_of) -> list[Input]:
@@ -26,9 +28,15 @@ def intermediate_inputs(d: Declaration, r: str, j: str, nest_of) -> list[Input]:
 
 
 def factor_inputs(d: Declaration, r: str, j: str, nest: str) -> list[Input]:
-    """Sector j's factor payments ``vfm[r,f,j]`` at ``(1+tf)·PF[r,f]``, in nest ``nest``."""
-    return [Input(d.PF[r, f], q, nest, taxes.factor_tax(d, r, f, j), label=("vfm", r, f, j))
-            for f, q in d.fl.nonzero("vfm", region=r, sector=j)]
+    """Sector j's factor payments ``vfm[r,f,j]`` at ``(1+tf)·PF[r,f]``, in nest ``nest``; with
+    factor-augmenting productivity ``λ`` (``factor_productivity``) the physical quantity is
+    ``vfm/λ`` at the reference price ``(1+tf⁰)·λ``: the effective price is ``(1+tf)·PF/λ``."""
+    out = []
+    for f, q in d.fl.nonzero("vfm", region=r, sector=j):
+        lam = d.shocks["factor_productivity"][r, f, j]
+        out.append(Input(d.PF[r, f], q / lam, nest, taxes.factor_tax(d, r, f, j),
+                         reference_price=(1 + d.fl("tf", r, f, j)) * lam, label=("vfm", r, f, j)))
+    return out
 
 
 def klem_nest_of(d: Declaration, i: str) -> str:

@@ -639,7 +639,11 @@ def read_gtap(path: str | Path, regions: dict | None = None, sectors: dict | Non
 # ----- the aggregation YAML ----------------------------------------------------------------
 
 #: keys of a WIOD aggregation file that have no meaning for a GTAPinGAMS source
+#: keys of the aggregation schema that only an MRIO source has (``calibration.aggregation.WIOD_KEYS``;
+#: tests/test_aggregation.py checks that each is here), each refused with the reason
 WIOD_ONLY = {
+    "source": "is for an MRIO source only (the table cge calibrate reads); cge gtap-import reads the GDX file "
+              "named on its command line (remove it)",
     "year": "is for a WIOD source only; a GDX file holds one year (remove it)",
     "splits": "is for a WIOD source only (WIOD sector splits); a GDX file is aggregated from its own sectors, "
               "it cannot be split (remove it)",
@@ -650,8 +654,9 @@ WIOD_ONLY = {
 
 
 def load_aggregation(path: str | Path, d: GTAPData, source: str):
-    """Read the aggregation YAML ``path`` (the WIOD path's schema less ``year``, ``splits``,
-    ``assumptions``) and validate it against the sets of ``d`` (:mod:`cge.data.aggregation`).
+    """Read the aggregation YAML ``path`` (the MRIO path's schema less the keys of :data:`WIOD_ONLY`:
+    ``source``, ``year``, ``splits``, ``assumptions``, ``co2``) and validate it against the sets
+    of ``d`` (:mod:`cge.data.aggregation`).
     Beyond the common checks, a target holding CO2 must be tagged ``fossil`` and one tagged
     ``resource`` must hold natural-resource payments; errors name the YAML file and key."""
     from cge.data.aggregation import err, read_spec, validate_mapping

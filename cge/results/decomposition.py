@@ -70,6 +70,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cge.bca.shocks import shock_benchmark_values
 from cge.core import query
 from cge.core.blocks import Deferred, Demand, Production
 from cge.core.evaluate import flow_evaluator
@@ -414,12 +415,14 @@ def capture(bm) -> Solved:
 def benchmark_state(bm, end: Solved, point: Point) -> Solved:
     """The benchmark as the start of a path to ``end``: ``end``'s parameters with the climate
     policy switched off (cut and carbon taxes zero; every BCA charge and rebate is then zero too,
-    being proportional to carbon prices), unknowns at their benchmark values."""
+    being proportional to carbon prices) and every shocked cell at its benchmark value (the
+    shocks of ``end`` are those set on ``bm`` now), unknowns at their benchmark values."""
     params = dict(end.parameters)
     off = {bm.cut.name} | {bm.tax.name}
     for key in params:
         if key[0] in off:
             params[key] = 0.0
+    params.update(shock_benchmark_values(bm.d))  # shocked rates, endowments, productivities as in the data
     return Solved(point, params, benchmark_values(bm))
 
 

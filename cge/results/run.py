@@ -178,7 +178,10 @@ class Comparison(_SummaryAndRegions):
             df = r.tables[name].copy()
             df.insert(0, "scenario", r.scenario.name)
             frames.append(df)
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        # A scenario's empty table (REF has no BCA flows) has object columns; pandas 2 ignored it when
+        # choosing the stacked dtypes and pandas 3 does not (charge_bn_usd became object): leave it out.
+        rows = [df for df in frames if len(df)]
+        return pd.concat(rows or frames[:1], ignore_index=True) if frames else pd.DataFrame()
 
     def table(self, name: str) -> pd.DataFrame:
         """One result table for all scenarios, stacked, with a leading ``scenario`` column (a

@@ -139,7 +139,9 @@ def _sectors_table(bm: BCAModel, qty: dict | None) -> pd.DataFrame:
     for (r, j) in bm.ykeys:
         ri, ji = R.index(r), J.index(j)
         row = {"region": r, "sector": j, "eite": j in b.tags.eite, "coalition": r in cl,
-               "output_benchmark_bn_usd": b.vom[ri, ji], "output_change_pct": 100 * (_v(bm.vars["Y"][r, j]) - 1)}
+               "output_benchmark_bn_usd": b.vom[ri, ji],
+               # output is activity times Hicks-neutral productivity (1 unless shocked, cge.bca.shocks)
+               "output_change_pct": 100 * (_v(bm.vars["Y"][r, j]) * _v(bm.d.shocks["productivity"][r, j]) - 1)}
         if qty is not None:
             exp0, imp0 = b.vxmd[ji, ri].sum(), b.vxmd[ji, :, ri].sum()
             exp1 = sum(qty.get(("vxmd", j, r, s), 0.0) for s in R if s != r)

@@ -14,7 +14,8 @@ Kinds: ``text``, ``bool``, ``number`` (float in ``[low, high]``; ``optional``: m
 ``positive`` (float > 0), ``int`` (integer >= ``low``), ``choice`` (one of ``choices``),
 ``codes`` (a code or a list of codes; a string in ``choices`` is taken as a named set),
 ``mapping`` (``keys``: ``region`` with number values in ``[low, high]``, or ``elasticity``),
-``numeraire`` (``PW`` or ``PC:<region>``) and ``year`` (a year of the CBAM phase-in schedule,
+``numeraire`` (``PW`` or ``PC:<region>``), ``shocks`` (named tariff, tax, endowment and
+productivity shocks, :mod:`cge.scenarios.shocks`) and ``year`` (a year of the CBAM phase-in schedule,
 ``cge/defaults/cbam_phase_in.yaml``, or null). Rules that tie two options together (a mark-up
 only with ``exporter_markup``, allowances only under a cap, ...) are in
 :func:`cge.scenarios.spec.scenario_from_dict`; ``requires`` names them for the README.
@@ -27,8 +28,9 @@ import math
 from dataclasses import dataclass
 
 from cge.errors import ScenarioError
+from cge.scenarios.shocks import SHOCK_TYPES, check_shocks
 
-KINDS = ("text", "bool", "number", "positive", "int", "choice", "codes", "mapping", "numeraire", "year")
+KINDS = ("text", "bool", "number", "positive", "int", "choice", "codes", "mapping", "numeraire", "year", "shocks")
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,10 @@ SCENARIO_OPTIONS = (
            optional=True, requires="a year needs bca.coverage: cbam or a list"),
     Option("phase_in.free_allocation", "bool", True, "the remaining share as output-based rebates to implementers",
            requires="true with a year needs output_based_rebates.enabled: false"),
+    Option("shocks", "shocks", {}, "named shocks: import tariffs, export, output, input and factor taxes (a new "
+           "rate or a change), endowments, Hicks-neutral or factor-augmenting productivity; each "
+           "{type: ..., codes ..., rate or change} (docs/howto/shocks.md); the kinds of tax shocked fix the "
+           "model, values and cells do not", structure="taxes_shocked"),
     Option("reference", "bool", False, "this scenario is the reference of the designs sharing its policy"),
 )
 
@@ -206,8 +212,8 @@ def check_value(opt: Option, value, source: str | None = None, key: str | None =
     """``value`` of ``opt`` validated and normalised (floats, tuples of codes); a
     :class:`ScenarioError` naming ``source`` and the key otherwise."""
     w = where(source, key or opt.name)
-    if value is None and (opt.optional or opt.kind in ("codes", "mapping")):
-        return {} if opt.kind == "mapping" else () if opt.kind == "codes" else None
+    if value is None and (opt.optional or opt.kind in ("codes", "mapping", "shocks")):
+        return {} if opt.kind in ("mapping", "shocks") else () if opt.kind == "codes" else None
     return _CHECKS[opt.kind](opt, value, w, source, key or opt.name)
 
 
@@ -309,8 +315,13 @@ def _year(opt, value, w, source, key):
     return value
 
 
+def _shocks(opt, value, w, source, key):
+    return check_shocks(value, w)
+
+
 _CHECKS = {"text": _text, "bool": _bool, "number": _number, "positive": _positive, "int": _int,
-           "choice": _choice, "codes": _codes, "mapping": _mapping, "numeraire": _numeraire, "year": _year}
+           "choice": _choice, "codes": _codes, "mapping": _mapping, "numeraire": _numeraire, "year": _year,
+           "shocks": _shocks}
 
 
 # ----------------------------------------------------------------------------- documentation
@@ -338,6 +349,8 @@ def _allowed(o: Option) -> str:
 
         years = phase_in_schedule().free_allocation
         return f"{min(years)}..{max(years)} or null"
+    if o.kind == "shocks":
+        return "name: {type: " + " \\| ".join(SHOCK_TYPES) + ", ...}"
     if o.kind == "mapping":
         return f"region: [{_shown(o.low)}, {_shown(o.high)}]" if o.keys == "region" else "elasticity: value"
     return {"positive": "> 0", "bool": "true \\| false", "codes": "codes", "numeraire": "PW \\| PC:<region>",

@@ -139,6 +139,8 @@ class Scenario:
     elasticities: dict = default("elasticities")
     numeraire: str = default("numeraire")
     phase_in: PhaseIn = field(default_factory=PhaseIn)
+    #: named tariff, tax, endowment and productivity shocks (:mod:`cge.scenarios.shocks`)
+    shocks: dict = default("shocks")
     reference: bool = default("reference")
 
     def __post_init__(self):

@@ -25,7 +25,7 @@
 Designs are ``designs × grid`` (either may be absent; neither means the base alone). Axis
 fields are dotted scenario fields (``policy.cut``, ``bca.basis``, ``bca.exempt``, ``coalition``,
 ``output_based_rebates.enabled``, ``phase_in.year``, ``elasticities.sigma_dm``,
-``elasticities.sigma_dm.met``, ``foreign_carbon_prices.CHN``, ...) checked against the options
+``elasticities.sigma_dm.met``, ``foreign_carbon_prices.CHN``, ``shocks.NAME.rate``, ...) checked against the options
 schema :mod:`cge.scenarios.options` (every option but ``name`` and ``description`` may be swept), and each
 grid value by its option's kind; every resolved point is validated by
 :func:`cge.scenarios.spec.scenario_from_dict` and against the dataset (regions, groups, sectors) before
@@ -142,6 +142,12 @@ def check_field_path(path: str, source: str, where: str) -> list[str]:
 
         if len(parts) > 3 or (len(parts) >= 2 and parts[1] not in PARAMETERS):
             raise _err(source, where, f"unknown elasticity in {path!r}; known: {', '.join(PARAMETERS)}")
+    elif opt.kind == "shocks":
+        from cge.scenarios.shocks import shock_fields
+
+        if len(parts) > 3 or (len(parts) == 3 and parts[2] not in shock_fields()):
+            raise _err(source, where, f"{path!r}: vary shocks.NAME (a whole shock) or shocks.NAME.FIELD with "
+                       f"FIELD one of {', '.join(sorted(shock_fields()))}")
     elif opt.keys == "region":
         if len(parts) > 2:
             raise _err(source, where, f"{path!r}: {head} takes one region code")
@@ -370,6 +376,8 @@ def point_id(sc: Scenario, coalition: tuple[str, ...], fingerprint: str, solver:
     d = sc.to_dict()
     d.pop("name", None)
     d.pop("description", None)
+    if not d.get("shocks"):
+        d.pop("shocks", None)      # no shocks: the ids of sweeps stored before shocks existed
     d["coalition"] = list(coalition)
     payload = {"scenario": d, "dataset": fingerprint, "elasticity_defaults": _defaults_fingerprint(),
                "solver": solver}
