@@ -1,5 +1,5 @@
 """Command line: ``cge compare``, ``cge info``, ``cge validate``, ``cge report``, ``cge sweep``,
-``cge calibrate``, ``cge gtap-import``, ``cge gtap-export``.
+``cge calibrate``, ``cge gtap-import``, ``cge gtap-export``, ``cge baseline``.
 
 One error path for every subcommand (:func:`cge.errors.run_guarded`, also used by ``python -m calibration``):
 any failure prints one line ``error: ...`` naming the file, row, key or scenario, with no
@@ -245,7 +245,7 @@ def cmd_report(args) -> int:
     from cge.report import build_report
 
     out = build_report(args.results, out=args.out, legitimacy=args.legitimacy, sweep=args.sweep,
-                       force=args.force, wait=args.wait)
+                       force=args.force, wait=args.wait, path=args.path)
     print(f"wrote {out}/report.html (self-contained), figures/ (PNG, SVG) and tables/ (Markdown, LaTeX, Excel)")
     return 0
 
@@ -360,10 +360,19 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("results", metavar="RESULTS_DIR", help="output folder of `cge compare` (or of a sweep)")
     r.add_argument("--out", help="report folder (default: RESULTS_DIR/report)")
     r.add_argument("--sweep", metavar="SWEEP_DIR", help="a `cge sweep` output folder: adds its SSA bands")
+    r.add_argument("--path", metavar="PATH_DIR", help="a `cge baseline` output folder: adds the path panel "
+                   "(baseline emissions and GDP, carbon price, leakage and burden by year)")
     r.add_argument("--legitimacy", help="legal considerations YAML (default: cge/defaults/legitimacy.yaml)")
     add_output_arguments(r)
     r.set_defaults(func=cmd_report)
     add_calibrate_parser(sub)
+    from cge.dynamics.commands import add_baseline_arguments, cmd_baseline
+
+    bl = sub.add_parser("baseline", parents=dbg, help="a recursive-dynamic baseline path to an end year (UN WPP "
+                        "population, SSP GDP) and policy designs solved on it year by year")
+    add_baseline_arguments(bl)
+    add_output_arguments(bl)
+    bl.set_defaults(func=cmd_baseline)
     return p
 
 

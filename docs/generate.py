@@ -41,7 +41,7 @@ as "rule".
 
 
 def results_page() -> str:
-    from cge.results.schema import CONTRACT, SCENARIO, SUFFIX_UNITS, SWEEP_STATS, UNDEFINED
+    from cge.results.schema import CONTRACT, PATH, SCENARIO, SUFFIX_UNITS, SWEEP_STATS, UNDEFINED
 
     out = [HEADER.format(source="cge/results/schema.py"), "\n# The results contract\n\n",
            "Every public result table, its columns in order, their units and meaning, as declared in "
@@ -51,7 +51,7 @@ def results_page() -> str:
            f"`{SCENARIO}` column. See [the results explanation](../explanation/results.md) for how each "
            "measure is defined.\n\n## Units by column-name suffix\n\n| suffix | unit |\n|---|---|\n"]
     out += [f"| `{suffix}` | {_cell(unit)} |\n" for suffix, unit in SUFFIX_UNITS]
-    for t in (*CONTRACT, UNDEFINED, SWEEP_STATS):
+    for t in (*CONTRACT, UNDEFINED, SWEEP_STATS, *PATH):
         text = _cell(t.description)
         out.append(f"\n## `{t.name}`\n\n{text[:1].upper()}{text[1:]}.\n\n")
         out.append("| column | unit | description |\n|---|---|---|\n")

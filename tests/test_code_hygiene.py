@@ -197,7 +197,7 @@ def test_checkers_find_long_functions_private_imports_cli_imports_and_scripts(ba
 #: the stages of the flow, lowest first: a module may import from its own stage and the stages
 #: before it, never from a later one (the README's module table lists them in this order)
 STAGES = ("cge.errors", "cge.runtime", "cge.io", "cge.data", "calibration", "cge.scenarios", "cge.expr",
-          "cge.core", "cge.solve", "cge.bca", "cge.results", "cge.sweep", "cge.report", "cge.cli",
+          "cge.core", "cge.solve", "cge.bca", "cge.results", "cge.dynamics", "cge.sweep", "cge.report", "cge.cli",
           "cge", "benchmarks")
 #: stages that must not import each other at all (the model language and the solver meet in cge.expr)
 INDEPENDENT = (("cge.core", "cge.solve"),)

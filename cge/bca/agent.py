@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cge.bca import carbon, closures, recycling, taxes
+from cge.bca import carbon, closures, growth, recycling, taxes
 from cge.bca.declaration import Declaration
 from cge.bca.household import consumption_value
 from cge.core.blocks import Demand, Endowment, Input
@@ -15,21 +15,22 @@ FIXED_DEMAND = {"government": "vg", "investment": "vi"}
 
 
 def regional_agent(d: Declaration, r: str) -> Demand:
-    """``RA[r] = Σ_f PF·evf + Σ_j PR·vrs`` (each endowment times its mutable multiplier,
-    :mod:`cge.bca.shocks`) ``+ tax, carbon and BCA revenue + bop[r]·PW
-    (+ permit sales)``; it buys government and investment demand ``vg, vi`` at benchmark
-    quantities (with their purchase taxes) and spends the rest on ``C[r]`` at ``PC[r]``.
-    The closures (:mod:`cge.bca.closures`) may make the capital inflow ``CA[r]``, investment
-    ``vi·INV`` and employment ``evf·EMP[r]``; an international transfer of revenue
-    (:mod:`cge.bca.recycling`) adds ``received[r] − paid[r]``."""
+    """``RA[r] = Σ_f PF·evf·endow + Σ_j PR·vrs·rent + tax, carbon and BCA revenue + bop[r]·PW
+    (+ permit sales)``, each endowment also times its scenario shock (:mod:`cge.bca.shocks`); it buys
+    government and investment demand ``vg·final, vi·final`` (with their purchase taxes) and spends the
+    rest on ``C[r]`` at ``PC[r]``. The growth multipliers ``endow, rent, final`` and ``bop`` of a
+    baseline path (:mod:`cge.bca.growth`) are 1 and the benchmark's in the static model; energy bought
+    by G and I is scaled by ``aeei`` like every other user's. The closures (:mod:`cge.bca.closures`)
+    may make the capital inflow ``CA[r]``, investment ``vi·INV`` and employment ``evf·EMP[r]``; an
+    international transfer of revenue (:mod:`cge.bca.recycling`) adds ``received[r] − paid[r]``."""
     fl = d.fl
     scale = {"government": 1.0, "investment": closures.investment_scale(d)}
-    fixed = [Input(d.PA[r, i], q * scale[agent], wedges=taxes.purchase_tax(d, r, i, agent),
-                   label=(FIXED_DEMAND[agent], r, i))
+    fixed = [Input(d.PA[r, i], growth.energy_quantity(d, r, i, q) * d.final[r] * scale[agent],
+                   wedges=taxes.purchase_tax(d, r, i, agent), label=(FIXED_DEMAND[agent], r, i))
              for (i, agent), q in fl.nonzero("fd", region=r) if agent in FIXED_DEMAND]
-    endowments = [closures.labour_endowment(d, r, f, q * d.shocks["endowment"][r, f])
+    endowments = [closures.labour_endowment(d, r, f, q * d.shocks["endowment"][r, f] * d.endow[r, f])
                   for f, q in fl.nonzero("evf", region=r)]
-    endowments += [Endowment(d.PR[r, j], q * d.shocks["resource_endowment"][r, j])
+    endowments += [Endowment(d.PR[r, j], q * d.shocks["resource_endowment"][r, j] * d.rent[r, j])
                    for j, q in fl.nonzero("vrs", region=r)]
     transfers = [closures.capital_inflow(d, r), *carbon.permit_sales(d, r), *recycling.revenue_transfer(d, r)]
     return Demand(d.RA[r], inputs=[Input(d.PC[r], consumption_value(fl, r), label=("cons", r))],

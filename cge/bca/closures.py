@@ -47,7 +47,7 @@ def capital_inflow(d: Declaration, r: str) -> Transfer:
     current account; the endogenous ``CA[r]`` (bn USD, current prices) with a flexible one."""
     if d.structure.current_account == "flexible":
         return Transfer(d.CA[r], "balance_of_payments")
-    return Transfer(d.fl("bop", r) * d.PW, "balance_of_payments")
+    return Transfer(d.bop[r] * d.PW, "balance_of_payments")
 
 
 def investment_scale(d: Declaration):

@@ -44,6 +44,12 @@ class Declaration:
     xr_theta: Any = None
     obr_theta: Any = None
     elasticity: Any = None
+    # growth multipliers of a year on a baseline path (cge.bca.growth; static values by default)
+    endow: Any = None
+    rent: Any = None
+    final: Any = None
+    bop: Any = None
+    aeei: Any = None
     #: the flows that carry each border measure's wedge (see :mod:`cge.bca.border`)
     bca_keys: set = field(default_factory=set)
     xr_keys: set = field(default_factory=set)

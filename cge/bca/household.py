@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cge.bca import carbon
+from cge.bca import carbon, growth
 from cge.bca.declaration import Declaration
 from cge.core.blocks import TOP, Input, Nest, Output, Production
 from cge.data.benchmark import HOUSEHOLD
@@ -20,9 +20,10 @@ def consumption_value(fl: Flows, r: str) -> float:
 def household(d: Declaration, r: str) -> Production:
     """``C[r] = CES_σc( ne: CES_σcn(non-energy goods) ; en: CES_σce(fossil fuels, electricity) )``
     of the purchases ``vc[r,i]`` at ``(1+tpu)·PA[r,i] + PCO2[r]·ef[r,i,hh]``; supplies the
-    consumption bundle at ``PC[r]``."""
+    consumption bundle at ``PC[r]``. Energy goods are bought as ``vc·aeei[r,i]`` (:mod:`cge.bca.growth`)."""
     energy = set(d.tags.fossil) | set(d.tags.electricity)
-    inputs = [Input(d.PA[r, i], q, "en" if i in energy else "ne", carbon.fuel_purchase(d, r, i, q, HOUSEHOLD),
+    inputs = [Input(d.PA[r, i], growth.energy_quantity(d, r, i, q), "en" if i in energy else "ne",
+                    carbon.fuel_purchase(d, r, i, q, HOUSEHOLD),
                     label=("vc", r, i))
               for i, q in d.fl.nonzero("vc", region=r)]
     nests = [Nest(TOP, d.el("sigma_c", "*")), Nest("ne", d.el("sigma_cn", "*"), TOP),

@@ -40,7 +40,7 @@ from collections.abc import Callable
 
 from pyomo.environ import value
 
-from cge.bca import agent, armington, border, carbon, closures, household, production, recycling, shocks
+from cge.bca import agent, armington, border, carbon, closures, growth, household, production, recycling, shocks
 from cge.bca.declaration import Declaration
 from cge.bca.design import ResolvedDesign, resolve_design
 from cge.core.model import EquilibriumModel
@@ -161,11 +161,13 @@ class BCAModel:
 
     def _declare_parameters(self) -> None:
         """The mutable parameters: the policy (:func:`cge.bca.carbon.declare_parameters`), the
-        border design (:func:`cge.bca.border.declare_parameters`) and the elasticities
+        border design (:func:`cge.bca.border.declare_parameters`), the growth multipliers of a year on a
+        baseline path (:func:`cge.bca.growth.declare_parameters`) and the elasticities
         (``elasticity[parameter, sector]``, ``*`` for the household nests)."""
         d = self.d
         carbon.declare_parameters(d)
         border.declare_parameters(d, self.ykeys)
+        growth.declare_parameters(d)
         shocks.declare_shock_parameters(d, self.ykeys, self.rkeys)
         keys = [(p, s) for p, by_sector in self.el.table.items() for s in by_sector]
         d.elasticity = self.em.parameter("elasticity", keys, {k: self.el(*k) for k in keys},

@@ -4,7 +4,7 @@ resource rent and a Leontief bundle for resource sectors. Zero profit of each bl
 
 from __future__ import annotations
 
-from cge.bca import border, carbon, closures, recycling, taxes
+from cge.bca import border, carbon, closures, growth, recycling, taxes
 from cge.bca.declaration import Declaration
 from cge.bca.formulas import rent_share, resource_sigma
 from cge.core.blocks import TOP, Input, Nest, Output, Production
@@ -21,8 +21,9 @@ def output(d: Declaration, r: str, j: str) -> Output:
 
 def intermediate_inputs(d: Declaration, r: str, j: str, nest_of) -> list[Input]:
     """Sector j's purchases ``vid[r,i,j]`` of Armington goods at ``PA[r,i]`` plus purchase tax and
-    carbon charge, each in nest ``nest_of(i)``."""
-    return [Input(d.PA[r, i], q, nest_of(i), carbon.fuel_purchase(d, r, i, q, j), label=("vid", r, i, j))
+    carbon charge, each in nest ``nest_of(i)``; energy goods ``vid·aeei[r,i]`` (:mod:`cge.bca.growth`)."""
+    return [Input(d.PA[r, i], growth.energy_quantity(d, r, i, q), nest_of(i), carbon.fuel_purchase(d, r, i, q, j),
+                  label=("vid", r, i, j))
             for i, q in d.fl.nonzero("vid", region=r, sector=j)]
 
 

@@ -24,7 +24,8 @@ from cge.results.diagnostics import diagnostics_lines
 
 #: the report's figures by panel, in order (a figure function returns ``None`` when its data are missing)
 PANELS = {
-    "validity": (fg.leakage, dfg.leakage_channels, fg.emissions, fg.eite_output, fg.carbon_price, fg.cbam_phase_in),
+    "validity": (fg.leakage, dfg.leakage_channels, fg.emissions, fg.eite_output, fg.carbon_price, fg.cbam_phase_in,
+                 fg.dynamic_path),
     "fairness": (fg.ev_regions, fg.ev_income, fg.burden_share, fg.ev_groups, fg.bca_flows, decomposition_figure),
     "trade": (fg.eite_trade, fg.bilateral, fg.terms_of_trade, dfg.prices),
 }
@@ -146,18 +147,19 @@ def all_tables(res: Results, legit: Legitimacy | None) -> list[Table]:
 
 def build_report(results_dir: str | Path, out: str | Path | None = None,
                  legitimacy: str | Path | None = None, sweep: str | Path | None = None,
-                 force: bool = False, wait: bool = False) -> Path:
+                 force: bool = False, wait: bool = False, path: str | Path | None = None) -> Path:
     """Build the report for ``results_dir`` into ``out`` (default ``results_dir/report``); returns ``out``.
-    ``sweep`` is a ``cge sweep`` output folder whose ``summary_stats.csv`` adds SSA bands.
+    ``sweep`` is a ``cge sweep`` output folder whose ``summary_stats.csv`` adds SSA bands; ``path`` a
+    ``cge baseline`` output folder whose path tables add the path panel (a figure of the validity panel).
 
     Raises :class:`cge.errors.DataError` naming the file when an input is missing or malformed; nothing
     is written then (an earlier complete report stays as it was). ``out`` must be new or an earlier
     report (``force`` replaces anything else), and is never the results or sweep folder it reads."""
     results_dir = Path(results_dir)
     out = Path(out) if out else results_dir / "report"
-    inputs = [results_dir, sweep, legitimacy]
+    inputs = [results_dir, sweep, legitimacy, path]
     check_target(out, "report", inputs, force)          # a refused --out fails before any reading
-    res = load_results(results_dir, sweep=sweep)
+    res = load_results(results_dir, sweep=sweep, path=path)
     for warning in res.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for line in diagnostics_lines(res.tables.get("diagnostics")):

@@ -23,7 +23,7 @@ import pandas as pd
 
 from cge.errors import DataError
 from cge.io.files import check_digest, load_yaml
-from cge.results.schema import CORE_TABLES, FLAG, SCENARIO, SWEEP_STATS
+from cge.results.schema import CORE_TABLES, FLAG, PATH_BY_NAME, SCENARIO, SWEEP_STATS
 from cge.results.schema import TABLES as CONTRACT_TABLES
 from cge.results.schema import table as contract_table
 
@@ -60,6 +60,7 @@ class Results:
     designs: list[str] = field(default_factory=list)
     sweep: dict = field(default_factory=dict)          # a sweep folder's sweep.json, with its base scenario
     warnings: list[str] = field(default_factory=list)  # for the user: what the report could not show
+    path: dict[str, pd.DataFrame] = field(default_factory=dict)  # a `cge baseline` folder's path tables
 
     @property
     def has_compare(self) -> bool:
@@ -229,10 +230,32 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-def load_results(folder: str | Path, sweep: str | Path | None = None) -> Results:
+def read_path_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """The path tables of a ``cge baseline`` output folder (``path_baseline``, ``path_summary``,
+    ``path_regions``), every contract column present; a missing file is an error naming it."""
+    folder = Path(folder)
+    out = {}
+    for name in ("path_baseline", "path_summary", "path_regions"):
+        f = folder / f"{name}.csv"
+        if not f.exists():
+            raise DataError(f"{f}: missing (expected the output of `cge baseline --out {folder}`)")
+        df = _read_csv(f)
+        _check_columns(df, PATH_BY_NAME[name].names, f)
+        out[name] = df
+    return out
+
+
+def load_results(folder: str | Path, sweep: str | Path | None = None, path: str | Path | None = None) -> Results:
     """Read a results folder (and a sweep folder's SSA statistics when ``sweep`` is given, else
-    ``summary_stats.csv`` in ``folder`` if present); raise :class:`DataError` naming the first
-    missing or malformed file."""
+    ``summary_stats.csv`` in ``folder`` if present; a ``cge baseline`` folder's path tables when
+    ``path`` is given); raise :class:`DataError` naming the first missing or malformed file."""
+    res = _load_results(folder, sweep)
+    if path is not None:
+        res.path = read_path_tables(path)
+    return res
+
+
+def _load_results(folder: str | Path, sweep: str | Path | None = None) -> Results:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: results folder does not exist (run `cge compare --out {folder}` first)")

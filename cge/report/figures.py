@@ -662,3 +662,54 @@ def cbam_phase_in(res: Results, style: Styles):
            f"{fmt(last['cbam_revenue_bn_usd'])} bn USD, coalition EITE output from "
            f"{fmt(first['eite_output_change_coalition_pct'])}% to {fmt(last['eite_output_change_coalition_pct'])}%.")
     return Figure("validity_cbam_phase_in", "validity", "EU CBAM phase-in path", cap, fig, path)
+
+
+def dynamic_path(res: Results, style: Styles):
+    """The recursive-dynamic path of a ``cge baseline`` folder (``cge report --path``): baseline emissions and
+    GDP by region, and by design the carbon price, the leakage rate and the burden (EV of the regions outside
+    the coalition) against the same year's baseline."""
+    if not res.path:
+        return None
+    base, summ, reg = res.path["path_baseline"], res.path["path_summary"], res.path["path_regions"]
+    fig, axes = plt.subplots(2, 3, figsize=(WIDTH, 4.8))
+    (a1, a2, a3), (a4, a5, a6) = axes
+    regions = RegionStyles(list(dict.fromkeys(base["region"].astype(str))))
+    for k, r in enumerate(regions.color):
+        b = base[base["region"] == r]
+        kw = dict(color=regions.color[r], label=r, marker=MARKERS[k % len(MARKERS)], markersize=3,
+                  markevery=max(1, len(b) // 5), markeredgecolor="#222222", markeredgewidth=0.4)
+        a1.plot(b["year"], b["emissions_mt"] / 1000, **kw)
+        a2.plot(b["year"], b["gdp_index"], **kw)
+    a1.set_title("Baseline CO2, Gt", loc="left")
+    a2.set_title("Baseline real GDP, index", loc="left")
+    a3.plot(*zip(*base.groupby("year")["emissions_mt"].sum().div(1000).items()), color="#222222")
+    a3.set_title("World baseline CO2, Gt", loc="left")
+    designs = list(dict.fromkeys(summ["design"].astype(str)))
+    outside = reg[~reg["coalition"].astype(str).str.lower().isin(("true", "1"))]
+    burden = outside.groupby(["design", "year"])["ev_bn_usd"].sum()
+    for k, d in enumerate(designs):
+        s = summ[summ["design"] == d]
+        kw = dict(marker=MARKERS[k % len(MARKERS)], markersize=3, label=d)
+        a4.plot(s["year"], s["carbon_price_usd_per_t"], **kw)
+        a5.plot(s["year"], s["leakage_rate_pct"], **kw)
+        if d in burden.index.get_level_values(0):
+            a6.plot(burden.loc[d].index, burden.loc[d].values, **kw)
+    a4.set_title("Carbon price, USD/t", loc="left")
+    a5.set_title("Leakage rate, %", loc="left")
+    a6.set_title("EV outside the coalition, bn USD", loc="left")
+    _zero(a6)
+    a2.legend(ncol=2, frameon=False, fontsize=6)
+    if designs:
+        a5.legend(frameon=False, fontsize=7)
+    for ax in axes.flat:
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4, integer=True))
+    fig.tight_layout()
+    years = sorted(set(base["year"]))
+    cap = (f"The recursive-dynamic path {years[0]}–{years[-1]} (cge baseline): population (UN WPP 2024) and real "
+           f"GDP (SSP v3.1) drive the baseline; each design is measured against the baseline of the same year.")
+    if len(summ):
+        last = summ[summ["year"] == summ["year"].max()]
+        cap += " In " + str(int(summ["year"].max())) + ", leakage is " + ", ".join(
+            f"{fmt(v)}% ({d})" for d, v in zip(last["design"], last["leakage_rate_pct"])) + "."
+    return Figure("validity_dynamic_path", "validity", "Recursive-dynamic path", cap, fig,
+                  summ.copy())

@@ -337,6 +337,55 @@ STATE: tuple[Table, ...] = (
         ("unit", "unit of value", LABEL), ("fixed", "fixed in this scenario (e.g. an unpriced carbon price)", FLAG))),
 )
 STATE_BY_NAME = {t.name: t for t in STATE}
+#: the tables of a recursive-dynamic path (cge/dynamics/path.py), written by ``cge baseline``; measures are
+#: relative to the baseline of the same year; money in bn USD at base-year benchmark prices
+_YEAR = ("year", "year of the path", "year")
+_DESIGN = ("design", "policy design on the path (a schedule of scenarios by year)", LABEL)
+_INDEX = "index, base year = 1"
+PATH: tuple[Table, ...] = (
+    Table("path_baseline", "one row per year and region of the baseline path: drivers and outcomes", _cols(
+        _YEAR, _REGION, ("population_million", "population (UN WPP 2024)"),
+        ("population_index", "population relative to the base year (labour supply)", _INDEX),
+        ("gdp_index", "real GDP target (SSP v3.1), met by real value added at base-year factor prices", _INDEX),
+        ("capital_index", "capital stock", _INDEX),
+        ("labour_productivity_index", "labour productivity calibrated to the GDP target", _INDEX),
+        ("consumption_index", "household consumption C (benchmark = 1)", _INDEX),
+        ("current_account_bn_usd", "current account transfer bop (sums to 0 over regions)"),
+        ("emissions_mt", "CO2 emissions, combustion and process")),
+        dynamic=Column("co2_", "CO2 from burning fuel <name> (process: process emissions); name ends _mt",
+                       "Mt CO2")),
+    Table("path_summary", "one row per design and year: world and coalition measures vs the same year's baseline",
+          _cols(_DESIGN, ("scenario", "the scenario that applies in the year", LABEL), _YEAR,
+                ("carbon_price_usd_per_t", "mean carbon price of the coalition"),
+                ("coalition_emissions_change_pct", "coalition emissions vs the same year's baseline"),
+                ("global_emissions_change_mt", "world emissions vs the same year's baseline"),
+                ("leakage_rate_pct", "100·ΔE(rest)/−ΔE(coalition), vs the same year's baseline"),
+                ("eite_output_change_coalition_pct", "coalition EITE output vs the same year's baseline"),
+                ("ev_world_bn_usd", "sum of the regions' EV"))),
+    Table("path_regions", "one row per design, year and region, vs the same year's baseline", _cols(
+        _DESIGN, _YEAR, _REGION, _COALITION,
+        ("ev_bn_usd", "equivalent variation (C − C_baseline)·c0, bn USD at base-year benchmark prices"),
+        ("ev_pct", "100·(C/C_baseline − 1)"), ("emissions_mt", "CO2 emissions"),
+        ("emissions_baseline_mt", "CO2 emissions of the same year's baseline"),
+        ("emissions_change_pct", "vs the same year's baseline"),
+        ("eite_output_change_pct", "EITE output vs the same year's baseline"),
+        ("carbon_price_usd_per_t", "the region's carbon price"))),
+    Table("path_variants", "the path_summary rows of every variant of the assumptions (cge baseline --vary)", _cols(
+        ("variant", "the assumption varied and its value (KEY=VALUE), or default", LABEL),
+        _DESIGN, ("scenario", "the scenario that applies in the year", LABEL), _YEAR,
+        ("carbon_price_usd_per_t", "mean carbon price of the coalition"),
+        ("coalition_emissions_change_pct", "coalition emissions vs the same year's baseline"),
+        ("global_emissions_change_mt", "world emissions vs the same year's baseline"),
+        ("leakage_rate_pct", "100·ΔE(rest)/−ΔE(coalition), vs the same year's baseline"),
+        ("eite_output_change_coalition_pct", "coalition EITE output vs the same year's baseline"),
+        ("ev_world_bn_usd", "sum of the regions' EV"))),
+    Table("path_welfare", "one row per design and region: EV over the path", _cols(
+        _DESIGN, _REGION, ("years", "first and last policy year", LABEL),
+        ("ev_cumulative_bn_usd", "Σ_t n_t·EV[t] (n_t: years a solved year stands for)"),
+        ("ev_discounted_bn_usd", "Σ_t n_t·EV[t]/(1+ρ)^(t − base year), discounted to the base year"),
+        ("discount_rate_pct", "ρ, the discount rate"))),
+)
+PATH_BY_NAME = {t.name: t for t in PATH}
 #: tables every results folder holds (written since the first release); the others may be absent in old folders
 CORE_TABLES = ("summary", "regions", "groups", "sectors", "bilateral", "bca_flows")
 

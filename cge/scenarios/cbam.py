@@ -18,7 +18,7 @@ model's terms: the phase-in schedule, coverage shares and default values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -35,6 +35,9 @@ class PhaseInSchedule:
     source: dict
     path: str
     transitional_until: int | None = None
+    #: mark-up on CBAM default values by year, the last year's applying to every later year
+    default_value_markup: dict[int, float] = field(default_factory=dict)
+    default_value_markup_fertilisers: float | None = None
 
 
 def default_schedule_path() -> Path:
@@ -48,7 +51,8 @@ def phase_in_schedule(path: str | None = None) -> PhaseInSchedule:
     not rising over time."""
     p = Path(path) if path else default_schedule_path()
     data = load_yaml(p) or {}
-    allowed = {"source", "free_allocation_share", "transitional_period_until"}
+    allowed = {"source", "free_allocation_share", "transitional_period_until", "default_value_markup",
+               "default_value_markup_fertilisers", "default_value_markup_source"}
     unknown = set(data) - allowed
     if unknown:
         raise DataError(f"{p}: unknown key(s) {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
@@ -70,7 +74,31 @@ def phase_in_schedule(path: str | None = None) -> PhaseInSchedule:
         if out[b] > out[a]:
             raise DataError(f"{p}: free_allocation_share.{b}: {out[b]} rises above {out[a]} in {a}; "
                             "free allocation is phased out")
-    return PhaseInSchedule(dict(sorted(out.items())), data.get("source") or {}, str(p), until)
+    markup: dict[int, float] = {}
+    for year, m in (data.get("default_value_markup") or {}).items():
+        if isinstance(year, bool) or not isinstance(year, int):
+            raise DataError(f"{p}: default_value_markup.{year}: the year must be an integer")
+        if isinstance(m, bool) or not isinstance(m, (int, float)) or not 0 <= m <= 1:
+            raise DataError(f"{p}: default_value_markup.{year}: {m!r} is not a mark-up in [0, 1]")
+        markup[year] = float(m)
+    fert = data.get("default_value_markup_fertilisers")
+    if fert is not None and (isinstance(fert, bool) or not isinstance(fert, (int, float)) or not 0 <= fert <= 1):
+        raise DataError(f"{p}: default_value_markup_fertilisers: {fert!r} is not a mark-up in [0, 1]")
+    return PhaseInSchedule(dict(sorted(out.items())), data.get("source") or {}, str(p), until,
+                           dict(sorted(markup.items())), None if fert is None else float(fert))
+
+
+def default_value_markup(year: int, fertilisers: bool = False) -> float:
+    """The mark-up on CBAM default values in ``year`` (``cbam_phase_in.yaml``: the latest year at or
+    before it; fertilisers their own). A year before the first is an error (no default values then)."""
+    sched = phase_in_schedule()
+    if fertilisers and sched.default_value_markup_fertilisers is not None:
+        return sched.default_value_markup_fertilisers
+    years = [y for y in sched.default_value_markup if y <= year]
+    if not years:
+        raise DataError(f"{sched.path}: no default-value mark-up for {year} (the schedule starts in "
+                        f"{min(sched.default_value_markup, default='-')})")
+    return sched.default_value_markup[max(years)]
 
 
 def free_allocation_share(year: int | None) -> float:
