@@ -147,6 +147,32 @@ def test_default_values_raise_the_exporter_average_or_take_the_worst_performer(c
             assert theta(cbam_model, i, s, r) >= actual[(i, s, r)] - 1e-15
 
 
+def test_default_value_markup_follows_the_phase_in_year_unless_the_scenario_sets_one(cbam_model):
+    """cge/defaults/cbam_phase_in.yaml: +10% in 2026, +20% in 2027, +30% from 2028; an explicit
+    bca.default_markup wins over the schedule."""
+    m = cbam_model.model
+    marked = {**CBAM, "benchmark": "exporter_markup"}
+    for year, markup in ((2026, 0.10), (2027, 0.20), (2028, 0.30), (2032, 0.30)):
+        m.apply(scenario(bca=CBAM, phase_in={"year": year}))
+        actual = {k: theta(cbam_model, *k) for k in m.bca_keys}
+        assert max(actual.values()) > 0
+        m.apply(scenario(bca=marked, phase_in={"year": year}))
+        for k, v in actual.items():
+            assert theta(cbam_model, *k) == pytest.approx((1 + markup) * v, rel=1e-12, abs=1e-15)
+        m.apply(scenario(bca={**marked, "default_markup": 0.5}, phase_in={"year": year}))
+        for k, v in actual.items():
+            assert theta(cbam_model, *k) == pytest.approx(1.5 * v, rel=1e-12, abs=1e-15)
+    assert cbam.design_markup(None, 2025) == 0.0   # transitional period: nothing is charged
+    assert cbam.design_markup(0.05, 2030) == 0.05
+
+
+def test_exporter_markup_without_a_markup_needs_a_phase_in_year():
+    with pytest.raises(ScenarioError, match=r"bca\.default_markup: required when bca\.benchmark is "
+                                            r"exporter_markup and no phase_in\.year"):
+        scenario(bca={**CBAM, "benchmark": "exporter_markup"})
+    assert scenario(bca={**CBAM, "benchmark": "exporter_markup"}, phase_in={"year": 2027}).bca.default_markup is None
+
+
 def test_indirect_emissions_count_only_for_the_listed_goods(cbam_model):
     m = cbam_model.model
     m.apply(scenario(bca={**CBAM, "indirect_sectors": ["eite1"]}))

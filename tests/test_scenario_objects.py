@@ -69,8 +69,8 @@ def test_the_section_objects_validate_their_own_fields():
         Policy(instrument="Tax")
     with pytest.raises(ScenarioError, match=r"^bca\.basis: 'indirect' is not one of"):
         BCA(import_charge=True, basis="indirect")
-    with pytest.raises(ScenarioError, match=r"^bca\.default_markup: required when bca\.benchmark is exporter_markup"):
-        BCA(benchmark="exporter_markup")
+    with pytest.raises(ScenarioError, match=r"^bca\.default_markup: applies only with bca\.benchmark: exporter_markup"):
+        BCA(benchmark="exporter", default_markup=0.1)
 
 
 def test_a_bare_code_where_a_list_is_expected_is_one_code_as_in_yaml(tmp_path):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cge.errors import DataError
 from cge.io.files import load_yaml
+from cge.scenarios import cbam
 from cge.scenarios.options import OPTIONS, Option, options_in
 
 #: switches of a design as a whole, not of one BCA option: no border measure at all,
@@ -198,7 +199,8 @@ def design_switches(scenario: dict) -> list[tuple[str, str, str]]:
             elif isinstance(v, tuple):            # a code list where named sets are allowed
                 key, shown = "list", ", ".join(v)
             elif name == "benchmark" and v == "exporter_markup":
-                key, shown = v, f"exporter_markup (mark-up {bca.default_markup:g})"
+                markup = cbam.design_markup(bca.default_markup, sc.phase_in.year)
+                key, shown = v, f"exporter_markup (mark-up {markup:g})"
             else:
                 key = shown = _key(v)
             out.append((name, key, shown))

@@ -101,6 +101,22 @@ def default_value_markup(year: int, fertilisers: bool = False) -> float:
     return sched.default_value_markup[max(years)]
 
 
+def design_markup(explicit: float | None, year: int | None) -> float:
+    """The mark-up on the default values of a design with ``bca.benchmark: exporter_markup``: the
+    scenario's own ``bca.default_markup`` when it sets one (it wins over the schedule), else that of
+    its ``phase_in.year`` in ``cbam_phase_in.yaml`` (0 in the transitional period, when nothing is
+    charged). Fertilisers' own mark-up is not applied: no dataset marks the sectors holding them
+    (WIOD's ``chm`` holds every chemical), so they get the general rate (docs/howto/dynamic-path.md)."""
+    if explicit is not None:
+        return float(explicit)
+    if year is None:
+        raise ValueError("exporter_markup default values need a mark-up or a phase-in year")
+    sched = phase_in_schedule()
+    if sched.transitional_until is not None and year <= sched.transitional_until:
+        return 0.0
+    return default_value_markup(year)
+
+
 def free_allocation_share(year: int | None) -> float:
     """Share of free allocation left in ``year``; 0 without a phase-in (the full CBAM)."""
     return 0.0 if year is None else phase_in_schedule().free_allocation[year]

@@ -258,11 +258,8 @@ def _as_section(value, name: str, cls):
 
 
 def _check_bca(bca: BCA, source) -> None:
-    """Rules between BCA options: the CBAM default-value mark-up, indirect sectors."""
-    if bca.benchmark == "exporter_markup" and bca.default_markup is None:
-        raise ScenarioError(f"{where(source, 'bca.default_markup')}: required when bca.benchmark is "
-                            "exporter_markup (CBAM default value = the exporter's average intensity raised "
-                            "by this mark-up, e.g. 0.1 for 10%)")
+    """Rules between BCA options: a mark-up only with ``exporter_markup``, indirect sectors (whether a
+    mark-up is needed depends on the phase-in year: :func:`_check_combinations`)."""
     if bca.benchmark != "exporter_markup" and bca.default_markup is not None:
         raise ScenarioError(f"{where(source, 'bca.default_markup')}: applies only with bca.benchmark: "
                             f"exporter_markup (here {bca.benchmark})")
@@ -274,6 +271,10 @@ def _check_bca(bca: BCA, source) -> None:
 def _check_combinations(sc: Scenario, source) -> None:
     """Rules between options of different sections (the ``requires`` of :mod:`cge.scenarios.options`)."""
     policy, bca, obr, phase_in = sc.policy, sc.bca, sc.output_based_rebates, sc.phase_in
+    if bca.benchmark == "exporter_markup" and bca.default_markup is None and phase_in.year is None:
+        raise ScenarioError(f"{where(source, 'bca.default_markup')}: required when bca.benchmark is "
+                            "exporter_markup and no phase_in.year gives the year's mark-up (CBAM default value "
+                            "= the exporter's average intensity raised by this mark-up, e.g. 0.1 for 10%)")
     if policy.instrument == "none":
         stray = [k for k, v in (("policy.cut", policy.cut), ("policy.tax_usd_per_t", policy.tax_usd_per_t),
                                 ("coalition", sc.coalition), ("bca", bca.active)) if v]
