@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from cge.bca.growth import energy_goods
 from cge.data.benchmark import read_benchmark
@@ -273,3 +274,55 @@ def test_the_report_gets_a_path_panel_from_a_baseline_folder(tmp_path):
     (path / "path_regions.csv").unlink()
     with pytest.raises(DataError, match="path_regions.csv: missing"):
         build_report(results, out=tmp_path / "again", path=path)
+
+
+@pytest.mark.parametrize("section, message", [
+    ("path: {ssp: SSP9}", r"^s\.yaml: path\.ssp: 'SSP9' is not one of SSP1, SSP2"),
+    ("path: {capital: {depreciation_rate: 2}}", r"^s\.yaml: path\.capital\.depreciation_rate: 2 must lie in \[0"),
+    ("path: {current_account: {zero_by: '2050'}}", r"^s\.yaml: path\.current_account\.zero_by: '2050' must be an int"),
+    ("path: {capitl: {rule: accumulate}}", r"^s\.yaml: path: unknown key\(s\) \['capitl'\]; allowed: aeei_file"),
+    ("path: {resources: {elasticty: 1}}", r"^s\.yaml: path\.resources: unknown key\(s\) \['elasticty'\]"),
+])
+def test_a_bad_path_assumption_in_a_scenario_file_is_one_line_naming_file_and_key(tmp_path, monkeypatch, section,
+                                                                                    message):
+    from cge.errors import ScenarioError
+    from cge.scenarios.spec import load_scenarios
+
+    monkeypatch.chdir(tmp_path)
+    Path("s.yaml").write_text(f"{section}\nscenarios:\n  - {{name: T, coalition: [EU27], "
+                              "policy: {instrument: tax, tax_usd_per_t: 44}}\n")
+    with pytest.raises(ScenarioError, match=message) as err:
+        load_scenarios("s.yaml")
+    assert "\n" not in str(err.value)
+
+
+def test_a_bad_value_in_an_assumptions_file_names_that_file_and_its_key(tmp_path):
+    bad = tmp_path / "mine.yaml"
+    bad.write_text("resources: {elasticity: -1}\n")
+    with pytest.raises(DataError, match=r"mine\.yaml: resources\.elasticity: -1 must lie in \[0"):
+        assumptions.load(bad)
+    from cge.dynamics.commands import base_override
+    from cge.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"mine\.yaml: resources\.elasticity: -1 must lie in \[0"):
+        base_override(bad)
+
+
+def test_a_scenario_files_path_section_sets_the_assumptions_and_assumptions_file_wins(tmp_path):
+    """Precedence: defaults < the scenario file's ``path:`` < ``--assumptions`` (< ``--vary``)."""
+    from cge.cli import main
+
+    scen = tmp_path / "tax.yaml"
+    scen.write_text("path: {ssp: SSP3, resources: {elasticity: 0}, aeei_file: my_aeei.csv}\n"
+                    "scenarios:\n  - {name: EU-44, coalition: [EU27], policy: {instrument: tax, tax_usd_per_t: 44}}\n")
+    (tmp_path / "my_aeei.csv").write_text("region,fuel,rate_pct_per_year,source\n*,coa,2,test\n")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("ssp: SSP1\n")
+    out = tmp_path / "out"
+    assert main(["baseline", "--end", "2015", "--step", "5", "--scenarios", str(scen), "--assumptions", str(mine),
+                 "--out", str(out)]) == 0
+    run = yaml.safe_load((out / "run.yaml").read_text())
+    assert run["ssp"] == "SSP1"                                            # --assumptions wins
+    assert run["assumption_overrides"]["resources"] == {"elasticity": 0}  # from the scenario file
+    assert run["assumptions"]["aeei"] == str((tmp_path / "my_aeei.csv").resolve())
+    assert "aeei_dataset" not in run["assumptions"]     # an own AEEI file replaces the calibrated one

@@ -16,20 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from cge.dynamics.drivers import SSPS, WPP_VARIANTS
-from cge.errors import DataError
+from cge.errors import DataError, ScenarioError
 from cge.io.files import load_yaml
+from cge.scenarios.spec import path_assumptions_from_dict
 
-KEYS = {"ssp", "wpp_variant", "labour", "capital", "current_account", "resources", "government_investment",
-        "aeei_file"}
-ASSUMPTION_SECTIONS = {"capital": {"rule", "depreciation_rate", "net_rate_of_return"},
-                       "current_account": {"rule", "zero_by"}, "resources": {"rule", "elasticity"}}
 AEEI_BOUND_PCT = 10.0
-#: ``linear_to_zero``: imbalances (scaled with world GDP) shrink linearly to 0 by ``zero_by``;
-#: ``constant_share``: they stay at their base-year share of world GDP (``zero_by`` unused)
-CURRENT_ACCOUNT_RULES = ("linear_to_zero", "constant_share")
-#: ``accumulate``: K from investment and depreciation; ``with_gdp``: K/Y constant (a balanced growth path)
-CAPITAL_RULES = ("accumulate", "with_gdp")
 
 
 @dataclass(frozen=True)
@@ -67,56 +58,37 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _number(p, key, v, lo, hi) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
-        raise DataError(f"{p}: {key}: {v!r} must be a number in [{lo}, {hi}]")
-    return float(v)
+def _check(data, where: str, complete: bool = False) -> None:
+    """Every key and value against the one schema, ``cge.scenarios.options.PATH_OPTIONS``."""
+    try:
+        path_assumptions_from_dict(data, where, complete=complete, prefix="")
+    except ScenarioError as exc:
+        raise DataError(str(exc)) from None
 
 
 def load(override: Path | dict | None = None, regions=None, energy_goods=None,
-         dataset_name: str | None = None) -> Assumptions:
+         dataset_name: str | None = None, source: str | None = None) -> Assumptions:
     """The default assumptions, with ``override`` (a YAML file or a mapping) merged over them; the
     AEEI table checked against ``regions`` and ``energy_goods`` when given. Unless the override names
     its own ``aeei_file``, the rows of ``aeei_<dataset_name>.csv`` beside the default file (rates
-    calibrated for that dataset's regions, :mod:`cge.dynamics.backcast`) come before its ``*`` rows."""
+    calibrated for that dataset's regions, :mod:`cge.dynamics.backcast`) come before its ``*`` rows.
+    Keys and values are checked against ``cge.scenarios.options.PATH_OPTIONS``: the default file, then the
+    override alone (an error names ``source``, or the override's file), then the merged result."""
     p = default_assumptions_path()
     data, aeei_dir, where = load_yaml(p) or {}, p.parent, str(p)
     own_aeei = False
     if override is not None:
+        _check(data, where, complete=True)
         extra = load_yaml(override) if isinstance(override, Path) else dict(override)
         own_aeei = "aeei_file" in (extra or {})
-        if isinstance(override, Path):
-            where = f"{override}"
-            if "aeei_file" in (extra or {}):
-                aeei_dir = override.parent
+        where = str(override) if isinstance(override, Path) else source or "assumptions override"
+        if isinstance(override, Path) and own_aeei:
+            aeei_dir = override.parent
+        _check(extra or {}, where)
         data = _merge(data, extra or {})
-    unknown = set(data) - KEYS
-    if unknown:
-        raise DataError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {', '.join(sorted(KEYS))}")
-    for sec, keys in ASSUMPTION_SECTIONS.items():
-        bad = set(data.get(sec) or {}) - keys
-        if bad:
-            raise DataError(f"{where}: {sec}: unknown key(s) {sorted(bad)}; allowed: {', '.join(sorted(keys))}")
-    if data.get("ssp") not in SSPS:
-        raise DataError(f"{where}: ssp: {data.get('ssp')!r} must be one of {', '.join(SSPS)}")
-    if data.get("wpp_variant") not in WPP_VARIANTS:
-        raise DataError(f"{where}: wpp_variant: {data.get('wpp_variant')!r} must be one of {', '.join(WPP_VARIANTS)}")
-    if data.get("labour") != "total_population":
-        raise DataError(f"{where}: labour: {data.get('labour')!r}: only total_population is available "
-                        "(WPP age groups are not shipped)")
-    rule = (data.get("current_account") or {}).get("rule")
-    if rule not in CURRENT_ACCOUNT_RULES:
-        raise DataError(f"{where}: current_account.rule: {rule!r} must be one of {', '.join(CURRENT_ACCOUNT_RULES)}")
-    if (data.get("resources") or {}).get("rule") != "gdp_elasticity":
-        raise DataError(f"{where}: resources.rule: only gdp_elasticity is implemented")
-    if data.get("government_investment") != "gdp":
-        raise DataError(f"{where}: government_investment: only gdp is implemented")
+    _check(data, where, complete=True)
     cap, ca, res = data["capital"], data["current_account"], data["resources"]
-    if cap.get("rule") not in CAPITAL_RULES:
-        raise DataError(f"{where}: capital.rule: {cap.get('rule')!r} must be one of {', '.join(CAPITAL_RULES)}")
-    zero_by = ca.get("zero_by")
-    if isinstance(zero_by, bool) or not isinstance(zero_by, int):
-        raise DataError(f"{where}: current_account.zero_by: {zero_by!r} is not a year")
+    rule, zero_by = ca["rule"], ca["zero_by"]
     aeei_path = aeei_dir / str(data.get("aeei_file") or "")
     aeei = read_aeei(aeei_path, regions, energy_goods)
     sources = {"assumptions": where, "aeei": str(aeei_path)}
@@ -126,10 +98,9 @@ def load(override: Path | dict | None = None, regions=None, energy_goods=None,
         sources["aeei_dataset"] = str(own)
     return Assumptions(
         ssp=data["ssp"], wpp_variant=data["wpp_variant"],
-        depreciation_rate=_number(where, "capital.depreciation_rate", cap.get("depreciation_rate"), 0.0, 0.5),
-        net_rate_of_return=_number(where, "capital.net_rate_of_return", cap.get("net_rate_of_return"), 0.001, 0.5),
+        depreciation_rate=float(cap["depreciation_rate"]), net_rate_of_return=float(cap["net_rate_of_return"]),
         current_account_zero_by=zero_by, current_account_rule=rule, capital_rule=cap["rule"],
-        resource_elasticity=_number(where, "resources.elasticity", res.get("elasticity"), 0.0, 3.0),
+        resource_elasticity=float(res["elasticity"]),
         aeei=aeei, sources=sources)
 
 

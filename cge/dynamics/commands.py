@@ -2,6 +2,11 @@
 on it, written as the path tables of the results contract (``cge.results.schema.PATH``) plus ``run.yaml``
 (registered in :mod:`cge.cli`).
 
+Assumptions: the defaults (``cge/defaults/dynamics/assumptions.yaml``), overridden by the scenario file's
+``path:`` section (:func:`cge.scenarios.spec.load_path_spec`), then by ``--assumptions FILE``, then by each
+``--vary`` value; every layer is checked against ``cge.scenarios.options.PATH_OPTIONS`` on its own (errors
+name its file and key) and the merged result again.
+
 Designs from a scenario file: the scenarios with a CBAM ``phase_in.year`` form one design (named after
 the file) that applies each from its year, with a ``REF`` design beside it (the first of them without
 border measure, phase-in or output-based rebates, from the same first year); every other scenario is a
@@ -64,7 +69,7 @@ def cmd_baseline(args) -> int:
     from cge.errors import CGEError
     from cge.io.outdir import atomic_folder
     from cge.results.run import check_scenarios
-    from cge.scenarios.spec import load_scenarios
+    from cge.scenarios.spec import deep_merge, load_path_spec, load_scenarios
 
     t0 = time.perf_counter()
     data = Path(args.data) if args.data else default_dataset_path()
@@ -77,7 +82,9 @@ def cmd_baseline(args) -> int:
         scenarios = load_scenarios(scen_path)
         check_scenarios(b, scenarios, scen_path)
         designs = designs_from(scenarios, scen_path.stem, args.policy_from)
-    base = base_override(Path(args.assumptions) if args.assumptions else None)
+    # assumptions: the defaults, under the scenario file's path: section, under --assumptions, under --vary
+    spec = load_path_spec(scen_path) if scen_path is not None else {}
+    base = deep_merge(spec, base_override(Path(args.assumptions) if args.assumptions else None))
     variants = variants_of(args.vary, base)
     dataset = data if data.is_dir() else None
     growth, a, _table = path_growth(b, args.end, args.step, dataset=dataset, override=base)
@@ -101,6 +108,7 @@ def cmd_baseline(args) -> int:
                 "wpp_variant": a.wpp_variant, "discount_rate_pct": args.discount_rate,
                 "designs": {d: {int(y): sc.name for y, sc in s.items()} for d, s in designs.items()},
                 "timings_s": {k: round(v, 3) for k, v in res.timings.items()},
+                "assumption_overrides": base,
                 "variants": {label: ov for label, ov in variants.items()},
                 "complete": failure is None,
                 "sources": ["UN DESA Population Division (2024), World Population Prospects 2024 (CC BY 3.0 IGO)",
@@ -120,12 +128,14 @@ def cmd_baseline(args) -> int:
 
 
 def base_override(path: Path | None) -> dict:
-    """The ``--assumptions`` file as a mapping, its ``aeei_file`` made absolute (it is relative to the file)."""
+    """The ``--assumptions`` file as a mapping, validated against ``cge.scenarios.options.PATH_OPTIONS``
+    (an error names the file and key), its ``aeei_file`` made absolute (it is relative to the file)."""
     if path is None:
         return {}
     from cge.io.files import load_yaml
+    from cge.scenarios.spec import path_assumptions_from_dict
 
-    data = dict(load_yaml(path) or {})
+    data = dict(path_assumptions_from_dict(load_yaml(path) or {}, str(path), prefix=""))
     if "aeei_file" in data:
         data["aeei_file"] = str((path.parent / str(data["aeei_file"])).resolve())
     return data

@@ -25,9 +25,8 @@ import pandas as pd
 
 from cge.dynamics.countries import Membership, check_matched, country_concordance
 from cge.errors import DataError
+from cge.scenarios.options import SSPS, WPP_VARIANTS
 
-SSPS = ("SSP1", "SSP2", "SSP3", "SSP4", "SSP5")
-WPP_VARIANTS = ("med", "low", "high")
 COLUMNS = ("region", "year", "ssp", "wpp_variant", "population_million", "gdp_bn_usd2017_ppp")
 WORLD_M49 = 900
 FIRST_YEAR, LAST_YEAR = 2000, 2100

@@ -196,6 +196,43 @@ SOLVER_OPTIONS = (
 
 OPTIONS: dict[str, Option] = {o.name: o for o in SCENARIO_OPTIONS + SOLVER_OPTIONS}
 
+#: SSP v3.1 GDP scenarios and UN WPP 2024 variants shipped in ``shared/data/projections``
+SSPS = ("SSP1", "SSP2", "SSP3", "SSP4", "SSP5")
+WPP_VARIANTS = ("med", "low", "high")
+#: ``linear_to_zero``: imbalances (scaled with world GDP) shrink linearly to 0 by ``zero_by``;
+#: ``constant_share``: they stay at their base-year share of world GDP (``zero_by`` unused)
+CURRENT_ACCOUNT_RULES = ("linear_to_zero", "constant_share")
+#: ``accumulate``: K from investment and depreciation; ``with_gdp``: K/Y constant (a balanced growth path)
+CAPITAL_RULES = ("accumulate", "with_gdp")
+PATH_DEFAULTS = "cge/defaults/dynamics/assumptions.yaml"
+
+#: The assumptions of a baseline path (:mod:`cge.dynamics`). They belong to the path, not to a scenario:
+#: every design is measured against the same year's baseline, so they are set once per run, in a scenario
+#: file's ``path:`` section, a ``--assumptions`` file or ``--vary`` (``cge baseline``). Their default values,
+#: each with its source, are in ``PATH_DEFAULTS`` (not repeated here: ``default`` is None).
+PATH_OPTIONS = (
+    Option("path.ssp", "choice", None, "SSP whose GDP path labour productivity is calibrated to", choices=SSPS),
+    Option("path.wpp_variant", "choice", None, "UN WPP 2024 variant of the population path", choices=WPP_VARIANTS),
+    Option("path.labour", "choice", None, "labour supply grows with total population (WPP age groups are not "
+           "shipped)", choices=("total_population",)),
+    Option("path.capital.rule", "choice", None, "capital accumulates from investment, or K/Y stays constant",
+           choices=CAPITAL_RULES),
+    Option("path.capital.depreciation_rate", "number", None, "depreciation, a share a year", low=0.0, high=0.5),
+    Option("path.capital.net_rate_of_return", "number", None, "net return setting the benchmark capital stock",
+           low=0.001, high=0.5),
+    Option("path.current_account.rule", "choice", None, "current-account imbalances shrink linearly to zero, or "
+           "keep their share of world GDP", choices=CURRENT_ACCOUNT_RULES),
+    Option("path.current_account.zero_by", "int", None, "year by which imbalances are zero (linear_to_zero)",
+           low=1900),
+    Option("path.resources.rule", "choice", None, "fossil resource endowments grow with GDP to a power",
+           choices=("gdp_elasticity",)),
+    Option("path.resources.elasticity", "number", None, "that power: 0 holds reserves fixed", low=0.0, high=3.0),
+    Option("path.government_investment", "choice", None, "government and investment demand grow with GDP",
+           choices=("gdp",)),
+    Option("path.aeei_file", "text", None, "AEEI table (region, fuel, rate_pct_per_year, source), relative to "
+           "the file naming it"),
+)
+
 
 # ----------------------------------------------------------------------------- queries
 def options_in(section: str) -> tuple[Option, ...]:
@@ -398,12 +435,14 @@ def markdown_table() -> str:
     """The README's options table (one row per option; the README test checks it is current)."""
     rows = ["| option | kind | default | allowed | model structure | in a sweep | description |",
             "|---|---|---|---|---|---|---|"]
-    for o in SCENARIO_OPTIONS + SOLVER_OPTIONS:
+    for o in SCENARIO_OPTIONS + SOLVER_OPTIONS + PATH_OPTIONS:
         doc = o.doc + (f" (rule: {o.requires})" if o.requires else "")
-        default_ = "required" if o.required else '""' if o.default == "" else _shown(o.default)
+        path = o.name.startswith("path.")
+        default_ = ("`assumptions.yaml`" if path else "required" if o.required else '""' if o.default == ""
+                    else _shown(o.default))
         solver = o.name.startswith("solver.")
-        structural = "—" if solver else f"yes ({o.structure})" if o.structural else "no"
-        sweep = ("`solver:`" if solver else "yes") if o.sweep else "no"
+        structural = "—" if solver or path else f"yes ({o.structure})" if o.structural else "no"
+        sweep = "`cge baseline --vary`" if path else ("`solver:`" if solver else "yes") if o.sweep else "no"
         rows.append(f"| `{o.name}` | {o.kind} | {default_} | {_allowed(o)} | {structural} | {sweep} | "
                     f"{doc.replace('|', '/')} |")
     return "\n".join(rows) + "\n"

@@ -40,7 +40,15 @@ from pathlib import Path
 
 from cge.errors import ScenarioError
 from cge.io.files import load_yaml
-from cge.scenarios.options import OPTIONS, check_value, default, options_in, top_level_fields, where
+from cge.scenarios.options import (
+    OPTIONS,
+    PATH_OPTIONS,
+    check_value,
+    default,
+    options_in,
+    top_level_fields,
+    where,
+)
 
 INSTRUMENTS = OPTIONS["policy.instrument"].choices
 BENCHMARKS = OPTIONS["bca.benchmark"].choices
@@ -319,16 +327,20 @@ def scenario_from_dict(data: dict, source: str | None = None) -> Scenario:
 def load_scenarios(path: str | Path) -> list[Scenario]:
     """Load one scenario, a list of scenarios, or ``{scenarios: [...]}`` from a YAML file.
 
-    A file may also give ``defaults:`` merged (deeply) under every scenario in it."""
+    A file may also give ``defaults:`` merged (deeply) under every scenario in it, and ``path:`` the
+    assumptions of a baseline path (validated here, read by :func:`load_path_spec`; a static run
+    ignores them)."""
     path = Path(path)
     data = load_yaml(path, ScenarioError)
     if data is None:
         raise ScenarioError(f"{path}: the file is empty; it must define at least one scenario")
     defaults = {}
     if isinstance(data, dict) and "scenarios" in data:
-        extra = set(data) - {"scenarios", "defaults"}
+        extra = set(data) - {"scenarios", "defaults", "path"}
         if extra:
-            raise ScenarioError(f"{path}: unknown top-level key(s) {sorted(extra)}; allowed: scenarios, defaults")
+            raise ScenarioError(f"{path}: unknown top-level key(s) {sorted(extra)}; allowed: scenarios, defaults, "
+                                "path")
+        path_assumptions_from_dict(data.get("path") or {}, source=str(path))
         defaults = data.get("defaults") or {}
         data = data["scenarios"] if data["scenarios"] is not None else []
     if not isinstance(defaults, dict):
@@ -374,3 +386,47 @@ def resolve_regions(codes: tuple[str, ...], regions: tuple[str, ...], groups: di
                                 f"group ({', '.join(sorted(groups)) or 'none defined'})")
         out.extend(m for m in members if m not in out)
     return tuple(r for r in regions if r in out)
+
+
+def path_assumptions_from_dict(data, source: str, complete: bool = False, prefix: str = "path.") -> dict:
+    """Baseline-path assumptions (``path.*`` of :data:`cge.scenarios.options.PATH_OPTIONS`, without the
+    ``path.`` prefix) validated key by key: unknown keys and bad values are one :class:`ScenarioError`
+    naming ``source`` and the key as written there (``prefix`` + key: ``path.`` in a scenario file,
+    nothing in an assumptions file). ``complete``: every option must be given (the merged assumptions)."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{source}: {prefix or 'assumptions'}: expected a mapping of assumption keys")
+    known = {o.name.removeprefix("path."): o for o in PATH_OPTIONS}
+    sections = {k.split(".")[0] for k in known if "." in k}
+    tops = {k.split(".")[0] for k in known}
+    bad = sorted(set(data) - tops)
+    if bad:
+        raise ScenarioError(f"{where(source, prefix.rstrip('.') or 'assumptions')}: unknown key(s) {bad}; "
+                            f"allowed: {', '.join(sorted(tops))}")
+    for sec in sections & set(data):
+        if not isinstance(data[sec], Mapping):
+            raise ScenarioError(f"{where(source, prefix + sec)}: expected a mapping")
+        keys = {k.partition(".")[2] for k in known if k.startswith(sec + ".")}
+        bad = sorted(set(data[sec]) - keys)
+        if bad:
+            raise ScenarioError(f"{where(source, prefix + sec)}: unknown key(s) {bad}; "
+                                f"allowed: {', '.join(sorted(keys))}")
+    for key, opt in known.items():
+        head, _, tail = key.partition(".")
+        holder = (data.get(head) or {}) if tail else data
+        if (tail or head) in holder:
+            check_value(opt, holder[tail or head], source, prefix + key)
+        elif complete:
+            raise ScenarioError(f"{where(source, prefix + key)}: missing")
+    return dict(data)
+
+
+def load_path_spec(path: str | Path) -> dict:
+    """The ``path:`` section of a scenario file (``{}`` without one), validated, its ``aeei_file`` made
+    absolute (it is relative to the scenario file)."""
+    path = Path(path)
+    data = load_yaml(path, ScenarioError)
+    spec = dict((data.get("path") if isinstance(data, dict) and "scenarios" in data else None) or {})
+    path_assumptions_from_dict(spec, source=str(path))
+    if "aeei_file" in spec:
+        spec["aeei_file"] = str((path.parent / str(spec["aeei_file"])).resolve())
+    return spec
