@@ -326,3 +326,13 @@ def test_a_scenario_files_path_section_sets_the_assumptions_and_assumptions_file
     assert run["assumption_overrides"]["resources"] == {"elasticity": 0}  # from the scenario file
     assert run["assumptions"]["aeei"] == str((tmp_path / "my_aeei.csv").resolve())
     assert "aeei_dataset" not in run["assumptions"]     # an own AEEI file replaces the calibrated one
+
+
+def test_a_vary_value_outside_the_schema_is_refused_before_any_solve():
+    from cge.dynamics.commands import variants_of
+    from cge.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"^--vary ssp=SSP7: ssp: 'SSP7' is not one of SSP1"):
+        variants_of(["ssp=SSP2,SSP7"], {})
+    with pytest.raises(ScenarioError, match=r"^--vary capital\.depreciaton=0\.1: capital: unknown key"):
+        variants_of(["capital.depreciaton=0.1"], {})

@@ -144,6 +144,7 @@ def base_override(path: Path | None) -> dict:
 def variants_of(vary: list[str], base: dict) -> dict[str, dict]:
     """``{"key=value": override}`` for every value of every ``--vary KEY=V1,V2`` (each over ``base``)."""
     from cge.errors import CGEError
+    from cge.scenarios.spec import path_assumptions_from_dict
 
     out = {}
     for spec in vary:
@@ -158,6 +159,7 @@ def variants_of(vary: list[str], base: dict) -> dict[str, dict]:
                 over[head] = {**(over.get(head) or {}), tail: value}
             else:
                 over[head] = value
+            path_assumptions_from_dict(over, f"--vary {key}={raw}", prefix="")   # the schema, before any solve
             out[f"{key}={raw}"] = over
     return out
 
