@@ -50,7 +50,8 @@ def add_baseline_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenarios", help="scenario YAML file of the policy designs (default: the baseline only)")
     p.add_argument("--policy-from", type=int, default=2025, metavar="YEAR",
                    help="first year of scenarios without a CBAM phase-in year (default 2025)")
-    p.add_argument("--assumptions", help="YAML overriding keys of cge/defaults/dynamics/assumptions.yaml")
+    p.add_argument("--assumptions", help="YAML overriding keys of cge/defaults/dynamics/assumptions.yaml (and of "
+                   "the scenario file's path: section)")
     p.add_argument("--discount-rate", type=float, default=3.0, metavar="PCT",
                    help="discount rate of the discounted EV over the path, %% a year (default 3)")
     p.add_argument("--vary", action="append", default=[], metavar="KEY=V1,V2",
