@@ -336,3 +336,24 @@ def test_a_vary_value_outside_the_schema_is_refused_before_any_solve():
         variants_of(["ssp=SSP2,SSP7"], {})
     with pytest.raises(ScenarioError, match=r"^--vary capital\.depreciaton=0\.1: capital: unknown key"):
         variants_of(["capital.depreciaton=0.1"], {})
+
+
+def test_on_the_path_each_years_cbam_takes_its_years_default_value_markup(wiod, tmp_path):
+    """A phase-in design with exporter_markup and no mark-up of its own charges 10%, 20% and 30% over the
+    exporter's intensity in 2026, 2027 and 2028 (cbam_phase_in.yaml): the same as writing them out, and not
+    the same as 30% throughout."""
+    cbam = {s.phase_in.year: s for s in load_scenarios(CBAM_FILE)}
+    years = [2011, 2012, 2013]   # a zero-growth path: each path year stands for one CBAM year
+
+    def design(markups):
+        return {y: cbam[c].replace(bca={"benchmark": "exporter_markup", "default_markup": m})
+                for y, c, m in zip(years, (2026, 2027, 2028), markups)}
+
+    growth = zero_growth(wiod, tmp_path, years)
+    res = run_path(wiod, growth, {"by_year": design([None] * 3), "written": design([0.1, 0.2, 0.3]),
+                                  "flat": design([0.3] * 3)}).tables["path_summary"].set_index(["design", "year"])
+    got = res["global_emissions_change_mt"]
+    for y in years:
+        assert got["by_year", y] == pytest.approx(got["written", y], rel=1e-9, abs=1e-9)
+    assert abs(got["by_year", 2011] - got["flat", 2011]) > 1e-3   # 10% is not 30%
+    assert got["by_year", 2013] == pytest.approx(got["flat", 2013], rel=1e-9, abs=1e-9)
