@@ -357,3 +357,35 @@ def test_on_the_path_each_years_cbam_takes_its_years_default_value_markup(wiod, 
         assert got["by_year", y] == pytest.approx(got["written", y], rel=1e-9, abs=1e-9)
     assert abs(got["by_year", 2011] - got["flat", 2011]) > 1e-3   # 10% is not 30%
     assert got["by_year", 2013] == pytest.approx(got["flat", 2013], rel=1e-9, abs=1e-9)
+
+
+def test_a_higher_armington_elasticity_on_the_path_raises_leakage_in_every_year(wiod):
+    """An elasticity variant (``--vary elasticities.sigma_dm=...``) changes the baseline and the designs
+    alike: more substitutable imports relocate more production to unpriced regions, so the EU tax leaks
+    more in each year; a variant at the data's own values is the default path."""
+    growth, _a, _t = path_growth(wiod, 2020, step=5)
+    tax = Scenario(name="EU-44", coalition=["EU27"], policy={"instrument": "tax", "tax_usd_per_t": 44})
+    rate = {}
+    for sigma in (1.0, 6.0):
+        res = run_path(wiod, growth, {"tax": {2015: tax}}, elasticities={"sigma_dm": sigma})
+        rate[sigma] = res.tables["path_summary"].set_index("year")["leakage_rate_pct"]
+    assert (rate[6.0] > rate[1.0] + 1.0).all(), rate
+    default = run_path(wiod, growth, {"tax": {2015: tax}}).tables["path_summary"]
+    same = run_path(wiod, growth, {"tax": {2015: tax}}, elasticities={}).tables["path_summary"]
+    assert np.allclose(default["leakage_rate_pct"], same["leakage_rate_pct"], rtol=1e-12, atol=0)
+
+
+def test_an_elasticity_variant_is_checked_before_any_solve(tmp_path, capsys):
+    from cge.cli import main
+    from cge.dynamics.commands import split_variant, variants_of
+
+    variants = variants_of(["elasticities.sigma_dm=2,8"], {"ssp": "SSP2"})
+    assert [split_variant(v) for v in variants.values()] == [({"ssp": "SSP2"}, {"sigma_dm": 2.0}),
+                                                             ({"ssp": "SSP2"}, {"sigma_dm": 8.0})]
+    for bad, message in (("elasticities.sigma_xx=2", "unknown elasticity 'sigma_xx'"),
+                         ("elasticities.sigma_dm=-1", "must be a number >= 0")):
+        out = tmp_path / "p"
+        assert main(["baseline", "--end", "2015", "--step", "5", "--out", str(out), "--vary", bad]) != 0
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0] and bad.partition("=")[0] in err[0], err
+        assert not out.exists()

@@ -13,7 +13,9 @@ border measure, phase-in or output-based rebates, from the same first year); eve
 design of its own from ``--policy-from``.
 
 Uncertainty bands: ``--vary KEY=V1,V2`` (repeatable; KEY a dotted key of the assumptions file, e.g. ``ssp``,
-``resources.elasticity``, ``aeei_file``) solves the whole path again for each value, the other keys as given,
+``resources.elasticity``, ``aeei_file``, or ``elasticities.PARAMETER`` for an elasticity of the model, e.g.
+``elasticities.sigma_dm``, set for every sector in the baseline and every design of that variant) solves the
+whole path again for each value, the other keys as given,
 and writes ``path_variants.csv``: the ``path_summary`` rows of every variant (the default's included) with a
 ``variant`` column, and prints the range of the leakage rate by design and year.
 """
@@ -89,8 +91,18 @@ def cmd_baseline(args) -> int:
     variants = variants_of(args.vary, base)
     dataset = data if data.is_dir() else None
     growth, a, _table = path_growth(b, args.end, args.step, dataset=dataset, override=base)
-    others = {label: path_growth(b, args.end, args.step, dataset=dataset, override=ov)[0]
-              for label, ov in variants.items()}   # every variant's drivers checked before any solve
+    others = {}
+    for label, ov in variants.items():   # every variant's drivers checked before any solve
+        assumptions, elasticities = split_variant(ov)
+        others[label] = (path_growth(b, args.end, args.step, dataset=dataset, override=assumptions)[0], elasticities)
+    if any(e for _g, e in others.values()):   # an elasticity must also be one this dataset's scenarios accept
+        from cge.data.elasticities import for_benchmark
+        for label, (_g, e) in others.items():
+            if e:
+                try:
+                    for_benchmark(b, e)
+                except CGEError as exc:
+                    raise CGEError(f"--vary {label}: {exc}") from None
     print(f"dataset: {b.name} — {len(b.regions)} regions; path {growth[0].year}–{growth[-1].year} "
           f"({len(growth)} years), {a.ssp}, WPP {a.wpp_variant}; designs: {', '.join(designs) or 'none'}")
     failure = None
@@ -154,6 +166,11 @@ def variants_of(vary: list[str], base: dict) -> dict[str, dict]:
             raise CGEError(f"--vary {spec!r}: expected KEY=V1,V2 (e.g. ssp=SSP1,SSP3)")
         for raw in values.split(","):
             value = yaml.safe_load(raw)
+            if key.startswith(f"{ELASTICITIES}."):
+                over = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base.items()}
+                over[ELASTICITIES] = elasticity_override(key.partition(".")[2], value, f"--vary {key}={raw}")
+                out[f"{key}={raw}"] = over
+                continue
             over = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base.items()}
             head, _, tail = key.partition(".")
             if tail:
@@ -165,6 +182,29 @@ def variants_of(vary: list[str], base: dict) -> dict[str, dict]:
     return out
 
 
+#: the ``--vary`` key prefix of a model elasticity (not a path assumption): ``elasticities.sigma_dm=2,6``
+ELASTICITIES = "elasticities"
+
+
+def elasticity_override(parameter: str, value, source: str) -> dict:
+    """``{parameter: value}`` for every sector, checked as a scenario's ``elasticities:`` entry is
+    (a known parameter, a number ≥ 0): a bad one is one error naming ``source``."""
+    from cge.data.elasticities import PARAMETERS
+    from cge.errors import CGEError
+
+    if parameter not in PARAMETERS:
+        raise CGEError(f"{source}: unknown elasticity {parameter!r}; known: {', '.join(PARAMETERS)}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise CGEError(f"{source}: an elasticity must be a number >= 0, got {value!r}")
+    return {parameter: float(value)}
+
+
+def split_variant(override: dict) -> tuple[dict, dict | None]:
+    """A variant's path assumptions and its elasticity overrides (None without)."""
+    rest = {k: v for k, v in override.items() if k != ELASTICITIES}
+    return rest, override.get(ELASTICITIES)
+
+
 def path_variants(b, res, others: dict, designs: dict, rate: float):
     """The ``path_summary`` of the default path and of every variant, stacked with a ``variant`` column."""
     import pandas as pd
@@ -172,8 +212,9 @@ def path_variants(b, res, others: dict, designs: dict, rate: float):
     from cge.dynamics.path import run_path
 
     frames = [res.tables["path_summary"].assign(variant="default")]
-    for label, growth in others.items():
-        frames.append(run_path(b, growth, designs, discount_rate_pct=rate).tables["path_summary"].assign(variant=label))
+    for label, (growth, elasticities) in others.items():
+        frames.append(run_path(b, growth, designs, discount_rate_pct=rate, elasticities=elasticities)
+                      .tables["path_summary"].assign(variant=label))
     df = pd.concat(frames, ignore_index=True)
     return df[["variant", *[c for c in df.columns if c != "variant"]]]
 

@@ -59,8 +59,15 @@ class PathResult:
     timings: dict = field(default_factory=dict)
 
 
-def baseline_scenario(coalition=()) -> Scenario:
-    return Scenario(name=BASELINE, coalition=list(coalition), policy={"instrument": "none"})
+def baseline_scenario(coalition=(), elasticities: dict | None = None) -> Scenario:
+    """The path's baseline: no carbon price anywhere, with the elasticity overrides of a variant."""
+    return Scenario(name=BASELINE, coalition=list(coalition), policy={"instrument": "none"},
+                    elasticities=dict(elasticities or {}))
+
+
+def with_elasticities(sc: Scenario, elasticities: dict | None) -> Scenario:
+    """``sc`` with the elasticity overrides of a variant laid over its own (the variant's win)."""
+    return sc.replace(elasticities={**sc.elasticities, **elasticities}) if elasticities else sc
 
 
 def _solver():
@@ -127,9 +134,13 @@ def _solve(bm, compiled, what: str, year: int, solved, warm=True):
 
 
 def run_path(b: Benchmark, growth: list[YearGrowth], designs: dict[str, dict[int, Scenario]] | None = None,
-             discount_rate_pct: float = DEFAULT_DISCOUNT_RATE_PCT, progress=None) -> PathResult:
-    """Solve the baseline and every design on the path ``growth`` (module docstring)."""
-    designs = designs or {}
+             discount_rate_pct: float = DEFAULT_DISCOUNT_RATE_PCT, progress=None,
+             elasticities: dict | None = None) -> PathResult:
+    """Solve the baseline and every design on the path ``growth`` (module docstring). ``elasticities``:
+    overrides (as a scenario's ``elasticities:``) applied to the baseline and to every design's
+    scenarios alike, so that the designs stay measured against a baseline of the same economy."""
+    designs = {name: {y: with_elasticities(sc, elasticities) for y, sc in schedule.items()}
+               for name, schedule in (designs or {}).items()}
     fl = Flows(b)
     years = [g.year for g in growth]
     step = years[1] - years[0] if len(years) > 1 else 1
@@ -141,7 +152,7 @@ def run_path(b: Benchmark, growth: list[YearGrowth], designs: dict[str, dict[int
 
     pol_rows: list[dict] = []
     t0 = time.perf_counter()
-    bm = BCAModel(b, baseline_scenario())
+    bm = BCAModel(b, baseline_scenario(elasticities=elasticities))
     compiled = compile_system(bm.pyomo)
     for yg in growth:
         check_finite(yg)
