@@ -341,6 +341,14 @@ STATE_BY_NAME = {t.name: t for t in STATE}
 #: relative to the baseline of the same year; money in bn USD at base-year benchmark prices
 _YEAR = ("year", "year of the path", "year")
 _DESIGN = ("design", "policy design on the path (a schedule of scenarios by year)", LABEL)
+#: the columns of ``path_summary``, which ``path_variants`` repeats after its ``variant``
+_PATH_SUMMARY = (_DESIGN, ("scenario", "the scenario that applies in the year", LABEL), _YEAR,
+                 ("carbon_price_usd_per_t", "mean carbon price of the coalition"),
+                 ("coalition_emissions_change_pct", "coalition emissions vs the same year's baseline"),
+                 ("global_emissions_change_mt", "world emissions vs the same year's baseline"),
+                 ("leakage_rate_pct", "100·ΔE(rest)/−ΔE(coalition), vs the same year's baseline"),
+                 ("eite_output_change_coalition_pct", "coalition EITE output vs the same year's baseline"),
+                 ("ev_world_bn_usd", "sum of the regions' EV"))
 _INDEX = "index, base year = 1"
 PATH: tuple[Table, ...] = (
     Table("path_baseline", "one row per year and region of the baseline path: drivers and outcomes", _cols(
@@ -355,13 +363,7 @@ PATH: tuple[Table, ...] = (
         dynamic=Column("co2_", "CO2 from burning fuel <name> (process: process emissions); name ends _mt",
                        "Mt CO2")),
     Table("path_summary", "one row per design and year: world and coalition measures vs the same year's baseline",
-          _cols(_DESIGN, ("scenario", "the scenario that applies in the year", LABEL), _YEAR,
-                ("carbon_price_usd_per_t", "mean carbon price of the coalition"),
-                ("coalition_emissions_change_pct", "coalition emissions vs the same year's baseline"),
-                ("global_emissions_change_mt", "world emissions vs the same year's baseline"),
-                ("leakage_rate_pct", "100·ΔE(rest)/−ΔE(coalition), vs the same year's baseline"),
-                ("eite_output_change_coalition_pct", "coalition EITE output vs the same year's baseline"),
-                ("ev_world_bn_usd", "sum of the regions' EV"))),
+          _cols(*_PATH_SUMMARY)),
     Table("path_regions", "one row per design, year and region, vs the same year's baseline", _cols(
         _DESIGN, _YEAR, _REGION, _COALITION,
         ("ev_bn_usd", "equivalent variation (C − C_baseline)·c0, bn USD at base-year benchmark prices"),
@@ -371,14 +373,7 @@ PATH: tuple[Table, ...] = (
         ("eite_output_change_pct", "EITE output vs the same year's baseline"),
         ("carbon_price_usd_per_t", "the region's carbon price"))),
     Table("path_variants", "the path_summary rows of every variant of the assumptions (cge baseline --vary)", _cols(
-        ("variant", "the assumption varied and its value (KEY=VALUE), or default", LABEL),
-        _DESIGN, ("scenario", "the scenario that applies in the year", LABEL), _YEAR,
-        ("carbon_price_usd_per_t", "mean carbon price of the coalition"),
-        ("coalition_emissions_change_pct", "coalition emissions vs the same year's baseline"),
-        ("global_emissions_change_mt", "world emissions vs the same year's baseline"),
-        ("leakage_rate_pct", "100·ΔE(rest)/−ΔE(coalition), vs the same year's baseline"),
-        ("eite_output_change_coalition_pct", "coalition EITE output vs the same year's baseline"),
-        ("ev_world_bn_usd", "sum of the regions' EV"))),
+        ("variant", "the assumption varied and its value (KEY=VALUE), or default", LABEL), *_PATH_SUMMARY)),
     Table("path_welfare", "one row per design and region: EV over the path", _cols(
         _DESIGN, _REGION, ("years", "first and last policy year", LABEL),
         ("ev_cumulative_bn_usd", "Σ_t n_t·EV[t] (n_t: years a solved year stands for)"),
