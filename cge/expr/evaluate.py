@@ -68,12 +68,10 @@ class BatchEvaluator(PointEvaluator):
     def __init__(self, exprs, values):
         super().__init__()
         self.exprs, self.values = exprs, values  # for callers that read every value at once
-        self._known: dict[int, float] = {}
-        for e, v in zip(exprs, values):
-            if v == v:  # not NaN
-                self._known[id(e)] = float(v)
-                if _kind(e) == _NAMED:
-                    self._named[id(e)] = float(v)
+        vals = values.tolist() if hasattr(values, "tolist") else [float(v) for v in values]
+        # one dict for both: a named expression of the list is known when walked into, and the
+        # other keys (ids of operation nodes) are never looked up as named ones
+        self._known = self._named = {id(e): v for e, v in zip(exprs, vals) if v == v}  # v == v: not NaN
 
     def __call__(self, expr) -> float:
         v = self._known.get(id(expr))
