@@ -109,10 +109,11 @@ def _mark_kept_reports_out_of_date(out: Path, kept: list[str]) -> None:
     """A report folder a re-run of `cge compare` kept (it never deletes what it did not write) was
     built from the previous results: its page gets an OUT OF DATE banner until it is rebuilt."""
     from cge.io.outdir import read_marker
-    from cge.report.html import mark_out_of_date
 
     for name in kept:
         if (read_marker(out / name) or {}).get("kind") == "report":
+            from cge.report.html import mark_out_of_date  # here: importing the report stage costs ~0.5 s
+
             mark_out_of_date(out / name, f"the results in {out.name}/ were computed again after this report was "
                              f"built; run `cge report` on them again")
 

@@ -121,6 +121,22 @@ def test_mutable_quantities_and_reference_prices_resolve_without_rebuilding():
     assert em.imbalance().set_index("sector").loc["X", "imbalance"] == pytest.approx(100 - 122 / 1.2 ** (72 / 122))
 
 
+def test_a_quantity_parameter_made_negative_after_solves_is_still_refused():
+    """The checks before a solve are skipped while the parameters they read keep their values
+    (re-solves along a policy path); moving one of them runs them again."""
+    em, qk, _ref, lab = _model_with_mutable_quantities()
+    system = compile_system(em.pyomo)
+    system.solve(tol=1e-12)
+    lab.value = 55.0
+    system.solve(tol=1e-12)
+    qk.value = -5.0
+    with pytest.raises(ModelDeclarationError, match="must be non-negative"):
+        system.solve(tol=1e-12)
+    qk.value = 50.0
+    system.solve(tol=1e-12)
+    assert em.n_builds == 1
+
+
 def test_cet_supplies_obey_hotelling_and_revenue_is_exhausted():
     """At arbitrary seller prices, supplies per unit are (x_o / r)^t times the benchmark and the
     revenue function equals the value of those supplies (Euler)."""

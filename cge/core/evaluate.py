@@ -36,4 +36,7 @@ def flow_evaluator(em) -> PointEvaluator:
         if em.flow_tape is None:
             return PointEvaluator()
     tape, exprs = em.flow_tape
-    return BatchEvaluator(exprs, tape.evaluate()[:len(exprs)])
+    index = em.derived.get("flow_index")
+    if index is None or index[0] is not exprs:   # {id(expression): position}, once per flow tape
+        index = em.derived["flow_index"] = (exprs, {id(e): k for k, e in enumerate(exprs)})
+    return BatchEvaluator(exprs, tape.evaluate()[:len(exprs)], index=index[1])

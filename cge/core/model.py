@@ -660,7 +660,15 @@ class EquilibriumModel:
     def before_solve(self) -> bool:
         """Called by every solve route (the model's :class:`~cge.expr.interface.SolverHints`): pair conditions with the
         variables fixed now, and recompile in place when a mutable elasticity has crossed a CES
-        regime since the last build. Returns True when the model was recompiled."""
+        regime since the last build. Returns True when the model was recompiled.
+
+        The checks read only the mutable parameters (and fixed variables) in the benchmark
+        quantities and elasticities: when none of them has changed since checks that passed, they
+        are skipped (a re-solve after moving other parameters, e.g. along a policy path)."""
+        signature = self._check_signature()
+        if signature == self.derived.get("checked_signature"):
+            self._sync_pairs()
+            return False
         self._check_mutable_quantities()
         changed = False
         for where, sigma, built in self._regimes:
@@ -675,7 +683,25 @@ class EquilibriumModel:
             self.rebuild()
         else:
             self._sync_pairs()
+            self.derived["checked_signature"] = signature
         return changed
+
+    def _check_signature(self) -> tuple:
+        """The values of every mutable parameter and variable that :meth:`before_solve` reads
+        (in the mutable benchmark quantities and the elasticities of the CES regimes)."""
+        leaves = self.derived.get("check_leaves")
+        if leaves is None:
+            from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variables
+
+            self._check_mutable_quantities()   # finds the mutable quantities (and checks them)
+            exprs = [flow.quantity for _, flow in self.derived["mutable_quantities"]]
+            exprs += [sigma for _, sigma, _ in self._regimes if not _is_number(sigma)]
+            found: dict = {}
+            for expr in exprs:
+                for leaf in (*identify_mutable_parameters(expr), *identify_variables(expr, include_fixed=True)):
+                    found.setdefault(id(leaf), leaf)
+            leaves = self.derived["check_leaves"] = list(found.values())
+        return tuple(leaf.value for leaf in leaves)
 
     def _check_mutable_quantities(self) -> None:
         """A benchmark quantity that is a mutable parameter must stay non-negative: a negative one

@@ -60,20 +60,40 @@ class PointEvaluator:
         return cached
 
 
+class _Known(dict):
+    """Named-expression values of a :class:`BatchEvaluator`: those walked so far, else the tape's
+    value of the expression (by position in its list) unless that is NaN."""
+
+    def __init__(self, index: dict, values: list):
+        super().__init__()
+        self.index, self.values = index, values
+
+    def get(self, key, default=None):
+        v = dict.get(self, key)
+        if v is not None:
+            return v
+        k = self.index.get(key)
+        if k is not None:
+            v = self.values[k]
+            if v == v:  # not NaN
+                return v
+        return default
+
+
 class BatchEvaluator(PointEvaluator):
     """A :class:`PointEvaluator` that knows the values of a fixed list of expressions already,
     computed together by a numpy tape (:class:`cge.expr.tape.Tape`); any other expression,
-    or one the tape could not evaluate (NaN), is walked as by :class:`PointEvaluator`."""
+    or one the tape could not evaluate (NaN), is walked as by :class:`PointEvaluator`.
+    ``index``: ``{id(expression): position}`` of ``exprs``, when the caller keeps one for a list
+    it evaluates again and again (built here otherwise)."""
 
-    def __init__(self, exprs, values):
+    def __init__(self, exprs, values, index: dict | None = None):
         super().__init__()
         self.exprs, self.values = exprs, values  # for callers that read every value at once
-        self._known: dict[int, float] = {}
-        for e, v in zip(exprs, values):
-            if v == v:  # not NaN
-                self._known[id(e)] = float(v)
-                if _kind(e) == _NAMED:
-                    self._named[id(e)] = float(v)
+        vals = values.tolist() if hasattr(values, "tolist") else [float(v) for v in values]
+        if index is None:
+            index = {id(e): k for k, e in enumerate(exprs)}
+        self._known = self._named = _Known(index, vals)
 
     def __call__(self, expr) -> float:
         v = self._known.get(id(expr))
