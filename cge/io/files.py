@@ -33,6 +33,9 @@ def check_digest(path: str | Path, recorded, source: str | Path, error=DataError
                 "re-run the command that wrote it")
 
 
+#: PyYAML's safe loader, with libyaml's C parser where PyYAML was built with it (the same documents and
+#: values, about 10x faster: a results folder's run.yaml took 0.3 s to read in pure Python)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: the largest YAML file read (scenario, sweep, aggregation, metadata files are a few kB): a
 #: larger one is the wrong file, refused before it is parsed (a 50 MB text file took 27 s and
 #: 0.8 GB to be refused for not being a mapping, measured)
@@ -63,7 +66,7 @@ def load_yaml(path: str | Path, error=DataError):
     if nul >= 0:
         raise error(f"{path}: binary content (a NUL byte at offset {nul}), not a YAML text file")
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise error(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from None
 

@@ -101,11 +101,12 @@ def _workers(n_jobs: int) -> int:
 MAX_FIGURE_WORKERS = 4
 
 
-def draw_figures(res: Results, folder: Path) -> list[tuple[Figure, bytes]]:
+def draw_figures(res: Results, folder: Path, meanwhile=None) -> tuple[list[tuple[Figure, bytes]], object]:
     """Draw and save every figure of the report (PNG and SVG in ``folder``); returns each figure's
-    record (without the matplotlib figure, which is closed) and PNG bytes, in order. Drawing is the
-    slow step of a report, so each figure is drawn once per format, and the figures are made and drawn
-    in parallel by forked processes where the CPUs allow (:func:`_workers`); the files are the same
+    record (without the matplotlib figure, which is closed) and PNG bytes, in order, and what
+    ``meanwhile()`` returned. Drawing is the slow step of a report, so each figure is drawn once per
+    format, and the figures are made and drawn in parallel by forked processes where the CPUs allow
+    (:func:`_workers`), while this process runs ``meanwhile`` (the tables); the files are the same
     either way."""
     _RESULTS[:] = [res]
     jobs = [(k, str(folder)) for k in range(len(FIGURE_FUNCTIONS))]
@@ -113,18 +114,21 @@ def draw_figures(res: Results, folder: Path) -> list[tuple[Figure, bytes]]:
         n = _workers(len(jobs))
         if n == 1:
             done = [_draw_figure(*job) for job in jobs]
+            other = meanwhile() if meanwhile else None
         else:
             import multiprocessing
 
             order = sorted(range(len(jobs)), key=lambda k: FIGURE_FUNCTIONS[k] not in SLOW_FIGURES)
             with multiprocessing.get_context("fork").Pool(n) as pool:
-                drawn = pool.starmap(_draw_figure, [jobs[k] for k in order], chunksize=1)
+                pending = pool.starmap_async(_draw_figure, [jobs[k] for k in order], chunksize=1)
+                other = meanwhile() if meanwhile else None
+                drawn = pending.get()
             done = [None] * len(jobs)
             for k, d in zip(order, drawn):
                 done[k] = d
     finally:
         _RESULTS.clear()
-    return [d for d in done if d is not None]
+    return [d for d in done if d is not None], other
 
 
 def all_tables(res: Results, legit: Legitimacy | None) -> list[Table]:
@@ -167,8 +171,11 @@ def build_report(results_dir: str | Path, out: str | Path | None = None,
     legit = load_legitimacy(legitimacy) if res.has_compare else None
     with atomic_folder(out, "report", inputs=inputs, force=force, wait=wait, need_bytes=4_000_000) as tmp:
         (tmp / "figures").mkdir()
-        rendered = draw_figures(res, tmp / "figures")
-        tables = all_tables(res, legit)
-        write_tables(tables, tmp / "tables", res.run.get("units", ""))
+        def tables_written() -> list[Table]:
+            tables = all_tables(res, legit)
+            write_tables(tables, tmp / "tables", res.run.get("units", ""))
+            return tables
+
+        rendered, tables = draw_figures(res, tmp / "figures", meanwhile=tables_written)
         (tmp / "report.html").write_text(render(res, rendered, tables, legit), encoding="utf-8")
     return out
