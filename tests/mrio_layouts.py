@@ -11,6 +11,7 @@ residual; FIGARO values are in million EUR at the ECB rate, as Eurostat publishe
 from __future__ import annotations
 
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -186,8 +187,6 @@ def write_exiobase3(out: Path, year: int = 2011) -> Path:
     columns of a release. To keep the file small, only DE, US and CN are written as countries;
     the other 38 WIOD regions go (summed, then evenly) to the five rest-of-world regions
     WA, WE, WF, WL, WM, so the table reads back onto WIOD's regions as DEU, USA, CHN and RoW."""
-    import zipfile
-
     import pymrio
 
     from calibration.readers.figaro import usd_per_eur
@@ -221,18 +220,25 @@ def write_exiobase3(out: Path, year: int = 2011) -> Path:
                          x=pd.DataFrame({"indout": x.reshape(-1)}, index=rows),
                          unit=pd.DataFrame({"unit": "M.EUR"}, index=rows), name=f"EXIOBASE-shaped WIOD {year}")
     st = pd.Index(["CO2 - combustion - air"], name="stressor")
-    io.satellite = pymrio.Extension("satellite", F=pd.DataFrame(F.reshape(1, -1), index=st, columns=rows),
-                                    F_Y=pd.DataFrame(FY.reshape(1, -1), index=st, columns=ycols),
-                                    unit=pd.DataFrame({"unit": "kg"}, index=st))
     out.mkdir(parents=True, exist_ok=True)
-    src = out / f"IOT_{year}_ixi"
-    io.save_all(src)
-    z = out / f"IOT_{year}_ixi.zip"
-    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
-        for p in sorted(src.rglob("*")):
-            zf.write(p, p.relative_to(out))
+    return save_exiobase_release(io, pd.DataFrame(F.reshape(1, -1), index=st, columns=rows),
+                                 pd.DataFrame(FY.reshape(1, -1), index=st, columns=ycols), out, year)
+
+
+def save_exiobase_release(io, F: pd.DataFrame, FY: pd.DataFrame, folder: Path, year: int) -> Path:
+    """``io`` with the CO2 satellite ``F``/``F_Y`` (kg) saved as EXIOBASE's Zenodo zip
+    ``folder/IOT_{year}_ixi.zip`` (the unzipped folder is removed)."""
     import shutil
 
+    import pymrio
+
+    io.satellite = pymrio.Extension("satellite", F=F, F_Y=FY, unit=pd.DataFrame({"unit": "kg"}, index=F.index))
+    src = folder / f"IOT_{year}_ixi"
+    io.save_all(src)
+    z = folder / f"IOT_{year}_ixi.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(src.rglob("*")):
+            zf.write(p, p.relative_to(folder))
     shutil.rmtree(src)
     return z
 

@@ -259,24 +259,9 @@ def test_every_source_example_calibrates_and_compares(tmp_path, fmt):
 
 # ----- EXIOBASE 3: the Zenodo layout (pymrio's text files, a ``satellite`` extension) ------------
 
-def _as_exiobase_release(io, F: pd.DataFrame, FY: pd.DataFrame, folder: Path, year: int) -> Path:
-    """``io`` with the CO2 satellite ``F``/``F_Y`` (kg) saved as EXIOBASE's Zenodo zip ``IOT_{year}_ixi.zip``."""
-    import pymrio
-
-    io.satellite = pymrio.Extension("satellite", F=F, F_Y=FY, unit=pd.DataFrame({"unit": "kg"}, index=F.index))
-    src = folder / f"IOT_{year}_ixi"
-    io.save_all(src)
-    z = folder / f"IOT_{year}_ixi.zip"
-    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
-        for p in sorted(src.rglob("*")):
-            zf.write(p, p.relative_to(folder))
-    return z
-
-
 def exiobase_zip(folder: Path, year: int = 2011) -> tuple[Path, object]:
     """``pymrio.load_test()`` laid out as an EXIOBASE 3 release zip (``IOT_{year}_ixi.zip`` with
     ``IOT_{year}_ixi/`` holding Z, Y, x, unit and ``satellite/``), its CO2 rows named as EXIOBASE's."""
-    import pandas as pd
     import pymrio
 
     io = pymrio.load_test()
@@ -286,7 +271,7 @@ def exiobase_zip(folder: Path, year: int = 2011) -> tuple[Path, object]:
                                     name="stressor"))
     FY = pd.DataFrame(em.F_Y.to_numpy()[[0, 0]] * [[1.0], [0.0]], columns=em.F_Y.columns, index=F.index)
     del io.emissions
-    return _as_exiobase_release(io, F, FY, folder, year), pymrio.load_test()
+    return mrio_layouts.save_exiobase_release(io, F, FY, folder, year), pymrio.load_test()
 
 
 def test_exiobase_zip_gives_its_co2_accounts_on_the_mrio_in_mt(tmp_path):
@@ -354,7 +339,6 @@ EXIOBASE_FINAL_DEMAND = (
 
 def exiobase3_industries() -> list[str]:
     """EXIOBASE 3's 163 industries as pymrio ships them (``mrio_models/exio3_ixi/sectors.tsv``)."""
-    import pandas as pd
     import pymrio
 
     path = Path(pymrio.__file__).parent / "mrio_models" / "exio3_ixi" / "sectors.tsv"
@@ -365,7 +349,6 @@ def exiobase_ixi_release(folder: Path, year: int = 2011, regions=EXIOBASE_COUNTR
     """A small EXIOBASE 3 ixi release zip (the Zenodo layout of :func:`exiobase_zip`) with the real
     163 industry names and final-demand columns, four countries and the five rest-of-world regions,
     random positive flows (million EUR) and CO2 accounts (kg) by industry and household."""
-    import pandas as pd
     import pymrio
 
     rng = np.random.default_rng(22)
@@ -380,7 +363,7 @@ def exiobase_ixi_release(folder: Path, year: int = 2011, regions=EXIOBASE_COUNTR
     FY = pd.DataFrame(0.0, index=stressors, columns=cols)
     FY.loc["CO2 - combustion - air", (slice(None), EXIOBASE_FINAL_DEMAND[0])] = rng.uniform(1e9, 5e9, len(regions))
     io = pymrio.IOSystem(Z=Z, Y=Y, x=x, unit=pd.DataFrame({"unit": "M.EUR"}, index=rows), name="EXIOBASE-shaped")
-    return _as_exiobase_release(io, F, FY, folder, year), io
+    return mrio_layouts.save_exiobase_release(io, F, FY, folder, year), io
 
 
 def test_the_exiobase3_concordance_maps_every_exiobase_industry_once_onto_model_sectors():
