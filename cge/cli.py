@@ -246,7 +246,7 @@ def cmd_report(args) -> int:
     from cge.report import build_report
 
     out = build_report(args.results, out=args.out, legitimacy=args.legitimacy, sweep=args.sweep,
-                       force=args.force, wait=args.wait, path=args.path)
+                       force=args.force, wait=args.wait, path=args.path, path_sweep=args.path_sweep)
     print(f"wrote {out}/report.html (self-contained), figures/ (PNG, SVG) and tables/ (Markdown, LaTeX, Excel)")
     return 0
 
@@ -363,6 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--sweep", metavar="SWEEP_DIR", help="a `cge sweep` output folder: adds its SSA bands")
     r.add_argument("--path", metavar="PATH_DIR", help="a `cge baseline` output folder: adds the path panel "
                    "(baseline emissions and GDP, carbon price, leakage and burden by year)")
+    r.add_argument("--path-sweep", metavar="SWEEP_DIR", help="a path sweep folder (`cge sweep` with a path: "
+                   "section): the path panel shades its min-max band of each line (needs --path)")
     r.add_argument("--legitimacy", help="legal considerations YAML (default: cge/defaults/legitimacy.yaml)")
     add_output_arguments(r)
     r.set_defaults(func=cmd_report)

@@ -44,7 +44,7 @@ scenario, since every design is measured against the same year's baseline; their
 
 
 def results_page() -> str:
-    from cge.results.schema import CONTRACT, PATH, SCENARIO, SUFFIX_UNITS, SWEEP_STATS, UNDEFINED
+    from cge.results.schema import CONTRACT, PATH, PATH_SWEEP, SCENARIO, SUFFIX_UNITS, SWEEP_STATS, UNDEFINED
 
     out = [HEADER.format(source="cge/results/schema.py"), "\n# The results contract\n\n",
            "Every public result table, its columns in order, their units and meaning, as declared in "
@@ -54,7 +54,7 @@ def results_page() -> str:
            f"`{SCENARIO}` column. See [the results explanation](../explanation/results.md) for how each "
            "measure is defined.\n\n## Units by column-name suffix\n\n| suffix | unit |\n|---|---|\n"]
     out += [f"| `{suffix}` | {_cell(unit)} |\n" for suffix, unit in SUFFIX_UNITS]
-    for t in (*CONTRACT, UNDEFINED, SWEEP_STATS, *PATH):
+    for t in (*CONTRACT, UNDEFINED, SWEEP_STATS, *PATH, *PATH_SWEEP):
         text = _cell(t.description)
         out.append(f"\n## `{t.name}`\n\n{text[:1].upper()}{text[1:]}.\n\n")
         out.append("| column | unit | description |\n|---|---|---|\n")

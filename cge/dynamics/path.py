@@ -70,8 +70,10 @@ def with_elasticities(sc: Scenario, elasticities: dict | None) -> Scenario:
     return sc.replace(elasticities={**sc.elasticities, **elasticities}) if elasticities else sc
 
 
-def _solver():
-    return dict(tol=solver_default("tol"), max_iter=solver_default("max_iter"), check_tol=solver_default("check_tol"))
+def _solver(settings: dict | None = None) -> dict:
+    """The Newton settings of every solve on the path: the schema's defaults, or ``settings`` (a sweep's)."""
+    keys = ("tol", "max_iter", "check_tol")
+    return {k: (settings or {}).get(k, solver_default(k)) for k in keys}
 
 
 def _point(bm: BCAModel) -> dict[str, float]:
@@ -125,9 +127,9 @@ def _observe(bm: BCAModel) -> dict:
             "price": {r: carbon_price_usd_per_t(float(value(bm.vars["PCO2"][r])), pw) for r in b.regions}}
 
 
-def _solve(bm, compiled, what: str, year: int, solved, warm=True):
+def _solve(bm, compiled, what: str, year: int, solved, solver: dict, warm=True):
     try:
-        return solve_warm_then_cold(bm, compiled, warm=warm, **_solver())
+        return solve_warm_then_cold(bm, compiled, warm=warm, **solver)
     except SolveError as exc:
         raise PathSolveError(f"path {what}: year {year} did not solve; the years before it are kept.\n{exc}",
                              getattr(exc, "result", None), partial=solved()) from None
@@ -135,10 +137,12 @@ def _solve(bm, compiled, what: str, year: int, solved, warm=True):
 
 def run_path(b: Benchmark, growth: list[YearGrowth], designs: dict[str, dict[int, Scenario]] | None = None,
              discount_rate_pct: float = DEFAULT_DISCOUNT_RATE_PCT, progress=None,
-             elasticities: dict | None = None) -> PathResult:
+             elasticities: dict | None = None, solver: dict | None = None, route: str = "auto") -> PathResult:
     """Solve the baseline and every design on the path ``growth`` (module docstring). ``elasticities``:
     overrides (as a scenario's ``elasticities:``) applied to the baseline and to every design's
-    scenarios alike, so that the designs stay measured against a baseline of the same economy."""
+    scenarios alike, so that the designs stay measured against a baseline of the same economy.
+    ``solver``: ``tol``, ``max_iter``, ``check_tol`` (default: the schema's); ``route``: the solver route."""
+    solver = _solver(solver)
     designs = {name: {y: with_elasticities(sc, elasticities) for y, sc in schedule.items()}
                for name, schedule in (designs or {}).items()}
     fl = Flows(b)
@@ -153,11 +157,11 @@ def run_path(b: Benchmark, growth: list[YearGrowth], designs: dict[str, dict[int
     pol_rows: list[dict] = []
     t0 = time.perf_counter()
     bm = BCAModel(b, baseline_scenario(elasticities=elasticities))
-    compiled = compile_system(bm.pyomo)
+    compiled = compile_system(bm.pyomo, route=route)
     for yg in growth:
         check_finite(yg)
         set_year(bm, yg)
-        _solve(bm, compiled, BASELINE, yg.year, partial)
+        _solve(bm, compiled, BASELINE, yg.year, partial, solver)
         base_points[yg.year] = _point(bm)
         obs = base_obs[yg.year] = _observe(bm)
         by_fuel = emissions_by_fuel(bm, fl)
@@ -174,12 +178,12 @@ def run_path(b: Benchmark, growth: list[YearGrowth], designs: dict[str, dict[int
     timings["baseline_s"] = time.perf_counter() - t0
     for name, schedule in designs.items():
         t0 = time.perf_counter()
-        _design_path(b, name, schedule, growth, base_points, pol_rows, partial, progress)
+        _design_path(b, name, schedule, growth, base_points, pol_rows, partial, progress, solver, route)
         timings[f"{name}_s"] = time.perf_counter() - t0
     return PathResult(_tables(b, rows_base, base_obs, pol_rows, years, step, discount_rate_pct), timings)
 
 
-def _design_path(b, name, schedule, growth, base_points, pol_rows, partial, progress) -> None:
+def _design_path(b, name, schedule, growth, base_points, pol_rows, partial, progress, solver, route) -> None:
     models: dict = {}
     prev_key = None
     starts = sorted(schedule)
@@ -192,14 +196,14 @@ def _design_path(b, name, schedule, growth, base_points, pol_rows, partial, prog
         key = design.structure
         if key not in models:
             bm = BCAModel(b, sc, design=design)
-            models[key] = (bm, compile_system(bm.pyomo))
+            models[key] = (bm, compile_system(bm.pyomo, route=route))
         bm, compiled = models[key]
         bm.apply(sc, design)
         set_year(bm, yg)
         if key != prev_key:   # first year of this model: start from the same year's baseline
             _load_point(bm, base_points[yg.year])
         prev_key = key
-        _solve(bm, compiled, name, yg.year, partial)
+        _solve(bm, compiled, name, yg.year, partial, solver)
         obs = _observe(bm)
         pol_rows.append({"design": name, "scenario": sc.name, "year": yg.year, "coalition": tuple(bm.coalition),
                          **obs})

@@ -151,19 +151,21 @@ def all_tables(res: Results, legit: Legitimacy | None) -> list[Table]:
 
 def build_report(results_dir: str | Path, out: str | Path | None = None,
                  legitimacy: str | Path | None = None, sweep: str | Path | None = None,
-                 force: bool = False, wait: bool = False, path: str | Path | None = None) -> Path:
+                 force: bool = False, wait: bool = False, path: str | Path | None = None,
+                 path_sweep: str | Path | None = None) -> Path:
     """Build the report for ``results_dir`` into ``out`` (default ``results_dir/report``); returns ``out``.
     ``sweep`` is a ``cge sweep`` output folder whose ``summary_stats.csv`` adds SSA bands; ``path`` a
-    ``cge baseline`` output folder whose path tables add the path panel (a figure of the validity panel).
+    ``cge baseline`` output folder whose path tables add the path panel (a figure of the validity panel);
+    ``path_sweep`` a path sweep folder (``cge sweep`` with ``path:``) whose bands that panel shades.
 
     Raises :class:`cge.errors.DataError` naming the file when an input is missing or malformed; nothing
     is written then (an earlier complete report stays as it was). ``out`` must be new or an earlier
     report (``force`` replaces anything else), and is never the results or sweep folder it reads."""
     results_dir = Path(results_dir)
     out = Path(out) if out else results_dir / "report"
-    inputs = [results_dir, sweep, legitimacy, path]
+    inputs = [results_dir, sweep, legitimacy, path, path_sweep]
     check_target(out, "report", inputs, force)          # a refused --out fails before any reading
-    res = load_results(results_dir, sweep=sweep, path=path)
+    res = load_results(results_dir, sweep=sweep, path=path, path_sweep=path_sweep)
     for warning in res.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for line in diagnostics_lines(res.tables.get("diagnostics")):

@@ -61,6 +61,7 @@ class Results:
     sweep: dict = field(default_factory=dict)          # a sweep folder's sweep.json, with its base scenario
     warnings: list[str] = field(default_factory=list)  # for the user: what the report could not show
     path: dict[str, pd.DataFrame] = field(default_factory=dict)  # a `cge baseline` folder's path tables
+    path_bands: pd.DataFrame | None = None   # a path sweep's bands (cge/sweep/path_bands.py) over those tables
 
     @property
     def has_compare(self) -> bool:
@@ -245,13 +246,22 @@ def read_path_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
     return out
 
 
-def load_results(folder: str | Path, sweep: str | Path | None = None, path: str | Path | None = None) -> Results:
+def load_results(folder: str | Path, sweep: str | Path | None = None, path: str | Path | None = None,
+                 path_sweep: str | Path | None = None) -> Results:
     """Read a results folder (and a sweep folder's SSA statistics when ``sweep`` is given, else
     ``summary_stats.csv`` in ``folder`` if present; a ``cge baseline`` folder's path tables when
-    ``path`` is given); raise :class:`DataError` naming the first missing or malformed file."""
+    ``path`` is given, and a path sweep folder's bands when ``path_sweep`` is, which needs ``path``);
+    raise :class:`DataError` naming the first missing or malformed file."""
+    if path_sweep is not None and path is None:
+        raise DataError(f"--path-sweep {path_sweep}: the bands are drawn around a path; give its `cge baseline` "
+                        "folder with --path too")
     res = _load_results(folder, sweep)
     if path is not None:
         res.path = read_path_tables(path)
+    if path_sweep is not None:
+        from cge.sweep.path_bands import read_path_bands
+
+        res.path_bands = read_path_bands(path_sweep)
     return res
 
 

@@ -664,13 +664,27 @@ def cbam_phase_in(res: Results, style: Styles):
     return Figure("validity_cbam_phase_in", "validity", "EU CBAM phase-in path", cap, fig, path)
 
 
+def _band(ax, bands, design: str, measure: str, region: str, scale: float = 1.0, **kw) -> bool:
+    """Shade the min-max band of a path sweep (``bands``: cge/sweep/path_bands.py) of one line; False if none."""
+    if bands is None:
+        return False
+    b = bands[(bands["design"] == design) & (bands["measure"] == measure) & (bands["region"] == region)]
+    b = b.sort_values("year")
+    if b.empty or (b["n"] < 2).all():
+        return False
+    ax.fill_between(b["year"], b["min"] * scale, b["max"] * scale, alpha=0.18, linewidth=0, **kw)
+    return True
+
+
 def dynamic_path(res: Results, style: Styles):
     """The recursive-dynamic path of a ``cge baseline`` folder (``cge report --path``): baseline emissions and
     GDP by region, and by design the carbon price, the leakage rate and the burden (EV of the regions outside
-    the coalition) against the same year's baseline."""
+    the coalition) against the same year's baseline; with a path sweep (``--path-sweep``) each line's
+    min-max band across the sweep's variants of the assumptions is shaded."""
     if not res.path:
         return None
     base, summ, reg = res.path["path_baseline"], res.path["path_summary"], res.path["path_regions"]
+    bands, shaded = res.path_bands, False
     fig, axes = plt.subplots(2, 3, figsize=(WIDTH, 4.8))
     (a1, a2, a3), (a4, a5, a6) = axes
     regions = RegionStyles(list(dict.fromkeys(base["region"].astype(str))))
@@ -680,9 +694,12 @@ def dynamic_path(res: Results, style: Styles):
                   markevery=max(1, len(b) // 5), markeredgecolor="#222222", markeredgewidth=0.4)
         a1.plot(b["year"], b["emissions_mt"] / 1000, **kw)
         a2.plot(b["year"], b["gdp_index"], **kw)
+        shaded |= _band(a1, bands, "baseline", "emissions_mt", r, 1 / 1000, color=regions.color[r])
+        shaded |= _band(a2, bands, "baseline", "gdp_index", r, color=regions.color[r])
     a1.set_title("Baseline CO2, Gt", loc="left")
     a2.set_title("Baseline real GDP, index", loc="left")
     a3.plot(*zip(*base.groupby("year")["emissions_mt"].sum().div(1000).items()), color="#222222")
+    shaded |= _band(a3, bands, "baseline", "emissions_mt", "ALL", 1 / 1000, color="#222222")
     a3.set_title("World baseline CO2, Gt", loc="left")
     designs = list(dict.fromkeys(summ["design"].astype(str)))
     outside = reg[~reg["coalition"].astype(str).str.lower().isin(("true", "1"))]
@@ -690,10 +707,14 @@ def dynamic_path(res: Results, style: Styles):
     for k, d in enumerate(designs):
         s = summ[summ["design"] == d]
         kw = dict(marker=MARKERS[k % len(MARKERS)], markersize=3, label=d)
-        a4.plot(s["year"], s["carbon_price_usd_per_t"], **kw)
+        line = a4.plot(s["year"], s["carbon_price_usd_per_t"], **kw)[0]
         a5.plot(s["year"], s["leakage_rate_pct"], **kw)
+        color = line.get_color()
+        for ax, measure in ((a4, "carbon_price_usd_per_t"), (a5, "leakage_rate_pct"),
+                            (a6, "ev_outside_coalition_bn_usd")):
+            shaded |= _band(ax, bands, d, measure, "ALL", color=color)
         if d in burden.index.get_level_values(0):
-            a6.plot(burden.loc[d].index, burden.loc[d].values, **kw)
+            a6.plot(burden.loc[d].index, burden.loc[d].values, color=color, **kw)
     a4.set_title("Carbon price, USD/t", loc="left")
     a5.set_title("Leakage rate, %", loc="left")
     a6.set_title("EV outside the coalition, bn USD", loc="left")
@@ -707,9 +728,19 @@ def dynamic_path(res: Results, style: Styles):
     years = sorted(set(base["year"]))
     cap = (f"The recursive-dynamic path {years[0]}–{years[-1]} (cge baseline): population (UN WPP 2024) and real "
            f"GDP (SSP v3.1) drive the baseline; each design is measured against the baseline of the same year.")
+    if shaded:
+        n = int(bands["n"].max())
+        cap += (f" Shaded: the lowest to the highest value across the {n} variants of the path assumptions of a "
+                f"path sweep (cge sweep with path:), a range of assumptions, not a probability interval.")
     if len(summ):
         last = summ[summ["year"] == summ["year"].max()]
         cap += " In " + str(int(summ["year"].max())) + ", leakage is " + ", ".join(
             f"{fmt(v)}% ({d})" for d, v in zip(last["design"], last["leakage_rate_pct"])) + "."
+        if shaded:
+            y = int(summ["year"].max())
+            rng = bands[(bands["year"] == y) & (bands["measure"] == "leakage_rate_pct") & (bands["region"] == "ALL")]
+            if len(rng):
+                cap += " Across the variants: " + ", ".join(
+                    f"{fmt(lo)}–{fmt(hi)}% ({d})" for d, lo, hi in zip(rng["design"], rng["min"], rng["max"])) + "."
     return Figure("validity_dynamic_path", "validity", "Recursive-dynamic path", cap, fig,
                   summ.copy())

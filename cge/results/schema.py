@@ -381,6 +381,23 @@ PATH: tuple[Table, ...] = (
         ("discount_rate_pct", "ρ, the discount rate"))),
 )
 PATH_BY_NAME = {t.name: t for t in PATH}
+#: a path sweep's tables (cge/sweep/path_bands.py): the measures of cge/sweep/path_worker.py per point, and
+#: their band across the points (the variants of the path assumptions)
+_PATH_MEASURE = (("design", "policy design on the path, or baseline", LABEL), _YEAR,
+                 ("measure", "a path measure (cge/sweep/path_worker.py), e.g. leakage_rate_pct, emissions_mt", LABEL),
+                 ("region", "region, or ALL (world; the coalition for coalition measures)", LABEL))
+PATH_SWEEP: tuple[Table, ...] = (
+    Table("path_points", "one row per point (variant), design, year, measure and region of a path sweep", _cols(
+        ("variant", "the sweep's design: the path assumptions varied", LABEL),
+        ("point_id", "the point's id (a hash of its definition)", LABEL), *_PATH_MEASURE,
+        ("value", "the measure's value", "unit of the measure"))),
+    Table("path_bands", "one row per design, year, measure and region: the band across a path sweep's points",
+          _cols(*_PATH_MEASURE, ("min", "lowest value over the points", "unit of the measure"),
+                ("median", "median over the points", "unit of the measure"),
+                ("max", "highest value over the points", "unit of the measure"),
+                ("n", "points that solved", COUNT))),
+)
+PATH_SWEEP_BY_NAME = {t.name: t for t in PATH_SWEEP}
 #: tables every results folder holds (written since the first release); the others may be absent in old folders
 CORE_TABLES = ("summary", "regions", "groups", "sectors", "bilateral", "bca_flows")
 

@@ -33,7 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_sweep(args) -> int:
-    from cge.data.datasets import load_benchmark
+    from pathlib import Path
+
+    from cge.data.datasets import default_dataset_path, load_benchmark
     from cge.errors import EXIT_INCOMPLETE, EXIT_OK, CGEError
     from cge.sweep.execute import run_sweep
     from cge.sweep.spec import load_sweep, plan_points
@@ -45,11 +47,16 @@ def cmd_sweep(args) -> int:
     if spec.dataset and not args.data and not args.synthetic:
         args.data = spec.dataset
     b, label = load_benchmark(args.data, args.synthetic)
-    points = plan_points(spec, b)          # every point validated before anything starts
+    folder = None if args.synthetic else (Path(args.data) if args.data else default_dataset_path())
+    points = plan_points(spec, b, folder if folder is not None and folder.is_dir() else None)  # all checked now
     synthetic = " [SYNTHETIC DATA]" if b.metadata.get("synthetic") else ""
     print(f"dataset: {label}{synthetic} — {len(b.regions)} regions x {len(b.sectors)} sectors")
     n_designs = len(dict.fromkeys(p.design for p in points))
     ssa = f", SSA {spec.ssa.design} with {len(spec.ssa.parameters)} parameter(s)" if spec.ssa else ""
+    if spec.path is not None:
+        years = points[0].definition["years"] if points else []
+        ssa = (f", each the path {years[0]}–{years[-1]} ({len(years)} years)" if years else "") + \
+              (f" with the designs of {spec.path.scenarios}" if spec.path.scenarios else ", baseline only")
     print(f"sweep: {args.sweep} — {n_designs} design(s), {len(points)} points{ssa}")
     run = run_sweep(spec, b, args.out, workers=args.workers, scheduler=args.scheduler, route=args.route,
                     dataset_label=label, connect_timeout_s=args.connect_timeout, points=points,
@@ -59,8 +66,9 @@ def cmd_sweep(args) -> int:
     else:
         print(f"solved {run.solved} points ({run.failed} failed) in {time.perf_counter() - t0:.1f} s; "
               f"{run.already_done} were already done")
-    print(f"wrote {args.out}/ (parts/*.parquet + manifest.jsonl, points.parquet, summary_stats.csv, "
-          f"summary.md/.tex/.xlsx, failed.csv, sweep.log)")
+    tables = ("path_points.csv, path_bands.csv, summary.md" if spec.path is not None else
+              "points.parquet, summary_stats.csv, summary.md/.tex/.xlsx")
+    print(f"wrote {args.out}/ (parts/*.parquet + manifest.jsonl, {tables}, failed.csv, sweep.log)")
     return EXIT_OK if run.lost == 0 else EXIT_INCOMPLETE
 
 
@@ -85,10 +93,15 @@ def cmd_sweep_summary(args) -> int:
         stats = write_summary(opened)
         missing, total = missing_points(opened)
         quarantined = quarantined_partitions(opened)
+    path = opened[1].get("kind") == "path"
     with pd.option_context("display.width", 200, "display.max_rows", 60, "display.float_format", "{:.3f}".format):
         world = stats[stats["region"] == "ALL"]
+        if path:
+            world = world[world["measure"] == "leakage_rate_pct"]
         print(world.to_string(index=False) if len(world) else "no solved points")
-    print(f"\nwrote {args.dir}/summary_stats.csv, summary.md, summary.tex, summary.xlsx, points.parquet, failed.csv")
+    written = ("path_points.csv, path_bands.csv, summary.md" if path else
+               "summary_stats.csv, summary.md, summary.tex, summary.xlsx, points.parquet")
+    print(f"\nwrote {args.dir}/{written}, failed.csv")
     if not missing:
         return EXIT_OK
     damaged = (f"; partitions moved aside: {', '.join(f'quarantine/{q}' for q in quarantined)}"

@@ -32,7 +32,7 @@ import pandas as pd
 from cge.data.benchmark import dataset_fingerprint
 from cge.errors import CGEError
 from cge.sweep.spec import Point, SweepSpec, plan_points
-from cge.sweep.store import Store
+from cge.sweep.store import SCHEMAS, Store
 
 log = logging.getLogger("cge.sweep")
 #: generous disk space per point (partition share, points.parquet, summaries) for the pre-flight check
@@ -153,14 +153,15 @@ def _write_plan(out: Path, spec: SweepSpec, points: list[Point], dataset_label: 
     rows = []
     for p in points:
         row = {"point_id": p.id, "design": p.design, "draw": p.draw, "weight": p.weight,
-               "scenario": json.dumps(p.scenario.to_dict(), default=str)}
+               "scenario": json.dumps(p.definition, default=str)}
         row.update({f"ssa:{k}": v for k, v in p.factors.items()})
         rows.append(row)
     plan = pd.DataFrame(rows)
     tmp = out / "plan.parquet.tmp"
     plan.to_parquet(tmp, index=False)
     os.replace(tmp, out / "plan.parquet")
-    meta = {"name": spec.name, "source": spec.source, "description": spec.description,
+    path = spec.path
+    meta = {"name": spec.name, "kind": sweep_kind(spec), "source": spec.source, "description": spec.description,
             "dataset": dataset_label, "dataset_fingerprint": fingerprint,
             "ssa_design": spec.ssa.design if spec.ssa else None,
             "ssa_parameters": {k: {"distribution": d.kind, **d.p, "scale": spec.ssa.scale[k]}
@@ -168,11 +169,32 @@ def _write_plan(out: Path, spec: SweepSpec, points: list[Point], dataset_label: 
             "ssa_seed": spec.ssa.seed if spec.ssa and spec.ssa.design == "monte_carlo" else None,
             "designs": list(dict.fromkeys(p.design for p in points)), "points": len(points),
             "distinct_points": len({p.id for p in points}), "solver": spec.solver}
+    if path is not None:
+        meta["path"] = {"end": path.end, "step": path.step, "scenarios": path.scenarios,
+                        "policy_from": path.policy_from, "discount_rate_pct": path.discount_rate,
+                        "assumptions": path.assumptions}
     tmp = out / "sweep.json.tmp"
     tmp.write_text(json.dumps(meta, indent=1, default=str))
     os.replace(tmp, out / "sweep.json")
     if spec.source and Path(spec.source).is_file():
         (out / "sweep.yaml").write_text(Path(spec.source).read_text())
+
+
+def sweep_kind(spec: SweepSpec) -> str:
+    """What the folder holds (:data:`cge.sweep.store.SCHEMAS`): a point per scenario, or per set of path
+    assumptions."""
+    return "scenario" if spec.path is None else "path"
+
+
+def _solver_of(kind: str):
+    """The batch solver of a kind of sweep (imported on the worker)."""
+    if kind == "path":
+        from cge.sweep.path_worker import solve_path_batch
+
+        return solve_path_batch
+    from cge.sweep.worker import solve_batch
+
+    return solve_batch
 
 
 def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | None = None,
@@ -209,7 +231,7 @@ def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | Non
             batches = _batches(todo, bs)
             where = "in-process" if s.client is None else (scheduler or f"LocalCluster({n_workers} workers)")
             log.info("solving %d points in %d batches of up to %d on %s", len(todo), len(batches), bs, where)
-            job = _Job(benchmark, fp, spec.solver, route, store, distinct, prog, tally)
+            job = _Job(benchmark, fp, spec.solver, route, store, distinct, prog, tally, _solver_of(sweep_kind(spec)))
             if s.client is None:
                 _solve_in_process(job, batches)
             else:
@@ -267,7 +289,7 @@ def _open_folder(s: _Session, out: Path, spec: SweepSpec, points: list[Point], d
     _check_same_dataset(out, fp, dataset_label)
     s.handler = _log_to(out)
     _write_plan(out, spec, points, dataset_label, fp)
-    store = Store(out)
+    store = Store(out, SCHEMAS[sweep_kind(spec)])
     done = store.recover()
     for name, reason in store.quarantined:
         print(f"warning: {out}/parts/{name}: {reason}; moved to quarantine/, its points are solved again",
@@ -314,6 +336,7 @@ class _Job:
     distinct: dict
     progress: Progress
     tally: _Tally
+    solve: object          # solve_batch(benchmark, fingerprint, [(id, work)], solver, route) -> records
 
     def record(self, recs: list[dict]) -> None:
         n_failed = _record(self.store, recs, self.distinct)
@@ -323,11 +346,9 @@ class _Job:
 
 
 def _solve_in_process(job: _Job, batches: list[list[Point]]) -> None:
-    from cge.sweep.worker import solve_batch
-
     for batch in batches:
-        job.record(solve_batch(job.benchmark, job.fingerprint, [(p.id, p.scenario) for p in batch], job.solver,
-                               job.route))
+        job.record(job.solve(job.benchmark, job.fingerprint, [(p.id, p.work) for p in batch], job.solver,
+                             job.route))
 
 
 def _solve_on_dask(job: _Job, batches: list[list[Point]], client) -> None:
@@ -335,10 +356,8 @@ def _solve_on_dask(job: _Job, batches: list[list[Point]], client) -> None:
     lost batch is counted, logged and left for a re-run."""
     from distributed import as_completed
 
-    from cge.sweep.worker import solve_batch
-
     bfut = client.scatter(job.benchmark, broadcast=True)
-    futures = {client.submit(solve_batch, bfut, job.fingerprint, [(p.id, p.scenario) for p in batch], job.solver,
+    futures = {client.submit(job.solve, bfut, job.fingerprint, [(p.id, p.work) for p in batch], job.solver,
                              job.route, pure=False): batch for batch in batches}
     for fut in as_completed(list(futures), loop=client.loop):
         batch = futures.pop(fut)

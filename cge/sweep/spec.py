@@ -70,7 +70,7 @@ from cge.scenarios.options import (
 from cge.scenarios.spec import Scenario, deep_merge, scenario_from_dict
 from cge.sweep.ssa import DESIGNS, Distribution, monte_carlo_design, stroud_design
 
-TOP_KEYS = ("name", "description", "dataset", "base", "designs", "grid", "ssa", "solver", "batch_size")
+TOP_KEYS = ("name", "description", "dataset", "base", "path", "designs", "grid", "ssa", "solver", "batch_size")
 #: the solver settings a sweep file may give (``solver:``), with their defaults (:mod:`cge.scenarios.options`)
 SOLVER_DEFAULTS = solver_defaults(sweep=True)
 
@@ -103,6 +103,8 @@ class SweepSpec:
     batch_size: int | None = None
     dataset: str | None = None
     description: str = ""
+    #: a path sweep (:mod:`cge.sweep.path_plan`): each point solves the baseline path and its designs
+    path: object = None
 
 
 @dataclass
@@ -113,6 +115,16 @@ class Point:
     weight: float         # weight of the draw within its design
     scenario: Scenario
     factors: dict         # SSA key -> drawn value (factor or absolute)
+
+    @property
+    def work(self) -> Scenario:
+        """What a worker solves (:func:`cge.sweep.worker.solve_batch`)."""
+        return self.scenario
+
+    @property
+    def definition(self) -> dict:
+        """What the plan records of the point."""
+        return self.scenario.to_dict()
 
 
 # ----------------------------------------------------------------------------- loading
@@ -181,11 +193,11 @@ def _normalise_elasticities(d: dict) -> dict:
     return d
 
 
-def _overrides(item: dict, source: str, where: str) -> dict:
+def _overrides(item: dict, source: str, where: str, check=check_field_path) -> dict:
     """A design mapping (dotted keys and/or nested mappings) as a nested override."""
     out: dict = {}
     for k, v in item.items():
-        parts = check_field_path(k, source, f"{where}.{k}")
+        parts = check(k, source, f"{where}.{k}")
         out = deep_merge(out, _normalise_elasticities(_nested(parts, v)))
     return out
 
@@ -222,6 +234,8 @@ def sweep_from_dict(data, source: str = "sweep", default_name: str = "sweep") ->
     name = data.get("name", default_name)
     if not isinstance(name, str) or not name:
         raise _err(source, "name", "must be non-empty text")
+    if data.get("path") is not None:
+        return _path_sweep(data, source, name)
     base = data.get("base") or {}
     if not isinstance(base, dict):
         raise _err(source, "base", "expected a scenario mapping")
@@ -235,14 +249,7 @@ def sweep_from_dict(data, source: str = "sweep", default_name: str = "sweep") ->
     bs = data.get("batch_size")
     if bs is not None:
         bs = _int(bs, source, "batch_size", 1)
-    dataset = data.get("dataset")
-    if dataset is not None:
-        if not isinstance(dataset, str):
-            raise _err(source, "dataset", "must be a folder path")
-        p = Path(dataset)
-        if not p.is_absolute() and source not in ("sweep",):
-            p = Path(source).parent / p
-        dataset = str(p)
+    dataset = _dataset(data, source)
     spec = SweepSpec(name=name, source=source, base=base, designs=designs, grid=grid, ssa=ssa,
                      solver=solver, batch_size=bs, dataset=dataset, description=str(data.get("description", "")))
     # validate every design (without the dataset) now, so a bad value names its key
@@ -251,8 +258,43 @@ def sweep_from_dict(data, source: str = "sweep", default_name: str = "sweep") ->
     return spec
 
 
-def _designs(items, source: str) -> list[tuple[str, dict]]:
-    """``designs:``: (label, nested override) per design; labels default to the overrides."""
+def _path_sweep(data: dict, source: str, name: str) -> SweepSpec:
+    """A sweep file with a ``path:`` section (:mod:`cge.sweep.path_plan`): its designs and grid vary the
+    path's assumptions; every variant checked against the schema now."""
+    from cge.sweep.path_plan import check_path_field, check_path_values, check_variant, path_settings
+
+    for key, why in (("base", "its designs come from path.scenarios"), ("ssa", "vary elasticities with grid: "
+                     "elasticities.PARAM: [...]")):
+        if key in data:
+            raise _err(source, key, f"not used by a path sweep (a sweep with path:): {why}")
+    settings = path_settings(data["path"], source)
+    designs = _designs(data["designs"], source, check_path_field) if "designs" in data else []
+    grid = _grid(data["grid"], source, check_path_field, check_path_values) if "grid" in data else []
+    spec = SweepSpec(name=name, source=source, base={"name": name}, designs=designs, grid=grid,
+                     solver=_solver(data.get("solver") or {}, source), dataset=_dataset(data, source),
+                     batch_size=_int(data["batch_size"], source, "batch_size", 1) if "batch_size" in data else None,
+                     description=str(data.get("description", "")), path=settings)
+    for label, ov in design_overrides(spec):
+        check_variant(settings, ov, f"{source} [{label}]")
+    return spec
+
+
+def _dataset(data: dict, source: str) -> str | None:
+    """``dataset:``, relative to the sweep file."""
+    dataset = data.get("dataset")
+    if dataset is None:
+        return None
+    if not isinstance(dataset, str):
+        raise _err(source, "dataset", "must be a folder path")
+    p = Path(dataset)
+    if not p.is_absolute() and source not in ("sweep",):
+        p = Path(source).parent / p
+    return str(p)
+
+
+def _designs(items, source: str, check=check_field_path) -> list[tuple[str, dict]]:
+    """``designs:``: (label, nested override) per design; labels default to the overrides. ``check``:
+    the fields a design may set (:func:`check_field_path`, or a path sweep's)."""
     if not isinstance(items, list) or not items:
         raise _err(source, "designs", "must be a non-empty list of mappings")
     designs: list[tuple[str, dict]] = []
@@ -263,7 +305,7 @@ def _designs(items, source: str) -> list[tuple[str, dict]]:
         item = dict(item)
         label = item.pop("name", None)
         item.pop("description", None)
-        ov = _overrides(item, source, where)
+        ov = _overrides(item, source, where, check)
         if label is None:
             label = ", ".join(f"{kk}={_label(v)}" for kk, v in item.items()) or f"design-{k + 1}"
         designs.append((str(label), ov))
@@ -274,18 +316,18 @@ def _designs(items, source: str) -> list[tuple[str, dict]]:
     return designs
 
 
-def _grid(g, source: str) -> list[tuple[str, list]]:
+def _grid(g, source: str, check=check_field_path, check_values=check_axis_values) -> list[tuple[str, list]]:
     """``grid:``: (dotted field, values) per axis, each value checked by the field's kind."""
     if not isinstance(g, dict) or not g:
         raise _err(source, "grid", "must be a non-empty mapping of scenario field -> list of values")
     grid: list[tuple[str, list]] = []
     for k, values in g.items():
-        check_field_path(k, source, f"grid.{k}")
+        check(k, source, f"grid.{k}")
         if not isinstance(values, list):
             raise _err(source, f"grid.{k}", f"expected a list of values, got {values!r}")
         if not values:
             raise _err(source, f"grid.{k}", "empty axis: give at least one value")
-        check_axis_values(k, values, source)
+        check_values(k, values, source)
         grid.append((k, values))
     return grid
 
@@ -394,10 +436,17 @@ def _check_against(b, sc: Scenario, where: str) -> tuple[str, ...]:
         raise ScenarioError(f"{where}: {exc}") from None
 
 
-def plan_points(spec: SweepSpec, b) -> list[Point]:
-    """Every point of the sweep on benchmark ``b``, validated; designs in order, draws within."""
+def plan_points(spec: SweepSpec, b, dataset: Path | None = None) -> list:
+    """Every point of the sweep on benchmark ``b``, validated; designs in order, draws within. A path
+    sweep's points are :class:`cge.sweep.path_plan.PathPoint` (``dataset``: the folder of ``b``, from
+    which a path derives its drivers when the dataset ships none)."""
     from cge.data.elasticities import HOUSEHOLD, for_benchmark
     from cge.errors import DataError
+
+    if spec.path is not None:
+        from cge.sweep.path_plan import plan_path_points
+
+        return plan_path_points(spec, b, dataset)
 
     fp = dataset_fingerprint(b)
     draws = spec.ssa.sample() if spec.ssa else None

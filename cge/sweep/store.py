@@ -39,6 +39,12 @@ log = logging.getLogger("cge.sweep")
 META_KEY = b"cge_sweep"
 VALUE_SCHEMA = pa.schema([("point_id", pa.string()), ("measure", pa.string()), ("region", pa.string()),
                           ("value", pa.float64())])
+#: the values of a path sweep's point (:mod:`cge.sweep.path_plan`): every policy design on the path and year
+PATH_VALUE_SCHEMA = pa.schema([("point_id", pa.string()), ("design", pa.string()), ("year", pa.int64()),
+                               ("measure", pa.string()), ("region", pa.string()), ("value", pa.float64())])
+#: the values of each kind of sweep folder (``sweep.json: kind``): a point per scenario, or per set of path
+#: assumptions
+SCHEMAS = {"scenario": VALUE_SCHEMA, "path": PATH_VALUE_SCHEMA}
 
 
 def _fsync_dir(path: Path) -> None:
@@ -55,8 +61,12 @@ def _fsync_dir(path: Path) -> None:
 
 
 class Store:
-    def __init__(self, out: str | Path):
+    """The partitions and manifest of one sweep folder; ``schema``: the columns of its values
+    (:data:`VALUE_SCHEMA`, or :data:`PATH_VALUE_SCHEMA` for a path sweep)."""
+
+    def __init__(self, out: str | Path, schema: pa.Schema = VALUE_SCHEMA):
         self.out = Path(out)
+        self.schema = schema
         self.parts = self.out / "parts"
         self.manifest = self.out / "manifest.jsonl"
         self.parts.mkdir(parents=True, exist_ok=True)
@@ -103,7 +113,7 @@ class Store:
         for e in entries + adopted:
             try:
                 table = pq.read_table(self.parts / e["partition"])
-                if table.schema.remove_metadata() != VALUE_SCHEMA:
+                if table.schema.remove_metadata() != self.schema:
                     raise ValueError(f"columns {table.schema.names}")
             except Exception as exc:  # noqa: BLE001 - any damage: quarantine, re-solve its points
                 self._quarantine(e["partition"], f"unreadable ({type(exc).__name__}: {str(exc)[:120]})")
@@ -152,11 +162,11 @@ class Store:
     # ------------------------------------------------------------------ writing
     def write(self, records: list[dict]) -> str:
         """Write one batch (records with ``values``) as a partition and list it in the manifest."""
-        rows = [(r["id"], m, reg, float(v)) for r in records for (m, reg, v) in r.get("values", [])]
+        rows = [(r["id"], *v) for r in records for v in r.get("values", [])]
         meta_records = [{k: v for k, v in r.items() if k != "values"} for r in records]
-        cols = list(zip(*rows)) if rows else [[], [], [], []]
-        table = pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(cols, VALUE_SCHEMA)],
-                                     schema=VALUE_SCHEMA)
+        cols = list(zip(*rows)) if rows else [[] for _ in self.schema]
+        table = pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(cols, self.schema)],
+                                     schema=self.schema)
         table = table.replace_schema_metadata({META_KEY: json.dumps(meta_records, default=str).encode()})
         name = f"part-{uuid.uuid4().hex[:16]}.parquet"
         tmp = self.parts / (name + ".tmp")
@@ -190,8 +200,7 @@ class Store:
                 table = table.filter(pc.is_in(table["point_id"], value_set=pa.array(own, type=pa.string())))
             tables.append(table.replace_schema_metadata(None))
         if not tables:
-            return pd.DataFrame({f.name: pd.Series(dtype="float64" if f.name == "value" else "object")
-                                 for f in VALUE_SCHEMA})
+            return self.schema.empty_table().to_pandas()
         return pa.concat_tables(tables).to_pandas()
 
     def records(self) -> pd.DataFrame:

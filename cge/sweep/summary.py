@@ -26,7 +26,7 @@ from cge.io.latex import tabular
 from cge.io.xlsx import write_workbook
 from cge.results.schema import SWEEP_STATS
 from cge.sweep.ssa import Z95
-from cge.sweep.store import Store
+from cge.sweep.store import SCHEMAS, Store
 
 #: the outputs of interest summarised in summary_stats.csv
 MEASURES = ("leakage_rate_pct", "ev_pct", "eite_output_change_pct", "carbon_price_usd_per_t")
@@ -43,7 +43,7 @@ def _open(out) -> tuple[Path, dict, pd.DataFrame, Store]:
         raise CGEError(f"{out}: not a sweep folder (no plan.parquet / sweep.json); run `cge sweep` first")
     meta = json.loads((out / "sweep.json").read_text())
     plan = pd.read_parquet(out / "plan.parquet")
-    store = Store(out)
+    store = Store(out, SCHEMAS[meta.get("kind", "scenario")])
     store.recover()
     return out, meta, plan, store
 
@@ -144,9 +144,14 @@ def _wide(stats: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
 
 
 def write_summary(out) -> pd.DataFrame:
-    """Write summary_stats.csv, summary.md, summary.tex, summary.xlsx, points.parquet, failed.csv."""
+    """Write summary_stats.csv, summary.md, summary.tex, summary.xlsx, points.parquet, failed.csv; for a
+    path sweep the per-year tables of :func:`cge.sweep.path_bands.write_path_summary` instead."""
     opened = _open(out)
     out, meta, _, _ = opened
+    if meta.get("kind") == "path":
+        from cge.sweep.path_bands import write_path_summary
+
+        return write_path_summary(opened)
     pts = point_results(opened)
     stats = summary_stats(opened, points=pts)
     stats.to_csv(out / "summary_stats.csv", index=False)

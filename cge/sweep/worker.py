@@ -76,7 +76,7 @@ def _distance(a: dict, b: dict) -> float:
     return d
 
 
-def _worker_name() -> str:
+def worker_name() -> str:
     try:
         from distributed import get_worker
 
@@ -158,7 +158,7 @@ def solve_batch(benchmark, fingerprint: str, items: list[tuple[str, Scenario]], 
     from cge.bca.design import resolve_design
     from cge.solve import SolveError
 
-    worker = _worker_name()
+    worker = worker_name()
     out = []
     for pid, sc in items:
         t0 = time.perf_counter()
