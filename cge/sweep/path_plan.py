@@ -149,7 +149,10 @@ def check_path_values(path: str, values: list, source: str) -> None:
         if path in opts:
             check_value(opts[path], v, source, f"grid.{path}")
         else:
-            elasticity_override(path.partition(".")[2], v, f"{source}: grid.{path}")
+            try:
+                elasticity_override(path.partition(".")[2], v, f"{source}: grid.{path}")
+            except CGEError as exc:
+                raise ScenarioError(str(exc)) from None
 
 
 def check_variant(settings: PathSettings, override: dict, source: str) -> dict:

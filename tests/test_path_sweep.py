@@ -1,0 +1,126 @@
+"""Sweeps over the assumptions of the recursive-dynamic baseline (issue 26, point 5): each point solves the
+whole path; faster energy-efficiency improvement lowers emissions in every later year, the band of a sweep
+brackets every point, points are stored once and a re-run resumes, and bad axes are one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cge.data.benchmark import read_benchmark
+from cge.data.datasets import shipped_dataset_path
+from cge.errors import ScenarioError
+from cge.sweep.execute import run_sweep
+from cge.sweep.spec import load_sweep, plan_points
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sweep_path_aeei.yaml"
+AEEI_HEADER = "region,fuel,rate_pct_per_year,source\n"
+
+
+def aeei_file(folder: Path, name: str, rate: float) -> str:
+    (folder / name).write_text(AEEI_HEADER + "".join(f"*,{f},{rate},test\n" for f in ("coa", "oil", "gas")))
+    return name
+
+
+@pytest.fixture(scope="module")
+def wiod():
+    return read_benchmark(shipped_dataset_path())
+
+
+@pytest.fixture(scope="module")
+def aeei_sweep(wiod, tmp_path_factory):
+    """A sweep over three AEEI rates (0, 1.5, 3% a year) on the path 2011-2020 in 5-year steps, with an EU
+    tax of 44 USD/t from 2015; solved in-process."""
+    folder = tmp_path_factory.mktemp("path-sweep")
+    tax = folder / "tax.yaml"
+    tax.write_text("scenarios:\n  - {name: EU-44, coalition: [EU27], policy: {instrument: tax, tax_usd_per_t: 44}}\n")
+    names = [aeei_file(folder, f"aeei_{r}.csv", r) for r in (0.0, 1.5, 3.0)]
+    sweep = folder / "sweep.yaml"
+    sweep.write_text("name: aeei\npath: {end: 2020, step: 5, scenarios: tax.yaml, policy_from: 2015}\n"
+                     f"grid:\n  path.aeei_file: [{', '.join(names)}]\n")
+    spec = load_sweep(sweep)
+    run = run_sweep(spec, wiod, folder / "out", workers=0)
+    return spec, run, folder / "out"
+
+
+def test_faster_aeei_lowers_emissions_in_every_later_year_of_the_path(aeei_sweep):
+    _spec, run, out = aeei_sweep
+    assert run.total == 3 and run.solved == 3 and run.failed == 0
+    pts = pd.read_csv(out / "path_points.csv")
+    world = pts[(pts["design"] == "baseline") & (pts["measure"] == "emissions_mt") & (pts["region"] == "ALL")]
+    e = world.pivot(index="year", columns="variant", values="value")
+    slow, mid, fast = (e[f"path.aeei_file=aeei_{r}.csv"] for r in (0.0, 1.5, 3.0))
+    assert slow[2011] == pytest.approx(fast[2011], rel=1e-9)            # the base year is the benchmark
+    for y in (2015, 2020):
+        assert slow[y] > mid[y] * 1.01 > fast[y] * 1.02, (y, slow[y], mid[y], fast[y])
+    taxed = pts[(pts["design"] == "EU-44") & (pts["measure"] == "leakage_rate_pct")]
+    assert set(taxed["year"]) == {2015, 2020} and taxed["variant"].nunique() == 3
+
+
+def test_the_band_of_a_path_sweep_brackets_every_point(aeei_sweep):
+    _spec, _run, out = aeei_sweep
+    pts = pd.read_csv(out / "path_points.csv")
+    bands = pd.read_csv(out / "path_bands.csv", keep_default_na=False)
+    keys = ["design", "year", "measure", "region"]
+    joined = pts.merge(bands, on=keys, how="left", validate="many_to_one")
+    assert joined["n"].eq(3).all()
+    tol = 1e-9 * joined["value"].abs().clip(lower=1)
+    assert (joined["min"] <= joined["value"] + tol).all() and (joined["value"] <= joined["max"] + tol).all()
+    assert (joined["min"] <= joined["median"] + tol).all() and (joined["median"] <= joined["max"] + tol).all()
+    spread = bands[(bands["design"] == "baseline") & (bands["measure"] == "emissions_mt") & (bands["year"] == 2020)]
+    assert (spread["max"] > spread["min"]).all()     # AEEI moves every region's emissions
+
+
+def test_a_path_sweep_run_again_solves_nothing_and_keeps_its_points(aeei_sweep, wiod):
+    spec, _run, out = aeei_sweep
+    before = pd.read_csv(out / "path_bands.csv")
+    again = run_sweep(spec, wiod, out, workers=0)
+    assert again.solved == 0 and again.already_done == 3
+    pd.testing.assert_frame_equal(pd.read_csv(out / "path_bands.csv"), before)
+
+
+def test_the_report_shades_the_path_sweeps_band_in_the_path_panel(aeei_sweep, tmp_path):
+    from cge.cli import main
+    from cge.data.synthetic import random_benchmark
+    from cge.report import build_report
+    from cge.results.run import run_scenarios
+    from cge.results.write import write_results
+    from cge.scenarios.spec import Scenario
+
+    _spec, _run, out = aeei_sweep
+    path = tmp_path / "path"
+    assert main(["baseline", "--end", "2020", "--step", "5", "--scenarios", str(out.parent / "tax.yaml"),
+                 "--policy-from", "2015", "--out", str(path)]) == 0
+    b = random_benchmark(3, 6, seed=1)
+    sc = Scenario(name="S", coalition=[b.regions[0]], policy={"instrument": "tax", "tax_usd_per_t": 20})
+    results = write_results(run_scenarios(b, [sc]), tmp_path / "results")
+    report = build_report(results, path=path, path_sweep=out)
+    html = (report / "report.html").read_text(encoding="utf-8")
+    assert "Shaded: the lowest to the highest value across the 3 variants" in html
+
+
+@pytest.mark.parametrize("text, message", [
+    ("grid: {path.ssp: [SSP1, SSP9]}", r"grid\.path\.ssp: 'SSP9' is not one of SSP1"),
+    ("grid: {path.nonsense: [1]}", r"grid\.path\.nonsense: unknown path field 'path\.nonsense'"),
+    ("grid: {elasticities.sigma_xx: [1]}", r"grid\.elasticities\.sigma_xx: 'elasticities\.sigma_xx': vary"),
+    ("grid: {elasticities.sigma_dm: [-1]}", r"grid\.elasticities\.sigma_dm: an elasticity must be a number >= 0"),
+    ("base: {coalition: [EU27]}", r"base: not used by a path sweep"),
+    ("designs: [{name: x, policy.cut: 0.2}]", r"designs\[0\]\.policy\.cut: unknown path field"),
+])
+def test_a_bad_axis_of_a_path_sweep_is_one_line_naming_file_and_key(tmp_path, text, message):
+    f = tmp_path / "s.yaml"
+    f.write_text(f"path: {{end: 2020, step: 5}}\n{text}\n")
+    with pytest.raises(ScenarioError, match=r"^" + str(f).replace(".", r"\.") + ": .*" + message) as exc:
+        load_sweep(f)
+    assert "\n" not in str(exc.value)
+
+
+def test_the_example_path_sweep_plans_nine_distinct_paths_to_2030(wiod):
+    spec = load_sweep(EXAMPLE)
+    points = plan_points(spec, wiod)
+    assert len(points) == len({p.id for p in points}) == 9
+    assert all(p.definition["years"][-1] == 2030 for p in points)
+    assert {p.definition["assumptions"]["ssp"] for p in points} == {"SSP1", "SSP2", "SSP3"}
+    assert set(points[0].work.designs) == {"REF", "eu_cbam_phase_in"}
