@@ -166,6 +166,54 @@ def test_default_value_markup_follows_the_phase_in_year_unless_the_scenario_sets
     assert cbam.design_markup(0.05, 2030) == 0.05
 
 
+def test_a_sector_tagged_fertilisers_takes_the_fertiliser_markup_and_the_others_the_general_one(cbam_benchmark):
+    """cbam_phase_in.yaml: fertilisers +1% in every year of the definitive period, the other goods +10/20/30%;
+    a scenario's own bca.default_markup is one number for every sector."""
+    b = dataclasses.replace(cbam_benchmark, tags=dataclasses.replace(cbam_benchmark.tags, fertilisers=("eite2",)))
+    solver = Solver(b, scenario())
+    m = solver.model
+    marked = {**CBAM, "benchmark": "exporter_markup"}
+    for year, general in ((2026, 0.10), (2028, 0.30)):
+        m.apply(scenario(bca=CBAM, phase_in={"year": year}))
+        actual = {k: theta(solver, *k) for k in m.bca_keys}
+        assert max(v for (i, _s, _r), v in actual.items() if i == "eite2") > 0
+        m.apply(scenario(bca=marked, phase_in={"year": year}))
+        for (i, s, r), v in actual.items():
+            rate = 0.01 if i == "eite2" else general
+            assert theta(solver, i, s, r) == pytest.approx((1 + rate) * v, rel=1e-12, abs=1e-15), (i, year)
+        m.apply(scenario(bca={**marked, "default_markup": 0.5}, phase_in={"year": year}))
+        for k, v in actual.items():
+            assert theta(solver, *k) == pytest.approx(1.5 * v, rel=1e-12, abs=1e-15)
+    assert list(cbam.sector_markups(("a", "f"), ("f",), None, 2025)) == [0.0, 0.0]   # transitional: nothing
+
+
+def test_run_yaml_says_where_the_fertiliser_markup_applied_or_that_no_sector_took_it(cbam_benchmark, tmp_path):
+    import yaml
+
+    from cge.results.write import write_results
+
+    sc = scenario(name="CBAM-2027", bca={**CBAM, "benchmark": "exporter_markup"}, phase_in={"year": 2027},
+                  output_based_rebates={"enabled": False}, policy={"instrument": "tax", "tax_usd_per_t": 30})
+    tagged = dataclasses.replace(cbam_benchmark, tags=dataclasses.replace(cbam_benchmark.tags, fertilisers=("eite2",)))
+    for name, b in (("untagged", cbam_benchmark), ("tagged", tagged)):
+        out = write_results(run_scenarios(b, [sc]), tmp_path / name)
+        rec = yaml.safe_load((out / "run.yaml").read_text())["cbam_default_value_markup"]["CBAM-2027"]
+        assert rec["general"] == pytest.approx(0.20)
+        if name == "untagged":
+            assert "0.01 not applied: no sector of dataset" in rec["fertilisers"], rec
+        else:
+            assert rec["fertilisers"] == {"markup": 0.01, "sectors": ["eite2"]}
+
+
+def test_the_fertilisers_tag_round_trips_and_an_unknown_sector_in_it_is_named(tmp_path, cbam_benchmark):
+    b = dataclasses.replace(cbam_benchmark, tags=dataclasses.replace(cbam_benchmark.tags, fertilisers=("eite2",)))
+    assert read_benchmark(write_benchmark(b, tmp_path / "b")).tags.fertilisers == ("eite2",)
+    meta = tmp_path / "b" / "metadata.yaml"
+    meta.write_text(meta.read_text().replace("fertilisers:\n  - eite2", "fertilisers:\n  - urea"))
+    with pytest.raises(DataError, match=r"tags\.fertilisers names unknown sector 'urea'"):
+        read_benchmark(tmp_path / "b")
+
+
 def test_exporter_markup_without_a_markup_needs_a_phase_in_year():
     with pytest.raises(ScenarioError, match=r"bca\.default_markup: required when bca\.benchmark is "
                                             r"exporter_markup and no phase_in\.year"):

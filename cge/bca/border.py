@@ -44,14 +44,15 @@ def charge_intensity(b: Benchmark, theta: dict[str, np.ndarray], sc: Scenario, d
     electricity component only for the sectors listed (CBAM Annex II lists the goods for which
     only direct emissions count); CBAM default values replace the exporter's intensity
     (:func:`cge.scenarios.cbam.default_values`), raised by the scenario's mark-up or, without one, by
-    that of its phase-in year (:func:`cge.scenarios.cbam.design_markup`)."""
+    that of its phase-in year, the fertiliser mark-up for sectors tagged ``fertilisers``
+    (:func:`cge.scenarios.cbam.sector_markups`)."""
     bca = sc.bca
     own = theta[bca.basis]
     if bca.basis == "direct+electricity" and bca.indirect_sectors != "all":
         keep = np.array([j in design.indirect for j in b.sectors])
         own = np.where(keep[None, :], own, theta["direct"])
     if bca.benchmark in ("exporter_markup", "worst"):
-        markup = (cbam.design_markup(bca.default_markup, sc.phase_in.year)
+        markup = (cbam.sector_markups(b.sectors, b.tags.fertilisers, bca.default_markup, sc.phase_in.year)
                   if bca.benchmark == "exporter_markup" else None)
         charged = cbam.default_values(own, b.vom, bca.benchmark, markup)
         return intensity.reference_intensity(b, charged, "exporter"), own

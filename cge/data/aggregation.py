@@ -22,11 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cge.data.benchmark import SECTOR_TAGS  # the tags a target sector may carry: the benchmark's sector tags
 from cge.errors import DataError
 from cge.io.files import load_yaml
 
-#: tags a target sector may carry (the benchmark's sector tags)
-SECTOR_TAGS = ("fossil", "electricity", "resource", "eite", "crude", "cbam")
 #: keys every aggregation file may have, whatever its source
 COMMON_KEYS = ("name", "description", "regions", "region_groups", "sectors")
 

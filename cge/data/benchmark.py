@@ -140,6 +140,13 @@ class Tags:
     region_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: sectors containing goods covered by the EU CBAM (Regulation (EU) 2023/956, Annex I)
     cbam: tuple[str, ...] = ()
+    #: sectors holding the CBAM's fertilisers (Annex I, CN 2808, 2814, 2834 21, 3102, 3105): their CBAM default
+    #: values take the fertiliser mark-up of cge/defaults/cbam_phase_in.yaml (cge.scenarios.cbam.sector_markups)
+    fertilisers: tuple[str, ...] = ()
+
+
+#: the sector tags of a benchmark (``metadata.yaml: tags``), each a tuple of sector codes in :class:`Tags`
+SECTOR_TAGS = ("fossil", "electricity", "resource", "eite", "crude", "cbam", "fertilisers")
 
 
 @dataclass
@@ -407,7 +414,7 @@ def _check_emissions_have_fuel(b: Benchmark, where: str) -> None:
 
 def _check_tags(b: Benchmark, where: str) -> None:
     t = b.tags
-    for tag in ("fossil", "electricity", "resource", "eite", "crude", "cbam"):
+    for tag in SECTOR_TAGS:
         for code in getattr(t, tag):
             if code not in b.sectors:
                 raise DataError(f"metadata{where}: tags.{tag} names unknown sector {code!r}")
@@ -494,7 +501,7 @@ def _read_tags(meta: dict, meta_path: Path) -> Tags:
     tags_meta = meta.get("tags") or {}
     if not isinstance(tags_meta, dict):
         raise DataError(f"{meta_path}: tags: expected a mapping tag -> list of sector codes")
-    known_tags = {"fossil", "electricity", "resource", "eite", "crude", "cbam", "region_groups"}
+    known_tags = {*SECTOR_TAGS, "region_groups"}
     unknown = set(tags_meta) - known_tags
     if unknown:
         raise DataError(f"{meta_path}: unknown tag(s) {sorted(unknown)}; known: {sorted(known_tags)}")
@@ -515,6 +522,7 @@ def _read_tags(meta: dict, meta_path: Path) -> Tags:
         crude=tuple(tags_meta.get("crude") or ()),
         region_groups={str(k): tuple(str(x) for x in v) for k, v in groups_meta.items()},
         cbam=tuple(tags_meta.get("cbam") or ()),
+        fertilisers=tuple(tags_meta.get("fertilisers") or ()),
     )
 
 
@@ -631,8 +639,9 @@ def write_benchmark_files(b: Benchmark, folder: Path, float_format: str = FLOAT_
         "resource": list(b.tags.resource), "eite": list(b.tags.eite), "crude": list(b.tags.crude),
         "region_groups": {k: list(v) for k, v in b.tags.region_groups.items()},
     }
-    if b.tags.cbam:
-        meta["tags"]["cbam"] = list(b.tags.cbam)
+    for tag in ("cbam", "fertilisers"):       # written only when a sector carries them
+        if getattr(b.tags, tag):
+            meta["tags"][tag] = list(getattr(b.tags, tag))
     meta["units"] = dict(UNITS)
     (folder / "metadata.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
     for name, df in benchmark_tables(b).items():

@@ -514,6 +514,7 @@ def _benchmark_tags(d: GTAPData, co2_gtap: np.ndarray, tags: dict | None, region
         fossil=tuple(tag.get("fossil", ())), electricity=tuple(tag.get("electricity", ())),
         resource=tuple(tag.get("resource", ())), eite=tuple(tag.get("eite", ())),
         crude=tuple(tag.get("crude", ())), cbam=tuple(tag.get("cbam", ())),
+        fertilisers=tuple(tag.get("fertilisers", ())),
         region_groups={str(g): tuple(m) for g, m in groups.items()},
     )
 
@@ -733,7 +734,7 @@ def from_benchmark(b: Benchmark) -> GTAPData:
     from cge.data.elasticities import for_benchmark
     el = for_benchmark(b)  # the dataset's own table (if any), then the values its data carry
     tags = {"fossil": b.tags.fossil, "electricity": b.tags.electricity, "resource": b.tags.resource,
-            "eite": b.tags.eite, "crude": b.tags.crude, "cbam": b.tags.cbam}
+            "eite": b.tags.eite, "crude": b.tags.crude, "cbam": b.tags.cbam, "fertilisers": b.tags.fertilisers}
     return GTAPData(
         R, J, F,
         vdfm=np.transpose(vdfm, (1, 2, 0)), vifm=np.transpose(vifm, (1, 2, 0)),
@@ -866,5 +867,6 @@ def roundtrip_view(b: Benchmark) -> Benchmark:
 
     tags = Tags(ordered(t.fossil, b.sectors), ordered(t.electricity, b.sectors), ordered(t.resource, b.sectors),
                 ordered(t.eite, b.sectors), ordered(t.crude, b.sectors),
-                {g: ordered(m, b.regions) for g, m in t.region_groups.items()}, ordered(t.cbam, b.sectors))
+                {g: ordered(m, b.regions) for g, m in t.region_groups.items()}, ordered(t.cbam, b.sectors),
+                ordered(t.fertilisers, b.sectors))
     return replace(b, elasticities=data, tags=tags, metadata={**(b.metadata or {}), "elasticities": el.table})

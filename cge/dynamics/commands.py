@@ -72,6 +72,7 @@ def cmd_baseline(args) -> int:
     from cge.errors import CGEError
     from cge.io.outdir import atomic_folder
     from cge.results.run import check_scenarios
+    from cge.scenarios.cbam import markup_record
     from cge.scenarios.spec import deep_merge, load_path_spec, load_scenarios
 
     t0 = time.perf_counter()
@@ -123,6 +124,7 @@ def cmd_baseline(args) -> int:
                 "timings_s": {k: round(v, 3) for k, v in res.timings.items()},
                 "assumption_overrides": base,
                 "variants": {label: ov for label, ov in variants.items()},
+                "cbam_default_value_markup": markup_record(b, [sc for s in designs.values() for sc in s.values()]),
                 "complete": failure is None,
                 "sources": ["UN DESA Population Division (2024), World Population Prospects 2024 (CC BY 3.0 IGO)",
                             "SSP v3.1 GDP|PPP, OECD ENV-Growth 2023, IIASA SSP Scenario Explorer (CC BY 4.0)"]}

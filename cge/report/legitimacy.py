@@ -200,7 +200,9 @@ def design_switches(scenario: dict) -> list[tuple[str, str, str]]:
                 key, shown = "list", ", ".join(v)
             elif name == "benchmark" and v == "exporter_markup":
                 markup = cbam.design_markup(bca.default_markup, sc.phase_in.year)
-                key, shown = v, f"exporter_markup (mark-up {markup:g})"
+                fert = cbam.fertiliser_markup(bca.default_markup, sc.phase_in.year)
+                also = "" if fert is None else f"; sectors tagged fertilisers {fert:g}"
+                key, shown = v, f"exporter_markup (mark-up {markup:g}{also})"
             else:
                 key = shown = _key(v)
             out.append((name, key, shown))

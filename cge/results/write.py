@@ -238,6 +238,11 @@ def _write_meta(c: cge.Comparison, tmp: Path, extra_metadata: dict | None) -> No
     warning = generic_warning(c.benchmark)
     if warning:
         meta["elasticity_warning"] = warning
+    from cge.scenarios.cbam import markup_record
+
+    markups = markup_record(c.benchmark, [r.scenario for r in c.results])
+    if markups:
+        meta["cbam_default_value_markup"] = markups
     dec = c.table("decomposition")
     if len(dec):
         meta["decomposition"] = decomposition_record(c, dec)

@@ -102,11 +102,10 @@ def default_value_markup(year: int, fertilisers: bool = False) -> float:
 
 
 def design_markup(explicit: float | None, year: int | None) -> float:
-    """The mark-up on the default values of a design with ``bca.benchmark: exporter_markup``: the
+    """The general mark-up on the default values of a design with ``bca.benchmark: exporter_markup``: the
     scenario's own ``bca.default_markup`` when it sets one (it wins over the schedule), else that of
     its ``phase_in.year`` in ``cbam_phase_in.yaml`` (0 in the transitional period, when nothing is
-    charged). Fertilisers' own mark-up is not applied: no dataset marks the sectors holding them
-    (WIOD's ``chm`` holds every chemical), so they get the general rate (docs/howto/dynamic-path.md)."""
+    charged). Sectors tagged ``fertilisers`` may take their own: :func:`sector_markups`."""
     if explicit is not None:
         return float(explicit)
     if year is None:
@@ -115,6 +114,51 @@ def design_markup(explicit: float | None, year: int | None) -> float:
     if sched.transitional_until is not None and year <= sched.transitional_until:
         return 0.0
     return default_value_markup(year)
+
+
+def fertiliser_markup(explicit: float | None, year: int | None) -> float | None:
+    """The mark-up of the sectors tagged ``fertilisers`` when it differs from the general one: the
+    schedule's ``default_value_markup_fertilisers`` in a year of the definitive period of a design without a
+    mark-up of its own; None otherwise (a scenario's ``bca.default_markup`` is one number for every sector,
+    and in the transitional period nothing is charged)."""
+    if explicit is not None or year is None or design_markup(None, year) == 0.0:
+        return None
+    return phase_in_schedule().default_value_markup_fertilisers
+
+
+def sector_markups(sectors, fertilisers, explicit: float | None, year: int | None) -> np.ndarray:
+    """The mark-up on each sector's default values ``[j]``: the fertiliser mark-up
+    (:func:`fertiliser_markup`) for the sectors in ``fertilisers`` (the benchmark's tag), the general one
+    (:func:`design_markup`) for the others."""
+    out = np.full(len(sectors), design_markup(explicit, year))
+    fert = fertiliser_markup(explicit, year)
+    if fert is not None:
+        out[[k for k, j in enumerate(sectors) if j in fertilisers]] = fert
+    return out
+
+
+def markup_record(b, scenarios) -> dict:
+    """What ``run.yaml`` records of the default-value mark-ups of the scenarios with ``bca.benchmark:
+    exporter_markup``: by scenario the general mark-up and, for the fertiliser mark-up, the sectors it
+    applies to or why it applies to none (empty when no scenario uses default values with a mark-up)."""
+    fert_sectors = list(b.tags.fertilisers)
+    out = {}
+    for sc in scenarios:
+        if not (sc.bca.active and sc.bca.benchmark == "exporter_markup"):
+            continue
+        explicit, year = sc.bca.default_markup, sc.phase_in.year
+        fert = fertiliser_markup(explicit, year)
+        rec = {"general": design_markup(explicit, year)}
+        if fert is None:
+            rec["fertilisers"] = ("the scenario's bca.default_markup applies to every sector" if explicit is not None
+                                  else "none: nothing is charged in the transitional period")
+        elif fert_sectors:
+            rec["fertilisers"] = {"markup": fert, "sectors": fert_sectors}
+        else:
+            rec["fertilisers"] = (f"{fert:g} not applied: no sector of dataset {b.name} is tagged fertilisers "
+                                  "(metadata.yaml tags.fertilisers), so every sector takes the general mark-up")
+        out[sc.name] = rec
+    return out
 
 
 def free_allocation_share(year: int | None) -> float:
@@ -141,8 +185,8 @@ def free_allocation_factor(year: int | None, electricity: bool) -> float:
 
 def default_values(theta: np.ndarray, vom: np.ndarray, method: str, markup: float | None = None) -> np.ndarray:
     """CBAM default intensities ``[exporter, sector]`` from actual ones ``theta[r, j]``:
-    ``exporter_markup`` = ``θ·(1 + markup)``; ``worst`` = the highest intensity over regions with
-    output, for every exporter."""
+    ``exporter_markup`` = ``θ·(1 + markup)`` (``markup`` a number, or one per sector ``[j]``); ``worst`` =
+    the highest intensity over regions with output, for every exporter."""
     if method == "exporter_markup":
         if markup is None:
             raise ValueError("exporter_markup default values need a mark-up")
