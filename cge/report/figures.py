@@ -664,7 +664,7 @@ def cbam_phase_in(res: Results, style: Styles):
     return Figure("validity_cbam_phase_in", "validity", "EU CBAM phase-in path", cap, fig, path)
 
 
-def _band(ax, bands, design: str, measure: str, region: str, scale: float = 1.0, **kw) -> bool:
+def _path_band(ax, bands, design: str, measure: str, region: str, scale: float = 1.0, **kw) -> bool:
     """Shade the min-max band of a path sweep (``bands``: cge/sweep/path_bands.py) of one line; False if none."""
     if bands is None:
         return False
@@ -694,12 +694,12 @@ def dynamic_path(res: Results, style: Styles):
                   markevery=max(1, len(b) // 5), markeredgecolor="#222222", markeredgewidth=0.4)
         a1.plot(b["year"], b["emissions_mt"] / 1000, **kw)
         a2.plot(b["year"], b["gdp_index"], **kw)
-        shaded |= _band(a1, bands, "baseline", "emissions_mt", r, 1 / 1000, color=regions.color[r])
-        shaded |= _band(a2, bands, "baseline", "gdp_index", r, color=regions.color[r])
+        shaded |= _path_band(a1, bands, "baseline", "emissions_mt", r, 1 / 1000, color=regions.color[r])
+        shaded |= _path_band(a2, bands, "baseline", "gdp_index", r, color=regions.color[r])
     a1.set_title("Baseline CO2, Gt", loc="left")
     a2.set_title("Baseline real GDP, index", loc="left")
     a3.plot(*zip(*base.groupby("year")["emissions_mt"].sum().div(1000).items()), color="#222222")
-    shaded |= _band(a3, bands, "baseline", "emissions_mt", "ALL", 1 / 1000, color="#222222")
+    shaded |= _path_band(a3, bands, "baseline", "emissions_mt", "ALL", 1 / 1000, color="#222222")
     a3.set_title("World baseline CO2, Gt", loc="left")
     designs = list(dict.fromkeys(summ["design"].astype(str)))
     outside = reg[~reg["coalition"].astype(str).str.lower().isin(("true", "1"))]
@@ -712,7 +712,7 @@ def dynamic_path(res: Results, style: Styles):
         color = line.get_color()
         for ax, measure in ((a4, "carbon_price_usd_per_t"), (a5, "leakage_rate_pct"),
                             (a6, "ev_outside_coalition_bn_usd")):
-            shaded |= _band(ax, bands, d, measure, "ALL", color=color)
+            shaded |= _path_band(ax, bands, d, measure, "ALL", color=color)
         if d in burden.index.get_level_values(0):
             a6.plot(burden.loc[d].index, burden.loc[d].values, color=color, **kw)
     a4.set_title("Carbon price, USD/t", loc="left")

@@ -8,7 +8,8 @@
 Modules: :mod:`~cge.sweep.spec` (the YAML format and point ids), :mod:`~cge.sweep.ssa`
 (distributions, Monte Carlo and Stroud designs), :mod:`~cge.sweep.worker` (compile once,
 re-solve with warm starts), :mod:`~cge.sweep.store` (Parquet partitions + manifest),
-:mod:`~cge.sweep.execute` (Dask, progress), :mod:`~cge.sweep.summary` (tables),
+:mod:`~cge.sweep.execute` (Dask, progress), :mod:`~cge.sweep.summary` (tables), path sweeps
+(:mod:`~cge.sweep.path_plan`, :mod:`~cge.sweep.path_worker`, :mod:`~cge.sweep.path_bands`),
 :mod:`~cge.sweep.commands` (the ``cge sweep`` / ``cge sweep-summary`` commands).
 Names are imported lazily so that ``cge --help`` stays fast.
 """

@@ -31,6 +31,9 @@ grid value by its option's kind; every resolved point is validated by
 :func:`cge.scenarios.spec.scenario_from_dict` and against the dataset (regions, groups, sectors) before
 any work starts. ``solver:`` takes the options of :mod:`cge.scenarios.options` marked for sweeps.
 
+A file with a ``path:`` section is a path sweep (:mod:`cge.sweep.path_plan`): its designs and grid vary the
+assumptions of the recursive-dynamic baseline, and each point solves the whole path.
+
 SSA parameters are ``PARAM`` (all sectors) or ``PARAM.SECTOR`` (one sector). With the default
 ``scale: multiplicative`` a draw is a *factor* on the design's value of that parameter (the
 default of ``cge/defaults/elasticities.csv`` unless the design overrides it), so
