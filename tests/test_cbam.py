@@ -214,6 +214,34 @@ def test_the_fertilisers_tag_round_trips_and_an_unknown_sector_in_it_is_named(tm
         read_benchmark(tmp_path / "b")
 
 
+def test_tagging_fertilisers_changes_the_fingerprint_and_no_tag_keeps_the_one_recorded_before_the_tag(cbam_benchmark):
+    """Sweeps resume only on the dataset whose fingerprint they recorded: a dataset without the (newer)
+    fertilisers tag keeps the fingerprint of the tags it had before, a tagged one is another dataset."""
+    import hashlib
+    import json
+
+    from cge.data.benchmark import dataset_fingerprint
+
+    b = cbam_benchmark
+    tagged = dataclasses.replace(b, tags=dataclasses.replace(b.tags, fertilisers=("eite2",)))
+    assert dataset_fingerprint(tagged) != dataset_fingerprint(b)
+    t = b.tags
+    before = (f"Tags(fossil={t.fossil!r}, electricity={t.electricity!r}, resource={t.resource!r}, eite={t.eite!r}, "
+              f"crude={t.crude!r}, region_groups={t.region_groups!r}, cbam={t.cbam!r})")   # the Tags of before
+    h = hashlib.sha256(json.dumps([b.regions, b.sectors, b.factors, before], sort_keys=True).encode())
+    for name in ("vom", "to", "vid", "vfm", "vrs", "vxmd", "tm", "fd", "co2", "co2p", "pop"):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(getattr(b, name), dtype=float).tobytes())
+    for name in ("tx", "vst", "vtwr", "tpd", "tpi", "tpu", "tf"):
+        a = getattr(b, name, None)
+        if a is not None and np.any(a):
+            h.update(name.encode())
+            h.update(np.ascontiguousarray(a, dtype=float).tobytes())
+    if b.elasticities:
+        h.update(json.dumps(b.elasticities, sort_keys=True).encode())
+    assert dataset_fingerprint(b) == h.hexdigest()[:16]
+
+
 def test_exporter_markup_without_a_markup_needs_a_phase_in_year():
     with pytest.raises(ScenarioError, match=r"bca\.default_markup: required when bca\.benchmark is "
                                             r"exporter_markup and no phase_in\.year"):

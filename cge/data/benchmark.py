@@ -693,7 +693,10 @@ def dataset_fingerprint(b: Benchmark) -> str:
     """Hash of a benchmark's tables (16 hex digits): sweeps record it per point, results folders in
     ``run.yaml``, so results of two datasets are never mixed."""
     h = hashlib.sha256()
-    h.update(json.dumps([b.regions, b.sectors, b.factors, repr(b.tags)], sort_keys=True).encode())
+    tags = repr(b.tags)
+    if not b.tags.fertilisers:    # a tag added later counts only when set (old fingerprints stay valid)
+        tags = tags.replace(", fertilisers=()", "")
+    h.update(json.dumps([b.regions, b.sectors, b.factors, tags], sort_keys=True).encode())
     for name in ("vom", "to", "vid", "vfm", "vrs", "vxmd", "tm", "fd", "co2", "co2p", "pop"):
         a = np.ascontiguousarray(getattr(b, name), dtype=float)
         h.update(name.encode())

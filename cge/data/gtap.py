@@ -689,7 +689,7 @@ def read_gtap_aggregated(path: str | Path, aggregation: str | Path,
     m = load_aggregation(aggregation, d, str(path))
     agg = aggregate(d, m.region_map, m.sector_map, source=str(path), region_order=m.region_codes,
                     sector_order=m.sector_codes)
-    from cge.data.aggregation import SECTOR_TAGS
+    from cge.data.benchmark import SECTOR_TAGS
 
     b = to_benchmark(agg, m.name, str(path), {t: list(m.tagged(t)) for t in SECTOR_TAGS},
                      dict(m.region_groups), threshold)

@@ -84,20 +84,23 @@ def cmd_sweep_summary(args) -> int:
 
     from cge.errors import EXIT_INCOMPLETE, EXIT_OK, CGEError
     from cge.io.outdir import LOCK_SUFFIX, FolderLock
-    from cge.sweep.summary import missing_points, open_sweep, quarantined_partitions, write_summary
+    from cge.sweep.execute import summary_writer
+    from cge.sweep.summary import missing_points, open_sweep, quarantined_partitions
 
     if not Path(args.dir).is_dir():
         raise CGEError(f"{args.dir}: not a sweep folder (it does not exist); run `cge sweep` first")
     with FolderLock(Path(args.dir) / LOCK_SUFFIX, args.dir, args.wait):   # one writer at a time
         opened = open_sweep(args.dir)
-        stats = write_summary(opened)
+        stats = summary_writer(opened[1].get("kind", "scenario"))(opened)
         missing, total = missing_points(opened)
         quarantined = quarantined_partitions(opened)
     path = opened[1].get("kind") == "path"
     with pd.option_context("display.width", 200, "display.max_rows", 60, "display.float_format", "{:.3f}".format):
         world = stats[stats["region"] == "ALL"]
         if path:
-            world = world[world["measure"] == "leakage_rate_pct"]
+            from cge.sweep.path_bands import HEADLINE
+
+            world = world[world["measure"].isin(HEADLINE)]
         print(world.to_string(index=False) if len(world) else "no solved points")
     written = ("path_points.csv, path_bands.csv, summary.md" if path else
                "summary_stats.csv, summary.md, summary.tex, summary.xlsx, points.parquet")

@@ -197,6 +197,17 @@ def _solver_of(kind: str):
     return solve_batch
 
 
+def summary_writer(kind: str):
+    """The function writing the summary tables of a kind of sweep folder."""
+    if kind == "path":
+        from cge.sweep.path_bands import write_path_summary
+
+        return write_path_summary
+    from cge.sweep.summary import write_summary
+
+    return write_summary
+
+
 def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | None = None,
               scheduler: str | None = None, route: str = "auto", dataset_label: str = "",
               connect_timeout_s: float = 5.0, progress_stream=None, summarize: bool = True,
@@ -242,9 +253,7 @@ def run_sweep(spec: SweepSpec, benchmark, out: str | Path, *, workers: int | Non
                   file=progress_stream or sys.stderr)
         summary = None
         if summarize:
-            from cge.sweep.summary import write_summary
-
-            summary = write_summary(out)
+            summary = summary_writer(sweep_kind(spec))(out)
         return SweepRun(out, len(distinct), already, tally.solved, tally.failed, tally.lost,
                         time.perf_counter() - t_start, summary)
     except KeyboardInterrupt:

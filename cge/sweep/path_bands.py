@@ -17,6 +17,7 @@ import pandas as pd
 from cge.errors import DataError
 from cge.io.files import file_digest
 from cge.results.schema import PATH_SWEEP_BY_NAME
+from cge.sweep.path_worker import ALL_REGIONS
 
 POINTS, BANDS = PATH_SWEEP_BY_NAME["path_points"], PATH_SWEEP_BY_NAME["path_bands"]
 #: the measures of the summary's Markdown table (world, by design and year)
@@ -66,7 +67,7 @@ def write_path_summary(opened):
     if missing:
         note = (f"INCOMPLETE: {missing} of {total} points of the plan are missing (not solved, or their partition "
                 f"was quarantined); run `cge sweep` on this folder again. {note}")
-    world = bands[(bands["region"] == "ALL") & bands["measure"].isin(HEADLINE)]
+    world = bands[(bands["region"] == ALL_REGIONS) & bands["measure"].isin(HEADLINE)]
     if world.empty:
         table = "No solved points."
     else:

@@ -184,8 +184,9 @@ def _file_digest(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
-def plan_path_points(spec, b, dataset: Path | None = None) -> list[PathPoint]:
-    """Every point of the path sweep ``spec`` on benchmark ``b``: the designs read and checked against the
+def plan_path_points(spec, overrides: list[tuple[str, dict]], b, dataset: Path | None = None) -> list[PathPoint]:
+    """Every point of the path sweep ``spec`` on benchmark ``b``, one per ``(label, override)`` of
+    ``overrides`` (:func:`cge.sweep.spec.design_overrides`): the designs read and checked against the
     dataset, each variant's drivers computed (errors name the sweep file and the variant)."""
     from cge.data.benchmark import dataset_fingerprint
     from cge.data.elasticities import for_benchmark
@@ -193,7 +194,6 @@ def plan_path_points(spec, b, dataset: Path | None = None) -> list[PathPoint]:
     from cge.dynamics.setup import path_growth
     from cge.results.run import check_scenarios
     from cge.scenarios.spec import load_path_spec, load_scenarios
-    from cge.sweep.spec import design_overrides
 
     s: PathSettings = spec.path
     designs, own = {}, {}
@@ -205,7 +205,7 @@ def plan_path_points(spec, b, dataset: Path | None = None) -> list[PathPoint]:
     fp = dataset_fingerprint(b)
     here = Path(spec.source).parent
     points = []
-    for label, ov in design_overrides(spec):
+    for label, ov in overrides:
         where = f"{spec.source} [{label}]"
         assumptions = deep_merge(own, check_variant(s, ov, where))
         if "aeei_file" in (ov.get(PATH_AXIS) or {}) or "aeei_file" in s.assumptions:

@@ -19,7 +19,8 @@ import pandas as pd
 
 from cge.dynamics.path import BASELINE
 
-WORLD = "ALL"
+#: the region label of world (and coalition) measures, as in the headline measures of a scenario sweep
+ALL_REGIONS = "ALL"
 BASELINE_MEASURES = ("emissions_mt", "gdp_index", "consumption_index")
 REGION_MEASURES = ("emissions_mt", "emissions_change_pct", "ev_bn_usd", "ev_pct", "eite_output_change_pct")
 SUMMARY_MEASURES = ("carbon_price_usd_per_t", "leakage_rate_pct", "coalition_emissions_change_pct",
@@ -40,14 +41,14 @@ def path_values(tables: dict[str, pd.DataFrame]) -> list[tuple[str, int, str, st
     """The tidy per-year measures of one solved path (module docstring)."""
     base, summ, reg = tables["path_baseline"], tables["path_summary"], tables["path_regions"]
     world = base.groupby("year", as_index=False)["emissions_mt"].sum()
-    rows = _rows(base, BASELINE, BASELINE_MEASURES) + _rows(world, BASELINE, ("emissions_mt",), WORLD)
-    rows += _rows(reg, None, REGION_MEASURES) + _rows(summ, None, SUMMARY_MEASURES, WORLD)
+    rows = _rows(base, BASELINE, BASELINE_MEASURES) + _rows(world, BASELINE, ("emissions_mt",), ALL_REGIONS)
+    rows += _rows(reg, None, REGION_MEASURES) + _rows(summ, None, SUMMARY_MEASURES, ALL_REGIONS)
     if len(reg):
         outside = ~reg["coalition"].astype(bool)
         burden = reg[outside].groupby(["design", "year"], as_index=False, sort=False)["ev_bn_usd"].sum()
         world_e = reg.groupby(["design", "year"], as_index=False, sort=False)["emissions_mt"].sum()
-        rows += _rows(burden.rename(columns={"ev_bn_usd": BURDEN}), None, (BURDEN,), WORLD)
-        rows += _rows(world_e, None, ("emissions_mt",), WORLD)
+        rows += _rows(burden.rename(columns={"ev_bn_usd": BURDEN}), None, (BURDEN,), ALL_REGIONS)
+        rows += _rows(world_e, None, ("emissions_mt",), ALL_REGIONS)
     return rows
 
 

@@ -449,7 +449,7 @@ def plan_points(spec: SweepSpec, b, dataset: Path | None = None) -> list:
     if spec.path is not None:
         from cge.sweep.path_plan import plan_path_points
 
-        return plan_path_points(spec, b, dataset)
+        return plan_path_points(spec, design_overrides(spec), b, dataset)
 
     fp = dataset_fingerprint(b)
     draws = spec.ssa.sample() if spec.ssa else None

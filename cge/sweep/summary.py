@@ -144,14 +144,12 @@ def _wide(stats: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
 
 
 def write_summary(out) -> pd.DataFrame:
-    """Write summary_stats.csv, summary.md, summary.tex, summary.xlsx, points.parquet, failed.csv; for a
-    path sweep the per-year tables of :func:`cge.sweep.path_bands.write_path_summary` instead."""
+    """Write summary_stats.csv, summary.md, summary.tex, summary.xlsx, points.parquet, failed.csv (a path
+    sweep's tables are written by :func:`cge.sweep.path_bands.write_path_summary`)."""
     opened = _open(out)
     out, meta, _, _ = opened
     if meta.get("kind") == "path":
-        from cge.sweep.path_bands import write_path_summary
-
-        return write_path_summary(opened)
+        raise CGEError(f"{out}: a path sweep; its summary is cge.sweep.path_bands.write_path_summary")
     pts = point_results(opened)
     stats = summary_stats(opened, points=pts)
     stats.to_csv(out / "summary_stats.csv", index=False)
