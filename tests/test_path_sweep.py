@@ -108,10 +108,12 @@ def test_the_report_shades_the_path_sweeps_band_in_the_path_panel(aeei_sweep, tm
     ("grid: {elasticities.sigma_dm: [-1]}", r"grid\.elasticities\.sigma_dm: an elasticity must be a number >= 0"),
     ("base: {coalition: [EU27]}", r"base: not used by a path sweep"),
     ("designs: [{name: x, policy.cut: 0.2}]", r"designs\[0\]\.policy\.cut: unknown path field"),
+    ("path: {step: 5}", r"path\.end: missing"),
+    ("path: {end: 2020, step: 2}", r"path\.step: 2 must be 1 or 5"),
 ])
 def test_a_bad_axis_of_a_path_sweep_is_one_line_naming_file_and_key(tmp_path, text, message):
     f = tmp_path / "s.yaml"
-    f.write_text(f"path: {{end: 2020, step: 5}}\n{text}\n")
+    f.write_text(text + "\n" if text.startswith("path:") else f"path: {{end: 2020, step: 5}}\n{text}\n")
     with pytest.raises(ScenarioError, match=r"^" + str(f).replace(".", r"\.") + ": .*" + message) as exc:
         load_sweep(f)
     assert "\n" not in str(exc.value)

@@ -99,6 +99,8 @@ def path_settings(data, source: str) -> PathSettings:
     bad = sorted(set(data) - set(PATH_KEYS))
     if bad:
         raise _err(source, "path", f"unknown key(s) {bad}; allowed: {', '.join(PATH_KEYS)}")
+    if "end" not in data:
+        raise _err(source, "path.end", "missing: the last year of the path")
     s = {**PATH_KEYS, **data}
     for key in ("end", "policy_from"):
         v = s[key]
