@@ -135,14 +135,94 @@ class Tape:
         if not (kind == KIND_NAMED or kind >= KIND_SUM):
             return self._leaf(root, kind)
         self._keepalive.append(root)
+        j = self._memo.get(id(root))
+        if j is not None:
+            return j
+        try:
+            return self._visit(root, kind)
+        except RecursionError:  # a very deep tree: the operations made so far are kept (memoised)
+            return self._ref_deep(root)
+
+    def _visit(self, node, k: int) -> int:
+        """The operation of composite ``node`` (not yet on the tape), its unseen composite children
+        first (depth first, each node visited once; recursion is cheaper in Python than a stack of
+        nodes revisited once their children are done)."""
+        kinds, native, memo = self._kinds, native_numeric_types, self._memo
+        const_of, input_of, levels = self._const_of, self._input_of, self._op_level
+        if k == KIND_NAMED:
+            if node.expr is None:
+                raise ValueError(f"cge.solve: named Expression {node.name} has no expression")
+            children = (node.expr,)
+        else:
+            children = node.args
+        refs = []
+        level = 0
+        for c in children:
+            cls = c.__class__
+            if cls in native:
+                i = const_of.get(c)
+                refs.append(-(i + 1) if i is not None else self._const(float(c)))
+                continue
+            ck = kinds.get(cls)
+            if ck is None:
+                ck = self._kind(c)
+            if ck == KIND_NAMED or ck >= KIND_SUM:
+                j = memo.get(id(c))
+                if j is None:
+                    j = self._visit(c, ck)
+                refs.append(j)
+                if levels[j] > level:
+                    level = levels[j]
+            else:
+                i = input_of.get(id(c))
+                refs.append(-(i + 1) if i is not None else self._leaf(c, ck))
+        if k == KIND_NAMED or k == KIND_UNARY:
+            return self._add_operation(node, k, refs, level)
+        n = len(levels)  # _add_operation inlined: this runs once per operation
+        memo[id(node)] = n
+        self._op_kind.append(k)
+        self._op_tag.append("")
+        levels.append(level + 1)
+        args = self._args
+        self._op_start.append(len(args))
+        self._op_nargs.append(len(refs))
+        args.extend(refs)
+        return n
+
+    def _add_operation(self, node, k: int, refs: list, level: int) -> int:
+        """Record composite ``node`` with argument references ``refs`` (``level``: the deepest
+        argument's); a named Expression of an operation is an alias of it."""
+        tag = ""
+        if k == KIND_NAMED:  # an alias of its expression; a leaf or constant becomes a copy
+            if refs[0] >= 0:
+                self._memo[id(node)] = refs[0]
+                self._named_ops.add(refs[0])
+                return refs[0]
+            k = KIND_SUM
+        elif k == KIND_UNARY:
+            tag = node.getname()
+            if tag not in _UNARY_FN:
+                raise NotImplementedError(f"cge.solve: unary function {tag!r} is not supported")
+        n = len(self._op_level)
+        self._memo[id(node)] = n
+        self._op_kind.append(k)
+        self._op_tag.append(tag)
+        self._op_level.append(level + 1)
+        self._op_start.append(len(self._args))
+        self._op_nargs.append(len(refs))
+        self._args.extend(refs)
+        return n
+
+    def _ref_deep(self, root) -> int:
+        """:meth:`_ref` for trees deeper than Python's recursion limit: an explicit stack, a node
+        revisited once its children are on the tape."""
         memo, kinds, native = self._memo, self._kinds, native_numeric_types
-        levels, args = self._op_level, self._args
+        levels = self._op_level
         const_of, input_of = self._const_of, self._input_of
         stack = [root]
         while stack:
             node = stack[-1]
-            nid = id(node)
-            if nid in memo:
+            if id(node) in memo:
                 stack.pop()
                 continue
             k = kinds.get(node.__class__)
@@ -182,24 +262,7 @@ class Tape:
             if pending:
                 continue
             stack.pop()
-            tag = ""
-            if k == KIND_NAMED:  # an alias of its expression; a leaf or constant becomes a copy
-                if refs[0] >= 0:
-                    memo[nid] = refs[0]
-                    self._named_ops.add(refs[0])
-                    continue
-                k = KIND_SUM
-            elif k == KIND_UNARY:
-                tag = node.getname()
-                if tag not in _UNARY_FN:
-                    raise NotImplementedError(f"cge.solve: unary function {tag!r} is not supported")
-            memo[nid] = len(levels)
-            self._op_kind.append(k)
-            self._op_tag.append(tag)
-            levels.append(level + 1)
-            self._op_start.append(len(args))
-            self._op_nargs.append(len(refs))
-            args.extend(refs)
+            self._add_operation(node, k, refs, level)
         return memo[id(root)]
 
     def _finalise(self, refs) -> None:

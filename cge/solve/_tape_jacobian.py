@@ -183,7 +183,7 @@ class TapeJacobian:
             v = self.tape.slot_values(leaf_values)
             local = [np.concatenate([d for e in entries for d in e.values(v)] or [np.zeros(0)])
                      for entries in self._levels]
-            J = self._index_plan.jacobian(local, self._depth)
+            J = self._index_plan.jacobian(local)
         return self._residuals(v), J
 
     def _residuals(self, v):
@@ -297,6 +297,43 @@ class IndexPlan:
         self.h_ptr = (_csr_parts(self.h_rows[~self.hz], jac.nz), _csr_parts(self.h_rows[self.hz], jac.nz))
         self.n_z, self.m = jac.nz, jac.n_rows
         self._compile_outputs(np.concatenate([jac._bodies, jac._bounds]), n_cols)
+        self._compile_nesting()
+
+    def _compile_nesting(self):
+        """The named expressions by nesting level (level 0 reads no other named expression; level
+        ``k`` reads some of level ``k − 1``), for :meth:`chain_rule`: their rows of ``Hx`` and
+        ``Hz`` permuted into that order, and where each level starts."""
+        nz = self.n_z
+        rows, cols = self.h_rows[self.hz], self.h_cols[self.hz] - self.n
+        level = np.zeros(nz, dtype=np.int64)
+        while len(rows):
+            deeper = np.zeros(nz, dtype=np.int64)
+            np.maximum.at(deeper, rows, level[cols] + 1)
+            if np.array_equal(np.maximum(level, deeper), level):
+                break
+            level = np.maximum(level, deeper)
+            if level.max() > nz:  # pragma: no cover - would mean a cycle
+                raise RuntimeError("cycle among named expressions")
+        self.nest_order = np.argsort(level, kind="stable")
+        self.nest_back = np.empty(nz, dtype=np.int64)
+        self.nest_back[self.nest_order] = np.arange(nz)
+        self.nest_starts = np.searchsorted(level[self.nest_order], np.arange(int(level.max(initial=0)) + 2))
+
+    def chain_rule(self, Hx, Hz):
+        """``Y = (I − Hz)⁻¹ Hx`` (``Hz`` nilpotent) one nesting level at a time: each level's rows
+        are ``Hx + Hz Y`` over the levels below it, each product made once (the fixed-point
+        passes ``Y ← Hx + Hz Y`` redo every row at every pass)."""
+        import scipy.sparse as sp
+
+        order, starts = self.nest_order, self.nest_starts
+        Hx_p, Hz_p = Hx[order], Hz[order][:, order]
+        a, b = int(starts[0]), int(starts[1])
+        Y = Hx_p[a:b]
+        for k in range(1, len(starts) - 1):
+            a, b = int(starts[k]), int(starts[k + 1])
+            below = Hz_p[a:b][:, :a]
+            Y = sp.vstack([Y, Hx_p[a:b] + below @ Y], format="csr")
+        return Y[self.nest_back]
 
     def _compile_level(self, jac, entries, a: int, b: int, h_offset: int):
         """Index arrays of one level (slots ``a .. b``) and the positions of its unit entries."""
@@ -340,8 +377,8 @@ class IndexPlan:
         self.gx_csr = (cols[self.gx], _csr_parts(rows[self.gx], m))
         self.gz_csr = (cols[self.gz] - n, _csr_parts(rows[self.gz], m))
 
-    def jacobian(self, local: list[np.ndarray], depth: int):
-        """The Newton Jacobian (CSC) from each level's local partials; ``depth``: chain-rule passes."""
+    def jacobian(self, local: list[np.ndarray]):
+        """The Newton Jacobian (CSC) from each level's local partials."""
         D = self.D0.copy()
         H = np.empty(len(self.h_rows))
         for (p_rep, q, e, n_r, keep, dest, named, h_pos, _c, _r), L in zip(self.levels, local):
@@ -355,8 +392,5 @@ class IndexPlan:
             Gz = sp.csr_matrix((Gd[self.gz], *self.gz_csr), shape=(m, nz))
             Hx = sp.csr_matrix((H[~self.hz], self.h_cols[~self.hz], self.h_ptr[0]), shape=(nz, n))
             Hz = sp.csr_matrix((H[self.hz], self.h_cols[self.hz] - n, self.h_ptr[1]), shape=(nz, nz))
-            Y = Hx
-            for _ in range(depth):
-                Y = Hx + Hz @ Y
-            J = J + Gz @ Y
+            J = J + Gz @ self.chain_rule(Hx, Hz)
         return J.tocsc()
