@@ -691,21 +691,18 @@ class EquilibriumModel:
         (in the mutable benchmark quantities and the elasticities of the CES regimes)."""
         leaves = self.derived.get("check_leaves")
         if leaves is None:
-            from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variables
-
             self._check_mutable_quantities()   # finds the mutable quantities (and checks them)
             exprs = [flow.quantity for _, flow in self.derived["mutable_quantities"]]
             exprs += [sigma for _, sigma, _ in self._regimes if not _is_number(sigma)]
-            found: dict = {}
-            for expr in exprs:
-                for leaf in (*identify_mutable_parameters(expr), *identify_variables(expr, include_fixed=True)):
-                    found.setdefault(id(leaf), leaf)
-            leaves = self.derived["check_leaves"] = list(found.values())
+            leaves = self.derived["check_leaves"] = _leaves_of(exprs)
         return tuple(leaf.value for leaf in leaves)
 
     def _check_mutable_quantities(self) -> None:
         """A benchmark quantity that is a mutable parameter must stay non-negative: a negative one
-        gives negative value shares, and Newton would only fail after many iterations."""
+        gives negative value shares, and Newton would only fail after many iterations. The
+        quantities are evaluated together on a numpy tape (:class:`cge.expr.tape.Tape`)."""
+        from cge.expr.tape import Tape
+
         found = self.derived.get("mutable_quantities")
         if found is None:
             found = self.derived["mutable_quantities"] = [
@@ -713,7 +710,10 @@ class EquilibriumModel:
                 for blk in self.blocks
                 for flow in (*blk.inputs, *getattr(blk, "outputs", ()), *getattr(blk, "fixed", ()))
                 if not _is_number(flow.quantity)]
-        for where, flow in found:
+            self.derived["mutable_quantity_tape"] = Tape([flow.quantity for _, flow in found])
+        values = self.derived["mutable_quantity_tape"].evaluate()
+        for k in np.flatnonzero(~(values >= 0)):   # negative, or not a number (Pyomo says why)
+            where, flow = found[k]
             q = float(value(flow.quantity))
             if q < 0:
                 raise ModelDeclarationError(f"{where}: benchmark quantity of {flow.label or flow.price} is "
@@ -860,6 +860,23 @@ def _demand_index(node, nest, factor, by_name):
         if nest == TOP:
             return index
         node, nest = ("nest", nest), by_name[nest].parent
+
+
+def _leaves_of(exprs: list) -> list:
+    """The variables (fixed or not) and mutable parameters in ``exprs``, each once: the leaves of
+    a numpy tape of them, or Pyomo's visitors for a node the tape does not handle."""
+    from cge.expr.tape import Tape
+
+    try:
+        return Tape(exprs).leaves
+    except (NotImplementedError, ValueError):
+        from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variables
+
+        found: dict = {}
+        for expr in exprs:
+            for leaf in (*identify_mutable_parameters(expr), *identify_variables(expr, include_fixed=True)):
+                found.setdefault(id(leaf), leaf)
+        return list(found.values())
 
 
 def _label(key) -> str:

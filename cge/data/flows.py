@@ -74,6 +74,10 @@ class Flows:
         arr, pos = reader
         if len(codes) != len(pos):
             raise ValueError(f"{table}[{', '.join(AXES[table])}]: {len(codes)} codes given")
+        if len(pos) == 2:  # most tables; spelt out, as this runs for every cell a model reads
+            return float(arr.item(pos[0][codes[0]], pos[1][codes[1]]))
+        if len(pos) == 3:
+            return float(arr.item(pos[0][codes[0]], pos[1][codes[1]], pos[2][codes[2]]))
         return float(arr.item(tuple(p[c] for p, c in zip(pos, codes))))
 
     def view(self, arr: np.ndarray, like: str):
