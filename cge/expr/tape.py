@@ -16,6 +16,9 @@ tape gives NaN, as the Pyomo residual check (``row_residual`` in :mod:`cge.solve
 
 from __future__ import annotations
 
+import math
+from array import array
+
 import numpy as np
 from pyomo.core.expr.numvalue import native_numeric_types
 
@@ -51,6 +54,11 @@ _BINARY_FN = {KIND_PRODUCT: np.multiply, KIND_DIVISION: np.divide, KIND_POW: np.
 _REDUCE_FN = {KIND_SUM: np.add, KIND_MAX: np.maximum, KIND_MIN: np.minimum}
 
 
+def _int_array(values: array) -> np.ndarray:
+    """A numpy copy of a machine-integer ``array`` (a memory copy, no Python integers)."""
+    return np.frombuffer(values, dtype=np.int64).copy() if len(values) else np.zeros(0, dtype=np.int64)
+
+
 class Tape:
     """``Tape(exprs).evaluate()`` -> numpy array of the expressions' current values.
 
@@ -64,15 +72,18 @@ class Tape:
         self._kinds: dict[type, int] = {}
         self._memo: dict[int, int] = {}      # id(composite Pyomo node) -> operation number
         self._keepalive: list = []           # roots (ConstraintData.body is built per access)
-        self._inputs: list = []              # Pyomo leaf, or a float constant
+        # inputs: the constant's value or NaN (a leaf) by input number; the leaves and their numbers
+        self._base_values = array("d")
+        self._leaf_list: list = []
+        self._leaf_number = array("q")
         self._input_of: dict = {}            # id(Pyomo leaf) -> input number
         self._const_of: dict = {}            # constant value -> input number
-        self._op_kind: list[int] = []
-        self._op_tag: list[str] = []
-        self._op_level: list[int] = []
-        self._op_start: list[int] = []
-        self._op_nargs: list[int] = []
-        self._args: list[int] = []
+        # operations, in the order made: kind, function (code in _tag_code), depth level, first
+        # argument in _args and number of arguments (machine-integer arrays: numpy reads them
+        # without a conversion of Python integers)
+        self._tag_code: dict[str, int] = {"": 0}
+        self._op_kind, self._op_tag, self._op_level = array("q"), array("q"), array("q")
+        self._op_start, self._op_nargs, self._args = array("q"), array("q"), array("q")
         self._named_ops: set[int] = set()    # operations that are the value of a named Expression
         self._refs = [self._ref(e) for e in exprs]
         self._finalise(self._refs)
@@ -99,9 +110,9 @@ class Tape:
     def _const(self, val: float) -> int:
         i = self._const_of.get(val)
         if i is None:
-            i = len(self._inputs)
+            i = len(self._base_values)
             self._const_of[val] = i
-            self._inputs.append(val)
+            self._base_values.append(val)
         return -(i + 1)
 
     def _leaf(self, node, kind) -> int:
@@ -123,9 +134,11 @@ class Tape:
             raise AssertionError(kind)  # pragma: no cover
         i = self._input_of.get(id(node))
         if i is None:
-            i = len(self._inputs)
+            i = len(self._base_values)
             self._input_of[id(node)] = i
-            self._inputs.append(node)
+            self._base_values.append(math.nan)
+            self._leaf_list.append(node)
+            self._leaf_number.append(i)
         return -(i + 1)
 
     def _ref(self, root) -> int:
@@ -181,7 +194,7 @@ class Tape:
         n = len(levels)  # _add_operation inlined: this runs once per operation
         memo[id(node)] = n
         self._op_kind.append(k)
-        self._op_tag.append("")
+        self._op_tag.append(0)
         levels.append(level + 1)
         args = self._args
         self._op_start.append(len(args))
@@ -206,7 +219,7 @@ class Tape:
         n = len(self._op_level)
         self._memo[id(node)] = n
         self._op_kind.append(k)
-        self._op_tag.append(tag)
+        self._op_tag.append(self._tag_code.setdefault(tag, len(self._tag_code)))
         self._op_level.append(level + 1)
         self._op_start.append(len(self._args))
         self._op_nargs.append(len(refs))
@@ -267,17 +280,18 @@ class Tape:
 
     def _finalise(self, refs) -> None:
         """Slots: inputs first, then operations sorted by (level, kind, function)."""
-        n_in, n_op = len(self._inputs), len(self._op_level)
-        tags = sorted(set(self._op_tag))
-        tag_code = np.array([tags.index(t) for t in self._op_tag], dtype=np.int64) if n_op else np.zeros(0, int)
-        kind = np.array(self._op_kind, dtype=np.int64)
-        level = np.array(self._op_level, dtype=np.int64)
+        n_in, n_op = len(self._base_values), len(self._op_level)
+        tags = sorted(self._tag_code)
+        sorted_code = np.array([tags.index(t) for t in self._tag_code], dtype=np.int64)
+        tag_code = sorted_code[_int_array(self._op_tag)]
+        kind = _int_array(self._op_kind)
+        level = _int_array(self._op_level)
         order = np.lexsort((tag_code, kind, level))
         rank = np.empty(n_op, dtype=np.int64)
         rank[order] = np.arange(n_op)
-        start = np.array(self._op_start, dtype=np.int64)
-        nargs = np.array(self._op_nargs, dtype=np.int64)
-        raw = np.array(self._args, dtype=np.int64)
+        start = _int_array(self._op_start)
+        nargs = _int_array(self._op_nargs)
+        raw = _int_array(self._args)
         slots = np.where(raw >= 0, n_in + rank[np.maximum(raw, 0)], -raw - 1)
 
         groups, group_levels = [], []
@@ -304,10 +318,9 @@ class Tape:
         self.groups, self.group_levels = groups, group_levels
         self._n_slots = n_in + n_op
         self.n_slots, self.n_inputs = n_in + n_op, n_in
-        self._leaf_pos = np.array([i for i, x in enumerate(self._inputs) if not isinstance(x, float)],
-                                  dtype=np.int64)
-        self.leaves = [x for x in self._inputs if not isinstance(x, float)]
-        self._base = np.array([x if isinstance(x, float) else np.nan for x in self._inputs], dtype=float)
+        self._leaf_pos = _int_array(self._leaf_number)
+        self.leaves = list(self._leaf_list)
+        self._base = np.frombuffer(self._base_values, dtype=float).copy()
         refs = np.array(refs, dtype=np.int64)
         ranked = rank[np.maximum(refs, 0)] if len(rank) else np.zeros(len(refs), dtype=np.int64)  # no operation
         self._out = np.where(refs >= 0, n_in + ranked, -refs - 1)
@@ -322,7 +335,8 @@ class Tape:
         if not self.extendable:
             self._memo, self._keepalive, self._input_of, self._named_ops = {}, [], {}, set()
             self._const_of = {}
-            self._op_kind = self._op_tag = self._op_level = self._op_start = self._op_nargs = self._args = []
+            self._op_kind = self._op_tag = self._op_level = self._op_start = self._op_nargs = self._args = array("q")
+            self._leaf_list, self._leaf_number, self._base_values = [], array("q"), array("d")
 
     # ---------------------------------------------------------------- evaluation
     def leaf_values(self) -> np.ndarray:

@@ -136,10 +136,12 @@ class TapeJacobian:
         self._starts = np.array(starts, dtype=np.int64)
         self._x_block = sp.csr_matrix((np.ones(n), (x_slots, np.arange(n))), shape=(n_in, self.n_cols))
         self._named = named
-        self._plans = [self._plan(level, i + 1) for i, level in enumerate(self._levels)]
+        #: the slots ``(a, b)`` of each level's operations
+        self._level_slots = [(int(self._starts[i + 1]), int(self._starts[i + 2])) for i in range(len(self._levels))]
+        self._plans = None  # the scipy route's index arrays (reference, slot_gradients), made at first use
         self._index_plan = IndexPlan(self, x_slots)
-        h = self._index_plan
-        self._depth = nesting_depth((h.h_rows[h.hz], h.h_cols[h.hz] - n), nz) if nz else 0
+        #: the longest chain of named expressions reading each other (chain-rule passes of :meth:`reference`)
+        self._depth = len(self._index_plan.nest_starts) - 2 if nz else 0
 
     def _plan(self, entries, block):
         """Static index arrays of one level: the distinct argument slots it reads, grouped by the
@@ -160,6 +162,8 @@ class TapeJacobian:
         ``structural``: every local partial 1, so no entry cancels (the structure)."""
         blocks = [self._x_block]
         h_rows = []
+        if self._plans is None:
+            self._plans = [self._plan(level, i + 1) for i, level in enumerate(self._levels)]
         for entries, (a, b, rows, cols, n_used, pieces, named_local, zcols) in zip(self._levels, self._plans):
             data = np.ones(len(rows)) if structural else \
                 np.concatenate([d for e in entries for d in e.values(v)] or [np.zeros(0)])
@@ -247,7 +251,9 @@ class _Growing:
     def append(self, values: np.ndarray):
         need = self.size + len(values)
         if need > len(self.buf):
-            self.buf = np.resize(self.buf, max(need, 2 * len(self.buf)))
+            grown = np.empty(max(need, 2 * len(self.buf)), dtype=np.int64)
+            grown[:self.size] = self.buf[:self.size]
+            self.buf = grown
         self.buf[self.size:need] = values
         self.size = need
 
@@ -283,7 +289,7 @@ class IndexPlan:
         self.cols.append(order)
         constant = [np.arange(len(x_slots))]
         h_rows, h_cols, self.levels = [], [], []
-        for entries, (a, b, *_rest) in zip(jac._levels, jac._plans):
+        for entries, (a, b) in zip(jac._levels, jac._level_slots):
             level, unit = self._compile_level(jac, entries, a, b, sum(len(r) for r in h_rows))
             self.levels.append(level)
             constant.append(unit)
