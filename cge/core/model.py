@@ -70,11 +70,6 @@ def _is_number(x) -> bool:
     return isinstance(x, (int, float))
 
 
-def _num(x) -> float:
-    """Current numeric value of a number, parameter or expression (for calibration only)."""
-    return float(x) if _is_number(x) else float(value(x))
-
-
 class EquilibriumModel:
     """A declarative general-equilibrium model compiled to a Pyomo ``ConcreteModel``.
 
@@ -109,6 +104,7 @@ class EquilibriumModel:
         self._regimes: list[tuple[str, object, str]] = []
         self._imbalance: list[tuple] = []
         self._calibration: dict[int, float] = {}     # reference prices fixed at the first build
+        self._point: PointEvaluator | None = None    # values at the current point, while compiling
         self._income_scale: dict[tuple, float] = {}
         self._market_scale: dict[tuple, float] = {}  # equation scales of the first build
         self._profit_scale: dict[tuple, float] = {}
@@ -275,10 +271,17 @@ class EquilibriumModel:
         if obj.reference_price is not None:
             ref = obj.reference_price
         else:
-            ref = self._calibration.setdefault(id(obj), _num(b))
-        if not _num(ref) > 0:
-            raise ModelDeclarationError(f"{where}: flow {obj.label} has reference price {_num(ref)}")
+            ref = self._calibration.get(id(obj))
+            if ref is None:
+                ref = self._calibration[id(obj)] = self._now(b)
+        if not self._now(ref) > 0:
+            raise ModelDeclarationError(f"{where}: flow {obj.label} has reference price {self._now(ref)}")
         return ref
+
+    def _now(self, x) -> float:
+        """The value of a number or expression at the current point, while the model compiles
+        (named expressions evaluated once each, :class:`~cge.expr.evaluate.PointEvaluator`)."""
+        return float(x) if _is_number(x) else float(self._point(x))
 
     def _record_regime(self, where, name, sigma) -> None:
         if not _is_number(sigma):
@@ -327,7 +330,7 @@ class EquilibriumModel:
         key = self._key(price)
         (self._demand if demand else self._supply)[key].append(q)
         if not demand:
-            self._bench_supply[key] += _num(bench_q)
+            self._bench_supply[key] += self._now(bench_q)
         flow = _Flow(label, price, q, revenue, accounts, block, role, level)
         for agent, per_unit, kind in revenue:
             if agent is None:
@@ -388,7 +391,10 @@ class EquilibriumModel:
         key = self._key(blk.activity)
         if key in self._profit:
             raise ModelDeclarationError(f"{where}: sector {key} has two production blocks")
-        self._profit[key] = (bench_cost * top - revenue, self._profit_scale.setdefault(key, _num(bench_cost)))
+        scale = self._profit_scale.get(key)
+        if scale is None:
+            scale = self._profit_scale[key] = self._now(bench_cost)
+        self._profit[key] = (bench_cost * top - revenue, scale)
 
     def _compile_demand(self, blk: Demand):
         where = blk.label or self._key(blk.consumer)
@@ -397,7 +403,7 @@ class EquilibriumModel:
             income.append(e.quantity * e.price)
             key = self._key(e.price)
             self._supply[key].append(e.quantity)
-            self._bench_supply[key] += _num(e.quantity)
+            self._bench_supply[key] += self._now(e.quantity)
             self.flows.append(_Flow((), e.price, e.quantity, [], [], where, "endowment", 1.0))
         for t in blk.transfers:
             income.append(t.amount.build() if isinstance(t.amount, Deferred) else t.amount)
@@ -491,6 +497,7 @@ class EquilibriumModel:
         self._components = []
         self.pairs = {}
         self._pair_vars: dict[tuple, object] = {}
+        self._point = PointEvaluator()  # values do not change while the blocks compile
         for blk in self.blocks:
             if isinstance(blk, Production):
                 self._compile_production(blk)
@@ -499,6 +506,7 @@ class EquilibriumModel:
                 self._compile_demand(blk)
             elif not isinstance(blk, Production):
                 raise ModelDeclarationError(f"unknown block {blk!r}")
+        self._point = None
 
         self.flow_tape = None
         self.derived = {}
