@@ -300,17 +300,17 @@ class IndexPlan:
         self.h_rows = np.concatenate(h_rows or [np.zeros(0, np.int64)])
         self.h_cols = np.concatenate(h_cols or [np.zeros(0, np.int64)])
         self.hz = self.h_cols >= self.n
-        self.h_ptr = (_csr_parts(self.h_rows[~self.hz], jac.nz), _csr_parts(self.h_rows[self.hz], jac.nz))
         self.n_z, self.m = jac.nz, jac.n_rows
         self._compile_outputs(np.concatenate([jac._bodies, jac._bounds]), n_cols)
         self._compile_nesting()
 
     def _compile_nesting(self):
         """The named expressions by nesting level (level 0 reads no other named expression; level
-        ``k`` reads some of level ``k − 1``), for :meth:`chain_rule`: their rows of ``Hx`` and
-        ``Hz`` permuted into that order, and where each level starts."""
-        nz = self.n_z
-        rows, cols = self.h_rows[self.hz], self.h_cols[self.hz] - self.n
+        ``k`` reads some of levels below ``k``), for :meth:`chain_rule`: the entries of ``Hx`` and
+        ``Hz`` as CSR arrays with rows (and ``Hz``'s columns) in that order, where each level
+        starts, and the columns of ``Gz`` in that order."""
+        nz, n = self.n_z, self.n
+        rows, cols = self.h_rows[self.hz], self.h_cols[self.hz] - n
         level = np.zeros(nz, dtype=np.int64)
         while len(rows):
             deeper = np.zeros(nz, dtype=np.int64)
@@ -320,26 +320,41 @@ class IndexPlan:
             level = np.maximum(level, deeper)
             if level.max() > nz:  # pragma: no cover - would mean a cycle
                 raise RuntimeError("cycle among named expressions")
-        self.nest_order = np.argsort(level, kind="stable")
-        self.nest_back = np.empty(nz, dtype=np.int64)
-        self.nest_back[self.nest_order] = np.arange(nz)
-        self.nest_starts = np.searchsorted(level[self.nest_order], np.arange(int(level.max(initial=0)) + 2))
+        order = np.argsort(level, kind="stable")
+        back = np.empty(nz, dtype=np.int64)
+        back[order] = np.arange(nz)
+        self.nest_starts = np.searchsorted(level[order], np.arange(int(level.max(initial=0)) + 2)).tolist()
 
-    def chain_rule(self, Hx, Hz):
-        """``Y = (I − Hz)⁻¹ Hx`` (``Hz`` nilpotent) one nesting level at a time: each level's rows
-        are ``Hx + Hz Y`` over the levels below it, each product made once (the fixed-point
-        passes ``Y ← Hx + Hz Y`` redo every row at every pass)."""
+        def by_nested_row(entries, columns):  # (positions in H, columns, indptr), rows in nesting order
+            r = back[self.h_rows[entries]]
+            sort = np.argsort(r, kind="stable")
+            return entries[sort], columns[sort], _csr_parts(r[sort], nz)
+
+        ix, iz = np.flatnonzero(~self.hz), np.flatnonzero(self.hz)
+        self.nest_hx = by_nested_row(ix, self.h_cols[ix])
+        self.nest_hz = by_nested_row(iz, back[self.h_cols[iz] - n])
+        self.gz_nested_cols = back[self.gz_csr[0]]
+
+    def chain_rule(self, H: np.ndarray):
+        """``Y = (I − Hz)⁻¹ Hx`` (``Hz`` nilpotent; ``H``: the values of their entries), rows in
+        nesting order, one level at a time: a level's rows are ``Hx + Hz·Y`` over the levels below
+        it, each product made once (the fixed-point passes ``Y ← Hx + Hz·Y`` redo every row at
+        every pass: twice the time at 60 × 60)."""
         import scipy.sparse as sp
 
-        order, starts = self.nest_order, self.nest_starts
-        Hx_p, Hz_p = Hx[order], Hz[order][:, order]
-        a, b = int(starts[0]), int(starts[1])
-        Y = Hx_p[a:b]
-        for k in range(1, len(starts) - 1):
-            a, b = int(starts[k]), int(starts[k + 1])
-            below = Hz_p[a:b][:, :a]
-            Y = sp.vstack([Y, Hx_p[a:b] + below @ Y], format="csr")
-        return Y[self.nest_back]
+        (px, cx, ptr_x), (pz, cz, ptr_z), starts = self.nest_hx, self.nest_hz, self.nest_starts
+        hx, hz = H[px], H[pz]
+        Y = None
+        for k in range(len(starts) - 1):
+            a, b = starts[k], starts[k + 1]
+            xa, xb = ptr_x[a], ptr_x[b]
+            Yk = sp.csr_matrix((hx[xa:xb], cx[xa:xb], ptr_x[a:b + 1] - xa), shape=(b - a, self.n))
+            if Y is not None:
+                za, zb = ptr_z[a], ptr_z[b]
+                below = sp.csr_matrix((hz[za:zb], cz[za:zb], ptr_z[a:b + 1] - za), shape=(b - a, a))
+                Yk = sp.vstack([Y, Yk + below @ Y], format="csr")
+            Y = Yk
+        return Y
 
     def _compile_level(self, jac, entries, a: int, b: int, h_offset: int):
         """Index arrays of one level (slots ``a .. b``) and the positions of its unit entries."""
@@ -394,9 +409,7 @@ class IndexPlan:
         m, n, nz = self.m, self.n, self.n_z
         Gd = np.bincount(self.g_e, weights=self.g_sign * D[self.g_q], minlength=self.g_n)
         J = sp.csr_matrix((Gd[self.gx], *self.gx_csr), shape=(m, n))
-        if nz:
-            Gz = sp.csr_matrix((Gd[self.gz], *self.gz_csr), shape=(m, nz))
-            Hx = sp.csr_matrix((H[~self.hz], self.h_cols[~self.hz], self.h_ptr[0]), shape=(nz, n))
-            Hz = sp.csr_matrix((H[self.hz], self.h_cols[self.hz] - n, self.h_ptr[1]), shape=(nz, nz))
-            J = J + Gz @ self.chain_rule(Hx, Hz)
+        if nz:  # Gz with its columns in nesting order, as chain_rule's rows
+            Gz = sp.csr_matrix((Gd[self.gz], self.gz_nested_cols, self.gz_csr[1]), shape=(m, nz))
+            J = J + Gz @ self.chain_rule(H)
         return J.tocsc()
