@@ -36,3 +36,18 @@ def test_shared_named_expressions_are_one_operation_and_follow_the_variables():
     assert tape.evaluate() == pytest.approx([value(e) for e in exprs], rel=1e-12)
     assert int(tape.named_slots.sum()) == 1
     assert math.isfinite(tape.evaluate()[0])
+
+
+def test_leaf_values_are_the_current_values_and_an_unset_parameter_still_raises():
+    m = ConcreteModel()
+    m.x = Var()                      # no value yet: NaN
+    m.y = Var(initialize=2.0)
+    m.p = Param(mutable=True, initialize=3.0)
+    m.q = Param([1, 2], mutable=True, default=0.5)
+    tape = Tape([m.y * m.p + m.q[1], m.x + m.y])
+    got = dict(zip((id(v) for v in tape.leaves), tape.leaf_values().tolist()))
+    assert got[id(m.y)] == 2.0 and got[id(m.p)] == 3.0 and got[id(m.q[1])] == 0.5 and math.isnan(got[id(m.x)])
+    assert tape.evaluate()[0] == pytest.approx(6.5) and math.isnan(tape.evaluate()[1])
+    m.unset = Param(mutable=True)
+    with pytest.raises(ValueError, match="Param value"):
+        Tape([m.unset * m.y]).evaluate()
