@@ -24,6 +24,8 @@ model's :class:`~cge.expr.interface.SolverHints` (``None`` = global); without it
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from cge.expr.interface import hints_of
@@ -39,9 +41,15 @@ def single_threaded_blas():
     on one BLAS thread: threads gain nothing at these sizes, and on a busy machine (a sweep's
     workers, other processes on 2 cores) OpenBLAS's threads wait for each other: measured with
     the cores loaded, one dot plus norm of 15,000 numbers took 7.3 ms on 2 threads, 18 µs on 1."""
-    from threadpoolctl import threadpool_limits
+    return _threadpools().limit(limits=1, user_api="blas")
 
-    return threadpool_limits(limits=1, user_api="blas")
+
+@functools.cache
+def _threadpools():
+    """The process's thread pools (finding the loaded libraries costs about 1 ms: once)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def declare_partition(model, part_of) -> None:
