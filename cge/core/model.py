@@ -713,11 +713,14 @@ class EquilibriumModel:
 
         found = self.derived.get("mutable_quantities")
         if found is None:
-            found = self.derived["mutable_quantities"] = [
-                (blk.label or _label(self._key(blk.activity if isinstance(blk, Production) else blk.consumer)), flow)
-                for blk in self.blocks
-                for flow in (*blk.inputs, *getattr(blk, "outputs", ()), *getattr(blk, "fixed", ()))
-                if not _is_number(flow.quantity)]
+            found = self.derived["mutable_quantities"] = []
+            for blk in self.blocks:
+                flows = [flow for flow in (*blk.inputs, *getattr(blk, "outputs", ()), *getattr(blk, "fixed", ()))
+                         if not _is_number(flow.quantity)]
+                if flows:
+                    owner = blk.activity if isinstance(blk, Production) else blk.consumer
+                    where = blk.label or _label(self._key(owner))
+                    found.extend((where, flow) for flow in flows)
             self.derived["mutable_quantity_tape"] = Tape([flow.quantity for _, flow in found])
         values = self.derived["mutable_quantity_tape"].evaluate()
         for k in np.flatnonzero(~(values >= 0)):   # negative, or not a number (Pyomo says why)
