@@ -115,8 +115,11 @@ class Flows:
         codes = [[self.codes[a][k] for k in ix.tolist()] for a, ix in zip(axes, idx)]
         fixed_codes = [c for a, c in zip(axes, codes) if a in fixed_axes]
         free_codes = [c for a, c in zip(axes, codes) if a not in fixed_axes]
-        group_keys = zip(*fixed_codes) if fixed_codes else ((),) * len(values)
-        cells = free_codes[0] if len(free_codes) == 1 else zip(*free_codes) if free_codes else ((),) * len(values)
+        group_keys = zip(*fixed_codes) if fixed_codes else [()] * len(values)
+        if len(free_codes) == 1:   # one free axis: its code, not a 1-tuple
+            cells = free_codes[0]
+        else:
+            cells = zip(*free_codes) if free_codes else [()] * len(values)
         found = {}
         for g, cell, v in zip(group_keys, cells, values):
             found.setdefault(g, []).append((cell, v))
