@@ -9,8 +9,10 @@ unknowns, nonzero benchmark flows, Jacobian nonzeros and LU nonzeros of the last
 (for ``block_gmres`` the LU of the block preconditioner, with GMRES iterations), build / compile
 / solve / results / re-solve times, peak RSS; then the exponent of total time against the
 number of nonzero benchmark flows (least squares on log-log, sizes from 10x20 to 60x60).
-Targets (issue 11, 2-core machine): 30x40 build + compile + solve + results < 20 s; 60x60 < 2 min;
-growth exponent <= 1.3; re-solve <= 1.5x the pure solver time; default `cge compare` < 6 s.
+Targets (issue 25, 2-core machine; build + compile + solve + results, and peak RSS): 60x60 < 10 s and
+< 1.5 GB; 100x65 < 45 s and < 4 GB; 141x65 (GTAP 11 size) < 90 s and < 6 GB plus a re-solve; growth
+exponent against nonzero flows from 10x20 to 100x65 <= 1.05; default `cge compare` < 2.5 s (full-WIOD
+`cge compare`, 9 designs, < 25 s).
 """
 
 from __future__ import annotations

@@ -70,11 +70,6 @@ def _is_number(x) -> bool:
     return isinstance(x, (int, float))
 
 
-def _num(x) -> float:
-    """Current numeric value of a number, parameter or expression (for calibration only)."""
-    return float(x) if _is_number(x) else float(value(x))
-
-
 class EquilibriumModel:
     """A declarative general-equilibrium model compiled to a Pyomo ``ConcreteModel``.
 
@@ -109,6 +104,7 @@ class EquilibriumModel:
         self._regimes: list[tuple[str, object, str]] = []
         self._imbalance: list[tuple] = []
         self._calibration: dict[int, float] = {}     # reference prices fixed at the first build
+        self._point: PointEvaluator | None = None    # values at the current point, while compiling
         self._income_scale: dict[tuple, float] = {}
         self._market_scale: dict[tuple, float] = {}  # equation scales of the first build
         self._profit_scale: dict[tuple, float] = {}
@@ -275,10 +271,17 @@ class EquilibriumModel:
         if obj.reference_price is not None:
             ref = obj.reference_price
         else:
-            ref = self._calibration.setdefault(id(obj), _num(b))
-        if not _num(ref) > 0:
-            raise ModelDeclarationError(f"{where}: flow {obj.label} has reference price {_num(ref)}")
+            ref = self._calibration.get(id(obj))
+            if ref is None:
+                ref = self._calibration[id(obj)] = self._now(b)
+        if not self._now(ref) > 0:
+            raise ModelDeclarationError(f"{where}: flow {obj.label} has reference price {self._now(ref)}")
         return ref
+
+    def _now(self, x) -> float:
+        """The value of a number or expression at the current point, while the model compiles
+        (named expressions evaluated once each, :class:`~cge.expr.evaluate.PointEvaluator`)."""
+        return float(x) if _is_number(x) else float(self._point(x))
 
     def _record_regime(self, where, name, sigma) -> None:
         if not _is_number(sigma):
@@ -327,7 +330,7 @@ class EquilibriumModel:
         key = self._key(price)
         (self._demand if demand else self._supply)[key].append(q)
         if not demand:
-            self._bench_supply[key] += _num(bench_q)
+            self._bench_supply[key] += self._now(bench_q)
         flow = _Flow(label, price, q, revenue, accounts, block, role, level)
         for agent, per_unit, kind in revenue:
             if agent is None:
@@ -388,7 +391,10 @@ class EquilibriumModel:
         key = self._key(blk.activity)
         if key in self._profit:
             raise ModelDeclarationError(f"{where}: sector {key} has two production blocks")
-        self._profit[key] = (bench_cost * top - revenue, self._profit_scale.setdefault(key, _num(bench_cost)))
+        scale = self._profit_scale.get(key)
+        if scale is None:
+            scale = self._profit_scale[key] = self._now(bench_cost)
+        self._profit[key] = (bench_cost * top - revenue, scale)
 
     def _compile_demand(self, blk: Demand):
         where = blk.label or self._key(blk.consumer)
@@ -397,7 +403,7 @@ class EquilibriumModel:
             income.append(e.quantity * e.price)
             key = self._key(e.price)
             self._supply[key].append(e.quantity)
-            self._bench_supply[key] += _num(e.quantity)
+            self._bench_supply[key] += self._now(e.quantity)
             self.flows.append(_Flow((), e.price, e.quantity, [], [], where, "endowment", 1.0))
         for t in blk.transfers:
             income.append(t.amount.build() if isinstance(t.amount, Deferred) else t.amount)
@@ -491,6 +497,7 @@ class EquilibriumModel:
         self._components = []
         self.pairs = {}
         self._pair_vars: dict[tuple, object] = {}
+        self._point = PointEvaluator()  # values do not change while the blocks compile
         for blk in self.blocks:
             if isinstance(blk, Production):
                 self._compile_production(blk)
@@ -499,6 +506,7 @@ class EquilibriumModel:
                 self._compile_demand(blk)
             elif not isinstance(blk, Production):
                 raise ModelDeclarationError(f"unknown block {blk!r}")
+        self._point = None
 
         self.flow_tape = None
         self.derived = {}
@@ -691,29 +699,32 @@ class EquilibriumModel:
         (in the mutable benchmark quantities and the elasticities of the CES regimes)."""
         leaves = self.derived.get("check_leaves")
         if leaves is None:
-            from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variables
-
             self._check_mutable_quantities()   # finds the mutable quantities (and checks them)
             exprs = [flow.quantity for _, flow in self.derived["mutable_quantities"]]
             exprs += [sigma for _, sigma, _ in self._regimes if not _is_number(sigma)]
-            found: dict = {}
-            for expr in exprs:
-                for leaf in (*identify_mutable_parameters(expr), *identify_variables(expr, include_fixed=True)):
-                    found.setdefault(id(leaf), leaf)
-            leaves = self.derived["check_leaves"] = list(found.values())
+            leaves = self.derived["check_leaves"] = _leaves_of(exprs)
         return tuple(leaf.value for leaf in leaves)
 
     def _check_mutable_quantities(self) -> None:
         """A benchmark quantity that is a mutable parameter must stay non-negative: a negative one
-        gives negative value shares, and Newton would only fail after many iterations."""
+        gives negative value shares, and Newton would only fail after many iterations. The
+        quantities are evaluated together on a numpy tape (:class:`cge.expr.tape.Tape`)."""
+        from cge.expr.tape import Tape
+
         found = self.derived.get("mutable_quantities")
         if found is None:
-            found = self.derived["mutable_quantities"] = [
-                (blk.label or _label(self._key(blk.activity if isinstance(blk, Production) else blk.consumer)), flow)
-                for blk in self.blocks
-                for flow in (*blk.inputs, *getattr(blk, "outputs", ()), *getattr(blk, "fixed", ()))
-                if not _is_number(flow.quantity)]
-        for where, flow in found:
+            found = self.derived["mutable_quantities"] = []
+            for blk in self.blocks:
+                flows = [flow for flow in (*blk.inputs, *getattr(blk, "outputs", ()), *getattr(blk, "fixed", ()))
+                         if not _is_number(flow.quantity)]
+                if flows:
+                    owner = blk.activity if isinstance(blk, Production) else blk.consumer
+                    where = blk.label or _label(self._key(owner))
+                    found.extend((where, flow) for flow in flows)
+            self.derived["mutable_quantity_tape"] = Tape([flow.quantity for _, flow in found])
+        values = self.derived["mutable_quantity_tape"].evaluate()
+        for k in np.flatnonzero(~(values >= 0)):   # negative, or not a number (Pyomo says why)
+            where, flow = found[k]
             q = float(value(flow.quantity))
             if q < 0:
                 raise ModelDeclarationError(f"{where}: benchmark quantity of {flow.label or flow.price} is "
@@ -860,6 +871,23 @@ def _demand_index(node, nest, factor, by_name):
         if nest == TOP:
             return index
         node, nest = ("nest", nest), by_name[nest].parent
+
+
+def _leaves_of(exprs: list) -> list:
+    """The variables (fixed or not) and mutable parameters in ``exprs``, each once: the leaves of
+    a numpy tape of them, or Pyomo's visitors for a node the tape does not handle."""
+    from cge.expr.tape import Tape
+
+    try:
+        return Tape(exprs).leaves
+    except (NotImplementedError, ValueError):
+        from pyomo.core.expr.visitor import identify_mutable_parameters, identify_variables
+
+        found: dict = {}
+        for expr in exprs:
+            for leaf in (*identify_mutable_parameters(expr), *identify_variables(expr, include_fixed=True)):
+                found.setdefault(id(leaf), leaf)
+        return list(found.values())
 
 
 def _label(key) -> str:

@@ -79,16 +79,17 @@ class FlowCatalogue:
 
 
 def _distinct(nodes: list) -> tuple[list, np.ndarray]:
+    """The distinct objects of ``nodes`` (by identity, in first-seen order) and each one's position."""
     position: dict[int, int] = {}
     unique: list = []
-    of = np.empty(len(nodes), dtype=np.int64)
-    for k, node in enumerate(nodes):
+    of = []
+    for node in nodes:
         at = position.get(id(node))
         if at is None:
             at = position[id(node)] = len(unique)
             unique.append(node)
-        of[k] = at
-    return unique, of
+        of.append(at)
+    return unique, np.array(of, dtype=np.int64)
 
 
 def catalogue(em: EquilibriumModel) -> FlowCatalogue:
@@ -100,14 +101,19 @@ def catalogue(em: EquilibriumModel) -> FlowCatalogue:
     levels, level_of = _distinct([f.level for f in fs])
     prices, price_of = _distinct([f.price for f in fs])
     price_labels = [_var_label(p) for p in prices]
+    blocks, block_of = _distinct([f.block for f in fs])   # labels made once per block, agents once per agent
+    block_labels = [label(b) for b in blocks]
     wedges = [(k, agent, kind) for k, f in enumerate(fs) for agent, _per_unit, kind in f.revenue]
+    agents, agent_of = _distinct([a for _k, a, _kind in wedges])
+    agent_names = [None if a is None else a.parent_component().name for a in agents]
+    agent_indices = [None if a is None else a.index() for a in agents]
+    agent_of = agent_of.tolist()
     cat = FlowCatalogue(
-        block=[label(f.block) for f in fs], role=[f.role for f in fs],
+        block=[block_labels[i] for i in block_of.tolist()], role=[f.role for f in fs],
         commodity=[price_labels[i] for i in price_of.tolist()], flow=[f.label for f in fs],
         level_nodes=levels, level_of=level_of, price_nodes=prices, price_of=price_of,
         revenue_flow=np.array([k for k, _a, _kind in wedges], dtype=np.int64),
-        agent=[None if a is None else a.parent_component().name for _k, a, _kind in wedges],
-        agent_index=[None if a is None else a.index() for _k, a, _kind in wedges],
+        agent=[agent_names[i] for i in agent_of], agent_index=[agent_indices[i] for i in agent_of],
         kind=[kind for _k, _a, kind in wedges])
     em.derived["flow_catalogue"] = cat
     return cat

@@ -54,6 +54,8 @@ class Flows:
                       "user": sectors + (HOUSEHOLD,), "buyer": sectors + FINAL_AGENTS, "agent": FINAL_AGENTS}
         self._pos = {kind: {c: k for k, c in enumerate(codes)} for kind, codes in self.codes.items()}
         self._arrays: dict[str, np.ndarray] = {}
+        self._cells: dict[str, tuple] = {}      # table -> (array, position of each axis's codes)
+        self._nonzero: dict[tuple, dict] = {}   # (table, fixed axes) -> nonzero cells by fixed codes
 
     def array(self, table: str) -> np.ndarray:
         """The dense array of ``table`` (axes :data:`AXES`)."""
@@ -66,7 +68,17 @@ class Flows:
 
     def __call__(self, table: str, *codes: str) -> float:
         """One cell of ``table`` by its codes, in the order of :data:`AXES`."""
-        return float(self.array(table)[self._index(table, codes)])
+        reader = self._cells.get(table)
+        if reader is None:
+            reader = self._cells[table] = (self.array(table), tuple(self._pos[a] for a in AXES[table]))
+        arr, pos = reader
+        if len(codes) != len(pos):
+            raise ValueError(f"{table}[{', '.join(AXES[table])}]: {len(codes)} codes given")
+        if len(pos) == 2:  # most tables; spelt out, as this runs for every cell a model reads
+            return float(arr.item(pos[0][codes[0]], pos[1][codes[1]]))
+        if len(pos) == 3:
+            return float(arr.item(pos[0][codes[0]], pos[1][codes[1]], pos[2][codes[2]]))
+        return float(arr.item(tuple(p[c] for p, c in zip(pos, codes))))
 
     def view(self, arr: np.ndarray, like: str):
         """A cell reader ``(codes) -> float`` of an array with the axes of table ``like``."""
@@ -83,11 +95,36 @@ class Flows:
         unknown = set(fixed) - set(axes)
         if unknown:
             raise ValueError(f"{table} has axes {axes}, not {sorted(unknown)}")
-        free = [a for a in axes if a not in fixed]
-        sub = self.array(table)[tuple(self._pos[a][fixed[a]] if a in fixed else slice(None) for a in axes)]
-        for idx in zip(*np.nonzero(sub > 0)):
-            key = tuple(self.codes[a][k] for a, k in zip(free, idx))
-            yield (key[0] if len(key) == 1 else key), float(sub[idx])
+        for a, c in fixed.items():
+            if c not in self._pos[a]:
+                raise KeyError(c)
+        by_fixed = self._nonzero_by(table, tuple(a for a in axes if a in fixed))
+        return iter(by_fixed.get(tuple(fixed[a] for a in axes if a in fixed), ()))
+
+    def _nonzero_by(self, table: str, fixed_axes: tuple) -> dict:
+        """``{codes of fixed_axes: [(free codes, value), ...]}`` of the cells ``> 0`` of ``table``,
+        each list in table order: made in one pass over the table the first time ``nonzero``
+        holds these axes (a model reads the cells of every block this way)."""
+        key = (table, fixed_axes)
+        found = self._nonzero.get(key)
+        if found is not None:
+            return found
+        axes, arr = AXES[table], self.array(table)
+        idx = np.nonzero(arr > 0)
+        values = arr[idx].astype(float).tolist()
+        codes = [[self.codes[a][k] for k in ix.tolist()] for a, ix in zip(axes, idx)]
+        fixed_codes = [c for a, c in zip(axes, codes) if a in fixed_axes]
+        free_codes = [c for a, c in zip(axes, codes) if a not in fixed_axes]
+        group_keys = zip(*fixed_codes) if fixed_codes else [()] * len(values)
+        if len(free_codes) == 1:   # one free axis: its code, not a 1-tuple
+            cells = free_codes[0]
+        else:
+            cells = zip(*free_codes) if free_codes else [()] * len(values)
+        found = {}
+        for g, cell, v in zip(group_keys, cells, values):
+            found.setdefault(g, []).append((cell, v))
+        self._nonzero[key] = found
+        return found
 
     def total(self, table: str, **fixed: str) -> float:
         """The cells of ``table`` with ``fixed`` axes at the codes given, summed."""
@@ -99,9 +136,3 @@ class Flows:
         """``evf[r,f] = Σ_j vfm[r,f,j]``, each region's endowment of factor f."""
         vfm = self.b.vfm
         return np.array([[vfm[k, f].sum() for f in range(vfm.shape[1])] for k in range(vfm.shape[0])])
-
-    def _index(self, table: str, codes) -> tuple:
-        axes = AXES[table]
-        if len(codes) != len(axes):
-            raise ValueError(f"{table}[{', '.join(axes)}]: {len(codes)} codes given")
-        return tuple(self._pos[a][c] for a, c in zip(axes, codes))

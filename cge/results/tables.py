@@ -76,12 +76,13 @@ class _Solution:
     def __init__(self, bm: BCAModel, evaluate, pw: float):
         self.pw = pw
         flows = query.flows(bm.em, evaluate)
-        self.qty: dict[tuple, float] = {lab: q for lab, q in zip(flows["flow"], flows["quantity"]) if lab}
+        self.qty: dict[tuple, float] = {lab: q for lab, q in zip(flows["flow"].tolist(), flows["quantity"].tolist())
+                                        if lab}
         wedges = query.revenue(bm.em, evaluate)
         self.revenue: dict[tuple, float] = defaultdict(float)            # (region, kind) -> bn USD
         self.bca_rows = []
-        for region, kind, flow, amount in zip(wedges["agent_index"], wedges["kind"], wedges["flow"],
-                                              wedges["revenue"]):
+        for region, kind, flow, amount in zip(wedges["agent_index"].tolist(), wedges["kind"].tolist(),
+                                              wedges["flow"].tolist(), wedges["revenue"].tolist()):
             self.revenue[(region, kind)] += amount
             if kind in ("bca_charge", "bca_charge_returned") and amount != 0 and flow[0] == "vxmd":
                 _, i, s, r = flow
@@ -211,14 +212,15 @@ def _world_prices(bm: BCAModel, flows: pd.DataFrame, wedges: pd.DataFrame) -> di
     PY = bm.vars["PY"]
     supply_price: dict[tuple, float] = {}
     out = {}
-    for lab in flows["flow"]:
+    for lab in flows["flow"].tolist():
         if lab and lab[0] == "vxmd":
             _, i, s, _r = lab
             p = supply_price.get((s, i))
             if p is None:
                 p = supply_price[(s, i)] = _v(PY[s, i])
             out[lab] = p
-    for lab, kind, per_unit in zip(wedges["flow"], wedges["kind"], wedges["revenue_per_unit"]):
+    for lab, kind, per_unit in zip(wedges["flow"].tolist(), wedges["kind"].tolist(),
+                                   wedges["revenue_per_unit"].tolist()):
         if lab and lab[0] == "vxmd" and kind in ("export_rebate", "bca_charge_returned", "export_tax"):
             out[lab] += per_unit
     return out

@@ -136,10 +136,12 @@ class TapeJacobian:
         self._starts = np.array(starts, dtype=np.int64)
         self._x_block = sp.csr_matrix((np.ones(n), (x_slots, np.arange(n))), shape=(n_in, self.n_cols))
         self._named = named
-        self._plans = [self._plan(level, i + 1) for i, level in enumerate(self._levels)]
+        #: the slots ``(a, b)`` of each level's operations
+        self._level_slots = [(int(self._starts[i + 1]), int(self._starts[i + 2])) for i in range(len(self._levels))]
+        self._plans = None  # the scipy route's index arrays (reference, slot_gradients), made at first use
         self._index_plan = IndexPlan(self, x_slots)
-        h = self._index_plan
-        self._depth = nesting_depth((h.h_rows[h.hz], h.h_cols[h.hz] - n), nz) if nz else 0
+        #: the longest chain of named expressions reading each other (chain-rule passes of :meth:`reference`)
+        self._depth = len(self._index_plan.nest_starts) - 2 if nz else 0
 
     def _plan(self, entries, block):
         """Static index arrays of one level: the distinct argument slots it reads, grouped by the
@@ -160,6 +162,8 @@ class TapeJacobian:
         ``structural``: every local partial 1, so no entry cancels (the structure)."""
         blocks = [self._x_block]
         h_rows = []
+        if self._plans is None:
+            self._plans = [self._plan(level, i + 1) for i, level in enumerate(self._levels)]
         for entries, (a, b, rows, cols, n_used, pieces, named_local, zcols) in zip(self._levels, self._plans):
             data = np.ones(len(rows)) if structural else \
                 np.concatenate([d for e in entries for d in e.values(v)] or [np.zeros(0)])
@@ -183,7 +187,7 @@ class TapeJacobian:
             v = self.tape.slot_values(leaf_values)
             local = [np.concatenate([d for e in entries for d in e.values(v)] or [np.zeros(0)])
                      for entries in self._levels]
-            J = self._index_plan.jacobian(local, self._depth)
+            J = self._index_plan.jacobian(local)
         return self._residuals(v), J
 
     def _residuals(self, v):
@@ -247,7 +251,9 @@ class _Growing:
     def append(self, values: np.ndarray):
         need = self.size + len(values)
         if need > len(self.buf):
-            self.buf = np.resize(self.buf, max(need, 2 * len(self.buf)))
+            grown = np.empty(max(need, 2 * len(self.buf)), dtype=np.int64)
+            grown[:self.size] = self.buf[:self.size]
+            self.buf = grown
         self.buf[self.size:need] = values
         self.size = need
 
@@ -283,7 +289,7 @@ class IndexPlan:
         self.cols.append(order)
         constant = [np.arange(len(x_slots))]
         h_rows, h_cols, self.levels = [], [], []
-        for entries, (a, b, *_rest) in zip(jac._levels, jac._plans):
+        for entries, (a, b) in zip(jac._levels, jac._level_slots):
             level, unit = self._compile_level(jac, entries, a, b, sum(len(r) for r in h_rows))
             self.levels.append(level)
             constant.append(unit)
@@ -294,9 +300,61 @@ class IndexPlan:
         self.h_rows = np.concatenate(h_rows or [np.zeros(0, np.int64)])
         self.h_cols = np.concatenate(h_cols or [np.zeros(0, np.int64)])
         self.hz = self.h_cols >= self.n
-        self.h_ptr = (_csr_parts(self.h_rows[~self.hz], jac.nz), _csr_parts(self.h_rows[self.hz], jac.nz))
         self.n_z, self.m = jac.nz, jac.n_rows
         self._compile_outputs(np.concatenate([jac._bodies, jac._bounds]), n_cols)
+        self._compile_nesting()
+
+    def _compile_nesting(self):
+        """The named expressions by nesting level (level 0 reads no other named expression; level
+        ``k`` reads some of levels below ``k``), for :meth:`chain_rule`: the entries of ``Hx`` and
+        ``Hz`` as CSR arrays with rows (and ``Hz``'s columns) in that order, where each level
+        starts, and the columns of ``Gz`` in that order."""
+        nz, n = self.n_z, self.n
+        rows, cols = self.h_rows[self.hz], self.h_cols[self.hz] - n
+        level = np.zeros(nz, dtype=np.int64)
+        while len(rows):
+            deeper = np.zeros(nz, dtype=np.int64)
+            np.maximum.at(deeper, rows, level[cols] + 1)
+            if np.array_equal(np.maximum(level, deeper), level):
+                break
+            level = np.maximum(level, deeper)
+            if level.max() > nz:  # pragma: no cover - would mean a cycle
+                raise RuntimeError("cycle among named expressions")
+        order = np.argsort(level, kind="stable")
+        back = np.empty(nz, dtype=np.int64)
+        back[order] = np.arange(nz)
+        self.nest_starts = np.searchsorted(level[order], np.arange(int(level.max(initial=0)) + 2)).tolist()
+
+        def by_nested_row(entries, columns):  # (positions in H, columns, indptr), rows in nesting order
+            r = back[self.h_rows[entries]]
+            sort = np.argsort(r, kind="stable")
+            return entries[sort], columns[sort], _csr_parts(r[sort], nz)
+
+        ix, iz = np.flatnonzero(~self.hz), np.flatnonzero(self.hz)
+        self.nest_hx = by_nested_row(ix, self.h_cols[ix])
+        self.nest_hz = by_nested_row(iz, back[self.h_cols[iz] - n])
+        self.gz_nested_cols = back[self.gz_csr[0]]
+
+    def chain_rule(self, H: np.ndarray):
+        """``Y = (I − Hz)⁻¹ Hx`` (``Hz`` nilpotent; ``H``: the values of their entries), rows in
+        nesting order, one level at a time: a level's rows are ``Hx + Hz·Y`` over the levels below
+        it, each product made once (the fixed-point passes ``Y ← Hx + Hz·Y`` redo every row at
+        every pass: twice the time at 60 × 60)."""
+        import scipy.sparse as sp
+
+        (px, cx, ptr_x), (pz, cz, ptr_z), starts = self.nest_hx, self.nest_hz, self.nest_starts
+        hx, hz = H[px], H[pz]
+        Y = None
+        for k in range(len(starts) - 1):
+            a, b = starts[k], starts[k + 1]
+            xa, xb = ptr_x[a], ptr_x[b]
+            Yk = sp.csr_matrix((hx[xa:xb], cx[xa:xb], ptr_x[a:b + 1] - xa), shape=(b - a, self.n))
+            if Y is not None:
+                za, zb = ptr_z[a], ptr_z[b]
+                below = sp.csr_matrix((hz[za:zb], cz[za:zb], ptr_z[a:b + 1] - za), shape=(b - a, a))
+                Yk = sp.vstack([Y, Yk + below @ Y], format="csr")
+            Y = Yk
+        return Y
 
     def _compile_level(self, jac, entries, a: int, b: int, h_offset: int):
         """Index arrays of one level (slots ``a .. b``) and the positions of its unit entries."""
@@ -340,8 +398,8 @@ class IndexPlan:
         self.gx_csr = (cols[self.gx], _csr_parts(rows[self.gx], m))
         self.gz_csr = (cols[self.gz] - n, _csr_parts(rows[self.gz], m))
 
-    def jacobian(self, local: list[np.ndarray], depth: int):
-        """The Newton Jacobian (CSC) from each level's local partials; ``depth``: chain-rule passes."""
+    def jacobian(self, local: list[np.ndarray]):
+        """The Newton Jacobian (CSC) from each level's local partials."""
         D = self.D0.copy()
         H = np.empty(len(self.h_rows))
         for (p_rep, q, e, n_r, keep, dest, named, h_pos, _c, _r), L in zip(self.levels, local):
@@ -351,12 +409,7 @@ class IndexPlan:
         m, n, nz = self.m, self.n, self.n_z
         Gd = np.bincount(self.g_e, weights=self.g_sign * D[self.g_q], minlength=self.g_n)
         J = sp.csr_matrix((Gd[self.gx], *self.gx_csr), shape=(m, n))
-        if nz:
-            Gz = sp.csr_matrix((Gd[self.gz], *self.gz_csr), shape=(m, nz))
-            Hx = sp.csr_matrix((H[~self.hz], self.h_cols[~self.hz], self.h_ptr[0]), shape=(nz, n))
-            Hz = sp.csr_matrix((H[self.hz], self.h_cols[self.hz] - n, self.h_ptr[1]), shape=(nz, nz))
-            Y = Hx
-            for _ in range(depth):
-                Y = Hx + Hz @ Y
-            J = J + Gz @ Y
+        if nz:  # Gz with its columns in nesting order, as chain_rule's rows
+            Gz = sp.csr_matrix((Gd[self.gz], self.gz_nested_cols, self.gz_csr[1]), shape=(m, nz))
+            J = J + Gz @ self.chain_rule(H)
         return J.tocsc()
