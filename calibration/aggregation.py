@@ -49,9 +49,10 @@ checked on load and an error names the file and the key.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from calibration import concordance as cc
 from calibration import sources
 from cge.data.aggregation import COMMON_KEYS, Mapping, read_spec, validate_mapping
 from cge.data.aggregation import err as _err
@@ -140,6 +141,13 @@ class Aggregation(Mapping):
     splits: dict[str, dict] = field(default_factory=dict)   # parent -> {"shares": {child: share}} or {}
     assumptions: dict = field(default_factory=dict)
     co2: dict = field(default_factory=dict)    # {"source": route or None, "table": Path or None}
+    own_sectors: dict = field(default_factory=dict)     # kept source sectors: code -> concordance.OwnSector
+    own_regions: tuple[str, ...] = ()                    # kept countries WIOD does not list (ISO3)
+
+    @property
+    def sector_parents(self) -> dict[str, str]:
+        """Each kept sector of the source's own → the WIOD sector whose assumptions it inherits."""
+        return {c: o.parent for c, o in self.own_sectors.items()}
 
     @property
     def rest_of_world(self) -> str:
@@ -295,9 +303,34 @@ def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
     splits = _splits(path, spec.get("splits"))
     source_regions = sources.source_regions(shared)
     source_sectors = sources.source_sectors(shared, splits)
-    m = validate_mapping(path, spec, source_regions, source_sectors)
-    tags_used = {t for s in m.sectors for t in s.tags}
-    assumptions = _assumptions(path, spec.get("assumptions"), source_sectors, source_regions, tags_used)
-    return Aggregation(path=m.path, name=m.name, description=m.description, regions=m.regions, sectors=m.sectors,
+    keepable = cc.keepable_sectors(source.format, source.classification)
+    countries = cc.own_countries(source.format, shared)
+    m = validate_mapping(path, spec, source_regions, source_sectors, optional_regions=countries,
+                         optional_sectors=tuple(keepable))
+    members = {c for t in m.sectors for c in t.members}
+    own = {c: o for c, o in keepable.items() if c in members}
+    for c, o in own.items():
+        if o.parent in splits:
+            raise _err(path, f"splits.{o.parent}", f"the source's own sector {c!r} of {o.parent} is kept, so "
+                       f"{o.parent} is not split again (drop splits.{o.parent} or {c!r})")
+    sectors = tuple(_tags_from_concordance(t, spec["sectors"], own) for t in m.sectors)
+    tags_used = {t for s in sectors for t in s.tags}
+    assumptions = _assumptions(path, spec.get("assumptions"), source_sectors + tuple(own), source_regions,
+                               tags_used)
+    regions_named = {c for t in m.regions for c in t.members}
+    return Aggregation(path=m.path, name=m.name, description=m.description, regions=m.regions, sectors=sectors,
                        region_groups=m.region_groups, year=year, source=source, splits=splits, assumptions=assumptions,
-                       co2=_co2(path, spec.get("co2")))
+                       co2=_co2(path, spec.get("co2")), own_sectors=own,
+                       own_regions=tuple(c for c in countries if c in regions_named))
+
+
+def _tags_from_concordance(target, spec: dict, own: dict):
+    """A target sector the file gives no ``tags`` for, made only of the source's own sectors, takes
+    the tags all of them carry in the concordance."""
+    body = spec.get(target.code)
+    if isinstance(body, dict) and "tags" in body:
+        return target
+    if not target.members or not all(c in own for c in target.members):
+        return target
+    common = [t for t in own[target.members[0]].tags if all(t in own[c].tags for c in target.members)]
+    return replace(target, tags=tuple(common))
