@@ -305,14 +305,11 @@ def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
     source_sectors = sources.source_sectors(shared, splits)
     keepable = cc.keepable_sectors(source.format, source.classification)
     countries = cc.own_countries(source.format, shared)
+    _check_kept_not_split(path, spec.get("sectors"), keepable, splits)
     m = validate_mapping(path, spec, source_regions, source_sectors, optional_regions=countries,
                          optional_sectors=tuple(keepable))
     members = {c for t in m.sectors for c in t.members}
     own = {c: o for c, o in keepable.items() if c in members}
-    for c, o in own.items():
-        if o.parent in splits:
-            raise _err(path, f"splits.{o.parent}", f"the source's own sector {c!r} of {o.parent} is kept, so "
-                       f"{o.parent} is not split again (drop splits.{o.parent} or {c!r})")
     sectors = tuple(_tags_from_concordance(t, spec["sectors"], own) for t in m.sectors)
     tags_used = {t for s in sectors for t in s.tags}
     assumptions = _assumptions(path, spec.get("assumptions"), source_sectors + tuple(own), source_regions,
@@ -322,6 +319,17 @@ def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
                        region_groups=m.region_groups, year=year, source=source, splits=splits, assumptions=assumptions,
                        co2=_co2(path, spec.get("co2")), own_sectors=own,
                        own_regions=tuple(c for c in countries if c in regions_named))
+
+
+def _check_kept_not_split(path, sectors, keepable: dict, splits: dict) -> None:
+    """A source's own sector named as a member keeps its goods out of its parent: the parent is not
+    split again (its CBAM goods would be counted twice)."""
+    named = {str(c) for body in (sectors.values() if isinstance(sectors, dict) else ()) if isinstance(body, dict)
+             for c in (body.get("members") or []) if isinstance(body.get("members"), list)}
+    for c, o in keepable.items():
+        if c in named and o.parent in splits:
+            raise _err(path, f"splits.{o.parent}", f"the source's own sector {c!r} of {o.parent} is kept, so "
+                       f"{o.parent} is not split again (drop splits.{o.parent} or {c!r})")
 
 
 def _tags_from_concordance(target, spec: dict, own: dict):
