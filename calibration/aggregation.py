@@ -42,8 +42,14 @@ Two more keys for the formats without a fixed classification: ``classification``
 (with ``<name>_regions.csv`` for region codes that are not ISO3), and ``co2: {extension, rows}``
 (``pymrio``) the extension rows that hold the table's own CO2 (the satellite route).
 
-Every source code must be mapped exactly once; every code, group member, tag and share is
-checked on load and an error names the file and the key.
+The source's own sectors and countries (:mod:`calibration.concordance`) may be members too: a
+sector its concordance keeps (e.g. ``steel`` and ``nfm`` of OECD ICIO 2025, ``fertilisers`` of
+EXIOBASE 3) and a country of the table that WIOD keeps in ``RoW`` (its ISO3 code, e.g. ``ZAF``).
+Named, they stay apart; not named, they go to their WIOD parent and to ``RoW``. A target made only of
+such sectors and given no ``tags`` takes the tags the concordance gives them all.
+
+Every source code must be mapped exactly once (the source's own codes at most once); every code,
+group member, tag and share is checked on load and an error names the file and the key.
 """
 
 from __future__ import annotations
