@@ -45,8 +45,11 @@ Two more keys for the formats without a fixed classification: ``classification``
 The source's own sectors and countries (:mod:`calibration.concordance`) may be members too: a
 sector its concordance keeps (e.g. ``steel`` and ``nfm`` of OECD ICIO 2025, ``fertilisers`` of
 EXIOBASE 3) and a country of the table that WIOD keeps in ``RoW`` (its ISO3 code, e.g. ``ZAF``).
-Named, they stay apart; not named, they go to their WIOD parent and to ``RoW``. A target made only of
-such sectors and given no ``tags`` takes the tags the concordance gives them all.
+Named, they stay apart; not named, they go to their WIOD parent and to ``RoW``.
+
+A target given no ``tags`` takes them from data keyed by source code: ``calibration/mappings/sector_tags.csv``
+for WIOD's codes and split children, the concordance for a source's own sectors; ``fossil``, ``resource``
+and ``crude`` when any member has them, ``electricity``, ``eite`` and ``cbam`` when all do.
 
 Every source code must be mapped exactly once (the source's own codes at most once); every code,
 group member, tag and share is checked on load and an error names the file and the key.
@@ -55,12 +58,12 @@ group member, tag and share is checked on load and an error names the file and t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from calibration import concordance as cc
 from calibration import sources
-from cge.data.aggregation import COMMON_KEYS, Mapping, read_spec, validate_mapping
+from cge.data.aggregation import COMMON_KEYS, SECTOR_TAGS, Mapping, read_spec, validate_mapping
 from cge.data.aggregation import err as _err
 
 ASSUMPTIONS = ("labour_share", "rent_share", "energy_parameters", "fuel_price_benchmarks", "elasticities")
@@ -312,11 +315,13 @@ def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
     keepable = cc.keepable_sectors(source.format, source.classification)
     countries = cc.own_countries(source.format, shared)
     _check_kept_not_split(path, spec.get("sectors"), keepable, splits)
+    tag_data = {**sector_tags(), **{c: o.tags for c, o in keepable.items()}}
+    spec = dict(spec, sectors=_tags_from_data(spec.get("sectors"), tag_data))
     m = validate_mapping(path, spec, source_regions, source_sectors, optional_regions=countries,
                          optional_sectors=tuple(keepable))
     members = {c for t in m.sectors for c in t.members}
     own = {c: o for c, o in keepable.items() if c in members}
-    sectors = tuple(_tags_from_concordance(t, spec["sectors"], own) for t in m.sectors)
+    sectors = m.sectors
     tags_used = {t for s in sectors for t in s.tags}
     assumptions = _assumptions(path, spec.get("assumptions"), source_sectors + tuple(own), source_regions,
                                tags_used)
@@ -338,13 +343,39 @@ def _check_kept_not_split(path, sectors, keepable: dict, splits: dict) -> None:
                        f"{o.parent} is not split again (drop splits.{o.parent} or {c!r})")
 
 
-def _tags_from_concordance(target, spec: dict, own: dict):
-    """A target sector the file gives no ``tags`` for, made only of the source's own sectors, takes
-    the tags all of them carry in the concordance."""
-    body = spec.get(target.code)
-    if isinstance(body, dict) and "tags" in body:
-        return target
-    if not target.members or not all(c in own for c in target.members):
-        return target
-    common = [t for t in own[target.members[0]].tags if all(t in own[c].tags for c in target.members)]
-    return replace(target, tags=tuple(common))
+#: tags a target takes when any of its members has them; the others when all members have them
+ANY_MEMBER_TAGS = ("fossil", "resource", "crude")
+
+
+def sector_tags(path: Path = sources.MAPPINGS / "sector_tags.csv") -> dict[str, tuple[str, ...]]:
+    """``{source sector: tags}`` of ``calibration/mappings/sector_tags.csv`` (validated)."""
+    from calibration.readers.satellites import load_csv, require_columns
+    from cge.errors import DataError
+
+    df = load_csv(path, dtype=str)
+    require_columns(df, ["sector", "tags"], path)
+    out = {}
+    for k, (s, tags) in enumerate(zip(df["sector"], df["tags"].fillna(""))):
+        tags = tuple(t.strip() for t in tags.split(";") if t.strip())
+        bad = [t for t in tags if t not in SECTOR_TAGS]
+        if bad:
+            raise DataError(f"{path}, row {k + 2}: unknown tag {bad[0]!r} of {s!r}; known: {', '.join(SECTOR_TAGS)}")
+        out[str(s)] = tags
+    return out
+
+
+def _tags_from_data(sectors, tag_data: dict[str, tuple[str, ...]]):
+    """The file's sectors, each given no ``tags`` taking them from its members' data tags
+    (:data:`ANY_MEMBER_TAGS` from any member, the others from all); everything else as written."""
+    if not isinstance(sectors, dict):
+        return sectors
+    out = {}
+    for code, body in sectors.items():
+        members = body.get("members") if isinstance(body, dict) else body if isinstance(body, list) else None
+        if not isinstance(members, list) or not members or (isinstance(body, dict) and "tags" in body):
+            out[code] = body
+            continue
+        tags = [tag_data.get(str(c), ()) for c in members]
+        chosen = [t for t in SECTOR_TAGS if (any if t in ANY_MEMBER_TAGS else all)(t in ts for ts in tags)]
+        out[code] = dict(body if isinstance(body, dict) else {"members": members}, tags=chosen)
+    return out

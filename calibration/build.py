@@ -228,7 +228,8 @@ def _source_co2(cfg: BuildConfig, y: int, agg: Aggregation, route: str, wiod,
         jrc_reg = read_mapping(M / "jrc_regions.csv", what="JRC region")
         E = sat.read_jrc_co2(cfg.path("energy", "jrc_wiod2016_co2_by_industry_2000_2016.csv.gz"), jrc_conc, y,
                              wiod.regions, wiod.sectors, wiod.categories, jrc_reg, "CONS_h")
-        return inheritance.share_parent_co2(E, wiod, agg.sector_parents, fb) if agg.own_sectors else E
+        kept = agg is not None and agg.own_sectors
+        return inheritance.share_parent_co2(E, wiod, agg.sector_parents, fb) if kept else E
     nJ = len(wiod.sectors)
     E = np.zeros((len(wiod.regions), nJ + len(wiod.categories)))
     if route == "table":

@@ -167,6 +167,26 @@ def test_the_steel_example_calibrates_with_steel_and_non_ferrous_metals_apart_ke
     assert any("shared with steel, nfm" in w for w in r.fallbacks["what"])
 
 
+def test_the_default_aggregation_with_every_tag_removed_takes_the_same_tags_from_data(tmp_path):
+    spec = yaml.safe_load(DEFAULT_AGGREGATION.read_text())
+    for body in spec["sectors"].values():
+        body.pop("tags", None)
+    (tmp_path / "untagged.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    got = load_aggregation(tmp_path / "untagged.yaml", DEFAULT_SHARED)
+    ref = load_aggregation(DEFAULT_AGGREGATION, DEFAULT_SHARED)
+    assert {t.code: set(t.tags) for t in got.sectors} == {t.code: set(t.tags) for t in ref.sectors}
+
+
+def test_a_target_takes_fuel_tags_from_any_member_and_eite_or_cbam_only_from_all(tmp_path):
+    spec = yaml.safe_load(DEFAULT_AGGREGATION.read_text())
+    spec["sectors"]["man"]["members"] += spec["sectors"].pop("met")["members"]      # c12 joins other manufacturing
+    spec["sectors"]["gas"].pop("tags")
+    spec["sectors"]["man"].pop("tags", None)
+    (tmp_path / "mixed.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    tags = {t.code: set(t.tags) for t in load_aggregation(tmp_path / "mixed.yaml", DEFAULT_SHARED).sectors}
+    assert tags["gas"] == {"fossil", "resource"} and tags["man"] == set()
+
+
 # ----- countries WIOD keeps in its rest of the world ---------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["oecd-icio-2023", "figaro"])
