@@ -122,7 +122,8 @@ def _targets(path, key, spec, source_codes, what: str, tags_allowed: bool, listi
         for m in members:
             m = code(path, f"{where}.members", m)
             if m not in source_codes and m not in optional:
-                more = f"; or one of the source's own: {', '.join(optional)}" if optional else ""
+                shown = ", ".join(optional[:12]) + (f", ... ({len(optional) - 12} more)" if len(optional) > 12 else "")
+                more = f"; or one of the source's own: {shown}" if optional else ""
                 raise err(path, f"{where}.members", f"unknown source {what} code {m!r}"
                           f" ({listing}: {', '.join(source_codes)}{more})")
             if m in seen:
