@@ -303,6 +303,8 @@ WRITERS = {"oecd-icio-2021": lambda o: write_oecd_icio(o, 2021), "oecd-icio-2023
 #: the writer of each source example (examples/aggregations/<format>.yaml)
 EXAMPLE_WRITERS = {"oecd-icio": "oecd-icio-2023", "figaro": "figaro", "csv": "csv", "pymrio": "pymrio-test",
                    "exiobase3": "exiobase3"}
+#: the writer of an example whose folder is not its format's (examples/aggregations/oecd-icio-2025-steel.yaml)
+EXAMPLE_FOLDERS = {"oecd-icio-2025": "oecd-icio-2025"}
 
 
 def ensure_example_data(example: Path) -> Path | None:
@@ -314,7 +316,7 @@ def ensure_example_data(example: Path) -> Path | None:
     if not source or source["format"] not in EXAMPLE_WRITERS:
         return None
     out = (Path(example).parent / source["path"]).resolve()
-    writer = out.name if out.name in WRITERS else EXAMPLE_WRITERS[source["format"]]   # e.g. data/oecd-icio-2025
+    writer = EXAMPLE_FOLDERS.get(out.name, EXAMPLE_WRITERS[source["format"]])
     if not out.exists():
         WRITERS[writer](out)
     return out

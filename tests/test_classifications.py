@@ -187,6 +187,16 @@ def test_a_target_takes_fuel_tags_from_any_member_and_eite_or_cbam_only_from_all
     assert tags["gas"] == {"fossil", "resource"} and tags["man"] == set()
 
 
+@pytest.mark.slow
+def test_the_steel_example_calibrates_and_compares_from_a_fresh_checkout(tmp_path):
+    mrio_layouts.ensure_example_data(STEEL_EXAMPLE)                # examples/data/oecd-icio-2025, written once
+    data, results = tmp_path / "data", tmp_path / "results"
+    assert main(["calibrate", str(STEEL_EXAMPLE), "--out", str(data)]) == 0
+    assert main(["compare", "--data", str(data), "--out", str(results)]) == 0
+    assert "`steel` (of the source's own; inherits `c12`'s" in (data / "PROVENANCE.md").read_text()
+    assert {"ist", "nfm"} <= set(yaml.safe_load((data / "metadata.yaml").read_text())["sector_names"])
+
+
 # ----- countries WIOD keeps in its rest of the world ---------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["oecd-icio-2023", "figaro"])
