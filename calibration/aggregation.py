@@ -323,13 +323,14 @@ def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
     own = {c: o for c, o in keepable.items() if c in members}
     sectors = m.sectors
     tags_used = {t for s in sectors for t in s.tags}
-    assumptions = _assumptions(path, spec.get("assumptions"), source_sectors + tuple(own), source_regions,
-                               tags_used)
     regions_named = {c for t in m.regions for c in t.members}
+    kept_countries = tuple(c for c in countries if c in regions_named)
+    assumptions = _assumptions(path, spec.get("assumptions"), source_sectors + tuple(own),
+                               source_regions + kept_countries, tags_used)
     return Aggregation(path=m.path, name=m.name, description=m.description, regions=m.regions, sectors=sectors,
                        region_groups=m.region_groups, year=year, source=source, splits=splits, assumptions=assumptions,
                        co2=_co2(path, spec.get("co2")), own_sectors=own,
-                       own_regions=tuple(c for c in countries if c in regions_named))
+                       own_regions=kept_countries)
 
 
 def _check_kept_not_split(path, sectors, keepable: dict, splits: dict) -> None:

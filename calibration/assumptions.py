@@ -112,9 +112,10 @@ def fuel_prices(path, prices: dict[str, float], agg, source_weight: dict[str, fl
         if (r, f) in bench:
             raise DataError(f"{path}, row {k + 2}: {f} in {r} listed twice")
         bench[(r, f)] = b
+    given = agg.assumptions.get("fuel_price_benchmarks", {})
     for r in agg.own_regions:
         for f in ("coal", "oil", "gas"):
-            if (r, f) not in bench and (WIOD_REST, f) in bench:
+            if (r, f) not in bench and (WIOD_REST, f) in bench and f not in given.get(r, {}):
                 bench[(r, f)] = bench[(WIOD_REST, f)]
                 if fallbacks is not None:
                     fallbacks.add(r, f"{f} price", f"no price benchmark of its own: {WIOD_REST}'s "
