@@ -42,8 +42,17 @@ Two more keys for the formats without a fixed classification: ``classification``
 (with ``<name>_regions.csv`` for region codes that are not ISO3), and ``co2: {extension, rows}``
 (``pymrio``) the extension rows that hold the table's own CO2 (the satellite route).
 
-Every source code must be mapped exactly once; every code, group member, tag and share is
-checked on load and an error names the file and the key.
+The source's own sectors and countries (:mod:`calibration.concordance`) may be members too: a
+sector its concordance keeps (e.g. ``steel`` and ``nfm`` of OECD ICIO 2025, ``fertilisers`` of
+EXIOBASE 3) and a country of the table that WIOD keeps in ``RoW`` (its ISO3 code, e.g. ``ZAF``).
+Named, they stay apart; not named, they go to their WIOD parent and to ``RoW``.
+
+A target given no ``tags`` takes them from data keyed by source code: ``calibration/mappings/sector_tags.csv``
+for WIOD's codes and split children, the concordance for a source's own sectors; ``fossil``, ``resource``
+and ``crude`` when any member has them, ``electricity``, ``eite`` and ``cbam`` when all do.
+
+Every source code must be mapped exactly once (the source's own codes at most once); every code,
+group member, tag and share is checked on load and an error names the file and the key.
 """
 
 from __future__ import annotations
@@ -52,8 +61,9 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from calibration import concordance as cc
 from calibration import sources
-from cge.data.aggregation import COMMON_KEYS, Mapping, read_spec, validate_mapping
+from cge.data.aggregation import COMMON_KEYS, SECTOR_TAGS, Mapping, read_spec, validate_mapping
 from cge.data.aggregation import err as _err
 
 ASSUMPTIONS = ("labour_share", "rent_share", "energy_parameters", "fuel_price_benchmarks", "elasticities")
@@ -140,6 +150,13 @@ class Aggregation(Mapping):
     splits: dict[str, dict] = field(default_factory=dict)   # parent -> {"shares": {child: share}} or {}
     assumptions: dict = field(default_factory=dict)
     co2: dict = field(default_factory=dict)    # {"source": route or None, "table": Path or None}
+    own_sectors: dict = field(default_factory=dict)     # kept source sectors: code -> concordance.OwnSector
+    own_regions: tuple[str, ...] = ()                    # kept countries WIOD does not list (ISO3)
+
+    @property
+    def sector_parents(self) -> dict[str, str]:
+        """Each kept sector of the source's own → the WIOD sector whose assumptions it inherits."""
+        return {c: o.parent for c, o in self.own_sectors.items()}
 
     @property
     def rest_of_world(self) -> str:
@@ -295,9 +312,71 @@ def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
     splits = _splits(path, spec.get("splits"))
     source_regions = sources.source_regions(shared)
     source_sectors = sources.source_sectors(shared, splits)
-    m = validate_mapping(path, spec, source_regions, source_sectors)
-    tags_used = {t for s in m.sectors for t in s.tags}
-    assumptions = _assumptions(path, spec.get("assumptions"), source_sectors, source_regions, tags_used)
-    return Aggregation(path=m.path, name=m.name, description=m.description, regions=m.regions, sectors=m.sectors,
+    keepable = cc.keepable_sectors(source.format, source.classification)
+    countries = cc.own_countries(source.format, shared)
+    _check_kept_not_split(path, spec.get("sectors"), keepable, splits)
+    tag_data = {**sector_tags(), **{c: o.tags for c, o in keepable.items()}}
+    spec = dict(spec, sectors=_tags_from_data(spec.get("sectors"), tag_data))
+    m = validate_mapping(path, spec, source_regions, source_sectors, optional_regions=countries,
+                         optional_sectors=tuple(keepable))
+    members = {c for t in m.sectors for c in t.members}
+    own = {c: o for c, o in keepable.items() if c in members}
+    sectors = m.sectors
+    tags_used = {t for s in sectors for t in s.tags}
+    regions_named = {c for t in m.regions for c in t.members}
+    kept_countries = tuple(c for c in countries if c in regions_named)
+    assumptions = _assumptions(path, spec.get("assumptions"), source_sectors + tuple(own),
+                               source_regions + kept_countries, tags_used)
+    return Aggregation(path=m.path, name=m.name, description=m.description, regions=m.regions, sectors=sectors,
                        region_groups=m.region_groups, year=year, source=source, splits=splits, assumptions=assumptions,
-                       co2=_co2(path, spec.get("co2")))
+                       co2=_co2(path, spec.get("co2")), own_sectors=own,
+                       own_regions=kept_countries)
+
+
+def _check_kept_not_split(path, sectors, keepable: dict, splits: dict) -> None:
+    """A source's own sector named as a member keeps its goods out of its parent: the parent is not
+    split again (its CBAM goods would be counted twice)."""
+    named = {str(c) for body in (sectors.values() if isinstance(sectors, dict) else ()) if isinstance(body, dict)
+             for c in (body.get("members") or []) if isinstance(body.get("members"), list)}
+    for c, o in keepable.items():
+        if c in named and o.parent in splits:
+            raise _err(path, f"splits.{o.parent}", f"the source's own sector {c!r} of {o.parent} is kept, so "
+                       f"{o.parent} is not split again (drop splits.{o.parent} or {c!r})")
+
+
+#: tags a target takes when any of its members has them; the others when all members have them
+ANY_MEMBER_TAGS = ("fossil", "resource", "crude")
+
+
+def sector_tags(path: Path = sources.MAPPINGS / "sector_tags.csv") -> dict[str, tuple[str, ...]]:
+    """``{source sector: tags}`` of ``calibration/mappings/sector_tags.csv`` (validated)."""
+    from calibration.readers.satellites import load_csv, require_columns
+    from cge.errors import DataError
+
+    df = load_csv(path, dtype=str)
+    require_columns(df, ["sector", "tags"], path)
+    out = {}
+    for k, (s, tags) in enumerate(zip(df["sector"], df["tags"].fillna(""))):
+        tags = tuple(t.strip() for t in tags.split(";") if t.strip())
+        bad = [t for t in tags if t not in SECTOR_TAGS]
+        if bad:
+            raise DataError(f"{path}, row {k + 2}: unknown tag {bad[0]!r} of {s!r}; known: {', '.join(SECTOR_TAGS)}")
+        out[str(s)] = tags
+    return out
+
+
+def _tags_from_data(sectors, tag_data: dict[str, tuple[str, ...]]):
+    """The file's sectors, each given no ``tags`` taking them from its members' data tags
+    (:data:`ANY_MEMBER_TAGS` from any member, the others from all); everything else as written."""
+    if not isinstance(sectors, dict):
+        return sectors
+    out = {}
+    for code, body in sectors.items():
+        members = body.get("members") if isinstance(body, dict) else body if isinstance(body, list) else None
+        if not isinstance(members, list) or not members or (isinstance(body, dict) and "tags" in body):
+            out[code] = body
+            continue
+        tags = [tag_data.get(str(c), ()) for c in members]
+        chosen = [t for t in SECTOR_TAGS if (any if t in ANY_MEMBER_TAGS else all)(t in ts for ts in tags)]
+        out[code] = dict(body if isinstance(body, dict) else {"members": members}, tags=chosen)
+    return out

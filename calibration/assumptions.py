@@ -74,7 +74,9 @@ def sector_shares(path, column: str, agg, known_sources, source_output: dict[str
 
     With ``only_tag`` (rents: ``resource``) targets without the tag get 0 and a tagged target
     averages over the members that have a value (an error names a tagged target with none)."""
-    src = _source_values(path, column, known_sources, None)
+    from calibration.inheritance import by_parent
+
+    src = by_parent(_source_values(path, column, known_sources, None), agg.sector_parents)
     src = apply_overrides(src, agg.assumptions.get(column, {}), agg)
     out = []
     for t in agg.sectors:
@@ -92,11 +94,13 @@ def sector_shares(path, column: str, agg, known_sources, source_output: dict[str
     return np.array(out)
 
 
-def fuel_prices(path, prices: dict[str, float], agg, source_weight: dict[str, float]) -> pd.DataFrame:
+def fuel_prices(path, prices: dict[str, float], agg, source_weight: dict[str, float], fallbacks=None) -> pd.DataFrame:
     """Price by target region × fuel (coal USD/t, oil USD/bbl, gas USD/MMBtu): each WIOD source
-    region names a benchmark per fuel; a target region's price is the output-weighted mean of its
+    region names a benchmark per fuel (a country kept out of WIOD's rest of the world takes the rest
+    of the world's, a recorded fallback); a target region's price is the output-weighted mean of its
     members' prices (weights: WIOD c2 mining output)."""
     from calibration.readers.satellites import load_csv, require_columns
+    from calibration.sources import WIOD_REST
 
     df = load_csv(path)
     require_columns(df, ["region", "fuel", "benchmark"], path)
@@ -108,6 +112,14 @@ def fuel_prices(path, prices: dict[str, float], agg, source_weight: dict[str, fl
         if (r, f) in bench:
             raise DataError(f"{path}, row {k + 2}: {f} in {r} listed twice")
         bench[(r, f)] = b
+    given = agg.assumptions.get("fuel_price_benchmarks", {})
+    for r in agg.own_regions:
+        for f in ("coal", "oil", "gas"):
+            if (r, f) not in bench and (WIOD_REST, f) in bench and f not in given.get(r, {}):
+                bench[(r, f)] = bench[(WIOD_REST, f)]
+                if fallbacks is not None:
+                    fallbacks.add(r, f"{f} price", f"no price benchmark of its own: {WIOD_REST}'s "
+                                  f"({bench[(r, f)]})", 0, "-")
     for r, fuels in agg.assumptions.get("fuel_price_benchmarks", {}).items():
         for f, b in fuels.items():
             bench[(r, f)] = b

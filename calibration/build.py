@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration import assumptions, cbam, energy_splits, gates, report, sources
+from calibration import assumptions, cbam, energy_splits, gates, inheritance, report, sources
 from calibration.aggregate import aggregate, check_mapping, read_mapping
 from calibration.aggregation import Aggregation, load_aggregation
 from calibration.emissions import (
@@ -147,7 +147,11 @@ def build(cfg: BuildConfig, echo=print) -> BuildResult:
     # every source is put on WIOD 2013's classification, so JRC's CO2 by WIOD industry is its satellite
     # unless the source carries CO2 accounts of its own (MRIO.co2, e.g. EXIOBASE's)
     route = co2_route(agg, has_satellite=True, fallbacks=fb)
-    wiod, m0 = _read_sources(cfg, agg, y, echo, route)
+    if route == "satellite" and agg.own_regions and not has_co2_accounts(agg):
+        route = "gcb_by_fuel"
+        fb.add(", ".join(agg.own_regions), CO2, "JRC's CO2 satellite has WIOD's regions only: CO2 from GCB 2019 "
+               "national CO2 by fuel, allocated to fuel purchases by emission factors (every region)", 0, "-")
+    wiod, m0 = _read_sources(cfg, agg, y, echo, route, fb)
     m1, clipped = _aggregate_regions(m0, wiod, agg, cfg.mappings, echo)
     t_prev = gates.totals(m1)
     inputs = _split_inputs(cfg, agg, m0, m1, y, fb, route)
@@ -202,7 +206,13 @@ def co2_route(agg: Aggregation, has_satellite: bool, fallbacks: Fallbacks) -> st
     return route
 
 
-def _source_co2(cfg: BuildConfig, y: int, agg: Aggregation, route: str, wiod) -> np.ndarray:
+def has_co2_accounts(agg: Aggregation) -> bool:
+    """Whether the source carries CO2 accounts of its own (EXIOBASE, a pymrio extension)."""
+    return agg.source is not None and (agg.source.format == "exiobase3" or bool(agg.source.co2))
+
+
+def _source_co2(cfg: BuildConfig, y: int, agg: Aggregation, route: str, wiod,
+                fb: Fallbacks | None = None) -> np.ndarray:
     """``E[r, u]`` (Mt) over WIOD's regions and users (sectors, then final-demand categories):
     the JRC table (WIOD's satellite), the user's table (households to ``CONS_h``) or zeros (GCB by
     fuel is allocated after the rebalancing, :func:`_emissions`)."""
@@ -216,8 +226,10 @@ def _source_co2(cfg: BuildConfig, y: int, agg: Aggregation, route: str, wiod) ->
     if route == "satellite":
         jrc_conc = read_mapping(M / "jrc56_to_wiod35.csv", what="JRC sector")
         jrc_reg = read_mapping(M / "jrc_regions.csv", what="JRC region")
-        return sat.read_jrc_co2(cfg.path("energy", "jrc_wiod2016_co2_by_industry_2000_2016.csv.gz"), jrc_conc, y,
-                                wiod.regions, wiod.sectors, wiod.categories, jrc_reg, "CONS_h")
+        E = sat.read_jrc_co2(cfg.path("energy", "jrc_wiod2016_co2_by_industry_2000_2016.csv.gz"), jrc_conc, y,
+                             wiod.regions, wiod.sectors, wiod.categories, jrc_reg, "CONS_h")
+        kept = agg is not None and agg.own_sectors
+        return inheritance.share_parent_co2(E, wiod, agg.sector_parents, fb) if kept else E
     nJ = len(wiod.sectors)
     E = np.zeros((len(wiod.regions), nJ + len(wiod.categories)))
     if route == "table":
@@ -227,12 +239,15 @@ def _source_co2(cfg: BuildConfig, y: int, agg: Aggregation, route: str, wiod) ->
     return E
 
 
-def _read_sources(cfg: BuildConfig, agg: Aggregation, y: int, echo, route: str = "satellite"):
+def _read_sources(cfg: BuildConfig, agg: Aggregation, y: int, echo, route: str = "satellite",
+                  fb: Fallbacks | None = None):
     """Stage 1: the source table of year ``y`` (the aggregation file's ``source``, by its reader, on
-    WIOD 2013's classification) with its CO2 by industry and household attached (:func:`_source_co2`)."""
+    WIOD 2013's classification and the source's own sectors and countries the file names) with its
+    CO2 by industry and household attached (:func:`_source_co2`)."""
     src = agg.source
-    wiod = read_source(src.format, src.path, y, cfg.shared, src.classification, src.co2)
-    E = _source_co2(cfg, y, agg, route, wiod)
+    wiod = read_source(src.format, src.path, y, cfg.shared, src.classification, src.co2,
+                       keep_sectors=tuple(agg.own_sectors), keep_regions=agg.own_regions)
+    E = _source_co2(cfg, y, agg, route, wiod, fb)
     m0 = MRIO(wiod.regions, wiod.sectors, wiod.categories, wiod.Z, wiod.Y, wiod.x, stressors=(CO2,),
               E=E[None], unit="M USD", stressor_units={CO2: "Mt"}, metadata=wiod.metadata)
     gates.check_mrio(m0, f"read {src.format}")
@@ -282,11 +297,12 @@ def _split_inputs(cfg: BuildConfig, agg: Aggregation, m0: MRIO, m1: MRIO, y: int
     M = cfg.mappings
     rest = agg.rest_of_world
     cmap = sat.country_map(cfg.path("wiod2013", "regions.csv"), agg.region_map, rest)
+    cmap.update({c: agg.region_map[c] for c in agg.own_regions})     # countries kept out of WIOD's RoW
     bp = sat.read_bp_energy(cfg.path("energy", "bp2021_fossil_fuels_electricity.csv.gz"), y, cmap, m1.regions, rest,
                             fallbacks=fb)
     prices = sat.read_prices(cfg.path("energy", "bp2021_fossil_fuel_prices.csv"), y, fallbacks=fb)
     c2 = m0.x[:, m0.sectors.index("c2")]
-    price = assumptions.fuel_prices(M / "fuel_price_benchmarks.csv", prices, agg, dict(zip(m0.regions, c2)))
+    price = assumptions.fuel_prices(M / "fuel_price_benchmarks.csv", prices, agg, dict(zip(m0.regions, c2)), fb)
     par = energy_splits.read_parameters(M / "energy_parameters.csv")
     par.update(agg.assumptions.get("energy_parameters", {}))
     return _SplitInputs(cmap, bp, price, par, route)
@@ -370,11 +386,16 @@ def _cbam_coverage(b: Benchmark, agg: Aggregation, source_output: pd.DataFrame,
 
 def _cbam_shares(agg, m1: MRIO, cmap, rest, par, fb) -> dict[str, pd.DataFrame]:
     """Output shares of the CBAM goods in c9, c11 and c12 by target region (:mod:`calibration.cbam`):
-    for the parents split, and for those inside a sector tagged ``cbam`` (coverage shares)."""
-    wanted = set(agg.splits) | {m for t in agg.sectors if "cbam" in t.tags for m in t.members if m in cbam.OTHER}
-    if not wanted:
+    for the parents split, and for those inside a sector tagged ``cbam`` (coverage shares); and the
+    coverage of each kept sector of the source's own holding a CBAM good (its column ``share``).
+    A good a kept sector holds is no longer in its parent."""
+    tagged = {m for t in agg.sectors if "cbam" in t.tags for m in t.members}
+    wanted = set(agg.splits) | {m for m in tagged if m in cbam.OTHER}
+    own = [c for c, o in agg.own_sectors.items() if o.cbam_good and c in tagged]
+    if not wanted and not own:
         return {}
     values = cbam.values_by_region(cbam.read_values(), cmap, m1.regions, rest, fb)
+    held = [o.cbam_good for o in agg.own_sectors.values() if o.cbam_good]
     floor = par.get("cbam_other_min_share", 0.10)
     out = {}
     for parent in sorted(wanted, key=list(cbam.OTHER).index):
@@ -382,7 +403,10 @@ def _cbam_shares(agg, m1: MRIO, cmap, rest, par, fb) -> dict[str, pd.DataFrame]:
         if given:
             out[parent] = pd.DataFrame([given] * len(m1.regions), index=list(m1.regions))
         else:
-            out[parent] = cbam.shares(parent, m1.x[:, m1.sectors.index(parent)], values, floor, fb)
+            rest_of_parent = values.assign(**dict.fromkeys(held, 0.0))
+            out[parent] = cbam.shares(parent, m1.x[:, m1.sectors.index(parent)], rest_of_parent, floor, fb)
+    for c in own:
+        out[c] = cbam.own_coverage(c, agg.own_sectors[c].cbam_good, m1.x[:, m1.sectors.index(c)], values, fb)
     return out
 
 
@@ -439,6 +463,7 @@ def _factor_payments(vom, vid, M: Path, agg: Aggregation, source_output: pd.Data
     va[np.abs(va) < 1e-12 * np.maximum(vom, 1.0)] = 0.0
     known = set(source_output.columns) | set(sources.split_catalogue()) | {
         c for cs in sources.split_catalogue().values() for c in cs}
+    known |= set(agg.own_sectors)
     ls = assumptions.sector_shares(M / "labour_shares.csv", "labour_share", agg, known, world_out)
     rs = assumptions.sector_shares(M / "rent_shares.csv", "rent_share", agg, known, world_out, only_tag="resource")
     return factor_split(np.maximum(va, 0.0), ls, rs)

@@ -112,9 +112,24 @@ def shares(parent: str, go: np.ndarray, values: pd.DataFrame, floor: float, fall
     return out
 
 
+def own_coverage(sector: str, good: str, go: np.ndarray, values: pd.DataFrame, fallbacks=None) -> pd.DataFrame:
+    """The coverage of a source's own sector holding CBAM good ``good`` (e.g. OECD ICIO 2025's
+    non-ferrous metals, aluminium): ``min(1, v[R, good] / x[R, sector])`` (column ``share``); capped
+    regions are recorded."""
+    go = np.asarray(go, float)
+    v = values[good].to_numpy()
+    share = np.divide(v, go, out=np.zeros_like(go), where=go > 0)
+    for r in np.nonzero(share > 1)[0]:
+        if fallbacks is not None:
+            fallbacks.add(values.index[r], sector, f"{good} production worth more than the output of {sector}: "
+                          "coverage capped at 1", float(share[r]), "share")
+    return pd.DataFrame({"share": np.minimum(share, 1.0)}, index=values.index)
+
+
 def coverage(agg, source_output: pd.DataFrame, parent_shares: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """``region, sector, share`` for every sector tagged ``cbam``: the value share of CBAM goods in
-    its output (``source_output[R, source sector]`` in M USD; ``parent_shares`` for unsplit parents)."""
+    its output (``source_output[R, source sector]`` in M USD; ``parent_shares`` for unsplit parents
+    and the source's own sectors kept, :func:`own_coverage`)."""
     rows = []
     for t in agg.sectors:
         if "cbam" not in t.tags:
@@ -126,6 +141,8 @@ def coverage(agg, source_output: pd.DataFrame, parent_shares: dict[str, pd.DataF
                 total += x
                 if m in WHOLLY_CBAM:
                     covered += x
+                elif m in getattr(agg, "own_sectors", {}) and m in parent_shares:
+                    covered += x * float(parent_shares[m].loc[r, "share"])
                 elif m in parent_shares:
                     covered += x * float(1 - parent_shares[m].loc[r, OTHER[m]])
             wholly = all(m in WHOLLY_CBAM for m in t.members)
@@ -134,9 +151,11 @@ def coverage(agg, source_output: pd.DataFrame, parent_shares: dict[str, pd.DataF
 
 
 def check_tags(agg, split_parents) -> None:
-    """A sector tagged ``cbam`` must contain a CBAM good (whole, or inside an unsplit c9/c11/c12)."""
+    """A sector tagged ``cbam`` must contain a CBAM good (whole, inside an unsplit c9/c11/c12, or a
+    kept sector of the source's own that holds one)."""
+    own = [c for c, o in getattr(agg, "own_sectors", {}).items() if o.cbam_good]
     for t in agg.sectors:
         if "cbam" in t.tags:
-            if not any(m in WHOLLY_CBAM or (m in OTHER and m not in split_parents) for m in t.members):
+            if not any(m in WHOLLY_CBAM or m in own or (m in OTHER and m not in split_parents) for m in t.members):
                 raise DataError(f"{agg.path}: sectors.{t.code}.tags: tagged 'cbam' but contains no CBAM good "
-                                f"({', '.join(WHOLLY_CBAM)}, or an unsplit c9, c11, c12)")
+                                f"({', '.join(WHOLLY_CBAM + tuple(own))}, or an unsplit c9, c11, c12)")

@@ -1,6 +1,7 @@
 """A dataset's elasticity table: the defaults of ``cge/defaults/elasticities.csv`` keyed by
 *source* sector (or ``*``), overridden by the aggregation file (source keys or ``tag:<tag>``), and
-aggregated to each target sector with world output weights (:func:`calibration.assumptions.weighted`):
+aggregated to each target sector with world output weights (a source's own sector kept as a
+model code takes its WIOD parent's defaults, :mod:`calibration.inheritance`) (:func:`calibration.assumptions.weighted`):
 
     σ_T = Σ_a x_a·σ_a / Σ_a x_a         (a: source sectors of T; exactly σ when all are equal)
 
@@ -24,7 +25,7 @@ def dataset_elasticities(agg, source_output: dict[str, float]) -> dict[str, dict
     for p in PARAMETERS:
         d = defaults[p]
         star = over.get(p, {}).get("*", d["*"])
-        src = {m: d.get(m, d["*"]) for m in sources}
+        src = {m: d.get(m, d.get(agg.sector_parents.get(m), d["*"])) for m in sources}
         if "*" in over.get(p, {}):
             src = {m: star for m in sources}
         src = apply_overrides(src, over.get(p, {}), agg)

@@ -92,6 +92,18 @@ current USD, CO2 in Mt, population in millions. Identities hold to {1e-9:g} (che
 {sources}"""
 
 
+def _kept(agg) -> str:
+    """The source's own sectors and countries this aggregation keeps apart from WIOD's classification
+    (nothing for one that keeps none, so WIOD's PROVENANCE.md is unchanged)."""
+    if not agg.own_sectors and not agg.own_regions:
+        return ""
+    lines = [f"- sector `{c}` (of the source's own; inherits `{o.parent}`'s assumptions; tags "
+             f"{', '.join(o.tags) or 'none'}; CBAM good {o.cbam_good or 'none'})" for c, o in agg.own_sectors.items()]
+    lines += [f"- country `{c}` (a region of its own, not in WIOD's `RoW`)" for c in agg.own_regions]
+    return ("\nKept from the source's classification (`calibration/classifications/`; see the fallbacks for "
+            "what they inherit):\n\n" + "\n".join(lines) + "\n")
+
+
 def _regions_and_sectors(result, cfg) -> str:
     """Regions, groups, sectors (with their source codes and tags) and final demand."""
     agg = result.aggregation
@@ -115,7 +127,7 @@ Sectors (source codes: WIOD c1..c35 with c2 split into coa, cru, ngs, omn, c17 i
 any CBAM splits of c9, c11, c12; tags as given in the aggregation file):
 
 {_members(agg, agg.sectors)}
-
+{_kept(agg)}
 In the default aggregation, paper (c7) is not EITE because WIOD bundles it with printing and publishing,
 met holds basic *and fabricated* metals (WIOD does not separate them), and gas joins natural gas
 extraction and gas distribution into one fuel.

@@ -4,7 +4,8 @@ Timmer et al. 2015). ``python tests/mrio_layouts.py FORMAT OUT`` writes one.
 Each WIOD sector's rows and columns are spread evenly over the source codes the concordance maps to
 it (``calibration/classifications/``); codes that lump several WIOD sectors together hold their sum.
 Regions take the source's codes (ISO3 for ICIO, ``ROU`` for WIOD's ``ROM``; two letters for
-FIGARO), WIOD's rest of the world the source's (``ROW``, ``FIGW1``). Value added is the column
+FIGARO), WIOD's rest of the world the source's (``ROW``, ``FIGW1``), less South Africa, which the ICIO
+and FIGARO fixtures list on its own as the published tables do (:data:`OUT_OF_REST`). Value added is the column
 residual; FIGARO values are in million EUR at the ECB rate, as Eurostat publishes them.
 """
 
@@ -50,15 +51,42 @@ def spread(name: str, wiod_sectors) -> tuple[list[str], np.ndarray]:
     """``D[w, i]``: the part of WIOD sector ``w`` written to source code ``i``."""
     df = cc.classification(name)
     codes = list(cc.source_codes(name))
+    parent = {c: o.parent for c, o in cc.own_sectors(name).items()}     # a source's own sector: its WIOD parent
     D = np.zeros((len(wiod_sectors), len(codes)))
     for w, s in enumerate(wiod_sectors):
-        targets = sorted({codes.index(c) for c, t in zip(df["code"], df["model_code"]) if t == s})
+        targets = sorted({codes.index(c) for c, t in zip(df["code"], df["model_code"]) if parent.get(t, t) == s})
         D[w, targets] = 1.0 / len(targets)
     return codes, D
 
 
+#: countries WIOD keeps in its rest of the world that the ICIO and FIGARO fixtures list on their own,
+#: as the published tables do, with the share of WIOD's ``RoW`` each is written with (a fixture choice:
+#: South Africa's GDP is about 3% of the rest of the world's in 2011)
+OUT_OF_REST = {"ZAF": 0.03}
+
+
+def with_countries_out_of_rest(m, countries=None):
+    """``m`` with each country of ``countries`` (ISO3 → share) split out of ``RoW``: its rows and columns
+    the share of ``RoW``'s (every cell involving ``RoW`` is divided, so every total is kept and summing
+    the countries back into ``RoW`` gives ``m``)."""
+    from calibration.mrio import MRIO
+
+    countries = OUT_OF_REST if countries is None else countries
+    k = m.regions.index("RoW")
+    w = np.eye(len(m.regions))[:, [r for r in range(len(m.regions))] + [k] * len(countries)]
+    w[k, len(m.regions):] = list(countries.values())
+    w[k, k] = 1 - sum(countries.values())
+    Z = np.einsum("risj,ra,sb->aibj", m.Z, w, w)
+    Y = np.einsum("risc,ra,sb->aibc", m.Y, w, w)
+    x = np.einsum("ri,ra->ai", m.x, w)
+    VA = np.einsum("csj,sb->cbj", m.VA, w) if m.VA is not None else None
+    return MRIO(list(m.regions) + list(countries), m.sectors, m.categories, Z, Y, x, m.va_components, VA,
+                unit=m.unit, metadata=dict(m.metadata))
+
+
 def _regions(m, fmt: str) -> list[str]:
     iso = dict(zip(cc.wiod_regions(SHARED)["code"], cc.wiod_regions(SHARED)["iso3"]))
+    iso.update({c: c for c in OUT_OF_REST})
     if fmt == "figaro":
         to2 = {v: k for k, v in cc.source_iso3("figaro").items()}
         return [to2.get(iso.get(r) if isinstance(iso.get(r), str) else "ROW") for r in m.regions]
@@ -85,7 +113,7 @@ def _matrix(m, name: str, fmt: str, fd_codes, regions):
 def write_oecd_icio(out: Path, edition: int = 2023, year: int = 2011, m=None) -> Path:
     """The 2021 edition's ``ICIO2021_{year}.csv``, or the 2023/2025 editions' ``{year}_SML.csv``
     (of ``m``, default WIOD ``year``)."""
-    m = wiod(year) if m is None else m
+    m = with_countries_out_of_rest(wiod(year) if m is None else m)
     fd = ("HFCE", "NPISH", "GGFC", "GFCF", "INVNT", "DPABR")
     regions = _regions(m, "oecd-icio")
     rows, ycols, Z, Y, x = _matrix(m, f"oecd-icio-{edition}", "oecd-icio", fd, regions)
@@ -116,7 +144,7 @@ def write_figaro(out: Path, year: int = 2011, m=None) -> Path:
     gross output; default WIOD ``year`` with its row gaps in inventories)."""
     from calibration.readers.figaro import FIGARO_FINAL_DEMAND, usd_per_eur
 
-    m = wiod_rows_balanced(year) if m is None else m
+    m = with_countries_out_of_rest(wiod_rows_balanced(year) if m is None else m)
     regions = _regions(m, "figaro")
     rows, ycols, Z, Y, x = _matrix(m, "figaro", "figaro", FIGARO_FINAL_DEMAND, regions)
     va = x - Z.sum(axis=0)
@@ -275,6 +303,8 @@ WRITERS = {"oecd-icio-2021": lambda o: write_oecd_icio(o, 2021), "oecd-icio-2023
 #: the writer of each source example (examples/aggregations/<format>.yaml)
 EXAMPLE_WRITERS = {"oecd-icio": "oecd-icio-2023", "figaro": "figaro", "csv": "csv", "pymrio": "pymrio-test",
                    "exiobase3": "exiobase3"}
+#: the writer of an example whose folder is not its format's (examples/aggregations/oecd-icio-2025-steel.yaml)
+EXAMPLE_FOLDERS = {"oecd-icio-2025": "oecd-icio-2025"}
 
 
 def ensure_example_data(example: Path) -> Path | None:
@@ -286,8 +316,9 @@ def ensure_example_data(example: Path) -> Path | None:
     if not source or source["format"] not in EXAMPLE_WRITERS:
         return None
     out = (Path(example).parent / source["path"]).resolve()
+    writer = EXAMPLE_FOLDERS.get(out.name, EXAMPLE_WRITERS[source["format"]])
     if not out.exists():
-        WRITERS[EXAMPLE_WRITERS[source["format"]]](out)
+        WRITERS[writer](out)
     return out
 
 if __name__ == "__main__":

@@ -97,16 +97,19 @@ def _read_pymrio(source, co2: dict | None = None):
     return m
 
 
-def read_source(fmt: str, path, year: int, shared, classification: str | None = None, co2: dict | None = None):
+def read_source(fmt: str, path, year: int, shared, classification: str | None = None, co2: dict | None = None,
+                keep_sectors=(), keep_regions=()):
     """The source table on the pipeline's classification: WIOD 2013's sectors, regions (by ISO3)
-    and final-demand categories."""
+    and final-demand categories, plus the source's own sectors and countries an aggregation file
+    names (``keep_sectors``, ``keep_regions``: :mod:`calibration.concordance`)."""
     from calibration import concordance as cc
     from calibration.mrio import MRIO
+    from cge.errors import DataError
 
     m = read_native(fmt, path, year, classification, co2)
     name = m.metadata.get("classification", "wiod2013")
     wiod = cc.wiod_regions(shared)
-    if set(m.regions) <= set(wiod["code"]) and name == cc.MODEL_CLASSIFICATION:
+    if set(m.regions) <= set(wiod["code"]) and name == cc.MODEL_CLASSIFICATION and not (keep_sectors or keep_regions):
         return m
     regions = m.regions
     table = fmt if fmt in cc.REGION_TABLES else name if cc.region_table(name).exists() else None
@@ -114,16 +117,17 @@ def read_source(fmt: str, path, year: int, shared, classification: str | None = 
         iso = cc.source_iso3(table)
         unknown = [r for r in regions if r not in iso]
         if unknown:
-            from cge.errors import DataError
-
             what = cc.REGION_TABLES.get(table, name)
             raise DataError(f"{path}: {what} region {unknown[0]!r} is not in {cc.region_table(table)}")
         regions = [iso[r] for r in regions]
-    iso_map = cc.region_map_by_iso3(regions, shared)
+    absent = [c for c in keep_regions if c not in regions]
+    if absent:
+        raise DataError(f"{path}: the aggregation names region {absent[0]!r}, which this {fmt} table does not have")
+    iso_map = cc.region_map_by_iso3(regions, shared, keep_regions)
     rmap = {r: iso_map[r2] for r, r2 in zip(m.regions, regions)}
     if fmt != "csv":     # final-demand rows of the classification (e.g. pymrio-test), else of the format
         own = name != cc.MODEL_CLASSIFICATION and cc.has_final_demand(name)
         m = cc.categories_to_model(m, name if own else fmt)
-    out = cc.to_model(m, name, rmap, shared)
+    out = cc.to_model(m, name, rmap, shared, keep_sectors, keep_regions)
     return MRIO(out.regions, out.sectors, out.categories, out.Z, out.Y, out.x, unit=out.unit,
                 metadata=out.metadata, co2=out.co2)

@@ -97,7 +97,9 @@ def read_spec(path: str | Path, keys: tuple[str, ...] = COMMON_KEYS, refused: di
     return spec
 
 
-def _targets(path, key, spec, source_codes, what: str, tags_allowed: bool, listing: str) -> tuple[Target, ...]:
+def _targets(path, key, spec, source_codes, what: str, tags_allowed: bool, listing: str,
+             optional=()) -> tuple[Target, ...]:
+    """Targets of ``spec``; every source code mapped once, an ``optional`` code at most once."""
     if not isinstance(spec, dict) or not spec:
         raise err(path, key, f"give a mapping of target {what} codes to {{members: [...]}}")
     out, seen = [], {}
@@ -118,9 +120,11 @@ def _targets(path, key, spec, source_codes, what: str, tags_allowed: bool, listi
         mem = []
         for m in members:
             m = code(path, f"{where}.members", m)
-            if m not in source_codes:
+            if m not in source_codes and m not in optional:
+                shown = ", ".join(optional[:12]) + (f", ... ({len(optional) - 12} more)" if len(optional) > 12 else "")
+                more = f"; or one of the source's own: {shown}" if optional else ""
                 raise err(path, f"{where}.members", f"unknown source {what} code {m!r}"
-                          f" ({listing}: {', '.join(source_codes)})")
+                          f" ({listing}: {', '.join(source_codes)}{more})")
             if m in seen:
                 raise err(path, f"{where}.members", f"source {what} {m!r} is mapped twice "
                           f"(to {seen[m]!r} and to {target!r})")
@@ -166,13 +170,16 @@ def _groups(path, spec, region_codes) -> dict[str, tuple[str, ...]]:
 
 
 def validate_mapping(path: str | Path, spec: dict, source_regions, source_sectors,
-                     listing: str = "source codes") -> Mapping:
+                     listing: str = "source codes", optional_regions=(), optional_sectors=()) -> Mapping:
     """Check the common keys of ``spec`` (from :func:`read_spec`) against the source's codes;
-    ``listing`` labels the list of valid codes in an error."""
+    ``listing`` labels the list of valid codes in an error; the ``optional`` codes (a source's own
+    countries and sectors) may be members but need not be."""
     path = Path(path)
     name = code(path, "name", spec["name"])
-    regions = _targets(path, "regions", spec["regions"], tuple(source_regions), "region", False, listing)
-    sectors = _targets(path, "sectors", spec["sectors"], tuple(source_sectors), "sector", True, listing)
+    regions = _targets(path, "regions", spec["regions"], tuple(source_regions), "region", False, listing,
+                       tuple(optional_regions))
+    sectors = _targets(path, "sectors", spec["sectors"], tuple(source_sectors), "sector", True, listing,
+                       tuple(optional_sectors))
     for key, targets in (("regions", regions), ("sectors", sectors)):
         codes = [t.code for t in targets]
         dup = [c for c in codes if codes.count(c) > 1]

@@ -1,0 +1,55 @@
+"""What a source's own sector or country kept as a model code inherits (:mod:`calibration.concordance`).
+
+A kept sector ``k`` with WIOD parent ``p`` (e.g. OECD ICIO 2025's iron and steel ``C24A`` → ``steel``,
+parent ``c12``) takes every assumption keyed by ``p``: labour share, resource rent, elasticities
+(:func:`by_parent`). WIOD's satellite (the JRC CO2 table) is by WIOD sector, so the CO2 of ``p`` in
+a region is shared between ``p`` and its kept sectors in proportion to their purchases of fuels
+(the rows of mining ``c2`` and refined products ``c8``, from every region):
+
+    E[r, k] = E_JRC[r, p] · f[r, k] / Σ_{k' ∈ {p} ∪ kept(p)} f[r, k']
+
+(by output where none buys fuel). A kept country (one WIOD keeps in its rest of the world) takes
+the rest of the world's fuel price benchmarks; its CO2 cannot come from JRC (by WIOD region) and
+comes from the source's own accounts, the user's table or GCB by fuel. Each use is a recorded
+fallback.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: the WIOD sectors whose rows are fuel purchases (before the splits of c2 and c17)
+FUEL_ROWS = ("c2", "c8")
+
+
+def by_parent(values: dict, parents: dict[str, str]) -> dict:
+    """``values`` keyed by source sector with each kept sector given its parent's value (where the
+    parent has one and the kept sector none of its own)."""
+    out = dict(values)
+    for code, parent in parents.items():
+        if code not in out and parent in out:
+            out[code] = out[parent]
+    return out
+
+
+def share_parent_co2(E: np.ndarray, m, parents: dict[str, str], fallbacks=None) -> np.ndarray:
+    """``E[r, u]`` (users: ``m.sectors`` then final-demand categories) with each parent's CO2 shared
+    over the parent and its kept sectors by fuel purchases (module docstring); totals kept."""
+    E = E.copy()
+    fuel = [m.sectors.index(s) for s in FUEL_ROWS]
+    f = m.Z[:, fuel].sum(axis=(0, 1))                         # [region, sector]: fuel bought
+    for parent in dict.fromkeys(parents.values()):
+        cols = [m.sectors.index(parent)] + [m.sectors.index(k) for k, p in parents.items() if p == parent]
+        w = f[:, cols]
+        none = w.sum(axis=1) <= 0
+        w[none] = m.x[none][:, cols]
+        tot = w.sum(axis=1, keepdims=True)
+        share = np.divide(w, tot, out=np.full_like(w, 1.0 / len(cols)), where=tot > 0)
+        pool = E[:, cols].sum(axis=1, keepdims=True)
+        E[:, cols] = pool * share
+        if fallbacks is not None:
+            kept = [k for k, p in parents.items() if p == parent]
+            fallbacks.add("all regions", ", ".join(kept), f"JRC CO2 is by WIOD sector: the CO2 of {parent} is shared "
+                          f"with {', '.join(kept)} by purchases of fuels ({', '.join(FUEL_ROWS)})",
+                          float(E[:, cols[1:]].sum()), "Mt CO2")
+    return E
