@@ -49,7 +49,7 @@ Named, they stay apart; not named, they go to their WIOD parent and to ``RoW``.
 
 A target given no ``tags`` takes them from data keyed by source code: ``calibration/mappings/sector_tags.csv``
 for WIOD's codes and split children, the concordance for a source's own sectors; ``fossil``, ``resource``
-and ``crude`` when any member has them, ``electricity``, ``eite`` and ``cbam`` when all do.
+and ``crude`` when any member has them, ``electricity``, ``eite``, ``cbam`` and ``fertilisers`` when all do.
 
 Every source code must be mapped exactly once (the source's own codes at most once); every code,
 group member, tag and share is checked on load and an error names the file and the key.

@@ -53,7 +53,7 @@ FORMAT_CLASSIFICATIONS = {"wiod2013": ("wiod2013",), "oecd-icio": ("oecd-icio-20
                                                                   "oecd-icio-2025"),
                           "figaro": ("figaro",), "exiobase3": ("exiobase3-ixi",)}
 #: the tags a kept sector may carry (those of :data:`cge.data.aggregation.SECTOR_TAGS` a concordance decides)
-OWN_TAGS = ("fossil", "resource", "crude", "electricity", "eite", "cbam")
+OWN_TAGS = ("fossil", "resource", "crude", "electricity", "eite", "cbam", "fertilisers")
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,7 @@ def test_a_sector_not_named_by_the_aggregation_goes_to_its_parent_and_a_named_on
 def test_exiobase_fertiliser_industries_can_be_kept_as_one_cbam_sector_of_chemicals():
     own = cc.keepable_sectors("exiobase3")
     assert own["fertilisers"].parent == "c9" and "cbam" in own["fertilisers"].tags
+    assert "fertilisers" in own["fertilisers"].tags  # so the CBAM's fertiliser default-value mark-up applies
     assert own["fertilisers"].cbam_good == "fertiliser"
     codes = list(cc.source_codes("exiobase3-ixi"))
     W = cc.sector_matrix("exiobase3-ixi", codes, keep=("fertilisers",))
@@ -284,3 +285,14 @@ def test_a_concordance_row_keeping_a_sector_without_a_wiod_parent_is_refused_nam
             cc.classification("mine")
     finally:
         cc.classification.cache_clear()
+
+
+def test_exiobase_fertilisers_kept_apart_take_the_fertilisers_tag_so_the_cbam_markup_finds_them(tmp_path):
+    example = Path(__file__).resolve().parents[1] / "examples" / "aggregations" / "exiobase3.yaml"
+    spec = yaml.safe_load(example.read_text())
+    spec["source"]["path"] = str(tmp_path)  # the tags come from the concordance, not the table
+    spec["sectors"]["fer"] = {"name": "Fertilisers", "members": ["fertilisers"]}
+    (tmp_path / "fertilisers.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    tags = {t.code: set(t.tags) for t in load_aggregation(tmp_path / "fertilisers.yaml", DEFAULT_SHARED).sectors}
+    assert tags["fer"] == {"eite", "cbam", "fertilisers"}
+    assert "fertilisers" not in tags["chm"]
