@@ -119,6 +119,28 @@ def test_a_bad_axis_of_a_path_sweep_is_one_line_naming_file_and_key(tmp_path, te
     assert "\n" not in str(exc.value)
 
 
+@pytest.mark.parametrize("design, message", [
+    ("{elasticities.sigma_dm: abc}", r"designs\[0\]\.elasticities\.sigma_dm: an elasticity must be a number >= 0, "
+                                     r"got 'abc'"),
+    ("{elasticities.sigma_dm: -2}", r"designs\[0\]\.elasticities\.sigma_dm: an elasticity must be a number >= 0"),
+    ("{elasticities.sigma_dm: {chm: 2}}", r"designs\[0\]\.elasticities\.sigma_dm: a path sweep sets an elasticity "
+                                          r"for every sector"),
+])
+def test_a_bad_elasticity_in_a_path_sweeps_design_is_one_line_naming_file_and_key(tmp_path, design, message):
+    f = tmp_path / "s.yaml"
+    f.write_text(f"path: {{end: 2020, step: 5}}\ndesigns: [{{name: x}}, {design}]\n".replace("[{name: x}, ", "["))
+    with pytest.raises(ScenarioError, match=r"^" + str(f).replace(".", r"\.") + ": " + message) as exc:
+        load_sweep(f)
+    assert "\n" not in str(exc.value)
+
+
+def test_a_path_sweeps_design_elasticity_reaches_its_point(wiod, tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("path: {end: 2015, step: 5}\ndesigns: [{name: low, elasticities.sigma_dm: 2}]\n")
+    (point,) = plan_points(load_sweep(f), wiod)
+    assert point.work.elasticities == {"sigma_dm": 2.0}
+
+
 def test_the_example_path_sweep_plans_nine_distinct_paths_to_2030(wiod):
     spec = load_sweep(EXAMPLE)
     points = plan_points(spec, wiod)

@@ -42,6 +42,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from cge.dynamics.commands import ELASTICITIES
 from cge.errors import CGEError, DataError, ScenarioError
 from cge.scenarios.options import PATH_OPTIONS, check_value
 from cge.scenarios.spec import deep_merge, path_assumptions_from_dict
@@ -50,7 +51,7 @@ from cge.scenarios.spec import deep_merge, path_assumptions_from_dict
 PATH_KEYS = {"end": None, "step": 1, "scenarios": None, "policy_from": 2025, "discount_rate": 3.0,
              "assumptions": {}}
 #: the prefix of an axis that varies a path option (``path.ssp``) and of one that varies an elasticity
-PATH_AXIS, ELASTICITY_AXIS = "path", "elasticities"
+PATH_AXIS, ELASTICITY_AXIS = "path", ELASTICITIES
 
 
 @dataclass
@@ -163,11 +164,26 @@ def check_variant(settings: PathSettings, override: dict, source: str) -> dict:
     return path_assumptions_from_dict(merged, source, prefix="path.")
 
 
-def _variant_elasticities(override: dict) -> dict | None:
-    """``{PARAM: value}`` of a variant: design overrides store ``{PARAM: {"*": value}}``."""
-    el = override.get(ELASTICITY_AXIS) or {}
-    out = {p: (v["*"] if isinstance(v, dict) and set(v) == {"*"} else v) for p, v in el.items()}
-    return {p: float(v) for p, v in out.items()} or None
+def variant_elasticities(override: dict, where: str) -> dict | None:
+    """``{PARAM: value}`` of a variant (None without), each checked as ``cge baseline --vary
+    elasticities.PARAM`` checks it; design overrides store ``{PARAM: {"*": value}}``. A bad value is one
+    :class:`ScenarioError` naming ``where`` and the key."""
+    from cge.dynamics.commands import elasticity_override, split_variant
+
+    _assumptions, el = split_variant(override)
+    out = {}
+    for p, v in (el or {}).items():
+        key = f"{where}.{ELASTICITY_AXIS}.{p}"
+        if isinstance(v, dict):
+            if set(v) != {"*"}:
+                raise ScenarioError(f"{key}: a path sweep sets an elasticity for every sector: one number >= 0, "
+                                    f"got {v!r}")
+            v = v["*"]
+        try:
+            out.update(elasticity_override(p, v, key))
+        except CGEError as exc:
+            raise ScenarioError(str(exc)) from None
+    return out or None
 
 
 @lru_cache(maxsize=1)
@@ -213,7 +229,7 @@ def plan_path_points(spec, overrides: list[tuple[str, dict]], b, dataset: Path |
         if "aeei_file" in (ov.get(PATH_AXIS) or {}) or "aeei_file" in s.assumptions:
             aeei = Path(str(assumptions["aeei_file"]))
             assumptions["aeei_file"] = str(aeei if aeei.is_absolute() else (here / aeei).resolve())
-        elasticities = _variant_elasticities(ov)
+        elasticities = variant_elasticities(ov, where)
         try:
             if elasticities:
                 for_benchmark(b, elasticities)

@@ -264,7 +264,13 @@ def sweep_from_dict(data, source: str = "sweep", default_name: str = "sweep") ->
 def _path_sweep(data: dict, source: str, name: str) -> SweepSpec:
     """A sweep file with a ``path:`` section (:mod:`cge.sweep.path_plan`): its designs and grid vary the
     path's assumptions; every variant checked against the schema now."""
-    from cge.sweep.path_plan import check_path_field, check_path_values, check_variant, path_settings
+    from cge.sweep.path_plan import (
+        check_path_field,
+        check_path_values,
+        check_variant,
+        path_settings,
+        variant_elasticities,
+    )
 
     for key, why in (("base", "its designs come from path.scenarios"), ("ssa", "vary elasticities with grid: "
                      "elasticities.PARAM: [...]")):
@@ -277,6 +283,8 @@ def _path_sweep(data: dict, source: str, name: str) -> SweepSpec:
                      solver=_solver(data.get("solver") or {}, source), dataset=_dataset(data, source),
                      batch_size=_int(data["batch_size"], source, "batch_size", 1) if "batch_size" in data else None,
                      description=str(data.get("description", "")), path=settings)
+    for k, (_label_k, ov) in enumerate(designs):     # a design's elasticities, as the grid's values are
+        variant_elasticities(ov, f"{source}: designs[{k}]")
     for label, ov in design_overrides(spec):
         check_variant(settings, ov, f"{source} [{label}]")
     return spec
