@@ -148,3 +148,36 @@ def test_the_example_path_sweep_plans_nine_distinct_paths_to_2030(wiod):
     assert all(p.definition["years"][-1] == 2030 for p in points)
     assert {p.definition["assumptions"]["ssp"] for p in points} == {"SSP1", "SSP2", "SSP3"}
     assert set(points[0].work.designs) == {"REF", "eu_cbam_phase_in"}
+
+
+def _folder_state(out: Path) -> dict:
+    return {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_a_scenario_sweep_into_a_path_sweeps_folder_stops_and_writes_nothing(aeei_sweep, wiod, tmp_path):
+    from cge.errors import CGEError
+
+    _spec, _run, out = aeei_sweep
+    before = _folder_state(out)
+    f = tmp_path / "tax.yaml"
+    f.write_text("name: tax\nbase: {coalition: [EU27], policy: {instrument: tax, tax_usd_per_t: 20}}\n")
+    with pytest.raises(CGEError, match=r"^" + str(out).replace(".", r"\.") + " holds a path sweep; use another --out$"):
+        run_sweep(load_sweep(f), wiod, out, workers=0)
+    assert _folder_state(out) == before
+
+
+def test_a_path_sweep_into_a_scenario_sweeps_folder_stops_and_writes_nothing(wiod, tmp_path):
+    from cge.data.synthetic import random_benchmark
+    from cge.errors import CGEError
+
+    b = random_benchmark(3, 6, seed=2)
+    scen = tmp_path / "scen.yaml"
+    scen.write_text(f"name: s\nbase: {{coalition: [{b.regions[0]}], policy: {{instrument: tax, tax_usd_per_t: 20}}}}\n")
+    out = tmp_path / "out"
+    assert run_sweep(load_sweep(scen), b, out, workers=0).solved == 1
+    before = _folder_state(out)
+    path = tmp_path / "path.yaml"
+    path.write_text("name: p\npath: {end: 2015, step: 5}\n")
+    with pytest.raises(CGEError, match=r"holds a scenario sweep; use another --out$"):
+        run_sweep(load_sweep(path), wiod, out, workers=0)
+    assert _folder_state(out) == before
