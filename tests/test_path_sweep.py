@@ -181,3 +181,61 @@ def test_a_path_sweep_into_a_scenario_sweeps_folder_stops_and_writes_nothing(wio
     with pytest.raises(CGEError, match=r"holds a scenario sweep; use another --out$"):
         run_sweep(load_sweep(path), wiod, out, workers=0)
     assert _folder_state(out) == before
+
+
+def _one_point_id(wiod, tmp_path) -> str:
+    f = tmp_path / "one.yaml"
+    if not f.exists():
+        f.write_text("name: one\npath: {end: 2015, step: 5}\n")
+    (point,) = plan_points(load_sweep(f), wiod)
+    return point.id
+
+
+def test_editing_the_cbam_phase_in_schedule_changes_a_path_points_id(wiod, tmp_path, monkeypatch):
+    import shutil
+
+    from cge.sweep import path_plan
+
+    before = _one_point_id(wiod, tmp_path)
+    copy = tmp_path / "defaults"
+    shutil.copytree(path_plan._defaults_root(), copy)
+    schedule = copy / "cbam_phase_in.yaml"
+    schedule.write_text(schedule.read_text() + "\n# edited\n")
+    monkeypatch.setattr(path_plan, "_defaults_root", lambda: copy)
+    path_plan._path_defaults_fingerprint.cache_clear()
+    try:
+        assert _one_point_id(wiod, tmp_path) != before
+    finally:
+        monkeypatch.undo()
+        path_plan._path_defaults_fingerprint.cache_clear()
+    assert _one_point_id(wiod, tmp_path) == before
+
+
+def test_drivers_computed_for_a_path_enter_its_points_id(wiod, tmp_path, monkeypatch):
+    """Drivers derived from the shared projections and the dataset's mappings have no file of their own in
+    the id: the computed multipliers do."""
+    import dataclasses
+
+    import cge.dynamics.setup as setup
+
+    before = _one_point_id(wiod, tmp_path)
+    real = setup.path_growth
+
+    def faster_labour(*args, **kwargs):
+        growth, a, table = real(*args, **kwargs)
+        last = growth[-1]
+        endow = {k: v * 1.01 for k, v in last.endow.items()}
+        return [*growth[:-1], dataclasses.replace(last, endow=endow)], a, table
+
+    monkeypatch.setattr(setup, "path_growth", faster_labour)
+    assert _one_point_id(wiod, tmp_path) != before
+
+
+def test_editing_an_aeei_files_content_changes_a_path_points_id(wiod, tmp_path):
+    aeei_file(tmp_path, "aeei.csv", 1.0)
+    f = tmp_path / "aeei.yaml"
+    f.write_text("name: a\npath: {end: 2015, step: 5, assumptions: {aeei_file: aeei.csv}}\n")
+    (before,) = plan_points(load_sweep(f), wiod)
+    aeei_file(tmp_path, "aeei.csv", 2.0)
+    (after,) = plan_points(load_sweep(f), wiod)
+    assert after.id != before.id

@@ -28,8 +28,10 @@ and every design alike. A path sweep has no ``base:`` (its designs come from ``p
 ``path.assumptions`` < the variant's keys.
 
 A point's id hashes what its path depends on: the merged assumptions (an AEEI file by its content), the
-elasticities, the years, every design's scenarios, the discount rate, the dataset's fingerprint, the
-packaged defaults (``cge/defaults/dynamics``, the elasticities) and the solver settings. Every point's
+computed drivers of every year (so drivers derived from the projections and the dataset's mappings count
+too), the elasticities, the years, every design's scenarios (as a scenario sweep's id: not their names or
+descriptions), the discount rate, the dataset's fingerprint, the packaged defaults (``cge/defaults/dynamics``,
+the CBAM phase-in schedule, the elasticities) and the solver settings. Every point's
 drivers are computed (and so checked) before any solve.
 """
 
@@ -37,7 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -186,16 +188,35 @@ def variant_elasticities(override: dict, where: str) -> dict | None:
     return out or None
 
 
+#: the packaged files a path depends on besides the elasticities (``cge/defaults/...``): the dynamics defaults
+#: (assumptions, country mappings, drivers, AEEI) and the CBAM phase-in schedule with its default-value mark-ups
+PATH_DEFAULTS = ("dynamics", "cbam_phase_in.yaml")
+
+
+def _defaults_root():
+    return resources.files("cge") / "defaults"
+
+
 @lru_cache(maxsize=1)
-def _defaults_fingerprint() -> str:
-    """Hash of the packaged files a path depends on: ``cge/defaults/dynamics/*`` and the elasticities."""
+def _path_defaults_fingerprint() -> str:
+    """Hash of the packaged files of :data:`PATH_DEFAULTS` (read once per process)."""
     h = hashlib.sha256()
-    root = resources.files("cge") / "defaults"
-    files = sorted((f for f in (root / "dynamics").iterdir() if f.is_file()), key=lambda f: f.name)
-    for f in [*files, root / "elasticities.csv"]:
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
+    for name in PATH_DEFAULTS:
+        f = _defaults_root() / name
+        files = sorted((x for x in f.iterdir() if x.is_file()), key=lambda x: x.name) if f.is_dir() else [f]
+        for x in files:
+            h.update(f"{name}/{x.name}".encode())
+            h.update(x.read_bytes())
     return h.hexdigest()[:16]
+
+
+def _growth_digest(growth: list) -> str:
+    """Hash of a path's drivers, every multiplier and index to 12 significant digits (so the id does not
+    depend on the machine's last bits): drivers derived from the projections and the dataset's mappings
+    enter the id whatever file they came from."""
+    rows = [[g.year, *[sorted((str(k), float(f"{v:.12g}")) for k, v in getattr(g, f.name).items())
+                       for f in fields(g) if f.name != "year"]] for g in growth]
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
 
 
 def _file_digest(path: str) -> str:
@@ -212,6 +233,7 @@ def plan_path_points(spec, overrides: list[tuple[str, dict]], b, dataset: Path |
     from cge.dynamics.setup import path_growth
     from cge.results.run import check_scenarios
     from cge.scenarios.spec import load_path_spec, load_scenarios
+    from cge.sweep.spec import elasticity_defaults_fingerprint
 
     s: PathSettings = spec.path
     designs, own = {}, {}
@@ -220,7 +242,7 @@ def plan_path_points(spec, overrides: list[tuple[str, dict]], b, dataset: Path |
         check_scenarios(b, scenarios, s.scenarios)
         designs = designs_from(scenarios, Path(s.scenarios).stem, s.policy_from)
         own = load_path_spec(s.scenarios)
-    fp = dataset_fingerprint(b)
+    fp, elasticity_defaults = dataset_fingerprint(b), elasticity_defaults_fingerprint()
     here = Path(spec.source).parent
     points = []
     for label, ov in overrides:
@@ -243,7 +265,8 @@ def plan_path_points(spec, overrides: list[tuple[str, dict]], b, dataset: Path |
         hashed = {**definition, "assumptions": {**assumptions, **({"aeei_file": _file_digest(assumptions["aeei_file"])}
                                                                if "aeei_file" in assumptions else {})},
                   "designs": {d: {int(y): sc.to_dict() for y, sc in sched.items()} for d, sched in designs.items()},
-                  "dataset": fp, "defaults": _defaults_fingerprint(), "solver": spec.solver}
+                  "drivers": _growth_digest(growth), "dataset": fp, "elasticity_defaults": elasticity_defaults,
+                  "path_defaults": _path_defaults_fingerprint(), "solver": spec.solver}
         pid = hashlib.sha256(json.dumps(hashed, sort_keys=True, default=str).encode()).hexdigest()[:20]
         points.append(PathPoint(pid, label, PathWork(growth, designs, elasticities, s.discount_rate), definition))
     return points

@@ -417,7 +417,7 @@ def design_overrides(spec: SweepSpec) -> list[tuple[str, dict]]:
 
 # ----------------------------------------------------------------------------- planning
 @lru_cache(maxsize=1)
-def _defaults_fingerprint() -> str:
+def elasticity_defaults_fingerprint() -> str:
     """Hash of the packaged elasticity defaults (read once per process)."""
     from importlib import resources
 
@@ -432,7 +432,7 @@ def point_id(sc: Scenario, coalition: tuple[str, ...], fingerprint: str, solver:
     if not d.get("shocks"):
         d.pop("shocks", None)      # no shocks: the ids of sweeps stored before shocks existed
     d["coalition"] = list(coalition)
-    payload = {"scenario": d, "dataset": fingerprint, "elasticity_defaults": _defaults_fingerprint(),
+    payload = {"scenario": d, "dataset": fingerprint, "elasticity_defaults": elasticity_defaults_fingerprint(),
                "solver": solver}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
