@@ -239,3 +239,19 @@ def test_editing_an_aeei_files_content_changes_a_path_points_id(wiod, tmp_path):
     aeei_file(tmp_path, "aeei.csv", 2.0)
     (after,) = plan_points(load_sweep(f), wiod)
     assert after.id != before.id
+
+
+def test_editing_only_a_scenarios_description_keeps_a_path_points_id(wiod, tmp_path):
+    scen = tmp_path / "tax.yaml"
+    text = ("scenarios:\n  - {name: EU-44, description: %s, coalition: [EU27],\n"
+            "     policy: {instrument: tax, tax_usd_per_t: 44}}\n")
+    scen.write_text(text % "first words")
+    f = tmp_path / "s.yaml"
+    f.write_text("name: s\npath: {end: 2015, step: 5, scenarios: tax.yaml, policy_from: 2015}\n")
+    (before,) = plan_points(load_sweep(f), wiod)
+    scen.write_text(text % "other words")
+    (after,) = plan_points(load_sweep(f), wiod)
+    assert after.id == before.id
+    scen.write_text((text % "first words").replace("44}", "45}"))
+    (taxed_more,) = plan_points(load_sweep(f), wiod)
+    assert taxed_more.id != before.id

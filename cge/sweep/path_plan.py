@@ -233,7 +233,7 @@ def plan_path_points(spec, overrides: list[tuple[str, dict]], b, dataset: Path |
     from cge.dynamics.setup import path_growth
     from cge.results.run import check_scenarios
     from cge.scenarios.spec import load_path_spec, load_scenarios
-    from cge.sweep.spec import elasticity_defaults_fingerprint
+    from cge.sweep.spec import elasticity_defaults_fingerprint, scenario_payload
 
     s: PathSettings = spec.path
     designs, own = {}, {}
@@ -264,7 +264,8 @@ def plan_path_points(spec, overrides: list[tuple[str, dict]], b, dataset: Path |
                       "discount_rate_pct": s.discount_rate}
         hashed = {**definition, "assumptions": {**assumptions, **({"aeei_file": _file_digest(assumptions["aeei_file"])}
                                                                if "aeei_file" in assumptions else {})},
-                  "designs": {d: {int(y): sc.to_dict() for y, sc in sched.items()} for d, sched in designs.items()},
+                  "designs": {d: {int(y): scenario_payload(sc) for y, sc in sched.items()}
+                              for d, sched in designs.items()},
                   "drivers": _growth_digest(growth), "dataset": fp, "elasticity_defaults": elasticity_defaults,
                   "path_defaults": _path_defaults_fingerprint(), "solver": spec.solver}
         pid = hashlib.sha256(json.dumps(hashed, sort_keys=True, default=str).encode()).hexdigest()[:20]

@@ -425,12 +425,19 @@ def elasticity_defaults_fingerprint() -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def point_id(sc: Scenario, coalition: tuple[str, ...], fingerprint: str, solver: dict) -> str:
+def scenario_payload(sc: Scenario) -> dict:
+    """What of a scenario a point's id hashes: every field but its name and description (labels, not
+    economics); no shocks: no key, so the ids of sweeps stored before shocks existed hold."""
     d = sc.to_dict()
     d.pop("name", None)
     d.pop("description", None)
     if not d.get("shocks"):
-        d.pop("shocks", None)      # no shocks: the ids of sweeps stored before shocks existed
+        d.pop("shocks", None)
+    return d
+
+
+def point_id(sc: Scenario, coalition: tuple[str, ...], fingerprint: str, solver: dict) -> str:
+    d = scenario_payload(sc)
     d["coalition"] = list(coalition)
     payload = {"scenario": d, "dataset": fingerprint, "elasticity_defaults": elasticity_defaults_fingerprint(),
                "solver": solver}
