@@ -81,24 +81,89 @@ def test_a_path_sweep_run_again_solves_nothing_and_keeps_its_points(aeei_sweep, 
     pd.testing.assert_frame_equal(pd.read_csv(out / "path_bands.csv"), before)
 
 
-def test_the_report_shades_the_path_sweeps_band_in_the_path_panel(aeei_sweep, tmp_path):
+@pytest.fixture(scope="module")
+def aeei_path(aeei_sweep, tmp_path_factory):
+    """The `cge baseline` path the AEEI sweep varies (same scenarios, years, policy year and dataset)."""
     from cge.cli import main
+
+    _spec, _run, out = aeei_sweep
+    path = tmp_path_factory.mktemp("baseline") / "path"
+    assert main(["baseline", "--end", "2020", "--step", "5", "--scenarios", str(out.parent / "tax.yaml"),
+                 "--policy-from", "2015", "--out", str(path)]) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_results(tmp_path_factory):
     from cge.data.synthetic import random_benchmark
-    from cge.report import build_report
     from cge.results.run import run_scenarios
     from cge.results.write import write_results
     from cge.scenarios.spec import Scenario
 
-    _spec, _run, out = aeei_sweep
-    path = tmp_path / "path"
-    assert main(["baseline", "--end", "2020", "--step", "5", "--scenarios", str(out.parent / "tax.yaml"),
-                 "--policy-from", "2015", "--out", str(path)]) == 0
     b = random_benchmark(3, 6, seed=1)
     sc = Scenario(name="S", coalition=[b.regions[0]], policy={"instrument": "tax", "tax_usd_per_t": 20})
-    results = write_results(run_scenarios(b, [sc]), tmp_path / "results")
-    report = build_report(results, path=path, path_sweep=out)
+    return write_results(run_scenarios(b, [sc]), tmp_path_factory.mktemp("results") / "results")
+
+
+def test_the_report_shades_the_path_sweeps_band_in_the_path_panel(aeei_sweep, aeei_path, small_results):
+    from cge.report import build_report
+
+    _spec, _run, out = aeei_sweep
+    report = build_report(small_results, path=aeei_path, path_sweep=out)
     html = (report / "report.html").read_text(encoding="utf-8")
     assert "Shaded: the lowest to the highest value across the 3 variants" in html
+
+
+def _edited_path(aeei_path, tmp_path, key, value) -> Path:
+    import shutil
+
+    import yaml
+
+    copy = tmp_path / "path"
+    shutil.copytree(aeei_path, copy)
+    run = yaml.safe_load((copy / "run.yaml").read_text())
+    run[key] = value
+    (copy / "run.yaml").write_text(yaml.safe_dump(run, sort_keys=False))
+    return copy
+
+
+@pytest.mark.parametrize("key, value, named", [
+    ("discount_rate_pct", 5.0, r"discount rate 3\.0 vs 5\.0"),
+    ("years", [2011, 2015, 2020, 2025], r"years \[2011, 2015, 2020\] vs \[2011, 2015, 2020, 2025\]"),
+    ("designs", {"EU-44": {2020: "EU-44"}}, r"designs .* vs "),
+    ("dataset_fingerprint", "0123456789abcdef", r"dataset fingerprint \w+ vs 0123456789abcdef"),
+])
+def test_the_report_refuses_a_path_sweeps_bands_around_another_path(aeei_sweep, aeei_path, small_results, tmp_path,
+                                                                     key, value, named):
+    from cge.errors import DataError
+    from cge.report.data import load_results
+
+    _spec, _run, out = aeei_sweep
+    other = _edited_path(aeei_path, tmp_path, key, value)
+    with pytest.raises(DataError, match=r"^--path-sweep .*: not a sweep of the path in .*: " + named) as exc:
+        load_results(small_results, path=other, path_sweep=out)
+    assert "\n" not in str(exc.value)
+
+
+def test_cge_baseline_records_the_datasets_fingerprint_a_sweep_records(aeei_sweep, aeei_path):
+    import json
+
+    import yaml
+
+    _spec, _run, out = aeei_sweep
+    run = yaml.safe_load((aeei_path / "run.yaml").read_text())
+    assert run["dataset_fingerprint"] == json.loads((out / "sweep.json").read_text())["dataset_fingerprint"]
+
+
+def test_a_design_of_the_path_without_a_band_is_a_one_line_warning(aeei_sweep, aeei_path):
+    from cge.report.data import check_path_sweep_matches
+    from cge.sweep.path_bands import read_path_bands
+
+    _spec, _run, out = aeei_sweep
+    bands = read_path_bands(out)
+    assert check_path_sweep_matches(aeei_path, out, bands) == []
+    (warning,) = check_path_sweep_matches(aeei_path, out, bands[bands["design"] != "EU-44"])
+    assert "has no bands for design(s) EU-44" in warning and "\n" not in warning
 
 
 @pytest.mark.parametrize("text, message", [

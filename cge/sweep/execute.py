@@ -172,7 +172,10 @@ def _write_plan(out: Path, spec: SweepSpec, points: list[Point], dataset_label: 
     if path is not None:
         meta["path"] = {"end": path.end, "step": path.step, "scenarios": path.scenarios,
                         "policy_from": path.policy_from, "discount_rate_pct": path.discount_rate,
-                        "assumptions": path.assumptions}
+                        "assumptions": path.assumptions,
+                        # what a `cge baseline` folder must share for the report to draw these bands around it
+                        "years": points[0].definition["years"] if points else [],
+                        "designs": points[0].definition["designs"] if points else {}}
     tmp = out / "sweep.json.tmp"
     tmp.write_text(json.dumps(meta, indent=1, default=str))
     os.replace(tmp, out / "sweep.json")
