@@ -205,6 +205,22 @@ def test_run_yaml_says_where_the_fertiliser_markup_applied_or_that_no_sector_too
             assert rec["fertilisers"] == {"markup": 0.01, "sectors": ["eite2"]}
 
 
+def test_run_yaml_says_the_schedule_sets_no_fertiliser_markup_rather_than_the_transitional_period(
+        cbam_benchmark, monkeypatch):
+    sched = cbam.phase_in_schedule()
+    monkeypatch.setattr(cbam, "phase_in_schedule",
+                        lambda path=None: dataclasses.replace(sched, default_value_markup_fertilisers=None))
+    tagged = dataclasses.replace(cbam_benchmark, tags=dataclasses.replace(cbam_benchmark.tags, fertilisers=("eite2",)))
+    records = {}
+    for year in (2025, 2028):
+        sc = scenario(name=f"CBAM-{year}", bca={**CBAM, "benchmark": "exporter_markup"}, phase_in={"year": year})
+        records.update(cbam.markup_record(tagged, [sc]))
+    assert records["CBAM-2025"]["fertilisers"] == "none: nothing is charged in the transitional period"
+    assert records["CBAM-2028"]["fertilisers"] == ("none: cbam_phase_in.yaml sets no default_value_markup_fertilisers, "
+                                                   "so every sector takes the general mark-up")
+    assert records["CBAM-2028"]["general"] == pytest.approx(0.30)
+
+
 def test_the_fertilisers_tag_round_trips_and_an_unknown_sector_in_it_is_named(tmp_path, cbam_benchmark):
     b = dataclasses.replace(cbam_benchmark, tags=dataclasses.replace(cbam_benchmark.tags, fertilisers=("eite2",)))
     assert read_benchmark(write_benchmark(b, tmp_path / "b")).tags.fertilisers == ("eite2",)

@@ -169,10 +169,10 @@ def test_cge_baseline_writes_the_path_tables_and_never_a_user_folder(tmp_path, c
 
 
 def test_cbam_default_value_markup_rises_to_30_pct_from_2028_and_fertilisers_keep_1_pct():
-    from cge.scenarios.cbam import default_value_markup
+    from cge.scenarios.cbam import default_value_markup, fertiliser_markup
 
     assert [default_value_markup(y) for y in (2026, 2027, 2028, 2034)] == [0.10, 0.20, 0.30, 0.30]
-    assert default_value_markup(2030, fertilisers=True) == 0.01
+    assert fertiliser_markup(None, 2030) == 0.01
     with pytest.raises(DataError, match="no default-value mark-up for 2025"):
         default_value_markup(2025)
 

@@ -81,24 +81,89 @@ def test_a_path_sweep_run_again_solves_nothing_and_keeps_its_points(aeei_sweep, 
     pd.testing.assert_frame_equal(pd.read_csv(out / "path_bands.csv"), before)
 
 
-def test_the_report_shades_the_path_sweeps_band_in_the_path_panel(aeei_sweep, tmp_path):
+@pytest.fixture(scope="module")
+def aeei_path(aeei_sweep, tmp_path_factory):
+    """The `cge baseline` path the AEEI sweep varies (same scenarios, years, policy year and dataset)."""
     from cge.cli import main
+
+    _spec, _run, out = aeei_sweep
+    path = tmp_path_factory.mktemp("baseline") / "path"
+    assert main(["baseline", "--end", "2020", "--step", "5", "--scenarios", str(out.parent / "tax.yaml"),
+                 "--policy-from", "2015", "--out", str(path)]) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_results(tmp_path_factory):
     from cge.data.synthetic import random_benchmark
-    from cge.report import build_report
     from cge.results.run import run_scenarios
     from cge.results.write import write_results
     from cge.scenarios.spec import Scenario
 
-    _spec, _run, out = aeei_sweep
-    path = tmp_path / "path"
-    assert main(["baseline", "--end", "2020", "--step", "5", "--scenarios", str(out.parent / "tax.yaml"),
-                 "--policy-from", "2015", "--out", str(path)]) == 0
     b = random_benchmark(3, 6, seed=1)
     sc = Scenario(name="S", coalition=[b.regions[0]], policy={"instrument": "tax", "tax_usd_per_t": 20})
-    results = write_results(run_scenarios(b, [sc]), tmp_path / "results")
-    report = build_report(results, path=path, path_sweep=out)
+    return write_results(run_scenarios(b, [sc]), tmp_path_factory.mktemp("results") / "results")
+
+
+def test_the_report_shades_the_path_sweeps_band_in_the_path_panel(aeei_sweep, aeei_path, small_results):
+    from cge.report import build_report
+
+    _spec, _run, out = aeei_sweep
+    report = build_report(small_results, path=aeei_path, path_sweep=out)
     html = (report / "report.html").read_text(encoding="utf-8")
     assert "Shaded: the lowest to the highest value across the 3 variants" in html
+
+
+def _edited_path(aeei_path, tmp_path, key, value) -> Path:
+    import shutil
+
+    import yaml
+
+    copy = tmp_path / "path"
+    shutil.copytree(aeei_path, copy)
+    run = yaml.safe_load((copy / "run.yaml").read_text())
+    run[key] = value
+    (copy / "run.yaml").write_text(yaml.safe_dump(run, sort_keys=False))
+    return copy
+
+
+@pytest.mark.parametrize("key, value, named", [
+    ("discount_rate_pct", 5.0, r"discount rate 3\.0 vs 5\.0"),
+    ("years", [2011, 2015, 2020, 2025], r"years \[2011, 2015, 2020\] vs \[2011, 2015, 2020, 2025\]"),
+    ("designs", {"EU-44": {2020: "EU-44"}}, r"designs .* vs "),
+    ("dataset_fingerprint", "0123456789abcdef", r"dataset fingerprint \w+ vs 0123456789abcdef"),
+])
+def test_the_report_refuses_a_path_sweeps_bands_around_another_path(aeei_sweep, aeei_path, small_results, tmp_path,
+                                                                     key, value, named):
+    from cge.errors import DataError
+    from cge.report.data import load_results
+
+    _spec, _run, out = aeei_sweep
+    other = _edited_path(aeei_path, tmp_path, key, value)
+    with pytest.raises(DataError, match=r"^--path-sweep .*: not a sweep of the path in .*: " + named) as exc:
+        load_results(small_results, path=other, path_sweep=out)
+    assert "\n" not in str(exc.value)
+
+
+def test_cge_baseline_records_the_datasets_fingerprint_a_sweep_records(aeei_sweep, aeei_path):
+    import json
+
+    import yaml
+
+    _spec, _run, out = aeei_sweep
+    run = yaml.safe_load((aeei_path / "run.yaml").read_text())
+    assert run["dataset_fingerprint"] == json.loads((out / "sweep.json").read_text())["dataset_fingerprint"]
+
+
+def test_a_design_of_the_path_without_a_band_is_a_one_line_warning(aeei_sweep, aeei_path):
+    from cge.report.data import check_path_sweep_matches
+    from cge.sweep.path_bands import read_path_bands
+
+    _spec, _run, out = aeei_sweep
+    bands = read_path_bands(out)
+    assert check_path_sweep_matches(aeei_path, out, bands) == []
+    (warning,) = check_path_sweep_matches(aeei_path, out, bands[bands["design"] != "EU-44"])
+    assert "has no bands for design(s) EU-44" in warning and "\n" not in warning
 
 
 @pytest.mark.parametrize("text, message", [
@@ -119,6 +184,28 @@ def test_a_bad_axis_of_a_path_sweep_is_one_line_naming_file_and_key(tmp_path, te
     assert "\n" not in str(exc.value)
 
 
+@pytest.mark.parametrize("design, message", [
+    ("{elasticities.sigma_dm: abc}", r"designs\[0\]\.elasticities\.sigma_dm: an elasticity must be a number >= 0, "
+                                     r"got 'abc'"),
+    ("{elasticities.sigma_dm: -2}", r"designs\[0\]\.elasticities\.sigma_dm: an elasticity must be a number >= 0"),
+    ("{elasticities.sigma_dm: {chm: 2}}", r"designs\[0\]\.elasticities\.sigma_dm: a path sweep sets an elasticity "
+                                          r"for every sector"),
+])
+def test_a_bad_elasticity_in_a_path_sweeps_design_is_one_line_naming_file_and_key(tmp_path, design, message):
+    f = tmp_path / "s.yaml"
+    f.write_text(f"path: {{end: 2020, step: 5}}\ndesigns: [{{name: x}}, {design}]\n".replace("[{name: x}, ", "["))
+    with pytest.raises(ScenarioError, match=r"^" + str(f).replace(".", r"\.") + ": " + message) as exc:
+        load_sweep(f)
+    assert "\n" not in str(exc.value)
+
+
+def test_a_path_sweeps_design_elasticity_reaches_its_point(wiod, tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("path: {end: 2015, step: 5}\ndesigns: [{name: low, elasticities.sigma_dm: 2}]\n")
+    (point,) = plan_points(load_sweep(f), wiod)
+    assert point.work.elasticities == {"sigma_dm": 2.0}
+
+
 def test_the_example_path_sweep_plans_nine_distinct_paths_to_2030(wiod):
     spec = load_sweep(EXAMPLE)
     points = plan_points(spec, wiod)
@@ -126,3 +213,110 @@ def test_the_example_path_sweep_plans_nine_distinct_paths_to_2030(wiod):
     assert all(p.definition["years"][-1] == 2030 for p in points)
     assert {p.definition["assumptions"]["ssp"] for p in points} == {"SSP1", "SSP2", "SSP3"}
     assert set(points[0].work.designs) == {"REF", "eu_cbam_phase_in"}
+
+
+def _folder_state(out: Path) -> dict:
+    return {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_a_scenario_sweep_into_a_path_sweeps_folder_stops_and_writes_nothing(aeei_sweep, wiod, tmp_path):
+    from cge.errors import CGEError
+
+    _spec, _run, out = aeei_sweep
+    before = _folder_state(out)
+    f = tmp_path / "tax.yaml"
+    f.write_text("name: tax\nbase: {coalition: [EU27], policy: {instrument: tax, tax_usd_per_t: 20}}\n")
+    with pytest.raises(CGEError, match=r"^" + str(out).replace(".", r"\.") + " holds a path sweep; use another --out$"):
+        run_sweep(load_sweep(f), wiod, out, workers=0)
+    assert _folder_state(out) == before
+
+
+def test_a_path_sweep_into_a_scenario_sweeps_folder_stops_and_writes_nothing(wiod, tmp_path):
+    from cge.data.synthetic import random_benchmark
+    from cge.errors import CGEError
+
+    b = random_benchmark(3, 6, seed=2)
+    scen = tmp_path / "scen.yaml"
+    scen.write_text(f"name: s\nbase: {{coalition: [{b.regions[0]}], policy: {{instrument: tax, tax_usd_per_t: 20}}}}\n")
+    out = tmp_path / "out"
+    assert run_sweep(load_sweep(scen), b, out, workers=0).solved == 1
+    before = _folder_state(out)
+    path = tmp_path / "path.yaml"
+    path.write_text("name: p\npath: {end: 2015, step: 5}\n")
+    with pytest.raises(CGEError, match=r"holds a scenario sweep; use another --out$"):
+        run_sweep(load_sweep(path), wiod, out, workers=0)
+    assert _folder_state(out) == before
+
+
+def _one_point_id(wiod, tmp_path) -> str:
+    f = tmp_path / "one.yaml"
+    if not f.exists():
+        f.write_text("name: one\npath: {end: 2015, step: 5}\n")
+    (point,) = plan_points(load_sweep(f), wiod)
+    return point.id
+
+
+def test_editing_the_cbam_phase_in_schedule_changes_a_path_points_id(wiod, tmp_path, monkeypatch):
+    import shutil
+
+    from cge.sweep import path_plan
+
+    before = _one_point_id(wiod, tmp_path)
+    copy = tmp_path / "defaults"
+    shutil.copytree(path_plan._defaults_root(), copy)
+    schedule = copy / "cbam_phase_in.yaml"
+    schedule.write_text(schedule.read_text() + "\n# edited\n")
+    monkeypatch.setattr(path_plan, "_defaults_root", lambda: copy)
+    path_plan._path_defaults_fingerprint.cache_clear()
+    try:
+        assert _one_point_id(wiod, tmp_path) != before
+    finally:
+        monkeypatch.undo()
+        path_plan._path_defaults_fingerprint.cache_clear()
+    assert _one_point_id(wiod, tmp_path) == before
+
+
+def test_drivers_computed_for_a_path_enter_its_points_id(wiod, tmp_path, monkeypatch):
+    """Drivers derived from the shared projections and the dataset's mappings have no file of their own in
+    the id: the computed multipliers do."""
+    import dataclasses
+
+    import cge.dynamics.setup as setup
+
+    before = _one_point_id(wiod, tmp_path)
+    real = setup.path_growth
+
+    def faster_labour(*args, **kwargs):
+        growth, a, table = real(*args, **kwargs)
+        last = growth[-1]
+        endow = {k: v * 1.01 for k, v in last.endow.items()}
+        return [*growth[:-1], dataclasses.replace(last, endow=endow)], a, table
+
+    monkeypatch.setattr(setup, "path_growth", faster_labour)
+    assert _one_point_id(wiod, tmp_path) != before
+
+
+def test_editing_an_aeei_files_content_changes_a_path_points_id(wiod, tmp_path):
+    aeei_file(tmp_path, "aeei.csv", 1.0)
+    f = tmp_path / "aeei.yaml"
+    f.write_text("name: a\npath: {end: 2015, step: 5, assumptions: {aeei_file: aeei.csv}}\n")
+    (before,) = plan_points(load_sweep(f), wiod)
+    aeei_file(tmp_path, "aeei.csv", 2.0)
+    (after,) = plan_points(load_sweep(f), wiod)
+    assert after.id != before.id
+
+
+def test_editing_only_a_scenarios_description_keeps_a_path_points_id(wiod, tmp_path):
+    scen = tmp_path / "tax.yaml"
+    text = ("scenarios:\n  - {name: EU-44, description: %s, coalition: [EU27],\n"
+            "     policy: {instrument: tax, tax_usd_per_t: 44}}\n")
+    scen.write_text(text % "first words")
+    f = tmp_path / "s.yaml"
+    f.write_text("name: s\npath: {end: 2015, step: 5, scenarios: tax.yaml, policy_from: 2015}\n")
+    (before,) = plan_points(load_sweep(f), wiod)
+    scen.write_text(text % "other words")
+    (after,) = plan_points(load_sweep(f), wiod)
+    assert after.id == before.id
+    scen.write_text((text % "first words").replace("44}", "45}"))
+    (taxed_more,) = plan_points(load_sweep(f), wiod)
+    assert taxed_more.id != before.id

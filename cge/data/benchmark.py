@@ -689,14 +689,23 @@ def is_close(a: Benchmark, b: Benchmark, rtol: float = 1e-12, atol: float = 0.0)
     return bool(np.allclose(np.nan_to_num(a.pop), np.nan_to_num(b.pop), rtol=rtol))
 
 
+#: the tags a fingerprint has always hashed; a tag added later (fertilisers) counts only when set, so the
+#: fingerprints of datasets without it stay those recorded before it existed
+FINGERPRINT_TAGS = ("fossil", "electricity", "resource", "eite", "crude", "region_groups", "cbam")
+
+
+def _tags_text(tags: Tags) -> str:
+    """The tags as a fingerprint hashes them: ``Tags(fossil=..., ..., cbam=...)``, then ``fertilisers=...``
+    when set."""
+    names = FINGERPRINT_TAGS + (("fertilisers",) if tags.fertilisers else ())
+    return "Tags(" + ", ".join(f"{n}={getattr(tags, n)!r}" for n in names) + ")"
+
+
 def dataset_fingerprint(b: Benchmark) -> str:
     """Hash of a benchmark's tables (16 hex digits): sweeps record it per point, results folders in
     ``run.yaml``, so results of two datasets are never mixed."""
     h = hashlib.sha256()
-    tags = repr(b.tags)
-    if not b.tags.fertilisers:    # a tag added later counts only when set (old fingerprints stay valid)
-        tags = tags.replace(", fertilisers=()", "")
-    h.update(json.dumps([b.regions, b.sectors, b.factors, tags], sort_keys=True).encode())
+    h.update(json.dumps([b.regions, b.sectors, b.factors, _tags_text(b.tags)], sort_keys=True).encode())
     for name in ("vom", "to", "vid", "vfm", "vrs", "vxmd", "tm", "fd", "co2", "co2p", "pop"):
         a = np.ascontiguousarray(getattr(b, name), dtype=float)
         h.update(name.encode())

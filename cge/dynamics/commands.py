@@ -66,6 +66,7 @@ def add_baseline_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_baseline(args) -> int:
     import pandas as pd
 
+    from cge.data.benchmark import dataset_fingerprint
     from cge.data.datasets import default_dataset_path, read_dataset
     from cge.dynamics.path import PathSolveError, run_path
     from cge.dynamics.setup import path_growth
@@ -117,7 +118,8 @@ def cmd_baseline(args) -> int:
         if others and failure is None:
             bands = path_variants(b, res, others, designs, args.discount_rate)
             bands.to_csv(tmp / "path_variants.csv", index=False)
-        meta = {"command": "cge baseline", "dataset": str(data), "scenarios": str(scen_path) if scen_path else None,
+        meta = {"command": "cge baseline", "dataset": str(data), "dataset_fingerprint": dataset_fingerprint(b),
+                "scenarios": str(scen_path) if scen_path else None,
                 "years": [g.year for g in growth], "assumptions": a.sources, "ssp": a.ssp,
                 "wpp_variant": a.wpp_variant, "discount_rate_pct": args.discount_rate,
                 "designs": {d: {int(y): sc.name for y, sc in s.items()} for d, s in designs.items()},

@@ -262,7 +262,58 @@ def load_results(folder: str | Path, sweep: str | Path | None = None, path: str 
         from cge.sweep.path_bands import read_path_bands
 
         res.path_bands = read_path_bands(path_sweep)
+        res.warnings += check_path_sweep_matches(Path(path), Path(path_sweep), res.path_bands)
     return res
+
+
+def check_path_sweep_matches(path: Path, sweep: Path, bands: pd.DataFrame) -> list[str]:
+    """A path sweep's bands belong around a ``cge baseline`` path of the same scenarios, years, discount rate,
+    designs and dataset: anything else is one :class:`DataError` naming what differs (a setting a folder does
+    not record is not compared). Returns the warnings: designs of the path with no band."""
+    import json
+
+    run_file, sweep_file = path / "run.yaml", sweep / "sweep.json"
+    run = _read_yaml(run_file) if run_file.exists() else {}
+    try:
+        rec = json.loads(sweep_file.read_text())
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{sweep_file}: unreadable ({exc}); expected a path sweep folder") from None
+    settings = rec.get("path") if isinstance(rec, dict) else None
+    if not isinstance(settings, dict):
+        raise DataError(f"{sweep_file}: no path: section (a scenario sweep? --path-sweep takes a path sweep)")
+
+    def designs(d):
+        return {str(k): {str(y): str(n) for y, n in (v or {}).items()} for k, v in (d or {}).items()}
+
+    pairs = [("years", settings.get("years"), run.get("years")),
+             ("discount rate", settings.get("discount_rate_pct"), run.get("discount_rate_pct")),
+             ("designs", designs(settings.get("designs")) if "designs" in settings else None,
+              designs(run.get("designs")) if "designs" in run else None),
+             ("dataset fingerprint", rec.get("dataset_fingerprint"), run.get("dataset_fingerprint")),
+             ("scenarios", *_scenario_files(settings.get("scenarios"), run.get("scenarios")))]
+    differ = [f"{what} {theirs} vs {ours}" for what, theirs, ours in pairs
+              if theirs is not None and ours is not None and theirs != ours]
+    if "scenarios" in run and (settings.get("scenarios") is None) != (run.get("scenarios") is None):
+        differ.append(f"scenarios {settings.get('scenarios')} vs {run.get('scenarios')}")
+    if differ:
+        raise DataError(f"--path-sweep {sweep}: not a sweep of the path in {path}: {'; '.join(dict.fromkeys(differ))}")
+    path_designs = list(designs(run.get("designs")))
+    unbanded = [d for d in path_designs if d not in set(bands["design"].astype(str))]
+    if unbanded:
+        return [f"{sweep / 'path_bands.csv'}: has no bands for design(s) {', '.join(unbanded)} of {path}; "
+                "their lines are drawn without a band"]
+    return []
+
+
+def _scenario_files(theirs, ours) -> tuple:
+    """The two scenario files compared by content when both can be read (a path is relative to where each
+    command ran), else by name; (None, None) when either is missing."""
+    if not theirs or not ours:
+        return None, None
+    a, b = Path(theirs), Path(ours)
+    if a.is_file() and b.is_file():
+        return (None, None) if a.read_bytes() == b.read_bytes() else (str(a), str(b))
+    return a.name, b.name
 
 
 def _load_results(folder: str | Path, sweep: str | Path | None = None) -> Results:

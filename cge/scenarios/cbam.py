@@ -88,12 +88,11 @@ def phase_in_schedule(path: str | None = None) -> PhaseInSchedule:
                            dict(sorted(markup.items())), None if fert is None else float(fert))
 
 
-def default_value_markup(year: int, fertilisers: bool = False) -> float:
-    """The mark-up on CBAM default values in ``year`` (``cbam_phase_in.yaml``: the latest year at or
-    before it; fertilisers their own). A year before the first is an error (no default values then)."""
+def default_value_markup(year: int) -> float:
+    """The general mark-up on CBAM default values in ``year`` (``cbam_phase_in.yaml``: the latest year at or
+    before it; fertilisers take their own: :func:`fertiliser_markup`). A year before the first is an error
+    (no default values then)."""
     sched = phase_in_schedule()
-    if fertilisers and sched.default_value_markup_fertilisers is not None:
-        return sched.default_value_markup_fertilisers
     years = [y for y in sched.default_value_markup if y <= year]
     if not years:
         raise DataError(f"{sched.path}: no default-value mark-up for {year} (the schedule starts in "
@@ -150,8 +149,7 @@ def markup_record(b, scenarios) -> dict:
         fert = fertiliser_markup(explicit, year)
         rec = {"general": design_markup(explicit, year)}
         if fert is None:
-            rec["fertilisers"] = ("the scenario's bca.default_markup applies to every sector" if explicit is not None
-                                  else "none: nothing is charged in the transitional period")
+            rec["fertilisers"] = _why_no_fertiliser_markup(explicit, year)
         elif fert_sectors:
             rec["fertilisers"] = {"markup": fert, "sectors": fert_sectors}
         else:
@@ -159,6 +157,17 @@ def markup_record(b, scenarios) -> dict:
                                   "(metadata.yaml tags.fertilisers), so every sector takes the general mark-up")
         out[sc.name] = rec
     return out
+
+
+def _why_no_fertiliser_markup(explicit: float | None, year: int | None) -> str:
+    """Why :func:`fertiliser_markup` gives the sectors tagged fertilisers no mark-up of their own."""
+    if explicit is not None:
+        return "the scenario's bca.default_markup applies to every sector"
+    sched = phase_in_schedule()
+    if sched.transitional_until is not None and year <= sched.transitional_until:
+        return "none: nothing is charged in the transitional period"
+    return (f"none: {Path(sched.path).name} sets no default_value_markup_fertilisers, so every sector takes the "
+            "general mark-up")
 
 
 def free_allocation_share(year: int | None) -> float:

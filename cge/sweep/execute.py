@@ -172,7 +172,10 @@ def _write_plan(out: Path, spec: SweepSpec, points: list[Point], dataset_label: 
     if path is not None:
         meta["path"] = {"end": path.end, "step": path.step, "scenarios": path.scenarios,
                         "policy_from": path.policy_from, "discount_rate_pct": path.discount_rate,
-                        "assumptions": path.assumptions}
+                        "assumptions": path.assumptions,
+                        # what a `cge baseline` folder must share for the report to draw these bands around it
+                        "years": points[0].definition["years"] if points else [],
+                        "designs": points[0].definition["designs"] if points else {}}
     tmp = out / "sweep.json.tmp"
     tmp.write_text(json.dumps(meta, indent=1, default=str))
     os.replace(tmp, out / "sweep.json")
@@ -291,6 +294,7 @@ def _open_folder(s: _Session, out: Path, spec: SweepSpec, points: list[Point], d
     ``(store, dataset fingerprint, points still to solve)``."""
     from cge.io.outdir import LOCK_SUFFIX, FolderLock, claim_folder, preflight
 
+    _check_same_kind(out, sweep_kind(spec))        # before anything is written (the marker, the lock)
     claim_folder(out, "sweep", inputs=[spec.source, *inputs], force=force)
     s.lock = FolderLock(out / LOCK_SUFFIX, str(out), wait).acquire()
     preflight(out, POINT_BYTES * len(distinct) + 1_000_000, out)     # a full disk fails before solving
@@ -309,17 +313,33 @@ def _open_folder(s: _Session, out: Path, spec: SweepSpec, points: list[Point], d
     return store, fp, todo
 
 
-def _check_same_dataset(out: Path, fingerprint: str, dataset_label: str) -> None:
-    """A folder holding points of one dataset is never resumed with another (``--force`` included):
-    the points of both would be mixed in one folder and one summary."""
+def _recorded(out: Path) -> dict:
+    """The folder's ``sweep.json`` ({} for a new folder, or one without a readable record)."""
     try:
         recorded = json.loads((out / "sweep.json").read_text())
     except (OSError, ValueError):
-        return                                   # a new folder, or one without a readable record
-    if not isinstance(recorded, dict):
-        return
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def _has_points(out: Path) -> bool:
+    return any((out / "parts").glob("part-*.parquet"))
+
+
+def _check_same_kind(out: Path, kind: str) -> None:
+    """A folder holding points of one kind of sweep (:func:`sweep_kind`) is never resumed with the other
+    (``--force`` included): its partitions would be quarantined and its plan and record overwritten."""
+    theirs = _recorded(out).get("kind", "scenario")    # folders written before path sweeps: scenario sweeps
+    if theirs != kind and _has_points(out):
+        raise CGEError(f"{out} holds a {theirs} sweep; use another --out")
+
+
+def _check_same_dataset(out: Path, fingerprint: str, dataset_label: str) -> None:
+    """A folder holding points of one dataset is never resumed with another (``--force`` included):
+    the points of both would be mixed in one folder and one summary."""
+    recorded = _recorded(out)
     theirs = recorded.get("dataset_fingerprint")
-    if not theirs or theirs == fingerprint or not any((out / "parts").glob("part-*.parquet")):
+    if not theirs or theirs == fingerprint or not _has_points(out):
         return
     raise CGEError(f"{out}: holds points of dataset {recorded.get('dataset') or '?'} (fingerprint {theirs[:12]}); "
                    f"the dataset given, {dataset_label or '?'} (fingerprint {fingerprint[:12]}), is another dataset; "

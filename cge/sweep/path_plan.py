@@ -28,8 +28,10 @@ and every design alike. A path sweep has no ``base:`` (its designs come from ``p
 ``path.assumptions`` < the variant's keys.
 
 A point's id hashes what its path depends on: the merged assumptions (an AEEI file by its content), the
-elasticities, the years, every design's scenarios, the discount rate, the dataset's fingerprint, the
-packaged defaults (``cge/defaults/dynamics``, the elasticities) and the solver settings. Every point's
+computed drivers of every year (so drivers derived from the projections and the dataset's mappings count
+too), the elasticities, the years, every design's scenarios (as a scenario sweep's id: not their names or
+descriptions), the discount rate, the dataset's fingerprint, the packaged defaults (``cge/defaults/dynamics``,
+the CBAM phase-in schedule, the elasticities) and the solver settings. Every point's
 drivers are computed (and so checked) before any solve.
 """
 
@@ -37,11 +39,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from cge.dynamics.commands import ELASTICITIES
 from cge.errors import CGEError, DataError, ScenarioError
 from cge.scenarios.options import PATH_OPTIONS, check_value
 from cge.scenarios.spec import deep_merge, path_assumptions_from_dict
@@ -50,7 +53,7 @@ from cge.scenarios.spec import deep_merge, path_assumptions_from_dict
 PATH_KEYS = {"end": None, "step": 1, "scenarios": None, "policy_from": 2025, "discount_rate": 3.0,
              "assumptions": {}}
 #: the prefix of an axis that varies a path option (``path.ssp``) and of one that varies an elasticity
-PATH_AXIS, ELASTICITY_AXIS = "path", "elasticities"
+PATH_AXIS, ELASTICITY_AXIS = "path", ELASTICITIES
 
 
 @dataclass
@@ -163,23 +166,57 @@ def check_variant(settings: PathSettings, override: dict, source: str) -> dict:
     return path_assumptions_from_dict(merged, source, prefix="path.")
 
 
-def _variant_elasticities(override: dict) -> dict | None:
-    """``{PARAM: value}`` of a variant: design overrides store ``{PARAM: {"*": value}}``."""
-    el = override.get(ELASTICITY_AXIS) or {}
-    out = {p: (v["*"] if isinstance(v, dict) and set(v) == {"*"} else v) for p, v in el.items()}
-    return {p: float(v) for p, v in out.items()} or None
+def variant_elasticities(override: dict, where: str) -> dict | None:
+    """``{PARAM: value}`` of a variant (None without), each checked as ``cge baseline --vary
+    elasticities.PARAM`` checks it; design overrides store ``{PARAM: {"*": value}}``. A bad value is one
+    :class:`ScenarioError` naming ``where`` and the key."""
+    from cge.dynamics.commands import elasticity_override, split_variant
+
+    _assumptions, el = split_variant(override)
+    out = {}
+    for p, v in (el or {}).items():
+        key = f"{where}.{ELASTICITY_AXIS}.{p}"
+        if isinstance(v, dict):
+            if set(v) != {"*"}:
+                raise ScenarioError(f"{key}: a path sweep sets an elasticity for every sector: one number >= 0, "
+                                    f"got {v!r}")
+            v = v["*"]
+        try:
+            out.update(elasticity_override(p, v, key))
+        except CGEError as exc:
+            raise ScenarioError(str(exc)) from None
+    return out or None
+
+
+#: the packaged files a path depends on besides the elasticities (``cge/defaults/...``): the dynamics defaults
+#: (assumptions, country mappings, drivers, AEEI) and the CBAM phase-in schedule with its default-value mark-ups
+PATH_DEFAULTS = ("dynamics", "cbam_phase_in.yaml")
+
+
+def _defaults_root():
+    return resources.files("cge") / "defaults"
 
 
 @lru_cache(maxsize=1)
-def _defaults_fingerprint() -> str:
-    """Hash of the packaged files a path depends on: ``cge/defaults/dynamics/*`` and the elasticities."""
+def _path_defaults_fingerprint() -> str:
+    """Hash of the packaged files of :data:`PATH_DEFAULTS` (read once per process)."""
     h = hashlib.sha256()
-    root = resources.files("cge") / "defaults"
-    files = sorted((f for f in (root / "dynamics").iterdir() if f.is_file()), key=lambda f: f.name)
-    for f in [*files, root / "elasticities.csv"]:
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
+    for name in PATH_DEFAULTS:
+        f = _defaults_root() / name
+        files = sorted((x for x in f.iterdir() if x.is_file()), key=lambda x: x.name) if f.is_dir() else [f]
+        for x in files:
+            h.update(f"{name}/{x.name}".encode())
+            h.update(x.read_bytes())
     return h.hexdigest()[:16]
+
+
+def _growth_digest(growth: list) -> str:
+    """Hash of a path's drivers, every multiplier and index to 12 significant digits (so the id does not
+    depend on the machine's last bits): drivers derived from the projections and the dataset's mappings
+    enter the id whatever file they came from."""
+    rows = [[g.year, *[sorted((str(k), float(f"{v:.12g}")) for k, v in getattr(g, f.name).items())
+                       for f in fields(g) if f.name != "year"]] for g in growth]
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
 
 
 def _file_digest(path: str) -> str:
@@ -196,6 +233,7 @@ def plan_path_points(spec, overrides: list[tuple[str, dict]], b, dataset: Path |
     from cge.dynamics.setup import path_growth
     from cge.results.run import check_scenarios
     from cge.scenarios.spec import load_path_spec, load_scenarios
+    from cge.sweep.spec import elasticity_defaults_fingerprint, scenario_payload
 
     s: PathSettings = spec.path
     designs, own = {}, {}
@@ -204,7 +242,7 @@ def plan_path_points(spec, overrides: list[tuple[str, dict]], b, dataset: Path |
         check_scenarios(b, scenarios, s.scenarios)
         designs = designs_from(scenarios, Path(s.scenarios).stem, s.policy_from)
         own = load_path_spec(s.scenarios)
-    fp = dataset_fingerprint(b)
+    fp, elasticity_defaults = dataset_fingerprint(b), elasticity_defaults_fingerprint()
     here = Path(spec.source).parent
     points = []
     for label, ov in overrides:
@@ -213,7 +251,7 @@ def plan_path_points(spec, overrides: list[tuple[str, dict]], b, dataset: Path |
         if "aeei_file" in (ov.get(PATH_AXIS) or {}) or "aeei_file" in s.assumptions:
             aeei = Path(str(assumptions["aeei_file"]))
             assumptions["aeei_file"] = str(aeei if aeei.is_absolute() else (here / aeei).resolve())
-        elasticities = _variant_elasticities(ov)
+        elasticities = variant_elasticities(ov, where)
         try:
             if elasticities:
                 for_benchmark(b, elasticities)
@@ -226,8 +264,10 @@ def plan_path_points(spec, overrides: list[tuple[str, dict]], b, dataset: Path |
                       "discount_rate_pct": s.discount_rate}
         hashed = {**definition, "assumptions": {**assumptions, **({"aeei_file": _file_digest(assumptions["aeei_file"])}
                                                                if "aeei_file" in assumptions else {})},
-                  "designs": {d: {int(y): sc.to_dict() for y, sc in sched.items()} for d, sched in designs.items()},
-                  "dataset": fp, "defaults": _defaults_fingerprint(), "solver": spec.solver}
+                  "designs": {d: {int(y): scenario_payload(sc) for y, sc in sched.items()}
+                              for d, sched in designs.items()},
+                  "drivers": _growth_digest(growth), "dataset": fp, "elasticity_defaults": elasticity_defaults,
+                  "path_defaults": _path_defaults_fingerprint(), "solver": spec.solver}
         pid = hashlib.sha256(json.dumps(hashed, sort_keys=True, default=str).encode()).hexdigest()[:20]
         points.append(PathPoint(pid, label, PathWork(growth, designs, elasticities, s.discount_rate), definition))
     return points

@@ -264,7 +264,13 @@ def sweep_from_dict(data, source: str = "sweep", default_name: str = "sweep") ->
 def _path_sweep(data: dict, source: str, name: str) -> SweepSpec:
     """A sweep file with a ``path:`` section (:mod:`cge.sweep.path_plan`): its designs and grid vary the
     path's assumptions; every variant checked against the schema now."""
-    from cge.sweep.path_plan import check_path_field, check_path_values, check_variant, path_settings
+    from cge.sweep.path_plan import (
+        check_path_field,
+        check_path_values,
+        check_variant,
+        path_settings,
+        variant_elasticities,
+    )
 
     for key, why in (("base", "its designs come from path.scenarios"), ("ssa", "vary elasticities with grid: "
                      "elasticities.PARAM: [...]")):
@@ -277,6 +283,8 @@ def _path_sweep(data: dict, source: str, name: str) -> SweepSpec:
                      solver=_solver(data.get("solver") or {}, source), dataset=_dataset(data, source),
                      batch_size=_int(data["batch_size"], source, "batch_size", 1) if "batch_size" in data else None,
                      description=str(data.get("description", "")), path=settings)
+    for k, (_label_k, ov) in enumerate(designs):     # a design's elasticities, as the grid's values are
+        variant_elasticities(ov, f"{source}: designs[{k}]")
     for label, ov in design_overrides(spec):
         check_variant(settings, ov, f"{source} [{label}]")
     return spec
@@ -409,7 +417,7 @@ def design_overrides(spec: SweepSpec) -> list[tuple[str, dict]]:
 
 # ----------------------------------------------------------------------------- planning
 @lru_cache(maxsize=1)
-def _defaults_fingerprint() -> str:
+def elasticity_defaults_fingerprint() -> str:
     """Hash of the packaged elasticity defaults (read once per process)."""
     from importlib import resources
 
@@ -417,14 +425,21 @@ def _defaults_fingerprint() -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def point_id(sc: Scenario, coalition: tuple[str, ...], fingerprint: str, solver: dict) -> str:
+def scenario_payload(sc: Scenario) -> dict:
+    """What of a scenario a point's id hashes: every field but its name and description (labels, not
+    economics); no shocks: no key, so the ids of sweeps stored before shocks existed hold."""
     d = sc.to_dict()
     d.pop("name", None)
     d.pop("description", None)
     if not d.get("shocks"):
-        d.pop("shocks", None)      # no shocks: the ids of sweeps stored before shocks existed
+        d.pop("shocks", None)
+    return d
+
+
+def point_id(sc: Scenario, coalition: tuple[str, ...], fingerprint: str, solver: dict) -> str:
+    d = scenario_payload(sc)
     d["coalition"] = list(coalition)
-    payload = {"scenario": d, "dataset": fingerprint, "elasticity_defaults": _defaults_fingerprint(),
+    payload = {"scenario": d, "dataset": fingerprint, "elasticity_defaults": elasticity_defaults_fingerprint(),
                "solver": solver}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
