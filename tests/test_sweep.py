@@ -371,3 +371,22 @@ def test_example_sweep_files_plan_on_the_default_dataset():
     b = read_benchmark(default_dataset_path())
     assert len(plan_points(load_sweep(examples / "sweep_bca_ssa.yaml"), b)) == 4 * 2 * 6
     assert len(plan_points(load_sweep(examples / "sweep_grid_mc.yaml"), b)) == 12 * 50
+
+
+def test_a_phase_in_points_id_follows_the_cbam_schedule_and_other_points_ids_do_not(tmp_path, monkeypatch):
+    """A stored point of a scenario on the CBAM phase-in must not be reused once the schedule it read has
+    changed; a scenario that never reads the schedule keeps its id (its stored points stay valid)."""
+    from cge.scenarios import cbam
+    from cge.scenarios.spec import scenario_from_dict
+    from cge.sweep.spec import point_id
+
+    on_path = scenario_from_dict({"name": "CBAM", "policy": {"instrument": "coalition_cap", "cut": 0.2},
+                                  "bca": {"import_charge": True, "coverage": "cbam"}, "phase_in": {"year": 2030}})
+    static = scenario_from_dict({"name": "REF", "policy": {"instrument": "coalition_cap", "cut": 0.2}})
+    before = [point_id(sc, ("EU",), "fp", {}) for sc in (on_path, static)]
+    edited = tmp_path / "cbam_phase_in.yaml"
+    edited.write_text(cbam.default_schedule_path().read_text().replace("2030: 0.515", "2030: 0.6"))
+    monkeypatch.setattr(cbam, "default_schedule_path", lambda: edited)
+    after = [point_id(sc, ("EU",), "fp", {}) for sc in (on_path, static)]
+    assert after[0] != before[0]
+    assert after[1] == before[1]

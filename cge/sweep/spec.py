@@ -436,11 +436,23 @@ def scenario_payload(sc: Scenario) -> dict:
     return d
 
 
+def cbam_schedule_fingerprint() -> str:
+    """Hash of the CBAM phase-in schedule (free allocation and default-value mark-ups by year) that a scenario
+    with ``phase_in.year`` reads (:func:`cge.scenarios.cbam.default_schedule_path`)."""
+    from cge.scenarios.cbam import default_schedule_path
+
+    return hashlib.sha256(default_schedule_path().read_bytes()).hexdigest()[:16]
+
+
 def point_id(sc: Scenario, coalition: tuple[str, ...], fingerprint: str, solver: dict) -> str:
+    """The id of one sweep point: what its results depend on. A scenario on the CBAM phase-in also hashes the
+    schedule it reads; the others do not (so their ids, and the stores made before, hold)."""
     d = scenario_payload(sc)
     d["coalition"] = list(coalition)
     payload = {"scenario": d, "dataset": fingerprint, "elasticity_defaults": elasticity_defaults_fingerprint(),
                "solver": solver}
+    if sc.phase_in.year is not None:
+        payload["cbam_schedule"] = cbam_schedule_fingerprint()
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
