@@ -24,7 +24,9 @@ model's :class:`~cge.expr.interface.SolverHints` (``None`` = global); without it
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
 
 import numpy as np
 
@@ -36,12 +38,25 @@ GMRES_RESTART = 150
 GMRES_CYCLES = 4
 
 
+@contextlib.contextmanager
 def single_threaded_blas():
     """GMRES's vector operations (dot products and norms of length n, a few hundred per step)
     on one BLAS thread: threads gain nothing at these sizes, and on a busy machine (a sweep's
     workers, other processes on 2 cores) OpenBLAS's threads wait for each other: measured with
-    the cores loaded, one dot plus norm of 15,000 numbers took 7.3 ms on 2 threads, 18 µs on 1."""
-    return _threadpools().limit(limits=1, user_api="blas")
+    the cores loaded, one dot plus norm of 15,000 numbers took 7.3 ms on 2 threads, 18 µs on 1.
+
+    The limit is the process's (BLAS has no per-thread setting that threadpoolctl can rely on), so
+    it is taken only when this is the process's one thread (the CLI, a sweep worker): with other
+    threads running, changing it would change their BLAS too, and overlapping solves could leave
+    BLAS on one thread for good. There the solve runs with BLAS as it is."""
+    if threading.active_count() > 1:
+        yield
+        return
+    limiter = _threadpools().limit(limits=1, user_api="blas")
+    try:
+        yield
+    finally:
+        limiter.restore_original_limits()
 
 
 @functools.cache
