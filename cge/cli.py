@@ -36,14 +36,17 @@ def default_scenarios_path() -> Path:
 def cmd_compare(args) -> int:
     """``cge compare``: :func:`cge.results.compare.compare` on the scenario file and dataset given,
     its results written (``Comparison.write``) and its headline printed."""
-    import pandas as pd
+    from cge.runtime.gc_pause import lasting_for_the_process
 
-    from cge.io.numbers import as_text
-    from cge.io.outdir import OutputFolder
-    from cge.results.compare import compare
-    from cge.results.run import check_scenarios
-    from cge.results.write import estimate_bytes
-    from cge.scenarios.spec import load_scenarios
+    with lasting_for_the_process():
+        import pandas as pd
+
+        from cge.io.numbers import as_text
+        from cge.io.outdir import OutputFolder
+        from cge.results.compare import compare
+        from cge.results.run import check_scenarios
+        from cge.results.write import estimate_bytes
+        from cge.scenarios.spec import load_scenarios
 
     t0 = time.perf_counter()
     scen_path = Path(args.scenarios) if args.scenarios else default_scenarios_path()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pyomo.environ import sqrt
+from pyomo.core import sqrt
 
 from cge.bca.declaration import Declaration
 from cge.core.blocks import PerUnit

@@ -3,7 +3,7 @@ rule that sets each region's carbon price ``PCO2[r]`` (bn USD per Mt = 1000 USD/
 
 from __future__ import annotations
 
-from pyomo.environ import sqrt
+from pyomo.core import sqrt
 
 from cge.bca import taxes
 from cge.bca.declaration import Declaration

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pyomo.environ import value
+from pyomo.core import value
 
 from cge.bca import agent, armington, border, carbon, closures, growth, household, production, recycling, shocks
 from cge.bca.declaration import Declaration

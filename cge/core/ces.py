@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyomo.environ import exp, log, value
+from pyomo.core import exp, log, value
 
 NEAR_COBB_DOUGLAS = 1e-4
 

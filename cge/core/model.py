@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-from pyomo.environ import (
+from pyomo.core import (
     Any,
     ConcreteModel,
     Constraint,

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from pyomo.environ import value
+from pyomo.core import value
 
 from cge.bca.design import resolve_design
 from cge.bca.model import BCAModel

@@ -26,6 +26,9 @@ import pandas as pd
 #: Excel's limits (rows include the header row)
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
+#: zlib level of the sheets (the cells are the same at any level): the default ``cge compare``
+#: workbook (5.3 MB of XML) is written in 0.09 s at level 1 to 1.10 MB, in 0.14 s at zlib's default 6 to 0.93 MB
+XLSX_COMPRESSLEVEL = 1
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -62,7 +65,7 @@ def write_workbook(path: str | Path, sheets: Mapping[str, pd.DataFrame]) -> None
         if len(df) + 1 > MAX_ROWS or df.shape[1] > MAX_COLUMNS:
             raise SheetTooLarge(f"sheet {name!r}: {len(df):,} rows x {df.shape[1]} columns exceed Excel's "
                                 f"{MAX_ROWS - 1:,} data rows x {MAX_COLUMNS:,} columns")
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=XLSX_COMPRESSLEVEL) as z:
         z.writestr("[Content_Types].xml", _content_types(len(names)))
         z.writestr("_rels/.rels", f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
                                   f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')

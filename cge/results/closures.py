@@ -7,7 +7,7 @@ the rent spread 0 and no transfer; the columns say what a closure swap changed."
 from __future__ import annotations
 
 import pandas as pd
-from pyomo.environ import value
+from pyomo.core import value
 
 from cge.bca import closures
 from cge.bca.model import BCAModel

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pyomo.environ import value
+from pyomo.core import value
 
 from cge.bca.model import BCAModel
 from cge.data.benchmark import HOUSEHOLD

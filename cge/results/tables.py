@@ -32,7 +32,7 @@ from collections import defaultdict
 
 import numpy as np
 import pandas as pd
-from pyomo.environ import value
+from pyomo.core import value
 
 from cge.bca.model import BCAModel
 from cge.core import query

@@ -34,6 +34,18 @@ def gc_paused():
             gc.enable()
 
 
+@contextmanager
+def lasting_for_the_process():
+    """``with lasting_for_the_process(): import ...`` — for a command's imports (modules, classes,
+    functions: alive until the process ends). They run with the collector off, and everything alive
+    at exit moves to its permanent generation (``gc.freeze``), so no later collection walks it:
+    the default ``cge compare`` spent 0.075 s of its 0.09 s of collections walking the imports.
+    The first model's :func:`freeze_while_alive` release unfreezes them with its own objects."""
+    with gc_paused():
+        yield
+    gc.freeze()
+
+
 #: owners alive whose objects were frozen (``gc.freeze`` is process-wide: one count for all)
 _frozen_owners = 0
 #: an owner was freed while others live: its objects wait, frozen, for the next collection

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pyomo.core import value
 from pyomo.core.base.constraint import Constraint
 from pyomo.core.expr.visitor import identify_variables
-from pyomo.environ import value
 
 from cge.expr.evaluate import PointEvaluator
 from cge.expr.interface import hints_of
