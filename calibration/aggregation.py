@@ -63,8 +63,9 @@ from pathlib import Path
 
 from calibration import concordance as cc
 from calibration import sources
-from cge.data.aggregation import COMMON_KEYS, SECTOR_TAGS, Mapping, read_spec, validate_mapping
+from cge.data.aggregation import COMMON_KEYS, Mapping, read_spec, validate_mapping
 from cge.data.aggregation import err as _err
+from cge.data.benchmark import SECTOR_TAGS
 
 ASSUMPTIONS = ("labour_share", "rent_share", "energy_parameters", "fuel_price_benchmarks", "elasticities")
 #: keys only a WIOD aggregation has (a GTAPinGAMS one refuses them, cge.data.gtap)
