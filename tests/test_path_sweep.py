@@ -259,20 +259,20 @@ def _one_point_id(wiod, tmp_path) -> str:
 def test_editing_the_cbam_phase_in_schedule_changes_a_path_points_id(wiod, tmp_path, monkeypatch):
     import shutil
 
-    from cge.sweep import path_plan
+    from cge.sweep import fingerprints
 
     before = _one_point_id(wiod, tmp_path)
     copy = tmp_path / "defaults"
-    shutil.copytree(path_plan._defaults_root(), copy)
+    shutil.copytree(fingerprints._DEFAULTS, copy)
     schedule = copy / "cbam_phase_in.yaml"
     schedule.write_text(schedule.read_text() + "\n# edited\n")
-    monkeypatch.setattr(path_plan, "_defaults_root", lambda: copy)
-    path_plan._path_defaults_fingerprint.cache_clear()
+    monkeypatch.setattr(fingerprints, "_DEFAULTS", copy)
+    fingerprints.path_defaults_fingerprint.cache_clear()
     try:
         assert _one_point_id(wiod, tmp_path) != before
     finally:
         monkeypatch.undo()
-        path_plan._path_defaults_fingerprint.cache_clear()
+        fingerprints.path_defaults_fingerprint.cache_clear()
     assert _one_point_id(wiod, tmp_path) == before
 
 

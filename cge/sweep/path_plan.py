@@ -40,14 +40,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from cge.dynamics.commands import ELASTICITIES
 from cge.errors import CGEError, DataError, ScenarioError
 from cge.scenarios.options import PATH_OPTIONS, check_value
 from cge.scenarios.spec import deep_merge, path_assumptions_from_dict
+from cge.sweep.fingerprints import elasticity_defaults_fingerprint, path_defaults_fingerprint, scenario_payload
 
 #: the keys of a sweep file's ``path:`` section, with their defaults (None: required or optional)
 PATH_KEYS = {"end": None, "step": 1, "scenarios": None, "policy_from": 2025, "discount_rate": 3.0,
@@ -188,28 +187,6 @@ def variant_elasticities(override: dict, where: str) -> dict | None:
     return out or None
 
 
-#: the packaged files a path depends on besides the elasticities (``cge/defaults/...``): the dynamics defaults
-#: (assumptions, country mappings, drivers, AEEI) and the CBAM phase-in schedule with its default-value mark-ups
-PATH_DEFAULTS = ("dynamics", "cbam_phase_in.yaml")
-
-
-def _defaults_root():
-    return resources.files("cge") / "defaults"
-
-
-@lru_cache(maxsize=1)
-def _path_defaults_fingerprint() -> str:
-    """Hash of the packaged files of :data:`PATH_DEFAULTS` (read once per process)."""
-    h = hashlib.sha256()
-    for name in PATH_DEFAULTS:
-        f = _defaults_root() / name
-        files = sorted((x for x in f.iterdir() if x.is_file()), key=lambda x: x.name) if f.is_dir() else [f]
-        for x in files:
-            h.update(f"{name}/{x.name}".encode())
-            h.update(x.read_bytes())
-    return h.hexdigest()[:16]
-
-
 def _growth_digest(growth: list) -> str:
     """Hash of a path's drivers, every multiplier and index to 12 significant digits (so the id does not
     depend on the machine's last bits): drivers derived from the projections and the dataset's mappings
@@ -233,7 +210,6 @@ def plan_path_points(spec, overrides: list[tuple[str, dict]], b, dataset: Path |
     from cge.dynamics.setup import path_growth
     from cge.results.run import check_scenarios
     from cge.scenarios.spec import load_path_spec, load_scenarios
-    from cge.sweep.spec import elasticity_defaults_fingerprint, scenario_payload
 
     s: PathSettings = spec.path
     designs, own = {}, {}
@@ -267,7 +243,7 @@ def plan_path_points(spec, overrides: list[tuple[str, dict]], b, dataset: Path |
                   "designs": {d: {int(y): scenario_payload(sc) for y, sc in sched.items()}
                               for d, sched in designs.items()},
                   "drivers": _growth_digest(growth), "dataset": fp, "elasticity_defaults": elasticity_defaults,
-                  "path_defaults": _path_defaults_fingerprint(), "solver": spec.solver}
+                  "path_defaults": path_defaults_fingerprint(), "solver": spec.solver}
         pid = hashlib.sha256(json.dumps(hashed, sort_keys=True, default=str).encode()).hexdigest()[:20]
         points.append(PathPoint(pid, label, PathWork(growth, designs, elasticities, s.discount_rate), definition))
     return points

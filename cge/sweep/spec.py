@@ -53,7 +53,6 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +70,7 @@ from cge.scenarios.options import (
     top_level_fields,
 )
 from cge.scenarios.spec import Scenario, deep_merge, scenario_from_dict
+from cge.sweep.fingerprints import cbam_schedule_fingerprint, elasticity_defaults_fingerprint, scenario_payload
 from cge.sweep.ssa import DESIGNS, Distribution, monte_carlo_design, stroud_design
 
 TOP_KEYS = ("name", "description", "dataset", "base", "path", "designs", "grid", "ssa", "solver", "batch_size")
@@ -416,34 +416,6 @@ def design_overrides(spec: SweepSpec) -> list[tuple[str, dict]]:
 
 
 # ----------------------------------------------------------------------------- planning
-@lru_cache(maxsize=1)
-def elasticity_defaults_fingerprint() -> str:
-    """Hash of the packaged elasticity defaults (read once per process)."""
-    from importlib import resources
-
-    data = (resources.files("cge") / "defaults" / "elasticities.csv").read_bytes()
-    return hashlib.sha256(data).hexdigest()[:16]
-
-
-def scenario_payload(sc: Scenario) -> dict:
-    """What of a scenario a point's id hashes: every field but its name and description (labels, not
-    economics); no shocks: no key, so the ids of sweeps stored before shocks existed hold."""
-    d = sc.to_dict()
-    d.pop("name", None)
-    d.pop("description", None)
-    if not d.get("shocks"):
-        d.pop("shocks", None)
-    return d
-
-
-def cbam_schedule_fingerprint() -> str:
-    """Hash of the CBAM phase-in schedule (free allocation and default-value mark-ups by year) that a scenario
-    with ``phase_in.year`` reads (:func:`cge.scenarios.cbam.default_schedule_path`)."""
-    from cge.scenarios.cbam import default_schedule_path
-
-    return hashlib.sha256(default_schedule_path().read_bytes()).hexdigest()[:16]
-
-
 def point_id(sc: Scenario, coalition: tuple[str, ...], fingerprint: str, solver: dict) -> str:
     """The id of one sweep point: what its results depend on. A scenario on the CBAM phase-in also hashes the
     schedule it reads; the others do not (so their ids, and the stores made before, hold)."""
