@@ -132,6 +132,15 @@ def _process_first(m: MRIO, parent: str, children, phi, cfg, y, cmap, fb) -> np.
     return process_first_shares(T, cement, phi, list(children).index(PROCESS_CHILD))
 
 
+def process_co2_target(agg: Aggregation) -> str:
+    """The target sector that holds cement's process (calcination) CO2: the one holding the cement
+    child ``cem`` of a split c11, else the one holding a kept sector of the source's own whose CBAM
+    good is cement (e.g. EXIOBASE's ``cement``), else the one holding c11."""
+    kept_cement = [c for c, o in agg.own_sectors.items() if o.cbam_good == "cement" and c in agg.sector_map]
+    source = PROCESS_CHILD if PROCESS_CHILD in agg.sector_map else (kept_cement[0] if kept_cement else "c11")
+    return agg.sector_map[source]
+
+
 def _aggregation(cfg) -> Aggregation:
     if isinstance(cfg.aggregation, Aggregation):
         return cfg.aggregation
@@ -483,7 +492,7 @@ def _emissions(m: MRIO, vid, fd, agg: Aggregation, M: Path, price, owid: pd.Data
     eps_src = per_dollar_factors(M / "emission_factors.csv", price)
     eps = target_factors(eps_src, owid, fuels)
     of = target_fuel_totals(owid, fuels, eps * U.sum(axis=2))
-    process = agg.sector_map[PROCESS_CHILD if PROCESS_CHILD in agg.sector_map else "c11"]
+    process = process_co2_target(agg)
     co2f, co2p_nmm, diag = allocate(T, U, eps, of, owid["cement_co2"].to_numpy(), J.index(process), R, users,
                                     fuels=tuple(fuels), fallbacks=fb)
     co2 = np.zeros((len(R), len(J), len(users)))
@@ -510,7 +519,7 @@ def _emissions_from_fuel_totals(m: MRIO, vid, fd, agg: Aggregation, M: Path, pri
     co2 = np.zeros((len(R), len(J), len(users)))
     co2[:, fuel_idx, :] = co2f
     co2p = np.zeros((len(R), len(J)))
-    process = agg.sector_map[PROCESS_CHILD if PROCESS_CHILD in agg.sector_map else "c11"]
+    process = process_co2_target(agg)
     co2p[:, J.index(process)] = gcp["cement_co2"].to_numpy()
     diag = pd.DataFrame([(R[r], f, float(totals[r, k]), float(totals[r, k]), float(co2f[r, k].sum()))
                          for r in range(len(R)) for k, f in enumerate(fuels)],

@@ -16,7 +16,13 @@ import yaml
 
 from calibration import concordance as cc
 from calibration.aggregation import load_aggregation
-from calibration.build import DEFAULT_AGGREGATION, DEFAULT_SHARED, BuildConfig, build
+from calibration.build import (
+    DEFAULT_AGGREGATION,
+    DEFAULT_SHARED,
+    BuildConfig,
+    build,
+    process_co2_target,
+)
 from calibration.elasticity_defaults import dataset_elasticities
 from calibration.inheritance import share_parent_co2
 from calibration.mrio import MRIO
@@ -296,3 +302,19 @@ def test_exiobase_fertilisers_kept_apart_take_the_fertilisers_tag_so_the_cbam_ma
     tags = {t.code: set(t.tags) for t in load_aggregation(tmp_path / "fertilisers.yaml", DEFAULT_SHARED).sectors}
     assert tags["fer"] == {"eite", "cbam", "fertilisers"}
     assert "fertilisers" not in tags["chm"]
+
+
+def _exiobase_with(tmp_path: Path, **kept) -> Path:
+    example = Path(__file__).resolve().parents[1] / "examples" / "aggregations" / "exiobase3.yaml"
+    spec = yaml.safe_load(example.read_text())
+    spec["source"]["path"] = str(tmp_path)  # loading the aggregation reads no table
+    spec["sectors"].update(kept)
+    (tmp_path / "kept.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    return tmp_path / "kept.yaml"
+
+
+def test_cement_process_co2_falls_on_the_sector_holding_exiobase_kept_cement_not_on_its_parent(tmp_path):
+    agg = load_aggregation(_exiobase_with(tmp_path, cmt={"name": "Cement", "members": ["cement"]}), DEFAULT_SHARED)
+    assert process_co2_target(agg) == "cmt"
+    default = load_aggregation(DEFAULT_AGGREGATION, DEFAULT_SHARED)      # c11 whole, no cement kept
+    assert process_co2_target(default) == default.sector_map["c11"]
