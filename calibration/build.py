@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from calibration import assumptions, cbam, energy_splits, gates, inheritance, report, sources
+from calibration import concordance as cc
 from calibration.aggregate import aggregate, check_mapping, read_mapping
 from calibration.aggregation import Aggregation, load_aggregation
 from calibration.emissions import (
@@ -155,11 +156,8 @@ def build(cfg: BuildConfig, echo=print) -> BuildResult:
     fb = Fallbacks(echo)
     # every source is put on WIOD 2013's classification, so JRC's CO2 by WIOD industry is its satellite
     # unless the source carries CO2 accounts of its own (MRIO.co2, e.g. EXIOBASE's)
+    # (JRC's rest of the world is shared with the kept countries it does not list, _source_co2)
     route = co2_route(agg, has_satellite=True, fallbacks=fb)
-    if route == "satellite" and agg.own_regions and not has_co2_accounts(agg):
-        route = "gcb_by_fuel"
-        fb.add(", ".join(agg.own_regions), CO2, "JRC's CO2 satellite has WIOD's regions only: CO2 from GCB 2019 "
-               "national CO2 by fuel, allocated to fuel purchases by emission factors (every region)", 0, "-")
     wiod, m0 = _read_sources(cfg, agg, y, echo, route, fb)
     m1, clipped = _aggregate_regions(m0, wiod, agg, cfg.mappings, echo)
     t_prev = gates.totals(m1)
@@ -234,9 +232,17 @@ def _source_co2(cfg: BuildConfig, y: int, agg: Aggregation, route: str, wiod,
         return E
     if route == "satellite":
         jrc_conc = read_mapping(M / "jrc56_to_wiod35.csv", what="JRC sector")
-        jrc_reg = read_mapping(M / "jrc_regions.csv", what="JRC region")
-        E = sat.read_jrc_co2(cfg.path("energy", "jrc_wiod2016_co2_by_industry_2000_2016.csv.gz"), jrc_conc, y,
-                             wiod.regions, wiod.sectors, wiod.categories, jrc_reg, "CONS_h")
+        own = tuple(agg.own_regions) if agg is not None else ()
+        jrc_reg = {k: v for k, v in read_mapping(M / "jrc_regions.csv", what="JRC region").items() if k not in own}
+        jrc = cfg.path("energy", "jrc_wiod2016_co2_by_industry_2000_2016.csv.gz")
+        E = sat.read_jrc_co2(jrc, jrc_conc, y, wiod.regions, wiod.sectors, wiod.categories, jrc_reg, "CONS_h")
+        if own:
+            listed = sat.jrc_countries(jrc)
+            gcb_path = cfg.path("emissions", "gcb2019_national_co2.csv.gz")
+            gcb = sat.gcb_territorial_by_country(gcb_path, y, fb)
+            pool = set(gcb.index) - set(cc.wiod_regions(cfg.shared)["iso3"].dropna()) - (set(own) & listed)
+            E = inheritance.share_rest_co2(E, wiod.regions, sources.WIOD_REST, [c for c in own if c not in listed],
+                                           gcb, pool, gcb_path, fb)
         kept = agg is not None and agg.own_sectors
         return inheritance.share_parent_co2(E, wiod, agg.sector_parents, fb) if kept else E
     nJ = len(wiod.sectors)

@@ -230,7 +230,7 @@ def test_a_named_country_is_calibrated_as_a_region_with_its_fallbacks_recorded(t
     assert b.regions[-1] == "ZAF" and b.vom[-1].sum() > 0 and b.co2[-1].sum() > 0
     fb = r.fallbacks
     assert {"coal price", "oil price", "gas price"} <= set(fb.loc[fb["region"] == "ZAF", "sector"])
-    assert any("JRC's CO2 satellite has WIOD's regions only" in w for w in fb["what"])
+    assert any("JRC's CO2 has no row for ZAF" in w for w in fb.loc[fb["region"] == "ZAF", "what"])
     assert b.metadata["calibration"]["fallbacks"] == fb.to_dict("records")
 
 
@@ -318,3 +318,27 @@ def test_cement_process_co2_falls_on_the_sector_holding_exiobase_kept_cement_not
     assert process_co2_target(agg) == "cmt"
     default = load_aggregation(DEFAULT_AGGREGATION, DEFAULT_SHARED)      # c11 whole, no cement kept
     assert process_co2_target(default) == default.sector_map["c11"]
+
+
+def test_naming_a_country_keeps_jrc_co2_of_every_wiod_region_and_shares_only_the_rest_of_the_world(tables,
+                                                                                                  tmp_path):
+    from calibration.build import _source_co2
+    from calibration.fallbacks import Fallbacks
+
+    def co2(edit):
+        agg = load_aggregation(write_aggregation(tmp_path, DEFAULT_AGGREGATION.parent / "oecd-icio.yaml",
+                                                 icio(tables, 2023), edit, name=f"{bool(edit)}.yaml"), DEFAULT_SHARED)
+        wiod = read_source("oecd-icio", agg.source.path, 2011, DEFAULT_SHARED, keep_regions=agg.own_regions)
+        fb = Fallbacks(quiet)
+        return dict(zip(wiod.regions, _source_co2(BuildConfig(aggregation=agg), 2011, agg, "satellite", wiod, fb))), fb
+
+    folded, _ = co2(None)
+    kept, fb = co2(with_south_africa)
+    for r in folded:
+        if r != "RoW":
+            assert np.abs(kept[r] - folded[r]).max() <= 1e-9 * max(folded[r].max(), 1.0), r
+    assert 0 < kept["ZAF"].sum() < folded["RoW"].sum()
+    world = sum(e.sum() for e in folded.values())
+    assert abs(sum(e.sum() for e in kept.values()) - world) <= 1e-9 * world
+    zaf = fb.table()
+    assert (zaf["region"] == "ZAF").any() and any("JRC's CO2 has no row for ZAF" in w for w in zaf["what"])

@@ -148,6 +148,22 @@ def read_gcb_territorial(path, year: int, cmap, regions, fallbacks=None) -> pd.S
     return _by_region(df, "code", ["territorial_mtco2"], cmap, regions)["territorial_mtco2"]
 
 
+def gcb_territorial_by_country(path, year: int, fallbacks=None) -> pd.Series:
+    """GCB 2019 territorial CO2 (Mt) by country (ISO3) in ``year``."""
+    df = load_csv(path)
+    require_columns(df, ["code", "is_country", "year", "territorial_mtco2"], path)
+    df = rows_of_year(df, year, path, fallbacks, "GCB territorial CO2")
+    df = df[(df["is_country"] == 1) & df["code"].notna()]
+    values = np.asarray(numeric_column(df, "territorial_mtco2", path), dtype=float)
+    return pd.Series(values, index=df["code"].astype(str).to_numpy()).fillna(0.0)
+
+
+def jrc_countries(path) -> set[str]:
+    """The regions JRC's CO2 table lists by name (its ``RoW`` aside)."""
+    df = load_csv(path, usecols=["region"], dtype=str)
+    return set(df["region"].dropna()) - {"RoW"}
+
+
 def read_edgar(path, year: int, cmap, regions) -> pd.Series:
     """EDGAR v5.0 fossil CO2 (Mt) by target region (country rows; AIR/SEA bunkers excluded)."""
     df = load_csv(path)
