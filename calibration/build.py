@@ -314,7 +314,7 @@ def _split_inputs(cfg: BuildConfig, agg: Aggregation, m0: MRIO, m1: MRIO, y: int
     cmap = sat.country_map(cfg.path("wiod2013", "regions.csv"), agg.region_map, rest)
     cmap.update({c: agg.region_map[c] for c in agg.own_regions})     # countries kept out of WIOD's RoW
     bp = sat.read_bp_energy(cfg.path("energy", "bp2021_fossil_fuels_electricity.csv.gz"), y, cmap, m1.regions, rest,
-                            fallbacks=fb)
+                            fallbacks=fb, kept=agg.own_regions)
     prices = sat.read_prices(cfg.path("energy", "bp2021_fossil_fuel_prices.csv"), y, fallbacks=fb)
     c2 = m0.x[:, m0.sectors.index("c2")]
     price = assumptions.fuel_prices(M / "fuel_price_benchmarks.csv", prices, agg, dict(zip(m0.regions, c2)), fb)

@@ -342,3 +342,15 @@ def test_naming_a_country_keeps_jrc_co2_of_every_wiod_region_and_shares_only_the
     assert abs(sum(e.sum() for e in kept.values()) - world) <= 1e-9 * world
     zaf = fb.table()
     assert (zaf["region"] == "ZAF").any() and any("JRC's CO2 has no row for ZAF" in w for w in zaf["what"])
+
+
+def test_a_kept_country_without_energy_statistics_is_refused_naming_it_and_the_file():
+    from calibration.readers import satellites as sat
+
+    bp = DEFAULT_SHARED / "energy" / "bp2021_fossil_fuels_electricity.csv.gz"
+    cmap = {"ZAF": "ZAF", "CMR": "CMR", "_rest": "RoW"}
+    with pytest.raises(DataError, match=r"bp2021_fossil_fuels_electricity.csv.gz: the kept country 'CMR' has no "
+                                        r"energy statistics"):
+        sat.read_bp_energy(bp, 2011, cmap, ("ZAF", "CMR", "RoW"), "RoW", kept=("ZAF", "CMR"))
+    zaf = sat.read_bp_energy(bp, 2011, {"ZAF": "ZAF", "_rest": "RoW"}, ("ZAF", "RoW"), "RoW", kept=("ZAF",))
+    assert zaf.loc["ZAF", "coal_production_mt"] > 0

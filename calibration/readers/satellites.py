@@ -180,14 +180,21 @@ def read_wb_gdp(path, year: int, cmap, regions) -> pd.Series:
     return _by_region(df, "code", ["gdp_current_usd"], cmap, regions)["gdp_current_usd"] / 1e9
 
 
-def read_bp_energy(path, year: int, cmap, regions, rest: str, fallbacks=None) -> pd.DataFrame:
+def read_bp_energy(path, year: int, cmap, regions, rest: str, fallbacks=None, kept=()) -> pd.DataFrame:
     """BP 2021 production (coal Mt, oil Mt, gas bcm), gas consumption (bcm) and electricity
     generation (TWh) by target region; ``rest`` = World − named regions (the nearest year the
-    file has outside its years, :func:`rows_of_year`)."""
+    file has outside its years, :func:`rows_of_year`). A country of ``kept`` (one kept out of
+    WIOD's rest of the world) BP does not list is an error naming it and the file: it would
+    otherwise produce no energy at all and its mining be all other mining."""
     df = load_csv(path)
     cols = ["coal_production_mt", "oil_production_mt", "gas_production_bcm", "gas_consumption_bcm",
             "electricity_generation_twh"]
     require_columns(df, ["iso3", "entity", "year"] + cols, path)
+    listed = set(df["iso3"].dropna())
+    missing = [c for c in kept if c not in listed]
+    if missing:
+        raise DataError(f"{path}: the kept country {missing[0]!r} has no energy statistics (BP lists "
+                        f"{len(listed)} countries), so its mining and utilities cannot be split; leave it in RoW")
     df = rows_of_year(df, year, path, fallbacks, "BP energy statistics")
     world = df[df["entity"] == "World"]
     if len(world) != 1:
