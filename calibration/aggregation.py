@@ -314,7 +314,7 @@ def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
     source_sectors = sources.source_sectors(shared, splits)
     keepable = cc.keepable_sectors(source.format, source.classification)
     countries = cc.own_countries(source.format, shared)
-    _check_kept_not_split(path, spec.get("sectors"), keepable, splits)
+    _check_kept_not_split(path, _named_members(spec.get("sectors")), keepable, splits)
     tag_data = {**sector_tags(), **{c: o.tags for c, o in keepable.items()}}
     spec = dict(spec, sectors=_tags_from_data(spec.get("sectors"), tag_data))
     m = validate_mapping(path, spec, source_regions, source_sectors, optional_regions=countries,
@@ -333,11 +333,18 @@ def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
                        own_regions=kept_countries)
 
 
-def _check_kept_not_split(path, sectors, keepable: dict, splits: dict) -> None:
+def _named_members(sectors) -> set[str]:
+    """The members the file's sectors name, in either form validate_mapping accepts (``{members: [...]}``
+    or the list itself). Read before the mapping is validated: against the codes of a split parent, a
+    kept sector's parent is no source code, and that error would hide the one that explains it."""
+    bodies = sectors.values() if isinstance(sectors, dict) else ()
+    lists = [b.get("members") if isinstance(b, dict) else b for b in bodies]
+    return {str(c) for ms in lists if isinstance(ms, list) for c in ms}
+
+
+def _check_kept_not_split(path, named: set, keepable: dict, splits: dict) -> None:
     """A source's own sector named as a member keeps its goods out of its parent: the parent is not
     split again (its CBAM goods would be counted twice)."""
-    named = {str(c) for body in (sectors.values() if isinstance(sectors, dict) else ()) if isinstance(body, dict)
-             for c in (body.get("members") or []) if isinstance(body.get("members"), list)}
     for c, o in keepable.items():
         if c in named and o.parent in splits:
             raise _err(path, f"splits.{o.parent}", f"the source's own sector {c!r} of {o.parent} is kept, so "

@@ -354,3 +354,12 @@ def test_a_kept_country_without_energy_statistics_is_refused_naming_it_and_the_f
         sat.read_bp_energy(bp, 2011, cmap, ("ZAF", "CMR", "RoW"), "RoW", kept=("ZAF", "CMR"))
     zaf = sat.read_bp_energy(bp, 2011, {"ZAF": "ZAF", "_rest": "RoW"}, ("ZAF", "RoW"), "RoW", kept=("ZAF",))
     assert zaf.loc["ZAF", "coal_production_mt"] > 0
+
+
+def test_a_kept_sector_listed_in_short_form_whose_parent_is_also_split_is_refused_naming_the_key(tables, tmp_path,
+                                                                                               capsys):
+    def split_c12_short_form(spec):
+        spec["splits"] = {"c12": {}}
+        spec["sectors"]["ist"] = ["steel", "ist"]
+    _refused(capsys, write_aggregation(tmp_path, STEEL_EXAMPLE, icio(tables, 2025), split_c12_short_form),
+             "splits.c12: the source's own sector 'steel' of c12 is kept")
