@@ -8,7 +8,14 @@ a region is shared between ``p`` and its kept sectors in proportion to their pur
 
     E[r, k] = E_JRC[r, p] · f[r, k] / Σ_{k' ∈ {p} ∪ kept(p)} f[r, k']
 
-(by output where none buys fuel). A kept country (one WIOD keeps in its rest of the world) takes
+(by output where none buys fuel). The row of ``c2`` is all mining, metal ores (iron ore, bauxite)
+included, so a kept sector buying ores (steel, aluminium) gets more of the parent's CO2 than its fuel
+purchases alone would give it. The fossil part of ``c2`` is not known at this stage: the sharing runs
+on the source's table as read (stage 1, by source region), while ``c2`` is split into coal, crude, gas
+and other mining only after the regions are aggregated (stage 3), from BP's energy statistics by
+target region. Dropping ``c2`` instead would leave out coking coal, the largest fuel of primary steel.
+
+A kept country (one WIOD keeps in its rest of the world) takes
 the rest of the world's fuel price benchmarks. JRC's CO2 (by WIOD region) keeps every WIOD region;
 a kept country JRC lists by name (CHE, HRV, NOR) takes its own JRC row, and one it does not list
 takes a part of JRC's rest of the world by its share of the GCB territorial CO2 of the countries
