@@ -61,6 +61,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from calibration import cbam
 from calibration import concordance as cc
 from calibration import sources
 from cge.data.aggregation import COMMON_KEYS, SECTOR_TAGS, Mapping, read_spec, validate_mapping
@@ -314,8 +315,11 @@ def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
     source_sectors = sources.source_sectors(shared, splits)
     keepable = cc.keepable_sectors(source.format, source.classification)
     countries = cc.own_countries(source.format, shared)
-    _check_kept_not_split(path, _named_members(spec.get("sectors")), keepable, splits)
+    named = _named_members(spec.get("sectors"))
+    _check_kept_not_split(path, named, keepable, splits)
+    emptied = cbam.emptied_parents({c: o for c, o in keepable.items() if c in named})
     tag_data = {**sector_tags(), **{c: o.tags for c, o in keepable.items()}}
+    tag_data.update({p: tuple(t for t in tag_data.get(p, ()) if t != "cbam") for p in emptied})
     spec = dict(spec, sectors=_tags_from_data(spec.get("sectors"), tag_data))
     m = validate_mapping(path, spec, source_regions, source_sectors, optional_regions=countries,
                          optional_sectors=tuple(keepable))

@@ -71,7 +71,7 @@ def full_resolution_with_steel_apart(spec: dict) -> None:
     every region of the table, South Africa included."""
     spec["splits"] = {k: v for k, v in spec["splits"].items() if k != "c12"}
     spec["sectors"] = {k: v for k, v in spec["sectors"].items() if not set(v["members"]) & {"ist", "alu", "ofm"}}
-    spec["sectors"].update({"c12": {"name": "Fabricated metal products", "members": ["c12"], "tags": ["cbam"]},
+    spec["sectors"].update({"c12": {"name": "Fabricated metal products", "members": ["c12"]},
                             "steel": {"name": "Iron and steel", "members": ["steel"]},
                             "nfm": {"name": "Non-ferrous metals", "members": ["nfm"]}})
     spec["regions"]["ZAF"] = {"name": "South Africa", "members": ["ZAF"]}
@@ -155,7 +155,7 @@ def test_icio_2025_calibrates_with_steel_and_non_ferrous_metals_as_separate_cbam
     assert b.vom[:, k].sum() > 0 and b.co2[:, :, k].sum() > 0
     cov = r.cbam_coverage.set_index(["region", "sector"])["share"]
     assert cov.loc[("DEU", "steel")] > 0 and cov.loc[("DEU", "nfm")] > 0
-    assert cov.loc[("DEU", "c12")] == 0          # its CBAM goods are in steel and nfm now
+    assert "c12" not in set(b.tags.cbam)        # its CBAM goods are in steel and nfm now
 
 
 @pytest.mark.slow
@@ -363,3 +363,16 @@ def test_a_kept_sector_listed_in_short_form_whose_parent_is_also_split_is_refuse
         spec["sectors"]["ist"] = ["steel", "ist"]
     _refused(capsys, write_aggregation(tmp_path, STEEL_EXAMPLE, icio(tables, 2025), split_c12_short_form),
              "splits.c12: the source's own sector 'steel' of c12 is kept")
+
+
+def test_a_parent_whose_cbam_goods_are_all_kept_apart_holds_no_cbam_good(tmp_path):
+    from calibration.build import check_tags_up_front
+
+    cement = {"name": "Cement", "members": ["cement"]}
+    untagged = load_aggregation(_exiobase_with(tmp_path, cmt=cement, nmm={"name": "Minerals", "members": ["c11"]}),
+                                DEFAULT_SHARED)
+    tags = {t.code: set(t.tags) for t in untagged.sectors}
+    assert tags["nmm"] == {"eite"} and "cbam" in tags["cmt"]     # c11 without cement has no CBAM good
+    tagged = load_aggregation(_exiobase_with(tmp_path, cmt=cement), DEFAULT_SHARED)  # nmm: [eite, cbam]
+    with pytest.raises(DataError, match="sectors.nmm.tags: tagged 'cbam' but contains no CBAM good"):
+        check_tags_up_front(tagged)
