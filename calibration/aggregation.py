@@ -61,9 +61,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from calibration import cbam
+from calibration import cbam, sources
 from calibration import concordance as cc
-from calibration import sources
 from cge.data.aggregation import COMMON_KEYS, SECTOR_TAGS, Mapping, read_spec, validate_mapping
 from cge.data.aggregation import err as _err
 
