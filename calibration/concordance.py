@@ -113,6 +113,9 @@ def _check_own_row(df: pd.DataFrame, k: int, row: str, model) -> None:
     if parent not in model:
         raise DataError(f"{row}: model_code {code!r} is not a model sector (c1..c35), so give its parent "
                         f"(the model sector whose assumptions it inherits), not {parent!r}")
+    if parent in sources.STANDARD_SPLITS:
+        raise DataError(f"{row}: parent {parent!r} of {code!r} is always split by energy statistics (mining c2, "
+                        "utilities c17), so a sector kept out of it cannot inherit from it; map the row to it")
     taken = set(sources.split_catalogue()) | {c for cs in sources.split_catalogue().values() for c in cs}
     if code in taken:
         raise DataError(f"{row}: model_code {code!r} is a sector of the pipeline's splits; choose another code")

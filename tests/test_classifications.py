@@ -376,3 +376,18 @@ def test_a_parent_whose_cbam_goods_are_all_kept_apart_holds_no_cbam_good(tmp_pat
     tagged = load_aggregation(_exiobase_with(tmp_path, cmt=cement), DEFAULT_SHARED)  # nmm: [eite, cbam]
     with pytest.raises(DataError, match="sectors.nmm.tags: tagged 'cbam' but contains no CBAM good"):
         check_tags_up_front(tagged)
+
+
+@pytest.mark.parametrize("parent", ["c2", "c17"])
+def test_a_concordance_row_keeping_a_sector_out_of_mining_or_utilities_is_refused_naming_the_row(tmp_path,
+                                                                                                monkeypatch, parent):
+    (tmp_path / "mine.csv").write_text("code,model_code,share,parent,tags,cbam_good,note\n"
+                                       f"X1,ore,1,{parent},eite,,\n")
+    (tmp_path / "wiod2013.csv").write_text((cc.CLASSIFICATIONS / "wiod2013.csv").read_text())
+    monkeypatch.setattr(cc, "CLASSIFICATIONS", tmp_path)
+    cc.classification.cache_clear()
+    try:
+        with pytest.raises(DataError, match=rf"mine.csv, row 2 \(X1\): parent '{parent}' of 'ore' is always split"):
+            cc.classification("mine")
+    finally:
+        cc.classification.cache_clear()
