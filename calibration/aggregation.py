@@ -359,19 +359,26 @@ ANY_MEMBER_TAGS = ("fossil", "resource", "crude")
 
 
 def sector_tags(path: Path = sources.MAPPINGS / "sector_tags.csv") -> dict[str, tuple[str, ...]]:
-    """``{source sector: tags}`` of ``calibration/mappings/sector_tags.csv`` (validated)."""
+    """``{source sector: tags}`` of ``calibration/mappings/sector_tags.csv``, validated: each row a
+    source sector the pipeline knows (WIOD's or a split child), once, with known tags."""
     from calibration.readers.satellites import load_csv, require_columns
     from cge.errors import DataError
 
     df = load_csv(path, dtype=str)
     require_columns(df, ["sector", "tags"], path)
+    known = set(cc.model_sectors()) | {c for cs in sources.split_catalogue().values() for c in cs}
     out = {}
-    for k, (s, tags) in enumerate(zip(df["sector"], df["tags"].fillna(""))):
-        tags = tuple(t.strip() for t in tags.split(";") if t.strip())
+    for k, (s, cell) in enumerate(zip(df["sector"].astype(str), df["tags"].fillna(""))):
+        row = f"{path}, row {k + 2} ({s})"
+        if s not in known:
+            raise DataError(f"{row}: {s!r} is not a source sector of the pipeline (c1..c35 or a split child)")
+        if s in out:
+            raise DataError(f"{row}: {s!r} is listed twice; give its tags once")
+        tags = cc.tag_list(cell)
         bad = [t for t in tags if t not in SECTOR_TAGS]
         if bad:
-            raise DataError(f"{path}, row {k + 2}: unknown tag {bad[0]!r} of {s!r}; known: {', '.join(SECTOR_TAGS)}")
-        out[str(s)] = tags
+            raise DataError(f"{row}: unknown tag {bad[0]!r}; known: {', '.join(SECTOR_TAGS)}")
+        out[s] = tags
     return out
 
 

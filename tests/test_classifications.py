@@ -391,3 +391,17 @@ def test_a_concordance_row_keeping_a_sector_out_of_mining_or_utilities_is_refuse
             cc.classification("mine")
     finally:
         cc.classification.cache_clear()
+
+
+@pytest.mark.parametrize("rows, message", [
+    ("c8,fossil,\nc8,fossil,\n", r"row 3 \(c8\): 'c8' is listed twice"),
+    ("steal,eite,\n", r"row 2 \(steal\): 'steal' is not a source sector of the pipeline"),
+    ("c8,fosil,\n", r"row 2 \(c8\): unknown tag 'fosil'"),
+])
+def test_a_sector_tags_row_that_is_duplicated_unknown_or_mistagged_is_refused_naming_the_row(tmp_path, rows,
+                                                                                              message):
+    from calibration.aggregation import sector_tags
+
+    (tmp_path / "sector_tags.csv").write_text("sector,tags,note\n" + rows)
+    with pytest.raises(DataError, match=r"sector_tags.csv, " + message):
+        sector_tags(tmp_path / "sector_tags.csv")
