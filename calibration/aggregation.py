@@ -61,8 +61,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from calibration import cbam, sources
 from calibration import concordance as cc
-from calibration import sources
 from cge.data.aggregation import COMMON_KEYS, Mapping, read_spec, validate_mapping
 from cge.data.aggregation import err as _err
 from cge.data.benchmark import SECTOR_TAGS
@@ -315,8 +315,11 @@ def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
     source_sectors = sources.source_sectors(shared, splits)
     keepable = cc.keepable_sectors(source.format, source.classification)
     countries = cc.own_countries(source.format, shared)
-    _check_kept_not_split(path, spec.get("sectors"), keepable, splits)
+    named = _named_members(spec.get("sectors"))
+    _check_kept_not_split(path, named, keepable, splits)
+    emptied = cbam.emptied_parents({c: o for c, o in keepable.items() if c in named})
     tag_data = {**sector_tags(), **{c: o.tags for c, o in keepable.items()}}
+    tag_data.update({p: tuple(t for t in tag_data.get(p, ()) if t != "cbam") for p in emptied})
     spec = dict(spec, sectors=_tags_from_data(spec.get("sectors"), tag_data))
     m = validate_mapping(path, spec, source_regions, source_sectors, optional_regions=countries,
                          optional_sectors=tuple(keepable))
@@ -334,11 +337,18 @@ def load_aggregation(path: str | Path, shared: str | Path) -> Aggregation:
                        own_regions=kept_countries)
 
 
-def _check_kept_not_split(path, sectors, keepable: dict, splits: dict) -> None:
+def _named_members(sectors) -> set[str]:
+    """The members the file's sectors name, in either form validate_mapping accepts (``{members: [...]}``
+    or the list itself). Read before the mapping is validated: against the codes of a split parent, a
+    kept sector's parent is no source code, and that error would hide the one that explains it."""
+    bodies = sectors.values() if isinstance(sectors, dict) else ()
+    lists = [b.get("members") if isinstance(b, dict) else b for b in bodies]
+    return {str(c) for ms in lists if isinstance(ms, list) for c in ms}
+
+
+def _check_kept_not_split(path, named: set, keepable: dict, splits: dict) -> None:
     """A source's own sector named as a member keeps its goods out of its parent: the parent is not
     split again (its CBAM goods would be counted twice)."""
-    named = {str(c) for body in (sectors.values() if isinstance(sectors, dict) else ()) if isinstance(body, dict)
-             for c in (body.get("members") or []) if isinstance(body.get("members"), list)}
     for c, o in keepable.items():
         if c in named and o.parent in splits:
             raise _err(path, f"splits.{o.parent}", f"the source's own sector {c!r} of {o.parent} is kept, so "
@@ -350,19 +360,26 @@ ANY_MEMBER_TAGS = ("fossil", "resource", "crude")
 
 
 def sector_tags(path: Path = sources.MAPPINGS / "sector_tags.csv") -> dict[str, tuple[str, ...]]:
-    """``{source sector: tags}`` of ``calibration/mappings/sector_tags.csv`` (validated)."""
+    """``{source sector: tags}`` of ``calibration/mappings/sector_tags.csv``, validated: each row a
+    source sector the pipeline knows (WIOD's or a split child), once, with known tags."""
     from calibration.readers.satellites import load_csv, require_columns
     from cge.errors import DataError
 
     df = load_csv(path, dtype=str)
     require_columns(df, ["sector", "tags"], path)
+    known = set(cc.model_sectors()) | {c for cs in sources.split_catalogue().values() for c in cs}
     out = {}
-    for k, (s, tags) in enumerate(zip(df["sector"], df["tags"].fillna(""))):
-        tags = tuple(t.strip() for t in tags.split(";") if t.strip())
+    for k, (s, cell) in enumerate(zip(df["sector"].astype(str), df["tags"].fillna(""))):
+        row = f"{path}, row {k + 2} ({s})"
+        if s not in known:
+            raise DataError(f"{row}: {s!r} is not a source sector of the pipeline (c1..c35 or a split child)")
+        if s in out:
+            raise DataError(f"{row}: {s!r} is listed twice; give its tags once")
+        tags = cc.tag_list(cell)
         bad = [t for t in tags if t not in SECTOR_TAGS]
         if bad:
-            raise DataError(f"{path}, row {k + 2}: unknown tag {bad[0]!r} of {s!r}; known: {', '.join(SECTOR_TAGS)}")
-        out[str(s)] = tags
+            raise DataError(f"{row}: unknown tag {bad[0]!r}; known: {', '.join(SECTOR_TAGS)}")
+        out[s] = tags
     return out
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from calibration import assumptions, cbam, energy_splits, gates, inheritance, report, sources
+from calibration import concordance as cc
 from calibration.aggregate import aggregate, check_mapping, read_mapping
 from calibration.aggregation import Aggregation, load_aggregation
 from calibration.emissions import (
@@ -132,6 +133,15 @@ def _process_first(m: MRIO, parent: str, children, phi, cfg, y, cmap, fb) -> np.
     return process_first_shares(T, cement, phi, list(children).index(PROCESS_CHILD))
 
 
+def process_co2_target(agg: Aggregation) -> str:
+    """The target sector that holds cement's process (calcination) CO2: the one holding the cement
+    child ``cem`` of a split c11, else the one holding a kept sector of the source's own whose CBAM
+    good is cement (e.g. EXIOBASE's ``cement``), else the one holding c11."""
+    kept_cement = [c for c, o in agg.own_sectors.items() if o.cbam_good == "cement" and c in agg.sector_map]
+    source = PROCESS_CHILD if PROCESS_CHILD in agg.sector_map else (kept_cement[0] if kept_cement else "c11")
+    return agg.sector_map[source]
+
+
 def _aggregation(cfg) -> Aggregation:
     if isinstance(cfg.aggregation, Aggregation):
         return cfg.aggregation
@@ -146,11 +156,8 @@ def build(cfg: BuildConfig, echo=print) -> BuildResult:
     fb = Fallbacks(echo)
     # every source is put on WIOD 2013's classification, so JRC's CO2 by WIOD industry is its satellite
     # unless the source carries CO2 accounts of its own (MRIO.co2, e.g. EXIOBASE's)
+    # (JRC's rest of the world is shared with the kept countries it does not list, _source_co2)
     route = co2_route(agg, has_satellite=True, fallbacks=fb)
-    if route == "satellite" and agg.own_regions and not has_co2_accounts(agg):
-        route = "gcb_by_fuel"
-        fb.add(", ".join(agg.own_regions), CO2, "JRC's CO2 satellite has WIOD's regions only: CO2 from GCB 2019 "
-               "national CO2 by fuel, allocated to fuel purchases by emission factors (every region)", 0, "-")
     wiod, m0 = _read_sources(cfg, agg, y, echo, route, fb)
     m1, clipped = _aggregate_regions(m0, wiod, agg, cfg.mappings, echo)
     t_prev = gates.totals(m1)
@@ -225,9 +232,17 @@ def _source_co2(cfg: BuildConfig, y: int, agg: Aggregation, route: str, wiod,
         return E
     if route == "satellite":
         jrc_conc = read_mapping(M / "jrc56_to_wiod35.csv", what="JRC sector")
-        jrc_reg = read_mapping(M / "jrc_regions.csv", what="JRC region")
-        E = sat.read_jrc_co2(cfg.path("energy", "jrc_wiod2016_co2_by_industry_2000_2016.csv.gz"), jrc_conc, y,
-                             wiod.regions, wiod.sectors, wiod.categories, jrc_reg, "CONS_h")
+        own = tuple(agg.own_regions) if agg is not None else ()
+        jrc_reg = {k: v for k, v in read_mapping(M / "jrc_regions.csv", what="JRC region").items() if k not in own}
+        jrc = cfg.path("energy", "jrc_wiod2016_co2_by_industry_2000_2016.csv.gz")
+        E = sat.read_jrc_co2(jrc, jrc_conc, y, wiod.regions, wiod.sectors, wiod.categories, jrc_reg, "CONS_h")
+        if own:
+            listed = sat.jrc_countries(jrc)
+            gcb_path = cfg.path("emissions", "gcb2019_national_co2.csv.gz")
+            gcb = sat.gcb_territorial_by_country(gcb_path, y, fb)
+            pool = set(gcb.index) - set(cc.wiod_regions(cfg.shared)["iso3"].dropna()) - (set(own) & listed)
+            E = inheritance.share_rest_co2(E, wiod.regions, sources.WIOD_REST, [c for c in own if c not in listed],
+                                           gcb, pool, gcb_path, fb)
         kept = agg is not None and agg.own_sectors
         return inheritance.share_parent_co2(E, wiod, agg.sector_parents, fb) if kept else E
     nJ = len(wiod.sectors)
@@ -299,7 +314,7 @@ def _split_inputs(cfg: BuildConfig, agg: Aggregation, m0: MRIO, m1: MRIO, y: int
     cmap = sat.country_map(cfg.path("wiod2013", "regions.csv"), agg.region_map, rest)
     cmap.update({c: agg.region_map[c] for c in agg.own_regions})     # countries kept out of WIOD's RoW
     bp = sat.read_bp_energy(cfg.path("energy", "bp2021_fossil_fuels_electricity.csv.gz"), y, cmap, m1.regions, rest,
-                            fallbacks=fb)
+                            fallbacks=fb, kept=agg.own_regions)
     prices = sat.read_prices(cfg.path("energy", "bp2021_fossil_fuel_prices.csv"), y, fallbacks=fb)
     c2 = m0.x[:, m0.sectors.index("c2")]
     price = assumptions.fuel_prices(M / "fuel_price_benchmarks.csv", prices, agg, dict(zip(m0.regions, c2)), fb)
@@ -483,7 +498,7 @@ def _emissions(m: MRIO, vid, fd, agg: Aggregation, M: Path, price, owid: pd.Data
     eps_src = per_dollar_factors(M / "emission_factors.csv", price)
     eps = target_factors(eps_src, owid, fuels)
     of = target_fuel_totals(owid, fuels, eps * U.sum(axis=2))
-    process = agg.sector_map[PROCESS_CHILD if PROCESS_CHILD in agg.sector_map else "c11"]
+    process = process_co2_target(agg)
     co2f, co2p_nmm, diag = allocate(T, U, eps, of, owid["cement_co2"].to_numpy(), J.index(process), R, users,
                                     fuels=tuple(fuels), fallbacks=fb)
     co2 = np.zeros((len(R), len(J), len(users)))
@@ -510,7 +525,7 @@ def _emissions_from_fuel_totals(m: MRIO, vid, fd, agg: Aggregation, M: Path, pri
     co2 = np.zeros((len(R), len(J), len(users)))
     co2[:, fuel_idx, :] = co2f
     co2p = np.zeros((len(R), len(J)))
-    process = agg.sector_map[PROCESS_CHILD if PROCESS_CHILD in agg.sector_map else "c11"]
+    process = process_co2_target(agg)
     co2p[:, J.index(process)] = gcp["cement_co2"].to_numpy()
     diag = pd.DataFrame([(R[r], f, float(totals[r, k]), float(totals[r, k]), float(co2f[r, k].sum()))
                          for r in range(len(R)) for k, f in enumerate(fuels)],

@@ -38,6 +38,14 @@ WHOLLY_CBAM = ("ist", "alu", "cem", "fer", "ele")
 WORLD = "WLD"
 
 
+def emptied_parents(own_sectors: dict) -> set[str]:
+    """The WIOD parents (c9, c11, c12) every CBAM good of which a kept sector of the source's own
+    holds (``own_sectors``: code -> concordance.OwnSector), e.g. c11 once EXIOBASE's ``cement`` is
+    kept: they hold no CBAM good any more, so they take no ``cbam`` tag and may not carry one."""
+    held = {o.cbam_good for o in own_sectors.values() if o.cbam_good}
+    return {p for p in OTHER if all(g in held for g, (parent, _) in GOODS.items() if parent == p)}
+
+
 def read_values(path=TABLE) -> pd.DataFrame:
     """The shipped table: ``iso3, good, value_musd`` (+ quantity, price, source columns)."""
     from calibration.readers.satellites import load_csv, require_columns
@@ -153,9 +161,12 @@ def coverage(agg, source_output: pd.DataFrame, parent_shares: dict[str, pd.DataF
 def check_tags(agg, split_parents) -> None:
     """A sector tagged ``cbam`` must contain a CBAM good (whole, inside an unsplit c9/c11/c12, or a
     kept sector of the source's own that holds one)."""
-    own = [c for c, o in getattr(agg, "own_sectors", {}).items() if o.cbam_good]
+    own_sectors = getattr(agg, "own_sectors", {})
+    own = [c for c, o in own_sectors.items() if o.cbam_good]
+    holding = set(OTHER) - set(split_parents) - emptied_parents(own_sectors)
     for t in agg.sectors:
         if "cbam" in t.tags:
-            if not any(m in WHOLLY_CBAM or m in own or (m in OTHER and m not in split_parents) for m in t.members):
+            if not any(m in WHOLLY_CBAM or m in own or m in holding for m in t.members):
                 raise DataError(f"{agg.path}: sectors.{t.code}.tags: tagged 'cbam' but contains no CBAM good "
-                                f"({', '.join(WHOLLY_CBAM + tuple(own))}, or an unsplit c9, c11, c12)")
+                                f"({', '.join(WHOLLY_CBAM + tuple(own))}, or an unsplit c9, c11, c12 whose "
+                                "goods no kept sector holds)")

@@ -113,10 +113,13 @@ def _check_own_row(df: pd.DataFrame, k: int, row: str, model) -> None:
     if parent not in model:
         raise DataError(f"{row}: model_code {code!r} is not a model sector (c1..c35), so give its parent "
                         f"(the model sector whose assumptions it inherits), not {parent!r}")
+    if parent in sources.STANDARD_SPLITS:
+        raise DataError(f"{row}: parent {parent!r} of {code!r} is always split by energy statistics (mining c2, "
+                        "utilities c17), so a sector kept out of it cannot inherit from it; map the row to it")
     taken = set(sources.split_catalogue()) | {c for cs in sources.split_catalogue().values() for c in cs}
     if code in taken:
         raise DataError(f"{row}: model_code {code!r} is a sector of the pipeline's splits; choose another code")
-    bad = [t for t in _tags(df["tags"].iloc[k]) if t not in OWN_TAGS]
+    bad = [t for t in tag_list(df["tags"].iloc[k]) if t not in OWN_TAGS]
     if bad:
         raise DataError(f"{row}: tag {bad[0]!r} is not one of {', '.join(OWN_TAGS)}")
     good = df["cbam_good"].iloc[k]
@@ -128,7 +131,8 @@ def _check_own_row(df: pd.DataFrame, k: int, row: str, model) -> None:
             raise DataError(f"{row}: {col} of {code!r} differs from its first row ({df[col].loc[first]!r})")
 
 
-def _tags(text: str) -> tuple[str, ...]:
+def tag_list(text) -> tuple[str, ...]:
+    """The tags of a ``;``-separated cell (blank: none)."""
     return tuple(t.strip() for t in str(text).split(";") if t.strip())
 
 
@@ -139,7 +143,7 @@ def own_sectors(name: str) -> dict[str, OwnSector]:
     out = {}
     for code, parent, tags, good in zip(df["model_code"], df["parent"], df["tags"], df["cbam_good"]):
         if code not in model and code not in out:
-            out[code] = OwnSector(code, parent, _tags(tags), good or None)
+            out[code] = OwnSector(code, parent, tag_list(tags), good or None)
     return out
 
 

@@ -14,6 +14,7 @@ instead of the defaults file, so every sector of the dataset has a documented de
 from __future__ import annotations
 
 from calibration.assumptions import apply_overrides, weighted
+from calibration.inheritance import by_parent
 from cge.data.elasticities import HOUSEHOLD, PARAMETERS, default_values
 
 
@@ -25,7 +26,8 @@ def dataset_elasticities(agg, source_output: dict[str, float]) -> dict[str, dict
     for p in PARAMETERS:
         d = defaults[p]
         star = over.get(p, {}).get("*", d["*"])
-        src = {m: d.get(m, d.get(agg.sector_parents.get(m), d["*"])) for m in sources}
+        inherited = by_parent(d, agg.sector_parents)
+        src = {m: inherited.get(m, d["*"]) for m in sources}
         if "*" in over.get(p, {}):
             src = {m: star for m in sources}
         src = apply_overrides(src, over.get(p, {}), agg)

@@ -16,7 +16,13 @@ import yaml
 
 from calibration import concordance as cc
 from calibration.aggregation import load_aggregation
-from calibration.build import DEFAULT_AGGREGATION, DEFAULT_SHARED, BuildConfig, build
+from calibration.build import (
+    DEFAULT_AGGREGATION,
+    DEFAULT_SHARED,
+    BuildConfig,
+    build,
+    process_co2_target,
+)
 from calibration.elasticity_defaults import dataset_elasticities
 from calibration.inheritance import share_parent_co2
 from calibration.mrio import MRIO
@@ -65,7 +71,7 @@ def full_resolution_with_steel_apart(spec: dict) -> None:
     every region of the table, South Africa included."""
     spec["splits"] = {k: v for k, v in spec["splits"].items() if k != "c12"}
     spec["sectors"] = {k: v for k, v in spec["sectors"].items() if not set(v["members"]) & {"ist", "alu", "ofm"}}
-    spec["sectors"].update({"c12": {"name": "Fabricated metal products", "members": ["c12"], "tags": ["cbam"]},
+    spec["sectors"].update({"c12": {"name": "Fabricated metal products", "members": ["c12"]},
                             "steel": {"name": "Iron and steel", "members": ["steel"]},
                             "nfm": {"name": "Non-ferrous metals", "members": ["nfm"]}})
     spec["regions"]["ZAF"] = {"name": "South Africa", "members": ["ZAF"]}
@@ -149,7 +155,7 @@ def test_icio_2025_calibrates_with_steel_and_non_ferrous_metals_as_separate_cbam
     assert b.vom[:, k].sum() > 0 and b.co2[:, :, k].sum() > 0
     cov = r.cbam_coverage.set_index(["region", "sector"])["share"]
     assert cov.loc[("DEU", "steel")] > 0 and cov.loc[("DEU", "nfm")] > 0
-    assert cov.loc[("DEU", "c12")] == 0          # its CBAM goods are in steel and nfm now
+    assert "c12" not in set(b.tags.cbam)        # its CBAM goods are in steel and nfm now
 
 
 @pytest.mark.slow
@@ -224,7 +230,7 @@ def test_a_named_country_is_calibrated_as_a_region_with_its_fallbacks_recorded(t
     assert b.regions[-1] == "ZAF" and b.vom[-1].sum() > 0 and b.co2[-1].sum() > 0
     fb = r.fallbacks
     assert {"coal price", "oil price", "gas price"} <= set(fb.loc[fb["region"] == "ZAF", "sector"])
-    assert any("JRC's CO2 satellite has WIOD's regions only" in w for w in fb["what"])
+    assert any("JRC's CO2 has no row for ZAF" in w for w in fb.loc[fb["region"] == "ZAF", "what"])
     assert b.metadata["calibration"]["fallbacks"] == fb.to_dict("records")
 
 
@@ -296,3 +302,106 @@ def test_exiobase_fertilisers_kept_apart_take_the_fertilisers_tag_so_the_cbam_ma
     tags = {t.code: set(t.tags) for t in load_aggregation(tmp_path / "fertilisers.yaml", DEFAULT_SHARED).sectors}
     assert tags["fer"] == {"eite", "cbam", "fertilisers"}
     assert "fertilisers" not in tags["chm"]
+
+
+def _exiobase_with(tmp_path: Path, **kept) -> Path:
+    example = Path(__file__).resolve().parents[1] / "examples" / "aggregations" / "exiobase3.yaml"
+    spec = yaml.safe_load(example.read_text())
+    spec["source"]["path"] = str(tmp_path)  # loading the aggregation reads no table
+    spec["sectors"].update(kept)
+    (tmp_path / "kept.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    return tmp_path / "kept.yaml"
+
+
+def test_cement_process_co2_falls_on_the_sector_holding_exiobase_kept_cement_not_on_its_parent(tmp_path):
+    agg = load_aggregation(_exiobase_with(tmp_path, cmt={"name": "Cement", "members": ["cement"]}), DEFAULT_SHARED)
+    assert process_co2_target(agg) == "cmt"
+    default = load_aggregation(DEFAULT_AGGREGATION, DEFAULT_SHARED)      # c11 whole, no cement kept
+    assert process_co2_target(default) == default.sector_map["c11"]
+
+
+def test_naming_a_country_keeps_jrc_co2_of_every_wiod_region_and_shares_only_the_rest_of_the_world(tables,
+                                                                                                  tmp_path):
+    from calibration.build import _source_co2
+    from calibration.fallbacks import Fallbacks
+
+    def co2(edit):
+        agg = load_aggregation(write_aggregation(tmp_path, DEFAULT_AGGREGATION.parent / "oecd-icio.yaml",
+                                                 icio(tables, 2023), edit, name=f"{bool(edit)}.yaml"), DEFAULT_SHARED)
+        wiod = read_source("oecd-icio", agg.source.path, 2011, DEFAULT_SHARED, keep_regions=agg.own_regions)
+        fb = Fallbacks(quiet)
+        return dict(zip(wiod.regions, _source_co2(BuildConfig(aggregation=agg), 2011, agg, "satellite", wiod, fb))), fb
+
+    folded, _ = co2(None)
+    kept, fb = co2(with_south_africa)
+    for r in folded:
+        if r != "RoW":
+            assert np.abs(kept[r] - folded[r]).max() <= 1e-9 * max(folded[r].max(), 1.0), r
+    assert 0 < kept["ZAF"].sum() < folded["RoW"].sum()
+    world = sum(e.sum() for e in folded.values())
+    assert abs(sum(e.sum() for e in kept.values()) - world) <= 1e-9 * world
+    zaf = fb.table()
+    assert (zaf["region"] == "ZAF").any() and any("JRC's CO2 has no row for ZAF" in w for w in zaf["what"])
+
+
+def test_a_kept_country_without_energy_statistics_is_refused_naming_it_and_the_file():
+    from calibration.readers import satellites as sat
+
+    bp = DEFAULT_SHARED / "energy" / "bp2021_fossil_fuels_electricity.csv.gz"
+    cmap = {"ZAF": "ZAF", "CMR": "CMR", "_rest": "RoW"}
+    with pytest.raises(DataError, match=r"bp2021_fossil_fuels_electricity.csv.gz: the kept country 'CMR' has no "
+                                        r"energy statistics"):
+        sat.read_bp_energy(bp, 2011, cmap, ("ZAF", "CMR", "RoW"), "RoW", kept=("ZAF", "CMR"))
+    zaf = sat.read_bp_energy(bp, 2011, {"ZAF": "ZAF", "_rest": "RoW"}, ("ZAF", "RoW"), "RoW", kept=("ZAF",))
+    assert zaf.loc["ZAF", "coal_production_mt"] > 0
+
+
+def test_a_kept_sector_listed_in_short_form_whose_parent_is_also_split_is_refused_naming_the_key(tables, tmp_path,
+                                                                                               capsys):
+    def split_c12_short_form(spec):
+        spec["splits"] = {"c12": {}}
+        spec["sectors"]["ist"] = ["steel", "ist"]
+    _refused(capsys, write_aggregation(tmp_path, STEEL_EXAMPLE, icio(tables, 2025), split_c12_short_form),
+             "splits.c12: the source's own sector 'steel' of c12 is kept")
+
+
+def test_a_parent_whose_cbam_goods_are_all_kept_apart_holds_no_cbam_good(tmp_path):
+    from calibration.build import check_tags_up_front
+
+    cement = {"name": "Cement", "members": ["cement"]}
+    untagged = load_aggregation(_exiobase_with(tmp_path, cmt=cement, nmm={"name": "Minerals", "members": ["c11"]}),
+                                DEFAULT_SHARED)
+    tags = {t.code: set(t.tags) for t in untagged.sectors}
+    assert tags["nmm"] == {"eite"} and "cbam" in tags["cmt"]     # c11 without cement has no CBAM good
+    tagged = load_aggregation(_exiobase_with(tmp_path, cmt=cement), DEFAULT_SHARED)  # nmm: [eite, cbam]
+    with pytest.raises(DataError, match="sectors.nmm.tags: tagged 'cbam' but contains no CBAM good"):
+        check_tags_up_front(tagged)
+
+
+@pytest.mark.parametrize("parent", ["c2", "c17"])
+def test_a_concordance_row_keeping_a_sector_out_of_mining_or_utilities_is_refused_naming_the_row(tmp_path,
+                                                                                                monkeypatch, parent):
+    (tmp_path / "mine.csv").write_text("code,model_code,share,parent,tags,cbam_good,note\n"
+                                       f"X1,ore,1,{parent},eite,,\n")
+    (tmp_path / "wiod2013.csv").write_text((cc.CLASSIFICATIONS / "wiod2013.csv").read_text())
+    monkeypatch.setattr(cc, "CLASSIFICATIONS", tmp_path)
+    cc.classification.cache_clear()
+    try:
+        with pytest.raises(DataError, match=rf"mine.csv, row 2 \(X1\): parent '{parent}' of 'ore' is always split"):
+            cc.classification("mine")
+    finally:
+        cc.classification.cache_clear()
+
+
+@pytest.mark.parametrize("rows, message", [
+    ("c8,fossil,\nc8,fossil,\n", r"row 3 \(c8\): 'c8' is listed twice"),
+    ("steal,eite,\n", r"row 2 \(steal\): 'steal' is not a source sector of the pipeline"),
+    ("c8,fosil,\n", r"row 2 \(c8\): unknown tag 'fosil'"),
+])
+def test_a_sector_tags_row_that_is_duplicated_unknown_or_mistagged_is_refused_naming_the_row(tmp_path, rows,
+                                                                                              message):
+    from calibration.aggregation import sector_tags
+
+    (tmp_path / "sector_tags.csv").write_text("sector,tags,note\n" + rows)
+    with pytest.raises(DataError, match=r"sector_tags.csv, " + message):
+        sector_tags(tmp_path / "sector_tags.csv")

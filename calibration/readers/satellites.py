@@ -148,6 +148,22 @@ def read_gcb_territorial(path, year: int, cmap, regions, fallbacks=None) -> pd.S
     return _by_region(df, "code", ["territorial_mtco2"], cmap, regions)["territorial_mtco2"]
 
 
+def gcb_territorial_by_country(path, year: int, fallbacks=None) -> pd.Series:
+    """GCB 2019 territorial CO2 (Mt) by country (ISO3) in ``year``."""
+    df = load_csv(path)
+    require_columns(df, ["code", "is_country", "year", "territorial_mtco2"], path)
+    df = rows_of_year(df, year, path, fallbacks, "GCB territorial CO2")
+    df = df[(df["is_country"] == 1) & df["code"].notna()]
+    values = np.asarray(numeric_column(df, "territorial_mtco2", path), dtype=float)
+    return pd.Series(values, index=df["code"].astype(str).to_numpy()).fillna(0.0)
+
+
+def jrc_countries(path) -> set[str]:
+    """The regions JRC's CO2 table lists by name (its ``RoW`` aside)."""
+    df = load_csv(path, usecols=["region"], dtype=str)
+    return set(df["region"].dropna()) - {"RoW"}
+
+
 def read_edgar(path, year: int, cmap, regions) -> pd.Series:
     """EDGAR v5.0 fossil CO2 (Mt) by target region (country rows; AIR/SEA bunkers excluded)."""
     df = load_csv(path)
@@ -164,14 +180,21 @@ def read_wb_gdp(path, year: int, cmap, regions) -> pd.Series:
     return _by_region(df, "code", ["gdp_current_usd"], cmap, regions)["gdp_current_usd"] / 1e9
 
 
-def read_bp_energy(path, year: int, cmap, regions, rest: str, fallbacks=None) -> pd.DataFrame:
+def read_bp_energy(path, year: int, cmap, regions, rest: str, fallbacks=None, kept=()) -> pd.DataFrame:
     """BP 2021 production (coal Mt, oil Mt, gas bcm), gas consumption (bcm) and electricity
     generation (TWh) by target region; ``rest`` = World − named regions (the nearest year the
-    file has outside its years, :func:`rows_of_year`)."""
+    file has outside its years, :func:`rows_of_year`). A country of ``kept`` (one kept out of
+    WIOD's rest of the world) BP does not list is an error naming it and the file: it would
+    otherwise produce no energy at all and its mining be all other mining."""
     df = load_csv(path)
     cols = ["coal_production_mt", "oil_production_mt", "gas_production_bcm", "gas_consumption_bcm",
             "electricity_generation_twh"]
     require_columns(df, ["iso3", "entity", "year"] + cols, path)
+    listed = set(df["iso3"].dropna())
+    missing = [c for c in kept if c not in listed]
+    if missing:
+        raise DataError(f"{path}: the kept country {missing[0]!r} has no energy statistics (BP lists "
+                        f"{len(listed)} countries), so its mining and utilities cannot be split; leave it in RoW")
     df = rows_of_year(df, year, path, fallbacks, "BP energy statistics")
     world = df[df["entity"] == "World"]
     if len(world) != 1:
