@@ -47,7 +47,7 @@ def path_bands(points: pd.DataFrame) -> pd.DataFrame:
 def write_path_summary(opened):
     """Write ``path_points.csv``, ``path_bands.csv``, ``failed.csv`` and ``summary.md`` (the world's leakage,
     EV and emissions by design and year) into the sweep folder; ``summary.json`` records the bands' digest."""
-    from cge.sweep.summary import failed_points, missing_points, open_sweep
+    from cge.sweep.summary import failed_points, open_sweep, with_missing_points
 
     opened = open_sweep(opened)
     out, meta, _, _ = opened
@@ -61,12 +61,9 @@ def write_path_summary(opened):
     os.replace(tmp, out / "summary.json")
     failed = failed_points(opened)
     failed.to_csv(out / "failed.csv", index=False)
-    note = (f"Cells: median [min, max] across the {points['point_id'].nunique()} point(s) that solved (the "
-            f"variants of the path assumptions); {len(failed)} failed point(s) left out (see failed.csv).")
-    missing, total = missing_points(opened)
-    if missing:
-        note = (f"INCOMPLETE: {missing} of {total} points of the plan are missing (not solved, or their partition "
-                f"was quarantined); run `cge sweep` on this folder again. {note}")
+    note = with_missing_points(opened, f"Cells: median [min, max] across the {points['point_id'].nunique()} "
+                               "point(s) that solved (the variants of the path assumptions); "
+                               f"{len(failed)} failed point(s) left out (see failed.csv).")
     world = bands[(bands["region"] == ALL_REGIONS) & bands["measure"].isin(HEADLINE)]
     if world.empty:
         table = "No solved points."

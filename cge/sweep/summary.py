@@ -62,6 +62,16 @@ def missing_points(out) -> tuple[int, int]:
     return len(planned - set(store.done())), len(planned)
 
 
+def with_missing_points(out, note: str) -> str:
+    """``note`` for a sweep summary, led by a warning when points of the plan are missing
+    (:func:`missing_points`): an incomplete sweep must never read as a complete one."""
+    missing, total = missing_points(out)
+    if not missing:
+        return note
+    return (f"INCOMPLETE: {missing} of {total} points of the plan are missing (not solved, or their partition "
+            f"was quarantined); run `cge sweep` on this folder again. {note}")
+
+
 def quarantined_partitions(out) -> list[str]:
     """Partitions of ``out`` moved to ``quarantine/`` (this run or an earlier one), by name."""
     folder = _open(out)[0] / "quarantine"
@@ -163,12 +173,8 @@ def write_summary(out) -> pd.DataFrame:
     design = meta.get("ssa_design")
     band = {"stroud": "Stroud quadrature, band = mean ± 1.645 sd", "monte_carlo": "Monte Carlo, band = 5–95% "
             "quantiles"}.get(design, "no SSA: one point per design")
-    note = (f"Cells: mean ± standard deviation [5%, 95%] across SSA draws ({band}). ALL = world; "
-            f"{len(failed)} failed point(s) left out (see failed.csv).")
-    missing, total = missing_points(opened)
-    if missing:
-        note = (f"INCOMPLETE: {missing} of {total} points of the plan are missing (not solved, or their partition "
-                f"was quarantined); run `cge sweep` on this folder again. {note}")
+    note = with_missing_points(opened, f"Cells: mean ± standard deviation [5%, 95%] across SSA draws ({band}). "
+                               f"ALL = world; {len(failed)} failed point(s) left out (see failed.csv).")
     if stats.empty:
         (out / "summary.md").write_text(f"# Sweep {meta.get('name', '')}\n\nNo solved points.\n\n{note}\n")
         return stats
