@@ -139,9 +139,9 @@ def _write_phase_in_path(c: cge.Comparison, folder: Path) -> None:
 
 def estimate_bytes(n_regions: int, n_sectors: int, n_scenarios: int) -> int:
     """About twice the size of a results folder (CSV + Parquet + Excel of every table), for the
-    free-space check before the solve (8 regions x 12 sectors x 9 scenarios write 1.35 MB)."""
+    free-space check before the solve (8 regions x 12 sectors x 9 scenarios write 3.0 MB)."""
     rows = n_regions + n_regions * n_sectors + 2 * n_sectors * n_regions ** 2
-    return n_scenarios * rows * 150 + 256_000
+    return n_scenarios * rows * 300 + 256_000
 
 
 def write_results(c: cge.Comparison, out: str | Path | OutputFolder, extra_metadata: dict | None = None,
